@@ -1,0 +1,261 @@
+//! `swarmcheck check` and its presets (`mem.leaks`, `mem.scan`, `mem.handles`, `mem.verify`).
+
+use super::{fail, write_atomically, Status};
+use crate::config::{self, FailOn, Overrides, ResolveError};
+use crate::lint::{self, baseline::BaselineFile};
+use crate::report::{self, Format, ReportOptions};
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check [default: .]
+    paths: Vec<PathBuf>,
+    /// Rules to run (codes, prefixes such as SWC2, or ALL), replacing the configured selection.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Option<Vec<String>>,
+    /// Rules to add to the selection.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    extend_select: Vec<String>,
+    /// Rules to leave out.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// Glob patterns to skip, replacing the defaults (.git, .venv, build, ...).
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    exclude: Option<Vec<String>>,
+    /// Glob patterns to skip in addition to the defaults.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    extend_exclude: Vec<String>,
+    /// Check files that .gitignore (and other ignore files) exclude.
+    #[arg(long)]
+    no_respect_gitignore: bool,
+    /// Exit 1 when a finding at or above this severity is reported [default: high].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Exit 0 even when findings are reported.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Also write a report in another format: FORMAT=PATH (repeatable).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    report: Vec<(Format, PathBuf)>,
+    /// Print the number of findings per rule instead of each finding.
+    #[arg(long)]
+    statistics: bool,
+    /// Configuration file (default: swarmcheck.toml or pyproject.toml found upward).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Hide findings recorded in this baseline file; fail only on new ones.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Do not read or write the results cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Print findings only: no summary line, no progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got `{value}`"))?;
+    if path.is_empty() {
+        return Err(format!("missing PATH in `{value}`"));
+    }
+    Ok((format.parse()?, PathBuf::from(path)))
+}
+
+pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
+    let _ = args.no_cache; // There is no cache yet; the flag is accepted so scripts can pass it.
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => return fail(miette::miette!("cannot read the current directory: {e}")),
+    };
+    let config_path = match &args.config {
+        Some(path) if !path.is_file() => {
+            return fail(miette::miette!(
+                "configuration file {} does not exist",
+                path.display()
+            ))
+        }
+        Some(path) => Some(path.clone()),
+        None => config::find(&cwd),
+    };
+    let loaded = match config_path.as_deref().map(config::load).transpose() {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(miette::Report::new(*e)),
+    };
+    let overrides = Overrides {
+        preset: preset.map(str::to_string),
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
+        fail_on: args.fail_on,
+        respect_gitignore: args.no_respect_gitignore.then_some(false),
+    };
+    let (settings, fail_on) = match config::resolve(loaded.as_ref(), &overrides) {
+        Ok(resolved) => resolved,
+        Err(ResolveError::Config(e)) => return fail(miette::Report::new(*e)),
+        Err(ResolveError::Usage(message)) => return fail(miette::miette!("{message}")),
+    };
+    let baseline = match &args.baseline {
+        Some(path) => match BaselineFile::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return fail(miette::miette!("baseline {}: {e}", path.display())),
+        },
+        None => None,
+    };
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let missing: Vec<_> = paths
+        .iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .collect();
+    if let Some(p) = missing.first() {
+        return fail(miette::miette!("{}: no such file or directory", p.display()));
+    }
+
+    let progress = Progress::new(!args.no_progress && !args.quiet);
+    let scan = lint::check_paths(
+        &paths,
+        &settings,
+        &cwd,
+        &|total| progress.start(total),
+        &|| progress.tick(),
+    );
+    progress.finish();
+    let mut result = match scan {
+        Ok(result) => result,
+        Err(e) => return fail(miette::miette!("{e}")),
+    };
+
+    if let Some(path) = &args.write_baseline {
+        let file = BaselineFile::from_findings(&result.findings);
+        let json = serde_json::to_vec_pretty(&file).expect("serializable");
+        if let Err(e) = write_atomically(path, &json) {
+            return fail(miette::miette!("cannot write baseline {}: {e}", path.display()));
+        }
+        if !args.quiet {
+            eprintln!(
+                "Wrote a baseline of {} finding{} to {}.",
+                file.findings.len(),
+                if file.findings.len() == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        return Status::Ok;
+    }
+    if let Some(baseline) = &baseline {
+        lint::apply_baseline(&mut result, &baseline.fingerprints());
+    }
+
+    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let options = ReportOptions {
+        color,
+        statistics: args.statistics,
+        quiet: args.quiet,
+    };
+    let mut primary = Vec::new();
+    if let Err(e) = report::render(args.output_format, &result, &options, &mut primary) {
+        return fail(miette::miette!("cannot render the report: {e}"));
+    }
+    let written = match &args.output_file {
+        Some(path) => write_atomically(path, &primary)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&primary).and_then(|_| stdout.flush()) {
+                // A closed pipe (`| head`) is not an error of the scan.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| format!("cannot write the report: {e}")),
+            }
+        }
+    };
+    if let Err(e) = written {
+        return fail(miette::miette!("{e}"));
+    }
+    let plain = ReportOptions {
+        color: false,
+        statistics: false,
+        quiet: args.quiet,
+    };
+    for (format, path) in &args.report {
+        let mut buf = Vec::new();
+        let rendered = report::render(*format, &result, &plain, &mut buf)
+            .map_err(|e| e.to_string())
+            .and_then(|_| write_atomically(path, &buf).map_err(|e| e.to_string()));
+        if let Err(e) = rendered {
+            return fail(miette::miette!("cannot write report {}: {e}", path.display()));
+        }
+    }
+
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if failing && !args.exit_zero {
+        Status::Failed
+    } else {
+        Status::Ok
+    }
+}
+
+/// A progress bar on stderr, shown only on a terminal and only for long scans.
+struct Progress {
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+    enabled: bool,
+}
+
+/// Scans smaller than this finish before a bar would be readable.
+const PROGRESS_MIN_FILES: usize = 2000;
+
+impl Progress {
+    fn new(wanted: bool) -> Self {
+        Progress {
+            bar: std::sync::OnceLock::new(),
+            enabled: wanted && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn start(&self, total: usize) {
+        if self.enabled && total >= PROGRESS_MIN_FILES {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+                    .expect("valid template"),
+            );
+            let _ = self.bar.set(bar);
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Command-line interface: clap definitions; each command calls the library and renders.
+
+mod check;
+mod rules;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit status of a command: 0 ok, 1 findings (or alerts) at the threshold, 2 usage, config or
+/// internal error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ok = 0,
+    Failed = 1,
+    Error = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(s as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarmcheck",
+    version,
+    about = "Finds memory growth and cross-process JSON file races in Python multi-process systems.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check Python files with the selected rules.
+    Check(check::CheckArgs),
+    /// Memory-growth rules at medium severity and above.
+    #[command(name = "mem.leaks")]
+    MemLeaks(check::CheckArgs),
+    /// All memory-growth rules.
+    #[command(name = "mem.scan")]
+    MemScan(check::CheckArgs),
+    /// File handles opened without a context manager (SWC301).
+    #[command(name = "mem.handles")]
+    MemHandles(check::CheckArgs),
+    /// File-concurrency rules: unprotected JSON read-modify-write and friends.
+    #[command(name = "mem.verify")]
+    MemVerify(check::CheckArgs),
+    /// Explain one rule.
+    Rule(rules::RuleArgs),
+    /// List all rules.
+    Rules(rules::RulesArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Status::Ok.into()
+                }
+                _ => Status::Error.into(),
+            };
+        }
+    };
+    let status = match cli.command {
+        Command::Check(args) => check::run(args, None),
+        Command::MemLeaks(args) => check::run(args, Some("mem.leaks")),
+        Command::MemScan(args) => check::run(args, Some("mem.scan")),
+        Command::MemHandles(args) => check::run(args, Some("mem.handles")),
+        Command::MemVerify(args) => check::run(args, Some("mem.verify")),
+        Command::Rule(args) => rules::explain(args),
+        Command::Rules(args) => rules::list(args),
+    };
+    status.into()
+}
+
+/// Prints an error the way every command does (miette, to stderr) and returns exit status 2.
+pub(crate) fn fail(report: miette::Report) -> Status {
+    eprintln!("{report:?}");
+    Status::Error
+}
+
+/// Writes `contents` to `path` atomically: a temporary file in the same directory, then a rename,
+/// so a reader never sees a half-written report.
+pub(crate) fn write_atomically(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

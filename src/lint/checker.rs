@@ -1,0 +1,174 @@
+//! The single AST walk: tracks the current scope and the chain of ancestors, and dispatches each
+//! node to the enabled rules. Rules record diagnostics here; nothing prints.
+
+use super::semantic::{ScopeId, SemanticModel};
+use super::settings::RuleOptions;
+use crate::rules::{self, Rule, RuleSet};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// A node on the ancestor chain.
+#[derive(Clone, Copy, Debug)]
+pub enum NodeRef<'a> {
+    Stmt(&'a Stmt),
+    Expr(&'a Expr),
+}
+
+/// A finding before positions are resolved to lines and columns.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub range: TextRange,
+    pub message: String,
+    pub related: Vec<(TextRange, String)>,
+    pub fix: Option<String>,
+}
+
+pub struct Checker<'a, 'm> {
+    pub semantic: &'m SemanticModel<'a>,
+    pub suite: &'a [Stmt],
+    pub options: &'m RuleOptions,
+    rules: RuleSet,
+    scope: ScopeId,
+    ancestors: Vec<NodeRef<'a>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a, 'm> Checker<'a, 'm> {
+    pub fn new(
+        semantic: &'m SemanticModel<'a>,
+        suite: &'a [Stmt],
+        rules: RuleSet,
+        options: &'m RuleOptions,
+    ) -> Self {
+        Checker {
+            semantic,
+            suite,
+            options,
+            rules,
+            scope: ScopeId::MODULE,
+            ancestors: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Walks the module once and returns the diagnostics of all enabled rules.
+    pub fn run(mut self) -> Vec<Diagnostic> {
+        self.visit_body(self.suite);
+        self.diagnostics
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.rules.contains(rule)
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn scope(&self) -> ScopeId {
+        self.scope
+    }
+
+    /// The resolved qualified name of `expr` in the current scope (see [`SemanticModel::qualified_name`]).
+    pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
+        self.semantic.qualified_name(self.scope, expr)
+    }
+
+    /// Ancestors of the node being visited, nearest first (the node itself excluded).
+    pub fn ancestors(&self) -> impl Iterator<Item = NodeRef<'a>> + '_ {
+        self.ancestors.iter().rev().skip(1).copied()
+    }
+
+    /// The innermost function around the current node, if any.
+    pub fn enclosing_function(&self) -> Option<&'a ast::StmtFunctionDef> {
+        self.ancestors().find_map(|n| match n {
+            NodeRef::Stmt(Stmt::FunctionDef(f)) => Some(f),
+            _ => None,
+        })
+    }
+
+    /// The class whose method body contains the current node, with that method.
+    pub fn enclosing_method(&self) -> Option<(&'a ast::StmtClassDef, &'a ast::StmtFunctionDef)> {
+        let mut func = None;
+        for n in self.ancestors() {
+            match n {
+                NodeRef::Stmt(Stmt::FunctionDef(f)) if func.is_none() => func = Some(f),
+                NodeRef::Stmt(Stmt::FunctionDef(_)) => return None,
+                NodeRef::Stmt(Stmt::ClassDef(c)) => return func.map(|f| (c, f)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The statements of the innermost function (or the module) around the current node.
+    pub fn enclosing_body(&self) -> &'a [Stmt] {
+        self.enclosing_function()
+            .map_or(self.suite, |f| f.body.as_slice())
+    }
+
+    fn with_scope_of(&mut self, node: &impl Ranged, f: impl FnOnce(&mut Self)) {
+        let saved = self.scope;
+        if let Some(scope) = self.semantic.scope_of(node) {
+            self.scope = scope;
+        }
+        f(self);
+        self.scope = saved;
+    }
+}
+
+impl<'a> Visitor<'a> for Checker<'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        self.ancestors.push(NodeRef::Stmt(stmt));
+        match stmt {
+            Stmt::FunctionDef(func) => {
+                for d in &func.decorator_list {
+                    self.visit_decorator(d);
+                }
+                for p in func.parameters.iter() {
+                    if let Some(default) = p.default() {
+                        self.visit_expr(default);
+                    }
+                }
+                self.with_scope_of(func, |c| c.visit_body(&func.body));
+            }
+            Stmt::ClassDef(class) => {
+                for d in &class.decorator_list {
+                    self.visit_decorator(d);
+                }
+                if let Some(args) = &class.arguments {
+                    self.visit_arguments(args);
+                }
+                self.with_scope_of(class, |c| c.visit_body(&class.body));
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+        self.ancestors.pop();
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        self.ancestors.push(NodeRef::Expr(expr));
+        match expr {
+            Expr::Call(call) => {
+                if self.enabled(Rule::OpenWithoutContext) {
+                    rules::open_without_context::check_call(self, call);
+                }
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Lambda(lambda) => {
+                if let Some(params) = &lambda.parameters {
+                    for p in params.iter() {
+                        if let Some(default) = p.default() {
+                            self.visit_expr(default);
+                        }
+                    }
+                }
+                self.with_scope_of(lambda, |c| c.visit_expr(&lambda.body));
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+        self.ancestors.pop();
+    }
+}

@@ -1,0 +1,109 @@
+//! File discovery: the `ignore` crate's parallel walker (gitignore-aware), default and user
+//! excludes, `.py`/`.pyi` only; files named on the command line are always checked.
+
+use super::settings::LintSettings;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A problem found while walking (an unreadable directory, a missing path).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Files to check, sorted, and the errors met on the way.
+pub fn discover(paths: &[PathBuf], settings: &LintSettings) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let files = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(meta) => meta,
+            Err(e) if std::fs::symlink_metadata(root).is_ok() => {
+                // A dangling link or loop named explicitly: let the read report it as SWC000.
+                let _ = e;
+                files.lock().unwrap().push(root.clone());
+                continue;
+            }
+            Err(e) => {
+                errors.lock().unwrap().push(WalkError {
+                    path: root.display().to_string(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            files.lock().unwrap().push(root.clone());
+            continue;
+        }
+        walk_dir(root, settings, &files, &errors);
+    }
+    let mut files = files.into_inner().unwrap();
+    files.sort();
+    files.dedup();
+    let mut errors = errors.into_inner().unwrap();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, errors)
+}
+
+fn walk_dir(
+    root: &Path,
+    settings: &LintSettings,
+    files: &Mutex<Vec<PathBuf>>,
+    errors: &Mutex<Vec<WalkError>>,
+) {
+    let exclude = settings.exclude.clone();
+    let root_owned = root.to_path_buf();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(settings.respect_gitignore)
+        .git_global(settings.respect_gitignore)
+        .git_exclude(settings.respect_gitignore)
+        .ignore(settings.respect_gitignore)
+        .parents(settings.respect_gitignore)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            let name = entry.file_name().to_string_lossy();
+            let rel = entry
+                .path()
+                .strip_prefix(&root_owned)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            !(exclude.is_match(name.as_ref()) || exclude.is_match(&rel))
+        })
+        .build_parallel();
+    walker.run(|| {
+        Box::new(|result| {
+            match result {
+                Ok(entry) => {
+                    let is_python = entry
+                        .path()
+                        .extension()
+                        .is_some_and(|e| e == "py" || e == "pyi");
+                    let kind = entry.file_type();
+                    let is_file = kind.is_some_and(|k| k.is_file() || k.is_symlink());
+                    if is_python && is_file && entry.depth() > 0 {
+                        files.lock().unwrap().push(entry.into_path());
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+                        _ => root.display().to_string(),
+                    };
+                    errors.lock().unwrap().push(WalkError {
+                        path,
+                        message: err.to_string(),
+                    });
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+}

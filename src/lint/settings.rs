@@ -1,0 +1,117 @@
+//! Resolved settings of one lint run: configuration file merged with command-line flags.
+
+use crate::finding::Severity;
+use crate::rules::{Rule, RuleSet};
+use globset::GlobSet;
+use std::collections::HashMap;
+
+/// Directory and file names skipped during discovery unless `exclude` replaces them (as Ruff does).
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".swarmcheck_cache",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+];
+
+/// Files larger than this are reported as SWC000 instead of being parsed.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Options read by individual rules.
+#[derive(Clone, Debug, Default)]
+pub struct RuleOptions {
+    /// Extra context managers (qualified names) that hold a cross-process lock.
+    pub lock_context_managers: Vec<String>,
+    /// Extra factories whose results live for the whole process.
+    pub long_lived_functions: Vec<String>,
+    /// Extra container types that bound their own size.
+    pub bounded_types: Vec<String>,
+    /// Glob patterns of container names the memory rules ignore.
+    pub ignore_names: Vec<String>,
+}
+
+/// Everything the engine needs to check files.
+#[derive(Clone, Debug)]
+pub struct LintSettings {
+    pub rules: RuleSet,
+    pub severity: HashMap<Rule, Severity>,
+    pub exclude: GlobSet,
+    pub per_file_ignores: Vec<(GlobSet, RuleSet)>,
+    pub respect_gitignore: bool,
+    pub max_file_size: u64,
+    pub options: RuleOptions,
+}
+
+impl Default for LintSettings {
+    fn default() -> Self {
+        LintSettings {
+            rules: RuleSet::all(),
+            severity: HashMap::new(),
+            exclude: build_globset(DEFAULT_EXCLUDES.iter().copied()).expect("valid defaults"),
+            per_file_ignores: Vec::new(),
+            respect_gitignore: true,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            options: RuleOptions::default(),
+        }
+    }
+}
+
+impl LintSettings {
+    pub fn severity_of(&self, rule: Rule) -> Severity {
+        self.severity
+            .get(&rule)
+            .copied()
+            .unwrap_or_else(|| rule.default_severity())
+    }
+
+    /// Rules enabled for one file, after per-file ignores (matched on the relative path and the
+    /// file name).
+    pub fn rules_for(&self, rel_path: &str) -> RuleSet {
+        let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+        let mut rules = self.rules;
+        for (globs, ignored) in &self.per_file_ignores {
+            if globs.is_match(rel_path) || globs.is_match(name) {
+                rules = rules.minus(*ignored);
+            }
+        }
+        rules.insert(Rule::SyntaxError);
+        rules
+    }
+}
+
+pub fn build_globset<'p>(
+    patterns: impl IntoIterator<Item = &'p str>,
+) -> Result<GlobSet, globset::Error> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for p in patterns {
+        builder.add(
+            globset::GlobBuilder::new(p.trim_end_matches('/'))
+                .literal_separator(false)
+                .build()?,
+        );
+    }
+    builder.build()
+}
