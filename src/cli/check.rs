@@ -131,7 +131,10 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         .filter(|p| std::fs::symlink_metadata(p).is_err())
         .collect();
     if let Some(p) = missing.first() {
-        return fail(miette::miette!("{}: no such file or directory", p.display()));
+        return fail(miette::miette!(
+            "{}: no such file or directory",
+            p.display()
+        ));
     }
 
     let progress = Progress::new(!args.no_progress && !args.quiet);
@@ -152,7 +155,10 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         let file = BaselineFile::from_findings(&result.findings);
         let json = serde_json::to_vec_pretty(&file).expect("serializable");
         if let Err(e) = write_atomically(path, &json) {
-            return fail(miette::miette!("cannot write baseline {}: {e}", path.display()));
+            return fail(miette::miette!(
+                "cannot write baseline {}: {e}",
+                path.display()
+            ));
         }
         if !args.quiet {
             eprintln!(
@@ -205,7 +211,10 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
             .map_err(|e| e.to_string())
             .and_then(|_| write_atomically(path, &buf).map_err(|e| e.to_string()));
         if let Err(e) = rendered {
-            return fail(miette::miette!("cannot write report {}: {e}", path.display()));
+            return fail(miette::miette!(
+                "cannot write report {}: {e}",
+                path.display()
+            ));
         }
     }
 

@@ -29,7 +29,10 @@ pub fn explain(args: RuleArgs) -> Status {
         ));
     };
     if args.output_format == "json" {
-        println!("{}", serde_json::to_string_pretty(meta).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(meta).expect("serializable")
+        );
         return Status::Ok;
     }
     println!("{} {} ({})", meta.code, meta.name, meta.severity);
@@ -64,7 +67,13 @@ pub fn list(args: RulesArgs) -> Status {
         "markdown" => print!("{}", catalog::markdown_table()),
         _ => {
             for m in catalog::all() {
-                println!("{}  {:<22} {:<6}  {}", m.code, m.name, m.severity, m.summary.trim());
+                println!(
+                    "{}  {:<22} {:<6}  {}",
+                    m.code,
+                    m.name,
+                    m.severity,
+                    m.summary.trim()
+                );
             }
         }
     }

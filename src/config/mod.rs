@@ -144,11 +144,8 @@ pub fn load(path: &Path) -> Result<LoadedConfig, Box<ConfigError>> {
     })?;
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let parsed = if is_pyproject {
-        toml::from_str::<Pyproject>(&source).map(|p| {
-            p.tool
-                .and_then(|t| t.swarmcheck)
-                .unwrap_or_default()
-        })
+        toml::from_str::<Pyproject>(&source)
+            .map(|p| p.tool.and_then(|t| t.swarmcheck).unwrap_or_default())
     } else {
         toml::from_str::<LintConfig>(&source)
     };

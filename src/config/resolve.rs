@@ -52,15 +52,20 @@ pub fn resolve(
         let Some(list) = list else { return Ok(None) };
         let mut set = RuleSet::empty();
         for s in list {
-            let rules = RuleSet::from_selector(s.get_ref())
-                .ok_or_else(|| config_err(s.span(), format!("unknown rule selector `{}`", s.get_ref())))?;
+            let rules = RuleSet::from_selector(s.get_ref()).ok_or_else(|| {
+                config_err(s.span(), format!("unknown rule selector `{}`", s.get_ref()))
+            })?;
             set = set.union(rules);
         }
         Ok(Some(set))
     };
     let from_flags = |list: &[String], flag: &str| -> Result<RuleSet, ResolveError> {
         let mut set = RuleSet::empty();
-        for s in list.iter().flat_map(|s| s.split(',')).filter(|s| !s.trim().is_empty()) {
+        for s in list
+            .iter()
+            .flat_map(|s| s.split(','))
+            .filter(|s| !s.trim().is_empty())
+        {
             let rules = RuleSet::from_selector(s).ok_or_else(|| {
                 ResolveError::Usage(format!(
                     "unknown rule selector `{s}` in {flag} (codes like SWC301, prefixes like SWC3, or ALL; see `swarmcheck rules`)"
@@ -96,11 +101,18 @@ pub fn resolve(
     };
 
     // Excludes: flags replace the file's list, which replaces the defaults; extends add up.
-    let mut patterns: Vec<(String, Option<std::ops::Range<usize>>)> = match (&flags.exclude, &config.exclude) {
-        (Some(list), _) => list.iter().map(|p| (p.clone(), None)).collect(),
-        (None, Some(list)) => list.iter().map(|p| (p.get_ref().clone(), Some(p.span()))).collect(),
-        (None, None) => DEFAULT_EXCLUDES.iter().map(|p| (p.to_string(), None)).collect(),
-    };
+    let mut patterns: Vec<(String, Option<std::ops::Range<usize>>)> =
+        match (&flags.exclude, &config.exclude) {
+            (Some(list), _) => list.iter().map(|p| (p.clone(), None)).collect(),
+            (None, Some(list)) => list
+                .iter()
+                .map(|p| (p.get_ref().clone(), Some(p.span())))
+                .collect(),
+            (None, None) => DEFAULT_EXCLUDES
+                .iter()
+                .map(|p| (p.to_string(), None))
+                .collect(),
+        };
     if let Some(list) = &config.extend_exclude {
         patterns.extend(list.iter().map(|p| (p.get_ref().clone(), Some(p.span()))));
     }
@@ -119,7 +131,10 @@ pub fn resolve(
     if let Some(per_file) = &config.per_file_ignores {
         for (pattern, codes) in per_file {
             let globs = build_globset([pattern.as_str()]).map_err(|e| {
-                config_err(0..0, format!("invalid glob `{pattern}` in per-file-ignores: {e}"))
+                config_err(
+                    0..0,
+                    format!("invalid glob `{pattern}` in per-file-ignores: {e}"),
+                )
             })?;
             let ignored = from_file(&Some(codes.clone()))?.unwrap_or_default();
             settings.per_file_ignores.push((globs, ignored));
@@ -146,7 +161,10 @@ pub fn resolve(
     if let Some(options) = &config.options {
         for p in options.ignore_names.iter().flatten() {
             if let Err(e) = build_globset([p.get_ref().as_str()]) {
-                return Err(config_err(p.span(), format!("invalid glob `{}`: {e}", p.get_ref())));
+                return Err(config_err(
+                    p.span(),
+                    format!("invalid glob `{}`: {e}", p.get_ref()),
+                ));
             }
         }
         settings.options = RuleOptions {

@@ -74,7 +74,10 @@ impl BaselineFile {
     }
 
     pub fn fingerprints(&self) -> HashSet<&str> {
-        self.findings.iter().map(|e| e.fingerprint.as_str()).collect()
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect()
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {

@@ -109,14 +109,14 @@ pub fn check_file(path: &Path, display: &str, settings: &LintSettings) -> (Vec<F
         (vec![f], 0)
     };
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => return unreadable("cannot read file: it is a directory".into()),
-        Ok(meta) if meta.len() > settings.max_file_size => {
-            return unreadable(format!(
-                "file is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
-                meta.len(),
-                settings.max_file_size
-            ))
+        Ok(meta) if meta.is_dir() => {
+            return unreadable("cannot read file: it is a directory".into())
         }
+        Ok(meta) if meta.len() > settings.max_file_size => return unreadable(format!(
+            "file is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
+            meta.len(),
+            settings.max_file_size
+        )),
         Ok(_) => {}
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     }
@@ -216,7 +216,10 @@ pub fn check_source(
     let line_of = |offset: TextSize| index.line_index(offset).get();
     let mut used: Vec<HashSet<String>> = vec![HashSet::new(); directives.len()];
     let mut bare_used = vec![false; directives.len()];
-    let directive_lines: Vec<usize> = directives.iter().map(|d| line_of(d.range.start())).collect();
+    let directive_lines: Vec<usize> = directives
+        .iter()
+        .map(|d| line_of(d.range.start()))
+        .collect();
     let before = diagnostics.len();
     diagnostics.retain(|d| {
         let code = d.rule.code();
@@ -245,7 +248,9 @@ pub fn check_source(
     let suppressed = before - diagnostics.len();
     if rules.contains(Rule::UnusedNoqa) && !file_exemption.covers(Rule::UnusedNoqa.code()) {
         for (i, directive) in directives.iter().enumerate() {
-            let Some(codes) = &directive.codes else { continue };
+            let Some(codes) = &directive.codes else {
+                continue;
+            };
             for (code, range) in codes {
                 if !code.starts_with("SWC") || used[i].contains(code) {
                     continue;
@@ -268,7 +273,10 @@ pub fn check_source(
             }
         }
     }
-    (to_findings(diagnostics, text, &index, display, settings), suppressed)
+    (
+        to_findings(diagnostics, text, &index, display, settings),
+        suppressed,
+    )
 }
 
 fn to_findings(
@@ -323,7 +331,9 @@ fn snippet(text: &str, index: &LineIndex, range: TextRange) -> Snippet {
     let last = index.line_index(range.end());
     let from = first.saturating_sub(1);
     let last_line = index.line_count();
-    let to = last.saturating_add(1).min(ruff_source_file::OneIndexed::new(last_line).unwrap_or(last));
+    let to = last
+        .saturating_add(1)
+        .min(ruff_source_file::OneIndexed::new(last_line).unwrap_or(last));
     let to = if to.get() > from.get() + 7 {
         ruff_source_file::OneIndexed::new(from.get() + 7).unwrap_or(to)
     } else {

@@ -131,7 +131,8 @@ mod tests {
 
     fn line(c: &str) -> Option<Option<Vec<String>>> {
         let mut file = FileExemption::None;
-        parse_comment(c, 0, &mut file).map(|d| d.codes.map(|v| v.into_iter().map(|x| x.0).collect()))
+        parse_comment(c, 0, &mut file)
+            .map(|d| d.codes.map(|v| v.into_iter().map(|x| x.0).collect()))
     }
 
     #[test]

@@ -264,7 +264,11 @@ impl<'a> Visitor<'a> for Builder<'a> {
                         format!("{prefix}{module}.{}", alias.name)
                     };
                     let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.bind(bound.as_str(), alias.start(), BindingKind::Import(qualified));
+                    self.bind(
+                        bound.as_str(),
+                        alias.start(),
+                        BindingKind::Import(qualified),
+                    );
                 }
             }
             Stmt::Global(global) => {
@@ -359,7 +363,8 @@ mod tests {
             }
             fn visit_expr(&mut self, expr: &'a Expr) {
                 if let Expr::Call(call) = expr {
-                    self.out.push(self.model.qualified_name(self.scope, &call.func));
+                    self.out
+                        .push(self.model.qualified_name(self.scope, &call.func));
                 }
                 visitor::walk_expr(self, expr);
             }
@@ -400,7 +405,11 @@ mod tests {
         let src = "class C:\n    open = staticmethod(print)\n    def m(self, x):\n        open()\n\ndef g(open):\n    open()\n";
         assert_eq!(
             call_names(src),
-            vec![Some("builtins.staticmethod".into()), Some("builtins.open".into()), None]
+            vec![
+                Some("builtins.staticmethod".into()),
+                Some("builtins.open".into()),
+                None
+            ]
         );
     }
 }

@@ -28,11 +28,9 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
                     line: 1,
                 });
             }
-            let encoding = encoding_for(label).ok_or_else(|| {
-                DecodeError {
-                    message: format!("unknown encoding `{label}` in the coding declaration"),
-                    line: cookie_line(body),
-                }
+            let encoding = encoding_for(label).ok_or_else(|| DecodeError {
+                message: format!("unknown encoding `{label}` in the coding declaration"),
+                line: cookie_line(body),
             })?;
             let (text, had_errors) = encoding.decode_without_bom_handling(body);
             if had_errors {
@@ -117,15 +115,22 @@ fn coding_cookie(body: &[u8]) -> Option<String> {
 
 /// `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)`, as in PEP 263.
 fn parse_cookie(line: &[u8]) -> Option<String> {
-    let start = line.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
+    let start = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
     if line[start] != b'#' {
         return None;
     }
     let comment = &line[start..];
     let at = comment.windows(6).position(|w| w == b"coding")?;
     let rest = &comment[at + 6..];
-    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
-    let rest = &rest[rest.iter().take_while(|b| matches!(b, b' ' | b'\t')).count()..];
+    let rest = rest
+        .strip_prefix(b":")
+        .or_else(|| rest.strip_prefix(b"="))?;
+    let rest = &rest[rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count()..];
     let len = rest
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))

@@ -24,13 +24,20 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for e in &result.errors {
-        writeln!(out, "::error file={}::{}", escape_property(&e.path), escape_data(&e.message))?;
+        writeln!(
+            out,
+            "::error file={}::{}",
+            escape_property(&e.path),
+            escape_data(&e.message)
+        )?;
     }
     Ok(())
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

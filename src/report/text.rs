@@ -36,7 +36,11 @@ pub fn full(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -
     Ok(())
 }
 
-pub fn concise(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn concise(
+    result: &ScanResult,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for f in &result.findings {
         writeln!(out, "{}", concise_line(f))?;
     }
@@ -55,7 +59,11 @@ pub fn statistics(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
-    let width = rows.iter().map(|r| r.1 .0.to_string().len()).max().unwrap_or(1);
+    let width = rows
+        .iter()
+        .map(|r| r.1 .0.to_string().len())
+        .max()
+        .unwrap_or(1);
     for ((code, name), (count, severity)) in rows {
         writeln!(out, "{count:>width$}\t{code}\t[{severity}]\t{name}")?;
     }

@@ -16,7 +16,11 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: &'static [Rule] = &[Rule::SyntaxError, Rule::OpenWithoutContext, Rule::UnusedNoqa];
+    pub const ALL: &'static [Rule] = &[
+        Rule::SyntaxError,
+        Rule::OpenWithoutContext,
+        Rule::UnusedNoqa,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {

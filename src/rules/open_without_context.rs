@@ -85,7 +85,11 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
                 if is_arg && is_enter_context(&outer.func) {
                     return None;
                 }
-                if is_arg && checker.semantic.resolves_to(checker.scope(), &outer.func, CLOSING_WRAPPERS) {
+                if is_arg
+                    && checker
+                        .semantic
+                        .resolves_to(checker.scope(), &outer.func, CLOSING_WRAPPERS)
+                {
                     child = outer.range();
                     continue;
                 }
@@ -105,9 +109,7 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
                 child = e.range();
             }
             NodeRef::Stmt(_) => return Some("is never closed"),
-            NodeRef::Expr(_) => {
-                return Some("is used and never closed")
-            }
+            NodeRef::Expr(_) => return Some("is used and never closed"),
         }
     }
     Some("is never closed")
@@ -237,7 +239,8 @@ impl<'a> Visitor<'a> for HandleUses<'_> {
                 if closes && (self.in_finally || self_attr) {
                     self.closed = true;
                 }
-                if is_enter_context(&call.func) && call.arguments.args.iter().any(|a| self.is_target(a))
+                if is_enter_context(&call.func)
+                    && call.arguments.args.iter().any(|a| self.is_target(a))
                 {
                     self.closed = true;
                 }
