@@ -112,11 +112,13 @@ pub fn check_file(path: &Path, display: &str, settings: &LintSettings) -> (Vec<F
         Ok(meta) if meta.is_dir() => {
             return unreadable("cannot read file: it is a directory".into())
         }
-        Ok(meta) if meta.len() > settings.max_file_size => return unreadable(format!(
+        Ok(meta) if meta.len() > settings.max_file_size => {
+            return unreadable(format!(
             "file is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
             meta.len(),
             settings.max_file_size
-        )),
+        ))
+        }
         Ok(_) => {}
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     }

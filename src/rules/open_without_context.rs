@@ -18,12 +18,46 @@ const OPENERS: &[&str] = &[
     "zipfile.ZipFile",
     "tempfile.TemporaryFile",
     "tempfile.NamedTemporaryFile",
+    // The same kind of handle under other names.
+    "_io.open",
+    "io.open_code",
+    "tokenize.open",
+    "gzip.GzipFile",
+    "bz2.BZ2File",
+    "lzma.LZMAFile",
+    "tarfile.TarFile",
+    "tarfile.TarFile.open",
+    "tempfile.SpooledTemporaryFile",
+    "wave.open",
+    "shelve.open",
+    "dbm.open",
 ];
 
 const PATH_TYPES: &[&str] = &["pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"];
 
-/// Wrappers that hand the handle to something that closes it.
-const CLOSING_WRAPPERS: &[&str] = &["contextlib.closing"];
+/// Functions that read a whole file and return data: the handle passed to them is dropped, never
+/// handed on, so their result being managed does not manage the handle.
+const CONSUMERS: &[&str] = &[
+    "json.load",
+    "pickle.load",
+    "marshal.load",
+    "tomllib.load",
+    "plistlib.load",
+    "yaml.load",
+    "yaml.safe_load",
+    "yaml.full_load",
+];
+
+/// Methods that register a context manager to be exited later (`ExitStack`, `unittest`).
+const ENTER_CONTEXT: &[&str] = &[
+    "enter_context",
+    "enter_async_context",
+    "enterContext",
+    "enterAsyncContext",
+];
+
+/// Context managers inside which a call is expected to raise (so its result never exists).
+const EXPECT_RAISES: &[&str] = &["assertRaises", "assertRaisesRegex", "raises"];
 
 pub fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(opener) = opener_name(checker, call) else {
@@ -67,9 +101,18 @@ fn opener_name(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
 }
 
 /// `None` when something visibly closes the handle; otherwise what is wrong, for the message.
+///
+/// Walks up from the call: a `with` item, `enter_context(...)`, `return`/`yield`, a name or
+/// attribute that is closed later, or `open(...).close()` manage it. A handle passed to another
+/// call is handed on to that call's result (`closing(open(p))`, `TextIOWrapper(open(p))`), so the
+/// walk continues from the outer call, except for functions that only read it (`json.load`).
 fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
+    if inside_open_patch(checker) {
+        return None;
+    }
     let mut child = call.range();
-    for ancestor in checker.ancestors() {
+    let mut ancestors = checker.ancestors().peekable();
+    while let Some(ancestor) = ancestors.next() {
         match ancestor {
             NodeRef::Stmt(Stmt::With(with)) => {
                 return if with.items.iter().any(|i| i.context_expr.range() == child) {
@@ -80,23 +123,45 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
             }
             NodeRef::Stmt(Stmt::Return(_)) => return None,
             NodeRef::Expr(Expr::Yield(_) | Expr::YieldFrom(_) | Expr::Lambda(_)) => return None,
-            NodeRef::Expr(Expr::Call(outer)) => {
-                let is_arg = outer.arguments.args.iter().any(|a| a.range() == child);
-                if is_arg && is_enter_context(&outer.func) {
+            NodeRef::Expr(Expr::Attribute(attr)) if attr.attr.as_str() == "close" => {
+                // `open(p).close()`: created and closed at once.
+                if matches!(ancestors.peek(), Some(NodeRef::Expr(Expr::Call(c))) if c.func.range() == attr.range())
+                {
                     return None;
                 }
-                if is_arg
-                    && checker
-                        .semantic
-                        .resolves_to(checker.scope(), &outer.func, CLOSING_WRAPPERS)
-                {
-                    child = outer.range();
-                    continue;
-                }
-                return Some("is passed to a call and never closed");
+                return Some("is used and never closed");
             }
-            NodeRef::Stmt(Stmt::Assign(assign)) if assign.targets.len() == 1 => {
-                return assigned_handle(checker, &assign.targets[0]);
+            NodeRef::Expr(Expr::Call(outer)) => {
+                let is_arg = outer.arguments.args.iter().any(|a| a.range() == child)
+                    || outer
+                        .arguments
+                        .keywords
+                        .iter()
+                        .any(|k| k.value.range() == child);
+                if !is_arg {
+                    return Some("is used and never closed");
+                }
+                if is_enter_context(&outer.func) {
+                    return None;
+                }
+                if checker
+                    .semantic
+                    .resolves_to(checker.scope(), &outer.func, CONSUMERS)
+                {
+                    return Some("is passed to a function that reads it, and is never closed");
+                }
+                child = outer.range();
+            }
+            NodeRef::Stmt(Stmt::Assign(assign)) => {
+                // `f = self.fh = open(p)`: managed if any of the bindings is.
+                let mut problem = None;
+                for target in &assign.targets {
+                    match assigned_handle(checker, target) {
+                        None => return None,
+                        Some(p) => problem = problem.or(Some(p)),
+                    }
+                }
+                return problem;
             }
             NodeRef::Stmt(Stmt::AnnAssign(assign)) => {
                 return assigned_handle(checker, &assign.target);
@@ -104,10 +169,17 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
             NodeRef::Expr(Expr::Named(named)) => {
                 return assigned_handle(checker, &named.target);
             }
-            // Parentheses-like wrappers keep looking at the same value.
-            NodeRef::Expr(e @ (Expr::If(_) | Expr::BoolOp(_))) => {
+            // Expressions that pass the value through: keep looking at what receives it.
+            NodeRef::Expr(
+                e @ (Expr::If(_)
+                | Expr::BoolOp(_)
+                | Expr::Tuple(_)
+                | Expr::List(_)
+                | Expr::Await(_)),
+            ) => {
                 child = e.range();
             }
+            NodeRef::Stmt(Stmt::Expr(_)) if inside_expect_raises(checker) => return None,
             NodeRef::Stmt(_) => return Some("is never closed"),
             NodeRef::Expr(_) => return Some("is used and never closed"),
         }
@@ -116,50 +188,98 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
 }
 
 fn is_enter_context(func: &Expr) -> bool {
-    matches!(func, Expr::Attribute(a) if a.attr.as_str() == "enter_context")
+    matches!(func, Expr::Attribute(a) if ENTER_CONTEXT.contains(&a.attr.as_str()))
 }
 
-/// A handle bound to a name or attribute: accepted when that binding is visibly closed.
+/// Inside `with patch("builtins.open", ...)`: the opener is a mock and opens nothing.
+fn inside_open_patch(checker: &Checker) -> bool {
+    checker.ancestors().any(|n| match n {
+        NodeRef::Stmt(Stmt::With(with)) => with.items.iter().any(|item| {
+            let Expr::Call(call) = &item.context_expr else {
+                return false;
+            };
+            let is_patch = match call.func.as_ref() {
+                Expr::Attribute(a) => a.attr.as_str() == "patch",
+                Expr::Name(n) => n.id.as_str() == "patch",
+                _ => false,
+            };
+            is_patch
+                && matches!(call.arguments.args.first(), Some(Expr::StringLiteral(s)) if s.value.to_str().ends_with(".open"))
+        }),
+        _ => false,
+    })
+}
+
+/// Inside `with self.assertRaises(...)` or `with pytest.raises(...)`: the call is expected to fail.
+fn inside_expect_raises(checker: &Checker) -> bool {
+    checker.ancestors().any(|n| match n {
+        NodeRef::Stmt(Stmt::With(with)) => with.items.iter().any(|item| {
+            let Expr::Call(call) = &item.context_expr else {
+                return false;
+            };
+            match call.func.as_ref() {
+                Expr::Attribute(a) => EXPECT_RAISES.contains(&a.attr.as_str()),
+                Expr::Name(n) => EXPECT_RAISES.contains(&n.id.as_str()),
+                _ => false,
+            }
+        }),
+        _ => false,
+    })
+}
+
+/// A handle bound to a name or attribute: accepted when that binding is visibly closed or
+/// handed on to an owner that outlives the function.
 fn assigned_handle(checker: &Checker, target: &Expr) -> Option<&'static str> {
     match target {
         Expr::Name(name) => {
             let mut uses = HandleUses::new(Target::Name(name.id.as_str()));
             uses.visit_body(checker.enclosing_body());
             if uses.closed {
-                None
-            } else {
-                Some("is bound to a name that is never closed in a `finally` block, used as a `with` item or returned")
+                return None;
             }
-        }
-        Expr::Attribute(attr) => {
-            let (Expr::Name(owner), Some((class, method))) =
-                (attr.value.as_ref(), checker.enclosing_method())
-            else {
-                return Some("is stored in an attribute that nothing closes");
-            };
-            let is_self = method
-                .parameters
-                .args
-                .first()
-                .or(method.parameters.posonlyargs.first())
-                .is_some_and(|p| p.parameter.name.as_str() == owner.id.as_str());
-            if !is_self {
-                return Some("is stored in an attribute that nothing closes");
-            }
-            let mut uses = HandleUses::new(Target::SelfAttr(attr.attr.as_str()));
-            for stmt in &class.body {
-                if let Stmt::FunctionDef(m) = stmt {
-                    uses.visit_body(&m.body);
+            // `self.x = f` later: the class now owns the handle.
+            let stored = std::mem::take(&mut uses.stored_on_self);
+            if !stored.is_empty() {
+                if let Some((class, _)) = checker.enclosing_method() {
+                    if stored.iter().any(|attr| class_closes(class, attr)) {
+                        return None;
+                    }
+                    return Some("is stored on `self` but no method of the class closes it");
                 }
             }
-            if uses.closed {
-                None
-            } else {
-                Some("is stored on `self` but no method of the class closes it")
+            Some("is bound to a name that is never closed in a `finally` block, used as a `with` item or returned")
+        }
+        Expr::Attribute(attr) => {
+            let self_method = checker.enclosing_method().filter(|(_, method)| {
+                let first = method
+                    .parameters
+                    .posonlyargs
+                    .first()
+                    .or(method.parameters.args.first());
+                matches!((attr.value.as_ref(), first), (Expr::Name(owner), Some(p)) if p.parameter.name.as_str() == owner.id.as_str())
+            });
+            match self_method {
+                Some((class, _)) if class_closes(class, attr.attr.as_str()) => None,
+                Some(_) => Some("is stored on `self` but no method of the class closes it"),
+                // Another object (`sys.stderr = open(...)`, `request.stream = ...`) now owns it.
+                None => None,
             }
         }
+        // Stored in a container item: handed on to whoever owns the container.
+        Expr::Subscript(_) => None,
         _ => Some("is never closed"),
     }
+}
+
+/// Whether any method of `class` closes `self.<attr>` (or hands it on, e.g. to a `with`).
+fn class_closes(class: &ast::StmtClassDef, attr: &str) -> bool {
+    let mut uses = HandleUses::new(Target::SelfAttr(attr));
+    for stmt in &class.body {
+        if let Stmt::FunctionDef(m) = stmt {
+            uses.visit_body(&m.body);
+        }
+    }
+    uses.closed
 }
 
 #[derive(Clone, Copy)]
@@ -168,12 +288,16 @@ enum Target<'t> {
     SelfAttr(&'t str),
 }
 
-/// Looks for evidence that a handle is closed: `x.close()` in a `finally` block (or anywhere for
-/// `self.x`, whose closing method is called by the owner), `with x`, `return x`, `enter_context(x)`.
+/// Looks for evidence that a handle is closed or handed on: `x.close()` in a `finally` block (or
+/// anywhere for `self.x`, whose closing method the owner calls), the bound `x.close` registered
+/// for later (`addCleanup(x.close)`), `with x`, `enter_context(x)`, `return`/`yield` of `x` (also
+/// inside a tuple or a wrapper call), or `x` stored into another object or container.
 struct HandleUses<'t> {
     target: Target<'t>,
     in_finally: bool,
     closed: bool,
+    /// Attributes of `self` the handle was stored in.
+    stored_on_self: Vec<String>,
 }
 
 impl<'t> HandleUses<'t> {
@@ -182,6 +306,7 @@ impl<'t> HandleUses<'t> {
             target,
             in_finally: false,
             closed: false,
+            stored_on_self: Vec::new(),
         }
     }
 
@@ -194,6 +319,35 @@ impl<'t> HandleUses<'t> {
             _ => false,
         }
     }
+
+    /// `expr` is the handle, or carries it to whoever receives `expr`: a tuple or list element,
+    /// or an argument of a call that is not a reader such as `json.load`.
+    fn hands_on(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Tuple(t) => t.elts.iter().any(|e| self.hands_on(e)),
+            Expr::List(l) => l.elts.iter().any(|e| self.hands_on(e)),
+            Expr::Starred(s) => self.hands_on(&s.value),
+            Expr::Call(call) if !is_reader(&call.func) => {
+                call.arguments.args.iter().any(|a| self.hands_on(a))
+                    || call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .any(|k| self.hands_on(&k.value))
+            }
+            _ => self.is_target(expr),
+        }
+    }
+}
+
+/// `json.load`, `pickle.load`, `yaml.safe_load`, ...: read the handle and return data.
+fn is_reader(func: &Expr) -> bool {
+    let name = match func {
+        Expr::Attribute(a) => a.attr.as_str(),
+        Expr::Name(n) => n.id.as_str(),
+        _ => return false,
+    };
+    matches!(name, "load" | "safe_load" | "full_load" | "loads")
 }
 
 impl<'a> Visitor<'a> for HandleUses<'_> {
@@ -216,14 +370,34 @@ impl<'a> Visitor<'a> for HandleUses<'_> {
                 self.in_finally = saved;
             }
             Stmt::With(with) => {
-                if with.items.iter().any(|i| self.is_target(&i.context_expr)) {
+                if with.items.iter().any(|i| self.hands_on(&i.context_expr)) {
                     self.closed = true;
                 }
                 visitor::walk_stmt(self, stmt);
             }
             Stmt::Return(ret) => {
-                if ret.value.as_deref().is_some_and(|v| self.is_target(v)) {
+                if ret.value.as_deref().is_some_and(|v| self.hands_on(v)) {
                     self.closed = true;
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            // `close_stream = f.close`: kept to be called later.
+            Stmt::Assign(assign) if matches!(assign.value.as_ref(), Expr::Attribute(m) if m.attr.as_str() == "close" && self.is_target(&m.value)) =>
+            {
+                self.closed = true;
+            }
+            Stmt::Assign(assign) if self.hands_on(&assign.value) => {
+                for target in &assign.targets {
+                    match target {
+                        Expr::Attribute(attr) => match attr.value.as_ref() {
+                            Expr::Name(owner) if owner.id.as_str() == "self" => {
+                                self.stored_on_self.push(attr.attr.to_string());
+                            }
+                            _ => self.closed = true,
+                        },
+                        Expr::Subscript(_) => self.closed = true,
+                        _ => {}
+                    }
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -232,25 +406,41 @@ impl<'a> Visitor<'a> for HandleUses<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let Expr::Call(call) = expr {
-            if let Expr::Attribute(attr) = call.func.as_ref() {
-                let closes = attr.attr.as_str() == "close" && self.is_target(&attr.value);
-                let self_attr = matches!(self.target, Target::SelfAttr(_));
-                if closes && (self.in_finally || self_attr) {
+        match expr {
+            Expr::Call(call) => {
+                if let Expr::Attribute(attr) = call.func.as_ref() {
+                    let closes = attr.attr.as_str() == "close" && self.is_target(&attr.value);
+                    let self_attr = matches!(self.target, Target::SelfAttr(_));
+                    if closes && (self.in_finally || self_attr) {
+                        self.closed = true;
+                    }
+                    let args = &call.arguments.args;
+                    if is_enter_context(&call.func) && args.iter().any(|a| self.is_target(a)) {
+                        self.closed = true;
+                    }
+                    // `items.append(f)`: a container now owns the handle.
+                    if matches!(attr.attr.as_str(), "append" | "add" | "put" | "appendleft")
+                        && args.iter().any(|a| self.hands_on(a))
+                    {
+                        self.closed = true;
+                    }
+                }
+                // The bound method passed on: `addCleanup(f.close)`, `stack.callback(f.close)`.
+                let passes_close = call.arguments.args.iter().any(|a| {
+                    matches!(a, Expr::Attribute(m) if m.attr.as_str() == "close" && self.is_target(&m.value))
+                });
+                if passes_close {
                     self.closed = true;
                 }
-                if is_enter_context(&call.func)
-                    && call.arguments.args.iter().any(|a| self.is_target(a))
-                {
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Yield(y) => {
+                if y.value.as_deref().is_some_and(|v| self.hands_on(v)) {
                     self.closed = true;
                 }
+                visitor::walk_expr(self, expr);
             }
+            _ => visitor::walk_expr(self, expr),
         }
-        if let Expr::Yield(y) = expr {
-            if y.value.as_deref().is_some_and(|v| self.is_target(v)) {
-                self.closed = true;
-            }
-        }
-        visitor::walk_expr(self, expr);
     }
 }

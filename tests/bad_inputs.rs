@@ -1,0 +1,121 @@
+//! Inputs that must never panic the process: each is reported (or checked) and the scan goes on.
+
+mod common;
+use common::*;
+
+fn codes_by_path(out: &std::process::Output) -> Vec<(String, String)> {
+    json(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pathological_files_do_not_crash_the_scan() {
+    let p = Project::new();
+    p.write(
+        "parens.py",
+        format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)),
+    );
+    let mut blocks = String::new();
+    for depth in 0..1000 {
+        blocks.push_str(&format!("{}if x:\n", " ".repeat(depth)));
+    }
+    blocks.push_str(&format!("{}pass\n", " ".repeat(1000)));
+    p.write("blocks.py", blocks);
+    p.write(
+        "calls.py",
+        format!("x = {}{}\n", "f(".repeat(5000), ")".repeat(5000)),
+    );
+    p.write(
+        "binop.py",
+        format!("x = {}\n", vec!["1"; 100_000].join(" + ")),
+    );
+    p.write("unary.py", format!("x = {}1\n", "-".repeat(50_000)));
+    p.write("nul.py", b"x = 1\n\0\n");
+    p.write("empty.py", "");
+    p.write("leak.py", LEAKY);
+    std::fs::create_dir_all(p.path().join("dir.py")).unwrap();
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let found = codes_by_path(&out);
+    assert!(found.contains(&("nul.py".into(), "SWC000".into())));
+    assert!(
+        found.contains(&("leak.py".into(), "SWC301".into())),
+        "the rest of the scan is intact"
+    );
+    assert_eq!(json(&out)["files_scanned"], 8);
+}
+
+#[test]
+fn oversized_single_line_file_is_reported() {
+    let p = Project::new();
+    let mut big = String::with_capacity(50_000_010);
+    big.push_str("x = \"");
+    big.push_str(&"a".repeat(50_000_000));
+    big.push_str("\"\n");
+    p.write("big.py", big);
+    p.write("leak.py", LEAKY);
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    let findings = json(&out)["findings"].clone();
+    let big = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "big.py")
+        .unwrap();
+    assert_eq!(big["code"], "SWC000");
+    assert!(big["message"].as_str().unwrap().contains("size limit"));
+    // Raising the limit parses it.
+    p.write("swarmcheck.toml", "max-file-size = 60000000\n");
+    let out = p.run(&["check", "big.py", "--output-format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_not_followed() {
+    let p = Project::new();
+    std::os::unix::fs::symlink("self.py", p.path().join("self.py")).unwrap();
+    std::os::unix::fs::symlink("b.py", p.path().join("a.py")).unwrap();
+    std::os::unix::fs::symlink("a.py", p.path().join("b.py")).unwrap();
+    std::fs::create_dir_all(p.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", p.path().join("sub/up")).unwrap();
+    p.write("leak.py", LEAKY);
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    assert_eq!(code(&out), 0);
+    let found = codes_by_path(&out);
+    for name in ["self.py", "a.py", "b.py"] {
+        assert!(
+            found.contains(&(name.into(), "SWC000".into())),
+            "{name}: {found:?}"
+        );
+    }
+    assert!(found.contains(&("leak.py".into(), "SWC301".into())));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new();
+    let path = p.write("secret.py", "x = 1\n");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        return; // Running as root: permissions do not apply.
+    }
+    let out = p.run(&["check", ".", "--output-format", "json"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        codes_by_path(&out),
+        vec![("secret.py".to_string(), "SWC000".to_string())]
+    );
+}
