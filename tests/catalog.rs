@@ -25,6 +25,14 @@ fn every_rule_file_is_registered() {
         .map(|m| m.code.clone())
         .collect();
     assert_eq!(on_disk, compiled);
+    let rules: Vec<&str> = swarmcheck::rules::Rule::ALL
+        .iter()
+        .map(|r| r.code())
+        .collect();
+    assert_eq!(
+        compiled, rules,
+        "Rule::ALL must list every catalog rule, in code order"
+    );
     for rule in swarmcheck::rules::Rule::ALL {
         assert_eq!(rule.meta().code, rule.code());
     }

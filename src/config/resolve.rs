@@ -171,12 +171,14 @@ pub fn resolve(
             lock_context_managers: options.lock_context_managers.clone().unwrap_or_default(),
             long_lived_functions: options.long_lived_functions.clone().unwrap_or_default(),
             bounded_types: options.bounded_types.clone().unwrap_or_default(),
-            ignore_names: options
-                .ignore_names
-                .iter()
-                .flatten()
-                .map(|s| s.get_ref().clone())
-                .collect(),
+            ignore_names: build_globset(
+                options
+                    .ignore_names
+                    .iter()
+                    .flatten()
+                    .map(|s| s.get_ref().as_str()),
+            )
+            .map_err(|e| ResolveError::Usage(e.to_string()))?,
         };
     }
     let fail_on = flags.fail_on.or(config.fail_on).unwrap_or(FailOn::High);

@@ -1,6 +1,7 @@
 //! The single AST walk: tracks the current scope and the chain of ancestors, and dispatches each
 //! node to the enabled rules. Rules record diagnostics here; nothing prints.
 
+use super::containers::{self, ContainerOptions};
 use super::semantic::{ScopeId, SemanticModel};
 use super::settings::RuleOptions;
 use crate::rules::{self, Rule, RuleSet};
@@ -56,6 +57,27 @@ impl<'a, 'm> Checker<'a, 'm> {
     /// Walks the module once and returns the diagnostics of all enabled rules.
     pub fn run(mut self) -> Vec<Diagnostic> {
         self.visit_body(self.suite);
+        let growth_rules = [
+            Rule::UnboundedDefaultdict,
+            Rule::UncheckedAppend,
+            Rule::UnboundedDictCache,
+        ];
+        if growth_rules.iter().any(|r| self.enabled(*r)) {
+            let options = ContainerOptions {
+                bounded_types: &self.options.bounded_types,
+                long_lived_functions: &self.options.long_lived_functions,
+            };
+            let found = containers::analyze(self.suite, self.semantic, &options);
+            if self.enabled(Rule::UnboundedDefaultdict) {
+                rules::unbounded_defaultdict::check(&mut self, &found);
+            }
+            if self.enabled(Rule::UncheckedAppend) {
+                rules::unchecked_append::check(&mut self, &found);
+            }
+            if self.enabled(Rule::UnboundedDictCache) {
+                rules::unbounded_dict_cache::check(&mut self, &found);
+            }
+        }
         self.diagnostics
     }
 
@@ -124,6 +146,16 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
         self.ancestors.push(NodeRef::Stmt(stmt));
         match stmt {
             Stmt::FunctionDef(func) => {
+                let class = match self.ancestors().next() {
+                    Some(NodeRef::Stmt(Stmt::ClassDef(class))) => Some(class),
+                    _ => None,
+                };
+                if self.enabled(Rule::UncappedMemoize) && self.enclosing_function().is_none() {
+                    rules::uncapped_memoize::check(self, func, class.is_some());
+                }
+                if let (true, Some(class)) = (self.enabled(Rule::MethodCache), class) {
+                    rules::method_cache::check(self, class, func);
+                }
                 for d in &func.decorator_list {
                     self.visit_decorator(d);
                 }

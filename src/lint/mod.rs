@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod checker;
+pub mod containers;
 pub mod discover;
 pub mod noqa;
 pub mod semantic;

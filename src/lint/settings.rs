@@ -49,8 +49,8 @@ pub struct RuleOptions {
     pub long_lived_functions: Vec<String>,
     /// Extra container types that bound their own size.
     pub bounded_types: Vec<String>,
-    /// Glob patterns of container names the memory rules ignore.
-    pub ignore_names: Vec<String>,
+    /// Container names the memory rules ignore (globs over `_cache`, `self.history`, ...).
+    pub ignore_names: GlobSet,
 }
 
 /// Everything the engine needs to check files.

@@ -8,6 +8,11 @@ use std::sync::OnceLock;
 /// Every rule's TOML, in code order. `tests/catalog.rs` fails when a file in `rules/` is missing here.
 const SOURCES: &[(&str, &str)] = &[
     ("SWC000", include_str!("../../rules/SWC000.toml")),
+    ("SWC101", include_str!("../../rules/SWC101.toml")),
+    ("SWC102", include_str!("../../rules/SWC102.toml")),
+    ("SWC103", include_str!("../../rules/SWC103.toml")),
+    ("SWC104", include_str!("../../rules/SWC104.toml")),
+    ("SWC105", include_str!("../../rules/SWC105.toml")),
     ("SWC301", include_str!("../../rules/SWC301.toml")),
     ("SWC900", include_str!("../../rules/SWC900.toml")),
 ];

@@ -2,7 +2,14 @@
 //! semantic facts. Rules push findings into the checker and never print.
 
 pub mod catalog;
+mod growth_report;
+mod memoize;
+pub mod method_cache;
 pub mod open_without_context;
+pub mod unbounded_defaultdict;
+pub mod unbounded_dict_cache;
+pub mod uncapped_memoize;
+pub mod unchecked_append;
 
 use crate::finding::Severity;
 use std::fmt;
@@ -11,6 +18,11 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     SyntaxError,
+    UnboundedDefaultdict,
+    UncheckedAppend,
+    UncappedMemoize,
+    MethodCache,
+    UnboundedDictCache,
     OpenWithoutContext,
     UnusedNoqa,
 }
@@ -18,6 +30,11 @@ pub enum Rule {
 impl Rule {
     pub const ALL: &'static [Rule] = &[
         Rule::SyntaxError,
+        Rule::UnboundedDefaultdict,
+        Rule::UncheckedAppend,
+        Rule::UncappedMemoize,
+        Rule::MethodCache,
+        Rule::UnboundedDictCache,
         Rule::OpenWithoutContext,
         Rule::UnusedNoqa,
     ];
@@ -25,6 +42,11 @@ impl Rule {
     pub fn code(self) -> &'static str {
         match self {
             Rule::SyntaxError => "SWC000",
+            Rule::UnboundedDefaultdict => "SWC101",
+            Rule::UncheckedAppend => "SWC102",
+            Rule::UncappedMemoize => "SWC103",
+            Rule::MethodCache => "SWC104",
+            Rule::UnboundedDictCache => "SWC105",
             Rule::OpenWithoutContext => "SWC301",
             Rule::UnusedNoqa => "SWC900",
         }

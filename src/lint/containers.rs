@@ -1,0 +1,958 @@
+//! Lifetime facts about containers, for the memory-growth rules (SWC101, SWC102, SWC105).
+//!
+//! A container is **long-lived** when it is bound at module level, as a class attribute, or on
+//! `self` in a class whose instances live for the process (see [`is_long_lived_class`]). Its
+//! **growth sites** are the places that add to it from code that runs repeatedly (function
+//! bodies; not module-level code, which runs once at import, nor `__init__` for `self`
+//! attributes, which runs once per instance). Its **bound** is the first evidence that something
+//! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
+//! a bounded type, or keys that come from a fixed set.
+
+use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    /// `defaultdict(factory)`; `per_key_bound` when each value is bounded (`deque(maxlen=...)`).
+    DefaultDict {
+        per_key_bound: bool,
+    },
+    List,
+    Set,
+    /// `deque()` without `maxlen`.
+    Deque,
+    /// `{}`, `dict()`, `OrderedDict()`, `Counter()`.
+    Dict,
+}
+
+/// Where the container is bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Module,
+    /// A class attribute (index into the class table).
+    ClassAttr(usize),
+    /// An attribute set on `self` in a method of the class.
+    SelfAttr(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Growth {
+    pub range: TextRange,
+    /// Name of the function the growth is in.
+    pub function: String,
+    /// `false` when the growth adds a key that comes from a fixed set.
+    pub open_key: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    /// As users write it: `_cache`, `self.history`, `Registry.entries`.
+    pub display: String,
+    /// The class that owns a class or `self` attribute.
+    pub class: Option<String>,
+    pub attr: String,
+    pub owner: Owner,
+    pub kind: ContainerKind,
+    /// The target of the defining assignment.
+    pub range: TextRange,
+    def_stmt: TextRange,
+    pub growth: Vec<Growth>,
+    /// What limits it, and where.
+    pub bound: Option<(TextRange, String)>,
+}
+
+impl Container {
+    /// Grows with at least one key that is not from a fixed set (for keyed containers).
+    pub fn grows_open_keys(&self) -> bool {
+        self.growth.iter().any(|g| g.open_key)
+    }
+}
+
+/// What the rules may tune.
+#[derive(Clone, Debug, Default)]
+pub struct ContainerOptions<'o> {
+    pub bounded_types: &'o [String],
+    pub long_lived_functions: &'o [String],
+}
+
+struct ClassInfo<'a> {
+    name: &'a str,
+    bases: Vec<&'a str>,
+    long_lived: bool,
+    is_enum: bool,
+}
+
+/// Finds the module's long-lived containers and what grows and bounds them.
+pub fn analyze<'a>(
+    suite: &'a [Stmt],
+    semantic: &SemanticModel<'a>,
+    options: &ContainerOptions<'_>,
+) -> Vec<Container> {
+    let mut facts = Facts {
+        semantic,
+        options,
+        classes: Vec::new(),
+        class_index: HashMap::new(),
+        containers: Vec::new(),
+        by_key: HashMap::new(),
+        singletons: Vec::new(),
+    };
+    facts.collect_classes(suite);
+    facts.collect_module_definitions(suite);
+    let mut walker = UseWalker {
+        facts: &mut facts,
+        scope: ScopeId::MODULE,
+        class: None,
+        function: None,
+        fixed_names: Vec::new(),
+    };
+    walker.visit_body(suite);
+    let Facts {
+        containers,
+        classes,
+        ..
+    } = facts;
+    containers
+        .into_iter()
+        .filter(|c| match c.owner {
+            Owner::SelfAttr(ci) => classes[ci].long_lived,
+            _ => true,
+        })
+        .collect()
+}
+
+struct Facts<'a, 'm, 'o> {
+    semantic: &'m SemanticModel<'a>,
+    options: &'o ContainerOptions<'o>,
+    classes: Vec<ClassInfo<'a>>,
+    class_index: HashMap<&'a str, usize>,
+    containers: Vec<Container>,
+    by_key: HashMap<(Owner, String), usize>,
+    /// Class names instantiated at module level (singletons).
+    singletons: Vec<&'a str>,
+}
+
+/// Class-name words of objects that usually live as long as the process.
+const SERVICE_WORDS: &[&str] = &[
+    "Agent",
+    "Broker",
+    "Bus",
+    "Cache",
+    "Collector",
+    "Controller",
+    "Coordinator",
+    "Daemon",
+    "Dispatcher",
+    "Engine",
+    "Listener",
+    "Manager",
+    "Monitor",
+    "Orchestrator",
+    "Pool",
+    "Registry",
+    "Router",
+    "Scheduler",
+    "Server",
+    "Service",
+    "Supervisor",
+    "Swarm",
+    "Tracker",
+    "Watcher",
+    "Worker",
+];
+
+impl<'a> Facts<'a, '_, '_> {
+    fn collect_classes(&mut self, suite: &'a [Stmt]) {
+        for stmt in module_level(suite) {
+            match stmt {
+                Stmt::ClassDef(class) => {
+                    let bases: Vec<&'a str> = class
+                        .arguments
+                        .iter()
+                        .flat_map(|a| a.args.iter())
+                        .filter_map(|b| match b {
+                            Expr::Name(n) => Some(n.id.as_str()),
+                            Expr::Attribute(a) => Some(a.attr.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let is_enum = class.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+                        self.semantic
+                            .qualified_name(ScopeId::MODULE, b)
+                            .is_some_and(|q| q.starts_with("enum."))
+                    });
+                    let listed = self
+                        .options
+                        .long_lived_functions
+                        .iter()
+                        .any(|f| f.rsplit('.').next() == Some(class.name.as_str()));
+                    let long_lived = listed || is_long_lived_class(class);
+                    self.class_index
+                        .insert(class.name.as_str(), self.classes.len());
+                    self.classes.push(ClassInfo {
+                        name: class.name.as_str(),
+                        bases,
+                        long_lived,
+                        is_enum,
+                    });
+                }
+                Stmt::Assign(assign) => {
+                    if let Expr::Call(call) = assign.value.as_ref() {
+                        if let Expr::Name(n) = call.func.as_ref() {
+                            self.singletons.push(n.id.as_str());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Subclasses of a long-lived class, and singletons, are long-lived too.
+        for name in std::mem::take(&mut self.singletons) {
+            if let Some(&i) = self.class_index.get(name) {
+                self.classes[i].long_lived = true;
+            }
+        }
+        for i in 0..self.classes.len() {
+            if self.ancestors(i).any(|a| self.classes[a].long_lived) {
+                self.classes[i].long_lived = true;
+            }
+        }
+        // Enum-ness is inherited within the module too.
+        for i in 0..self.classes.len() {
+            if self.ancestors(i).any(|a| self.classes[a].is_enum) {
+                self.classes[i].is_enum = true;
+            }
+        }
+    }
+
+    /// Base classes defined in this module, transitively (cycle-safe).
+    fn ancestors(&self, class: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut seen = vec![class];
+        let mut stack = vec![class];
+        std::iter::from_fn(move || {
+            while let Some(c) = stack.pop() {
+                for base in &self.classes[c].bases {
+                    if let Some(&b) = self.class_index.get(base) {
+                        if !seen.contains(&b) {
+                            seen.push(b);
+                            stack.push(b);
+                            return Some(b);
+                        }
+                    }
+                }
+            }
+            None
+        })
+    }
+
+    fn collect_module_definitions(&mut self, suite: &'a [Stmt]) {
+        for stmt in module_level(suite) {
+            match stmt {
+                Stmt::ClassDef(class) => {
+                    let Some(&ci) = self.class_index.get(class.name.as_str()) else {
+                        continue;
+                    };
+                    let scope = self.semantic.scope_of(class).unwrap_or(ScopeId::MODULE);
+                    for item in &class.body {
+                        match item {
+                            Stmt::FunctionDef(method) => self.collect_self_definitions(ci, method),
+                            other => {
+                                if let Some((target, value)) = single_assignment(other) {
+                                    if let Expr::Name(n) = target {
+                                        self.define(
+                                            Owner::ClassAttr(ci),
+                                            n.id.as_str(),
+                                            format!("{}.{}", class.name, n.id),
+                                            target.range(),
+                                            other.range(),
+                                            value,
+                                            scope,
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                other => {
+                    if let Some((Expr::Name(n), value)) = single_assignment(other) {
+                        self.define(
+                            Owner::Module,
+                            n.id.as_str(),
+                            n.id.to_string(),
+                            n.range(),
+                            other.range(),
+                            value,
+                            ScopeId::MODULE,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn collect_self_definitions(&mut self, class: usize, method: &'a ast::StmtFunctionDef) {
+        let Some(self_name) = first_param(method) else {
+            return;
+        };
+        let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+        let mut defs = Vec::new();
+        // Local containers later stored on self: `items = []; ...; self.items = items`.
+        let mut locals: HashMap<&str, &Expr> = HashMap::new();
+        for_each_stmt(&method.body, &mut |stmt| {
+            if let Some((target, value)) = single_assignment(stmt) {
+                match target {
+                    Expr::Name(n) => {
+                        locals.insert(n.id.as_str(), value);
+                    }
+                    Expr::Attribute(attr) if is_name(&attr.value, self_name) => {
+                        let value = match value {
+                            Expr::Name(n) => locals.get(n.id.as_str()).copied().unwrap_or(value),
+                            _ => value,
+                        };
+                        defs.push((attr.attr.as_str(), target.range(), stmt.range(), value));
+                    }
+                    _ => {}
+                }
+            }
+        });
+        for (attr, range, stmt, value) in defs {
+            self.define(
+                Owner::SelfAttr(class),
+                attr,
+                format!("self.{attr}"),
+                range,
+                stmt,
+                value,
+                scope,
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn define(
+        &mut self,
+        owner: Owner,
+        attr: &str,
+        display: String,
+        range: TextRange,
+        def_stmt: TextRange,
+        value: &Expr,
+        scope: ScopeId,
+    ) {
+        let key = (owner, attr.to_string());
+        if self.by_key.contains_key(&key) {
+            // A second initialization: counted as a reassignment by the use walk.
+            return;
+        }
+        if attr.starts_with("__") && attr.ends_with("__") {
+            return;
+        }
+        let Some(kind) = self.container_kind(value, scope) else {
+            return;
+        };
+        let class = match owner {
+            Owner::ClassAttr(ci) | Owner::SelfAttr(ci) => Some(self.classes[ci].name.to_string()),
+            Owner::Module => None,
+        };
+        self.by_key.insert(key, self.containers.len());
+        self.containers.push(Container {
+            display,
+            class,
+            attr: attr.to_string(),
+            owner,
+            kind,
+            range,
+            def_stmt,
+            growth: Vec::new(),
+            bound: None,
+        });
+    }
+
+    /// The kind of container an initializer builds, or `None` when it is not a tracked (or is a
+    /// bounded) container.
+    fn container_kind(&self, value: &Expr, scope: ScopeId) -> Option<ContainerKind> {
+        match value {
+            Expr::List(_) | Expr::ListComp(_) => Some(ContainerKind::List),
+            Expr::Set(_) | Expr::SetComp(_) => Some(ContainerKind::Set),
+            Expr::Dict(_) | Expr::DictComp(_) => Some(ContainerKind::Dict),
+            Expr::Call(call) => {
+                let q = self.semantic.qualified_name(scope, &call.func)?;
+                if self.options.bounded_types.iter().any(|b| b == &q) {
+                    return None;
+                }
+                match q.as_str() {
+                    "builtins.list" => Some(ContainerKind::List),
+                    "builtins.set" => Some(ContainerKind::Set),
+                    "builtins.dict"
+                    | "collections.OrderedDict"
+                    | "collections.Counter"
+                    | "typing.OrderedDict" => Some(ContainerKind::Dict),
+                    "collections.deque" => {
+                        let bounded = call
+                            .arguments
+                            .find_argument_value("maxlen", 1)
+                            .is_some_and(|v| !v.is_none_literal_expr());
+                        (!bounded).then_some(ContainerKind::Deque)
+                    }
+                    "collections.defaultdict" => {
+                        let factory = call.arguments.find_argument_value("default_factory", 0);
+                        let per_key_bound =
+                            factory.is_some_and(|f| self.is_bounded_factory(f, scope));
+                        Some(ContainerKind::DefaultDict { per_key_bound })
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `lambda: deque(maxlen=N)`, `partial(deque, maxlen=N)`, or a configured bounded type.
+    fn is_bounded_factory(&self, factory: &Expr, scope: ScopeId) -> bool {
+        let body = match factory {
+            Expr::Lambda(l) => l.body.as_ref(),
+            other => other,
+        };
+        match body {
+            Expr::Call(call) => {
+                let q = self
+                    .semantic
+                    .qualified_name(scope, &call.func)
+                    .unwrap_or_default();
+                let maxlen = call.arguments.find_keyword("maxlen").is_some()
+                    || call.arguments.find_keyword("maxsize").is_some()
+                    || call.arguments.args.get(1).is_some();
+                (q == "collections.deque" && maxlen)
+                    || (q == "functools.partial" && call.arguments.find_keyword("maxlen").is_some())
+                    || q.starts_with("cachetools.")
+                    || self.options.bounded_types.contains(&q)
+            }
+            other => self
+                .semantic
+                .qualified_name(scope, other)
+                .is_some_and(|q| self.options.bounded_types.contains(&q)),
+        }
+    }
+
+    /// The container a reference denotes, if any.
+    fn lookup(&self, scope: ScopeId, class: Option<(usize, &str)>, expr: &Expr) -> Option<usize> {
+        match expr {
+            Expr::Name(name) => {
+                let resolved = self.semantic.resolve(scope, name.id.as_str(), name.start());
+                match resolved {
+                    Resolved::Binding(ScopeId::MODULE, b)
+                        if !matches!(b.kind, BindingKind::Import(_)) =>
+                    {
+                        self.by_key
+                            .get(&(Owner::Module, name.id.to_string()))
+                            .copied()
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Attribute(attr) => {
+                let Expr::Name(owner) = attr.value.as_ref() else {
+                    return None;
+                };
+                let name = attr.attr.as_str();
+                if let Some((ci, self_name)) = class {
+                    if owner.id.as_str() == self_name {
+                        return self.member(ci, name, true);
+                    }
+                }
+                let ci = *self.class_index.get(owner.id.as_str())?;
+                self.member(ci, name, false)
+            }
+            _ => None,
+        }
+    }
+
+    /// `self.<name>` or `Class.<name>` in class `ci` or a base class defined in the module.
+    fn member(&self, ci: usize, name: &str, via_self: bool) -> Option<usize> {
+        std::iter::once(ci).chain(self.ancestors(ci)).find_map(|c| {
+            let own = via_self
+                .then(|| self.by_key.get(&(Owner::SelfAttr(c), name.to_string())))
+                .flatten();
+            own.or_else(|| self.by_key.get(&(Owner::ClassAttr(c), name.to_string())))
+                .copied()
+        })
+    }
+}
+
+/// Whether instances of a class live for the process: its name says it is a service (`Agent`,
+/// `Manager`, `Registry`, ...), or a method runs a `while True` service loop. Singletons and
+/// subclasses are added by the caller.
+fn is_long_lived_class(class: &ast::StmtClassDef) -> bool {
+    let name = class.name.as_str();
+    if SERVICE_WORDS.iter().any(|w| name.contains(w)) {
+        return true;
+    }
+    class.body.iter().any(|stmt| match stmt {
+        Stmt::FunctionDef(f) => {
+            let mut found = false;
+            for_each_stmt(&f.body, &mut |s| {
+                if let Stmt::While(w) = s {
+                    if matches!(w.test.as_ref(), Expr::BooleanLiteral(b) if b.value) {
+                        found = true;
+                    }
+                }
+            });
+            found
+        }
+        _ => false,
+    })
+}
+
+/// Statements that run at module level: the suite and the bodies of module-level `if`, `try`,
+/// `with` and loops (not function or class bodies).
+fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
+    let mut out = Vec::new();
+    fn walk<'s>(stmts: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
+        for s in stmts {
+            out.push(s);
+            match s {
+                Stmt::If(i) => {
+                    walk(&i.body, out);
+                    for c in &i.elif_else_clauses {
+                        walk(&c.body, out);
+                    }
+                }
+                Stmt::Try(t) => {
+                    walk(&t.body, out);
+                    for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                        walk(&h.body, out);
+                    }
+                    walk(&t.orelse, out);
+                    walk(&t.finalbody, out);
+                }
+                Stmt::With(w) => walk(&w.body, out),
+                _ => {}
+            }
+        }
+    }
+    walk(suite, &mut out);
+    out
+}
+
+/// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
+fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
+    for s in stmts {
+        f(s);
+        match s {
+            Stmt::If(i) => {
+                for_each_stmt(&i.body, f);
+                for c in &i.elif_else_clauses {
+                    for_each_stmt(&c.body, f);
+                }
+            }
+            Stmt::Try(t) => {
+                for_each_stmt(&t.body, f);
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    for_each_stmt(&h.body, f);
+                }
+                for_each_stmt(&t.orelse, f);
+                for_each_stmt(&t.finalbody, f);
+            }
+            Stmt::With(w) => for_each_stmt(&w.body, f),
+            Stmt::For(l) => {
+                for_each_stmt(&l.body, f);
+                for_each_stmt(&l.orelse, f);
+            }
+            Stmt::While(l) => {
+                for_each_stmt(&l.body, f);
+                for_each_stmt(&l.orelse, f);
+            }
+            Stmt::Match(m) => {
+                for case in &m.cases {
+                    for_each_stmt(&case.body, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
+    match stmt {
+        Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),
+        Stmt::AnnAssign(a) => a.value.as_deref().map(|v| (a.target.as_ref(), v)),
+        _ => None,
+    }
+}
+
+fn first_param(func: &ast::StmtFunctionDef) -> Option<&str> {
+    let is_static = func
+        .decorator_list
+        .iter()
+        .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
+    if is_static {
+        return None;
+    }
+    func.parameters
+        .posonlyargs
+        .first()
+        .or(func.parameters.args.first())
+        .map(|p| p.parameter.name.as_str())
+}
+
+fn is_name(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Name(n) if n.id.as_str() == name)
+}
+
+const GROW_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "setdefault",
+    "appendleft",
+    "extendleft",
+];
+const REMOVE_METHODS: &[&str] = &["pop", "popitem", "remove", "discard", "clear", "popleft"];
+
+struct FunctionCtx<'a> {
+    name: &'a str,
+    /// Growth here does not accumulate over the process: `__init__` for `self` attributes, or
+    /// a registration decorator that returns its argument.
+    runs_once_per_instance: bool,
+    is_registration: bool,
+}
+
+struct UseWalker<'f, 'a, 'm, 'o> {
+    facts: &'f mut Facts<'a, 'm, 'o>,
+    scope: ScopeId,
+    /// Class index and the name of `self` in the current method.
+    class: Option<(usize, &'a str)>,
+    function: Option<FunctionCtx<'a>>,
+    /// Loop variables that range over a fixed set (an Enum, a literal tuple).
+    fixed_names: Vec<&'a str>,
+}
+
+impl<'a> UseWalker<'_, 'a, '_, '_> {
+    fn lookup(&self, expr: &Expr) -> Option<usize> {
+        self.facts.lookup(self.scope, self.class, expr)
+    }
+
+    fn in_function(&self) -> bool {
+        self.function.is_some()
+    }
+
+    fn grow(&mut self, c: usize, range: TextRange, open_key: bool) {
+        let Some(func) = &self.function else { return };
+        if func.is_registration {
+            return;
+        }
+        let container = &self.facts.containers[c];
+        if func.runs_once_per_instance && matches!(container.owner, Owner::SelfAttr(_)) {
+            return;
+        }
+        let function = func.name.to_string();
+        self.facts.containers[c].growth.push(Growth {
+            range,
+            function,
+            open_key,
+        });
+    }
+
+    fn bound(&mut self, c: usize, range: TextRange, why: impl Into<String>) {
+        if !self.in_function() {
+            return;
+        }
+        let container = &mut self.facts.containers[c];
+        if container.bound.is_none() {
+            container.bound = Some((range, why.into()));
+        }
+    }
+
+    /// Whether a key expression comes from a fixed set: a literal, an Enum member or an
+    /// ALL_CAPS constant, a loop variable over such a set, or a tuple of those.
+    fn fixed_key(&self, key: &Expr) -> bool {
+        match key {
+            Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_) => true,
+            Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::Attribute(attr) => {
+                let member = attr.attr.as_str();
+                is_constant_name(member) || self.is_enum_expr(&attr.value)
+            }
+            Expr::Name(n) => {
+                self.fixed_names.contains(&n.id.as_str()) || is_constant_name(n.id.as_str())
+            }
+            _ => false,
+        }
+    }
+
+    fn is_enum_expr(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(n) => self
+                .facts
+                .class_index
+                .get(n.id.as_str())
+                .is_some_and(|&i| self.facts.classes[i].is_enum),
+            _ => false,
+        }
+    }
+
+    fn fixed_collection(&self, iter: &Expr) -> bool {
+        match iter {
+            Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::List(l) => l.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::Set(s) => s.elts.iter().all(|e| self.fixed_key(e)),
+            other => self.is_enum_expr(other),
+        }
+    }
+
+    fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
+        match target {
+            Expr::Subscript(sub) => {
+                if let Some(c) = self.lookup(&sub.value) {
+                    if matches!(sub.slice.as_ref(), Expr::Slice(_)) {
+                        self.bound(c, target.range(), "truncated by a slice assignment");
+                    } else if !matches!(
+                        self.facts.containers[c].kind,
+                        ContainerKind::List | ContainerKind::Deque
+                    ) {
+                        let open = !self.fixed_key(&sub.slice);
+                        self.grow(c, target.range(), open);
+                    }
+                }
+            }
+            Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.assign_target(e, stmt);
+                }
+            }
+            other => {
+                if let Some(c) = self.lookup(other) {
+                    if self.facts.containers[c].def_stmt != stmt.range() {
+                        let func = self.function.as_ref().map_or("", |f| f.name);
+                        self.bound(c, other.range(), format!("reassigned in `{func}`"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::ClassDef(class) => {
+                let saved_scope = self.scope;
+                let saved_class = self.class;
+                if let Some(s) = self.facts.semantic.scope_of(class) {
+                    self.scope = s;
+                }
+                let ci = self.facts.class_index.get(class.name.as_str()).copied();
+                for item in &class.body {
+                    if let (Stmt::FunctionDef(f), Some(ci)) = (item, ci) {
+                        self.class = first_param(f).map(|p| (ci, p));
+                    } else {
+                        self.class = None;
+                    }
+                    self.visit_stmt(item);
+                }
+                self.scope = saved_scope;
+                self.class = saved_class;
+            }
+            Stmt::FunctionDef(func) => {
+                let saved_scope = self.scope;
+                if let Some(s) = self.facts.semantic.scope_of(func) {
+                    self.scope = s;
+                }
+                let name = func.name.as_str();
+                let ctx = FunctionCtx {
+                    name,
+                    runs_once_per_instance: matches!(
+                        name,
+                        "__init__" | "__new__" | "__post_init__" | "setUp"
+                    ),
+                    is_registration: returns_a_parameter(func),
+                };
+                let saved_fn = self.function.replace(ctx);
+                let saved_fixed = self.fixed_names.len();
+                // Parameters annotated with an Enum of this module take a fixed set of values.
+                for p in func.parameters.iter_non_variadic_params() {
+                    if p.parameter
+                        .annotation
+                        .as_deref()
+                        .is_some_and(|a| self.is_enum_expr(a))
+                    {
+                        self.fixed_names.push(p.parameter.name.as_str());
+                    }
+                }
+                self.visit_body(&func.body);
+                self.fixed_names.truncate(saved_fixed);
+                self.function = saved_fn;
+                self.scope = saved_scope;
+                // Nested functions see the enclosing method's `self` through the closure.
+            }
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    self.assign_target(target, stmt);
+                }
+                self.visit_expr(&assign.value);
+            }
+            Stmt::AnnAssign(assign) => {
+                if assign.value.is_some() {
+                    self.assign_target(&assign.target, stmt);
+                }
+                if let Some(v) = &assign.value {
+                    self.visit_expr(v);
+                }
+            }
+            Stmt::AugAssign(aug) => {
+                match aug.target.as_ref() {
+                    Expr::Subscript(sub) => {
+                        if let Some(c) = self.lookup(&sub.value) {
+                            let kind = &self.facts.containers[c].kind;
+                            if matches!(kind, ContainerKind::DefaultDict { .. }) {
+                                let open = !self.fixed_key(&sub.slice);
+                                self.grow(c, aug.target.range(), open);
+                            }
+                        }
+                    }
+                    target => {
+                        if let Some(c) = self.lookup(target) {
+                            if matches!(aug.op, Operator::Add | Operator::BitOr) {
+                                self.grow(c, aug.target.range(), true);
+                            } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
+                                self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
+                            }
+                        }
+                    }
+                }
+                self.visit_expr(&aug.value);
+            }
+            Stmt::Delete(del) => {
+                for target in &del.targets {
+                    if let Expr::Subscript(sub) = target {
+                        if let Some(c) = self.lookup(&sub.value) {
+                            self.bound(c, target.range(), "entries are deleted with `del`");
+                        }
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::For(for_stmt) => {
+                let fixed = match for_stmt.target.as_ref() {
+                    Expr::Name(n) if self.fixed_collection(&for_stmt.iter) => Some(n.id.as_str()),
+                    _ => None,
+                };
+                self.visit_expr(&for_stmt.iter);
+                if let Some(n) = fixed {
+                    self.fixed_names.push(n);
+                }
+                self.visit_body(&for_stmt.body);
+                if fixed.is_some() {
+                    self.fixed_names.pop();
+                }
+                self.visit_body(&for_stmt.orelse);
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Call(call) => {
+                if let Expr::Attribute(attr) = call.func.as_ref() {
+                    let method = attr.attr.as_str();
+                    if let Some(c) = self.lookup(&attr.value) {
+                        if GROW_METHODS.contains(&method) {
+                            let fixed_setdefault = method == "setdefault"
+                                && call
+                                    .arguments
+                                    .args
+                                    .first()
+                                    .is_some_and(|k| self.fixed_key(k));
+                            self.grow(c, expr.range(), !fixed_setdefault);
+                        } else if REMOVE_METHODS.contains(&method) {
+                            self.bound(
+                                c,
+                                expr.range(),
+                                format!("entries are removed with `.{method}()`"),
+                            );
+                        }
+                    } else if let Expr::Subscript(sub) = attr.value.as_ref() {
+                        // `d[key].append(x)` adds `key` to a defaultdict.
+                        if let Some(c) = self.lookup(&sub.value) {
+                            if matches!(
+                                self.facts.containers[c].kind,
+                                ContainerKind::DefaultDict { .. }
+                            ) {
+                                let open = !self.fixed_key(&sub.slice);
+                                self.grow(c, expr.range(), open);
+                            }
+                        }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Compare(cmp) => {
+                for operand in std::iter::once(cmp.left.as_ref()).chain(cmp.comparators.iter()) {
+                    if let Expr::Call(call) = operand {
+                        if is_name(&call.func, "len") {
+                            if let Some(arg) = call.arguments.args.first() {
+                                if let Some(c) = self.lookup(arg) {
+                                    self.bound(
+                                        c,
+                                        operand.range(),
+                                        "its size is checked with `len()`",
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Lambda(lambda) => {
+                let saved = self.scope;
+                if let Some(s) = self.facts.semantic.scope_of(lambda) {
+                    self.scope = s;
+                }
+                self.visit_expr(&lambda.body);
+                self.scope = saved;
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+}
+
+/// `ALL_CAPS`: a constant by convention.
+fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per
+/// decorated definition, so what it adds is bounded by the code.
+fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
+    let params: Vec<&str> = func
+        .parameters
+        .iter_non_variadic_params()
+        .map(|p| p.parameter.name.as_str())
+        .collect();
+    let mut found = false;
+    for_each_stmt(&func.body, &mut |s| {
+        if let Stmt::Return(r) = s {
+            if let Some(Expr::Name(n)) = r.value.as_deref() {
+                if params.contains(&n.id.as_str()) {
+                    found = true;
+                }
+            }
+        }
+    });
+    found
+}

@@ -1,0 +1,62 @@
+//! Shared decorator resolution for SWC103 and SWC104: which decorators memoize, and whether
+//! their cache is capped.
+
+use crate::lint::checker::Checker;
+use ruff_python_ast::{self as ast, Expr};
+
+/// A memoizing decorator found on a function.
+pub struct Memoize<'a> {
+    pub decorator: &'a ast::Decorator,
+    /// `functools.cache`, `lru_cache(maxsize=None)`, `lru_cache(None)`.
+    pub uncapped: bool,
+    /// As written: `functools.lru_cache(maxsize=None)`, `cache`.
+    pub spelled: &'static str,
+}
+
+pub fn memoize_decorator<'a>(
+    checker: &Checker,
+    func: &'a ast::StmtFunctionDef,
+) -> Option<Memoize<'a>> {
+    func.decorator_list.iter().find_map(|d| {
+        let (callee, call) = match &d.expression {
+            Expr::Call(call) => (call.func.as_ref(), Some(call)),
+            other => (other, None),
+        };
+        let q = checker.qualified_name(callee)?;
+        match (q.as_str(), call) {
+            ("functools.cache", _) => Some(Memoize {
+                decorator: d,
+                uncapped: true,
+                spelled: "functools.cache",
+            }),
+            ("functools.lru_cache", None) => Some(Memoize {
+                decorator: d,
+                uncapped: false,
+                spelled: "functools.lru_cache",
+            }),
+            ("functools.lru_cache", Some(call)) => {
+                let maxsize = call.arguments.find_argument_value("maxsize", 0);
+                let uncapped = maxsize.is_some_and(Expr::is_none_literal_expr);
+                Some(Memoize {
+                    decorator: d,
+                    uncapped,
+                    spelled: if uncapped {
+                        "functools.lru_cache(maxsize=None)"
+                    } else {
+                        "functools.lru_cache"
+                    },
+                })
+            }
+            _ => None,
+        }
+    })
+}
+
+/// `@staticmethod` or `@classmethod` (resolved, so a local function named so does not count).
+pub fn is_static_or_class_method(checker: &Checker, func: &ast::StmtFunctionDef) -> bool {
+    func.decorator_list.iter().any(|d| {
+        checker
+            .qualified_name(&d.expression)
+            .is_some_and(|q| q == "builtins.staticmethod" || q == "builtins.classmethod")
+    })
+}

@@ -1,0 +1,39 @@
+//! SWC104 method-cache: `lru_cache`/`cache` on an instance method. The cache lives on the
+//! function, shared by all instances, and holds a reference to every `self` it has seen.
+//!
+//! Not reported: `@staticmethod`/`@classmethod` (no instance), `__new__` (receives the class,
+//! which lives for the process anyway; flake8-bugbear reports it, Ruff does not), and
+//! per-instance wrapping in `__init__` (`self.f = lru_cache(maxsize=32)(self._f)`), which dies
+//! with the instance.
+
+use super::memoize::{is_static_or_class_method, memoize_decorator};
+use crate::lint::checker::{Checker, Diagnostic};
+use crate::rules::Rule;
+use ruff_python_ast as ast;
+use ruff_text_size::Ranged;
+
+pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtFunctionDef) {
+    if func.name.as_str() == "__new__" || is_static_or_class_method(checker, func) {
+        return;
+    }
+    let Some(memo) = memoize_decorator(checker, func) else {
+        return;
+    };
+    let cap = if memo.uncapped {
+        ", with no size cap,"
+    } else {
+        ""
+    };
+    checker.report(Diagnostic {
+        rule: Rule::MethodCache,
+        range: memo.decorator.range(),
+        message: format!(
+            "`@{}` on method `{}.{}` keeps every `self` it is called on alive{cap} for the life of the process",
+            memo.spelled, class.name, func.name
+        ),
+        related: Vec::new(),
+        fix: Some(
+            "cache per instance in `__init__` (`self.f = functools.lru_cache(maxsize=N)(self._f)`), or move the cached logic to a module-level function of the arguments that matter".to_string(),
+        ),
+    });
+}

@@ -1,0 +1,21 @@
+//! SWC105 unbounded-dict-cache: a long-lived plain dict that only ever gains keys.
+
+use super::growth_report::report_growth;
+use crate::lint::checker::Checker;
+use crate::lint::containers::{Container, ContainerKind};
+use crate::rules::Rule;
+
+pub fn check(checker: &mut Checker, containers: &[Container]) {
+    for c in containers {
+        if c.kind != ContainerKind::Dict || c.bound.is_some() || !c.grows_open_keys() {
+            continue;
+        }
+        report_growth(
+            checker,
+            Rule::UnboundedDictCache,
+            c,
+            "is a dict that only gains keys".to_string(),
+            "bound it: `cachetools.LRUCache(maxsize=N)` / `TTLCache`, an `OrderedDict` with `popitem(last=False)` past a size, or delete entries when they are done",
+        );
+    }
+}

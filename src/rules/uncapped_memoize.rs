@@ -1,0 +1,30 @@
+//! SWC103 uncapped-memoize: `functools.cache` / `lru_cache(maxsize=None)` on a module-level
+//! function, a static method or a class method: every distinct argument is kept forever.
+//! (On instance methods SWC104 reports it, with the cap in its message.)
+
+use super::memoize::{is_static_or_class_method, memoize_decorator};
+use crate::lint::checker::{Checker, Diagnostic};
+use crate::rules::Rule;
+use ruff_python_ast as ast;
+use ruff_text_size::Ranged;
+
+/// `in_class` is true for functions defined directly in a class body.
+pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool) {
+    let Some(memo) = memoize_decorator(checker, func) else {
+        return;
+    };
+    if !memo.uncapped || (in_class && !is_static_or_class_method(checker, func)) {
+        return;
+    }
+    let what = if in_class { "method" } else { "function" };
+    checker.report(Diagnostic {
+        rule: Rule::UncappedMemoize,
+        range: memo.decorator.range(),
+        message: format!(
+            "`@{}` on {what} `{}` keeps a result for every distinct argument for the life of the process",
+            memo.spelled, func.name
+        ),
+        related: Vec::new(),
+        fix: Some("cap it: `@functools.lru_cache(maxsize=N)`, or `cachetools.TTLCache` when entries go stale".to_string()),
+    });
+}
