@@ -53,6 +53,85 @@ fn pathological_files_do_not_crash_the_scan() {
         "the rest of the scan is intact"
     );
     assert_eq!(json(&out)["files_scanned"], 8);
+    for deep in ["parens.py", "calls.py", "binop.py", "unary.py"] {
+        let f = json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == deep)
+            .cloned()
+            .unwrap_or_else(|| panic!("{deep} is reported"));
+        assert_eq!(f["code"], "SWC000");
+        assert!(f["message"].as_str().unwrap().contains("nested"), "{f}");
+    }
+}
+
+#[test]
+fn deep_but_allowed_nesting_is_analyzed() {
+    // Just under the limit: parsed and walked by every rule without overflowing a thread stack.
+    let p = Project::new();
+    p.write(
+        "chain.py",
+        format!(
+            "def f(a):
+    x = {}
+    return open(a)
+",
+            vec!["a"; 4_900].join(" + ")
+        ),
+    );
+    p.write(
+        "parens.py",
+        format!(
+            "x = {}open('p'){}
+",
+            "(".repeat(4_900),
+            ")".repeat(4_900)
+        ),
+    );
+    p.write(
+        "unary.py",
+        format!(
+            "x = {}1
+",
+            "-".repeat(4_900)
+        ),
+    );
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = codes_by_path(&out);
+    assert_eq!(found, vec![("parens.py".to_string(), "SWC301".to_string())]);
+}
+
+#[test]
+fn huge_operator_chain_under_the_size_limit_is_reported_not_crashed() {
+    let p = Project::new();
+    p.write(
+        "chain.py",
+        format!(
+            "x = {}
+",
+            vec!["1"; 2_000_000].join("+")
+        ),
+    );
+    p.write(
+        "minus.py",
+        format!(
+            "x = {}1
+",
+            "-".repeat(3_000_000)
+        ),
+    );
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = codes_by_path(&out);
+    assert_eq!(
+        found,
+        vec![
+            ("chain.py".to_string(), "SWC000".to_string()),
+            ("minus.py".to_string(), "SWC000".to_string())
+        ]
+    );
 }
 
 #[test]

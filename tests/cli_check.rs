@@ -310,3 +310,109 @@ fn broken_files_do_not_stop_the_scan() {
     }
     assert!(by_path("dir.py").is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_write_through_links_and_keep_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new();
+    p.write("a.py", LEAKY);
+    p.write("real.txt", "old");
+    std::os::unix::fs::symlink("real.txt", p.path().join("link.txt")).unwrap();
+    let out = p.run(&["check", ".", "-o", "link.txt", "--output-format", "concise"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(p.path().join("link.txt"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(p.path().join("real.txt"))
+        .unwrap()
+        .starts_with("a.py:2:9"));
+    let kept = p.write("kept.json", "{}");
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(
+        code(&p.run(&["check", ".", "--report", "json=kept.json"])),
+        0
+    );
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn conflicting_outputs_are_usage_errors() {
+    let p = Project::new();
+    p.write("a.py", LEAKY);
+    let out = p.run(&["check", ".", "-o", "out.txt", "--report", "json=./out.txt"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("two outputs"), "{}", stderr(&out));
+    assert_eq!(code(&p.run(&["check", ".", "--report", "json=-"])), 2);
+    let out = p.run(&["check", ".", "-o", "out.txt", "--report", "json=-"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["findings"][0]["code"], "SWC301");
+    assert_eq!(
+        code(&p.run(&["check", ".", "--statistics", "--output-format", "sarif"])),
+        2
+    );
+}
+
+#[test]
+fn statistics_as_json() {
+    let p = Project::new();
+    p.write("a.py", LEAKY);
+    p.write("b.py", LEAKY);
+    let rows = json(&p.run(&["check", ".", "--statistics", "--output-format", "json"]));
+    assert_eq!(rows[0]["code"], "SWC301");
+    assert_eq!(rows[0]["count"], 2);
+    assert_eq!(rows[0]["severity"], "low");
+}
+
+#[test]
+fn paths_are_normalized_and_deduplicated() {
+    let p = Project::new();
+    p.write("src/b.py", LEAKY);
+    let abs = p.path().join("src/b.py");
+    let out = p.run(&[
+        "check",
+        ".",
+        "src/b.py",
+        "src/../src/b.py",
+        abs.to_str().unwrap(),
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]);
+    let doc = json(&out);
+    assert_eq!(doc["files_scanned"], 1);
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["src/b.py"]);
+}
+
+#[test]
+fn columns_count_characters_in_every_format() {
+    let p = Project::new();
+    p.write(
+        "u.py",
+        "def f(p):\n    é = 'ü'; g = open(p)\n    return é\n",
+    );
+    let f = &json(&p.run(&["check", ".", "--output-format", "json"]))["findings"][0];
+    assert_eq!(f["column"], 18);
+    let text = stdout(&p.run(&["check", "."]));
+    assert!(text.contains("u.py:2:18"), "{text}");
+    let sarif = json(&p.run(&["check", ".", "--output-format", "sarif"]));
+    assert_eq!(sarif["runs"][0]["columnKind"], "unicodeCodePoints");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        18
+    );
+}

@@ -147,3 +147,32 @@ fn explicit_config_flag() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("ci/missing.toml"));
 }
+
+#[test]
+fn patterns_are_anchored_at_the_project_root() {
+    let p = Project::new();
+    p.write(
+        "swarmcheck.toml",
+        "extend-exclude = [\"src/gen\"]\n[per-file-ignores]\n\"src/legacy/*\" = [\"SWC301\"]\n",
+    );
+    p.write("src/gen/g.py", LEAKY);
+    p.write("src/legacy/l.py", LEAKY);
+    p.write("src/a.py", LEAKY);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
+        .args(["check", ".", "--output-format", "json"])
+        .current_dir(p.path().join("src"))
+        .output()
+        .unwrap();
+    assert_eq!(codes(&out), vec!["a.py:SWC301"]);
+}
+
+#[test]
+fn pyproject_dotted_tool_table_is_found() {
+    let p = Project::new();
+    p.write(
+        "pyproject.toml",
+        "[tool]\nswarmcheck = { ignore = [\"SWC301\"] }\n",
+    );
+    p.write("a.py", LEAKY);
+    assert!(codes(&p.run(&["check", ".", "--output-format", "json"])).is_empty());
+}

@@ -168,3 +168,26 @@ fn bad_baseline_is_a_usage_error() {
         2
     );
 }
+
+#[test]
+fn baseline_never_hides_unanalyzable_files() {
+    let p = Project::new();
+    p.write("a.py", "x = '\u{e9}'\n".as_bytes());
+    p.write("bad.py", b"x = '\xff'\n");
+    assert_eq!(
+        code(&p.run(&["check", ".", "--write-baseline", "b.json"])),
+        0
+    );
+    let baseline: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.path().join("b.json")).unwrap()).unwrap();
+    assert!(baseline["findings"].as_array().unwrap().is_empty());
+    let out = p.run(&["check", ".", "--baseline", "b.json"]);
+    assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn noqa_with_space_before_colon() {
+    let p = Project::new();
+    p.write("a.py", "f = open('x')  # noqa : SWC301\n");
+    assert!(lines(&p.run(ARGS)).is_empty());
+}

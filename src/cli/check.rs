@@ -108,11 +108,16 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         fail_on: args.fail_on,
         respect_gitignore: args.no_respect_gitignore.then_some(false),
     };
-    let (settings, fail_on) = match config::resolve(loaded.as_ref(), &overrides) {
+    let (mut settings, fail_on) = match config::resolve(loaded.as_ref(), &overrides) {
         Ok(resolved) => resolved,
         Err(ResolveError::Config(e)) => return fail(miette::Report::new(*e)),
         Err(ResolveError::Usage(message)) => return fail(miette::miette!("{message}")),
     };
+    settings.project_root = loaded
+        .as_ref()
+        .and_then(|l| l.path.parent())
+        .map(|dir| lint::discover::normalize(dir, &cwd))
+        .unwrap_or_else(|| cwd.clone());
     let baseline = match &args.baseline {
         Some(path) => match BaselineFile::load(path) {
             Ok(b) => Some(b),
@@ -120,6 +125,31 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         },
         None => None,
     };
+
+    if args.statistics && matches!(args.output_format, Format::Sarif | Format::Github) {
+        return fail(miette::miette!(
+            "--statistics works with the text, concise and json formats, not {:?}",
+            args.output_format
+        ));
+    }
+    let mut targets: Vec<PathBuf> = args.report.iter().map(|(_, p)| p.clone()).collect();
+    targets.extend(args.output_file.iter().cloned());
+    let stdout_targets =
+        targets.iter().filter(|p| is_stdout(p)).count() + usize::from(args.output_file.is_none());
+    let mut seen = std::collections::HashSet::new();
+    for t in targets.iter().filter(|p| !is_stdout(p)) {
+        if !seen.insert(lint::discover::normalize(t, &cwd)) {
+            return fail(miette::miette!(
+                "{} is named as the destination of two outputs; each output needs its own file",
+                t.display()
+            ));
+        }
+    }
+    if stdout_targets > 1 {
+        return fail(miette::miette!(
+            "two outputs would go to standard output; give one of them a file (`--report FORMAT=PATH`)"
+        ));
+    }
 
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -174,7 +204,8 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         lint::apply_baseline(&mut result, &baseline.fingerprints());
     }
 
-    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let to_terminal =
+        args.output_file.as_deref().is_none_or(is_stdout) && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
     let options = ReportOptions {
         color,
@@ -185,19 +216,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     if let Err(e) = report::render(args.output_format, &result, &options, &mut primary) {
         return fail(miette::miette!("cannot render the report: {e}"));
     }
-    let written = match &args.output_file {
-        Some(path) => write_atomically(path, &primary)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&primary).and_then(|_| stdout.flush()) {
-                // A closed pipe (`| head`) is not an error of the scan.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| format!("cannot write the report: {e}")),
-            }
-        }
-    };
-    if let Err(e) = written {
+    if let Err(e) = emit(args.output_file.as_deref(), &primary) {
         return fail(miette::miette!("{e}"));
     }
     let plain = ReportOptions {
@@ -207,14 +226,14 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     };
     for (format, path) in &args.report {
         let mut buf = Vec::new();
-        let rendered = report::render(*format, &result, &plain, &mut buf)
-            .map_err(|e| e.to_string())
-            .and_then(|_| write_atomically(path, &buf).map_err(|e| e.to_string()));
-        if let Err(e) = rendered {
+        if let Err(e) = report::render(*format, &result, &plain, &mut buf) {
             return fail(miette::miette!(
-                "cannot write report {}: {e}",
+                "cannot render report {}: {e}",
                 path.display()
             ));
+        }
+        if let Err(e) = emit(Some(path), &buf) {
+            return fail(miette::miette!("cannot write report {e}"));
         }
     }
 
@@ -225,6 +244,27 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         Status::Failed
     } else {
         Status::Ok
+    }
+}
+
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes an output to its file, or to standard output for `None` and `-`.
+fn emit(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), String> {
+    match path {
+        Some(path) if !is_stdout(path) => {
+            write_atomically(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+                // A closed pipe (`| head`) is not an error of the scan.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| format!("standard output: {e}")),
+            }
+        }
     }
 }
 

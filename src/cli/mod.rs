@@ -86,17 +86,55 @@ pub(crate) fn fail(report: miette::Report) -> Status {
     Status::Error
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory, then a rename,
-/// so a reader never sees a half-written report.
+/// Writes `contents` to an output file the user named. A regular file (or a new one) is replaced
+/// atomically: a uniquely named temporary file in the same directory, then a rename, so readers
+/// never see half a report; it keeps the permissions of the file it replaces. Anything else (a
+/// symlink, `/dev/stdout`, a FIFO) is written through, never replaced.
 pub(crate) fn write_atomically(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::fs::{self, OpenOptions};
     use std::io::Write;
+    let existing = fs::symlink_metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.file_type().is_file()) {
+        let mut f = OpenOptions::new().write(true).truncate(true).open(path)?;
+        return f.write_all(contents).and_then(|_| f.flush());
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut attempt = 0u32;
+    let (tmp_path, mut tmp) = loop {
+        let candidate = dir.join(format!(
+            ".{name}.{}.{nanos}.{attempt}.tmp",
+            std::process::id()
+        ));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 64 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = tmp
+        .write_all(contents)
+        .and_then(|_| tmp.sync_all())
+        .and_then(|_| match &existing {
+            Some(meta) => fs::set_permissions(&tmp_path, meta.permissions()),
+            None => Ok(()),
+        })
+        .and_then(|_| fs::rename(&tmp_path, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    written
 }

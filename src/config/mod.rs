@@ -122,7 +122,10 @@ pub fn find(start: &Path) -> Option<PathBuf> {
         let pyproject = dir.join("pyproject.toml");
         if pyproject.is_file() {
             if let Ok(text) = std::fs::read_to_string(&pyproject) {
-                if text.contains("[tool.swarmcheck") {
+                // A pyproject that does not parse is returned too, so its error is reported.
+                if text.contains("swarmcheck")
+                    && (has_tool_table(&text) || toml::from_str::<toml::Table>(&text).is_err())
+                {
                     return Some(pyproject);
                 }
             }
@@ -131,7 +134,17 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Reads and parses a configuration file (either kind, told apart by name).
+/// Whether a TOML document has a `tool.swarmcheck` table (however it is spelled).
+fn has_tool_table(text: &str) -> bool {
+    toml::from_str::<toml::Table>(text).is_ok_and(|t| {
+        t.get("tool")
+            .and_then(|tool| tool.get("swarmcheck"))
+            .is_some()
+    })
+}
+
+/// Reads and parses a configuration file: a `pyproject.toml` (or any file with a `[tool]`
+/// table holding `swarmcheck`) reads `[tool.swarmcheck]`; any other file is read whole.
 pub fn load(path: &Path) -> Result<LoadedConfig, Box<ConfigError>> {
     let source = std::fs::read_to_string(path).map_err(|e| {
         Box::new(ConfigError::at(
@@ -142,7 +155,8 @@ pub fn load(path: &Path) -> Result<LoadedConfig, Box<ConfigError>> {
             None,
         ))
     })?;
-    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let is_pyproject =
+        path.file_name().is_some_and(|n| n == "pyproject.toml") || has_tool_table(&source);
     let parsed = if is_pyproject {
         toml::from_str::<Pyproject>(&source)
             .map(|p| p.tool.and_then(|t| t.swarmcheck).unwrap_or_default())

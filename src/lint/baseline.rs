@@ -60,8 +60,11 @@ impl BaselineFile {
         BaselineFile {
             version: 1,
             tool: "swarmcheck".to_string(),
+            // A file that could not be analyzed is never accepted: it would hide whatever the
+            // file holds once it parses again.
             findings: findings
                 .iter()
+                .filter(|f| f.code != crate::rules::Rule::SyntaxError.code())
                 .map(|f| BaselineEntry {
                     fingerprint: f.fingerprint.clone(),
                     code: f.code.to_string(),

@@ -12,7 +12,25 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Files to check, sorted, and the errors met on the way.
+/// `path` made absolute against `cwd`, with `.` and `..` resolved lexically (symlinks are kept:
+/// the user named them).
+pub fn normalize(path: &Path, cwd: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Files to check (absolute paths, sorted, each once), and the errors met on the way.
+/// `paths` must be absolute (see [`normalize`]).
 pub fn discover(paths: &[PathBuf], settings: &LintSettings) -> (Vec<PathBuf>, Vec<WalkError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
@@ -53,8 +71,7 @@ fn walk_dir(
     files: &Mutex<Vec<PathBuf>>,
     errors: &Mutex<Vec<WalkError>>,
 ) {
-    let exclude = settings.exclude.clone();
-    let root_owned = root.to_path_buf();
+    let filter_settings = settings.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(settings.respect_gitignore)
@@ -64,19 +81,7 @@ fn walk_dir(
         .parents(settings.respect_gitignore)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(move |entry| {
-            if entry.depth() == 0 {
-                return true;
-            }
-            let name = entry.file_name().to_string_lossy();
-            let rel = entry
-                .path()
-                .strip_prefix(&root_owned)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            !(exclude.is_match(name.as_ref()) || exclude.is_match(&rel))
-        })
+        .filter_entry(move |entry| entry.depth() == 0 || !filter_settings.is_excluded(entry.path()))
         .build_parallel();
     walker.run(|| {
         Box::new(|result| {

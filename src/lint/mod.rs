@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod checker;
 pub mod containers;
 pub mod discover;
+pub mod nesting;
 pub mod noqa;
 pub mod semantic;
 pub mod settings;
@@ -50,7 +51,8 @@ pub fn check_paths(
     on_discovered: &(dyn Fn(usize) + Sync),
     on_file: &(dyn Fn() + Sync),
 ) -> Result<ScanResult, String> {
-    let (files, errors) = discover::discover(paths, settings);
+    let roots: Vec<PathBuf> = paths.iter().map(|p| discover::normalize(p, cwd)).collect();
+    let (files, errors) = discover::discover(&roots, settings);
     on_discovered(files.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(ANALYSIS_STACK_BYTES)
@@ -69,9 +71,19 @@ pub fn check_paths(
     });
     let mut result = ScanResult {
         files_scanned: files.len(),
-        errors,
         ..ScanResult::default()
     };
+    // A directory that cannot be walked hides its files: report it like an unreadable file.
+    for error in errors {
+        let display = display_path(Path::new(&error.path), cwd);
+        let mut f = whole_file_finding(
+            &display,
+            format!("cannot scan: {}", error.message),
+            settings,
+        );
+        f.fingerprint = baseline::fingerprint(f.code, &display, "", 0);
+        result.findings.push(f);
+    }
     for (findings, suppressed) in per_file {
         result.findings.extend(findings);
         result.suppressed += suppressed;
@@ -85,9 +97,10 @@ pub fn check_paths(
 /// Hides findings whose fingerprint is in `baseline`.
 pub fn apply_baseline(result: &mut ScanResult, baseline: &HashSet<&str>) {
     let before = result.findings.len();
+    let syntax_error = Rule::SyntaxError.code();
     result
         .findings
-        .retain(|f| !baseline.contains(f.fingerprint.as_str()));
+        .retain(|f| f.code == syntax_error || !baseline.contains(f.fingerprint.as_str()));
     result.baselined = before - result.findings.len();
 }
 
@@ -128,7 +141,7 @@ pub fn check_file(path: &Path, display: &str, settings: &LintSettings) -> (Vec<F
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     };
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
-    let rules = settings.rules_for(display);
+    let rules = settings.rules_for(path);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check_source(&bytes, display, is_stub, rules, settings)
     }));
@@ -175,6 +188,18 @@ pub fn check_source(
         }
     };
     let text: &str = &text;
+    if let Some(depth) = nesting::too_deep(text) {
+        let mut f = whole_file_finding(
+            display,
+            format!(
+                "expressions are nested about {depth} levels deep, over the {} that can be analyzed safely (CPython rejects such code too); the file was not analyzed",
+                nesting::MAX_NESTING
+            ),
+            settings,
+        );
+        f.fingerprint = baseline::fingerprint(f.code, display, "", 0);
+        return (vec![f], 0);
+    }
     let source_type = if is_stub {
         PySourceType::Stub
     } else {

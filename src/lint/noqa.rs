@@ -97,10 +97,16 @@ fn file_directive(lower: &str) -> Option<usize> {
 
 /// Codes after `noqa` at byte `end`: `: CODE, CODE` (commas or spaces between codes).
 fn parse_codes(comment: &str, end: usize, offset: u32) -> Option<Vec<(String, TextRange)>> {
-    comment[end..].strip_prefix(':')?;
-    let mut codes = Vec::new();
-    let mut i = end + 1;
     let bytes = comment.as_bytes();
+    let mut i = end;
+    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    let mut codes = Vec::new();
     loop {
         while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b',' || bytes[i] == b'\t') {
             i += 1;
@@ -138,6 +144,7 @@ mod tests {
     #[test]
     fn bare_and_coded() {
         assert_eq!(line("# noqa"), Some(None));
+        assert_eq!(line("# noqa : SWC301"), Some(Some(vec!["SWC301".into()])));
         assert_eq!(line("# NOQA"), Some(None));
         assert_eq!(line("# noqa: SWC301"), Some(Some(vec!["SWC301".into()])));
         assert_eq!(

@@ -4,6 +4,7 @@ use crate::finding::Severity;
 use crate::rules::{Rule, RuleSet};
 use globset::GlobSet;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Directory and file names skipped during discovery unless `exclude` replaces them (as Ruff does).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -63,6 +64,9 @@ pub struct LintSettings {
     pub respect_gitignore: bool,
     pub max_file_size: u64,
     pub options: RuleOptions,
+    /// Excludes and per-file-ignores match paths relative to this directory (the configuration
+    /// file's directory, else the current directory), wherever the scan starts.
+    pub project_root: PathBuf,
 }
 
 impl Default for LintSettings {
@@ -75,6 +79,7 @@ impl Default for LintSettings {
             respect_gitignore: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             options: RuleOptions::default(),
+            project_root: PathBuf::from("."),
         }
     }
 }
@@ -87,13 +92,31 @@ impl LintSettings {
             .unwrap_or_else(|| rule.default_severity())
     }
 
-    /// Rules enabled for one file, after per-file ignores (matched on the relative path and the
-    /// file name).
-    pub fn rules_for(&self, rel_path: &str) -> RuleSet {
-        let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+    /// `path` relative to the project root, `/`-separated (absolute when outside it).
+    pub fn project_relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.project_root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    /// Whether an exclude pattern matches the path (relative to the project root) or its name.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        self.exclude.is_match(name.as_ref()) || self.exclude.is_match(self.project_relative(path))
+    }
+
+    /// Rules enabled for one file, after per-file ignores (matched on the path relative to the
+    /// project root and on the file name).
+    pub fn rules_for(&self, path: &Path) -> RuleSet {
+        let rel = self.project_relative(path);
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
         let mut rules = self.rules;
         for (globs, ignored) in &self.per_file_ignores {
-            if globs.is_match(rel_path) || globs.is_match(name) {
+            if globs.is_match(&rel) || globs.is_match(name) {
                 rules = rules.minus(*ignored);
             }
         }

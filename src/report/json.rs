@@ -24,3 +24,15 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
+
+/// `--statistics` as JSON: `[{"code", "name", "severity", "count"}]`, most frequent first.
+pub fn statistics(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<_> = super::text::rule_counts(result)
+        .into_iter()
+        .map(|(code, name, severity, count)| {
+            json!({"code": code, "name": name, "severity": severity, "count": count})
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &rows)?;
+    writeln!(out)
+}

@@ -49,8 +49,8 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Text if options.statistics => text::statistics(result, out),
-        Format::Concise if options.statistics => text::statistics(result, out),
+        Format::Text | Format::Concise if options.statistics => text::statistics(result, out),
+        Format::Json if options.statistics => json::statistics(result, out),
         Format::Text => text::full(result, options, out),
         Format::Concise => text::concise(result, options, out),
         Format::Json => json::render(result, out),

@@ -69,6 +69,7 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                 "rules": descriptors,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": srcroot()}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     });
@@ -86,11 +87,35 @@ fn level(s: Severity) -> &'static str {
 
 fn srcroot() -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut uri = format!("file://{}", cwd.display()).replace('\\', "/");
+    let mut uri = file_uri(&cwd.to_string_lossy());
     if !uri.ends_with('/') {
         uri.push('/');
     }
     uri
+}
+
+/// `file://` URI of an absolute path.
+fn file_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    format!("file://{}", encode_path(&path))
+}
+
+/// Percent-encodes a path for a URI, keeping `/` and RFC 3986 unreserved characters.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn location(path: &str, line: usize, column: usize, end: Option<(usize, usize)>) -> Value {
@@ -99,10 +124,11 @@ fn location(path: &str, line: usize, column: usize, end: Option<(usize, usize)>)
         region["endLine"] = json!(end_line);
         region["endColumn"] = json!(end_column);
     }
-    let relative = !path.starts_with('/');
-    let mut artifact = json!({"uri": path});
-    if relative {
-        artifact["uriBaseId"] = json!("%SRCROOT%");
-    }
+    let absolute = path.starts_with('/') || path.get(1..3) == Some(":/");
+    let artifact = if absolute {
+        json!({"uri": file_uri(path)})
+    } else {
+        json!({"uri": encode_path(path), "uriBaseId": "%SRCROOT%"})
+    };
     json!({"artifactLocation": artifact, "region": region})
 }

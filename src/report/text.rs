@@ -51,20 +51,29 @@ pub fn concise(
     Ok(())
 }
 
-pub fn statistics(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
-    let mut counts: BTreeMap<(&str, &str), (usize, Severity)> = BTreeMap::new();
+/// Findings per rule, most frequent first: `(code, name, severity, count)`.
+pub fn rule_counts(result: &ScanResult) -> Vec<(&'static str, &'static str, Severity, usize)> {
+    let mut counts: BTreeMap<(&'static str, &'static str), (usize, Severity)> = BTreeMap::new();
     for f in &result.findings {
         let entry = counts.entry((f.code, f.name)).or_insert((0, f.severity));
         entry.0 += 1;
     }
-    let mut rows: Vec<_> = counts.into_iter().collect();
-    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    let mut rows: Vec<_> = counts
+        .into_iter()
+        .map(|((code, name), (count, severity))| (code, name, severity, count))
+        .collect();
+    rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(b.0)));
+    rows
+}
+
+pub fn statistics(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+    let rows = rule_counts(result);
     let width = rows
         .iter()
-        .map(|r| r.1 .0.to_string().len())
+        .map(|r| r.3.to_string().len())
         .max()
         .unwrap_or(1);
-    for ((code, name), (count, severity)) in rows {
+    for (code, name, severity, count) in rows {
         writeln!(out, "{count:>width$}\t{code}\t[{severity}]\t{name}")?;
     }
     Ok(())
@@ -182,6 +191,7 @@ impl SourceCode for FindingView<'_> {
             inner,
             first_line: snippet.first_line,
             name: &self.0.path,
+            column: self.0.column.saturating_sub(1),
         }))
     }
 }
@@ -191,6 +201,8 @@ struct ShiftedContents<'a> {
     inner: Box<dyn SpanContents<'a> + 'a>,
     first_line: usize,
     name: &'a str,
+    /// 0-based character column of the finding, as the other formats report it.
+    column: usize,
 }
 
 impl<'a> SpanContents<'a> for ShiftedContents<'a> {
@@ -207,7 +219,7 @@ impl<'a> SpanContents<'a> for ShiftedContents<'a> {
         self.inner.line() + self.first_line - 1
     }
     fn column(&self) -> usize {
-        self.inner.column()
+        self.column
     }
     fn line_count(&self) -> usize {
         self.inner.line_count()
