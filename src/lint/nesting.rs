@@ -59,10 +59,8 @@ fn estimate(source: &str) -> usize {
                 *runs.last_mut().expect("never empty") += 1;
                 runs.push(0);
             }
-            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
-                if runs.len() > 1 {
-                    runs.pop();
-                }
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace if runs.len() > 1 => {
+                runs.pop();
             }
             TokenKind::Comma
             | TokenKind::Colon
