@@ -176,3 +176,35 @@ fn pyproject_dotted_tool_table_is_found() {
     p.write("a.py", LEAKY);
     assert!(codes(&p.run(&["check", ".", "--output-format", "json"])).is_empty());
 }
+
+#[test]
+fn memory_rule_options_change_findings() {
+    let p = Project::new();
+    let src = "from collections import defaultdict\nimport ring\n\nclass Pipeline:\n    def __init__(self):\n        self.items = []\n\n    def feed(self, x):\n        self.items.append(x)\n\n_debug_log = []\nbuf = ring.Ring()\nper_key = defaultdict(ring.Ring)\n\ndef log(x, k):\n    _debug_log.append(x)\n    per_key[k].append(x)\n";
+    p.write("a.py", src);
+    let all = |p: &Project| -> Vec<String> {
+        json(&p.run(&["check", ".", "--output-format", "json", "--exit-zero"]))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}:{}", f["line"], f["code"].as_str().unwrap()))
+            .collect()
+    };
+    // Pipeline is not a service by name: its list is not reported. The module globals are.
+    assert_eq!(all(&p), vec!["11:SWC102", "13:SWC101"]);
+    p.write(
+        "swarmcheck.toml",
+        "[options]\nlong-lived-functions = [\"a.Pipeline\"]\nignore-names = [\"_debug_*\"]\nbounded-types = [\"ring.Ring\"]\n",
+    );
+    // The per-key bound is mentioned but keys still leak: still SWC101.
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    assert_eq!(all(&p), vec!["6:SWC102", "13:SWC101"]);
+    let msg = json(&out)["findings"][1]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("values are bounded but whose keys are not"),
+        "{msg}"
+    );
+}

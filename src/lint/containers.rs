@@ -12,7 +12,7 @@ use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -99,15 +99,21 @@ pub fn analyze<'a>(
         containers: Vec::new(),
         by_key: HashMap::new(),
         singletons: Vec::new(),
+        import_time_only: HashSet::new(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
+    if facts.containers.is_empty() {
+        return Vec::new();
+    }
+    facts.import_time_only = import_time_only_functions(suite);
     let mut walker = UseWalker {
         facts: &mut facts,
         scope: ScopeId::MODULE,
         class: None,
         function: None,
         fixed_names: Vec::new(),
+        aliases: Vec::new(),
     };
     walker.visit_body(suite);
     let Facts {
@@ -133,6 +139,8 @@ struct Facts<'a, 'm, 'o> {
     by_key: HashMap<(Owner, String), usize>,
     /// Class names instantiated at module level (singletons).
     singletons: Vec<&'a str>,
+    /// Module-level functions only ever called from module-level code: they run at import.
+    import_time_only: HashSet<&'a str>,
 }
 
 /// Class-name words of objects that usually live as long as the process.
@@ -147,7 +155,6 @@ const SERVICE_WORDS: &[&str] = &[
     "Daemon",
     "Dispatcher",
     "Engine",
-    "Listener",
     "Manager",
     "Monitor",
     "Orchestrator",
@@ -270,6 +277,7 @@ impl<'a> Facts<'a, '_, '_> {
                                             other.range(),
                                             value,
                                             scope,
+                                            None,
                                         );
                                     }
                                 }
@@ -287,6 +295,7 @@ impl<'a> Facts<'a, '_, '_> {
                             other.range(),
                             value,
                             ScopeId::MODULE,
+                            None,
                         );
                     }
                 }
@@ -319,6 +328,8 @@ impl<'a> Facts<'a, '_, '_> {
                 }
             }
         });
+        let method_name = method.name.as_str();
+        let recreated_in = (!is_init_like(method_name)).then_some(method_name);
         for (attr, range, stmt, value) in defs {
             self.define(
                 Owner::SelfAttr(class),
@@ -328,6 +339,7 @@ impl<'a> Facts<'a, '_, '_> {
                 stmt,
                 value,
                 scope,
+                recreated_in,
             );
         }
     }
@@ -342,6 +354,7 @@ impl<'a> Facts<'a, '_, '_> {
         def_stmt: TextRange,
         value: &Expr,
         scope: ScopeId,
+        recreated_in: Option<&str>,
     ) {
         let key = (owner, attr.to_string());
         if self.by_key.contains_key(&key) {
@@ -368,7 +381,8 @@ impl<'a> Facts<'a, '_, '_> {
             range,
             def_stmt,
             growth: Vec::new(),
-            bound: None,
+            // First built in an ordinary method: each call of that method starts it afresh.
+            bound: recreated_in.map(|m| (range, format!("re-created in `{m}`"))),
         });
     }
 
@@ -491,14 +505,20 @@ fn is_long_lived_class(class: &ast::StmtClassDef) -> bool {
     if SERVICE_WORDS.iter().any(|w| name.contains(w)) {
         return true;
     }
+    // A service loop: `def run(self): while True: ...` (or `while self.running:`).
     class.body.iter().any(|stmt| match stmt {
-        Stmt::FunctionDef(f) => {
+        Stmt::FunctionDef(f) if SERVICE_LOOPS.contains(&f.name.as_str()) => {
             let mut found = false;
             for_each_stmt(&f.body, &mut |s| {
                 if let Stmt::While(w) = s {
-                    if matches!(w.test.as_ref(), Expr::BooleanLiteral(b) if b.value) {
-                        found = true;
-                    }
+                    let forever = match w.test.as_ref() {
+                        Expr::BooleanLiteral(b) => b.value,
+                        Expr::Attribute(a) => {
+                            matches!(a.value.as_ref(), Expr::Name(n) if n.id.as_str() == "self")
+                        }
+                        _ => false,
+                    };
+                    found |= forever;
                 }
             });
             found
@@ -506,6 +526,19 @@ fn is_long_lived_class(class: &ast::StmtClassDef) -> bool {
         _ => false,
     })
 }
+
+/// Methods whose `while True` loop makes the object a long-running service.
+const SERVICE_LOOPS: &[&str] = &[
+    "run",
+    "_run",
+    "run_forever",
+    "serve_forever",
+    "loop",
+    "main",
+    "start",
+    "worker",
+    "_worker",
+];
 
 /// Statements that run at module level: the suite and the bodies of module-level `if`, `try`,
 /// `with` and loops (not function or class bodies).
@@ -515,7 +548,8 @@ fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
         for s in stmts {
             out.push(s);
             match s {
-                Stmt::If(i) => {
+                // `if __name__ == "__main__":` is a script's entry point, not module state.
+                Stmt::If(i) if !is_main_guard(&i.test) => {
                     walk(&i.body, out);
                     for c in &i.elif_else_clauses {
                         walk(&c.body, out);
@@ -536,6 +570,14 @@ fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
     }
     walk(suite, &mut out);
     out
+}
+
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(cmp) = test else {
+        return false;
+    };
+    is_name(&cmp.left, "__name__")
+        && matches!(cmp.comparators.first(), Some(Expr::StringLiteral(s)) if s.value.to_str() == "__main__")
 }
 
 /// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
@@ -631,11 +673,38 @@ struct UseWalker<'f, 'a, 'm, 'o> {
     function: Option<FunctionCtx<'a>>,
     /// Loop variables that range over a fixed set (an Enum, a literal tuple).
     fixed_names: Vec<&'a str>,
+    /// Local names bound to a container in the current function: `handlers = _handlerList`.
+    aliases: Vec<(&'a str, usize)>,
 }
 
 impl<'a> UseWalker<'_, 'a, '_, '_> {
     fn lookup(&self, expr: &Expr) -> Option<usize> {
+        if let Expr::Name(n) = expr {
+            if let Some((_, c)) = self.aliases.iter().rev().find(|(a, _)| *a == n.id.as_str()) {
+                return Some(*c);
+            }
+        }
         self.facts.lookup(self.scope, self.class, expr)
+    }
+
+    /// `x = container` and `a, b = c1, c2` inside a function make local aliases.
+    fn record_aliases(&mut self, target: &'a Expr, value: &'a Expr) {
+        if !self.in_function() {
+            return;
+        }
+        match (target, value) {
+            (Expr::Name(n), v) => {
+                if let Some(c) = self.lookup(v) {
+                    self.aliases.push((n.id.as_str(), c));
+                }
+            }
+            (Expr::Tuple(t), Expr::Tuple(v)) if t.elts.len() == v.elts.len() => {
+                for (t, v) in t.elts.iter().zip(v.elts.iter()) {
+                    self.record_aliases(t, v);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn in_function(&self) -> bool {
@@ -679,13 +748,18 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             | Expr::BooleanLiteral(_)
             | Expr::NoneLiteral(_) => true,
             Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            // `self.__class__` (one key per class), `Color.RED`, `mod.TIMEOUT`.
             Expr::Attribute(attr) => {
                 let member = attr.attr.as_str();
-                is_constant_name(member) || self.is_enum_expr(&attr.value)
+                member == "__class__" || is_constant_name(member) || self.is_enum_expr(&attr.value)
             }
             Expr::Name(n) => {
-                self.fixed_names.contains(&n.id.as_str()) || is_constant_name(n.id.as_str())
+                self.fixed_names.contains(&n.id.as_str())
+                    || is_constant_name(n.id.as_str())
+                    || n.id.as_str() == "cls"
             }
+            // `type(self)`: one key per class.
+            Expr::Call(call) => is_name(&call.func, "type") && call.arguments.args.len() == 1,
             _ => false,
         }
     }
@@ -769,16 +843,21 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.scope = s;
                 }
                 let name = func.name.as_str();
+                let at_import = self.function.is_none()
+                    && self.class.is_none()
+                    && self.facts.import_time_only.contains(&name);
                 let ctx = FunctionCtx {
                     name,
-                    runs_once_per_instance: matches!(
-                        name,
-                        "__init__" | "__new__" | "__post_init__" | "setUp"
-                    ),
-                    is_registration: returns_a_parameter(func),
+                    runs_once_per_instance: is_init_like(name),
+                    is_registration: at_import
+                        || name.starts_with("register")
+                        || name.starts_with("_register")
+                        || returns_a_parameter(func)
+                        || self.function.as_ref().is_some_and(|f| f.is_registration),
                 };
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
+                let saved_aliases = self.aliases.len();
                 // Parameters annotated with an Enum of this module take a fixed set of values.
                 for p in func.parameters.iter_non_variadic_params() {
                     if p.parameter
@@ -791,6 +870,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 self.visit_body(&func.body);
                 self.fixed_names.truncate(saved_fixed);
+                self.aliases.truncate(saved_aliases);
                 self.function = saved_fn;
                 self.scope = saved_scope;
                 // Nested functions see the enclosing method's `self` through the closure.
@@ -798,6 +878,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
             Stmt::Assign(assign) => {
                 for target in &assign.targets {
                     self.assign_target(target, stmt);
+                    self.record_aliases(target, &assign.value);
                 }
                 self.visit_expr(&assign.value);
             }
@@ -839,6 +920,21 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             self.bound(c, target.range(), "entries are deleted with `del`");
                         }
                     }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            // `if not _patterns: _patterns.extend(...)`: filled once, when empty.
+            Stmt::If(ast::StmtIf { test, .. }) | Stmt::While(ast::StmtWhile { test, .. }) => {
+                let tested = match test.as_ref() {
+                    Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => u.operand.as_ref(),
+                    other => other,
+                };
+                if let Some(c) = self.lookup(tested) {
+                    self.bound(
+                        c,
+                        tested.range(),
+                        "filled only when its emptiness is checked",
+                    );
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -926,6 +1022,65 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
             _ => visitor::walk_expr(self, expr),
         }
     }
+}
+
+/// Module-level functions referenced only from module-level code (calls while the module is
+/// imported, `@decorator` lines), never from a function body: whatever they add, they add once.
+fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
+    struct Refs<'a> {
+        depth: usize,
+        at_module: HashSet<&'a str>,
+        in_functions: HashSet<&'a str>,
+    }
+    impl<'a> Visitor<'a> for Refs<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::FunctionDef(f) = stmt {
+                for d in &f.decorator_list {
+                    self.visit_decorator(d);
+                }
+                self.depth += 1;
+                self.visit_body(&f.body);
+                self.depth -= 1;
+            } else {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                // `del helper` at module level also ends a helper's life at import.
+                if matches!(n.ctx, ast::ExprContext::Load | ast::ExprContext::Del) {
+                    if self.depth == 0 {
+                        self.at_module.insert(n.id.as_str());
+                    } else {
+                        self.in_functions.insert(n.id.as_str());
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut refs = Refs {
+        depth: 0,
+        at_module: HashSet::new(),
+        in_functions: HashSet::new(),
+    };
+    refs.visit_body(suite);
+    module_level(suite)
+        .into_iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f.name.as_str()),
+            _ => None,
+        })
+        .filter(|name| refs.at_module.contains(name) && !refs.in_functions.contains(name))
+        .collect()
+}
+
+/// Methods that run once per instance, where attributes are first built.
+fn is_init_like(name: &str) -> bool {
+    matches!(
+        name,
+        "__init__" | "__new__" | "__post_init__" | "setUp" | "__enter__"
+    )
 }
 
 /// `ALL_CAPS`: a constant by convention.
