@@ -45,6 +45,8 @@ pub struct Growth {
     pub function: String,
     /// `false` when the growth adds a key that comes from a fixed set.
     pub open_key: bool,
+    /// The module-level function the growth is in (`None` inside classes).
+    top_function: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -99,14 +101,12 @@ pub fn analyze<'a>(
         containers: Vec::new(),
         by_key: HashMap::new(),
         singletons: Vec::new(),
-        import_time_only: HashSet::new(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
     if facts.containers.is_empty() {
         return Vec::new();
     }
-    facts.import_time_only = import_time_only_functions(suite);
     let mut walker = UseWalker {
         facts: &mut facts,
         scope: ScopeId::MODULE,
@@ -114,8 +114,25 @@ pub fn analyze<'a>(
         function: None,
         fixed_names: Vec::new(),
         aliases: Vec::new(),
+        top_function: None,
     };
     walker.visit_body(suite);
+    // Growth in helpers that only module-level code calls happens once, at import. Only computed
+    // when such growth exists: it walks the whole module again.
+    let in_top_functions = facts
+        .containers
+        .iter()
+        .any(|c| c.growth.iter().any(|g| g.top_function.is_some()));
+    if in_top_functions {
+        let import_time_only = import_time_only_functions(suite);
+        for c in &mut facts.containers {
+            c.growth.retain(|g| {
+                g.top_function
+                    .as_deref()
+                    .is_none_or(|f| !import_time_only.contains(f))
+            });
+        }
+    }
     let Facts {
         containers,
         classes,
@@ -139,8 +156,6 @@ struct Facts<'a, 'm, 'o> {
     by_key: HashMap<(Owner, String), usize>,
     /// Class names instantiated at module level (singletons).
     singletons: Vec<&'a str>,
-    /// Module-level functions only ever called from module-level code: they run at import.
-    import_time_only: HashSet<&'a str>,
 }
 
 /// Class-name words of objects that usually live as long as the process.
@@ -675,6 +690,8 @@ struct UseWalker<'f, 'a, 'm, 'o> {
     fixed_names: Vec<&'a str>,
     /// Local names bound to a container in the current function: `handlers = _handlerList`.
     aliases: Vec<(&'a str, usize)>,
+    /// The module-level function being walked, if any.
+    top_function: Option<&'a str>,
 }
 
 impl<'a> UseWalker<'_, 'a, '_, '_> {
@@ -721,10 +738,12 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             return;
         }
         let function = func.name.to_string();
+        let top_function = self.top_function.map(str::to_string);
         self.facts.containers[c].growth.push(Growth {
             range,
             function,
             open_key,
+            top_function,
         });
     }
 
@@ -843,14 +862,15 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.scope = s;
                 }
                 let name = func.name.as_str();
-                let at_import = self.function.is_none()
-                    && self.class.is_none()
-                    && self.facts.import_time_only.contains(&name);
+                let is_top = self.function.is_none() && self.class.is_none();
+                let saved_top = self.top_function;
+                if is_top {
+                    self.top_function = Some(name);
+                }
                 let ctx = FunctionCtx {
                     name,
                     runs_once_per_instance: is_init_like(name),
-                    is_registration: at_import
-                        || name.starts_with("register")
+                    is_registration: name.starts_with("register")
                         || name.starts_with("_register")
                         || returns_a_parameter(func)
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
@@ -871,6 +891,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.visit_body(&func.body);
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
+                self.top_function = saved_top;
                 self.function = saved_fn;
                 self.scope = saved_scope;
                 // Nested functions see the enclosing method's `self` through the closure.
