@@ -2,6 +2,7 @@
 //! node to the enabled rules. Rules record diagnostics here; nothing prints.
 
 use super::containers::{self, ContainerOptions};
+use super::json_io;
 use super::semantic::{ScopeId, SemanticModel};
 use super::settings::RuleOptions;
 use crate::rules::{self, Rule, RuleSet};
@@ -76,6 +77,31 @@ impl<'a, 'm> Checker<'a, 'm> {
             }
             if self.enabled(Rule::UnboundedDictCache) {
                 rules::unbounded_dict_cache::check(&mut self, &found);
+            }
+        }
+        let file_rules = [
+            Rule::UnprotectedJsonRmw,
+            Rule::NonAtomicWrite,
+            Rule::SplitLockRmw,
+            Rule::ThreadLockOnly,
+        ];
+        if file_rules.iter().any(|r| self.enabled(*r)) {
+            let facts = json_io::analyze(
+                self.suite,
+                self.semantic,
+                &self.options.lock_context_managers,
+            );
+            if self.enabled(Rule::UnprotectedJsonRmw) {
+                rules::unprotected_json_rmw::check(&mut self, &facts);
+            }
+            if self.enabled(Rule::NonAtomicWrite) {
+                rules::non_atomic_write::check(&mut self, &facts);
+            }
+            if self.enabled(Rule::SplitLockRmw) {
+                rules::split_lock_rmw::check(&mut self, &facts);
+            }
+            if self.enabled(Rule::ThreadLockOnly) {
+                rules::thread_lock_only::check(&mut self, &facts);
             }
         }
         self.diagnostics

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod checker;
 pub mod containers;
 pub mod discover;
+pub mod json_io;
 pub mod nesting;
 pub mod noqa;
 pub mod semantic;

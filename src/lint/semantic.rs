@@ -166,6 +166,18 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
+    /// Whether any scope imports something from `module` (`import json`, `from json import load`).
+    pub fn imports_from(&self, module: &str) -> bool {
+        self.scopes.iter().any(|s| {
+            s.bindings.values().flatten().any(|b| match &b.kind {
+                BindingKind::Import(q) => {
+                    q == module || (q.starts_with(module) && q[module.len()..].starts_with('.'))
+                }
+                _ => false,
+            })
+        })
+    }
+
     /// Whether `expr` resolves to one of `names` (qualified, e.g. `functools.lru_cache`).
     pub fn resolves_to(&self, scope: ScopeId, expr: &Expr, names: &[&str]) -> bool {
         self.qualified_name(scope, expr)

@@ -13,6 +13,10 @@ const SOURCES: &[(&str, &str)] = &[
     ("SWC103", include_str!("../../rules/SWC103.toml")),
     ("SWC104", include_str!("../../rules/SWC104.toml")),
     ("SWC105", include_str!("../../rules/SWC105.toml")),
+    ("SWC201", include_str!("../../rules/SWC201.toml")),
+    ("SWC202", include_str!("../../rules/SWC202.toml")),
+    ("SWC203", include_str!("../../rules/SWC203.toml")),
+    ("SWC204", include_str!("../../rules/SWC204.toml")),
     ("SWC301", include_str!("../../rules/SWC301.toml")),
     ("SWC900", include_str!("../../rules/SWC900.toml")),
 ];

@@ -2,14 +2,19 @@
 //! semantic facts. Rules push findings into the checker and never print.
 
 pub mod catalog;
+mod file_concurrency;
 mod growth_report;
 mod memoize;
 pub mod method_cache;
+pub mod non_atomic_write;
 pub mod open_without_context;
+pub mod split_lock_rmw;
+pub mod thread_lock_only;
 pub mod unbounded_defaultdict;
 pub mod unbounded_dict_cache;
 pub mod uncapped_memoize;
 pub mod unchecked_append;
+pub mod unprotected_json_rmw;
 
 use crate::finding::Severity;
 use std::fmt;
@@ -23,6 +28,10 @@ pub enum Rule {
     UncappedMemoize,
     MethodCache,
     UnboundedDictCache,
+    UnprotectedJsonRmw,
+    NonAtomicWrite,
+    SplitLockRmw,
+    ThreadLockOnly,
     OpenWithoutContext,
     UnusedNoqa,
 }
@@ -35,6 +44,10 @@ impl Rule {
         Rule::UncappedMemoize,
         Rule::MethodCache,
         Rule::UnboundedDictCache,
+        Rule::UnprotectedJsonRmw,
+        Rule::NonAtomicWrite,
+        Rule::SplitLockRmw,
+        Rule::ThreadLockOnly,
         Rule::OpenWithoutContext,
         Rule::UnusedNoqa,
     ];
@@ -47,6 +60,10 @@ impl Rule {
             Rule::UncappedMemoize => "SWC103",
             Rule::MethodCache => "SWC104",
             Rule::UnboundedDictCache => "SWC105",
+            Rule::UnprotectedJsonRmw => "SWC201",
+            Rule::NonAtomicWrite => "SWC202",
+            Rule::SplitLockRmw => "SWC203",
+            Rule::ThreadLockOnly => "SWC204",
             Rule::OpenWithoutContext => "SWC301",
             Rule::UnusedNoqa => "SWC900",
         }

@@ -1,0 +1,278 @@
+//! Which context managers and calls hold a lock, and whether that lock excludes other processes
+//! (`filelock.FileLock`, `fcntl.flock`, a lock class of the module) or only other threads
+//! (`threading.Lock`, `asyncio.Lock`).
+
+use super::dotted;
+use crate::lint::semantic::{ScopeId, SemanticModel};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockKind {
+    /// Excludes other processes.
+    Process,
+    /// Excludes other threads (or tasks) of this process only.
+    Thread,
+}
+
+/// Constructors and context managers of cross-process locks.
+const PROCESS_LOCKS: &[&str] = &[
+    "filelock.FileLock",
+    "filelock.SoftFileLock",
+    "filelock.UnixFileLock",
+    "filelock.WindowsFileLock",
+    "filelock.AsyncFileLock",
+    "portalocker.Lock",
+    "portalocker.RLock",
+    "portalocker.TemporaryFileLock",
+    "fasteners.InterProcessLock",
+    "fasteners.InterProcessReaderWriterLock",
+    "fasteners.process_lock.InterProcessLock",
+    "multiprocessing.Lock",
+    "multiprocessing.RLock",
+    "lockfile.LockFile",
+    "swarmcheck.store.locked_json",
+];
+
+/// Constructors of locks that only exclude threads or tasks.
+const THREAD_LOCKS: &[&str] = &[
+    "threading.Lock",
+    "threading.RLock",
+    "threading.Condition",
+    "threading.Semaphore",
+    "threading.BoundedSemaphore",
+    "asyncio.Lock",
+    "asyncio.Condition",
+    "asyncio.Semaphore",
+];
+
+/// Calls that take (or release) an OS file lock.
+const OS_LOCK_CALLS: &[&str] = &[
+    "fcntl.flock",
+    "fcntl.lockf",
+    "msvcrt.locking",
+    "portalocker.lock",
+    "portalocker.unlock",
+];
+
+pub struct LockTable<'a> {
+    /// Module-level names bound once, with their value (paths and lock objects).
+    module_values: HashMap<&'a str, &'a Expr>,
+    /// Lock objects: module names and `self` attributes (by attribute name).
+    objects: HashMap<String, LockKind>,
+    /// Classes of the module usable as lock context managers.
+    classes: HashMap<&'a str, LockKind>,
+    extra: Vec<String>,
+}
+
+impl<'a> LockTable<'a> {
+    pub fn build(suite: &'a [Stmt], semantic: &SemanticModel<'a>, extra: &[String]) -> Self {
+        let mut table = LockTable {
+            module_values: HashMap::new(),
+            objects: HashMap::new(),
+            classes: HashMap::new(),
+            extra: extra.to_vec(),
+        };
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for stmt in suite {
+            if let Stmt::Assign(a) = stmt {
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    *counts.entry(n.id.as_str()).or_default() += 1;
+                    table.module_values.insert(n.id.as_str(), &a.value);
+                }
+            }
+        }
+        table
+            .module_values
+            .retain(|name, _| counts.get(name) == Some(&1));
+        // Lock classes first: a module lock object may be an instance of one.
+        for stmt in suite {
+            if let Stmt::ClassDef(class) = stmt {
+                if let Some(kind) = table.class_lock_kind(class, semantic) {
+                    table.classes.insert(class.name.as_str(), kind);
+                }
+            }
+        }
+        let module_values: Vec<(&str, &Expr)> =
+            table.module_values.iter().map(|(k, v)| (*k, *v)).collect();
+        for (name, value) in module_values {
+            if let Some(kind) = table.constructor_kind(value, semantic, ScopeId::MODULE) {
+                table.objects.insert(name.to_string(), kind);
+            }
+        }
+        for stmt in suite {
+            if let Stmt::ClassDef(class) = stmt {
+                for item in &class.body {
+                    let Stmt::FunctionDef(method) = item else {
+                        continue;
+                    };
+                    let scope = semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+                    for s in &method.body {
+                        if let Stmt::Assign(a) = s {
+                            if let [Expr::Attribute(attr)] = a.targets.as_slice() {
+                                if let Some(kind) =
+                                    table.constructor_kind(&a.value, semantic, scope)
+                                {
+                                    table.objects.insert(format!("self.{}", attr.attr), kind);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        table
+    }
+
+    /// The kind of lock an expression constructs: `FileLock(p)`, `threading.Lock()`,
+    /// `RegistryLock(p)` (a lock class of the module).
+    fn constructor_kind(
+        &self,
+        value: &Expr,
+        semantic: &SemanticModel,
+        scope: ScopeId,
+    ) -> Option<LockKind> {
+        let Expr::Call(call) = value else { return None };
+        let q = semantic.qualified_name(scope, &call.func);
+        if let Some(q) = q.as_deref() {
+            if PROCESS_LOCKS.contains(&q) || self.extra.iter().any(|e| e == q) {
+                return Some(LockKind::Process);
+            }
+            if THREAD_LOCKS.contains(&q) {
+                return Some(LockKind::Thread);
+            }
+        }
+        match call.func.as_ref() {
+            Expr::Name(n) => self.classes.get(n.id.as_str()).copied(),
+            _ => None,
+        }
+    }
+
+    /// The lock a `with` item holds, if it is one: a lock constructor or context manager, a
+    /// lock object (`with LOCK:`, `with self._lock:`), or `lock.acquire(...)` on one.
+    pub fn lock_kind(
+        &self,
+        ctx: &Expr,
+        semantic: &SemanticModel,
+        scope: ScopeId,
+        receiver: Option<&str>,
+    ) -> Option<LockKind> {
+        if let Some(kind) = self.constructor_kind(ctx, semantic, scope) {
+            return Some(kind);
+        }
+        if let Expr::Call(call) = ctx {
+            if let Expr::Attribute(a) = call.func.as_ref() {
+                if a.attr.as_str() == "acquire" {
+                    return self.object_kind(&a.value, receiver);
+                }
+            }
+            return None;
+        }
+        self.object_kind(ctx, receiver)
+    }
+
+    fn object_kind(&self, expr: &Expr, receiver: Option<&str>) -> Option<LockKind> {
+        match expr {
+            Expr::Name(n) => self.objects.get(n.id.as_str()).copied(),
+            Expr::Attribute(a) => match (a.value.as_ref(), receiver) {
+                (Expr::Name(n), Some(r)) if n.id.as_str() == r => {
+                    self.objects.get(&format!("self.{}", a.attr)).copied()
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A call that takes or releases a lock outside a `with`: `fcntl.flock(f, LOCK_EX)`,
+    /// `msvcrt.locking(fd, LK_LOCK, n)`, `lock.acquire()`, `lock.release()`. Returns the kind,
+    /// whether it acquires, and the text naming the lock (to pair acquire and release).
+    pub fn manual_lock(
+        &self,
+        call: &ast::ExprCall,
+        qualified: Option<&str>,
+        receiver: Option<&str>,
+    ) -> Option<(LockKind, bool, String)> {
+        if let Some(q) = qualified {
+            if OS_LOCK_CALLS.contains(&q) {
+                let handle = call
+                    .arguments
+                    .args
+                    .first()
+                    .and_then(dotted)
+                    .unwrap_or_default();
+                let flags = call
+                    .arguments
+                    .args
+                    .get(1)
+                    .and_then(dotted)
+                    .unwrap_or_default();
+                let release = q == "portalocker.unlock" || flags.contains("UN");
+                return Some((LockKind::Process, !release, handle));
+            }
+        }
+        let Expr::Attribute(a) = call.func.as_ref() else {
+            return None;
+        };
+        let acquire = match a.attr.as_str() {
+            "acquire" => true,
+            "release" => false,
+            _ => return None,
+        };
+        let kind = self.object_kind(&a.value, receiver)?;
+        Some((kind, acquire, dotted(&a.value).unwrap_or_default()))
+    }
+
+    /// A class of the module whose `__enter__` takes a lock.
+    fn class_lock_kind(
+        &self,
+        class: &ast::StmtClassDef,
+        semantic: &SemanticModel,
+    ) -> Option<LockKind> {
+        let mut self_locks: HashMap<String, LockKind> = HashMap::new();
+        for item in &class.body {
+            let Stmt::FunctionDef(method) = item else {
+                continue;
+            };
+            let scope = semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+            for s in &method.body {
+                if let Stmt::Assign(a) = s {
+                    if let [Expr::Attribute(attr)] = a.targets.as_slice() {
+                        if let Some(kind) = self.constructor_kind(&a.value, semantic, scope) {
+                            self_locks.insert(attr.attr.to_string(), kind);
+                        }
+                    }
+                }
+            }
+        }
+        let enter = class.body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if matches!(f.name.as_str(), "__enter__" | "__aenter__") => {
+                Some(f)
+            }
+            _ => None,
+        })?;
+        let scope = semantic.scope_of(enter).unwrap_or(ScopeId::MODULE);
+        let mut found = None;
+        let mut calls = Vec::new();
+        for s in &enter.body {
+            if let Stmt::Expr(e) = s {
+                super::collect_calls(&e.value, &mut calls);
+            }
+        }
+        for call in calls {
+            let q = semantic.qualified_name(scope, &call.func);
+            if q.as_deref().is_some_and(|q| OS_LOCK_CALLS.contains(&q)) {
+                found = Some(LockKind::Process);
+            } else if let Expr::Attribute(a) = call.func.as_ref() {
+                if a.attr.as_str() == "acquire" {
+                    if let Expr::Attribute(inner) = a.value.as_ref() {
+                        if let Some(kind) = self_locks.get(inner.attr.as_str()) {
+                            found = found.or(Some(*kind));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,117 @@
+//! Path expressions matched by structure: `self.queue_file`, `Path(base) / "queue.json"`,
+//! `os.path.join(d, f"{name}.json")`. Two reads or writes concern the same file when their keys
+//! are equal; an unknown path never equals anything.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PathKey {
+    /// A parameter of the function, by name.
+    Param(String),
+    /// A name that is neither a parameter nor resolvable to a path expression.
+    Var(String),
+    /// A dotted chain: `self.queue_file`, `config.paths.registry`.
+    Attr(String),
+    /// A string literal.
+    Lit(String),
+    /// Parts joined into one path: `a / "b"`, `os.path.join(a, b)`, an f-string.
+    Join(Vec<PathKey>),
+    /// A derived name: `p.with_suffix(".tmp")`, `p + ".tmp"`.
+    Suffix(Box<PathKey>, String),
+    Unknown,
+}
+
+impl PathKey {
+    /// Whether two keys denote the same file. Unknown parts never match.
+    pub fn same_file(&self, other: &PathKey) -> bool {
+        !self.has_unknown() && self == other
+    }
+
+    pub fn has_unknown(&self) -> bool {
+        match self {
+            PathKey::Unknown => true,
+            PathKey::Join(parts) => parts.iter().any(PathKey::has_unknown),
+            PathKey::Suffix(base, _) => base.has_unknown(),
+            _ => false,
+        }
+    }
+
+    /// Replaces parameters with the keys of the arguments a caller passed.
+    pub fn substitute(&self, args: &dyn Fn(&str) -> Option<PathKey>) -> PathKey {
+        match self {
+            PathKey::Param(name) => args(name).unwrap_or(PathKey::Unknown),
+            PathKey::Join(parts) => {
+                PathKey::Join(parts.iter().map(|p| p.substitute(args)).collect())
+            }
+            PathKey::Suffix(base, s) => PathKey::Suffix(Box::new(base.substitute(args)), s.clone()),
+            other => other.clone(),
+        }
+    }
+
+    /// Joins parts, flattening nested joins so `(a / "b") / "c"` equals `a / "b" / "c"`.
+    pub fn join(parts: Vec<PathKey>) -> PathKey {
+        let mut flat = Vec::with_capacity(parts.len());
+        for p in parts {
+            match p {
+                PathKey::Join(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        if flat.len() == 1 {
+            flat.pop().expect("one element")
+        } else {
+            PathKey::Join(flat)
+        }
+    }
+}
+
+impl fmt::Display for PathKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathKey::Param(n) | PathKey::Var(n) | PathKey::Attr(n) => f.write_str(n),
+            PathKey::Lit(s) => write!(f, "\"{s}\""),
+            PathKey::Join(parts) => {
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" / ")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                Ok(())
+            }
+            PathKey::Suffix(base, s) => write!(f, "{base}{s}"),
+            PathKey::Unknown => f.write_str("<path>"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_flatten_and_unknown_never_matches() {
+        let a = PathKey::join(vec![
+            PathKey::join(vec![
+                PathKey::Var("base".into()),
+                PathKey::Lit("state".into()),
+            ]),
+            PathKey::Lit("queue.json".into()),
+        ]);
+        let b = PathKey::Join(vec![
+            PathKey::Var("base".into()),
+            PathKey::Lit("state".into()),
+            PathKey::Lit("queue.json".into()),
+        ]);
+        assert!(a.same_file(&b));
+        assert!(!PathKey::Unknown.same_file(&PathKey::Unknown));
+        assert_eq!(b.to_string(), "base / \"state\" / \"queue.json\"");
+    }
+
+    #[test]
+    fn substitution_maps_parameters() {
+        let k = PathKey::Suffix(Box::new(PathKey::Param("path".into())), ".tmp".into());
+        let s = k.substitute(&|n| (n == "path").then(|| PathKey::Attr("self.queue".into())));
+        assert_eq!(s.to_string(), "self.queue.tmp");
+    }
+}

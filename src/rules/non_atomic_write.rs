@@ -1,0 +1,44 @@
+//! SWC202 non-atomic-write: a JSON state file written in place (or through a temp-file scheme
+//! that is not atomic), so a crash or a concurrent reader sees a truncated file.
+
+use crate::lint::checker::{Checker, Diagnostic};
+use crate::lint::json_io::{JsonFacts, Scheme};
+use crate::rules::Rule;
+
+const FIX: &str = "write a unique temporary file in the same directory (`fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))`), flush and `os.fsync` it, then `os.replace(tmp, path)`; or use `swarmcheck.store.locked_json(path)`, which does this";
+
+pub fn check(checker: &mut Checker, facts: &JsonFacts) {
+    for w in &facts.risky_writes {
+        let mut related = Vec::new();
+        let message = match &w.scheme {
+            Scheme::InPlace => {
+                if let Some(read) = w.read {
+                    related.push((read, format!("`{}` is read back here, so it is a state file", w.path)));
+                }
+                format!(
+                    "JSON state file `{}` is written in place: the file is truncated first, so a crash or a concurrent reader sees an empty or half-written document",
+                    w.path
+                )
+            }
+            Scheme::FixedTemp(tmp) if w.unlinked_first => format!(
+                "`{}` is replaced through the temporary name `{tmp}`, which every process shares, and it is deleted before the move: a window where the file does not exist, and concurrent writers overwrite each other's temp file",
+                w.path
+            ),
+            Scheme::FixedTemp(tmp) => format!(
+                "`{}` is replaced through the temporary name `{tmp}`, which every process shares: concurrent writers overwrite each other's temp file",
+                w.path
+            ),
+            Scheme::Atomic => format!(
+                "`{}` is deleted before the temporary file is moved into place: a window where the file does not exist; `os.replace` needs no delete",
+                w.path
+            ),
+        };
+        checker.report(Diagnostic {
+            rule: Rule::NonAtomicWrite,
+            range: w.range,
+            message,
+            related,
+            fix: Some(FIX.to_string()),
+        });
+    }
+}
