@@ -455,7 +455,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
         match expr {
             Expr::StringLiteral(s) => PathKey::Lit(s.value.to_str().to_string()),
-            Expr::FString(fs) => PathKey::join(
+            Expr::FString(fs) => PathKey::Concat(
                 fs.value
                     .elements()
                     .map(|e| match e {
@@ -851,7 +851,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         match key {
             PathKey::Var(n) | PathKey::Param(n) => self.temps.get(n).cloned(),
             PathKey::Suffix(_, s) if s.contains("tmp") || s.contains("temp") => Some(Temp::Fixed),
-            PathKey::Join(parts) => match parts.last() {
+            PathKey::Join(parts) | PathKey::Concat(parts) => match parts.last() {
                 Some(PathKey::Lit(s)) if s.ends_with(".tmp") => Some(Temp::Fixed),
                 _ => None,
             },

@@ -14,8 +14,10 @@ pub enum PathKey {
     Attr(String),
     /// A string literal.
     Lit(String),
-    /// Parts joined into one path: `a / "b"`, `os.path.join(a, b)`, an f-string.
+    /// Parts joined into one path: `a / "b"`, `os.path.join(a, b)`.
     Join(Vec<PathKey>),
+    /// Parts of an f-string, concatenated.
+    Concat(Vec<PathKey>),
     /// A derived name: `p.with_suffix(".tmp")`, `p + ".tmp"`.
     Suffix(Box<PathKey>, String),
     Unknown,
@@ -30,7 +32,7 @@ impl PathKey {
     pub fn has_unknown(&self) -> bool {
         match self {
             PathKey::Unknown => true,
-            PathKey::Join(parts) => parts.iter().any(PathKey::has_unknown),
+            PathKey::Join(parts) | PathKey::Concat(parts) => parts.iter().any(PathKey::has_unknown),
             PathKey::Suffix(base, _) => base.has_unknown(),
             _ => false,
         }
@@ -42,6 +44,9 @@ impl PathKey {
             PathKey::Param(name) => args(name).unwrap_or(PathKey::Unknown),
             PathKey::Join(parts) => {
                 PathKey::Join(parts.iter().map(|p| p.substitute(args)).collect())
+            }
+            PathKey::Concat(parts) => {
+                PathKey::Concat(parts.iter().map(|p| p.substitute(args)).collect())
             }
             PathKey::Suffix(base, s) => PathKey::Suffix(Box::new(base.substitute(args)), s.clone()),
             other => other.clone(),
@@ -78,6 +83,16 @@ impl fmt::Display for PathKey {
                     write!(f, "{p}")?;
                 }
                 Ok(())
+            }
+            PathKey::Concat(parts) => {
+                f.write_str("f\"")?;
+                for p in parts {
+                    match p {
+                        PathKey::Lit(s) => f.write_str(s)?,
+                        other => write!(f, "{{{other}}}")?,
+                    }
+                }
+                f.write_str("\"")
             }
             PathKey::Suffix(base, s) => write!(f, "{base}{s}"),
             PathKey::Unknown => f.write_str("<path>"),
