@@ -9,3 +9,4 @@ pub mod finding;
 pub mod lint;
 pub mod report;
 pub mod rules;
+pub mod store;

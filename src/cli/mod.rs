@@ -2,6 +2,7 @@
 
 mod check;
 mod rules;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -53,6 +54,8 @@ enum Command {
     Rule(rules::RuleArgs),
     /// List all rules.
     Rules(rules::RulesArgs),
+    /// Read and change a JSON document under the cross-process lock.
+    Store(store::StoreArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::MemVerify(args) => check::run(args, Some("mem.verify")),
         Command::Rule(args) => rules::explain(args),
         Command::Rules(args) => rules::list(args),
+        Command::Store(args) => store::run(args),
     };
     status.into()
 }

@@ -1,0 +1,343 @@
+//! The cross-process lock: an OS file lock (`flock` on Unix, `LockFileEx` on Windows, through
+//! `std::fs::File::lock`) on a sidecar `<doc>.lock` that is never deleted.
+//!
+//! Within a process there is one OS lock per lock file (by device and inode); threads queue on an
+//! in-process mutex before taking it, so a nested `update` from the thread that already holds the
+//! lock is reported instead of deadlocking. After locking, the lock file's identity is checked
+//! against the path: if someone deleted or replaced the file, the lock is taken again on the new
+//! file, so a rogue deletion cannot let two processes in at once.
+
+use super::error::StoreError;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+/// Backoff of timed waits: 1 ms, doubling, capped at 20 ms, with full jitter.
+const BACKOFF_START: Duration = Duration::from_millis(1);
+const BACKOFF_CAP: Duration = Duration::from_millis(20);
+
+/// A held lock; released on drop.
+pub struct LockGuard {
+    entry: Arc<Entry>,
+    lock_path: PathBuf,
+    id: (u64, u64),
+    /// Attempts at the OS lock (1 when it was free).
+    pub attempts: u32,
+    /// Time spent waiting (in-process queue and OS lock).
+    pub waited: Duration,
+}
+
+impl LockGuard {
+    /// Whether the lock file at the path is still the one this guard locked. A rogue deletion
+    /// while the lock is held lets a newcomer lock a fresh file: callers check this before
+    /// committing.
+    pub fn is_current(&self) -> bool {
+        path_identity(&self.lock_path) == Some(self.id)
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let mut state = self.entry.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = state.file.as_ref() {
+            let _ = file.unlock();
+        }
+        state.owner = None;
+        drop(state);
+        self.entry.released.notify_one();
+    }
+}
+
+struct Entry {
+    state: Mutex<EntryState>,
+    released: Condvar,
+}
+
+struct EntryState {
+    owner: Option<ThreadId>,
+    file: Option<File>,
+}
+
+/// One entry per lock file (device, inode) in this process.
+type Registry = Mutex<HashMap<(u64, u64), Arc<Entry>>>;
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Who holds a lock, as written into the lock file (diagnostics only).
+pub fn holder(lock_path: &Path) -> Option<String> {
+    let mut text = String::new();
+    File::open(lock_path).ok()?.read_to_string(&mut text).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Opens (creating) a lock or temp file without following a symlink at its final component.
+pub fn open_no_follow(path: &Path, create_new: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    if create_new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW).mode(0o644);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        // FILE_FLAG_OPEN_REPARSE_POINT: open a symlink itself, not its target.
+        options.custom_flags(0x0020_0000);
+    }
+    options.open(path)
+}
+
+fn identity(file: &File) -> std::io::Result<(u64, u64)> {
+    let meta = file.metadata()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        // Without inode numbers, the creation time and size identify the file well enough for
+        // the in-process registry; exclusion itself comes from the OS lock.
+        let created = meta
+            .created()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok((created, 0))
+    }
+}
+
+/// Device and inode of the file at `path` (creation time on systems without inodes).
+pub fn path_identity(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let created = meta
+            .created()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Some((created, 0))
+    }
+}
+
+/// A small xorshift generator for backoff jitter (no need for cryptographic randomness).
+pub struct Jitter(u64);
+
+impl Jitter {
+    pub fn new() -> Self {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let thread = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::thread::current().id().hash(&mut h);
+            h.finish()
+        };
+        Jitter(t ^ thread ^ (u64::from(std::process::id()) << 32) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A uniformly random duration in `[0, max]`.
+    pub fn up_to(&mut self, max: Duration) -> Duration {
+        let nanos = max.as_nanos().max(1) as u64;
+        Duration::from_nanos(self.next_u64() % (nanos + 1))
+    }
+}
+
+impl Default for Jitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Takes the lock on `lock_path`, waiting at most `timeout` (forever when `None`).
+pub fn acquire(
+    lock_path: &Path,
+    doc: &Path,
+    timeout: Option<Duration>,
+) -> Result<LockGuard, StoreError> {
+    let started = Instant::now();
+    let deadline = timeout.map(|t| started + t);
+    let mut attempts = 0u32;
+    loop {
+        let file = open_no_follow(lock_path, false)
+            .map_err(|e| StoreError::io(lock_path, "open lock file", e))?;
+        let id = identity(&file).map_err(|e| StoreError::io(lock_path, "stat lock file", e))?;
+        let entry = {
+            let mut reg = registry().lock().unwrap_or_else(|e| e.into_inner());
+            reg.entry(id)
+                .or_insert_with(|| {
+                    Arc::new(Entry {
+                        state: Mutex::new(EntryState {
+                            owner: None,
+                            file: None,
+                        }),
+                        released: Condvar::new(),
+                    })
+                })
+                .clone()
+        };
+        // Queue behind other threads of this process.
+        let me = std::thread::current().id();
+        let mut state = entry.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match state.owner {
+                None => break,
+                Some(owner) if owner == me => {
+                    return Err(StoreError::NestedUpdate {
+                        path: doc.to_path_buf(),
+                    })
+                }
+                Some(_) => {
+                    state = match deadline {
+                        None => entry
+                            .released
+                            .wait(state)
+                            .unwrap_or_else(|e| e.into_inner()),
+                        Some(d) => {
+                            let now = Instant::now();
+                            if now >= d {
+                                return Err(timeout_error(doc, lock_path, started));
+                            }
+                            entry
+                                .released
+                                .wait_timeout(state, d - now)
+                                .unwrap_or_else(|e| e.into_inner())
+                                .0
+                        }
+                    };
+                }
+            }
+        }
+        state.owner = Some(me);
+        if state.file.is_none() {
+            state.file = Some(file);
+        }
+        let os_file = state.file.as_ref().expect("set above");
+        // The OS lock: blocking (the kernel queues waiters fairly) or polled with backoff.
+        let locked = match deadline {
+            None => {
+                attempts += 1;
+                os_file
+                    .lock()
+                    .map_err(|e| StoreError::io(lock_path, "lock", e))
+            }
+            Some(d) => {
+                let mut jitter = Jitter::new();
+                let mut step = BACKOFF_START;
+                loop {
+                    attempts += 1;
+                    match os_file.try_lock() {
+                        Ok(()) => break Ok(()),
+                        Err(std::fs::TryLockError::WouldBlock) => {
+                            let now = Instant::now();
+                            if now >= d {
+                                break Err(timeout_error(doc, lock_path, started));
+                            }
+                            let pause = jitter.up_to(step).min(d - now);
+                            std::thread::sleep(pause);
+                            step = (step * 2).min(BACKOFF_CAP);
+                        }
+                        Err(std::fs::TryLockError::Error(e)) => {
+                            break Err(StoreError::io(lock_path, "lock", e));
+                        }
+                    }
+                }
+            }
+        };
+        if let Err(e) = locked {
+            state.owner = None;
+            drop(state);
+            entry.released.notify_one();
+            return Err(e);
+        }
+        // Someone deleted or replaced the lock file while we waited: lock the new one instead.
+        if path_identity(lock_path) != Some(id) {
+            let _ = state.file.as_ref().map(File::unlock);
+            state.owner = None;
+            state.file = None;
+            drop(state);
+            entry.released.notify_one();
+            registry()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            continue;
+        }
+        write_holder(state.file.as_mut().expect("set above"));
+        drop(state);
+        return Ok(LockGuard {
+            entry,
+            lock_path: lock_path.to_path_buf(),
+            id,
+            attempts,
+            waited: started.elapsed(),
+        });
+    }
+}
+
+fn timeout_error(doc: &Path, lock_path: &Path, started: Instant) -> StoreError {
+    StoreError::LockTimeout {
+        path: doc.to_path_buf(),
+        lock_path: PathBuf::from(lock_path),
+        waited: started.elapsed(),
+        holder: holder(lock_path),
+    }
+}
+
+/// Records who holds the lock, for timeout messages. Best effort.
+fn write_holder(file: &mut File) {
+    let host = hostname();
+    let line = format!(
+        "pid={} host={} since={}\n",
+        std::process::id(),
+        host,
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+    let _ = file.set_len(0);
+    let _ = file.seek(SeekFrom::Start(0));
+    let _ = file.write_all(line.as_bytes());
+}
+
+pub fn hostname() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: gethostname writes at most `len` bytes into the buffer we own.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            return String::from_utf8_lossy(&buf[..end]).into_owned();
+        }
+    }
+    std::env::var("COMPUTERNAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
+}

@@ -1,0 +1,458 @@
+//! A cross-process locked JSON document store: the fix swarmcheck's SWC2xx rules recommend.
+//!
+//! Every [`JsonStore::update`] takes an OS file lock on a sidecar `<doc>.lock`, reads the
+//! document, runs your closure on it, and commits the result atomically (unique temp file,
+//! fsync, rename, directory fsync) before releasing the lock. [`JsonStore::read`] needs no lock:
+//! commits are atomic renames, so a reader always sees a whole generation.
+//!
+//! ```no_run
+//! use swarmcheck::store::{JsonStore, StoreOptions};
+//! use serde_json::{json, Value};
+//!
+//! let store: JsonStore<Value> = JsonStore::open("registry.json", StoreOptions::default(), || json!({}));
+//! store.update(|doc| {
+//!     doc["agents"]["agent-7"] = json!({"status": "active"});
+//!     Ok::<_, std::convert::Infallible>(())
+//! })?;
+//! let now = store.read()?;
+//! # Ok::<(), swarmcheck::store::StoreError>(())
+//! ```
+//!
+//! Corrupt documents (empty, truncated, not UTF-8, not JSON) are never silently replaced: their
+//! bytes are first kept as `<doc>.corrupt-<timestamp>`, then [`CorruptPolicy`] decides. Each
+//! operation can append one line to a metrics log (see [`metrics::Event`]).
+
+pub mod commit;
+mod error;
+pub mod lock;
+pub mod metrics;
+
+pub use error::StoreError;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How far a commit goes to survive a power loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// No fsync: atomic against crashes of the process, not of the machine.
+    None,
+    /// fsync the new file before the rename.
+    File,
+    /// fsync the file and, after the rename, its directory (default).
+    #[default]
+    Full,
+}
+
+impl Durability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::None => "none",
+            Durability::File => "file",
+            Durability::Full => "full",
+        }
+    }
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(Durability::None),
+            "file" => Ok(Durability::File),
+            "full" => Ok(Durability::Full),
+            other => Err(format!(
+                "unknown durability `{other}` (expected none, file or full)"
+            )),
+        }
+    }
+}
+
+/// What to do with a document that is not valid JSON. Every policy first preserves the bad
+/// bytes as `<doc>.corrupt-<timestamp>`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CorruptPolicy {
+    /// Fail with [`StoreError::Corrupt`] (default).
+    #[default]
+    Error,
+    /// Continue from `<doc>.bak` (kept when [`StoreOptions::keep_backup`] is on).
+    Backup,
+    /// Continue from the default document.
+    Default,
+}
+
+impl std::str::FromStr for CorruptPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(CorruptPolicy::Error),
+            "backup" => Ok(CorruptPolicy::Backup),
+            "default" => Ok(CorruptPolicy::Default),
+            other => Err(format!(
+                "unknown corruption policy `{other}` (expected error, backup or default)"
+            )),
+        }
+    }
+}
+
+/// Options of a [`JsonStore`].
+#[derive(Clone, Debug, Default)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// `None` waits for the lock as long as it takes (a blocking, fair OS lock).
+    pub timeout: Option<Duration>,
+    pub on_corrupt: CorruptPolicy,
+    /// Keep the previous generation as `<doc>.bak`.
+    pub keep_backup: bool,
+    /// The metrics log; `None` uses `SWARMCHECK_METRICS` when set, else logs nothing.
+    pub metrics: Option<PathBuf>,
+}
+
+/// A JSON document on disk, shared safely by threads and processes.
+pub struct JsonStore<T> {
+    path: PathBuf,
+    lock_path: PathBuf,
+    options: StoreOptions,
+    default: Arc<dyn Fn() -> T + Send + Sync>,
+    metrics: Option<PathBuf>,
+    updates: AtomicU64,
+}
+
+/// Updates between sweeps of orphan temp files (the first update always sweeps).
+const ORPHAN_SWEEP_EVERY: u64 = 64;
+
+impl<T: Serialize + DeserializeOwned> JsonStore<T> {
+    /// A store for the document at `path`; `default` builds the document when the file does not
+    /// exist yet. Nothing is touched on disk until the first operation.
+    pub fn open(
+        path: impl AsRef<Path>,
+        options: StoreOptions,
+        default: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Self {
+        let path = path.as_ref().to_path_buf();
+        let lock_path = commit::sibling(&path, ".lock");
+        let metrics = options.metrics.clone().or_else(|| {
+            std::env::var_os("SWARMCHECK_METRICS")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        JsonStore {
+            path,
+            lock_path,
+            options,
+            default: Arc::new(default),
+            metrics,
+            updates: AtomicU64::new(0),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Locks, reads, calls `f` on the document, commits what `f` left, unlocks. When `f` returns
+    /// an error or panics, nothing is written (a panic is resumed after the lock is released).
+    pub fn update<R, E: std::fmt::Display>(
+        &self,
+        f: impl FnOnce(&mut T) -> Result<R, E>,
+    ) -> Result<R, StoreError> {
+        let started = Instant::now();
+        let mut event = self.event("update");
+        let guard = match lock::acquire(&self.lock_path, &self.path, self.options.timeout) {
+            Ok(g) => g,
+            Err(e) => {
+                event.wait_ms = ms(started.elapsed());
+                event.outcome = if matches!(e, StoreError::LockTimeout { .. }) {
+                    "timeout"
+                } else {
+                    "error"
+                }
+                .to_string();
+                event.error_code = Some(e.code());
+                self.log(event);
+                return Err(e);
+            }
+        };
+        event.attempts = guard.attempts;
+        event.wait_ms = ms(guard.waited);
+        let held = Instant::now();
+        if self
+            .updates
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(ORPHAN_SWEEP_EVERY)
+        {
+            let removed = commit::remove_orphans(&self.path);
+            if removed > 0 {
+                let mut cleanup = self.event("cleanup");
+                cleanup.bytes = removed as u64;
+                self.log(cleanup);
+            }
+        }
+        let result = self.update_locked(f, &guard, &mut event);
+        event.hold_ms = ms(held.elapsed());
+        drop(guard);
+        match result {
+            Ok(Ok(value)) => {
+                self.log(event);
+                Ok(value)
+            }
+            Ok(Err(e)) => {
+                event.error_code.get_or_insert_with(|| e.code());
+                if event.outcome == "ok" {
+                    event.outcome = if matches!(e, StoreError::Aborted { .. }) {
+                        "aborted"
+                    } else {
+                        "error"
+                    }
+                    .to_string();
+                }
+                self.log(event);
+                Err(e)
+            }
+            Err(panic) => {
+                event.outcome = "aborted".to_string();
+                event.error_code = Some("PANIC".to_string());
+                self.log(event);
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn update_locked<R, E: std::fmt::Display>(
+        &self,
+        f: impl FnOnce(&mut T) -> Result<R, E>,
+        guard: &lock::LockGuard,
+        event: &mut metrics::Event,
+    ) -> std::thread::Result<Result<R, StoreError>> {
+        let io = Instant::now();
+        let read_identity = lock::path_identity(&self.path);
+        let mut doc = match self.load(event) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(Err(e)),
+        };
+        let read_io = io.elapsed();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut doc)))?;
+        let value = match outcome {
+            Ok(v) => v,
+            Err(e) => {
+                return Ok(Err(StoreError::Aborted {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                }))
+            }
+        };
+        let bytes = match serde_json::to_vec_pretty(&doc) {
+            Ok(b) => b,
+            Err(e) => {
+                return Ok(Err(StoreError::Aborted {
+                    path: self.path.clone(),
+                    message: format!("the document cannot be serialized: {e}"),
+                }))
+            }
+        };
+        if !guard.is_current() {
+            // The lock file was deleted while we held it, so a newcomer may be inside too. The
+            // commit below still refuses to replace a document that changed since our read.
+            *event
+                .retries
+                .entry("LOCK_FILE_REPLACED".to_string())
+                .or_default() += 1;
+        }
+        match commit::commit(
+            &self.path,
+            &bytes,
+            self.options.durability,
+            self.options.keep_backup,
+            read_identity,
+        ) {
+            Ok(stats) => {
+                event.io_ms = ms(read_io + stats.io);
+                event.bytes = stats.bytes;
+                for (cause, n) in stats.retries {
+                    *event.retries.entry(cause).or_default() += n;
+                }
+                Ok(Ok(value))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    /// The last committed document, without taking the lock.
+    pub fn read(&self) -> Result<T, StoreError> {
+        let started = Instant::now();
+        let mut event = self.event("read");
+        let result = self.load(&mut event);
+        event.io_ms = ms(started.elapsed());
+        if let Err(e) = &result {
+            event.outcome = "error".to_string();
+            event.error_code = Some(e.code());
+        }
+        self.log(event);
+        result
+    }
+
+    /// Reads and parses the document, applying the corruption policy.
+    fn load(&self, event: &mut metrics::Event) -> Result<T, StoreError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((self.default)()),
+            Err(e) => return Err(StoreError::io(&self.path, "read", e)),
+        };
+        event.bytes = bytes.len() as u64;
+        match parse::<T>(&bytes) {
+            Ok(doc) => Ok(doc),
+            Err(Problem::Schema(reason)) => Err(StoreError::Schema {
+                path: self.path.clone(),
+                reason,
+            }),
+            Err(Problem::Corrupt { offset, reason }) => {
+                let preserved_as = preserve(&self.path, &bytes)?;
+                let corrupt = StoreError::Corrupt {
+                    path: self.path.clone(),
+                    offset,
+                    reason,
+                    preserved_as: preserved_as.clone(),
+                };
+                let recovered = match self.options.on_corrupt {
+                    CorruptPolicy::Error => None,
+                    CorruptPolicy::Default => Some((self.default)()),
+                    CorruptPolicy::Backup => {
+                        let bak = commit::sibling(&self.path, ".bak");
+                        std::fs::read(&bak).ok().and_then(|b| parse::<T>(&b).ok())
+                    }
+                };
+                let mut rec = self.event("recover");
+                rec.error_code = Some("JSON_DECODE".to_string());
+                rec.bytes = bytes.len() as u64;
+                rec.outcome = if recovered.is_some() {
+                    "recovered"
+                } else {
+                    "error"
+                }
+                .to_string();
+                self.log(rec);
+                match recovered {
+                    Some(doc) => {
+                        event.outcome = "recovered".to_string();
+                        Ok(doc)
+                    }
+                    None => Err(corrupt),
+                }
+            }
+        }
+    }
+
+    fn event(&self, op: &str) -> metrics::Event {
+        metrics::Event {
+            v: 1,
+            ts: String::new(),
+            op: op.to_string(),
+            path: self.path.display().to_string(),
+            pid: std::process::id(),
+            attempts: 0,
+            wait_ms: 0.0,
+            hold_ms: 0.0,
+            io_ms: 0.0,
+            bytes: 0,
+            durability: self.options.durability.as_str().to_string(),
+            outcome: "ok".to_string(),
+            error_code: None,
+            retries: BTreeMap::new(),
+        }
+    }
+
+    fn log(&self, mut event: metrics::Event) {
+        if let Some(path) = &self.metrics {
+            event.ts = metrics::now_rfc3339();
+            metrics::append(path, &event);
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+enum Problem {
+    Corrupt { offset: usize, reason: String },
+    Schema(String),
+}
+
+/// Parses a document, telling corruption (not JSON) from a schema mismatch (JSON, wrong shape).
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if bytes.is_empty() {
+        return Err(Problem::Corrupt {
+            offset: 0,
+            reason: "the file is empty".to_string(),
+        });
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(Problem::Corrupt {
+            offset: e.valid_up_to(),
+            reason: "invalid UTF-8".to_string(),
+        });
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Problem::Corrupt {
+        offset: byte_offset(bytes, e.line(), e.column()),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_value(value).map_err(|e| Problem::Schema(e.to_string()))
+}
+
+fn preserved_copy(doc: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    let dir = match doc.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = format!("{}.corrupt-", doc.file_name()?.to_string_lossy());
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name();
+        let same_size = entry
+            .metadata()
+            .is_ok_and(|m| m.len() == bytes.len() as u64);
+        (name.to_string_lossy().starts_with(&prefix)
+            && same_size
+            && std::fs::read(entry.path()).ok()? == bytes)
+            .then(|| entry.path())
+    })
+}
+
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in bytes.split(|&b| b == b'\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(bytes.len());
+        }
+        offset += l.len() + 1;
+    }
+    bytes.len()
+}
+
+/// Keeps the exact bytes of a corrupt document as `<doc>.corrupt-<timestamp>`, once: when a
+/// preserved copy with the same bytes exists (a reader seeing the same corruption again), that
+/// copy is returned.
+fn preserve(doc: &Path, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+    if let Some(existing) = preserved_copy(doc, bytes) {
+        return Ok(existing);
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
+    let mut target = commit::sibling(doc, &format!(".corrupt-{stamp}"));
+    let mut n = 1;
+    while target.exists() {
+        target = commit::sibling(doc, &format!(".corrupt-{stamp}-{n}"));
+        n += 1;
+    }
+    let mut file = lock::open_no_follow(&target, true)
+        .map_err(|e| StoreError::io(&target, "preserve corrupt document", e))?;
+    use std::io::Write;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| StoreError::io(&target, "preserve corrupt document", e))?;
+    Ok(target)
+}
