@@ -10,7 +10,9 @@
 use super::error::StoreError;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
+#[cfg(not(unix))]
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::ThreadId;
@@ -49,6 +51,9 @@ impl Drop for LockGuard {
         state.owner = None;
         drop(state);
         self.entry.released.notify_one();
+        // Let a woken waiter (in this or another process) run before this thread can take the
+        // lock again in a tight loop: without it the releaser usually wins, and waits grow long.
+        std::thread::yield_now();
     }
 }
 
@@ -187,9 +192,21 @@ pub fn acquire(
     let deadline = timeout.map(|t| started + t);
     let mut attempts = 0u32;
     loop {
-        let file = open_no_follow(lock_path, false)
-            .map_err(|e| StoreError::io(lock_path, "open lock file", e))?;
-        let id = identity(&file).map_err(|e| StoreError::io(lock_path, "stat lock file", e))?;
+        // Fast path: the lock file is already open in this process (one stat, no open).
+        let known = path_identity(lock_path).and_then(|id| {
+            let reg = registry().lock().unwrap_or_else(|e| e.into_inner());
+            reg.get(&id).map(|entry| (id, entry.clone()))
+        });
+        let (file, id) = match known {
+            Some((id, _)) => (None, id),
+            None => {
+                let file = open_no_follow(lock_path, false)
+                    .map_err(|e| StoreError::io(lock_path, "open lock file", e))?;
+                let id =
+                    identity(&file).map_err(|e| StoreError::io(lock_path, "stat lock file", e))?;
+                (Some(file), id)
+            }
+        };
         let entry = {
             let mut reg = registry().lock().unwrap_or_else(|e| e.into_inner());
             reg.entry(id)
@@ -238,7 +255,22 @@ pub fn acquire(
         }
         state.owner = Some(me);
         if state.file.is_none() {
-            state.file = Some(file);
+            match file {
+                Some(f) => state.file = Some(f),
+                None => {
+                    let f = open_no_follow(lock_path, false)
+                        .map_err(|e| StoreError::io(lock_path, "open lock file", e));
+                    match f {
+                        Ok(f) => state.file = Some(f),
+                        Err(e) => {
+                            state.owner = None;
+                            drop(state);
+                            entry.released.notify_one();
+                            return Err(e);
+                        }
+                    }
+                }
+            }
         }
         let os_file = state.file.as_ref().expect("set above");
         // The OS lock: blocking (the kernel queues waiters fairly) or polled with backoff.
@@ -314,17 +346,31 @@ fn timeout_error(doc: &Path, lock_path: &Path, started: Instant) -> StoreError {
 
 /// Records who holds the lock, for timeout messages. Best effort.
 fn write_holder(file: &mut File) {
-    let host = hostname();
-    let line = format!(
-        "pid={} host={} since={}\n",
+    static HOST: OnceLock<String> = OnceLock::new();
+    let host = HOST.get_or_init(hostname);
+    let mut line = format!(
+        "pid={} host={} since={}",
         std::process::id(),
         host,
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     );
-    let _ = file.set_len(0);
-    let _ = file.seek(SeekFrom::Start(0));
-    let _ = file.write_all(line.as_bytes());
+    // A fixed-width record written in one call: no truncate, no seek.
+    line.truncate(HOLDER_RECORD - 1);
+    let record = format!("{line:<width$}\n", width = HOLDER_RECORD - 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let _ = file.write_at(record.as_bytes(), 0);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file.seek(SeekFrom::Start(0));
+        let _ = file.write_all(record.as_bytes());
+    }
 }
+
+/// Bytes of the holder record in the lock file.
+const HOLDER_RECORD: usize = 160;
 
 pub fn hostname() -> String {
     #[cfg(unix)]
