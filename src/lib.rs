@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod finding;
 pub mod lint;
+pub mod obs;
 pub mod report;
 pub mod rules;
 pub mod store;

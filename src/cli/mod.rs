@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions; each command calls the library and renders.
 
 mod check;
+mod lock;
 mod rules;
 mod store;
 
@@ -56,6 +57,15 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Read and change a JSON document under the cross-process lock.
     Store(store::StoreArgs),
+    /// Lock metrics per document: outcomes, success rate, retries, waits, contention, freshness.
+    #[command(name = "lock.report")]
+    LockReport(lock::ReportArgs),
+    /// Recommend retry settings from the observed lock waits.
+    #[command(name = "lock.optimize")]
+    LockOptimize(lock::OptimizeArgs),
+    /// The lock metrics as flat name/value pairs, for scripts.
+    #[command(name = "obs.metrics")]
+    ObsMetrics(lock::Inputs),
 }
 
 pub fn main() -> ExitCode {
@@ -80,6 +90,9 @@ pub fn main() -> ExitCode {
         Command::Rule(args) => rules::explain(args),
         Command::Rules(args) => rules::list(args),
         Command::Store(args) => store::run(args),
+        Command::LockReport(args) => lock::report(args),
+        Command::LockOptimize(args) => lock::optimize(args),
+        Command::ObsMetrics(args) => lock::metrics(args),
     };
     status.into()
 }
