@@ -69,15 +69,25 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    run(std::env::args_os()).into()
+}
+
+/// Runs the command line `args` (program name first) and returns its exit status. The Python
+/// package's `swarmcheck` command calls this with `sys.argv`.
+pub fn run<I, A>(args: I) -> Status
+where
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    Status::Ok.into()
+                    Status::Ok
                 }
-                _ => Status::Error.into(),
+                _ => Status::Error,
             };
         }
     };
@@ -94,7 +104,7 @@ pub fn main() -> ExitCode {
         Command::LockOptimize(args) => lock::optimize(args),
         Command::ObsMetrics(args) => lock::metrics(args),
     };
-    status.into()
+    status
 }
 
 /// Prints an error the way every command does (miette, to stderr) and returns exit status 2.

@@ -113,18 +113,47 @@ pub struct StoreOptions {
     pub metrics: Option<PathBuf>,
 }
 
-/// A JSON document on disk, shared safely by threads and processes.
+/// A JSON document on disk, shared safely by threads and processes. Cheap to clone (the clones
+/// share one configuration).
 pub struct JsonStore<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for JsonStore<T> {
+    fn clone(&self) -> Self {
+        JsonStore {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<T> {
     path: PathBuf,
     lock_path: PathBuf,
     options: StoreOptions,
-    default: Arc<dyn Fn() -> T + Send + Sync>,
+    default: Box<dyn Fn() -> T + Send + Sync>,
     metrics: Option<PathBuf>,
     updates: AtomicU64,
 }
 
 /// Updates between sweeps of orphan temp files (the first update always sweeps).
 const ORPHAN_SWEEP_EVERY: u64 = 64;
+
+/// An open read-modify-write: the lock is held and the document read. [`Transaction::commit`]
+/// writes the (changed) document; dropping the transaction without committing writes nothing
+/// and releases the lock. Used by [`JsonStore::update`], and by bindings whose callers cannot
+/// pass a closure (Python's `with` blocks).
+pub struct Transaction<T> {
+    store: Arc<Inner<T>>,
+    guard: Option<lock::LockGuard>,
+    doc: T,
+    existed: bool,
+    read_identity: Option<(u64, u64)>,
+    read_io: Duration,
+    held: Instant,
+    event: metrics::Event,
+    finished: bool,
+}
 
 impl<T: Serialize + DeserializeOwned> JsonStore<T> {
     /// A store for the document at `path`; `default` builds the document when the file does not
@@ -142,17 +171,19 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
                 .map(PathBuf::from)
         });
         JsonStore {
-            path,
-            lock_path,
-            options,
-            default: Arc::new(default),
-            metrics,
-            updates: AtomicU64::new(0),
+            inner: Arc::new(Inner {
+                path,
+                lock_path,
+                options,
+                default: Box::new(default),
+                metrics,
+                updates: AtomicU64::new(0),
+            }),
         }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     /// Locks, reads, calls `f` on the document, commits what `f` left, unlocks. When `f` returns
@@ -161,9 +192,31 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         &self,
         f: impl FnOnce(&mut T) -> Result<R, E>,
     ) -> Result<R, StoreError> {
+        let mut txn = self.begin()?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut txn.doc)));
+        match outcome {
+            Ok(Ok(value)) => txn.commit().map(|()| value),
+            Ok(Err(e)) => {
+                let message = e.to_string();
+                txn.abort("ABORTED");
+                Err(StoreError::Aborted {
+                    path: self.inner.path.clone(),
+                    message,
+                })
+            }
+            Err(panic) => {
+                txn.abort("PANIC");
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// Takes the lock and reads the document: the first half of an update.
+    pub fn begin(&self) -> Result<Transaction<T>, StoreError> {
+        let inner = &self.inner;
         let started = Instant::now();
-        let mut event = self.event("update");
-        let guard = match lock::acquire(&self.lock_path, &self.path, self.options.timeout) {
+        let mut event = inner.event("update");
+        let guard = match lock::acquire(&inner.lock_path, &inner.path, inner.options.timeout) {
             Ok(g) => g,
             Err(e) => {
                 event.wait_ms = ms(started.elapsed());
@@ -174,139 +227,207 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
                 }
                 .to_string();
                 event.error_code = Some(e.code());
-                self.log(event);
+                inner.log(event);
                 return Err(e);
             }
         };
         event.attempts = guard.attempts;
         event.wait_ms = ms(guard.waited);
         let held = Instant::now();
-        if self
+        if inner
             .updates
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(ORPHAN_SWEEP_EVERY)
         {
-            let removed = commit::remove_orphans(&self.path);
+            let removed = commit::remove_orphans(&inner.path);
             if removed > 0 {
-                let mut cleanup = self.event("cleanup");
+                let mut cleanup = inner.event("cleanup");
                 cleanup.bytes = removed as u64;
-                self.log(cleanup);
+                inner.log(cleanup);
             }
         }
-        let result = self.update_locked(f, &guard, &mut event);
-        event.hold_ms = ms(held.elapsed());
-        drop(guard);
-        match result {
-            Ok(Ok(value)) => {
-                self.log(event);
-                Ok(value)
-            }
-            Ok(Err(e)) => {
-                event.error_code.get_or_insert_with(|| e.code());
-                if event.outcome == "ok" {
-                    event.outcome = if matches!(e, StoreError::Aborted { .. }) {
-                        "aborted"
-                    } else {
-                        "error"
-                    }
-                    .to_string();
-                }
-                self.log(event);
+        let io = Instant::now();
+        let read_identity = lock::path_identity(&inner.path);
+        match inner.load(&mut event) {
+            Ok((doc, existed)) => Ok(Transaction {
+                store: inner.clone(),
+                guard: Some(guard),
+                doc,
+                existed,
+                read_identity,
+                read_io: io.elapsed(),
+                held,
+                event,
+                finished: false,
+            }),
+            Err(e) => {
+                event.hold_ms = ms(held.elapsed());
+                event.outcome = "error".to_string();
+                event.error_code = Some(e.code());
+                drop(guard);
+                inner.log(event);
                 Err(e)
             }
-            Err(panic) => {
-                event.outcome = "aborted".to_string();
-                event.error_code = Some("PANIC".to_string());
-                self.log(event);
-                std::panic::resume_unwind(panic)
-            }
-        }
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn update_locked<R, E: std::fmt::Display>(
-        &self,
-        f: impl FnOnce(&mut T) -> Result<R, E>,
-        guard: &lock::LockGuard,
-        event: &mut metrics::Event,
-    ) -> std::thread::Result<Result<R, StoreError>> {
-        let io = Instant::now();
-        let read_identity = lock::path_identity(&self.path);
-        let mut doc = match self.load(event) {
-            Ok(doc) => doc,
-            Err(e) => return Ok(Err(e)),
-        };
-        let read_io = io.elapsed();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut doc)))?;
-        let value = match outcome {
-            Ok(v) => v,
-            Err(e) => {
-                return Ok(Err(StoreError::Aborted {
-                    path: self.path.clone(),
-                    message: e.to_string(),
-                }))
-            }
-        };
-        let bytes = match serde_json::to_vec_pretty(&doc) {
-            Ok(b) => b,
-            Err(e) => {
-                return Ok(Err(StoreError::Aborted {
-                    path: self.path.clone(),
-                    message: format!("the document cannot be serialized: {e}"),
-                }))
-            }
-        };
-        if !guard.is_current() {
-            // The lock file was deleted while we held it, so a newcomer may be inside too. The
-            // commit below still refuses to replace a document that changed since our read.
-            *event
-                .retries
-                .entry("LOCK_FILE_REPLACED".to_string())
-                .or_default() += 1;
-        }
-        match commit::commit(
-            &self.path,
-            &bytes,
-            self.options.durability,
-            self.options.keep_backup,
-            read_identity,
-        ) {
-            Ok(stats) => {
-                event.io_ms = ms(read_io + stats.io);
-                event.bytes = stats.bytes;
-                for (cause, n) in stats.retries {
-                    *event.retries.entry(cause).or_default() += n;
-                }
-                Ok(Ok(value))
-            }
-            Err(e) => Ok(Err(e)),
         }
     }
 
     /// The last committed document, without taking the lock.
     pub fn read(&self) -> Result<T, StoreError> {
+        self.read_existing().map(|(doc, _)| doc)
+    }
+
+    /// Like [`JsonStore::read`], also telling whether the file existed (or the default was used).
+    pub fn read_existing(&self) -> Result<(T, bool), StoreError> {
+        let inner = &self.inner;
         let started = Instant::now();
-        let mut event = self.event("read");
-        let result = self.load(&mut event);
+        let mut event = inner.event("read");
+        let result = inner.load(&mut event);
         event.io_ms = ms(started.elapsed());
         if let Err(e) = &result {
             event.outcome = "error".to_string();
             event.error_code = Some(e.code());
         }
-        self.log(event);
+        inner.log(event);
+        result
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Transaction<T> {
+    pub fn doc(&self) -> &T {
+        &self.doc
+    }
+
+    pub fn doc_mut(&mut self) -> &mut T {
+        &mut self.doc
+    }
+
+    /// Replaces the document to be committed.
+    pub fn set_doc(&mut self, doc: T) {
+        self.doc = doc;
+    }
+
+    /// Whether the file existed when read (else the document is the default).
+    pub fn existed(&self) -> bool {
+        self.existed
+    }
+
+    /// Commits the document atomically and releases the lock.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.finished = true;
+        let result = self.write();
+        let store = self.store.clone();
+        let mut event = std::mem::replace(&mut self.event, store.event("update"));
+        event.hold_ms = ms(self.held.elapsed());
+        self.guard.take();
+        if let Err(e) = &result {
+            event.outcome = "error".to_string();
+            event.error_code = Some(e.code());
+        }
+        store.log(event);
         result
     }
 
-    /// Reads and parses the document, applying the corruption policy.
-    fn load(&self, event: &mut metrics::Event) -> Result<T, StoreError> {
+    fn write(&mut self) -> Result<(), StoreError> {
+        let inner = &self.store;
+        let bytes = serde_json::to_vec_pretty(&self.doc).map_err(|e| StoreError::Aborted {
+            path: inner.path.clone(),
+            message: format!("the document cannot be serialized: {e}"),
+        })?;
+        if !self.guard.as_ref().is_some_and(lock::LockGuard::is_current) {
+            // The lock file was deleted while we held it, so a newcomer may be inside too. The
+            // commit below still refuses to replace a document that changed since our read.
+            *self
+                .event
+                .retries
+                .entry("LOCK_FILE_REPLACED".to_string())
+                .or_default() += 1;
+        }
+        let stats = commit::commit(
+            &inner.path,
+            &bytes,
+            inner.options.durability,
+            inner.options.keep_backup,
+            self.read_identity,
+        )?;
+        self.event.io_ms = ms(self.read_io + stats.io);
+        self.event.bytes = stats.bytes;
+        for (cause, n) in stats.retries {
+            *self.event.retries.entry(cause).or_default() += n;
+        }
+        Ok(())
+    }
+}
+
+impl<T> Transaction<T> {
+    /// Releases the lock without writing. `code` is recorded as the event's error code.
+    pub fn abort(mut self, code: &str) {
+        self.finish_aborted(code);
+    }
+
+    fn finish_aborted(&mut self, code: &str) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.guard.take();
+        let store = self.store.clone();
+        let mut event = std::mem::replace(&mut self.event, store.event("update"));
+        event.hold_ms = ms(self.held.elapsed());
+        event.outcome = "aborted".to_string();
+        event.error_code = Some(code.to_string());
+        store.log(event);
+    }
+}
+
+impl<T> Drop for Transaction<T> {
+    fn drop(&mut self) {
+        // Neither committed nor aborted (an early return, a panic): nothing is written.
+        self.finish_aborted("ABORTED");
+    }
+}
+
+impl<T> Inner<T> {
+    fn event(&self, op: &str) -> metrics::Event {
+        metrics::Event {
+            v: 1,
+            ts: String::new(),
+            op: op.to_string(),
+            path: self.path.display().to_string(),
+            pid: std::process::id(),
+            attempts: 0,
+            wait_ms: 0.0,
+            hold_ms: 0.0,
+            io_ms: 0.0,
+            bytes: 0,
+            durability: self.options.durability.as_str().to_string(),
+            outcome: "ok".to_string(),
+            error_code: None,
+            retries: BTreeMap::new(),
+        }
+    }
+
+    fn log(&self, mut event: metrics::Event) {
+        if let Some(path) = &self.metrics {
+            event.ts = metrics::now_rfc3339();
+            metrics::append(path, &event);
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Inner<T> {
+    /// Reads and parses the document, applying the corruption policy. Returns whether the file
+    /// existed.
+    fn load(&self, event: &mut metrics::Event) -> Result<(T, bool), StoreError> {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((self.default)()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(((self.default)(), false))
+            }
             Err(e) => return Err(StoreError::io(&self.path, "read", e)),
         };
         event.bytes = bytes.len() as u64;
         match parse::<T>(&bytes) {
-            Ok(doc) => Ok(doc),
+            Ok(doc) => Ok((doc, true)),
             Err(Problem::Schema(reason)) => Err(StoreError::Schema {
                 path: self.path.clone(),
                 reason,
@@ -340,37 +461,11 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
                 match recovered {
                     Some(doc) => {
                         event.outcome = "recovered".to_string();
-                        Ok(doc)
+                        Ok((doc, true))
                     }
                     None => Err(corrupt),
                 }
             }
-        }
-    }
-
-    fn event(&self, op: &str) -> metrics::Event {
-        metrics::Event {
-            v: 1,
-            ts: String::new(),
-            op: op.to_string(),
-            path: self.path.display().to_string(),
-            pid: std::process::id(),
-            attempts: 0,
-            wait_ms: 0.0,
-            hold_ms: 0.0,
-            io_ms: 0.0,
-            bytes: 0,
-            durability: self.options.durability.as_str().to_string(),
-            outcome: "ok".to_string(),
-            error_code: None,
-            retries: BTreeMap::new(),
-        }
-    }
-
-    fn log(&self, mut event: metrics::Event) {
-        if let Some(path) = &self.metrics {
-            event.ts = metrics::now_rfc3339();
-            metrics::append(path, &event);
         }
     }
 }
