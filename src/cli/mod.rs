@@ -91,7 +91,7 @@ where
             };
         }
     };
-    let status = match cli.command {
+    match cli.command {
         Command::Check(args) => check::run(args, None),
         Command::MemLeaks(args) => check::run(args, Some("mem.leaks")),
         Command::MemScan(args) => check::run(args, Some("mem.scan")),
@@ -103,8 +103,7 @@ where
         Command::LockReport(args) => lock::report(args),
         Command::LockOptimize(args) => lock::optimize(args),
         Command::ObsMetrics(args) => lock::metrics(args),
-    };
-    status
+    }
 }
 
 /// Prints an error the way every command does (miette, to stderr) and returns exit status 2.
