@@ -440,12 +440,16 @@ impl<T: Serialize + DeserializeOwned> Inner<T> {
                     reason,
                     preserved_as: preserved_as.clone(),
                 };
+                // (document, whether it came from a file rather than the default)
                 let recovered = match self.options.on_corrupt {
                     CorruptPolicy::Error => None,
-                    CorruptPolicy::Default => Some((self.default)()),
+                    CorruptPolicy::Default => Some(((self.default)(), false)),
                     CorruptPolicy::Backup => {
                         let bak = commit::sibling(&self.path, ".bak");
-                        std::fs::read(&bak).ok().and_then(|b| parse::<T>(&b).ok())
+                        std::fs::read(&bak)
+                            .ok()
+                            .and_then(|b| parse::<T>(&b).ok())
+                            .map(|doc| (doc, true))
                     }
                 };
                 let mut rec = self.event("recover");
@@ -459,9 +463,9 @@ impl<T: Serialize + DeserializeOwned> Inner<T> {
                 .to_string();
                 self.log(rec);
                 match recovered {
-                    Some(doc) => {
+                    Some(found) => {
                         event.outcome = "recovered".to_string();
-                        Ok((doc, true))
+                        Ok(found)
                     }
                     None => Err(corrupt),
                 }

@@ -782,14 +782,25 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             Stmt::Expr(e) => self.exprs(&e.value),
             Stmt::If(i) => {
+                // A value is derived from a read if it is on any branch: `if exists: data =
+                // load() else: data = {}` still writes back what was read.
                 self.exprs(&i.test);
+                let before = (self.taint.clone(), self.self_taint.clone());
                 self.body(&i.body);
+                let mut merged = (self.taint.clone(), self.self_taint.clone());
+                let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
                 for clause in &i.elif_else_clauses {
+                    (self.taint, self.self_taint) = before.clone();
                     if let Some(test) = &clause.test {
                         self.exprs(test);
                     }
                     self.body(&clause.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
                 }
+                if !has_else {
+                    union_into(&mut merged, (&before.0, &before.1));
+                }
+                (self.taint, self.self_taint) = merged;
             }
             Stmt::For(l) => {
                 self.exprs(&l.iter);
@@ -1244,6 +1255,18 @@ impl<'w, 'a> Walker<'w, 'a> {
             write: range,
             cached_read: read.cached,
         });
+    }
+}
+
+type TaintMaps = (HashMap<String, Taint>, HashMap<String, Taint>);
+
+/// Adds the taints of one branch to those of the others.
+fn union_into(merged: &mut TaintMaps, branch: (&HashMap<String, Taint>, &HashMap<String, Taint>)) {
+    for (k, v) in branch.0 {
+        merged.0.entry(k.clone()).or_insert(*v);
+    }
+    for (k, v) in branch.1 {
+        merged.1.entry(k.clone()).or_insert(*v);
     }
 }
 

@@ -1,0 +1,39 @@
+"""The installed ``swarmcheck`` command: the Rust CLI, with its documented exit codes."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def swarmcheck(*args, cwd=None):
+    exe = shutil.which("swarmcheck", path=os.path.dirname(sys.executable)) or shutil.which("swarmcheck")
+    assert exe, "the swarmcheck command is installed"
+    return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_check_exit_codes():
+    demo = os.path.join(REPO, "fixtures", "demo-swarm")
+    assert swarmcheck("check", demo).returncode == 1
+    assert swarmcheck("check", demo, "--exit-zero").returncode == 0
+    assert swarmcheck("check", demo, "--fail-on", "sometimes").returncode == 2
+    assert swarmcheck("--version").returncode == 0
+
+
+def test_unprotected_rmw_is_flagged_and_the_rewrite_is_clean():
+    out = swarmcheck("check", os.path.join(FIXTURES, "registry_unsafe.py"), "--output-format", "json", "--exit-zero")
+    codes = sorted({f["code"] for f in json.loads(out.stdout)["findings"]})
+    assert "SWC201" in codes, out.stdout
+    out = swarmcheck("check", os.path.join(FIXTURES, "registry_safe.py"), "--output-format", "json")
+    assert out.returncode == 0, out.stdout
+    assert json.loads(out.stdout)["findings"] == []
+
+
+def test_python_m_swarmcheck():
+    out = subprocess.run([sys.executable, "-m", "swarmcheck", "rule", "SWC201"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert out.stdout.startswith("SWC201 unprotected-json-rmw")
