@@ -47,6 +47,20 @@ with open(out, "w") as f:
     f.write(str(worst * 1000.0))
 "#;
 
+const PY_STORE_WORKER: &str = r#"
+import sys, time
+from swarmcheck.store import locked_json
+doc, n, durability, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+worst = 0.0
+for _ in range(n):
+    t0 = time.perf_counter()
+    with locked_json(doc, default=lambda: {"n": 0}, durability=durability) as d:
+        worst = max(worst, time.perf_counter() - t0)
+        d["n"] += 1
+with open(out, "w") as f:
+    f.write(str(worst * 1000.0))
+"#;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("worker") {
@@ -62,10 +76,14 @@ fn main() {
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).expect("benchmark directory");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let has_filelock = Command::new(&python)
-        .args(["-c", "import filelock"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let has = |module: &str| {
+        Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let has_filelock = has("filelock");
+    let has_binding = has("swarmcheck.store");
     println!(
         "{procs} processes x {updates} increments, in {}",
         base.display()
@@ -94,6 +112,26 @@ fn main() {
         let name = format!("swarmcheck store, durability={label}");
         println!("{name:<34} {rate:>10.0} {lost:>8} {wait:>14.1}");
         rows.push((name, rate));
+        let mut binding_rate = None;
+        if has_binding && label != "file" {
+            let bdir = base.join(format!("binding-{label}"));
+            std::fs::create_dir_all(&bdir).unwrap();
+            let bdoc = bdir.join("counter.json");
+            let script = bdir.join("worker.py");
+            std::fs::write(&script, PY_STORE_WORKER).unwrap();
+            let (brate, blost, bwait) = run(procs, updates, &bdoc, |i| {
+                let mut c = Command::new(&python);
+                c.arg(&script)
+                    .arg(&bdoc)
+                    .arg(updates.to_string())
+                    .arg(label)
+                    .arg(bdir.join(format!("wait-{i}.txt")));
+                c
+            });
+            let bname = format!("Python locked_json, durability={label}");
+            println!("{bname:<34} {brate:>10.0} {blost:>8} {bwait:>14.1}");
+            binding_rate = Some(brate);
+        }
         if !has_filelock || label == "file" {
             continue;
         }
@@ -117,6 +155,16 @@ fn main() {
         );
         println!("{pname:<34} {prate:>10.0} {plost:>8} {pwait:>14.1}");
         println!("{:<34} {:>10.2}x", "  ratio store/filelock", rate / prate);
+        if let Some(b) = binding_rate {
+            println!(
+                "{:<34} {:>10.2}x",
+                "  ratio locked_json/filelock",
+                b / prate
+            );
+        }
+    }
+    if !has_binding {
+        println!("(Python binding rows skipped: `{python} -c 'import swarmcheck.store'` failed)");
     }
     if !has_filelock {
         println!("(Python rows skipped: `{python} -c 'import filelock'` failed; set PYTHON to a Python with filelock)");
