@@ -680,18 +680,8 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
         .get("last_updated")
         .and_then(|v| v.as_str())
         .and_then(parse_time);
-    for (i, e) in doc
-        .get("errors")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let at = e
-            .get("timestamp")
-            .and_then(|v| v.as_str())
-            .and_then(parse_time);
-        let Some(at_ms) = at else {
+    for (i, e) in entries(&doc, "errors") {
+        let Some(at_ms) = entry_time(e) else {
             data.malformed.push(malformed(
                 entry_line("errors", i),
                 "error entry without a readable timestamp".into(),
@@ -713,17 +703,8 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
             delay_s: e.get("delay").and_then(|v| v.as_f64()).unwrap_or(0.0),
         });
     }
-    for (i, e) in doc
-        .get("retry_success")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let at = e
-            .get("timestamp")
-            .and_then(|v| v.as_str())
-            .and_then(parse_time);
+    for (i, e) in entries(&doc, "retry_success") {
+        let at = entry_time(e);
         let attempts = e.get("attempts").and_then(|v| v.as_u64());
         let (Some(end_ms), Some(attempts)) = (at, attempts) else {
             data.malformed.push(malformed(
@@ -764,6 +745,25 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
         });
     }
     data.legacy.push(summary);
+}
+
+/// The entries of a list of the legacy file, numbered.
+fn entries<'v>(
+    doc: &'v serde_json::Value,
+    key: &str,
+) -> impl Iterator<Item = (usize, &'v serde_json::Value)> {
+    doc.get(key)
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
+fn entry_time(entry: &serde_json::Value) -> Option<i64> {
+    entry
+        .get("timestamp")
+        .and_then(|v| v.as_str())
+        .and_then(parse_time)
 }
 
 /// Windows paths as recorded (`message_queue\queue.json`) shown with `/`.

@@ -107,41 +107,32 @@ pub fn open_no_follow(path: &Path, create_new: bool) -> std::io::Result<File> {
 }
 
 fn identity(file: &File) -> std::io::Result<(u64, u64)> {
-    let meta = file.metadata()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Ok((meta.dev(), meta.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        // Without inode numbers, the creation time and size identify the file well enough for
-        // the in-process registry; exclusion itself comes from the OS lock.
-        let created = meta
-            .created()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
-        Ok((created, 0))
-    }
+    Ok(metadata_identity(&file.metadata()?))
 }
 
 /// Device and inode of the file at `path` (creation time on systems without inodes).
 pub fn path_identity(path: &Path) -> Option<(u64, u64)> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| metadata_identity(&m))
+}
+
+fn metadata_identity(meta: &std::fs::Metadata) -> (u64, u64) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino()))
+        (meta.dev(), meta.ino())
     }
     #[cfg(not(unix))]
     {
+        // Without inode numbers, the creation time identifies the file well enough for the
+        // in-process registry and the commit check; exclusion itself comes from the OS lock.
         let created = meta
             .created()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
-        Some((created, 0))
+        (created, 0)
     }
 }
 

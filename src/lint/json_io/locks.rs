@@ -102,22 +102,8 @@ impl<'a> LockTable<'a> {
         }
         for stmt in suite {
             if let Stmt::ClassDef(class) = stmt {
-                for item in &class.body {
-                    let Stmt::FunctionDef(method) = item else {
-                        continue;
-                    };
-                    let scope = semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
-                    for s in &method.body {
-                        if let Stmt::Assign(a) = s {
-                            if let [Expr::Attribute(attr)] = a.targets.as_slice() {
-                                if let Some(kind) =
-                                    table.constructor_kind(&a.value, semantic, scope)
-                                {
-                                    table.objects.insert(format!("self.{}", attr.attr), kind);
-                                }
-                            }
-                        }
-                    }
+                for (attr, kind) in table.self_locks(class, semantic) {
+                    table.objects.insert(format!("self.{attr}"), kind);
                 }
             }
         }
@@ -223,13 +209,13 @@ impl<'a> LockTable<'a> {
         Some((kind, acquire, dotted(&a.value).unwrap_or_default()))
     }
 
-    /// A class of the module whose `__enter__` takes a lock.
-    fn class_lock_kind(
+    /// `self.<attr> = <lock constructor>` in the methods of `class`.
+    fn self_locks(
         &self,
         class: &ast::StmtClassDef,
         semantic: &SemanticModel,
-    ) -> Option<LockKind> {
-        let mut self_locks: HashMap<String, LockKind> = HashMap::new();
+    ) -> Vec<(String, LockKind)> {
+        let mut out = Vec::new();
         for item in &class.body {
             let Stmt::FunctionDef(method) = item else {
                 continue;
@@ -239,12 +225,23 @@ impl<'a> LockTable<'a> {
                 if let Stmt::Assign(a) = s {
                     if let [Expr::Attribute(attr)] = a.targets.as_slice() {
                         if let Some(kind) = self.constructor_kind(&a.value, semantic, scope) {
-                            self_locks.insert(attr.attr.to_string(), kind);
+                            out.push((attr.attr.to_string(), kind));
                         }
                     }
                 }
             }
         }
+        out
+    }
+
+    /// A class of the module whose `__enter__` takes a lock.
+    fn class_lock_kind(
+        &self,
+        class: &ast::StmtClassDef,
+        semantic: &SemanticModel,
+    ) -> Option<LockKind> {
+        let self_locks: HashMap<String, LockKind> =
+            self.self_locks(class, semantic).into_iter().collect();
         let enter = class.body.iter().find_map(|s| match s {
             Stmt::FunctionDef(f) if matches!(f.name.as_str(), "__enter__" | "__aenter__") => {
                 Some(f)
