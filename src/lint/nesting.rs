@@ -10,7 +10,7 @@ use ruff_python_parser::{lexer, Mode};
 pub const MAX_NESTING: usize = 5_000;
 
 /// Only files that could be this deep pay for the token scan.
-const SCAN_ABOVE_BYTES: usize = 256 * 1024;
+const SCAN_ABOVE_BYTES: usize = 1024 * 1024;
 const SCAN_ABOVE_LINE: usize = 8 * 1024;
 const SCAN_ABOVE_BRACKETS: usize = 500;
 
