@@ -416,3 +416,24 @@ fn columns_count_characters_in_every_format() {
         18
     );
 }
+
+#[test]
+fn memory_presets_select_their_groups() {
+    let p = Project::new();
+    p.write(
+        "m.py",
+        "import functools\n_cache = {}\n\n@functools.cache\ndef f(x):\n    return x\n\ndef put(k, v):\n    _cache[k] = v\n",
+    );
+    let codes = |cmd: &str| -> Vec<String> {
+        json(&p.run(&[cmd, ".", "--output-format", "json", "--exit-zero"]))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // mem.leaks: medium and above (SWC103), not the low SWC105; mem.scan: both.
+    assert_eq!(codes("mem.leaks"), vec!["SWC103"]);
+    assert_eq!(codes("mem.scan"), vec!["SWC105", "SWC103"]);
+    assert!(codes("mem.handles").is_empty());
+}
