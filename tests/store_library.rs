@@ -348,3 +348,100 @@ fn store_cli_get_set_merge_incr() {
     assert_eq!(event["op"], "update");
     assert_eq!(event["outcome"], "ok");
 }
+
+#[test]
+fn review_regressions_backup_permissions_symlinks_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    // Recovering from corruption with the backup policy keeps the good `.bak`.
+    let doc = dir.path().join("d.json");
+    let s = open(&doc, CorruptPolicy::Backup, None);
+    s.update(|d| {
+        *d = json!({"a": 1});
+        Ok::<_, String>(())
+    })
+    .unwrap();
+    s.update(|d| {
+        *d = json!({"a": 2});
+        Ok::<_, String>(())
+    })
+    .unwrap();
+    std::fs::write(&doc, b"{\"a\": 3").unwrap();
+    s.update(|d| {
+        d["b"] = json!(1);
+        Ok::<_, String>(())
+    })
+    .unwrap();
+    let bak: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("d.json.bak")).unwrap()).unwrap();
+    assert_eq!(bak, json!({"a": 1}));
+    // A temp file of another document whose name extends this one's is not an orphan of it.
+    let other = dir.path().join(".d.json.v2.123-0123456789abcdef.swctmp");
+    std::fs::write(&other, b"{}").unwrap();
+    let fresh = open(&doc, CorruptPolicy::Error, None);
+    fresh.update(|_| Ok::<_, String>(())).unwrap();
+    assert!(other.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Commits keep the document's permissions.
+        std::fs::set_permissions(&doc, std::fs::Permissions::from_mode(0o600)).unwrap();
+        fresh.update(|_| Ok::<_, String>(())).unwrap();
+        assert_eq!(
+            std::fs::metadata(&doc).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // A symlinked document is updated where it points; the link stays a link.
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&doc, &link).unwrap();
+        let via_link = open(&link, CorruptPolicy::Error, None);
+        via_link
+            .update(|d| {
+                d["via"] = json!("link");
+                Ok::<_, String>(())
+            })
+            .unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let value: Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+        assert_eq!(value["via"], "link");
+    }
+}
+
+#[test]
+fn a_thread_with_a_timeout_is_not_stuck_behind_a_thread_waiting_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("d.json");
+    // Another open file description holds the OS lock (as another process would).
+    let outside = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("d.json.lock"))
+        .unwrap();
+    outside.lock().unwrap();
+    let patient = {
+        let doc = doc.clone();
+        std::thread::spawn(move || {
+            let s = open(&doc, CorruptPolicy::Error, None);
+            s.update(|_| Ok::<_, String>(())).unwrap();
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let options = StoreOptions {
+        timeout: Some(std::time::Duration::from_millis(300)),
+        ..StoreOptions::default()
+    };
+    let hasty: JsonStore<Value> = JsonStore::open(&doc, options, || json!({}));
+    let started = std::time::Instant::now();
+    let err = hasty.update(|_| Ok::<_, String>(())).unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, StoreError::LockTimeout { .. }), "{err}");
+    assert!(
+        waited < std::time::Duration::from_millis(600),
+        "waited {waited:?}"
+    );
+    outside.unlock().unwrap();
+    patient.join().unwrap();
+}

@@ -71,7 +71,8 @@ impl NativeStore {
                     "timeout must be >= 0 seconds, got {t}"
                 )))
             }
-            Some(t) => Some(Duration::from_secs_f64(t)),
+            // A timeout too large to represent waits as long as it takes.
+            Some(t) => Duration::try_from_secs_f64(t).ok(),
             None => None,
         };
         let options = StoreOptions {

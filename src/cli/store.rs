@@ -75,7 +75,7 @@ fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<Value>, String> {
                 "--timeout must be a number of seconds >= 0, got {t}"
             ))
         }
-        Some(t) => Some(Duration::from_secs_f64(t)),
+        Some(t) => Duration::try_from_secs_f64(t).ok(),
         None => None,
     };
     let options = StoreOptions {

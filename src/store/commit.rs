@@ -105,6 +105,10 @@ pub fn commit(
             }
         }
     };
+    // The new generation keeps the document's permissions (a 0600 file stays 0600).
+    if let Ok(meta) = std::fs::metadata(doc) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
     let dir_lock = lock_dir(dir_of(doc));
     if super::lock::path_identity(doc) != expected {
         let _ = std::fs::remove_file(&tmp);
@@ -187,6 +191,18 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `<pid>-<16 hex digits>`: the variable part of this document's temp names, so the temp files
+/// of `state.v2` are not mistaken for those of `state`.
+fn is_temp_stem(stem: &str) -> bool {
+    let Some((pid, random)) = stem.split_once('-') else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 16
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Removes temp files left by writers that crashed mid-commit. Call only while holding the
 /// lock: no live writer can be between creating and renaming its temp file then.
 pub fn remove_orphans(doc: &Path) -> usize {
@@ -198,7 +214,10 @@ pub fn remove_orphans(doc: &Path) -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let is_ours = name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX);
+        let is_ours = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+            .is_some_and(is_temp_stem);
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if is_ours && is_file && std::fs::remove_file(entry.path()).is_ok() {
             removed += 1;

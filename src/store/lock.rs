@@ -63,8 +63,10 @@ struct Entry {
 }
 
 struct EntryState {
+    /// The thread that holds the lock, or is taking the OS lock. Other threads wait on the
+    /// condition variable (with their own timeouts), never on the OS lock of this process.
     owner: Option<ThreadId>,
-    file: Option<File>,
+    file: Option<Arc<File>>,
 }
 
 /// One entry per lock file (device, inode) in this process.
@@ -180,7 +182,8 @@ pub fn acquire(
     timeout: Option<Duration>,
 ) -> Result<LockGuard, StoreError> {
     let started = Instant::now();
-    let deadline = timeout.map(|t| started + t);
+    // A timeout too large to represent is no timeout.
+    let deadline = timeout.and_then(|t| started.checked_add(t));
     let mut attempts = 0u32;
     loop {
         // Fast path: the lock file is already open in this process (one stat, no open).
@@ -247,12 +250,12 @@ pub fn acquire(
         state.owner = Some(me);
         if state.file.is_none() {
             match file {
-                Some(f) => state.file = Some(f),
+                Some(f) => state.file = Some(Arc::new(f)),
                 None => {
                     let f = open_no_follow(lock_path, false)
                         .map_err(|e| StoreError::io(lock_path, "open lock file", e));
                     match f {
-                        Ok(f) => state.file = Some(f),
+                        Ok(f) => state.file = Some(Arc::new(f)),
                         Err(e) => {
                             state.owner = None;
                             drop(state);
@@ -263,7 +266,19 @@ pub fn acquire(
                 }
             }
         }
-        let os_file = state.file.as_ref().expect("set above");
+        let os_file = state.file.clone().expect("set above");
+        // Release the entry while waiting for the OS lock: other threads of this process wait on
+        // the condition variable, with their own deadlines.
+        drop(state);
+        let release = |clear_file: bool| {
+            let mut state = entry.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.owner = None;
+            if clear_file {
+                state.file = None;
+            }
+            drop(state);
+            entry.released.notify_one();
+        };
         // The OS lock: blocking (the kernel queues waiters fairly) or polled with backoff.
         let locked = match deadline {
             None => {
@@ -296,26 +311,20 @@ pub fn acquire(
             }
         };
         if let Err(e) = locked {
-            state.owner = None;
-            drop(state);
-            entry.released.notify_one();
+            release(false);
             return Err(e);
         }
         // Someone deleted or replaced the lock file while we waited: lock the new one instead.
         if path_identity(lock_path) != Some(id) {
-            let _ = state.file.as_ref().map(File::unlock);
-            state.owner = None;
-            state.file = None;
-            drop(state);
-            entry.released.notify_one();
+            let _ = os_file.unlock();
+            release(true);
             registry()
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
             continue;
         }
-        write_holder(state.file.as_mut().expect("set above"));
-        drop(state);
+        write_holder(&os_file);
         return Ok(LockGuard {
             entry,
             lock_path: lock_path.to_path_buf(),
@@ -336,7 +345,7 @@ fn timeout_error(doc: &Path, lock_path: &Path, started: Instant) -> StoreError {
 }
 
 /// Records who holds the lock, for timeout messages. Best effort.
-fn write_holder(file: &mut File) {
+fn write_holder(file: &File) {
     static HOST: OnceLock<String> = OnceLock::new();
     let host = HOST.get_or_init(hostname);
     let mut line = format!(
@@ -355,6 +364,7 @@ fn write_holder(file: &mut File) {
     }
     #[cfg(not(unix))]
     {
+        let mut file = file;
         let _ = file.seek(SeekFrom::Start(0));
         let _ = file.write_all(record.as_bytes());
     }

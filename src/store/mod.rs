@@ -163,7 +163,14 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         options: StoreOptions,
         default: impl Fn() -> T + Send + Sync + 'static,
     ) -> Self {
-        let path = path.as_ref().to_path_buf();
+        let mut path = path.as_ref().to_path_buf();
+        // A symlinked document is updated where it points (renaming over the link would
+        // replace the link, and the link and its target would use different lock files).
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            if let Ok(target) = std::fs::canonicalize(&path) {
+                path = target;
+            }
+        }
         let lock_path = commit::sibling(&path, ".lock");
         let metrics = options.metrics.clone().or_else(|| {
             std::env::var_os("SWARMCHECK_METRICS")
@@ -342,11 +349,14 @@ impl<T: Serialize + DeserializeOwned> Transaction<T> {
                 .entry("LOCK_FILE_REPLACED".to_string())
                 .or_default() += 1;
         }
+        // After recovering from a corrupt document, `.bak` still holds the last good generation:
+        // backing up the corrupt file over it would lose that.
+        let recovered = self.event.outcome == "recovered";
         let stats = commit::commit(
             &inner.path,
             &bytes,
             inner.options.durability,
-            inner.options.keep_backup,
+            inner.options.keep_backup && !recovered,
             self.read_identity,
         )?;
         self.event.io_ms = ms(self.read_io + stats.io);
