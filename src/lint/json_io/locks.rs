@@ -85,12 +85,21 @@ impl<'a> LockTable<'a> {
         table
             .module_values
             .retain(|name, _| counts.get(name) == Some(&1));
-        // Lock classes first: a module lock object may be an instance of one.
+        // Lock classes and `@contextmanager` lock helpers first: a module lock object may be
+        // an instance of one.
         for stmt in suite {
-            if let Stmt::ClassDef(class) = stmt {
-                if let Some(kind) = table.class_lock_kind(class, semantic) {
-                    table.classes.insert(class.name.as_str(), kind);
+            match stmt {
+                Stmt::ClassDef(class) => {
+                    if let Some(kind) = table.class_lock_kind(class, semantic) {
+                        table.classes.insert(class.name.as_str(), kind);
+                    }
                 }
+                Stmt::FunctionDef(func) => {
+                    if let Some(kind) = table.context_manager_lock_kind(func, semantic) {
+                        table.classes.insert(func.name.as_str(), kind);
+                    }
+                }
+                _ => {}
             }
         }
         let module_values: Vec<(&str, &Expr)> =
@@ -194,6 +203,11 @@ impl<'a> LockTable<'a> {
                     .and_then(dotted)
                     .unwrap_or_default();
                 let release = q == "portalocker.unlock" || flags.contains("UN");
+                // A shared lock (`LOCK_SH`) lets other readers in and excludes no writer that
+                // also takes it shared: it is not held for a read-modify-write.
+                if !release && flags.contains("LOCK_SH") && !flags.contains("LOCK_EX") {
+                    return None;
+                }
                 return Some((LockKind::Process, !release, handle));
             }
         }
@@ -232,6 +246,50 @@ impl<'a> LockTable<'a> {
             }
         }
         out
+    }
+
+    /// A `@contextlib.contextmanager` function that takes a lock before it yields:
+    /// `with FileLock(p): yield`, or `fcntl.flock(f, LOCK_EX)` then `yield`.
+    fn context_manager_lock_kind(
+        &self,
+        func: &ast::StmtFunctionDef,
+        semantic: &SemanticModel,
+    ) -> Option<LockKind> {
+        let is_cm = func.decorator_list.iter().any(|d| {
+            semantic
+                .qualified_name(ScopeId::MODULE, &d.expression)
+                .is_some_and(|q| {
+                    q == "contextlib.contextmanager" || q == "contextlib.asynccontextmanager"
+                })
+        });
+        if !is_cm {
+            return None;
+        }
+        let scope = semantic.scope_of(func).unwrap_or(ScopeId::MODULE);
+        let mut found = None;
+        for stmt in &func.body {
+            match stmt {
+                Stmt::With(with) => {
+                    for item in &with.items {
+                        found = found
+                            .or_else(|| self.constructor_kind(&item.context_expr, semantic, scope));
+                    }
+                }
+                Stmt::Expr(e) => {
+                    let mut calls = Vec::new();
+                    super::collect_calls(&e.value, &mut calls);
+                    if calls.iter().any(|c| {
+                        semantic
+                            .qualified_name(scope, &c.func)
+                            .is_some_and(|q| OS_LOCK_CALLS.contains(&q.as_str()))
+                    }) {
+                        found = found.or(Some(LockKind::Process));
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
     }
 
     /// A class of the module whose `__enter__` takes a lock.

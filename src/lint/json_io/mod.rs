@@ -358,6 +358,7 @@ fn analyze_function<'a>(
         regions: Vec::new(),
         manual: Vec::new(),
         local_paths: HashMap::new(),
+        local_locks: HashMap::new(),
         handles: HashMap::new(),
         temps: HashMap::new(),
         taint: HashMap::new(),
@@ -411,6 +412,8 @@ struct Walker<'w, 'a> {
     /// Manually acquired regions (`flock(LOCK_EX)`, `lock.acquire()`), by the lock's text.
     manual: Vec<(String, u32)>,
     local_paths: HashMap<String, PathKey>,
+    /// Lock objects bound to local names: `lock = FileLock(p)`.
+    local_locks: HashMap<String, LockKind>,
     handles: HashMap<String, Handle>,
     temps: HashMap<String, Temp>,
     taint: HashMap<String, Taint>,
@@ -813,28 +816,60 @@ impl<'w, 'a> Walker<'w, 'a> {
                 self.body(&l.orelse);
             }
             Stmt::Try(t) => {
+                // `try: data = json.load(f) / except: data = {}`: the handler may run after any
+                // part of the body, so its result merges with the body's.
+                let before = (self.taint.clone(), self.self_taint.clone());
                 self.body(&t.body);
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    self.body(&h.body);
-                }
                 self.body(&t.orelse);
+                let mut merged = (self.taint.clone(), self.self_taint.clone());
+                union_into(&mut merged, (&before.0, &before.1));
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    (self.taint, self.self_taint) = merged.clone();
+                    self.body(&h.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
+                }
+                (self.taint, self.self_taint) = merged;
                 self.body(&t.finalbody);
             }
             Stmt::Match(m) => {
+                let before = (self.taint.clone(), self.self_taint.clone());
+                let mut merged = before.clone();
                 for case in &m.cases {
+                    (self.taint, self.self_taint) = before.clone();
                     self.body(&case.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
                 }
+                (self.taint, self.self_taint) = merged;
             }
             _ => {}
         }
     }
 
+    /// The lock a `with` item holds: a local lock object (`lock = FileLock(p)`; `with lock:` or
+    /// `with lock.acquire(timeout=10):`), else what the module's lock table knows.
+    fn lock_kind(&self, ctx: &Expr) -> Option<LockKind> {
+        let local = match ctx {
+            Expr::Name(n) => Some(n.id.as_str()),
+            Expr::Call(c) => match c.func.as_ref() {
+                Expr::Attribute(a) if a.attr.as_str() == "acquire" => match a.value.as_ref() {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        local
+            .and_then(|n| self.local_locks.get(n).copied())
+            .or_else(|| {
+                self.locks
+                    .lock_kind(ctx, self.semantic, self.scope, self.f.receiver)
+            })
+    }
+
     fn with_item(&mut self, item: &'a ast::WithItem) {
         let ctx = &item.context_expr;
-        if let Some(kind) = self
-            .locks
-            .lock_kind(ctx, self.semantic, self.scope, self.f.receiver)
-        {
+        if let Some(kind) = self.lock_kind(ctx) {
             let id = self.fresh_region();
             self.regions.push((id, kind));
         }
@@ -910,21 +945,28 @@ impl<'w, 'a> Walker<'w, 'a> {
                 } else {
                     self.taint.remove(&name);
                 }
-                if let Some((key, mode)) = self.opened(value) {
+                // What the value means, computed before the name forgets its old meaning (the
+                // value may mention the name: `path = path.with_suffix(".tmp")`).
+                let lock = self.lock_kind(value);
+                let opened = self.opened(value);
+                let handle = self.temp_file_handle(value).or_else(|| self.fdopen(value));
+                let key = self.key(value);
+                self.handles.remove(&name);
+                self.local_locks.remove(&name);
+                self.local_paths.remove(&name);
+                self.temps.remove(&name);
+                if let Some(kind) = lock {
+                    self.local_locks.insert(name, kind);
+                } else if let Some((key, mode)) = opened {
                     let temp = self.temp_of(&key);
-                    self.handles
-                        .insert(name.clone(), Handle { key, mode, temp });
-                } else if let Some(h) = self.temp_file_handle(value).or_else(|| self.fdopen(value))
-                {
-                    self.handles.insert(name.clone(), h);
-                } else if taint.is_none() {
-                    let key = self.key(value);
-                    if key != PathKey::Unknown {
-                        if let Some(temp) = self.temp_of(&key) {
-                            self.temps.insert(name.clone(), temp);
-                        }
-                        self.local_paths.insert(name, key);
+                    self.handles.insert(name, Handle { key, mode, temp });
+                } else if let Some(h) = handle {
+                    self.handles.insert(name, h);
+                } else if taint.is_none() && key != PathKey::Unknown {
+                    if let Some(temp) = self.temp_of(&key) {
+                        self.temps.insert(name.clone(), temp);
                     }
+                    self.local_paths.insert(name, key);
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
@@ -981,19 +1023,27 @@ impl<'w, 'a> Walker<'w, 'a> {
                     .push((n.id.to_string(), kinds));
             }
         }
-        // Manual lock acquisition and release.
+        // Manual lock acquisition and release: local lock objects, then the module's.
+        let local_manual = match call.func.as_ref() {
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "acquire" | "release") => {
+                match a.value.as_ref() {
+                    Expr::Name(n) => self
+                        .local_locks
+                        .get(n.id.as_str())
+                        .map(|k| (*k, a.attr.as_str() == "acquire", n.id.to_string())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         if let Some((kind, acquire, text)) =
-            self.locks.manual_lock(call, q.as_deref(), self.f.receiver)
+            local_manual.or_else(|| self.locks.manual_lock(call, q.as_deref(), self.f.receiver))
         {
             if acquire {
                 let id = self.fresh_region();
                 self.regions.push((id, kind));
                 self.manual.push((text, id));
             } else if let Some(pos) = self.manual.iter().rposition(|(t, _)| *t == text) {
-                let (_, id) = self.manual.remove(pos);
-                self.regions.retain(|(r, _)| *r != id);
-            } else if let Some(pos) = self.manual.iter().rposition(|_| true) {
-                // An unlock of a lock acquired through another spelling of the same handle.
                 let (_, id) = self.manual.remove(pos);
                 self.regions.retain(|(r, _)| *r != id);
             }
@@ -1020,7 +1070,28 @@ impl<'w, 'a> Walker<'w, 'a> {
                         self.dump_to(&attr.value, taint, call.range(), source);
                     } else {
                         let key = self.key(&attr.value);
-                        self.write_file(key, taint, call.range(), Scheme::InPlace, false, source);
+                        match self.temp_of(&key) {
+                            // `tmp.write_text(json.dumps(d)); tmp.replace(path)`
+                            Some(temp) => {
+                                let regions = self.regions.clone();
+                                self.temp_writes.push(TempWrite {
+                                    key,
+                                    handle_name: None,
+                                    temp,
+                                    value: taint,
+                                    source,
+                                    regions,
+                                });
+                            }
+                            None => self.write_file(
+                                key,
+                                taint,
+                                call.range(),
+                                Scheme::InPlace,
+                                false,
+                                source,
+                            ),
+                        }
                     }
                 }
                 return;
@@ -1171,7 +1242,11 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let regions = tw.regions.clone();
         self.check_rmw(&key, tw.value, dst.range().cover(src.range()), &regions);
-        if scheme != Scheme::Atomic || unlinked {
+        // A shared temp name is safe while a cross-process lock serializes the writers; deleting
+        // the target first still leaves a window for lock-free readers.
+        let serialized = regions.iter().any(|(_, k)| *k == LockKind::Process);
+        let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_)) && !serialized;
+        if shared_temp_risk || unlinked {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
                 param_path: matches!(key, PathKey::Param(_)),
