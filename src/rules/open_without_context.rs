@@ -1,6 +1,7 @@
 //! SWC301 open-without-context: a file object that no `with` block (or equivalent) closes.
 
 use crate::lint::checker::{Checker, Diagnostic, NodeRef};
+use crate::lint::semantic::{BindingKind, Resolved};
 use crate::rules::Rule;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -79,6 +80,28 @@ pub fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
 
 /// The display name of the opener `call` invokes, or `None` when it opens no file.
 fn opener_name(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
+    // Most calls are not openers: rule them out without building a qualified name.
+    let candidate = match call.func.as_ref() {
+        Expr::Name(name) => {
+            match checker
+                .semantic
+                .resolve(checker.scope(), name.id.as_str(), name.start())
+            {
+                Resolved::Builtin => name.id.as_str() == "open",
+                Resolved::Binding(_, b) => {
+                    matches!(&b.kind, BindingKind::Import(q) if OPENERS.contains(&q.as_str()))
+                }
+            }
+        }
+        Expr::Attribute(attr) => {
+            let last = attr.attr.as_str();
+            last == "open" || OPENERS.iter().any(|o| o.rsplit('.').next() == Some(last))
+        }
+        _ => false,
+    };
+    if !candidate {
+        return None;
+    }
     if let Some(q) = checker.qualified_name(&call.func) {
         if OPENERS.contains(&q.as_str()) {
             let short = q.strip_prefix("builtins.").unwrap_or(&q);
