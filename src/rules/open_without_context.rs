@@ -34,6 +34,21 @@ const OPENERS: &[&str] = &[
     "dbm.open",
 ];
 
+/// The last segment of every opener (and `Path.open`): an attribute call with another name is
+/// not an opener, whatever its receiver.
+const OPENER_NAMES: &[&str] = &[
+    "open",
+    "open_code",
+    "ZipFile",
+    "TemporaryFile",
+    "NamedTemporaryFile",
+    "SpooledTemporaryFile",
+    "GzipFile",
+    "BZ2File",
+    "LZMAFile",
+    "TarFile",
+];
+
 const PATH_TYPES: &[&str] = &["pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"];
 
 /// Functions that read a whole file and return data: the handle passed to them is dropped, never
@@ -93,10 +108,7 @@ fn opener_name(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
                 }
             }
         }
-        Expr::Attribute(attr) => {
-            let last = attr.attr.as_str();
-            last == "open" || OPENERS.iter().any(|o| o.rsplit('.').next() == Some(last))
-        }
+        Expr::Attribute(attr) => OPENER_NAMES.contains(&attr.attr.as_str()),
         _ => false,
     };
     if !candidate {
@@ -464,6 +476,19 @@ impl<'a> Visitor<'a> for HandleUses<'_> {
                 visitor::walk_expr(self, expr);
             }
             _ => visitor::walk_expr(self, expr),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opener_names_cover_every_opener() {
+        for opener in OPENERS {
+            let last = opener.rsplit('.').next().unwrap();
+            assert!(OPENER_NAMES.contains(&last), "{opener}");
         }
     }
 }
