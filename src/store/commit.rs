@@ -70,7 +70,7 @@ pub fn commit(
     bytes: &[u8],
     durability: Durability,
     keep_backup: bool,
-    expected: Option<(u64, u64)>,
+    expected: Option<Generation>,
 ) -> Result<CommitStats, StoreError> {
     let started = Instant::now();
     let mut stats = CommitStats {
@@ -110,7 +110,7 @@ pub fn commit(
         let _ = std::fs::set_permissions(&tmp, meta.permissions());
     }
     let dir_lock = lock_dir(dir_of(doc));
-    if super::lock::path_identity(doc) != expected {
+    if generation(doc) != expected {
         let _ = std::fs::remove_file(&tmp);
         return Err(StoreError::Conflict {
             path: doc.to_path_buf(),
@@ -191,16 +191,63 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `<pid>-<16 hex digits>`: the variable part of this document's temp names, so the temp files
-/// of `state.v2` are not mistaken for those of `state`.
-fn is_temp_stem(stem: &str) -> bool {
-    let Some((pid, random)) = stem.split_once('-') else {
+/// What identifies one generation of a document: its inode, plus its modification time and
+/// size, because a freed inode is soon reused (A replaces X by Y, C's temp file gets X's inode:
+/// without the time, a writer that read X would see "X" again and overwrite two updates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Generation {
+    id: (u64, u64),
+    modified_ns: u128,
+    len: u64,
+}
+
+/// The generation of the document at `doc`, or `None` when there is no document.
+pub fn generation(doc: &Path) -> Option<Generation> {
+    std::fs::symlink_metadata(doc)
+        .ok()
+        .map(|m| generation_of(&m))
+}
+
+/// The generation a file's metadata describes.
+pub fn generation_of(meta: &std::fs::Metadata) -> Generation {
+    Generation {
+        id: super::lock::metadata_identity(meta),
+        modified_ns: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos()),
+        len: meta.len(),
+    }
+}
+
+/// The writer's pid in `<pid>-<16 hex digits>`, the variable part of this document's temp names
+/// (so the temp files of `state.v2` are not mistaken for those of `state`).
+fn temp_writer_pid(stem: &str) -> Option<u32> {
+    let (pid, random) = stem.split_once('-')?;
+    let valid = random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether a process still runs: its temp file may be a commit in progress (the lock is meant
+/// to prevent that, but a deleted lock file can let two writers in), so it is not an orphan.
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
-    !pid.is_empty()
-        && pid.bytes().all(|b| b.is_ascii_digit())
-        && random.len() == 16
-        && random.bytes().all(|b| b.is_ascii_hexdigit())
+    // SAFETY: signal 0 only checks that the process exists and may be signalled.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(pid: u32) -> bool {
+    // Without a cheap liveness check, only this process's own temp files are known to be live.
+    pid == std::process::id()
 }
 
 /// Removes temp files left by writers that crashed mid-commit. Call only while holding the
@@ -214,12 +261,13 @@ pub fn remove_orphans(doc: &Path) -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let is_ours = name
+        let is_orphan = name
             .strip_prefix(&prefix)
             .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
-            .is_some_and(is_temp_stem);
+            .and_then(temp_writer_pid)
+            .is_some_and(|pid| !process_alive(pid));
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_ours && is_file && std::fs::remove_file(entry.path()).is_ok() {
+        if is_orphan && is_file && std::fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }

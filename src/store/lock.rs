@@ -119,7 +119,7 @@ pub fn path_identity(path: &Path) -> Option<(u64, u64)> {
         .map(|m| metadata_identity(&m))
 }
 
-fn metadata_identity(meta: &std::fs::Metadata) -> (u64, u64) {
+pub fn metadata_identity(meta: &std::fs::Metadata) -> (u64, u64) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

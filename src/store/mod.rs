@@ -148,7 +148,9 @@ pub struct Transaction<T> {
     guard: Option<lock::LockGuard>,
     doc: T,
     existed: bool,
-    read_identity: Option<(u64, u64)>,
+    read_identity: Option<commit::Generation>,
+    /// The document as it was read, held open until the commit (see `Inner::load_pinned`).
+    _pinned: Option<std::fs::File>,
     read_io: Duration,
     held: Instant,
     event: metrics::Event,
@@ -254,14 +256,18 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
             }
         }
         let io = Instant::now();
-        let read_identity = lock::path_identity(&inner.path);
-        match inner.load(&mut event) {
-            Ok((doc, existed)) => Ok(Transaction {
+        match inner.load_pinned(&mut event) {
+            Ok((doc, existed, pinned)) => Ok(Transaction {
+                // The generation of the file actually read (not of whatever the path names now).
+                read_identity: pinned
+                    .as_ref()
+                    .and_then(|f| f.metadata().ok())
+                    .map(|m| commit::generation_of(&m)),
+                _pinned: pinned,
                 store: inner.clone(),
                 guard: Some(guard),
                 doc,
                 existed,
-                read_identity,
                 read_io: io.elapsed(),
                 held,
                 event,
@@ -428,13 +434,36 @@ impl<T: Serialize + DeserializeOwned> Inner<T> {
     /// Reads and parses the document, applying the corruption policy. Returns whether the file
     /// existed.
     fn load(&self, event: &mut metrics::Event) -> Result<(T, bool), StoreError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
+        self.load_pinned(event)
+            .map(|(doc, existed, _)| (doc, existed))
+    }
+
+    /// Like `load`, also returning the open document file. A transaction keeps it open until it
+    /// commits, so the document's inode cannot be freed and reused by another writer's file
+    /// meanwhile (which would make the commit's identity check see "the same file" again).
+    fn load_pinned(
+        &self,
+        event: &mut metrics::Event,
+    ) -> Result<(T, bool, Option<std::fs::File>), StoreError> {
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(((self.default)(), false))
+                return Ok(((self.default)(), false, None))
             }
             Err(e) => return Err(StoreError::io(&self.path, "read", e)),
         };
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes)
+            .map_err(|e| StoreError::io(&self.path, "read", e))?;
+        let (doc, existed) = self.parse_loaded(bytes, event)?;
+        Ok((doc, existed, Some(file)))
+    }
+
+    fn parse_loaded(
+        &self,
+        bytes: Vec<u8>,
+        event: &mut metrics::Event,
+    ) -> Result<(T, bool), StoreError> {
         event.bytes = bytes.len() as u64;
         match parse::<T>(&bytes) {
             Ok(doc) => Ok((doc, true)),

@@ -1,0 +1,444 @@
+//! The walk over a module's code that finds what grows each long-lived container and what
+//! bounds it.
+
+use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, Owner};
+use crate::lint::semantic::ScopeId;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+const GROW_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "setdefault",
+    "appendleft",
+    "extendleft",
+];
+const REMOVE_METHODS: &[&str] = &["pop", "popitem", "remove", "discard", "clear", "popleft"];
+
+struct FunctionCtx<'a> {
+    name: &'a str,
+    /// Growth here does not accumulate over the process: `__init__` for `self` attributes, or
+    /// a registration decorator that returns its argument.
+    runs_once_per_instance: bool,
+    is_registration: bool,
+}
+
+pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
+    facts: &'f mut Facts<'a, 'm, 'o>,
+    scope: ScopeId,
+    /// Class index and the name of `self` in the current method.
+    class: Option<(usize, &'a str)>,
+    function: Option<FunctionCtx<'a>>,
+    /// Loop variables that range over a fixed set (an Enum, a literal tuple).
+    fixed_names: Vec<&'a str>,
+    /// Local names bound to a container in the current function: `handlers = _handlerList`.
+    aliases: Vec<(&'a str, usize)>,
+    /// The module-level function being walked, if any.
+    top_function: Option<&'a str>,
+}
+
+impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
+    pub(super) fn new(facts: &'f mut Facts<'a, 'm, 'o>) -> Self {
+        UseWalker {
+            facts,
+            scope: ScopeId::MODULE,
+            class: None,
+            function: None,
+            fixed_names: Vec::new(),
+            aliases: Vec::new(),
+            top_function: None,
+        }
+    }
+}
+
+impl<'a> UseWalker<'_, 'a, '_, '_> {
+    fn lookup(&self, expr: &Expr) -> Option<usize> {
+        if let Expr::Name(n) = expr {
+            if let Some((_, c)) = self.aliases.iter().rev().find(|(a, _)| *a == n.id.as_str()) {
+                return Some(*c);
+            }
+        }
+        self.facts.lookup(self.scope, self.class, expr)
+    }
+
+    /// `x = container` and `a, b = c1, c2` inside a function make local aliases.
+    fn record_aliases(&mut self, target: &'a Expr, value: &'a Expr) {
+        if !self.in_function() {
+            return;
+        }
+        match (target, value) {
+            (Expr::Name(n), v) => {
+                if let Some(c) = self.lookup(v) {
+                    self.aliases.push((n.id.as_str(), c));
+                }
+            }
+            (Expr::Tuple(t), Expr::Tuple(v)) if t.elts.len() == v.elts.len() => {
+                for (t, v) in t.elts.iter().zip(v.elts.iter()) {
+                    self.record_aliases(t, v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn in_function(&self) -> bool {
+        self.function.is_some()
+    }
+
+    fn grow(&mut self, c: usize, range: TextRange, open_key: bool) {
+        let Some(func) = &self.function else { return };
+        if func.is_registration {
+            return;
+        }
+        let container = &self.facts.containers[c];
+        if func.runs_once_per_instance && matches!(container.owner, Owner::SelfAttr(_)) {
+            return;
+        }
+        let function = func.name.to_string();
+        let top_function = self.top_function.map(str::to_string);
+        self.facts.containers[c].growth.push(Growth {
+            range,
+            function,
+            open_key,
+            top_function,
+        });
+    }
+
+    fn bound(&mut self, c: usize, range: TextRange, why: impl Into<String>) {
+        if !self.in_function() {
+            return;
+        }
+        let container = &mut self.facts.containers[c];
+        if container.bound.is_none() {
+            container.bound = Some((range, why.into()));
+        }
+    }
+
+    /// Whether a key expression comes from a fixed set: a literal, an Enum member or an
+    /// ALL_CAPS constant, a loop variable over such a set, or a tuple of those.
+    fn fixed_key(&self, key: &Expr) -> bool {
+        match key {
+            Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_) => true,
+            Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            // `self.__class__` (one key per class), `Color.RED`, `mod.TIMEOUT`.
+            Expr::Attribute(attr) => {
+                let member = attr.attr.as_str();
+                member == "__class__" || is_constant_name(member) || self.is_enum_expr(&attr.value)
+            }
+            Expr::Name(n) => {
+                self.fixed_names.contains(&n.id.as_str())
+                    || is_constant_name(n.id.as_str())
+                    || n.id.as_str() == "cls"
+            }
+            // `type(self)`: one key per class.
+            Expr::Call(call) => is_name(&call.func, "type") && call.arguments.args.len() == 1,
+            _ => false,
+        }
+    }
+
+    fn is_enum_expr(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(n) => self
+                .facts
+                .class_index
+                .get(n.id.as_str())
+                .is_some_and(|&i| self.facts.classes[i].is_enum),
+            _ => false,
+        }
+    }
+
+    fn fixed_collection(&self, iter: &Expr) -> bool {
+        match iter {
+            Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::List(l) => l.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::Set(s) => s.elts.iter().all(|e| self.fixed_key(e)),
+            other => self.is_enum_expr(other),
+        }
+    }
+
+    fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
+        match target {
+            Expr::Subscript(sub) => {
+                if let Some(c) = self.lookup(&sub.value) {
+                    if matches!(sub.slice.as_ref(), Expr::Slice(_)) {
+                        self.bound(c, target.range(), "truncated by a slice assignment");
+                    } else if !matches!(
+                        self.facts.containers[c].kind,
+                        ContainerKind::List | ContainerKind::Deque
+                    ) {
+                        let open = !self.fixed_key(&sub.slice);
+                        self.grow(c, target.range(), open);
+                    }
+                }
+            }
+            Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.assign_target(e, stmt);
+                }
+            }
+            other => {
+                if let Some(c) = self.lookup(other) {
+                    if self.facts.containers[c].def_stmt != stmt.range() {
+                        let func = self.function.as_ref().map_or("", |f| f.name);
+                        self.bound(c, other.range(), format!("reassigned in `{func}`"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::ClassDef(class) => {
+                let saved_scope = self.scope;
+                let saved_class = self.class;
+                if let Some(s) = self.facts.semantic.scope_of(class) {
+                    self.scope = s;
+                }
+                let ci = self.facts.class_index.get(class.name.as_str()).copied();
+                for item in &class.body {
+                    if let (Stmt::FunctionDef(f), Some(ci)) = (item, ci) {
+                        self.class = first_param(f).map(|p| (ci, p));
+                    } else {
+                        self.class = None;
+                    }
+                    self.visit_stmt(item);
+                }
+                self.scope = saved_scope;
+                self.class = saved_class;
+            }
+            Stmt::FunctionDef(func) => {
+                let saved_scope = self.scope;
+                if let Some(s) = self.facts.semantic.scope_of(func) {
+                    self.scope = s;
+                }
+                let name = func.name.as_str();
+                let is_top = self.function.is_none() && self.class.is_none();
+                let saved_top = self.top_function;
+                if is_top {
+                    self.top_function = Some(name);
+                }
+                let ctx = FunctionCtx {
+                    name,
+                    runs_once_per_instance: is_init_like(name),
+                    is_registration: name.starts_with("register")
+                        || name.starts_with("_register")
+                        || returns_a_parameter(func)
+                        || self.function.as_ref().is_some_and(|f| f.is_registration),
+                };
+                let saved_fn = self.function.replace(ctx);
+                let saved_fixed = self.fixed_names.len();
+                let saved_aliases = self.aliases.len();
+                // Parameters annotated with an Enum of this module take a fixed set of values.
+                for p in func.parameters.iter_non_variadic_params() {
+                    if p.parameter
+                        .annotation
+                        .as_deref()
+                        .is_some_and(|a| self.is_enum_expr(a))
+                    {
+                        self.fixed_names.push(p.parameter.name.as_str());
+                    }
+                }
+                self.visit_body(&func.body);
+                self.fixed_names.truncate(saved_fixed);
+                self.aliases.truncate(saved_aliases);
+                self.top_function = saved_top;
+                self.function = saved_fn;
+                self.scope = saved_scope;
+                // Nested functions see the enclosing method's `self` through the closure.
+            }
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    self.assign_target(target, stmt);
+                    self.record_aliases(target, &assign.value);
+                }
+                self.visit_expr(&assign.value);
+            }
+            Stmt::AnnAssign(assign) => {
+                if assign.value.is_some() {
+                    self.assign_target(&assign.target, stmt);
+                }
+                if let Some(v) = &assign.value {
+                    self.visit_expr(v);
+                }
+            }
+            Stmt::AugAssign(aug) => {
+                match aug.target.as_ref() {
+                    Expr::Subscript(sub) => {
+                        if let Some(c) = self.lookup(&sub.value) {
+                            let kind = &self.facts.containers[c].kind;
+                            if matches!(kind, ContainerKind::DefaultDict { .. }) {
+                                let open = !self.fixed_key(&sub.slice);
+                                self.grow(c, aug.target.range(), open);
+                            }
+                        }
+                    }
+                    target => {
+                        if let Some(c) = self.lookup(target) {
+                            if matches!(aug.op, Operator::Add | Operator::BitOr) {
+                                self.grow(c, aug.target.range(), true);
+                            } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
+                                self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
+                            }
+                        }
+                    }
+                }
+                self.visit_expr(&aug.value);
+            }
+            Stmt::Delete(del) => {
+                for target in &del.targets {
+                    if let Expr::Subscript(sub) = target {
+                        if let Some(c) = self.lookup(&sub.value) {
+                            self.bound(c, target.range(), "entries are deleted with `del`");
+                        }
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            // `if not _patterns: _patterns.extend(...)`: filled once, when empty.
+            Stmt::If(ast::StmtIf { test, .. }) | Stmt::While(ast::StmtWhile { test, .. }) => {
+                let tested = match test.as_ref() {
+                    Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => u.operand.as_ref(),
+                    other => other,
+                };
+                if let Some(c) = self.lookup(tested) {
+                    self.bound(
+                        c,
+                        tested.range(),
+                        "filled only when its emptiness is checked",
+                    );
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::For(for_stmt) => {
+                let fixed = match for_stmt.target.as_ref() {
+                    Expr::Name(n) if self.fixed_collection(&for_stmt.iter) => Some(n.id.as_str()),
+                    _ => None,
+                };
+                self.visit_expr(&for_stmt.iter);
+                if let Some(n) = fixed {
+                    self.fixed_names.push(n);
+                }
+                self.visit_body(&for_stmt.body);
+                if fixed.is_some() {
+                    self.fixed_names.pop();
+                }
+                self.visit_body(&for_stmt.orelse);
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Call(call) => {
+                if let Expr::Attribute(attr) = call.func.as_ref() {
+                    let method = attr.attr.as_str();
+                    if let Some(c) = self.lookup(&attr.value) {
+                        if GROW_METHODS.contains(&method) {
+                            let fixed_setdefault = method == "setdefault"
+                                && call
+                                    .arguments
+                                    .args
+                                    .first()
+                                    .is_some_and(|k| self.fixed_key(k));
+                            self.grow(c, expr.range(), !fixed_setdefault);
+                        } else if REMOVE_METHODS.contains(&method) {
+                            self.bound(
+                                c,
+                                expr.range(),
+                                format!("entries are removed with `.{method}()`"),
+                            );
+                        }
+                    } else if let Expr::Subscript(sub) = attr.value.as_ref() {
+                        // `d[key].append(x)` adds `key` to a defaultdict.
+                        if let Some(c) = self.lookup(&sub.value) {
+                            if matches!(
+                                self.facts.containers[c].kind,
+                                ContainerKind::DefaultDict { .. }
+                            ) {
+                                let open = !self.fixed_key(&sub.slice);
+                                self.grow(c, expr.range(), open);
+                            }
+                        }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Compare(cmp) => {
+                for operand in std::iter::once(cmp.left.as_ref()).chain(cmp.comparators.iter()) {
+                    if let Expr::Call(call) = operand {
+                        if is_name(&call.func, "len") {
+                            if let Some(arg) = call.arguments.args.first() {
+                                if let Some(c) = self.lookup(arg) {
+                                    self.bound(
+                                        c,
+                                        operand.range(),
+                                        "its size is checked with `len()`",
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+            Expr::Lambda(lambda) => {
+                let saved = self.scope;
+                if let Some(s) = self.facts.semantic.scope_of(lambda) {
+                    self.scope = s;
+                }
+                self.visit_expr(&lambda.body);
+                self.scope = saved;
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+}
+
+/// Methods that run once per instance, where attributes are first built.
+pub(super) fn is_init_like(name: &str) -> bool {
+    matches!(
+        name,
+        "__init__" | "__new__" | "__post_init__" | "setUp" | "__enter__"
+    )
+}
+
+/// `ALL_CAPS`: a constant by convention.
+fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per
+/// decorated definition, so what it adds is bounded by the code.
+fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
+    let params: Vec<&str> = func
+        .parameters
+        .iter_non_variadic_params()
+        .map(|p| p.parameter.name.as_str())
+        .collect();
+    let mut found = false;
+    for_each_stmt(&func.body, &mut |s| {
+        if let Stmt::Return(r) = s {
+            if let Some(Expr::Name(n)) = r.value.as_deref() {
+                if params.contains(&n.id.as_str()) {
+                    found = true;
+                }
+            }
+        }
+    });
+    found
+}

@@ -1,0 +1,1039 @@
+//! The walk of one function: reads, writes and lock regions in statement order, with the taint
+//! that links a write to the read it derives from, and the function's summary for its callers.
+
+use super::locks::{LockKind, LockTable};
+use super::paths::PathKey;
+use super::{
+    collect_calls, dotted, Function, FunctionResult, Handle, Mode, Read, RiskyWrite, Rmw, RmwKind,
+    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, JSON_MODULES,
+};
+use crate::lint::semantic::{ScopeId, SemanticModel};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use std::collections::HashMap;
+
+pub(super) fn analyze_function<'a>(
+    f: &Function<'a>,
+    semantic: &SemanticModel<'a>,
+    locks: &LockTable<'a>,
+    summaries: &HashMap<String, Summary>,
+    inherited: &[LockKind],
+    snapshots: &HashMap<String, (PathKey, TextRange)>,
+) -> FunctionResult {
+    let scope = f
+        .node
+        .and_then(|n| semantic.scope_of(n))
+        .unwrap_or(ScopeId::MODULE);
+    let mut w = Walker {
+        f,
+        semantic,
+        scope,
+        locks,
+        summaries,
+        next_region: 1,
+        regions: Vec::new(),
+        manual: Vec::new(),
+        local_paths: HashMap::new(),
+        local_locks: HashMap::new(),
+        handles: HashMap::new(),
+        temps: HashMap::new(),
+        taint: HashMap::new(),
+        self_taint: HashMap::new(),
+        temp_writes: Vec::new(),
+        unlinked: Vec::new(),
+        reads: Vec::new(),
+        result: FunctionResult {
+            summary: Summary {
+                params: f.params.iter().map(|s| s.to_string()).collect(),
+                ..Summary::default()
+            },
+            reads: Vec::new(),
+            rmw: Vec::new(),
+            risky_writes: Vec::new(),
+            self_snapshots: Vec::new(),
+            closures_under_locks: Vec::new(),
+            state_writers: Vec::new(),
+        },
+    };
+    for kind in inherited {
+        let id = w.fresh_region();
+        w.regions.push((id, *kind));
+    }
+    // Cached snapshots read elsewhere are documents here.
+    for (attr, (key, range)) in snapshots {
+        let idx = w.reads.len();
+        w.reads.push(Read {
+            key: key.clone(),
+            range: *range,
+            regions: Vec::new(),
+            direct: false,
+            cached: true,
+        });
+        w.self_taint.insert(attr.clone(), Taint(idx));
+    }
+    w.body(f.body);
+    w.result.reads = std::mem::take(&mut w.reads);
+    w.result
+}
+
+struct Walker<'w, 'a> {
+    f: &'w Function<'a>,
+    semantic: &'w SemanticModel<'a>,
+    scope: ScopeId,
+    locks: &'w LockTable<'a>,
+    summaries: &'w HashMap<String, Summary>,
+    next_region: u32,
+    /// Lock regions held now: `with` blocks and manual acquisitions.
+    regions: Vec<(u32, LockKind)>,
+    /// Manually acquired regions (`flock(LOCK_EX)`, `lock.acquire()`), by the lock's text.
+    manual: Vec<(String, u32)>,
+    local_paths: HashMap<String, PathKey>,
+    /// Lock objects bound to local names: `lock = FileLock(p)`.
+    local_locks: HashMap<String, LockKind>,
+    handles: HashMap<String, Handle>,
+    temps: HashMap<String, Temp>,
+    taint: HashMap<String, Taint>,
+    self_taint: HashMap<String, Taint>,
+    temp_writes: Vec<TempWrite>,
+    unlinked: Vec<PathKey>,
+    reads: Vec<Read>,
+    result: FunctionResult,
+}
+
+impl<'w, 'a> Walker<'w, 'a> {
+    fn fresh_region(&mut self) -> u32 {
+        self.next_region += 1;
+        self.next_region
+    }
+
+    fn is_receiver(&self, expr: &Expr) -> bool {
+        matches!((expr, self.f.receiver), (Expr::Name(n), Some(r)) if n.id.as_str() == r)
+    }
+
+    fn qualified(&self, expr: &Expr) -> Option<String> {
+        self.semantic.qualified_name(self.scope, expr)
+    }
+
+    fn is_json_call(&self, func: &Expr, names: &[&str]) -> bool {
+        self.qualified(func).is_some_and(|q| {
+            q.rsplit_once('.').is_some_and(|(module, name)| {
+                JSON_MODULES.contains(&module) && names.contains(&name)
+            })
+        })
+    }
+
+    // ---- paths -------------------------------------------------------------------------
+
+    fn key(&self, expr: &Expr) -> PathKey {
+        self.key_depth(expr, 0)
+    }
+
+    fn key_depth(&self, expr: &Expr, depth: u32) -> PathKey {
+        if depth > 8 {
+            return PathKey::Unknown;
+        }
+        match expr {
+            Expr::StringLiteral(s) => PathKey::Lit(s.value.to_str().to_string()),
+            Expr::FString(fs) => PathKey::Concat(
+                fs.value
+                    .elements()
+                    .map(|e| match e {
+                        ast::InterpolatedStringElement::Literal(l) => {
+                            PathKey::Lit(l.value.to_string())
+                        }
+                        ast::InterpolatedStringElement::Interpolation(i) => {
+                            self.key_depth(&i.expression, depth + 1)
+                        }
+                    })
+                    .collect(),
+            ),
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if let Some(k) = self.local_paths.get(name) {
+                    return k.clone();
+                }
+                if self.f.params.contains(&name) {
+                    return PathKey::Param(name.to_string());
+                }
+                // Module constants stay names: `REGISTRY` reads better than its value, and
+                // every function that uses the constant spells it the same way.
+                PathKey::Var(name.to_string())
+            }
+            Expr::Attribute(_) => match dotted(expr) {
+                Some(d) => PathKey::Attr(d),
+                None => PathKey::Unknown,
+            },
+            Expr::BinOp(b) if b.op == ast::Operator::Div => PathKey::join(vec![
+                self.key_depth(&b.left, depth + 1),
+                self.key_depth(&b.right, depth + 1),
+            ]),
+            Expr::BinOp(b) if b.op == ast::Operator::Add => match b.right.as_ref() {
+                Expr::StringLiteral(s) => PathKey::Suffix(
+                    Box::new(self.key_depth(&b.left, depth + 1)),
+                    s.value.to_str().to_string(),
+                ),
+                _ => PathKey::Unknown,
+            },
+            Expr::Call(call) => {
+                let args = &call.arguments.args;
+                if let Expr::Attribute(attr) = call.func.as_ref() {
+                    let method = attr.attr.as_str();
+                    match method {
+                        "with_suffix" | "with_name" => {
+                            if let Some(Expr::StringLiteral(s)) = args.first() {
+                                return PathKey::Suffix(
+                                    Box::new(self.key_depth(&attr.value, depth + 1)),
+                                    s.value.to_str().to_string(),
+                                );
+                            }
+                        }
+                        "joinpath" => {
+                            let mut parts = vec![self.key_depth(&attr.value, depth + 1)];
+                            parts.extend(args.iter().map(|a| self.key_depth(a, depth + 1)));
+                            return PathKey::join(parts);
+                        }
+                        "resolve" | "absolute" | "expanduser" if args.is_empty() => {
+                            return self.key_depth(&attr.value, depth + 1);
+                        }
+                        _ => {}
+                    }
+                }
+                match self.qualified(&call.func).as_deref() {
+                    Some(
+                        "pathlib.Path"
+                        | "pathlib.PurePath"
+                        | "pathlib.PosixPath"
+                        | "pathlib.WindowsPath"
+                        | "os.path.join"
+                        | "os.fspath"
+                        | "builtins.str"
+                        | "os.path.abspath"
+                        | "os.path.expanduser"
+                        | "os.path.realpath"
+                        | "os.path.normpath",
+                    ) if !args.is_empty() => {
+                        PathKey::join(args.iter().map(|a| self.key_depth(a, depth + 1)).collect())
+                    }
+                    _ => PathKey::Unknown,
+                }
+            }
+            _ => PathKey::Unknown,
+        }
+    }
+
+    // ---- taint -------------------------------------------------------------------------
+
+    /// The read a value derives from, if any.
+    fn taint_of(&self, expr: &Expr) -> Option<Taint> {
+        let mut found = None;
+        self.each_subexpr(expr, &mut |e| {
+            if found.is_some() {
+                return;
+            }
+            match e {
+                Expr::Name(n) => found = self.taint.get(n.id.as_str()).copied(),
+                Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                    found = self.self_taint.get(a.attr.as_str()).copied();
+                }
+                _ => {}
+            }
+        });
+        found
+    }
+
+    fn each_subexpr(&self, expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+        use ruff_python_ast::visitor::{self, Visitor};
+        struct All<'f>(&'f mut dyn FnMut(&Expr));
+        impl<'e> Visitor<'e> for All<'_> {
+            fn visit_expr(&mut self, expr: &'e Expr) {
+                (self.0)(expr);
+                if !matches!(expr, Expr::Lambda(_)) {
+                    visitor::walk_expr(self, expr);
+                }
+            }
+        }
+        All(f).visit_expr(expr);
+    }
+
+    // ---- reads -------------------------------------------------------------------------
+
+    /// If `expr` loads a JSON document, records the read and returns its taint.
+    fn read_expr(&mut self, expr: &Expr) -> Option<Taint> {
+        let Expr::Call(call) = expr else { return None };
+        if self.is_json_call(&call.func, &["load"]) {
+            let source = call.arguments.find_argument_value("fp", 0)?;
+            let key = self.readable_file(source)?;
+            return Some(self.record_read(key, expr.range(), true, Vec::new()));
+        }
+        if self.is_json_call(&call.func, &["loads"]) {
+            let source = call.arguments.find_argument_value("s", 0)?;
+            let key = self.read_text_of(source)?;
+            return Some(self.record_read(key, expr.range(), true, Vec::new()));
+        }
+        // A helper that returns a loaded document.
+        let (summary, args) = self.summary_for(call)?;
+        let (key, kinds) = summary.returns.clone()?;
+        let key = key.substitute(&|p| args.get(p).map(|a| self.key(a)));
+        Some(self.record_read(key, expr.range(), false, kinds))
+    }
+
+    fn record_read(
+        &mut self,
+        key: PathKey,
+        range: TextRange,
+        direct: bool,
+        inner: Vec<LockKind>,
+    ) -> Taint {
+        let mut regions = self.regions.clone();
+        // Locks taken inside a helper are released when it returns: a region of its own.
+        for kind in inner {
+            let id = self.fresh_region();
+            regions.push((id, kind));
+        }
+        self.reads.push(Read {
+            key,
+            range,
+            regions,
+            direct,
+            cached: false,
+        });
+        Taint(self.reads.len() - 1)
+    }
+
+    /// The path of a readable file object: a handle name, `open(p)`, `p.open()`.
+    fn readable_file(&self, expr: &Expr) -> Option<PathKey> {
+        match expr {
+            Expr::Name(n) => self
+                .handles
+                .get(n.id.as_str())
+                .filter(|h| h.mode != Mode::Append)
+                .map(|h| h.key.clone()),
+            Expr::Call(_) => self
+                .opened(expr)
+                .filter(|(_, m)| *m == Mode::Read)
+                .map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    /// `p.read_text()`, `f.read()`, `open(p).read()`.
+    fn read_text_of(&self, expr: &Expr) -> Option<PathKey> {
+        let Expr::Call(call) = expr else { return None };
+        let Expr::Attribute(attr) = call.func.as_ref() else {
+            return None;
+        };
+        match attr.attr.as_str() {
+            "read_text" | "read_bytes" => {
+                Some(self.key(&attr.value)).filter(|k| *k != PathKey::Unknown)
+            }
+            "read" => self.readable_file(&attr.value),
+            "decode" => self.read_text_of(&attr.value),
+            _ => None,
+        }
+    }
+
+    /// `open(p, mode)`, `io.open`, `codecs.open`, `p.open(mode)`: the path and mode.
+    fn opened(&self, expr: &Expr) -> Option<(PathKey, Mode)> {
+        let Expr::Call(call) = expr else { return None };
+        let q = self.qualified(&call.func);
+        let (path, mode_arg) = match q.as_deref() {
+            Some("builtins.open" | "io.open" | "codecs.open") => (
+                call.arguments.find_argument_value("file", 0)?,
+                call.arguments.find_argument_value("mode", 1),
+            ),
+            _ => match call.func.as_ref() {
+                Expr::Attribute(a) if a.attr.as_str() == "open" && q.is_none() => (
+                    a.value.as_ref(),
+                    call.arguments.find_argument_value("mode", 0),
+                ),
+                _ => return None,
+            },
+        };
+        let mode = match mode_arg {
+            None => Mode::Read,
+            Some(Expr::StringLiteral(s)) => {
+                let m = s.value.to_str();
+                if m.contains('a') {
+                    Mode::Append
+                } else if m.contains('w') || m.contains('x') || m.contains('+') {
+                    Mode::Write
+                } else {
+                    Mode::Read
+                }
+            }
+            Some(_) => return None,
+        };
+        Some((self.key(path), mode))
+    }
+
+    /// The id of the function a call invokes: `self.method(...)` in a class, a closure of this
+    /// function, or a module-level function.
+    fn callee_id(&self, call: &ast::ExprCall) -> Option<String> {
+        match call.func.as_ref() {
+            Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                Some(format!("{}.{}", self.f.class.as_deref()?, a.attr))
+            }
+            Expr::Name(n) => {
+                let local = format!("{}.<locals>.{}", self.f.id, n.id);
+                if self.summaries.contains_key(&local) {
+                    Some(local)
+                } else {
+                    Some(n.id.to_string())
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn summary_for<'c>(
+        &self,
+        call: &'c ast::ExprCall,
+    ) -> Option<(&'w Summary, HashMap<String, &'c Expr>)>
+    where
+        'w: 'c,
+    {
+        let id = self.callee_id(call)?;
+        let summary = self.summaries.get(&id)?;
+        let mut args = HashMap::new();
+        for (i, arg) in call.arguments.args.iter().enumerate() {
+            if let Some(p) = summary.params.get(i) {
+                args.insert(p.clone(), arg);
+            }
+        }
+        for kw in call.arguments.keywords.iter() {
+            if let Some(name) = &kw.arg {
+                args.insert(name.to_string(), &kw.value);
+            }
+        }
+        Some((summary, args))
+    }
+}
+
+impl<'w, 'a> Walker<'w, 'a> {
+    // ---- statements --------------------------------------------------------------------
+
+    fn body(&mut self, stmts: &'a [Stmt]) {
+        for stmt in stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::With(with) => {
+                let depth = self.regions.len();
+                for item in &with.items {
+                    self.with_item(item);
+                }
+                self.body(&with.body);
+                self.regions.truncate(depth);
+            }
+            Stmt::Assign(assign) => {
+                self.exprs(&assign.value);
+                let taint = self
+                    .read_expr(&assign.value)
+                    .or_else(|| self.taint_of(&assign.value));
+                for target in &assign.targets {
+                    self.bind(target, &assign.value, taint);
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = &assign.value {
+                    self.exprs(value);
+                    let taint = self.read_expr(value).or_else(|| self.taint_of(value));
+                    self.bind(&assign.target, value, taint);
+                }
+            }
+            Stmt::AugAssign(aug) => self.exprs(&aug.value),
+            Stmt::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    self.exprs(value);
+                    let taint = self.read_expr(value).or_else(|| self.taint_of(value));
+                    if let (Some(t), None) = (taint, &self.result.summary.returns) {
+                        let read = &self.reads[t.0];
+                        if !read.cached {
+                            let kinds = read.regions.iter().map(|(_, k)| *k).collect();
+                            self.result.summary.returns = Some((read.key.clone(), kinds));
+                        }
+                    }
+                }
+            }
+            Stmt::Expr(e) => self.exprs(&e.value),
+            Stmt::If(i) => {
+                // A value is derived from a read if it is on any branch: `if exists: data =
+                // load() else: data = {}` still writes back what was read.
+                self.exprs(&i.test);
+                let before = (self.taint.clone(), self.self_taint.clone());
+                self.body(&i.body);
+                let mut merged = (self.taint.clone(), self.self_taint.clone());
+                let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
+                for clause in &i.elif_else_clauses {
+                    (self.taint, self.self_taint) = before.clone();
+                    if let Some(test) = &clause.test {
+                        self.exprs(test);
+                    }
+                    self.body(&clause.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
+                }
+                if !has_else {
+                    union_into(&mut merged, (&before.0, &before.1));
+                }
+                (self.taint, self.self_taint) = merged;
+            }
+            Stmt::For(l) => {
+                self.exprs(&l.iter);
+                self.body(&l.body);
+                self.body(&l.orelse);
+            }
+            Stmt::While(l) => {
+                self.exprs(&l.test);
+                self.body(&l.body);
+                self.body(&l.orelse);
+            }
+            Stmt::Try(t) => {
+                // `try: data = json.load(f) / except: data = {}`: the handler may run after any
+                // part of the body, so its result merges with the body's.
+                let before = (self.taint.clone(), self.self_taint.clone());
+                self.body(&t.body);
+                self.body(&t.orelse);
+                let mut merged = (self.taint.clone(), self.self_taint.clone());
+                union_into(&mut merged, (&before.0, &before.1));
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    (self.taint, self.self_taint) = merged.clone();
+                    self.body(&h.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
+                }
+                (self.taint, self.self_taint) = merged;
+                self.body(&t.finalbody);
+            }
+            Stmt::Match(m) => {
+                let before = (self.taint.clone(), self.self_taint.clone());
+                let mut merged = before.clone();
+                for case in &m.cases {
+                    (self.taint, self.self_taint) = before.clone();
+                    self.body(&case.body);
+                    union_into(&mut merged, (&self.taint, &self.self_taint));
+                }
+                (self.taint, self.self_taint) = merged;
+            }
+            _ => {}
+        }
+    }
+
+    /// The lock a `with` item holds: a local lock object (`lock = FileLock(p)`; `with lock:` or
+    /// `with lock.acquire(timeout=10):`), else what the module's lock table knows.
+    fn lock_kind(&self, ctx: &Expr) -> Option<LockKind> {
+        let local = match ctx {
+            Expr::Name(n) => Some(n.id.as_str()),
+            Expr::Call(c) => match c.func.as_ref() {
+                Expr::Attribute(a) if a.attr.as_str() == "acquire" => match a.value.as_ref() {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        local
+            .and_then(|n| self.local_locks.get(n).copied())
+            .or_else(|| {
+                self.locks
+                    .lock_kind(ctx, self.semantic, self.scope, self.f.receiver)
+            })
+    }
+
+    fn with_item(&mut self, item: &'a ast::WithItem) {
+        let ctx = &item.context_expr;
+        if let Some(kind) = self.lock_kind(ctx) {
+            let id = self.fresh_region();
+            self.regions.push((id, kind));
+        }
+        let Some(var) = item.optional_vars.as_deref() else {
+            self.exprs(ctx);
+            return;
+        };
+        let Expr::Name(name) = var else { return };
+        let name = name.id.as_str();
+        if let Some((key, mode)) = self.opened(ctx) {
+            let temp = self.temp_of(&key);
+            self.handles
+                .insert(name.to_string(), Handle { key, mode, temp });
+        } else if let Some(temp) = self.temp_file_handle(ctx) {
+            self.handles.insert(name.to_string(), temp);
+        } else if let Some(fd_handle) = self.fdopen(ctx) {
+            self.handles.insert(name.to_string(), fd_handle);
+        } else {
+            self.exprs(ctx);
+        }
+    }
+
+    /// Temp-ness of a path key: a name from `mkstemp`, or a fixed derived name.
+    fn temp_of(&self, key: &PathKey) -> Option<Temp> {
+        match key {
+            PathKey::Var(n) | PathKey::Param(n) => self.temps.get(n).cloned(),
+            PathKey::Suffix(_, s) if s.contains("tmp") || s.contains("temp") => Some(Temp::Fixed),
+            PathKey::Join(parts) | PathKey::Concat(parts) => match parts.last() {
+                Some(PathKey::Lit(s)) if s.ends_with(".tmp") => Some(Temp::Fixed),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `tempfile.NamedTemporaryFile("w", dir=..., delete=False)`: a unique temp file handle.
+    fn temp_file_handle(&self, ctx: &Expr) -> Option<Handle> {
+        let Expr::Call(call) = ctx else { return None };
+        let q = self.qualified(&call.func)?;
+        if q != "tempfile.NamedTemporaryFile" {
+            return None;
+        }
+        Some(Handle {
+            key: PathKey::Unknown,
+            mode: Mode::Write,
+            temp: Some(Temp::Unique),
+        })
+    }
+
+    /// `os.fdopen(fd, "w")` on a descriptor from `mkstemp`.
+    fn fdopen(&self, ctx: &Expr) -> Option<Handle> {
+        let Expr::Call(call) = ctx else { return None };
+        if self.qualified(&call.func).as_deref() != Some("os.fdopen") {
+            return None;
+        }
+        let Some(Expr::Name(fd)) = call.arguments.args.first() else {
+            return None;
+        };
+        let tmp = self.local_paths.get(&format!("fd:{}", fd.id))?.clone();
+        Some(Handle {
+            key: tmp,
+            mode: Mode::Write,
+            temp: Some(Temp::Unique),
+        })
+    }
+
+    fn bind(&mut self, target: &'a Expr, value: &'a Expr, taint: Option<Taint>) {
+        match target {
+            Expr::Name(n) => {
+                let name = n.id.to_string();
+                if let Some(t) = taint {
+                    self.taint.insert(name.clone(), t);
+                } else {
+                    self.taint.remove(&name);
+                }
+                // What the value means, computed before the name forgets its old meaning (the
+                // value may mention the name: `path = path.with_suffix(".tmp")`).
+                let lock = self.lock_kind(value);
+                let opened = self.opened(value);
+                let handle = self.temp_file_handle(value).or_else(|| self.fdopen(value));
+                let key = self.key(value);
+                self.handles.remove(&name);
+                self.local_locks.remove(&name);
+                self.local_paths.remove(&name);
+                self.temps.remove(&name);
+                if let Some(kind) = lock {
+                    self.local_locks.insert(name, kind);
+                } else if let Some((key, mode)) = opened {
+                    let temp = self.temp_of(&key);
+                    self.handles.insert(name, Handle { key, mode, temp });
+                } else if let Some(h) = handle {
+                    self.handles.insert(name, h);
+                } else if taint.is_none() && key != PathKey::Unknown {
+                    if let Some(temp) = self.temp_of(&key) {
+                        self.temps.insert(name.clone(), temp);
+                    }
+                    self.local_paths.insert(name, key);
+                }
+            }
+            Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                if let Some(t) = taint {
+                    self.self_taint.insert(a.attr.to_string(), t);
+                    let read = &self.reads[t.0];
+                    if !read.cached {
+                        self.result
+                            .self_snapshots
+                            .push((a.attr.to_string(), (read.key.clone(), read.range)));
+                    }
+                }
+            }
+            Expr::Tuple(t) => {
+                // `fd, tmp = tempfile.mkstemp(...)`
+                if let (Some(Expr::Name(fd)), Some(Expr::Name(tmp)), Expr::Call(call)) =
+                    (t.elts.first(), t.elts.get(1), value)
+                {
+                    if self.qualified(&call.func).as_deref() == Some("tempfile.mkstemp") {
+                        self.temps.insert(tmp.id.to_string(), Temp::Unique);
+                        self.local_paths
+                            .insert(format!("fd:{}", fd.id), PathKey::Var(tmp.id.to_string()));
+                        self.local_paths
+                            .insert(tmp.id.to_string(), PathKey::Var(tmp.id.to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- expressions -------------------------------------------------------------------
+
+    /// Visits every call in an expression, in evaluation order (roughly), for writes, lock
+    /// calls, summaries and closures.
+    fn exprs(&mut self, expr: &'a Expr) {
+        let mut calls: Vec<&'a ast::ExprCall> = Vec::new();
+        collect_calls(expr, &mut calls);
+        for call in calls {
+            self.call(call);
+        }
+    }
+
+    fn call(&mut self, call: &'a ast::ExprCall) {
+        let q = self.qualified(&call.func);
+        let args = &call.arguments.args;
+        // `fn()` on a callable parameter: the wrapper runs it under the locks held here.
+        if let Expr::Name(n) = call.func.as_ref() {
+            if self.f.params.contains(&n.id.as_str()) {
+                let kinds = self.regions.iter().map(|(_, k)| *k).collect();
+                self.result
+                    .summary
+                    .calls_param
+                    .push((n.id.to_string(), kinds));
+            }
+        }
+        // Manual lock acquisition and release: local lock objects, then the module's.
+        let local_manual = match call.func.as_ref() {
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "acquire" | "release") => {
+                match a.value.as_ref() {
+                    Expr::Name(n) => self
+                        .local_locks
+                        .get(n.id.as_str())
+                        .map(|k| (*k, a.attr.as_str() == "acquire", n.id.to_string())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some((kind, acquire, text)) =
+            local_manual.or_else(|| self.locks.manual_lock(call, q.as_deref(), self.f.receiver))
+        {
+            if acquire {
+                let id = self.fresh_region();
+                self.regions.push((id, kind));
+                self.manual.push((text, id));
+            } else if let Some(pos) = self.manual.iter().rposition(|(t, _)| *t == text) {
+                let (_, id) = self.manual.remove(pos);
+                self.regions.retain(|(r, _)| *r != id);
+            }
+            return;
+        }
+        // json.dump(value, f)
+        if self.is_json_call(&call.func, &["dump"]) {
+            let value = call.arguments.find_argument_value("obj", 0);
+            let target = call.arguments.find_argument_value("fp", 1);
+            if let (Some(value), Some(target)) = (value, target) {
+                let taint = self.taint_of(value);
+                self.dump_to(target, taint, call.range(), ValueSource::of(value, self.f));
+            }
+            return;
+        }
+        if let Expr::Attribute(attr) = call.func.as_ref() {
+            let method = attr.attr.as_str();
+            // f.write(json.dumps(value)), p.write_text(json.dumps(value))
+            if matches!(method, "write" | "write_text" | "write_bytes") {
+                if let Some(dumped) = args.first().and_then(|a| self.dumps_value(a)) {
+                    let taint = self.taint_of(dumped);
+                    let source = ValueSource::of(dumped, self.f);
+                    if method == "write" {
+                        self.dump_to(&attr.value, taint, call.range(), source);
+                    } else {
+                        let key = self.key(&attr.value);
+                        match self.temp_of(&key) {
+                            // `tmp.write_text(json.dumps(d)); tmp.replace(path)`
+                            Some(temp) => {
+                                let regions = self.regions.clone();
+                                self.temp_writes.push(TempWrite {
+                                    key,
+                                    handle_name: None,
+                                    temp,
+                                    value: taint,
+                                    source,
+                                    regions,
+                                });
+                            }
+                            None => self.write_file(
+                                key,
+                                taint,
+                                call.range(),
+                                Scheme::InPlace,
+                                false,
+                                source,
+                            ),
+                        }
+                    }
+                }
+                return;
+            }
+            if matches!(method, "unlink") && args.is_empty() {
+                let key = self.key(&attr.value);
+                self.unlinked.push(key);
+                return;
+            }
+            if matches!(method, "replace" | "rename") && args.len() == 1 && q.is_none() {
+                let (src, dst) = (&attr.value, &args[0]);
+                self.move_into_place(src, dst);
+                return;
+            }
+        }
+        match q.as_deref() {
+            Some("os.replace" | "os.rename" | "shutil.move") if args.len() >= 2 => {
+                self.move_into_place(&args[0], &args[1]);
+                return;
+            }
+            Some("os.unlink" | "os.remove") if !args.is_empty() => {
+                let key = self.key(&args[0]);
+                self.unlinked.push(key);
+                return;
+            }
+            _ => {}
+        }
+        // Helper summaries: writes, and callables run under a lock.
+        let Some((summary, arg_map)) = self.summary_for(call) else {
+            return;
+        };
+        let summary = summary.clone();
+        let callee = self.callee_id(call);
+        for (key, source, kinds) in &summary.writes {
+            let key = key.substitute(&|p| arg_map.get(p).map(|a| self.key(a)));
+            let (taint, source) = match source {
+                ValueSource::Param(p) => match arg_map.get(p) {
+                    Some(arg) => (self.taint_of(arg), ValueSource::of(arg, self.f)),
+                    None => (None, ValueSource::Other),
+                },
+                ValueSource::SelfAttr(a) => (
+                    self.self_taint.get(a).copied(),
+                    ValueSource::SelfAttr(a.clone()),
+                ),
+                ValueSource::Other => (None, ValueSource::Other),
+            };
+            let mut regions = self.regions.clone();
+            for kind in kinds {
+                let id = self.fresh_region();
+                regions.push((id, *kind));
+            }
+            self.check_rmw(&key, taint, call.range(), &regions);
+            if let Some(callee) = &callee {
+                if self.reads.iter().any(|r| r.key.same_file(&key)) {
+                    self.result.state_writers.push(callee.clone());
+                }
+            }
+            self.summarize_write(key, source, &regions);
+        }
+        for (param, kinds) in &summary.calls_param {
+            let Some(arg) = arg_map.get(param) else {
+                continue;
+            };
+            let mut held: Vec<LockKind> = self.regions.iter().map(|(_, k)| *k).collect();
+            held.extend(kinds.iter().copied());
+            if let Some(range) = self.closure_range(arg) {
+                self.result.closures_under_locks.push((range, held));
+            }
+        }
+    }
+
+    /// The definition a callable argument refers to: a nested `def` by name.
+    fn closure_range(&self, arg: &Expr) -> Option<TextRange> {
+        let Expr::Name(n) = arg else { return None };
+        fn find(stmts: &[Stmt], name: &str) -> Option<TextRange> {
+            stmts.iter().find_map(|s| match s {
+                Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f.range()),
+                _ => None,
+            })
+        }
+        find(self.f.body, n.id.as_str())
+    }
+
+    /// The value serialized by `json.dumps(value)` inside an argument, if any.
+    fn dumps_value(&self, arg: &'a Expr) -> Option<&'a Expr> {
+        let mut calls = Vec::new();
+        collect_calls(arg, &mut calls);
+        calls.into_iter().find_map(|c| {
+            self.is_json_call(&c.func, &["dumps"])
+                .then(|| c.arguments.find_argument_value("obj", 0))
+                .flatten()
+        })
+    }
+
+    /// A JSON document dumped to a file object (a handle name or an inline `open`).
+    fn dump_to(
+        &mut self,
+        target: &Expr,
+        taint: Option<Taint>,
+        range: TextRange,
+        source: ValueSource,
+    ) {
+        let handle = match target {
+            Expr::Name(n) => self.handles.get(n.id.as_str()).cloned(),
+            Expr::Call(_) => self.opened(target).map(|(key, mode)| {
+                let temp = self.temp_of(&key);
+                Handle { key, mode, temp }
+            }),
+            _ => None,
+        };
+        let Some(handle) = handle else { return };
+        match (handle.mode, handle.temp) {
+            (Mode::Append, _) => {}
+            (_, Some(temp)) => {
+                let handle_name = match target {
+                    Expr::Name(n) => Some(format!("{}.name", n.id)),
+                    _ => None,
+                };
+                let regions = self.regions.clone();
+                self.temp_writes.push(TempWrite {
+                    key: handle.key,
+                    handle_name,
+                    temp,
+                    value: taint,
+                    source,
+                    regions,
+                });
+            }
+            (_, None) => self.write_file(handle.key, taint, range, Scheme::InPlace, false, source),
+        }
+    }
+
+    /// `os.replace(tmp, path)` after a JSON write to `tmp`.
+    fn move_into_place(&mut self, src: &Expr, dst: &Expr) {
+        let src_text = dotted(src);
+        let src_key = self.key(src);
+        let Some(pos) = self.temp_writes.iter().rposition(|t| {
+            t.key.same_file(&src_key) || (t.handle_name.is_some() && t.handle_name == src_text)
+        }) else {
+            return;
+        };
+        let tw = self.temp_writes.remove(pos);
+        let key = self.key(dst);
+        let unlinked = self.unlinked.iter().any(|u| u.same_file(&key));
+        let scheme = match tw.temp {
+            Temp::Unique => Scheme::Atomic,
+            Temp::Fixed => Scheme::FixedTemp(src_text.unwrap_or_else(|| src_key.to_string())),
+        };
+        let regions = tw.regions.clone();
+        self.check_rmw(&key, tw.value, dst.range().cover(src.range()), &regions);
+        // A shared temp name is safe while a cross-process lock serializes the writers; deleting
+        // the target first still leaves a window for lock-free readers.
+        let serialized = regions.iter().any(|(_, k)| *k == LockKind::Process);
+        let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_)) && !serialized;
+        if shared_temp_risk || unlinked {
+            self.result.risky_writes.push(RiskyWrite {
+                function: self.f.id.clone(),
+                param_path: matches!(key, PathKey::Param(_)),
+                path: key.to_string(),
+                range: src.range().cover(dst.range()),
+                scheme,
+                unlinked_first: unlinked,
+                read: None,
+            });
+        }
+        self.summarize_write(key, tw.source, &regions);
+    }
+
+    fn write_file(
+        &mut self,
+        key: PathKey,
+        taint: Option<Taint>,
+        range: TextRange,
+        scheme: Scheme,
+        unlinked_first: bool,
+        source: ValueSource,
+    ) {
+        let regions = self.regions.clone();
+        self.check_rmw(&key, taint, range, &regions);
+        if key != PathKey::Unknown {
+            self.result.risky_writes.push(RiskyWrite {
+                function: self.f.id.clone(),
+                param_path: matches!(key, PathKey::Param(_)),
+                path: key.to_string(),
+                range,
+                scheme,
+                unlinked_first,
+                read: None,
+            });
+        }
+        self.summarize_write(key, source, &regions);
+    }
+
+    fn summarize_write(&mut self, key: PathKey, source: ValueSource, regions: &[(u32, LockKind)]) {
+        if key.has_unknown() {
+            return;
+        }
+        let kinds = regions.iter().map(|(_, k)| *k).collect();
+        self.result.summary.writes.push((key, source, kinds));
+    }
+
+    /// A write whose value derives from a read of the same file completes a read-modify-write.
+    fn check_rmw(
+        &mut self,
+        key: &PathKey,
+        taint: Option<Taint>,
+        range: TextRange,
+        regions: &[(u32, LockKind)],
+    ) {
+        let Some(Taint(idx)) = taint else { return };
+        let read = &self.reads[idx];
+        if !read.key.same_file(key) {
+            return;
+        }
+        let shared = |kind: LockKind| {
+            read.regions
+                .iter()
+                .any(|(id, k)| *k == kind && regions.iter().any(|(w, _)| w == id))
+        };
+        let kind = if shared(LockKind::Process) {
+            return;
+        } else if read.regions.iter().any(|(_, k)| *k == LockKind::Process)
+            && regions.iter().any(|(_, k)| *k == LockKind::Process)
+        {
+            RmwKind::SplitLock
+        } else if shared(LockKind::Thread) {
+            RmwKind::ThreadOnly
+        } else {
+            RmwKind::Unprotected
+        };
+        // A helper that is itself the read-modify-write is reported inside the helper.
+        self.result.rmw.push(Rmw {
+            kind,
+            path: key.to_string(),
+            read: read.range,
+            write: range,
+            cached_read: read.cached,
+        });
+    }
+}
+
+type TaintMaps = (HashMap<String, Taint>, HashMap<String, Taint>);
+
+/// Adds the taints of one branch to those of the others.
+fn union_into(merged: &mut TaintMaps, branch: (&HashMap<String, Taint>, &HashMap<String, Taint>)) {
+    for (k, v) in branch.0 {
+        merged.0.entry(k.clone()).or_insert(*v);
+    }
+    for (k, v) in branch.1 {
+        merged.1.entry(k.clone()).or_insert(*v);
+    }
+}
+
+impl ValueSource {
+    fn of(expr: &Expr, f: &Function) -> ValueSource {
+        match expr {
+            Expr::Name(n) if f.params.contains(&n.id.as_str()) => {
+                ValueSource::Param(n.id.to_string())
+            }
+            Expr::Attribute(a) => match (a.value.as_ref(), f.receiver) {
+                (Expr::Name(n), Some(r)) if n.id.as_str() == r => {
+                    ValueSource::SelfAttr(a.attr.to_string())
+                }
+                _ => ValueSource::Other,
+            },
+            _ => ValueSource::Other,
+        }
+    }
+}
