@@ -550,35 +550,19 @@ const SERVICE_LOOPS: &[&str] = &[
     "_worker",
 ];
 
-/// Statements that run at module level: the suite and the bodies of module-level `if`, `try`,
-/// `with` and loops (not function or class bodies).
+/// Statements that run at module level: the suite and the bodies of module-level `if`, `try`
+/// and `with` (not loops, function or class bodies, nor an `if __name__ == "__main__":` block,
+/// which is a script's entry point rather than module state).
 fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
     let mut out = Vec::new();
-    fn walk<'s>(stmts: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
-        for s in stmts {
-            out.push(s);
-            match s {
-                // `if __name__ == "__main__":` is a script's entry point, not module state.
-                Stmt::If(i) if !is_main_guard(&i.test) => {
-                    walk(&i.body, out);
-                    for c in &i.elif_else_clauses {
-                        walk(&c.body, out);
-                    }
-                }
-                Stmt::Try(t) => {
-                    walk(&t.body, out);
-                    for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                        walk(&h.body, out);
-                    }
-                    walk(&t.orelse, out);
-                    walk(&t.finalbody, out);
-                }
-                Stmt::With(w) => walk(&w.body, out),
-                _ => {}
-            }
+    walk_blocks(suite, &mut |s| {
+        out.push(s);
+        match s {
+            Stmt::If(i) => !is_main_guard(&i.test),
+            Stmt::For(_) | Stmt::While(_) | Stmt::Match(_) => false,
+            _ => true,
         }
-    }
-    walk(suite, &mut out);
+    });
     out
 }
 
@@ -592,35 +576,46 @@ fn is_main_guard(test: &Expr) -> bool {
 
 /// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
 fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
-    for s in stmts {
+    walk_blocks(stmts, &mut |s| {
         f(s);
+        true
+    });
+}
+
+/// Calls `visit` on each statement and descends into its blocks (`if`, `try`, `with`, loops,
+/// `match`; never function or class bodies) when `visit` returns true.
+fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> bool) {
+    for s in stmts {
+        if !visit(s) {
+            continue;
+        }
         match s {
             Stmt::If(i) => {
-                for_each_stmt(&i.body, f);
+                walk_blocks(&i.body, visit);
                 for c in &i.elif_else_clauses {
-                    for_each_stmt(&c.body, f);
+                    walk_blocks(&c.body, visit);
                 }
             }
             Stmt::Try(t) => {
-                for_each_stmt(&t.body, f);
+                walk_blocks(&t.body, visit);
                 for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    for_each_stmt(&h.body, f);
+                    walk_blocks(&h.body, visit);
                 }
-                for_each_stmt(&t.orelse, f);
-                for_each_stmt(&t.finalbody, f);
+                walk_blocks(&t.orelse, visit);
+                walk_blocks(&t.finalbody, visit);
             }
-            Stmt::With(w) => for_each_stmt(&w.body, f),
+            Stmt::With(w) => walk_blocks(&w.body, visit),
             Stmt::For(l) => {
-                for_each_stmt(&l.body, f);
-                for_each_stmt(&l.orelse, f);
+                walk_blocks(&l.body, visit);
+                walk_blocks(&l.orelse, visit);
             }
             Stmt::While(l) => {
-                for_each_stmt(&l.body, f);
-                for_each_stmt(&l.orelse, f);
+                walk_blocks(&l.body, visit);
+                walk_blocks(&l.orelse, visit);
             }
             Stmt::Match(m) => {
                 for case in &m.cases {
-                    for_each_stmt(&case.body, f);
+                    walk_blocks(&case.body, visit);
                 }
             }
             _ => {}
