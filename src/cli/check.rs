@@ -60,6 +60,9 @@ pub struct CheckArgs {
     /// Do not read or write the results cache.
     #[arg(long)]
     no_cache: bool,
+    /// Where the results cache lives [default: .swarmcheck_cache in the project root].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -79,7 +82,6 @@ fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
 }
 
 pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
-    let _ = args.no_cache; // There is no cache yet; the flag is accepted so scripts can pass it.
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(e) => return fail(miette::miette!("cannot read the current directory: {e}")),
@@ -167,6 +169,13 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         ));
     }
 
+    let cache = (!args.no_cache).then(|| {
+        let dir = match &args.cache_dir {
+            Some(d) => lint::discover::normalize(d, &cwd),
+            None => settings.project_root.join(".swarmcheck_cache"),
+        };
+        lint::cache::Cache::open(&dir, &settings.cache_key())
+    });
     let progress = Progress::new(!args.no_progress && !args.quiet);
     let scan = lint::check_paths(
         &paths,
@@ -174,8 +183,12 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         &cwd,
         &|total| progress.start(total),
         &|| progress.tick(),
+        cache.as_ref(),
     );
     progress.finish();
+    if let Some(cache) = cache {
+        cache.save();
+    }
     let mut result = match scan {
         Ok(result) => result,
         Err(e) => return fail(miette::miette!("{e}")),

@@ -179,6 +179,12 @@ pub fn resolve(
                     .map(|s| s.get_ref().as_str()),
             )
             .map_err(|e| ResolveError::Usage(e.to_string()))?,
+            ignore_name_patterns: options
+                .ignore_names
+                .iter()
+                .flatten()
+                .map(|s| s.get_ref().clone())
+                .collect(),
         };
     }
     let fail_on = flags.fail_on.or(config.fail_on).unwrap_or(FailOn::High);

@@ -2,6 +2,7 @@
 //! suppressions and baseline. It returns findings; it never prints.
 
 pub mod baseline;
+pub mod cache;
 pub mod checker;
 pub mod containers;
 pub mod discover;
@@ -51,6 +52,7 @@ pub fn check_paths(
     cwd: &Path,
     on_discovered: &(dyn Fn(usize) + Sync),
     on_file: &(dyn Fn() + Sync),
+    cache: Option<&cache::Cache>,
 ) -> Result<ScanResult, String> {
     let roots: Vec<PathBuf> = paths.iter().map(|p| discover::normalize(p, cwd)).collect();
     let (files, errors) = discover::discover(&roots, settings);
@@ -64,7 +66,7 @@ pub fn check_paths(
             .par_iter()
             .map(|path| {
                 let display = display_path(path, cwd);
-                let out = check_file(path, &display, settings);
+                let out = check_file(path, &display, settings, cache);
                 on_file();
                 out
             })
@@ -116,8 +118,21 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// Checks one file on disk. Returns its findings and the number suppressed by `# noqa`.
-pub fn check_file(path: &Path, display: &str, settings: &LintSettings) -> (Vec<Finding>, usize) {
+/// Checks one file on disk (or takes its findings from the cache). Returns its findings and the
+/// number suppressed by `# noqa`.
+pub fn check_file(
+    path: &Path,
+    display: &str,
+    settings: &LintSettings,
+    cache: Option<&cache::Cache>,
+) -> (Vec<Finding>, usize) {
+    let rules = settings.rules_for(path);
+    let stamp = cache.and_then(|_| cache::stamp(path));
+    if let (Some(c), Some(s)) = (cache, &stamp) {
+        if let Some(hit) = c.lookup(path, display, rules.bits(), s, || std::fs::read(path).ok()) {
+            return hit;
+        }
+    }
     let unreadable = |message: String| {
         let mut f = whole_file_finding(display, message, settings);
         f.fingerprint = baseline::fingerprint(f.code, display, "", 0);
@@ -142,10 +157,20 @@ pub fn check_file(path: &Path, display: &str, settings: &LintSettings) -> (Vec<F
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     };
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
-    let rules = settings.rules_for(path);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check_source(&bytes, display, is_stub, rules, settings)
     }));
+    if let (Ok((findings, suppressed)), Some(c), Some(s)) = (&run, cache, &stamp) {
+        c.store(
+            path,
+            display,
+            rules.bits(),
+            s,
+            cache::content_hash(&bytes),
+            findings,
+            *suppressed,
+        );
+    }
     run.unwrap_or_else(|_| {
         unreadable("internal error while analyzing this file (please report it); the rest of the scan went on".into())
     })

@@ -52,6 +52,8 @@ pub struct RuleOptions {
     pub bounded_types: Vec<String>,
     /// Container names the memory rules ignore (globs over `_cache`, `self.history`, ...).
     pub ignore_names: GlobSet,
+    /// The `ignore-names` patterns as written (for the cache key).
+    pub ignore_name_patterns: Vec<String>,
 }
 
 /// Everything the engine needs to check files.
@@ -90,6 +92,26 @@ impl LintSettings {
             .get(&rule)
             .copied()
             .unwrap_or_else(|| rule.default_severity())
+    }
+
+    /// Everything in these settings that shapes a file's findings, besides the rules enabled
+    /// for it: the results cache is keyed by it.
+    pub fn cache_key(&self) -> String {
+        let mut severity: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(r, s)| format!("{}={s}", r.code()))
+            .collect();
+        severity.sort();
+        format!(
+            "{:?}|{}|{:?}|{:?}|{:?}|{:?}",
+            severity,
+            self.max_file_size,
+            self.options.lock_context_managers,
+            self.options.long_lived_functions,
+            self.options.bounded_types,
+            self.options.ignore_name_patterns
+        )
     }
 
     /// `path` relative to the project root, `/`-separated (absolute when outside it).

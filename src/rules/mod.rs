@@ -112,6 +112,11 @@ impl RuleSet {
         Rule::ALL.iter().copied().collect()
     }
 
+    /// The set as bits (stable within a version), for cache keys.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
     pub fn contains(self, rule: Rule) -> bool {
         self.0 & rule.bit() != 0
     }

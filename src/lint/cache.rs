@@ -1,0 +1,253 @@
+//! The results cache: per file, the findings of the last analysis, reused when neither the file
+//! nor anything that shapes its findings changed.
+//!
+//! One JSON file per configuration under the cache directory, named by a hash of the tool
+//! version and the settings. An entry is reused when the file's size and modification time are
+//! unchanged, or, when only the time changed, its content hash is; and when the rules enabled for
+//! that file and its displayed path are the same. Analysis is per file (no cross-file
+//! summaries), so nothing else can make an entry stale. A cache that cannot be read is ignored;
+//! one that cannot be written is skipped: the cache never fails a scan.
+
+use crate::finding::{Finding, Related, Snippet};
+use crate::rules::Rule;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const CACHE_VERSION: u32 = 1;
+
+/// Files modified this recently are checked by content, not by time.
+const RACY_WINDOW_NS: u128 = 3_000_000_000;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Entry {
+    display: String,
+    size: u64,
+    modified_ns: u128,
+    content_hash: u64,
+    rules: u64,
+    suppressed: usize,
+    findings: Vec<CachedFinding>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CachedFinding {
+    code: String,
+    severity: crate::finding::Severity,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: String,
+    related: Vec<Related>,
+    fix: Option<String>,
+    fingerprint: String,
+    snippet: Option<(usize, String, usize, usize)>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    tool: String,
+    entries: HashMap<String, Entry>,
+}
+
+/// The cache of one run: loaded before the scan, updated by it, saved after it.
+pub struct Cache {
+    file: PathBuf,
+    old: HashMap<String, Entry>,
+    new: Mutex<HashMap<String, Entry>>,
+}
+
+/// What a file on disk looks like now, to compare with its entry.
+pub struct Stamp {
+    size: u64,
+    modified_ns: u128,
+}
+
+pub fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        size: meta.len(),
+        modified_ns: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos()),
+    })
+}
+
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+impl Cache {
+    /// Opens the cache for `settings_key` (everything besides the file that shapes findings).
+    pub fn open(dir: &Path, settings_key: &str) -> Cache {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (env!("CARGO_PKG_VERSION"), CACHE_VERSION, settings_key).hash(&mut h);
+        let file = dir.join(format!("{:016x}.json", h.finish()));
+        let old = std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+            .filter(|c| c.version == CACHE_VERSION && c.tool == env!("CARGO_PKG_VERSION"))
+            .map(|c| c.entries)
+            .unwrap_or_default();
+        Cache {
+            file,
+            old,
+            new: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cached findings of `path`, if its entry still holds. `read` gives the file's bytes,
+    /// only called when the size matches but the time does not.
+    pub fn lookup(
+        &self,
+        path: &Path,
+        display: &str,
+        rules: u64,
+        now: &Stamp,
+        read: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> Option<(Vec<Finding>, usize)> {
+        let key = path.to_string_lossy();
+        let entry = self.old.get(key.as_ref())?;
+        if entry.display != display || entry.rules != rules || entry.size != now.size {
+            return None;
+        }
+        // File times are coarse (a clock tick): a file written within the last seconds may have
+        // changed without its time changing, so its content is compared too.
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let recent = now_ns.saturating_sub(now.modified_ns) < RACY_WINDOW_NS;
+        if entry.modified_ns != now.modified_ns || recent {
+            let bytes = read()?;
+            if content_hash(&bytes) != entry.content_hash {
+                return None;
+            }
+        }
+        let findings = entry
+            .findings
+            .iter()
+            .map(to_finding)
+            .collect::<Option<Vec<_>>>()?;
+        let mut fresh = entry.clone();
+        fresh.modified_ns = now.modified_ns;
+        self.new
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.into_owned(), fresh);
+        Some((findings, entry.suppressed))
+    }
+
+    /// Records the findings of a freshly analyzed file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn store(
+        &self,
+        path: &Path,
+        display: &str,
+        rules: u64,
+        stamp: &Stamp,
+        content_hash: u64,
+        findings: &[Finding],
+        suppressed: usize,
+    ) {
+        let entry = Entry {
+            display: display.to_string(),
+            size: stamp.size,
+            modified_ns: stamp.modified_ns,
+            content_hash,
+            rules,
+            suppressed,
+            findings: findings.iter().map(from_finding).collect(),
+        };
+        self.new
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_string_lossy().into_owned(), entry);
+    }
+
+    /// Writes the cache: this run's entries, plus earlier entries of files it did not scan.
+    /// Best effort.
+    pub fn save(self) {
+        let mut entries = self.old;
+        entries.extend(self.new.into_inner().unwrap_or_else(|e| e.into_inner()));
+        let file = CacheFile {
+            version: CACHE_VERSION,
+            tool: env!("CARGO_PKG_VERSION").to_string(),
+            entries,
+        };
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        // Keep the cache out of version control, as Ruff does.
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            let _ = std::fs::write(&ignore, "*\n");
+        }
+        if let Ok(bytes) = serde_json::to_vec(&file) {
+            let tmp = self
+                .file
+                .with_extension(format!("{}.tmp", std::process::id()));
+            if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &self.file).is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+    }
+}
+
+fn from_finding(f: &Finding) -> CachedFinding {
+    CachedFinding {
+        code: f.code.to_string(),
+        severity: f.severity,
+        path: f.path.clone(),
+        line: f.line,
+        column: f.column,
+        end_line: f.end_line,
+        end_column: f.end_column,
+        message: f.message.clone(),
+        related: f.related.clone(),
+        fix: f.fix.clone(),
+        fingerprint: f.fingerprint.clone(),
+        snippet: f
+            .snippet
+            .as_ref()
+            .map(|s| (s.first_line, s.text.clone(), s.start, s.end)),
+    }
+}
+
+fn to_finding(c: &CachedFinding) -> Option<Finding> {
+    let rule = Rule::from_code(&c.code)?;
+    Some(Finding {
+        code: rule.code(),
+        name: rule.name(),
+        severity: c.severity,
+        path: c.path.clone(),
+        line: c.line,
+        column: c.column,
+        end_line: c.end_line,
+        end_column: c.end_column,
+        message: c.message.clone(),
+        related: c.related.clone(),
+        fix: c.fix.clone(),
+        fingerprint: c.fingerprint.clone(),
+        snippet: c
+            .snippet
+            .as_ref()
+            .map(|(first_line, text, start, end)| Snippet {
+                first_line: *first_line,
+                text: text.clone(),
+                start: *start,
+                end: *end,
+            }),
+    })
+}
