@@ -198,3 +198,35 @@ fn unreadable_file_is_reported() {
         vec![("secret.py".to_string(), "SWC000".to_string())]
     );
 }
+
+#[test]
+fn a_file_that_vanishes_after_discovery_is_reported() {
+    // What the engine does when a discovered file is gone by the time it is read.
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone.py");
+    let settings = swarmcheck::lint::settings::LintSettings::default();
+    let (findings, _) = swarmcheck::lint::check_file(&gone, "gone.py", &settings, None);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, "SWC000");
+    assert!(
+        findings[0].message.starts_with("cannot read file"),
+        "{}",
+        findings[0].message
+    );
+}
+
+#[test]
+fn python2_and_wrong_cookie_and_empty_files() {
+    let p = Project::new();
+    p.write("py2.py", "print 'hello'\nexec 'x = 1'\n");
+    p.write("cookie.py", b"# -*- coding: ascii -*-\nx = '\xc3\xa9'\n");
+    p.write("empty.py", "");
+    let out = p.run(&["check", ".", "--output-format", "json", "--exit-zero"]);
+    let found = codes_by_path(&out);
+    assert!(found.contains(&("py2.py".into(), "SWC000".into())));
+    assert!(
+        found.contains(&("cookie.py".into(), "SWC000".into())),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|(p, _)| p == "empty.py"));
+}
