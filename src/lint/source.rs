@@ -21,6 +21,17 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     let decoded: Cow<'_, str> = match cookie.as_deref() {
         None => utf8(body)?,
         Some(label) if is_utf8_label(label) => utf8(body)?,
+        // WHATWG maps "ascii" to windows-1252; Python does not.
+        Some(label) if is_ascii_label(label) => match body.iter().position(|b| !b.is_ascii()) {
+            None => utf8(body)?,
+            Some(pos) => return Err(DecodeError {
+                message: format!(
+                    "byte 0x{:02x} at offset {pos} is not ASCII, as the coding declaration says",
+                    body[pos]
+                ),
+                line: line_of(body, pos),
+            }),
+        },
         Some(label) => {
             if bom {
                 return Err(DecodeError {
@@ -73,6 +84,11 @@ fn encoding_for(label: &str) -> Option<&'static encoding_rs::Encoding> {
         other => other,
     };
     encoding_rs::Encoding::for_label(l.as_bytes())
+}
+
+fn is_ascii_label(label: &str) -> bool {
+    let l = label.to_ascii_lowercase().replace('_', "-");
+    matches!(l.as_str(), "ascii" | "us-ascii" | "646")
 }
 
 fn is_utf8_label(label: &str) -> bool {
