@@ -24,13 +24,15 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
         // WHATWG maps "ascii" to windows-1252; Python does not.
         Some(label) if is_ascii_label(label) => match body.iter().position(|b| !b.is_ascii()) {
             None => utf8(body)?,
-            Some(pos) => return Err(DecodeError {
-                message: format!(
+            Some(pos) => {
+                return Err(DecodeError {
+                    message: format!(
                     "byte 0x{:02x} at offset {pos} is not ASCII, as the coding declaration says",
                     body[pos]
                 ),
-                line: line_of(body, pos),
-            }),
+                    line: line_of(body, pos),
+                })
+            }
         },
         Some(label) => {
             if bom {
