@@ -37,9 +37,8 @@ pub fn discover(paths: &[PathBuf], settings: &LintSettings) -> (Vec<PathBuf>, Ve
     for root in paths {
         let meta = match std::fs::metadata(root) {
             Ok(meta) => meta,
-            Err(e) if std::fs::symlink_metadata(root).is_ok() => {
+            Err(_) if std::fs::symlink_metadata(root).is_ok() => {
                 // A dangling link or loop named explicitly: let the read report it as SWC000.
-                let _ = e;
                 files.lock().unwrap().push(root.clone());
                 continue;
             }

@@ -79,13 +79,11 @@ pub fn check_paths(
     // A directory that cannot be walked hides its files: report it like an unreadable file.
     for error in errors {
         let display = display_path(Path::new(&error.path), cwd);
-        let mut f = whole_file_finding(
+        result.findings.push(whole_file_finding(
             &display,
             format!("cannot scan: {}", error.message),
             settings,
-        );
-        f.fingerprint = baseline::fingerprint(f.code, &display, "", 0);
-        result.findings.push(f);
+        ));
     }
     for (findings, suppressed) in per_file {
         result.findings.extend(findings);
@@ -133,11 +131,7 @@ pub fn check_file(
             return hit;
         }
     }
-    let unreadable = |message: String| {
-        let mut f = whole_file_finding(display, message, settings);
-        f.fingerprint = baseline::fingerprint(f.code, display, "", 0);
-        (vec![f], 0)
-    };
+    let unreadable = |message: String| (vec![whole_file_finding(display, message, settings)], 0);
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
             return unreadable("cannot read file: it is a directory".into())
@@ -189,7 +183,8 @@ fn whole_file_finding(display: &str, message: String, settings: &LintSettings) -
         message,
         related: Vec::new(),
         fix: None,
-        fingerprint: String::new(),
+        // Whole-file findings have no line text: the fingerprint is the code and path.
+        fingerprint: baseline::fingerprint(Rule::SyntaxError.code(), display, "", 0),
         snippet: None,
     }
 }
@@ -209,13 +204,12 @@ pub fn check_source(
             let mut f = whole_file_finding(display, e.message, settings);
             f.line = e.line;
             f.end_line = e.line;
-            f.fingerprint = baseline::fingerprint(f.code, display, "", 0);
             return (vec![f], 0);
         }
     };
     let text: &str = &text;
     if let Some(depth) = nesting::too_deep(text) {
-        let mut f = whole_file_finding(
+        let f = whole_file_finding(
             display,
             format!(
                 "expressions are nested about {depth} levels deep, over the {} that can be analyzed safely (CPython rejects such code too); the file was not analyzed",
@@ -223,7 +217,6 @@ pub fn check_source(
             ),
             settings,
         );
-        f.fingerprint = baseline::fingerprint(f.code, display, "", 0);
         return (vec![f], 0);
     }
     let source_type = if is_stub {

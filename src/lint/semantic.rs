@@ -166,12 +166,14 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
-    /// Whether any scope imports something from `module` (`import json`, `from json import load`).
-    pub fn imports_from(&self, module: &str) -> bool {
+    /// Whether any scope imports something from one of `modules` (`import json`,
+    /// `from json import load`). One pass over the bindings.
+    pub fn imports_from_any(&self, modules: &[&str]) -> bool {
         self.scopes.iter().any(|s| {
             s.bindings.values().flatten().any(|b| match &b.kind {
                 BindingKind::Import(q) => {
-                    q == module || (q.starts_with(module) && q[module.len()..].starts_with('.'))
+                    let top = q.split('.').next().unwrap_or(q);
+                    modules.contains(&top)
                 }
                 _ => false,
             })

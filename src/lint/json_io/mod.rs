@@ -86,7 +86,7 @@ pub fn analyze<'a>(
     semantic: &SemanticModel<'a>,
     extra_locks: &[String],
 ) -> JsonFacts {
-    if !JSON_MODULES.iter().any(|m| semantic.imports_from(m)) {
+    if !semantic.imports_from_any(JSON_MODULES) {
         return JsonFacts::default();
     }
     let locks = LockTable::build(suite, semantic, extra_locks);
