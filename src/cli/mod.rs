@@ -2,7 +2,10 @@
 
 mod check;
 mod lock;
+mod observe;
+mod pulse;
 mod rules;
+mod slo;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -66,6 +69,14 @@ enum Command {
     /// The lock metrics as flat name/value pairs, for scripts.
     #[command(name = "obs.metrics")]
     ObsMetrics(lock::Inputs),
+    /// Agent states now, from agent status files and orchestrator registries.
+    #[command(name = "swarm.pulse")]
+    SwarmPulse(pulse::PulseArgs),
+    /// One line per data source (agents, metrics log, scan report): alive or not.
+    #[command(name = "health.ping")]
+    HealthPing(pulse::PingArgs),
+    /// SLO verdicts and P1/P2/P3 alerts from findings, lock metrics and agent pulse.
+    Slo(slo::SloArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -103,6 +114,9 @@ where
         Command::LockReport(args) => lock::report(args),
         Command::LockOptimize(args) => lock::optimize(args),
         Command::ObsMetrics(args) => lock::metrics(args),
+        Command::SwarmPulse(args) => pulse::run(args),
+        Command::HealthPing(args) => pulse::ping(args),
+        Command::Slo(args) => slo::run(args),
     }
 }
 

@@ -47,6 +47,9 @@ pub struct LintConfig {
     pub respect_gitignore: Option<bool>,
     pub max_file_size: Option<u64>,
     pub options: Option<OptionsConfig>,
+    pub observe: Option<ObserveConfig>,
+    pub slo: Option<Vec<SloConfig>>,
+    pub gate: Option<Vec<GateConfig>>,
 }
 
 /// Rule options (`[options]`, or `[tool.swarmcheck.options]`).
@@ -179,5 +182,7 @@ pub fn load(path: &Path) -> Result<LoadedConfig, Box<ConfigError>> {
     })
 }
 
+mod observe;
 mod resolve;
+pub use observe::{GateConfig, ObserveConfig, SloConfig};
 pub use resolve::{resolve, Overrides, ResolveError};

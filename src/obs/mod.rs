@@ -1,26 +1,45 @@
-//! Observability: lock metrics (`lock.report`, `lock.optimize`, `obs.metrics`).
+//! Observability: lock metrics (`lock.report`, `lock.optimize`, `obs.metrics`), agent pulse
+//! (`swarm.pulse`, `health.ping`) and SLOs (`slo`).
 
 pub mod load;
 pub mod lock_report;
 pub mod optimize;
+pub mod pulse;
+pub mod slo;
 
 /// Parses `90s`, `15m`, `1h`, `3d` (a bare number is seconds).
 pub fn parse_duration_s(text: &str) -> Result<i64, String> {
+    parse_duration_ms(text).map(|ms| ms / 1000)
+}
+
+/// Parses `500ms`, `90s`, `15m`, `1h`, `3d` into milliseconds (a bare number is seconds).
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
     let n: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration (examples: 90s, 15m, 1h, 3d)"))?;
+        .map_err(|_| format!("`{text}` is not a duration (examples: 500ms, 90s, 15m, 1h, 3d)"))?;
     let factor = match unit {
-        "" | "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        other => return Err(format!("unknown unit `{other}` in `{text}` (s, m, h, d)")),
+        "ms" => 1.0,
+        "" | "s" => 1000.0,
+        "m" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        other => return Err(format!("unknown unit `{other}` in `{text}` (ms, s, m, h, d)")),
     };
     if !(n.is_finite() && n >= 0.0) {
         return Err(format!("`{text}` must be a non-negative duration"));
     }
-    Ok((n * factor) as i64)
+    Ok((n * factor).round() as i64)
+}
+
+/// A window length as written in configs and labels: `5m`, `1h`, `30d`.
+pub fn window_label(ms: i64) -> String {
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Regenerates the demo swarm's lock metrics and pulse history (fixtures/demo-swarm/metrics/).
+
+The data ends at the demo's pinned evaluation time (`evaluate-at` in its swarmcheck.toml) and is
+shaped so that `swarmcheck slo fixtures/demo-swarm` shows every verdict:
+  - lock-success: rare timeouts, well within 95%            -> meeting
+  - queue-availability: minutes with a failure on the queue  -> violating (budget of 0.1% spent)
+  - lock-latency: slow waits during the last hour            -> at_risk (fast-burn page)
+  - registry-writes: a handful of events                     -> no_data (below min-events)
+  - agents-active: history mostly >= 4 active, 3 active now  -> at_risk (P1 agents floor)
+Deterministic: a fixed seed, so regenerating gives the same files.
+"""
+import json
+import os
+import random
+from datetime import datetime, timedelta, timezone
+
+END = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
+DAYS = 30
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "demo-swarm", "metrics")
+rng = random.Random(20261120)
+
+
+def stamp(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def event(t, path, wait, hold, outcome, attempts=1, error=None):
+    e = {"v": 1, "ts": stamp(t), "op": "update", "path": path, "pid": 4000 + rng.randrange(8),
+         "attempts": attempts, "wait_ms": round(wait, 2), "hold_ms": round(hold, 2), "outcome": outcome}
+    if error:
+        e["error_code"] = error
+    return e
+
+
+events = []
+start = END - timedelta(days=DAYS)
+t = start
+while t < END - timedelta(hours=1):
+    # The queue: one update every ~15 minutes; 0.6% time out after 5 s.
+    t += timedelta(seconds=rng.uniform(600, 1200))
+    if rng.random() < 0.006:
+        events.append(event(t, "state/task_queue.json", 5000.0, 0.0, "timeout", attempts=9, error="LOCK_TIMEOUT"))
+    else:
+        attempts = 1 if rng.random() < 0.9 else 2
+        events.append(event(t, "state/task_queue.json", rng.uniform(0.2, 40.0) * attempts, rng.uniform(0.5, 4.0), "ok", attempts))
+t = start
+while t < END:
+    # Agent status writes: every ~45 minutes, always fine.
+    t += timedelta(seconds=rng.uniform(2100, 3300))
+    if t < END:
+        events.append(event(t, "state/agents.json", rng.uniform(0.1, 8.0), rng.uniform(0.3, 2.0), "ok"))
+# The last hour: the queue gets busy and lock waits climb past 500 ms for a third of updates.
+t = END - timedelta(hours=1)
+while True:
+    t += timedelta(seconds=rng.uniform(40, 80))
+    if t >= END:
+        break
+    slow = rng.random() < 0.35
+    wait = rng.uniform(600, 2400) if slow else rng.uniform(5, 120)
+    events.append(event(t, "state/task_queue.json", wait, rng.uniform(0.5, 4.0), "ok", 3 if slow else 1))
+# The registry is written rarely: too few events to judge.
+for days_ago in (25, 18, 11, 4, 1):
+    events.append(event(END - timedelta(days=days_ago, minutes=7), "state/registry.json", 1.2, 0.8, "ok"))
+events.sort(key=lambda e: e["ts"])
+with open(os.path.join(HERE, "locks.jsonl"), "w") as f:
+    for e in events:
+        f.write(json.dumps(e, separators=(",", ":")) + "\n")
+
+# Pulse history: a snapshot every 30 minutes; mostly 5 or 6 of 6 agents active, with dips.
+lines = []
+t = start
+while t < END - timedelta(minutes=20):
+    t += timedelta(minutes=30)
+    active = rng.choice([5, 6, 6, 6]) if rng.random() > 0.04 else rng.choice([2, 3])
+    idle = 6 - active
+    lines.append({"v": 1, "ts": stamp(t), "agents": 6, "active": active, "idle": idle, "stale": 0,
+                  "blocked": 0, "done": 0, "unknown": 0, "tasks_in_progress": active})
+with open(os.path.join(HERE, "pulse.jsonl"), "w") as f:
+    for line in lines:
+        f.write(json.dumps(line, separators=(",", ":")) + "\n")
+print(f"{len(events)} lock events, {len(lines)} pulse snapshots")

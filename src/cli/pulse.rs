@@ -1,0 +1,207 @@
+//! `swarm.pulse` (agent states now) and `health.ping` (is every data source alive).
+
+use super::observe::{self, SourceArgs};
+use super::{fail, Status};
+use crate::obs::lock_report::{freshness, human};
+use crate::obs::pulse::{self, Pulse};
+use clap::{Args, ValueEnum};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PulseArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Append this pulse as one JSON line to FILE (history for time-slice SLOs).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// The project whose configuration names the sources.
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// A saved `check --output-format json` report whose age to show. Overrides [observe] findings.
+    #[arg(long, value_name = "REPORT")]
+    findings: Option<PathBuf>,
+    /// A scan report older than this is stale.
+    #[arg(long, default_value = "1d", value_name = "DURATION")]
+    report_stale_after: String,
+}
+
+/// Loads the pulse of the configured (or given) agent sources.
+pub fn load_pulse(src: &observe::Sources) -> Result<Pulse, miette::Report> {
+    pulse::load(&src.agents, src.now_ms, src.stale_after_s).map_err(|e| miette::miette!("{e}"))
+}
+
+pub fn run(args: PulseArgs) -> Status {
+    let src = match observe::resolve(&PathBuf::from("."), &args.sources) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if src.agents.is_empty() {
+        return fail(miette::miette!(
+            help = "e.g. swarmcheck swarm.pulse --agents agent_workspaces --agents orchestrator-registry",
+            "no agent sources: pass --agents DIR|FILE or set [observe] agents in swarmcheck.toml"
+        ));
+    }
+    let p = match load_pulse(&src) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Some(path) = &args.record {
+        if let Err(e) = pulse::record(path, &pulse::Snapshot::of(&p)) {
+            return fail(miette::miette!(
+                "cannot append to {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    match args.output_format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&p).expect("serializable")
+        ),
+        Format::Text => print!("{}", render(&p)),
+    }
+    Status::Ok
+}
+
+fn render(p: &Pulse) -> String {
+    let mut s = String::new();
+    let t = &p.totals;
+    let _ = writeln!(
+        s,
+        "Agent pulse at {} (stale after {}): {} agents",
+        p.now,
+        human(p.stale_after_seconds),
+        t.agents
+    );
+    let _ = writeln!(
+        s,
+        "  active {}  idle {}  stale {}  blocked {}  done {}  unknown {}  |  tasks in progress {}\n",
+        t.active, t.idle, t.stale, t.blocked, t.done, t.unknown, p.tasks_in_progress
+    );
+    let id_w = p.agents.iter().map(|a| a.id.len()).max().unwrap_or(5).clamp(5, 64);
+    let _ = writeln!(s, "  {:<id_w$}  {:<8} {:>8}  TASK", "AGENT", "STATE", "UPDATED");
+    for a in &p.agents {
+        let age = match (a.age_seconds, a.time_source) {
+            (Some(age), "mtime") => format!("{}*", human(age)),
+            (Some(age), _) => human(age),
+            (None, _) => "-".to_string(),
+        };
+        let task: String = a.task.as_deref().unwrap_or("-").chars().take(60).collect();
+        let id: String = a.id.chars().take(id_w).collect();
+        let _ = writeln!(
+            s,
+            "  {id:<id_w$}  {:<8} {:>8}  {task}",
+            a.state.as_str(),
+            age
+        );
+    }
+    if p.agents.iter().any(|a| a.time_source == "mtime") {
+        let _ = writeln!(s, "  (* age from the file's modification time)");
+    }
+    if !p.warnings.is_empty() {
+        let _ = writeln!(s, "\nWarnings:");
+        for w in &p.warnings {
+            let _ = writeln!(s, "  {}: {}", w.file, w.message);
+        }
+    }
+    s
+}
+
+pub fn ping(args: PingArgs) -> Status {
+    let src = match observe::resolve(&args.root, &args.sources) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let report_stale = match crate::obs::parse_duration_s(&args.report_stale_after) {
+        Ok(s) => s,
+        Err(e) => return fail(miette::miette!("--report-stale-after: {e}")),
+    };
+    let findings = args.findings.clone().or(src.findings.clone());
+    if src.agents.is_empty() && src.metrics.is_empty() && findings.is_none() {
+        return fail(miette::miette!(
+            help = "set [observe] metrics, agents and findings in swarmcheck.toml, or pass --metrics, --agents, --findings",
+            "nothing to ping: no source is configured"
+        ));
+    }
+    let mut healthy = true;
+    let mut line = |source: &str, ok: bool, text: String| {
+        healthy &= ok;
+        println!("{source:<9} {:<6} {text}", if ok { "ok" } else { "FAIL" });
+    };
+    if src.agents.is_empty() {
+        println!("{:<9} {:<6} not configured", "agents", "-");
+    } else {
+        match load_pulse(&src) {
+            Ok(p) => {
+                let newest = p.newest_update_ms.map(|ms| (src.now_ms - ms) / 1000);
+                let fresh = newest.is_some_and(|age| age <= src.stale_after_s);
+                let text = format!(
+                    "{} agents found ({} active); newest update {}{}",
+                    p.totals.agents,
+                    p.totals.active,
+                    newest.map_or("never".to_string(), |a| format!("{} ago", human(a))),
+                    if p.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} warnings", p.warnings.len())
+                    }
+                );
+                line("agents", p.totals.agents > 0 && fresh, text);
+            }
+            Err(e) => line("agents", false, e.to_string()),
+        }
+    }
+    if src.metrics.is_empty() {
+        println!("{:<9} {:<6} not configured", "metrics", "-");
+    } else {
+        match crate::obs::load::load_all(&src.metrics) {
+            Ok(data) => {
+                let last = data.ops.iter().map(|o| o.end_ms).max();
+                let f = freshness(last, src.now_ms, src.metrics_stale_after_s);
+                line(
+                    "metrics",
+                    !f.silent,
+                    format!("{} events; {}", data.ops.len(), f.status),
+                );
+            }
+            Err(e) => line("metrics", false, e.to_string()),
+        }
+    }
+    match findings {
+        None => println!("{:<9} {:<6} no saved scan report configured", "findings", "-"),
+        Some(path) => match std::fs::metadata(&path).and_then(|m| m.modified()) {
+            Ok(modified) => {
+                let ms = modified
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                let age = (src.now_ms - ms) / 1000;
+                line(
+                    "findings",
+                    age <= report_stale,
+                    format!("{}: written {} ago", path.display(), human(age)),
+                );
+            }
+            Err(e) => line("findings", false, format!("{}: {e}", path.display())),
+        },
+    }
+    if healthy {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+}

@@ -1,0 +1,429 @@
+//! Declared objectives: `[[slo]]` and `[[gate]]` from the configuration, checked and typed, or
+//! the built-in defaults that mirror the system swarmcheck replaces.
+
+use crate::config::{ConfigError, GateConfig, LoadedConfig, SloConfig};
+use crate::finding::Severity;
+use crate::obs::parse_duration_ms;
+use crate::rules::RuleSet;
+use toml::Spanned;
+
+/// What an SLO measures.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sli {
+    /// Lock operations that did not fail (timeout or error) over all lock operations.
+    LockSuccess,
+    /// Lock operations whose wait was at most the threshold over all lock operations.
+    LockLatency { threshold_ms: f64 },
+    /// Time slices in which at least `min` agents were active over all observed slices.
+    AgentsActive { min: u64 },
+}
+
+impl Sli {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sli::LockSuccess => "lock-success",
+            Sli::LockLatency { .. } => "lock-latency",
+            Sli::AgentsActive { .. } => "agents-active",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Budgeting {
+    /// Every event counts: the budget is a share of events.
+    Occurrences,
+    /// Time is cut into slices; a slice with traffic is good when its share of good events
+    /// reaches `target`. The budget is a share of slices.
+    Timeslices { slice_ms: i64, target: f64 },
+}
+
+impl Budgeting {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Budgeting::Occurrences => "occurrences",
+            Budgeting::Timeslices { .. } => "timeslices",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SloSpec {
+    pub name: String,
+    pub description: String,
+    pub sli: Sli,
+    pub objective: f64,
+    pub window_ms: i64,
+    pub budgeting: Budgeting,
+    /// Only documents matching this glob (pattern as written, and compiled).
+    pub path: Option<(String, globset::GlobMatcher)>,
+    pub min_events: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct GateSpec {
+    pub name: String,
+    pub description: String,
+    pub selectors: Vec<String>,
+    pub rules: RuleSet,
+    /// Most findings allowed, indexed by [`severity_index`].
+    pub max: [Option<u64>; 3],
+}
+
+/// `high`, `medium`, `low` as 0, 1, 2.
+pub fn severity_index(s: Severity) -> usize {
+    match s {
+        Severity::High => 0,
+        Severity::Medium => 1,
+        Severity::Low => 2,
+    }
+}
+
+pub const SEVERITIES: [Severity; 3] = [Severity::High, Severity::Medium, Severity::Low];
+
+#[derive(Clone, Debug)]
+pub struct Objectives {
+    pub slos: Vec<SloSpec>,
+    pub gates: Vec<GateSpec>,
+    /// Whether these came from the configuration (false: the built-in defaults).
+    pub from_config: bool,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The defaults mirror the legacy monitor's thresholds: 95% lock success, an availability
+/// objective of 99.9% of busy minutes, lock waits under 500 ms, 8 agents working, and the
+/// memory gate of 0 high and fewer than 5 medium findings.
+pub fn defaults() -> Objectives {
+    Objectives {
+        slos: vec![
+            SloSpec {
+                name: "lock-success".into(),
+                description: "Lock operations that succeed (no timeout, no error)".into(),
+                sli: Sli::LockSuccess,
+                objective: 0.95,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Occurrences,
+                path: None,
+                min_events: 10,
+            },
+            SloSpec {
+                name: "lock-availability".into(),
+                description: "Minutes with lock traffic in which at least 95% of operations succeed".into(),
+                sli: Sli::LockSuccess,
+                objective: 0.999,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Timeslices {
+                    slice_ms: 60_000,
+                    target: 0.95,
+                },
+                path: None,
+                min_events: 10,
+            },
+            SloSpec {
+                name: "lock-latency".into(),
+                description: "Lock operations that acquire the lock within 500 ms".into(),
+                sli: Sli::LockLatency { threshold_ms: 500.0 },
+                objective: 0.99,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Occurrences,
+                path: None,
+                min_events: 10,
+            },
+            SloSpec {
+                name: "agents-active".into(),
+                description: "Minutes in which at least 8 agents are active".into(),
+                sli: Sli::AgentsActive { min: 8 },
+                objective: 0.95,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Timeslices {
+                    slice_ms: 60_000,
+                    target: 1.0,
+                },
+                path: None,
+                min_events: 1,
+            },
+        ],
+        gates: vec![memory_gate()],
+        from_config: false,
+    }
+}
+
+fn memory_gate() -> GateSpec {
+    GateSpec {
+        name: "memory-findings".into(),
+        description: "Memory-growth findings: none high, fewer than 5 medium".into(),
+        selectors: vec!["SWC1".into()],
+        rules: RuleSet::from_selector("SWC1").expect("known prefix"),
+        max: [Some(0), Some(4), None],
+    }
+}
+
+/// The objectives a configuration declares; the defaults when it declares none.
+pub fn from_config(loaded: Option<&LoadedConfig>) -> Result<Objectives, Box<ConfigError>> {
+    let Some(loaded) = loaded else {
+        return Ok(defaults());
+    };
+    let (slos, gates) = (&loaded.config.slo, &loaded.config.gate);
+    if slos.is_none() && gates.is_none() {
+        return Ok(defaults());
+    }
+    let err = |span: std::ops::Range<usize>, message: String, help: Option<&str>| {
+        Box::new(ConfigError::at(
+            &loaded.path,
+            &loaded.source,
+            Some(span),
+            message,
+            help.map(str::to_string),
+        ))
+    };
+    let mut out = Objectives {
+        slos: Vec::new(),
+        gates: Vec::new(),
+        from_config: true,
+    };
+    let mut names = std::collections::HashSet::new();
+    let mut unique = |name: &Spanned<String>| -> Result<String, Box<ConfigError>> {
+        let n = name.get_ref().trim().to_string();
+        if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(err(
+                name.span(),
+                format!("invalid name `{n}`"),
+                Some("names use letters, digits, `-`, `_` and `.` (they become metric labels)"),
+            ));
+        }
+        if !names.insert(n.clone()) {
+            return Err(err(name.span(), format!("duplicate name `{n}`"), None));
+        }
+        Ok(n)
+    };
+    for c in slos.iter().flatten() {
+        let name = unique(&c.name)?;
+        out.slos.push(slo_spec(c, name, &err)?);
+    }
+    for g in gates.iter().flatten() {
+        let name = unique(&g.name)?;
+        out.gates.push(gate_spec(g, name, &err)?);
+    }
+    Ok(out)
+}
+
+type ErrFn<'a> =
+    dyn Fn(std::ops::Range<usize>, String, Option<&str>) -> Box<ConfigError> + 'a;
+
+fn duration(s: &Spanned<String>, err: &ErrFn) -> Result<i64, Box<ConfigError>> {
+    match parse_duration_ms(s.get_ref()) {
+        Ok(ms) if ms > 0 => Ok(ms),
+        Ok(_) => Err(err(s.span(), "must be longer than zero".into(), None)),
+        Err(e) => Err(err(s.span(), e, None)),
+    }
+}
+
+fn ratio(s: &Spanned<f64>, what: &str, err: &ErrFn) -> Result<f64, Box<ConfigError>> {
+    let v = *s.get_ref();
+    if v.is_finite() && v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else if what == "timeslice-target" && v == 1.0 {
+        Ok(v)
+    } else {
+        Err(err(
+            s.span(),
+            format!("{what} must be a ratio between 0 and 1 (exclusive), got {v}"),
+            Some("write 99.9% as 0.999"),
+        ))
+    }
+}
+
+fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<ConfigError>> {
+    let objective = ratio(&c.objective, "objective", err)?;
+    let sli = match c.sli.get_ref().as_str() {
+        "lock-success" => Sli::LockSuccess,
+        "lock-latency" => {
+            let Some(t) = &c.threshold else {
+                return Err(err(
+                    c.sli.span(),
+                    "a lock-latency SLO needs `threshold` (e.g. \"500ms\")".into(),
+                    None,
+                ));
+            };
+            Sli::LockLatency {
+                threshold_ms: duration(t, err)? as f64,
+            }
+        }
+        "agents-active" => {
+            let Some(m) = &c.min_active else {
+                return Err(err(
+                    c.sli.span(),
+                    "an agents-active SLO needs `min-active` (e.g. 8)".into(),
+                    None,
+                ));
+            };
+            Sli::AgentsActive { min: *m.get_ref() }
+        }
+        other => {
+            return Err(err(
+                c.sli.span(),
+                format!("unknown sli `{other}`"),
+                Some("expected lock-success, lock-latency or agents-active"),
+            ))
+        }
+    };
+    if let (Some(t), false) = (&c.threshold, matches!(sli, Sli::LockLatency { .. })) {
+        return Err(err(t.span(), "`threshold` only applies to lock-latency".into(), None));
+    }
+    if let (Some(m), false) = (&c.min_active, matches!(sli, Sli::AgentsActive { .. })) {
+        return Err(err(m.span(), "`min-active` only applies to agents-active".into(), None));
+    }
+    let window_ms = match &c.window {
+        Some(w) => duration(w, err)?,
+        None => 30 * DAY_MS,
+    };
+    let slice_ms = match &c.timeslice {
+        Some(s) => duration(s, err)?,
+        None => 60_000,
+    };
+    let agents = matches!(sli, Sli::AgentsActive { .. });
+    let budgeting = match c.budgeting.as_ref().map(|b| (b.get_ref().as_str(), b.span())) {
+        None | Some(("timeslices", _)) if agents => Budgeting::Timeslices {
+            slice_ms,
+            target: 1.0,
+        },
+        Some((_, span)) if agents => {
+            return Err(err(
+                span,
+                "agents-active is measured in time slices; use budgeting = \"timeslices\" or leave it out".into(),
+                None,
+            ))
+        }
+        None | Some(("occurrences", _)) => Budgeting::Occurrences,
+        Some(("timeslices", _)) => Budgeting::Timeslices {
+            slice_ms,
+            target: match &c.timeslice_target {
+                Some(t) => ratio(t, "timeslice-target", err)?,
+                None => objective,
+            },
+        },
+        Some((other, span)) => {
+            return Err(err(
+                span,
+                format!("unknown budgeting `{other}`"),
+                Some("expected occurrences or timeslices"),
+            ))
+        }
+    };
+    if slice_ms > window_ms {
+        let span = c.timeslice.as_ref().map_or(c.name.span(), Spanned::span);
+        return Err(err(span, "the time slice is longer than the window".into(), None));
+    }
+    let path = match &c.path {
+        Some(p) if agents => {
+            return Err(err(p.span(), "`path` only applies to lock SLOs".into(), None))
+        }
+        Some(p) => {
+            let glob = globset::Glob::new(p.get_ref())
+                .map_err(|e| err(p.span(), format!("invalid glob: {e}"), None))?;
+            Some((p.get_ref().clone(), glob.compile_matcher()))
+        }
+        None => None,
+    };
+    let min_events = c
+        .min_events
+        .as_ref()
+        .map_or(if agents { 1 } else { 10 }, |m| *m.get_ref());
+    Ok(SloSpec {
+        description: c.description.clone().unwrap_or_default(),
+        name,
+        sli,
+        objective,
+        window_ms,
+        budgeting,
+        path,
+        min_events,
+    })
+}
+
+fn gate_spec(g: &GateConfig, name: String, err: &ErrFn) -> Result<GateSpec, Box<ConfigError>> {
+    let mut rules = RuleSet::empty();
+    let mut selectors = Vec::new();
+    for s in g.select.iter().flatten() {
+        let set = RuleSet::from_selector(s.get_ref()).ok_or_else(|| {
+            err(
+                s.span(),
+                format!("unknown rule selector `{}`", s.get_ref()),
+                Some("codes (SWC301), prefixes (SWC3) or ALL; `swarmcheck rules` lists them"),
+            )
+        })?;
+        rules = rules.union(set);
+        selectors.push(s.get_ref().clone());
+    }
+    if g.select.is_none() {
+        rules = RuleSet::all();
+        selectors.push("ALL".into());
+    }
+    let max = [g.max_high, g.max_medium, g.max_low];
+    if max.iter().all(Option::is_none) {
+        return Err(err(
+            g.name.span(),
+            format!("gate `{name}` sets no limit"),
+            Some("add max-high, max-medium or max-low"),
+        ));
+    }
+    Ok(GateSpec {
+        description: g.description.clone().unwrap_or_default(),
+        name,
+        selectors,
+        rules,
+        max,
+    })
+}
+
+/// Objectives that are valid but cannot work as intended: `slo validate` prints these.
+pub fn warnings(o: &Objectives) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &o.slos {
+        let budget = super::eval::error_budget(s.objective);
+        // A burn rate is an error ratio over the budget; it cannot exceed 1 / budget.
+        let max_burn = 1.0 / budget;
+        for rule in super::eval::ALERT_RULES {
+            if rule.factor >= max_burn {
+                out.push(format!(
+                    "slo `{}`: objective {} leaves a budget of {:.1}%, so the burn rate can never exceed {:.1}x and the {} alert ({}x) can never fire; tighten the objective to at least {:.4}",
+                    s.name,
+                    s.objective,
+                    budget * 100.0,
+                    max_burn,
+                    rule.name,
+                    rule.factor,
+                    1.0 - 1.0 / rule.factor
+                ));
+            }
+        }
+        let longest = super::eval::BURN_WINDOWS_MS.iter().max().copied().unwrap_or(0);
+        if s.window_ms < longest {
+            out.push(format!(
+                "slo `{}`: its window ({}) is shorter than the 3d burn-rate window; the slow ticket compares against more history than the objective covers",
+                s.name,
+                crate::obs::window_label(s.window_ms)
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_have_no_warnings() {
+        assert!(warnings(&defaults()).is_empty(), "{:?}", warnings(&defaults()));
+    }
+
+    #[test]
+    fn loose_objective_is_flagged() {
+        let mut o = defaults();
+        o.slos[0].objective = 0.9;
+        let w = warnings(&o);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("page-fast"), "{w:?}");
+    }
+}
