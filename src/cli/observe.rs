@@ -53,8 +53,7 @@ pub fn resolve(root: &Path, args: &SourceArgs) -> Result<Sources, miette::Report
             let start = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
             let cwd = std::env::current_dir().unwrap_or_default();
             // Shown relative to the current directory, as paths given on the command line are.
-            config::find(&start)
-                .map(|p| p.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(p))
+            config::find(&start).map(|p| p.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(p))
         }
     };
     let loaded = config_path
@@ -78,7 +77,13 @@ pub fn resolve(root: &Path, args: &SourceArgs) -> Result<Sources, miette::Report
     };
     let err = |span: std::ops::Range<usize>, message: String| {
         let l = loaded.as_ref().expect("spans come from a loaded file");
-        miette::Report::new(ConfigError::at(&l.path, &l.source, Some(span), message, None))
+        miette::Report::new(ConfigError::at(
+            &l.path,
+            &l.source,
+            Some(span),
+            message,
+            None,
+        ))
     };
     let duration = |flag: &Option<String>,
                     key: Option<&Spanned<String>>,

@@ -62,10 +62,7 @@ pub fn run(args: PulseArgs) -> Status {
     };
     if let Some(path) = &args.record {
         if let Err(e) = pulse::record(path, &pulse::Snapshot::of(&p)) {
-            return fail(miette::miette!(
-                "cannot append to {}: {e}",
-                path.display()
-            ));
+            return fail(miette::miette!("cannot append to {}: {e}", path.display()));
         }
     }
     match args.output_format {
@@ -93,8 +90,18 @@ fn render(p: &Pulse) -> String {
         "  active {}  idle {}  stale {}  blocked {}  done {}  unknown {}  |  tasks in progress {}\n",
         t.active, t.idle, t.stale, t.blocked, t.done, t.unknown, p.tasks_in_progress
     );
-    let id_w = p.agents.iter().map(|a| a.id.len()).max().unwrap_or(5).clamp(5, 64);
-    let _ = writeln!(s, "  {:<id_w$}  {:<8} {:>8}  TASK", "AGENT", "STATE", "UPDATED");
+    let id_w = p
+        .agents
+        .iter()
+        .map(|a| a.id.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 64);
+    let _ = writeln!(
+        s,
+        "  {:<id_w$}  {:<8} {:>8}  TASK",
+        "AGENT", "STATE", "UPDATED"
+    );
     for a in &p.agents {
         let age = match (a.age_seconds, a.time_source) {
             (Some(age), "mtime") => format!("{}*", human(age)),
@@ -183,7 +190,10 @@ pub fn ping(args: PingArgs) -> Status {
         }
     }
     match findings {
-        None => println!("{:<9} {:<6} no saved scan report configured", "findings", "-"),
+        None => println!(
+            "{:<9} {:<6} no saved scan report configured",
+            "findings", "-"
+        ),
         Some(path) => match std::fs::metadata(&path).and_then(|m| m.modified()) {
             Ok(modified) => {
                 let ms = modified

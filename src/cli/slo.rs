@@ -192,7 +192,11 @@ fn load_metrics(src: &observe::Sources) -> Result<Option<Metrics>, miette::Repor
     let data = load::load_all(&src.metrics).map_err(|e| miette::miette!("{e}"))?;
     let mut ops = data.ops;
     ops.sort_unstable_by_key(|o| o.end_ms);
-    let last = ops.iter().rev().find(|o| o.end_ms <= src.now_ms).map(|o| o.end_ms);
+    let last = ops
+        .iter()
+        .rev()
+        .find(|o| o.end_ms <= src.now_ms)
+        .map(|o| o.end_ms);
     let f = freshness(last, src.now_ms, src.metrics_stale_after_s);
     let stale = f.silent.then(|| f.status.clone());
     Ok(Some(Metrics {
@@ -246,9 +250,11 @@ fn load_agents(
         let p = super::pulse::load_pulse(src)?;
         source.files = p.sources.clone();
         source.totals = Some(p.totals);
-        source
-            .warnings
-            .extend(p.warnings.iter().map(|w| format!("{}: {}", w.file, w.message)));
+        source.warnings.extend(
+            p.warnings
+                .iter()
+                .map(|w| format!("{}: {}", w.file, w.message)),
+        );
         observations.push((src.now_ms, p.totals));
     }
     observations.sort_by_key(|(t, _)| *t);
@@ -282,10 +288,12 @@ fn load_findings(
         None => {
             let cwd = std::env::current_dir()
                 .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
-            let (mut settings, _) = crate::config::resolve(src.config.as_ref(), &Default::default())
-                .map_err(|e| match e {
-                    crate::config::ResolveError::Config(e) => miette::Report::new(*e),
-                    crate::config::ResolveError::Usage(m) => miette::miette!("{m}"),
+            let (mut settings, _) =
+                crate::config::resolve(src.config.as_ref(), &Default::default()).map_err(|e| {
+                    match e {
+                        crate::config::ResolveError::Config(e) => miette::Report::new(*e),
+                        crate::config::ResolveError::Usage(m) => miette::miette!("{m}"),
+                    }
                 })?;
             settings.project_root = src
                 .config
@@ -405,9 +413,7 @@ fn evaluate(args: EvalArgs) -> Status {
         Err(e) => return fail(e),
     };
     let text = match args.output_format {
-        Format::Json => {
-            serde_json::to_string_pretty(&report).expect("serializable") + "\n"
-        }
+        Format::Json => serde_json::to_string_pretty(&report).expect("serializable") + "\n",
         Format::Prometheus => prometheus::exposition(&report),
         Format::Text => {
             let color = args.output_file.is_none()

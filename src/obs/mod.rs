@@ -26,7 +26,11 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
         "m" => 60_000.0,
         "h" => 3_600_000.0,
         "d" => 86_400_000.0,
-        other => return Err(format!("unknown unit `{other}` in `{text}` (ms, s, m, h, d)")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (ms, s, m, h, d)"
+            ))
+        }
     };
     if !(n.is_finite() && n >= 0.0) {
         return Err(format!("`{text}` must be a non-negative duration"));
@@ -36,7 +40,12 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
 
 /// A window length as written in configs and labels: `5m`, `1h`, `30d`.
 pub fn window_label(ms: i64) -> String {
-    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
         if ms >= size && ms % size == 0 {
             return format!("{}{unit}", ms / size);
         }

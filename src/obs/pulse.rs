@@ -404,7 +404,10 @@ fn time_text(obj: &Map<String, Value>) -> Option<String> {
 }
 
 fn task_text(obj: &Map<String, Value>, registry: Option<&Map<String, Value>>) -> Option<String> {
-    if let Some(t) = text(obj, &["current_task", "task", "current_mission", "current_phase"]) {
+    if let Some(t) = text(
+        obj,
+        &["current_task", "task", "current_mission", "current_phase"],
+    ) {
         return Some(t);
     }
     if let Some(Value::Array(list)) = obj.get("current_tasks") {
@@ -455,7 +458,9 @@ fn evaluate(
         let from_timestamp = match parsed {
             Some(ms) if ms > now_ms + FUTURE_TOLERANCE_MS => {
                 suspect = true;
-                let ahead = future.entry(file.clone()).or_insert((0, 0, agent.id.clone()));
+                let ahead = future
+                    .entry(file.clone())
+                    .or_insert((0, 0, agent.id.clone()));
                 ahead.0 += 1;
                 ahead.1 = ahead.1.max(ms - now_ms);
                 None
@@ -463,17 +468,16 @@ fn evaluate(
             other => other,
         };
         // The mtime is only a fallback, and a future mtime is no better than a future stamp.
-        let mtime = agent.mtime_ms.filter(|m| *m <= now_ms + FUTURE_TOLERANCE_MS);
+        let mtime = agent
+            .mtime_ms
+            .filter(|m| *m <= now_ms + FUTURE_TOLERANCE_MS);
         let (at, time_source) = match (from_timestamp, mtime) {
             (Some(ms), _) => (Some(ms), "timestamp"),
             (None, Some(ms)) => (Some(ms), "mtime"),
             (None, None) => (None, "none"),
         };
         let age_s = at.map(|ms| ((now_ms - ms) / 1000).max(0));
-        let reported = agent
-            .status
-            .as_deref()
-            .map_or(Reported::Unknown, classify);
+        let reported = agent.status.as_deref().map_or(Reported::Unknown, classify);
         let state = match reported {
             Reported::Active if age_s.is_some_and(|a| a <= stale_after_s) => PulseState::Active,
             Reported::Active => PulseState::Stale,
@@ -533,7 +537,7 @@ fn evaluate(
         }
     }
     let tasks_in_progress = tasks.len() as u64;
-    rows.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id)));
+    rows.sort_by_key(|a| natural_key(&a.id));
     Pulse {
         now: fmt_ms(now_ms),
         now_ms,

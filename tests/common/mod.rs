@@ -33,6 +33,8 @@ impl Project {
             .current_dir(self.dir.path())
             .env_remove("SWARMCHECK_METRICS")
             .env("NO_COLOR", "1")
+            // Naive timestamps are local time; pin the zone so answers do not depend on the host.
+            .env("TZ", "UTC")
             .output()
             .unwrap()
     }

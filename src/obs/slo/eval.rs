@@ -83,13 +83,13 @@ pub struct Inputs<'a> {
 
 /// Events (or slices) in time order with a running count of bad ones, so any window is two
 /// binary searches.
-struct Series {
+pub struct Series {
     times: Vec<i64>,
     bad_prefix: Vec<u32>,
 }
 
 impl Series {
-    fn new(points: impl Iterator<Item = (i64, bool)>) -> Series {
+    pub fn new(points: impl Iterator<Item = (i64, bool)>) -> Series {
         let mut times = Vec::new();
         let mut bad_prefix = vec![0u32];
         let mut bad = 0u32;
@@ -102,7 +102,7 @@ impl Series {
     }
 
     /// `(good, total)` in `(now - window, now]`.
-    fn counts(&self, now: i64, window: i64) -> (u64, u64) {
+    pub fn counts(&self, now: i64, window: i64) -> (u64, u64) {
         let start = self.times.partition_point(|&t| t <= now - window);
         let end = self.times.partition_point(|&t| t <= now);
         if end <= start {
@@ -116,7 +116,11 @@ impl Series {
 
 /// Groups time-ordered `(time, bad)` events into slices; a slice is bad when its good share is
 /// below `target`. Each slice is stamped with its start.
-fn slices(events: impl Iterator<Item = (i64, bool)>, slice_ms: i64, target: f64) -> Vec<(i64, bool)> {
+fn slices(
+    events: impl Iterator<Item = (i64, bool)>,
+    slice_ms: i64,
+    target: f64,
+) -> Vec<(i64, bool)> {
     let mut out = Vec::new();
     let mut current: Option<(i64, u64, u64)> = None;
     let close = |(start, good, total): (i64, u64, u64), out: &mut Vec<(i64, bool)>| {
@@ -202,7 +206,11 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
             };
             let points = ops
                 .iter()
-                .filter(|op| spec.path.as_ref().is_none_or(|(_, m)| m.is_match(&*op.path)))
+                .filter(|op| {
+                    spec.path
+                        .as_ref()
+                        .is_none_or(|(_, m)| m.is_match(&*op.path))
+                })
                 .map(|op| {
                     let bad = match threshold {
                         // A lock that timed out was not acquired in time, whatever it recorded.
@@ -213,9 +221,10 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
                 });
             let (series, unit) = match spec.budgeting {
                 Budgeting::Occurrences => (Series::new(points), "events"),
-                Budgeting::Timeslices { slice_ms, target } => {
-                    (Series::new(slices(points, slice_ms, target).into_iter()), "timeslices")
-                }
+                Budgeting::Timeslices { slice_ms, target } => (
+                    Series::new(slices(points, slice_ms, target).into_iter()),
+                    "timeslices",
+                ),
             };
             (series, unit, inputs.metrics_stale.clone(), None)
         }
@@ -401,11 +410,16 @@ fn evaluate_gate(spec: &GateSpec, inputs: &Inputs) -> ObjectiveOut {
         .iter()
         .filter_map(|&s| {
             let i = severity_index(s);
-            spec.max[i].filter(|m| counts[i] > *m).map(|m| (s, counts[i], m))
+            spec.max[i]
+                .filter(|m| counts[i] > *m)
+                .map(|m| (s, counts[i], m))
         })
         .collect();
     let describe = |(s, n, m): &(Severity, u64, u64)| {
-        format!("{n} {s} finding{} ({m} allowed)", if *n == 1 { "" } else { "s" })
+        format!(
+            "{n} {s} finding{} ({m} allowed)",
+            if *n == 1 { "" } else { "s" }
+        )
     };
     if let Some(worst) = over.first() {
         out.verdict = Verdict::Violating;
@@ -496,7 +510,13 @@ mod tests {
     #[test]
     fn slices_use_the_target() {
         let ev = [(0, false), (1, true), (10, false), (11, false)];
-        assert_eq!(slices(ev.into_iter(), 10, 0.6), vec![(0, true), (10, false)]);
-        assert_eq!(slices(ev.into_iter(), 10, 0.5), vec![(0, false), (10, false)]);
+        assert_eq!(
+            slices(ev.into_iter(), 10, 0.6),
+            vec![(0, true), (10, false)]
+        );
+        assert_eq!(
+            slices(ev.into_iter(), 10, 0.5),
+            vec![(0, false), (10, false)]
+        );
     }
 }

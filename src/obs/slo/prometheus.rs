@@ -296,7 +296,11 @@ pub fn rules(objectives: &Objectives) -> String {
     let _ = writeln!(s, "groups:");
     for spec in &objectives.slos {
         let budget = super::eval::error_budget(spec.objective);
-        let _ = writeln!(s, "  - name: {}", yq(&format!("swarmcheck-slo-{}", spec.name)));
+        let _ = writeln!(
+            s,
+            "  - name: {}",
+            yq(&format!("swarmcheck-slo-{}", spec.name))
+        );
         let _ = writeln!(s, "    rules:");
         for w in BURN_WINDOWS_MS {
             let wl = window_label(w);
@@ -312,7 +316,7 @@ pub fn rules(objectives: &Objectives) -> String {
         for rule in ALERT_RULES {
             let long = window_label(rule.long_ms);
             let short = window_label(rule.short_ms);
-            let threshold = rule.factor * budget;
+            let threshold = ((rule.factor * budget) * 1e9).round() / 1e9;
             let expr = format!(
                 "swarmcheck:slo_error_ratio:rate{long}{{slo=\"{n}\"}} > {t} and swarmcheck:slo_error_ratio:rate{short}{{slo=\"{n}\"}} > {t}",
                 n = spec.name,

@@ -108,7 +108,8 @@ pub fn defaults() -> Objectives {
             },
             SloSpec {
                 name: "lock-availability".into(),
-                description: "Minutes with lock traffic in which at least 95% of operations succeed".into(),
+                description:
+                    "Minutes with lock traffic in which at least 95% of operations succeed".into(),
                 sli: Sli::LockSuccess,
                 objective: 0.999,
                 window_ms: 30 * DAY_MS,
@@ -122,7 +123,9 @@ pub fn defaults() -> Objectives {
             SloSpec {
                 name: "lock-latency".into(),
                 description: "Lock operations that acquire the lock within 500 ms".into(),
-                sli: Sli::LockLatency { threshold_ms: 500.0 },
+                sli: Sli::LockLatency {
+                    threshold_ms: 500.0,
+                },
                 objective: 0.99,
                 window_ms: 30 * DAY_MS,
                 budgeting: Budgeting::Occurrences,
@@ -184,7 +187,11 @@ pub fn from_config(loaded: Option<&LoadedConfig>) -> Result<Objectives, Box<Conf
     let mut names = std::collections::HashSet::new();
     let mut unique = |name: &Spanned<String>| -> Result<String, Box<ConfigError>> {
         let n = name.get_ref().trim().to_string();
-        if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        if n.is_empty()
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
             return Err(err(
                 name.span(),
                 format!("invalid name `{n}`"),
@@ -207,8 +214,7 @@ pub fn from_config(loaded: Option<&LoadedConfig>) -> Result<Objectives, Box<Conf
     Ok(out)
 }
 
-type ErrFn<'a> =
-    dyn Fn(std::ops::Range<usize>, String, Option<&str>) -> Box<ConfigError> + 'a;
+type ErrFn<'a> = dyn Fn(std::ops::Range<usize>, String, Option<&str>) -> Box<ConfigError> + 'a;
 
 fn duration(s: &Spanned<String>, err: &ErrFn) -> Result<i64, Box<ConfigError>> {
     match parse_duration_ms(s.get_ref()) {
@@ -220,9 +226,9 @@ fn duration(s: &Spanned<String>, err: &ErrFn) -> Result<i64, Box<ConfigError>> {
 
 fn ratio(s: &Spanned<f64>, what: &str, err: &ErrFn) -> Result<f64, Box<ConfigError>> {
     let v = *s.get_ref();
-    if v.is_finite() && v > 0.0 && v < 1.0 {
-        Ok(v)
-    } else if what == "timeslice-target" && v == 1.0 {
+    // A time slice may be required to be perfect; an objective of 100% leaves no budget.
+    let top_ok = what == "timeslice-target" && v == 1.0;
+    if v.is_finite() && v > 0.0 && (v < 1.0 || top_ok) {
         Ok(v)
     } else {
         Err(err(
@@ -268,10 +274,18 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
         }
     };
     if let (Some(t), false) = (&c.threshold, matches!(sli, Sli::LockLatency { .. })) {
-        return Err(err(t.span(), "`threshold` only applies to lock-latency".into(), None));
+        return Err(err(
+            t.span(),
+            "`threshold` only applies to lock-latency".into(),
+            None,
+        ));
     }
     if let (Some(m), false) = (&c.min_active, matches!(sli, Sli::AgentsActive { .. })) {
-        return Err(err(m.span(), "`min-active` only applies to agents-active".into(), None));
+        return Err(err(
+            m.span(),
+            "`min-active` only applies to agents-active".into(),
+            None,
+        ));
     }
     let window_ms = match &c.window {
         Some(w) => duration(w, err)?,
@@ -312,11 +326,19 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
     };
     if slice_ms > window_ms {
         let span = c.timeslice.as_ref().map_or(c.name.span(), Spanned::span);
-        return Err(err(span, "the time slice is longer than the window".into(), None));
+        return Err(err(
+            span,
+            "the time slice is longer than the window".into(),
+            None,
+        ));
     }
     let path = match &c.path {
         Some(p) if agents => {
-            return Err(err(p.span(), "`path` only applies to lock SLOs".into(), None))
+            return Err(err(
+                p.span(),
+                "`path` only applies to lock SLOs".into(),
+                None,
+            ))
         }
         Some(p) => {
             let glob = globset::Glob::new(p.get_ref())
@@ -397,7 +419,11 @@ pub fn warnings(o: &Objectives) -> Vec<String> {
                 ));
             }
         }
-        let longest = super::eval::BURN_WINDOWS_MS.iter().max().copied().unwrap_or(0);
+        let longest = super::eval::BURN_WINDOWS_MS
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or(0);
         if s.window_ms < longest {
             out.push(format!(
                 "slo `{}`: its window ({}) is shorter than the 3d burn-rate window; the slow ticket compares against more history than the objective covers",
@@ -415,7 +441,11 @@ mod tests {
 
     #[test]
     fn defaults_have_no_warnings() {
-        assert!(warnings(&defaults()).is_empty(), "{:?}", warnings(&defaults()));
+        assert!(
+            warnings(&defaults()).is_empty(),
+            "{:?}",
+            warnings(&defaults())
+        );
     }
 
     #[test]
