@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use swarmcheck::lint::settings::LintSettings;
 use swarmcheck::lint::{check_source, noqa};
 use swarmcheck::obs::lock_report::percentiles;
+use swarmcheck::obs::slo::eval::{error_budget, Series};
 use swarmcheck::rules::RuleSet;
 
 fn fingerprints(source: &str) -> Vec<(String, String)> {
@@ -79,5 +80,42 @@ proptest! {
             let text = dt.to_rfc3339_opts(format, true);
             prop_assert_eq!(swarmcheck::obs::load::parse_time(&text), Some(secs * 1000 + millis));
         }
+    }
+
+    /// Window counts from the prefix sums equal a brute-force count over `(now - w, now]`, and
+    /// a longer window never holds fewer events or fewer bad ones.
+    #[test]
+    fn window_counts_match_brute_force(
+        mut events in proptest::collection::vec((0i64..10_000, any::<bool>()), 0..300),
+        now in 0i64..12_000,
+        w1 in 1i64..5_000,
+        extra in 0i64..5_000,
+    ) {
+        events.sort_by_key(|e| e.0);
+        let series = Series::new(events.iter().copied());
+        let brute = |w: i64| {
+            let inside: Vec<_> = events.iter().filter(|(t, _)| *t > now - w && *t <= now).collect();
+            let bad = inside.iter().filter(|(_, b)| *b).count() as u64;
+            (inside.len() as u64 - bad, inside.len() as u64)
+        };
+        let (g1, t1) = series.counts(now, w1);
+        prop_assert_eq!((g1, t1), brute(w1));
+        let (g2, t2) = series.counts(now, w1 + extra);
+        prop_assert!(t2 >= t1 && t2 - g2 >= t1 - g1);
+    }
+
+    /// A burn rate of exactly 1 spends the budget over the window: error ratio = 1 - objective.
+    /// Above 1/(1 - objective) no burn rate is possible, which is what `slo validate` warns of.
+    #[test]
+    fn burn_rate_is_error_ratio_over_budget(objective_per_mille in 900u32..999, bad in 0u64..1000, total in 1u64..1000) {
+        let objective = f64::from(objective_per_mille) / 1000.0;
+        let bad = bad.min(total);
+        let budget = error_budget(objective);
+        prop_assert!((budget - (1.0 - objective)).abs() < 1e-9);
+        let burn = (bad as f64 / total as f64) / budget;
+        prop_assert!(burn <= 1.0 / budget + 1e-9);
+        // Spending exactly the allowed share burns at 1x.
+        let at_budget = ((1.0 - objective) * total as f64) / total as f64 / budget;
+        prop_assert!((at_budget - 1.0).abs() < 1e-6);
     }
 }

@@ -391,6 +391,7 @@ pub fn build_report(args: &EvalArgs) -> Result<Report, miette::Report> {
     let evaluated = eval::evaluate(&objectives, &inputs);
     let counters = metrics
         .as_ref()
+        .filter(|_| args.output_format == Format::Prometheus)
         .map(|m| LockCounters::from_ops(&m.ops, src.now_ms));
     let sources = slo::Sources {
         metrics: metrics.map(|m| m.source),

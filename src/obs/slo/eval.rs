@@ -502,7 +502,7 @@ mod tests {
     fn window_bounds_are_half_open() {
         let s = Series::new([(0, false), (10, true), (20, false), (30, true)].into_iter());
         assert_eq!(s.counts(30, 20), (1, 2)); // (10, 30]: 20 and 30
-        assert_eq!(s.counts(30, 30), (2, 3));
+        assert_eq!(s.counts(30, 30), (1, 3)); // (0, 30]: 10, 20 and 30
         assert_eq!(s.counts(5, 100), (1, 1)); // nothing after now
         assert_eq!(s.counts(-1, 10), (0, 0));
     }

@@ -228,14 +228,16 @@ pub const WAIT_BUCKETS_S: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 
 impl LockCounters {
     pub fn from_ops(ops: &[Op], now_ms: i64) -> LockCounters {
-        let mut c = LockCounters::default();
+        use std::collections::{BTreeMap, HashMap};
+        // Keyed by the borrowed path while counting: no allocation per event.
+        let mut operations: HashMap<(&str, &'static str), u64> = HashMap::new();
+        let mut waits: HashMap<&str, (Vec<u64>, f64, u64)> = HashMap::new();
         for op in ops.iter().filter(|op| op.end_ms <= now_ms) {
-            *c.operations
-                .entry((op.path.to_string(), op.outcome.as_str()))
+            *operations
+                .entry((&*op.path, op.outcome.as_str()))
                 .or_default() += 1;
-            let entry = c
-                .waits
-                .entry(op.path.to_string())
+            let entry = waits
+                .entry(&*op.path)
                 .or_insert_with(|| (vec![0; WAIT_BUCKETS_S.len()], 0.0, 0));
             let s = op.wait_ms / 1000.0;
             for (i, le) in WAIT_BUCKETS_S.iter().enumerate() {
@@ -246,7 +248,13 @@ impl LockCounters {
             entry.1 += s;
             entry.2 += 1;
         }
-        c
+        LockCounters {
+            operations: operations
+                .into_iter()
+                .map(|((p, o), n)| ((p.to_string(), o), n))
+                .collect::<BTreeMap<_, _>>(),
+            waits: waits.into_iter().map(|(p, w)| (p.to_string(), w)).collect(),
+        }
     }
 }
 
