@@ -537,6 +537,14 @@ fn bad_configs_are_pointed_errors() {
             "objective = 0.99\nthreshold = \"1s\"",
             "only applies to lock-latency",
         ),
+        (
+            "objective = 0.99\nwindow = \"1000000000d\"",
+            "longer than 100 years",
+        ),
+        (
+            "objective = 0.99\ntimeslice = \"5m\"",
+            "only applies with budgeting",
+        ),
     ];
     for (body, message) in cases {
         let p = Project::new();
@@ -562,6 +570,11 @@ fn bad_configs_are_pointed_errors() {
         "[[gate]]\nname = \"g\"\nselect = [\"SWC7\"]\nmax-high = 0\n",
     );
     assert!(stderr(&p.run(&["slo", "validate"])).contains("unknown rule selector"));
+    p.write(
+        "swarmcheck.toml",
+        "[[gate]]\nname = \"g\"\nselect = []\nmax-high = 0\n",
+    );
+    assert!(stderr(&p.run(&["slo", "validate"])).contains("selects no rule"));
     p.write("swarmcheck.toml", "[observe]\nstale-after = \"soon\"\n");
     assert_eq!(code(&p.run(&["slo"])), 2);
 }
@@ -708,4 +721,43 @@ fn health_ping_lines_and_exit_codes() {
         stdout(&later)
     );
     assert_eq!(code(&p.run(&["health.ping"])), 2, "nothing configured");
+}
+
+#[test]
+fn empty_windows_and_missing_history_are_no_data() {
+    // min-events = 0 must not turn "no events at all" into a verdict.
+    let p = Project::new();
+    p.write("locks.jsonl", event(40 * 86_400, "q.json", 1.0, "error"));
+    p.write(
+        "swarmcheck.toml",
+        r#"
+[observe]
+metrics = ["locks.jsonl"]
+metrics-stale-after = "100d"
+pulse-history = "not-yet.jsonl"
+
+[[slo]]
+name = "locks"
+sli = "lock-success"
+objective = 0.99
+window = "1d"
+min-events = 0
+
+[[slo]]
+name = "agents"
+sli = "agents-active"
+min-active = 1
+objective = 0.9
+"#,
+    );
+    let out = p.run(&["slo", "--now", NOW, "--output-format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(objective(&r, "locks")["verdict"], "no_data");
+    assert!(objective(&r, "locks")["alert"].is_null());
+    assert_eq!(objective(&r, "agents")["verdict"], "no_data");
+    assert!(r["sources"]["agents"]["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("does not exist yet"));
 }

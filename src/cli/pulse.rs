@@ -178,7 +178,12 @@ pub fn ping(args: PingArgs) -> Status {
     } else {
         match crate::obs::load::load_all(&src.metrics) {
             Ok(data) => {
-                let last = data.ops.iter().map(|o| o.end_ms).max();
+                let last = data
+                    .ops
+                    .iter()
+                    .map(|o| o.end_ms)
+                    .filter(|t| *t <= src.now_ms)
+                    .max();
                 let f = freshness(last, src.now_ms, src.metrics_stale_after_s);
                 line(
                     "metrics",

@@ -235,7 +235,14 @@ fn load_agents(
         history_snapshots: 0,
         history_malformed_lines: 0,
     };
-    if let Some(h) = history {
+    // Before the first `swarm.pulse --record` there is no history yet: no data, not an error.
+    if let Some(h) = history.filter(|h| !h.exists()) {
+        source.warnings.push(format!(
+            "pulse history {} does not exist yet; record it with `swarmcheck swarm.pulse --record`",
+            h.display()
+        ));
+    }
+    if let Some(h) = history.filter(|h| h.exists()) {
         let hist = pulse::load_history(h).map_err(|e| miette::miette!("{e}"))?;
         source.history_snapshots = hist.snapshots.len() as u64;
         source.history_malformed_lines = hist.malformed.len() as u64;

@@ -12,6 +12,8 @@ pub fn parse_duration_s(text: &str) -> Result<i64, String> {
     parse_duration_ms(text).map(|ms| ms / 1000)
 }
 
+const MAX_DURATION_MS: f64 = 100.0 * 365.25 * 86_400_000.0;
+
 /// Parses `500ms`, `90s`, `15m`, `1h`, `3d` into milliseconds (a bare number is seconds).
 pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     let t = text.trim();
@@ -34,6 +36,10 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     };
     if !(n.is_finite() && n >= 0.0) {
         return Err(format!("`{text}` must be a non-negative duration"));
+    }
+    // Past a century, arithmetic on Unix milliseconds would overflow; no window needs that.
+    if n * factor > MAX_DURATION_MS {
+        return Err(format!("`{text}` is longer than 100 years"));
     }
     Ok((n * factor).round() as i64)
 }

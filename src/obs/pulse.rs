@@ -251,9 +251,10 @@ fn discover(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
         .max_depth(Some(3))
+        .follow_links(true)
         .build()
         .flatten()
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| e.path().is_file())
         .map(|e| e.into_path())
         .filter(|p| {
             let name = p
@@ -384,7 +385,9 @@ fn text(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
 
 fn status_text(obj: &Map<String, Value>) -> Option<String> {
     if let Some(Value::Object(inner)) = obj.get("status") {
-        return text(inner, &["state", "status"]);
+        if let Some(s) = text(inner, &["state", "status"]) {
+            return Some(s);
+        }
     }
     text(obj, &["status", "state", "fsm_state"])
 }
@@ -551,8 +554,8 @@ fn evaluate(
     }
 }
 
-/// Sorts `Agent-2` before `Agent-10`.
-fn natural_key(id: &str) -> (String, u64) {
+/// Sorts `Agent-2` before `Agent-10` (by the trailing digits' length, then their text).
+fn natural_key(id: &str) -> (String, usize, String) {
     let digits: String = id
         .chars()
         .rev()
@@ -562,7 +565,8 @@ fn natural_key(id: &str) -> (String, u64) {
         .rev()
         .collect();
     let head = id[..id.len() - digits.len()].to_string();
-    (head, digits.parse().unwrap_or(0))
+    let significant = digits.trim_start_matches('0').to_string();
+    (head, significant.len(), significant)
 }
 
 /// One line of a pulse history (`swarm.pulse --record`).
@@ -608,10 +612,11 @@ pub struct History {
 }
 
 pub fn load_history(path: &Path) -> Result<History, PulseError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PulseError {
+    let bytes = std::fs::read(path).map_err(|e| PulseError {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: format!("pulse history: {e}"),
     })?;
+    let text = String::from_utf8_lossy(&bytes);
     let mut history = History::default();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

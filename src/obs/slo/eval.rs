@@ -103,7 +103,9 @@ impl Series {
 
     /// `(good, total)` in `(now - window, now]`.
     pub fn counts(&self, now: i64, window: i64) -> (u64, u64) {
-        let start = self.times.partition_point(|&t| t <= now - window);
+        let start = self
+            .times
+            .partition_point(|&t| t <= now.saturating_sub(window));
         let end = self.times.partition_point(|&t| t <= now);
         if end <= start {
             return (0, 0);
@@ -206,6 +208,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
             };
             let points = ops
                 .iter()
+                .filter(|op| op.end_ms <= now)
                 .filter(|op| {
                     spec.path
                         .as_ref()
@@ -266,7 +269,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
         out.reason = why;
         return out;
     }
-    if total < spec.min_events {
+    if total == 0 || total < spec.min_events {
         out.reason = format!(
             "{total} {unit} in the last {}, fewer than min_events = {}; not enough to judge",
             window_label(spec.window_ms),

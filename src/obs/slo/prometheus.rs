@@ -23,6 +23,11 @@ fn float(v: f64) -> String {
     }
 }
 
+/// An `le` label as Prometheus 3 normalizes it (`1.0`, not `1`).
+fn le_label(v: f64) -> String {
+    format!("{v:?}")
+}
+
 struct Family<'a> {
     out: &'a mut String,
 }
@@ -204,7 +209,7 @@ pub fn exposition(report: &Report) -> String {
             for (le, n) in WAIT_BUCKETS_S.iter().zip(buckets) {
                 f.sample(
                     "swarmcheck_lock_wait_seconds_bucket",
-                    &[("path", path), ("le", &float(*le))],
+                    &[("path", path), ("le", &le_label(*le))],
                     *n as f64,
                 );
             }
@@ -258,7 +263,7 @@ fn error_ratio_expr(spec: &SloSpec, window: &str) -> String {
             let le = threshold_ms / 1000.0;
             format!(
                 "1 - (sum(rate(swarmcheck_lock_wait_seconds_bucket{{le=\"{}\"{sel}}}[{window}])) / sum(rate(swarmcheck_lock_wait_seconds_count{{{}}}[{window}])))",
-                float(le),
+                le_label(le),
                 sel.trim_start_matches(',')
             )
         }
@@ -275,10 +280,16 @@ fn error_ratio_expr(spec: &SloSpec, window: &str) -> String {
     match &spec.budgeting {
         Budgeting::Occurrences => occurrences,
         Budgeting::Timeslices { slice_ms, target } => {
+            // Only slices with traffic count, as in `slo`: idle slices are dropped by `and`.
             let step = window_label(*slice_ms);
+            let total = match spec.sli {
+                Sli::LockLatency { .. } => "swarmcheck_lock_wait_seconds_count",
+                _ => "swarmcheck_lock_operations_total",
+            };
             format!(
-                "1 - avg_over_time(((1 - ({})) >= bool {target})[{window}:{step}])",
-                occurrences.replace(&format!("[{window}]"), &format!("[{step}]"))
+                "1 - avg_over_time((((1 - ({})) >= bool {target}) and (sum(rate({total}{{{}}}[{step}])) > 0))[{window}:{step}])",
+                occurrences.replace(&format!("[{window}]"), &format!("[{step}]")),
+                sel.trim_start_matches(',')
             )
         }
     }

@@ -203,6 +203,13 @@ pub fn from_config(loaded: Option<&LoadedConfig>) -> Result<Objectives, Box<Conf
         }
         Ok(n)
     };
+    if slos.as_ref().is_some_and(Vec::is_empty) && gates.as_ref().is_none_or(Vec::is_empty) {
+        return Err(err(
+            0..0,
+            "`slo = []` declares no objective".into(),
+            Some("remove it to use the built-in defaults, or add [[slo]] tables"),
+        ));
+    }
     for c in slos.iter().flatten() {
         let name = unique(&c.name)?;
         out.slos.push(slo_spec(c, name, &err)?);
@@ -324,7 +331,31 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
             ))
         }
     };
-    if slice_ms > window_ms {
+    if matches!(budgeting, Budgeting::Occurrences) {
+        for (key, span) in [
+            ("timeslice", c.timeslice.as_ref().map(Spanned::span)),
+            (
+                "timeslice-target",
+                c.timeslice_target.as_ref().map(Spanned::span),
+            ),
+        ] {
+            if let Some(span) = span {
+                return Err(err(
+                    span,
+                    format!("`{key}` only applies with budgeting = \"timeslices\""),
+                    None,
+                ));
+            }
+        }
+    }
+    if let (true, Some(t)) = (agents, &c.timeslice_target) {
+        return Err(err(
+            t.span(),
+            "agents-active slices are good when every snapshot in them has `min-active` agents; `timeslice-target` does not apply".into(),
+            None,
+        ));
+    }
+    if matches!(budgeting, Budgeting::Timeslices { .. }) && slice_ms > window_ms {
         let span = c.timeslice.as_ref().map_or(c.name.span(), Spanned::span);
         return Err(err(
             span,
@@ -377,6 +408,14 @@ fn gate_spec(g: &GateConfig, name: String, err: &ErrFn) -> Result<GateSpec, Box<
         rules = rules.union(set);
         selectors.push(s.get_ref().clone());
     }
+    if let Some(empty) = g.select.as_ref().filter(|s| s.is_empty()) {
+        let _ = empty;
+        return Err(err(
+            g.name.span(),
+            format!("gate `{name}` selects no rule (`select = []`)"),
+            Some("leave `select` out to count every rule"),
+        ));
+    }
     if g.select.is_none() {
         rules = RuleSet::all();
         selectors.push("ALL".into());
@@ -416,6 +455,19 @@ pub fn warnings(o: &Objectives) -> Vec<String> {
                     rule.name,
                     rule.factor,
                     1.0 - 1.0 / rule.factor
+                ));
+            }
+        }
+        if let Sli::LockLatency { threshold_ms } = s.sli {
+            let s_bound = threshold_ms / 1000.0;
+            if !super::WAIT_BUCKETS_S
+                .iter()
+                .any(|b| (b - s_bound).abs() < 1e-12)
+            {
+                out.push(format!(
+                    "slo `{}`: threshold {threshold_ms} ms is not a bucket of swarmcheck_lock_wait_seconds ({}), so `slo rules` cannot express it; `slo` itself evaluates it exactly",
+                    s.name,
+                    super::WAIT_BUCKETS_S.iter().map(|b| format!("{}s", b)).collect::<Vec<_>>().join(", ")
                 ));
             }
         }
