@@ -5,7 +5,7 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextSize};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Index of a scope in [`SemanticModel::scopes`]. The module scope is `ScopeId(0)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,7 +56,7 @@ impl<'a> Scope<'a> {
         Scope {
             kind,
             parent,
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             globals: Vec::new(),
         }
     }
@@ -84,7 +84,7 @@ impl<'a> SemanticModel<'a> {
         let mut builder = Builder {
             model: SemanticModel {
                 scopes: vec![Scope::new(ScopeKind::Module, None)],
-                scope_at: HashMap::new(),
+                scope_at: HashMap::default(),
             },
             current: ScopeId::MODULE,
         };

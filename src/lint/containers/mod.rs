@@ -14,7 +14,7 @@ use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use uses::{is_init_like, UseWalker};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,9 +100,9 @@ pub fn analyze<'a>(
         semantic,
         options,
         classes: Vec::new(),
-        class_index: HashMap::new(),
+        class_index: HashMap::default(),
         containers: Vec::new(),
-        by_key: HashMap::new(),
+        by_key: HashMap::default(),
         singletons: Vec::new(),
     };
     facts.collect_classes(suite);
@@ -320,7 +320,7 @@ impl<'a> Facts<'a, '_, '_> {
         let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
         let mut defs = Vec::new();
         // Local containers later stored on self: `items = []; ...; self.items = items`.
-        let mut locals: HashMap<&str, &Expr> = HashMap::new();
+        let mut locals: HashMap<&str, &Expr> = HashMap::default();
         for_each_stmt(&method.body, &mut |stmt| {
             if let Some((target, value)) = single_assignment(stmt) {
                 match target {
@@ -687,8 +687,8 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
     }
     let mut refs = Refs {
         depth: 0,
-        at_module: HashSet::new(),
-        in_functions: HashSet::new(),
+        at_module: HashSet::default(),
+        in_functions: HashSet::default(),
     };
     refs.visit_body(suite);
     module_level(suite)

@@ -5,7 +5,7 @@
 use super::dotted;
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockKind {
@@ -68,12 +68,12 @@ pub struct LockTable<'a> {
 impl<'a> LockTable<'a> {
     pub fn build(suite: &'a [Stmt], semantic: &SemanticModel<'a>, extra: &[String]) -> Self {
         let mut table = LockTable {
-            module_values: HashMap::new(),
-            objects: HashMap::new(),
-            classes: HashMap::new(),
+            module_values: HashMap::default(),
+            objects: HashMap::default(),
+            classes: HashMap::default(),
             extra: extra.to_vec(),
         };
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: HashMap<&str, usize> = HashMap::default();
         for stmt in suite {
             if let Stmt::Assign(a) = stmt {
                 if let [Expr::Name(n)] = a.targets.as_slice() {

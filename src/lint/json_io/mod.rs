@@ -18,7 +18,7 @@ use locks::{LockKind, LockTable};
 use paths::PathKey;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use walker::analyze_function;
 
 /// How the pieces of a read-modify-write are protected.
@@ -91,23 +91,31 @@ pub fn analyze<'a>(
     }
     let locks = LockTable::build(suite, semantic, extra_locks);
     let functions = collect_functions(suite);
-    let mut summaries: HashMap<String, Summary> = HashMap::new();
+    let mut summaries: HashMap<String, Summary> = HashMap::default();
     // Helpers calling helpers: a few rounds reach a fixed point in practice.
     for _ in 0..3 {
-        let mut next = HashMap::new();
+        let mut next = HashMap::default();
         for f in &functions {
-            let result = analyze_function(f, semantic, &locks, &summaries, &[], &HashMap::new());
+            let result =
+                analyze_function(f, semantic, &locks, &summaries, &[], &HashMap::default());
             next.insert(f.id.clone(), result.summary);
         }
         summaries = next;
     }
     // Snapshots: `self.data = <read of P>` in one method, written back from another.
-    let mut snapshots: HashMap<(String, String), (PathKey, TextRange)> = HashMap::new();
+    let mut snapshots: HashMap<(String, String), (PathKey, TextRange)> = HashMap::default();
     let mut runs = Vec::new();
-    let mut closure_locks: HashMap<TextRange, Vec<LockKind>> = HashMap::new();
+    let mut closure_locks: HashMap<TextRange, Vec<LockKind>> = HashMap::default();
     for f in &functions {
         let inherited = closure_locks.get(&f.def_range).cloned().unwrap_or_default();
-        let result = analyze_function(f, semantic, &locks, &summaries, &inherited, &HashMap::new());
+        let result = analyze_function(
+            f,
+            semantic,
+            &locks,
+            &summaries,
+            &inherited,
+            &HashMap::default(),
+        );
         for (closure, kinds) in &result.closures_under_locks {
             closure_locks.insert(*closure, kinds.clone());
         }
@@ -131,7 +139,7 @@ pub fn analyze<'a>(
                 .filter(|((c, _), _)| c == class)
                 .map(|((_, a), v)| (a.clone(), v.clone()))
                 .collect(),
-            None => HashMap::new(),
+            None => HashMap::default(),
         };
         let inherited = closure_locks.get(&f.def_range).cloned().unwrap_or_default();
         let result = if class_snaps.is_empty() {

@@ -10,7 +10,7 @@ use super::{
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub(super) fn analyze_function<'a>(
     f: &Function<'a>,
@@ -33,12 +33,12 @@ pub(super) fn analyze_function<'a>(
         next_region: 1,
         regions: Vec::new(),
         manual: Vec::new(),
-        local_paths: HashMap::new(),
-        local_locks: HashMap::new(),
-        handles: HashMap::new(),
-        temps: HashMap::new(),
-        taint: HashMap::new(),
-        self_taint: HashMap::new(),
+        local_paths: HashMap::default(),
+        local_locks: HashMap::default(),
+        handles: HashMap::default(),
+        temps: HashMap::default(),
+        taint: HashMap::default(),
+        self_taint: HashMap::default(),
         temp_writes: Vec::new(),
         unlinked: Vec::new(),
         reads: Vec::new(),
@@ -394,7 +394,7 @@ impl<'w, 'a> Walker<'w, 'a> {
     {
         let id = self.callee_id(call)?;
         let summary = self.summaries.get(&id)?;
-        let mut args = HashMap::new();
+        let mut args = HashMap::default();
         for (i, arg) in call.arguments.args.iter().enumerate() {
             if let Some(p) = summary.params.get(i) {
                 args.insert(p.clone(), arg);
