@@ -197,7 +197,14 @@ fn load_metrics(src: &observe::Sources) -> Result<Option<Metrics>, miette::Repor
         .rev()
         .find(|o| o.end_ms <= src.now_ms)
         .map(|o| o.end_ms);
-    let f = freshness(last, src.now_ms, src.metrics_stale_after_s);
+    let mut f = freshness(last, src.now_ms, src.metrics_stale_after_s);
+    if last.is_none() && !ops.is_empty() {
+        f.status = format!(
+            "no data: all {} events are after the evaluation time {}",
+            ops.len(),
+            crate::obs::lock_report::fmt_ms(src.now_ms)
+        );
+    }
     let stale = f.silent.then(|| f.status.clone());
     Ok(Some(Metrics {
         source: MetricsSource {
