@@ -6,7 +6,8 @@
 
 use super::spec::{severity_index, Budgeting, GateSpec, Objectives, Sli, SloSpec, SEVERITIES};
 use super::{
-    Alert, BudgetOut, Burn, FindingCounts, GateOut, ObjectiveOut, Priority, SliOut, Verdict,
+    Alert, BudgetOut, Burn, FindingCounts, FindingLimits, GateOut, ObjectiveOut, Priority, SliOut,
+    Verdict,
 };
 use crate::finding::Severity;
 use crate::obs::load::{Op, Outcome};
@@ -161,21 +162,10 @@ pub fn evaluate(objectives: &Objectives, inputs: &Inputs) -> Vec<ObjectiveOut> {
 
 fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
     let now = inputs.now_ms;
-    let mut out = ObjectiveOut {
-        name: spec.name.clone(),
-        description: spec.description.clone(),
-        kind: spec.sli.kind(),
-        objective: Some(spec.objective),
-        window: Some(window_label(spec.window_ms)),
-        budgeting: Some(spec.budgeting.as_str()),
-        verdict: Verdict::NoData,
-        reason: String::new(),
-        sli: None,
-        error_budget: None,
-        burn_rates: Vec::new(),
-        gate: None,
-        alert: None,
-    };
+    let mut out = ObjectiveOut::no_data(&spec.name, &spec.description, spec.sli.kind());
+    out.objective = Some(spec.objective);
+    out.window = Some(window_label(spec.window_ms));
+    out.budgeting = Some(spec.budgeting.as_str());
     let (series, unit, stale, latest_agents) = match &spec.sli {
         Sli::AgentsActive { min } => {
             let Some(obs) = inputs.agent_observations else {
@@ -341,12 +331,10 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
 
 /// The highest-priority multi-window rule that fires, with its reason in plain words.
 fn burn_alert(spec: &SloSpec, burns: &[Burn], remaining: f64) -> Option<Alert> {
+    // `burns` is in the order of BURN_WINDOWS_MS.
     let burn_at = |w: i64| {
-        let label = window_label(w);
-        burns
-            .iter()
-            .find(|b| b.window == label)
-            .and_then(|b| b.burn_rate)
+        let i = BURN_WINDOWS_MS.iter().position(|&b| b == w)?;
+        burns.get(i).and_then(|b| b.burn_rate)
     };
     ALERT_RULES.iter().find_map(|rule| {
         let long = burn_at(rule.long_ms)?;
@@ -378,21 +366,7 @@ fn burn_alert(spec: &SloSpec, burns: &[Burn], remaining: f64) -> Option<Alert> {
 }
 
 fn evaluate_gate(spec: &GateSpec, inputs: &Inputs) -> ObjectiveOut {
-    let mut out = ObjectiveOut {
-        name: spec.name.clone(),
-        description: spec.description.clone(),
-        kind: "findings-gate",
-        objective: None,
-        window: None,
-        budgeting: None,
-        verdict: Verdict::NoData,
-        reason: String::new(),
-        sli: None,
-        error_budget: None,
-        burn_rates: Vec::new(),
-        gate: None,
-        alert: None,
-    };
+    let mut out = ObjectiveOut::no_data(&spec.name, &spec.description, "findings-gate");
     let Some(findings) = inputs.findings else {
         out.reason = "no findings: the scan did not run".into();
         return out;
@@ -403,11 +377,10 @@ fn evaluate_gate(spec: &GateSpec, inputs: &Inputs) -> ObjectiveOut {
             counts[severity_index(*severity)] += 1;
         }
     }
-    let limits = FindingCounts::limits(spec.max);
     out.gate = Some(GateOut {
         select: spec.selectors.clone(),
         counts: FindingCounts::from(counts),
-        limits,
+        limits: FindingLimits::from(spec.max),
     });
     let over: Vec<(Severity, u64, u64)> = SEVERITIES
         .iter()

@@ -123,8 +123,8 @@ pub struct FindingLimits {
     pub low: Option<u64>,
 }
 
-impl FindingCounts {
-    pub fn limits(max: [Option<u64>; 3]) -> FindingLimits {
+impl From<[Option<u64>; 3]> for FindingLimits {
+    fn from(max: [Option<u64>; 3]) -> Self {
         FindingLimits {
             high: max[0],
             medium: max[1],
@@ -157,6 +157,27 @@ pub struct ObjectiveOut {
     pub burn_rates: Vec<Burn>,
     pub gate: Option<GateOut>,
     pub alert: Option<Alert>,
+}
+
+impl ObjectiveOut {
+    /// An objective with nothing measured yet: `no_data`, to be filled in by the evaluation.
+    pub fn no_data(name: &str, description: &str, kind: &'static str) -> ObjectiveOut {
+        ObjectiveOut {
+            name: name.to_string(),
+            description: description.to_string(),
+            kind,
+            objective: None,
+            window: None,
+            budgeting: None,
+            verdict: Verdict::NoData,
+            reason: String::new(),
+            sli: None,
+            error_budget: None,
+            burn_rates: Vec::new(),
+            gate: None,
+            alert: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

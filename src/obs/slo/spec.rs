@@ -408,8 +408,7 @@ fn gate_spec(g: &GateConfig, name: String, err: &ErrFn) -> Result<GateSpec, Box<
         rules = rules.union(set);
         selectors.push(s.get_ref().clone());
     }
-    if let Some(empty) = g.select.as_ref().filter(|s| s.is_empty()) {
-        let _ = empty;
+    if g.select.as_ref().is_some_and(Vec::is_empty) {
         return Err(err(
             g.name.span(),
             format!("gate `{name}` selects no rule (`select = []`)"),
