@@ -1,7 +1,7 @@
 //! `swarmcheck check` and its presets (`mem.leaks`, `mem.scan`, `mem.handles`, `mem.verify`).
 
 use super::{fail, write_atomically, Status};
-use crate::config::{self, FailOn, Overrides, ResolveError};
+use crate::config::{self, FailOn, Overrides};
 use crate::lint::{self, baseline::BaselineFile};
 use crate::report::{self, Format, ReportOptions};
 use clap::Args;
@@ -112,8 +112,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     };
     let (mut settings, fail_on) = match config::resolve(loaded.as_ref(), &overrides) {
         Ok(resolved) => resolved,
-        Err(ResolveError::Config(e)) => return fail(miette::Report::new(*e)),
-        Err(ResolveError::Usage(message)) => return fail(miette::miette!("{message}")),
+        Err(e) => return fail(e.into()),
     };
     settings.project_root = loaded
         .as_ref()

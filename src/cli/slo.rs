@@ -138,10 +138,7 @@ fn validate(args: ValidateArgs) -> Status {
     };
     // Lint settings are part of the same file; check them too.
     if let Err(e) = crate::config::resolve(Some(config), &Default::default()) {
-        return match e {
-            crate::config::ResolveError::Config(e) => fail(miette::Report::new(*e)),
-            crate::config::ResolveError::Usage(m) => fail(miette::miette!("{m}")),
-        };
+        return fail(e.into());
     }
     let objectives = match objectives_for(&src) {
         Ok(o) => o,
@@ -303,12 +300,7 @@ fn load_findings(
             let cwd = std::env::current_dir()
                 .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
             let (mut settings, _) =
-                crate::config::resolve(src.config.as_ref(), &Default::default()).map_err(|e| {
-                    match e {
-                        crate::config::ResolveError::Config(e) => miette::Report::new(*e),
-                        crate::config::ResolveError::Usage(m) => miette::miette!("{m}"),
-                    }
-                })?;
+                crate::config::resolve(src.config.as_ref(), &Default::default())?;
             settings.project_root = src
                 .config
                 .as_ref()

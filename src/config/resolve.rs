@@ -32,6 +32,15 @@ pub enum ResolveError {
     Usage(String),
 }
 
+impl From<ResolveError> for miette::Report {
+    fn from(e: ResolveError) -> Self {
+        match e {
+            ResolveError::Config(e) => miette::Report::new(*e),
+            ResolveError::Usage(message) => miette::miette!("{message}"),
+        }
+    }
+}
+
 pub fn resolve(
     loaded: Option<&LoadedConfig>,
     flags: &Overrides,
