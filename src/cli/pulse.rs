@@ -155,7 +155,7 @@ pub fn ping(args: PingArgs) -> Status {
     } else {
         match load_pulse(&src) {
             Ok(p) => {
-                let newest = p.newest_update_ms.map(|ms| (src.now_ms - ms) / 1000);
+                let newest = p.newest_update_ms().map(|ms| (src.now_ms - ms) / 1000);
                 let fresh = newest.is_some_and(|age| age <= src.stale_after_s);
                 let text = format!(
                     "{} agents found ({} active); newest update {}{}",

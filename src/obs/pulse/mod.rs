@@ -140,6 +140,9 @@ pub struct AgentRow {
     pub time_source: &'static str,
     pub suspect_timestamp: bool,
     pub source: String,
+    /// `last_update` in Unix milliseconds.
+    #[serde(skip)]
+    pub updated_ms: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -187,8 +190,6 @@ pub struct Warning {
 #[derive(Clone, Debug, Serialize)]
 pub struct Pulse {
     pub now: String,
-    #[serde(skip)]
-    pub now_ms: i64,
     pub stale_after_seconds: i64,
     pub totals: Totals,
     /// Distinct tasks held by active agents.
@@ -196,9 +197,13 @@ pub struct Pulse {
     pub agents: Vec<AgentRow>,
     pub warnings: Vec<Warning>,
     pub sources: Vec<String>,
+}
+
+impl Pulse {
     /// The newest update of any agent, for `health.ping`.
-    #[serde(skip)]
-    pub newest_update_ms: Option<i64>,
+    pub fn newest_update_ms(&self) -> Option<i64> {
+        self.agents.iter().filter_map(|a| a.updated_ms).max()
+    }
 }
 
 /// A source that does not exist or cannot be listed (exit 2).
@@ -442,7 +447,6 @@ fn evaluate(
 ) -> Pulse {
     let mut rows: Vec<AgentRow> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    let mut updated: Vec<Option<i64>> = Vec::new();
     // Per file: (agents with a future timestamp, furthest ahead in ms, first such agent).
     let mut future: std::collections::BTreeMap<String, (usize, i64, String)> = Default::default();
     for agent in raw {
@@ -503,18 +507,15 @@ fn evaluate(
             time_source,
             suspect_timestamp: suspect,
             source: file,
+            updated_ms: at,
         };
         // The same agent in two registries: the newest record wins.
         match by_id.get(&agent.id) {
-            Some(&i) if updated[i] >= at => {}
-            Some(&i) => {
-                rows[i] = row;
-                updated[i] = at;
-            }
+            Some(&i) if rows[i].updated_ms >= at => {}
+            Some(&i) => rows[i] = row,
             None => {
                 by_id.insert(agent.id, rows.len());
                 rows.push(row);
-                updated.push(at);
             }
         }
     }
@@ -546,11 +547,9 @@ fn evaluate(
     rows.sort_by_key(|a| natural_key(&a.id));
     Pulse {
         now: fmt_ms(now_ms),
-        now_ms,
         stale_after_seconds: stale_after_s,
         totals,
         tasks_in_progress,
-        newest_update_ms: updated.iter().flatten().max().copied(),
         agents: rows,
         warnings,
         sources,
