@@ -2,7 +2,7 @@
 
 use super::observe::{self, SourceArgs};
 use super::{fail, Status};
-use crate::obs::lock_report::{freshness, human};
+use crate::obs::lock_report::{freshness_of_ops, human};
 use crate::obs::pulse::{self, Pulse};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -178,13 +178,7 @@ pub fn ping(args: PingArgs) -> Status {
     } else {
         match crate::obs::load::load_all(&src.metrics) {
             Ok(data) => {
-                let last = data
-                    .ops
-                    .iter()
-                    .map(|o| o.end_ms)
-                    .filter(|t| *t <= src.now_ms)
-                    .max();
-                let f = freshness(last, src.now_ms, src.metrics_stale_after_s);
+                let f = freshness_of_ops(&data.ops, src.now_ms, src.metrics_stale_after_s);
                 line(
                     "metrics",
                     !f.silent,

@@ -5,7 +5,7 @@ use super::{fail, write_atomically, Status};
 use crate::finding::Severity;
 use crate::lint;
 use crate::obs::load::{self, Op};
-use crate::obs::lock_report::freshness;
+use crate::obs::lock_report::freshness_of_ops;
 use crate::obs::pulse::{self, Totals};
 use crate::obs::slo::{
     self, eval, prometheus, render, spec, AgentsSource, FindingCounts, FindingsSource,
@@ -189,19 +189,7 @@ fn load_metrics(src: &observe::Sources) -> Result<Option<Metrics>, miette::Repor
     let data = load::load_all(&src.metrics).map_err(|e| miette::miette!("{e}"))?;
     let mut ops = data.ops;
     ops.sort_unstable_by_key(|o| o.end_ms);
-    let last = ops
-        .iter()
-        .rev()
-        .find(|o| o.end_ms <= src.now_ms)
-        .map(|o| o.end_ms);
-    let mut f = freshness(last, src.now_ms, src.metrics_stale_after_s);
-    if last.is_none() && !ops.is_empty() {
-        f.status = format!(
-            "no data: all {} events are after the evaluation time {}",
-            ops.len(),
-            crate::obs::lock_report::fmt_ms(src.now_ms)
-        );
-    }
+    let f = freshness_of_ops(&ops, src.now_ms, src.metrics_stale_after_s);
     let stale = f.silent.then(|| f.status.clone());
     Ok(Some(Metrics {
         source: MetricsSource {

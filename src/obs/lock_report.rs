@@ -257,6 +257,20 @@ pub fn peak_waiters(ops: &[&Op]) -> u64 {
     peak as u64
 }
 
+/// Freshness of a metrics log at `now_ms`: events after `now_ms` (a pinned clock) do not count.
+pub fn freshness_of_ops(ops: &[Op], now_ms: i64, stale_after_s: i64) -> Freshness {
+    let last = ops.iter().map(|o| o.end_ms).filter(|t| *t <= now_ms).max();
+    let mut f = freshness(last, now_ms, stale_after_s);
+    if last.is_none() && !ops.is_empty() {
+        f.status = format!(
+            "no data: all {} events are after the evaluation time {}",
+            ops.len(),
+            fmt_ms(now_ms)
+        );
+    }
+    f
+}
+
 pub fn freshness(last: Option<i64>, now_ms: i64, stale_after_s: i64) -> Freshness {
     match last {
         None => Freshness {
