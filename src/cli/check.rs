@@ -114,11 +114,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         Ok(resolved) => resolved,
         Err(e) => return fail(e.into()),
     };
-    settings.project_root = loaded
-        .as_ref()
-        .and_then(|l| l.path.parent())
-        .map(|dir| lint::discover::normalize(dir, &cwd))
-        .unwrap_or_else(|| cwd.clone());
+    settings.project_root = config::project_root(loaded.as_ref(), &cwd, &cwd);
     let baseline = match &args.baseline {
         Some(path) => match BaselineFile::load(path) {
             Ok(b) => Some(b),

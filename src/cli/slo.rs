@@ -289,12 +289,8 @@ fn load_findings(
                 .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
             let (mut settings, _) =
                 crate::config::resolve(src.config.as_ref(), &Default::default())?;
-            settings.project_root = src
-                .config
-                .as_ref()
-                .and_then(|l| l.path.parent())
-                .map(|d| lint::discover::normalize(d, &cwd))
-                .unwrap_or_else(|| lint::discover::normalize(&src.root, &cwd));
+            settings.project_root =
+                crate::config::project_root(src.config.as_ref(), &src.root, &cwd);
             if std::fs::symlink_metadata(&src.root).is_err() {
                 return Err(miette::miette!(
                     "{}: no such file or directory",

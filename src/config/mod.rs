@@ -114,6 +114,13 @@ impl ConfigError {
     }
 }
 
+/// The project root that excludes are anchored at: the configuration file's directory, or
+/// `fallback` when there is no configuration. Normalized against `cwd`.
+pub fn project_root(loaded: Option<&LoadedConfig>, fallback: &Path, cwd: &Path) -> PathBuf {
+    let dir = loaded.and_then(|l| l.path.parent()).unwrap_or(fallback);
+    crate::lint::discover::normalize(dir, cwd)
+}
+
 /// Finds the configuration that applies to `start`: the nearest `swarmcheck.toml`, or
 /// `pyproject.toml` with a `[tool.swarmcheck]` table, walking up.
 pub fn find(start: &Path) -> Option<PathBuf> {
