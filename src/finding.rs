@@ -46,6 +46,9 @@ impl FromStr for Severity {
 /// A second location that explains a finding (for example the read of a read-modify-write).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Related {
+    /// The file, when it is not the finding's own (evidence from another module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub line: usize,
     pub column: usize,
     pub message: String,

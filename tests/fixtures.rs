@@ -1,29 +1,69 @@
-//! Fixture tests: every `fixtures/<CODE>/*.py` marks each line that must be reported with
-//! `# expect: CODE[, CODE]`. The built binary checks each file with every rule enabled; any
-//! missing or extra finding fails, with a readable diff.
+//! Fixture tests: every `fixtures/<CODE>/*.py`, and every directory fixture
+//! `fixtures/<CODE>/<case>/` (a small project of several modules, checked as one), marks each
+//! line that must be reported with `# expect: CODE[, CODE]`. The built binary checks each fixture
+//! with every rule enabled; any missing or extra finding fails, with a readable diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn expectations(path: &Path) -> Vec<(usize, String)> {
-    let bytes = std::fs::read(path).unwrap();
-    let text = String::from_utf8_lossy(&bytes);
+/// A finding: the file (relative to the fixture), line and code.
+type Expect = (String, usize, String);
+
+/// The Python files of a fixture: the file itself, or every `.py` below the directory.
+fn python_files(fixture: &Path) -> Vec<PathBuf> {
+    if fixture.is_file() {
+        return vec![fixture.to_path_buf()];
+    }
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        // `# expect: SWC301, SWC301` expects two findings of the same code on the line.
-        if let Some(at) = line.find("# expect:") {
-            for code in line[at + 9..]
-                .split([',', ' '])
-                .filter(|c| c.starts_with("SWC"))
-            {
-                out.push((i + 1, code.trim().to_string()));
+    let mut stack = vec![fixture.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn relative(fixture: &Path, file: &Path) -> String {
+    let base = if fixture.is_file() {
+        fixture.parent().unwrap()
+    } else {
+        fixture
+    };
+    file.strip_prefix(base)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn expectations(fixture: &Path) -> Vec<Expect> {
+    let mut out = Vec::new();
+    for file in python_files(fixture) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let name = relative(fixture, &file);
+        for (i, line) in text.lines().enumerate() {
+            // `# expect: SWC301, SWC301` expects two findings of the same code on the line.
+            if let Some(at) = line.find("# expect:") {
+                for code in line[at + 9..]
+                    .split([',', ' '])
+                    .filter(|c| c.starts_with("SWC"))
+                {
+                    out.push((name.clone(), i + 1, code.trim().to_string()));
+                }
             }
         }
     }
     out
 }
 
-fn reported(path: &Path) -> Vec<(usize, String)> {
+fn reported(path: &Path) -> Vec<Expect> {
     let output = Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
         .args([
             "check",
@@ -49,7 +89,9 @@ fn reported(path: &Path) -> Vec<(usize, String)> {
         .unwrap()
         .iter()
         .map(|f| {
+            let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(f["path"].as_str().unwrap());
             (
+                relative(path, &file),
                 f["line"].as_u64().unwrap() as usize,
                 f["code"].as_str().unwrap().to_string(),
             )
@@ -58,8 +100,8 @@ fn reported(path: &Path) -> Vec<(usize, String)> {
 }
 
 /// Items of `a` not matched one-for-one by items of `b`.
-fn multiset_minus<'v>(a: &'v [(usize, String)], b: &[(usize, String)]) -> Vec<&'v (usize, String)> {
-    let mut rest: Vec<&(usize, String)> = b.iter().collect();
+fn multiset_minus<'v>(a: &'v [Expect], b: &[Expect]) -> Vec<&'v Expect> {
+    let mut rest: Vec<&Expect> = b.iter().collect();
     a.iter()
         .filter(|item| match rest.iter().position(|r| r == item) {
             Some(i) => {
@@ -82,7 +124,7 @@ fn fixture_files() -> Vec<PathBuf> {
         }
         for file in std::fs::read_dir(&dir).unwrap() {
             let file = file.unwrap().path();
-            if file.extension().is_some_and(|e| e == "py") {
+            if file.is_dir() || file.extension().is_some_and(|e| e == "py") {
                 files.push(file);
             }
         }
@@ -104,11 +146,11 @@ fn every_fixture_reports_exactly_its_expectations() {
         let extra = multiset_minus(&got, &expected);
         if !missing.is_empty() || !extra.is_empty() {
             let mut msg = format!("{}:\n", file.display());
-            for (line, code) in missing {
-                msg.push_str(&format!("  - missing {code} on line {line}\n"));
+            for (file, line, code) in missing {
+                msg.push_str(&format!("  - missing {code} at {file}:{line}\n"));
             }
-            for (line, code) in extra {
-                msg.push_str(&format!("  + unexpected {code} on line {line}\n"));
+            for (file, line, code) in extra {
+                msg.push_str(&format!("  + unexpected {code} at {file}:{line}\n"));
             }
             failures.push(msg);
         }

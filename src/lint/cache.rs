@@ -1,14 +1,20 @@
-//! The results cache: per file, the findings of the last analysis, reused when neither the file
-//! nor anything that shapes its findings changed.
+//! The results cache: per file, the module summary of the last analysis (phase one: its facts
+//! for the project and its candidate findings), reused when neither the file nor anything that
+//! shapes its summary changed.
 //!
 //! One JSON file per configuration under the cache directory, named by a hash of the tool
 //! version and the settings. An entry is reused when the file's size and modification time are
 //! unchanged, or, when only the time changed, its content hash is; and when the rules enabled for
-//! that file and its displayed path are the same. Analysis is per file (no cross-file
-//! summaries), so nothing else can make an entry stale. A cache that cannot be read is ignored;
-//! one that cannot be written is skipped: the cache never fails a scan.
+//! that file and its displayed path are the same. A summary depends on its file alone; what
+//! depends on other modules (linking, lifetimes, imported lock helpers) is recomputed on every
+//! run, so an edit in one module changes the findings of the modules that depend on it. A cache
+//! that cannot be read is ignored; one that cannot be written is skipped: the cache never fails
+//! a scan.
 
 use crate::finding::{Finding, Related, Snippet};
+use crate::lint::noqa::FileExemption;
+use crate::lint::project::summary::{Candidate, LineSuppression, ModuleSummary};
+use crate::lint::project::{Condition, ModuleFacts};
 use crate::rules::Rule;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -16,7 +22,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// Files modified this recently are checked by content, not by time.
 const RACY_WINDOW_NS: u128 = 3_000_000_000;
@@ -28,8 +34,11 @@ struct Entry {
     modified_ns: u128,
     content_hash: u64,
     rules: u64,
-    suppressed: usize,
-    findings: Vec<CachedFinding>,
+    facts: ModuleFacts,
+    candidates: Vec<(CachedFinding, Condition)>,
+    file_exemption: FileExemption,
+    suppressions: Vec<(usize, Option<Vec<(String, Option<CachedFinding>)>>)>,
+    uses_json: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -114,7 +123,7 @@ impl Cache {
         rules: u64,
         now: &Stamp,
         read: impl FnOnce() -> Option<Vec<u8>>,
-    ) -> Option<(Vec<Finding>, usize)> {
+    ) -> Option<ModuleSummary> {
         let key = path.to_string_lossy();
         let entry = self.old.get(key.as_ref())?;
         if entry.display != display || entry.rules != rules || entry.size != now.size {
@@ -132,22 +141,49 @@ impl Cache {
                 return None;
             }
         }
-        let findings = entry
-            .findings
+        let candidates = entry
+            .candidates
             .iter()
-            .map(to_finding)
+            .map(|(f, c)| {
+                Some(Candidate {
+                    finding: to_finding(f)?,
+                    condition: c.clone(),
+                })
+            })
             .collect::<Option<Vec<_>>>()?;
+        let mut suppressions = Vec::with_capacity(entry.suppressions.len());
+        for (line, codes) in &entry.suppressions {
+            let codes = match codes {
+                None => None,
+                Some(codes) => Some(
+                    codes
+                        .iter()
+                        .map(|(code, f)| match f {
+                            None => Some((code.clone(), None)),
+                            Some(f) => Some((code.clone(), Some(to_finding(f)?))),
+                        })
+                        .collect::<Option<Vec<_>>>()?,
+                ),
+            };
+            suppressions.push(LineSuppression { line: *line, codes });
+        }
+        let summary = ModuleSummary {
+            facts: entry.facts.clone(),
+            candidates,
+            file_exemption: entry.file_exemption.clone(),
+            suppressions,
+            uses_json: entry.uses_json,
+        };
         let mut fresh = entry.clone();
         fresh.modified_ns = now.modified_ns;
         self.new
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key.into_owned(), fresh);
-        Some((findings, entry.suppressed))
+        Some(summary)
     }
 
-    /// Records the findings of a freshly analyzed file.
-    #[allow(clippy::too_many_arguments)]
+    /// Records the summary of a freshly analyzed file.
     pub fn store(
         &self,
         path: &Path,
@@ -155,8 +191,7 @@ impl Cache {
         rules: u64,
         stamp: &Stamp,
         content_hash: u64,
-        findings: &[Finding],
-        suppressed: usize,
+        summary: &ModuleSummary,
     ) {
         let entry = Entry {
             display: display.to_string(),
@@ -164,8 +199,27 @@ impl Cache {
             modified_ns: stamp.modified_ns,
             content_hash,
             rules,
-            suppressed,
-            findings: findings.iter().map(from_finding).collect(),
+            facts: summary.facts.clone(),
+            candidates: summary
+                .candidates
+                .iter()
+                .map(|c| (from_finding(&c.finding), c.condition.clone()))
+                .collect(),
+            file_exemption: summary.file_exemption.clone(),
+            suppressions: summary
+                .suppressions
+                .iter()
+                .map(|s| {
+                    let codes = s.codes.as_ref().map(|codes| {
+                        codes
+                            .iter()
+                            .map(|(code, f)| (code.clone(), f.as_ref().map(from_finding)))
+                            .collect()
+                    });
+                    (s.line, codes)
+                })
+                .collect(),
+            uses_json: summary.uses_json,
         };
         self.new
             .lock()

@@ -25,12 +25,26 @@ pub struct Diagnostic {
     pub message: String,
     pub related: Vec<(TextRange, String)>,
     pub fix: Option<String>,
+    /// What must hold in the rest of the project for the finding to stand.
+    pub condition: crate::lint::project::Condition,
+}
+
+/// Where the module sits in its project, as far as phase one knows.
+pub struct Context<'c> {
+    /// Qualified module name: classes in findings' conditions are qualified with it.
+    pub module: &'c str,
+    /// Test code: no memory-growth finding (a test run is not a long-running process).
+    pub is_test: bool,
+    /// Context managers that hold a cross-process lock: configured ones and the project's
+    /// helpers this module imports.
+    pub extra_locks: &'c [String],
 }
 
 pub struct Checker<'a, 'm> {
     pub semantic: &'m SemanticModel<'a>,
     pub suite: &'a [Stmt],
     pub options: &'m RuleOptions,
+    pub context: &'m Context<'m>,
     rules: RuleSet,
     scope: ScopeId,
     ancestors: Vec<NodeRef<'a>>,
@@ -43,11 +57,13 @@ impl<'a, 'm> Checker<'a, 'm> {
         suite: &'a [Stmt],
         rules: RuleSet,
         options: &'m RuleOptions,
+        context: &'m Context<'m>,
     ) -> Self {
         Checker {
             semantic,
             suite,
             options,
+            context,
             rules,
             scope: ScopeId::MODULE,
             ancestors: Vec::new(),
@@ -55,18 +71,25 @@ impl<'a, 'm> Checker<'a, 'm> {
         }
     }
 
-    /// Walks the module once and returns the diagnostics of all enabled rules.
-    pub fn run(mut self) -> Vec<Diagnostic> {
+    /// Walks the module once and returns the diagnostics of all enabled rules, with the
+    /// module's own cross-process lock helpers (qualified) for the project.
+    pub fn run(mut self) -> (Vec<Diagnostic>, Vec<String>) {
         self.visit_body(self.suite);
+        let lock_helpers = json_io::lock_helpers(
+            self.suite,
+            self.semantic,
+            self.context.module,
+            self.context.extra_locks,
+        );
         let growth_rules = [
             Rule::UnboundedDefaultdict,
             Rule::UncheckedAppend,
             Rule::UnboundedDictCache,
         ];
-        if growth_rules.iter().any(|r| self.enabled(*r)) {
+        if !self.context.is_test && growth_rules.iter().any(|r| self.enabled(*r)) {
             let options = ContainerOptions {
                 bounded_types: &self.options.bounded_types,
-                long_lived_functions: &self.options.long_lived_functions,
+                module: self.context.module,
             };
             let found = containers::analyze(self.suite, self.semantic, &options);
             if self.enabled(Rule::UnboundedDefaultdict) {
@@ -86,11 +109,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             Rule::ThreadLockOnly,
         ];
         if file_rules.iter().any(|r| self.enabled(*r)) {
-            let facts = json_io::analyze(
-                self.suite,
-                self.semantic,
-                &self.options.lock_context_managers,
-            );
+            let facts = json_io::analyze(self.suite, self.semantic, self.context.extra_locks);
             if self.enabled(Rule::UnprotectedJsonRmw) {
                 rules::unprotected_json_rmw::check(&mut self, &facts);
             }
@@ -104,7 +123,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 rules::thread_lock_only::check(&mut self, &facts);
             }
         }
-        self.diagnostics
+        (self.diagnostics, lock_helpers)
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {

@@ -2,6 +2,7 @@
 //! suppressions and baseline. It returns findings; it never prints.
 
 pub mod baseline;
+pub mod blocks;
 pub mod cache;
 pub mod checker;
 pub mod containers;
@@ -9,6 +10,7 @@ pub mod discover;
 pub mod json_io;
 pub mod nesting;
 pub mod noqa;
+pub mod project;
 pub mod semantic;
 pub mod settings;
 pub mod source;
@@ -16,6 +18,7 @@ pub mod source;
 use crate::finding::{Finding, Related, Snippet};
 use crate::rules::{Rule, RuleSet};
 use checker::{Checker, Diagnostic};
+use project::summary::{Candidate, LineSuppression, ModuleSummary};
 use rayon::prelude::*;
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::PySourceType;
@@ -45,7 +48,9 @@ pub struct ScanResult {
     pub baselined: usize,
 }
 
-/// Discovers and checks `paths`. `on_file` is called once per checked file (for progress).
+/// Discovers and checks `paths`: every file is summarized (in parallel, or taken from the
+/// cache), the summaries are linked into one project, and each file's findings are decided.
+/// `on_file` is called once per summarized file (for progress).
 pub fn check_paths(
     paths: &[PathBuf],
     settings: &LintSettings,
@@ -61,14 +66,16 @@ pub fn check_paths(
         .stack_size(ANALYSIS_STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start analysis threads: {e}"))?;
-    let per_file: Vec<(Vec<Finding>, usize)> = pool.install(|| {
+    let packages = project::names::package_dirs(&files);
+    let summaries: Vec<(String, ModuleSummary)> = pool.install(|| {
         files
             .par_iter()
             .map(|path| {
                 let display = display_path(path, cwd);
-                let out = check_file(path, &display, settings, cache);
+                let unit = Unit::of(path, &packages);
+                let out = summarize_file(path, &display, &unit, settings, cache);
                 on_file();
-                out
+                (display, out)
             })
             .collect()
     });
@@ -85,7 +92,45 @@ pub fn check_paths(
             settings,
         ));
     }
-    for (findings, suppressed) in per_file {
+    let facts: Vec<(String, &project::ModuleFacts)> = summaries
+        .iter()
+        .map(|(d, s)| (d.clone(), &s.facts))
+        .collect();
+    let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    // File-concurrency findings of modules that use another module's lock helper are redone
+    // with that helper known (few files; their ASTs are gone, so they are parsed again).
+    let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
+        files
+            .par_iter()
+            .zip(&summaries)
+            .map(|(path, (display, summary))| {
+                if !summary.uses_json {
+                    return None;
+                }
+                let helpers = linked.imported_lock_helpers(&summary.facts);
+                if helpers.is_empty() {
+                    return None;
+                }
+                let unit = Unit::of(path, &packages);
+                let bytes = std::fs::read(path).ok()?;
+                let mut again = summarize_source(
+                    &bytes,
+                    display,
+                    &unit,
+                    settings.rules_for(path),
+                    settings,
+                    &helpers,
+                );
+                again.facts = summary.facts.clone();
+                Some(again)
+            })
+            .collect()
+    });
+    for ((display, summary), again) in summaries.iter().zip(&redone) {
+        let (findings, suppressed) = again
+            .as_ref()
+            .unwrap_or(summary)
+            .finish(display, Some(&linked));
         result.findings.extend(findings);
         result.suppressed += suppressed;
     }
@@ -93,6 +138,41 @@ pub fn check_paths(
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(result)
+}
+
+/// Where a file sits in its project: its module name, package and execution context.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub module: String,
+    pub package: Option<String>,
+    pub is_test: bool,
+    pub is_stub: bool,
+}
+
+impl Unit {
+    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>) -> Unit {
+        let (module, package) = project::names::module_name(path, packages);
+        Unit {
+            module,
+            package,
+            is_test: project::context::is_test_path(path),
+            is_stub: path.extension().is_some_and(|e| e == "pyi"),
+        }
+    }
+
+    /// A file checked on its own, named `display`.
+    pub fn standalone(display: &str, is_stub: bool) -> Unit {
+        let path = Path::new(display);
+        Unit {
+            module: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            package: None,
+            is_test: project::context::is_test_path(path),
+            is_stub,
+        }
+    }
 }
 
 /// Hides findings whose fingerprint is in `baseline`.
@@ -116,7 +196,7 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// Checks one file on disk (or takes its findings from the cache). Returns its findings and the
+/// Checks one file on disk on its own (its project is itself). Returns its findings and the
 /// number suppressed by `# noqa`.
 pub fn check_file(
     path: &Path,
@@ -124,6 +204,33 @@ pub fn check_file(
     settings: &LintSettings,
     cache: Option<&cache::Cache>,
 ) -> (Vec<Finding>, usize) {
+    let unit = Unit::standalone(display, path.extension().is_some_and(|e| e == "pyi"));
+    finish_alone(
+        display,
+        summarize_file(path, display, &unit, settings, cache),
+        settings,
+    )
+}
+
+/// Links a single summary as a project of one module and returns its findings.
+fn finish_alone(
+    display: &str,
+    summary: ModuleSummary,
+    settings: &LintSettings,
+) -> (Vec<Finding>, usize) {
+    let facts = [(display.to_string(), &summary.facts)];
+    let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    summary.finish(display, Some(&linked))
+}
+
+/// Summarizes one file on disk (or takes its summary from the cache).
+fn summarize_file(
+    path: &Path,
+    display: &str,
+    unit: &Unit,
+    settings: &LintSettings,
+    cache: Option<&cache::Cache>,
+) -> ModuleSummary {
     let rules = settings.rules_for(path);
     let stamp = cache.and_then(|_| cache::stamp(path));
     if let (Some(c), Some(s)) = (cache, &stamp) {
@@ -131,7 +238,8 @@ pub fn check_file(
             return hit;
         }
     }
-    let unreadable = |message: String| (vec![whole_file_finding(display, message, settings)], 0);
+    let unreadable =
+        |message: String| ModuleSummary::failed(whole_file_finding(display, message, settings));
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
             return unreadable("cannot read file: it is a directory".into())
@@ -150,19 +258,17 @@ pub fn check_file(
         Ok(bytes) => bytes,
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     };
-    let is_stub = path.extension().is_some_and(|e| e == "pyi");
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check_source(&bytes, display, is_stub, rules, settings)
+        summarize_source(&bytes, display, unit, rules, settings, &[])
     }));
-    if let (Ok((findings, suppressed)), Some(c), Some(s)) = (&run, cache, &stamp) {
+    if let (Ok(summary), Some(c), Some(s)) = (&run, cache, &stamp) {
         c.store(
             path,
             display,
             rules.bits(),
             s,
             cache::content_hash(&bytes),
-            findings,
-            *suppressed,
+            summary,
         );
     }
     run.unwrap_or_else(|_| {
@@ -189,8 +295,9 @@ fn whole_file_finding(display: &str, message: String, settings: &LintSettings) -
     }
 }
 
-/// Checks one file's bytes: decode, parse, semantic facts, the rule walk, then suppressions.
-/// Public so benchmarks and fuzzers can drive the whole per-file analysis without a file system.
+/// Checks one file's bytes on their own: decode, parse, semantic facts, the rule walk, then
+/// suppressions. Public so benchmarks and fuzzers can drive the whole per-file analysis without a
+/// file system.
 pub fn check_source(
     bytes: &[u8],
     display: &str,
@@ -198,13 +305,32 @@ pub fn check_source(
     rules: RuleSet,
     settings: &LintSettings,
 ) -> (Vec<Finding>, usize) {
+    let unit = Unit::standalone(display, is_stub);
+    finish_alone(
+        display,
+        summarize_source(bytes, display, &unit, rules, settings, &[]),
+        settings,
+    )
+}
+
+/// Phase one for one file's bytes: decode, parse, semantic facts, the rule walk and the
+/// module's facts for the project. `lock_helpers` are lock helpers of other modules this one
+/// imports (known only after linking).
+pub fn summarize_source(
+    bytes: &[u8],
+    display: &str,
+    unit: &Unit,
+    rules: RuleSet,
+    settings: &LintSettings,
+    lock_helpers: &[String],
+) -> ModuleSummary {
     let text = match source::decode(bytes) {
         Ok(text) => text,
         Err(e) => {
             let mut f = whole_file_finding(display, e.message, settings);
             f.line = e.line;
             f.end_line = e.line;
-            return (vec![f], 0);
+            return ModuleSummary::failed(f);
         }
     };
     let text: &str = &text;
@@ -217,29 +343,48 @@ pub fn check_source(
             ),
             settings,
         );
-        return (vec![f], 0);
+        return ModuleSummary::failed(f);
     }
-    let source_type = if is_stub {
+    let source_type = if unit.is_stub {
         PySourceType::Stub
     } else {
         PySourceType::Python
     };
     let parsed = ruff_python_parser::parse_unchecked_source(text, source_type);
-    let mut diagnostics = Vec::new();
+    let index = LineIndex::from_source_text(text);
     if let Some(error) = parsed.errors().first() {
-        diagnostics.push(Diagnostic {
+        let diagnostics = vec![Diagnostic {
             rule: Rule::SyntaxError,
             range: error.location,
             message: format!("syntax error: {}", error.error),
             related: Vec::new(),
             fix: None,
-        });
-        let index = LineIndex::from_source_text(text);
-        return (to_findings(diagnostics, text, &index, display, settings), 0);
+            condition: project::Condition::Always,
+        }];
+        let mut summary = ModuleSummary::default();
+        summary.candidates = to_candidates(diagnostics, text, &index, display, settings);
+        return summary;
     }
     let suite = parsed.suite();
-    let semantic = SemanticModel::build(suite);
-    diagnostics = Checker::new(&semantic, suite, rules, &settings.options).run();
+    let semantic = SemanticModel::build_in(suite, unit.package.as_deref());
+    let mut extra_locks = settings.options.lock_context_managers.clone();
+    extra_locks.extend(lock_helpers.iter().cloned());
+    let context = checker::Context {
+        module: &unit.module,
+        is_test: unit.is_test,
+        extra_locks: &extra_locks,
+    };
+    let (diagnostics, own_lock_helpers) =
+        Checker::new(&semantic, suite, rules, &settings.options, &context).run();
+    let facts = project::facts::summarize(
+        suite,
+        &semantic,
+        &index,
+        &unit.module,
+        unit.is_test,
+        own_lock_helpers,
+    );
+    let uses_json = semantic.imports_from_any(json_io::JSON_MODULES);
 
     // Suppressions from comments.
     let mut file_exemption = noqa::FileExemption::None;
@@ -256,87 +401,76 @@ pub fn check_source(
             }
         }
     }
-    if diagnostics.is_empty() && directives.is_empty() {
-        return (Vec::new(), 0);
-    }
-    let index = LineIndex::from_source_text(text);
     let line_of = |offset: TextSize| index.line_index(offset).get();
-    let mut used: Vec<HashSet<String>> = vec![HashSet::new(); directives.len()];
-    let mut bare_used = vec![false; directives.len()];
-    let directive_lines: Vec<usize> = directives
+    let unused_noqa =
+        rules.contains(Rule::UnusedNoqa) && !file_exemption.covers(Rule::UnusedNoqa.code());
+    let suppressions = directives
         .iter()
-        .map(|d| line_of(d.range.start()))
+        .map(|directive| LineSuppression {
+            line: line_of(directive.range.start()),
+            codes: directive.codes.as_ref().map(|codes| {
+                codes
+                    .iter()
+                    .map(|(code, range)| {
+                        let unused = unused_noqa
+                            .then(|| unused_noqa_diagnostic(code, *range, rules))
+                            .flatten()
+                            .and_then(|d| {
+                                to_candidates(vec![d], text, &index, display, settings)
+                                    .pop()
+                                    .map(|c| c.finding)
+                            });
+                        (code.clone(), unused)
+                    })
+                    .collect()
+            }),
+        })
         .collect();
-    let before = diagnostics.len();
-    diagnostics.retain(|d| {
-        let code = d.rule.code();
-        if file_exemption.covers(code) {
-            return false;
-        }
-        let line = line_of(d.range.start());
-        for (i, directive) in directives.iter().enumerate() {
-            if directive_lines[i] != line {
-                continue;
-            }
-            match &directive.codes {
-                None => {
-                    bare_used[i] = true;
-                    return false;
-                }
-                Some(codes) if codes.iter().any(|(c, _)| c == code) => {
-                    used[i].insert(code.to_string());
-                    return false;
-                }
-                Some(_) => {}
-            }
-        }
-        true
-    });
-    let suppressed = before - diagnostics.len();
-    if rules.contains(Rule::UnusedNoqa) && !file_exemption.covers(Rule::UnusedNoqa.code()) {
-        for (i, directive) in directives.iter().enumerate() {
-            let Some(codes) = &directive.codes else {
-                continue;
-            };
-            for (code, range) in codes {
-                if !code.starts_with("SWC") || used[i].contains(code) {
-                    continue;
-                }
-                let message = match Rule::from_code(code) {
-                    Some(rule) if rules.contains(rule) => format!(
-                        "unused `noqa` directive: {code} ({}) reported nothing on this line",
-                        rule.name()
-                    ),
-                    Some(_) => continue,
-                    None => format!("unused `noqa` directive: {code} is not a swarmcheck rule"),
-                };
-                diagnostics.push(Diagnostic {
-                    rule: Rule::UnusedNoqa,
-                    range: *range,
-                    message,
-                    related: Vec::new(),
-                    fix: Some(format!("remove `{code}` from the `noqa` comment")),
-                });
-            }
-        }
+    ModuleSummary {
+        facts,
+        candidates: to_candidates(diagnostics, text, &index, display, settings),
+        file_exemption,
+        suppressions,
+        uses_json,
     }
-    (
-        to_findings(diagnostics, text, &index, display, settings),
-        suppressed,
-    )
 }
 
-fn to_findings(
+/// The SWC900 finding for `code` in a `noqa` comment, if it would be reported when unused.
+fn unused_noqa_diagnostic(code: &str, range: TextRange, rules: RuleSet) -> Option<Diagnostic> {
+    if !code.starts_with("SWC") {
+        return None;
+    }
+    let message = match Rule::from_code(code) {
+        Some(rule) if rules.contains(rule) => format!(
+            "unused `noqa` directive: {code} ({}) reported nothing on this line",
+            rule.name()
+        ),
+        Some(_) => return None,
+        None => format!("unused `noqa` directive: {code} is not a swarmcheck rule"),
+    };
+    Some(Diagnostic {
+        rule: Rule::UnusedNoqa,
+        range,
+        message,
+        related: Vec::new(),
+        fix: Some(format!("remove `{code}` from the `noqa` comment")),
+        condition: project::Condition::Always,
+    })
+}
+
+fn to_candidates(
     mut diagnostics: Vec<Diagnostic>,
     text: &str,
     index: &LineIndex,
     display: &str,
     settings: &LintSettings,
-) -> Vec<Finding> {
+) -> Vec<Candidate> {
     diagnostics.sort_by_key(|d| (d.range.start(), d.rule));
     let mut findings = Vec::with_capacity(diagnostics.len());
+    let mut conditions = Vec::with_capacity(diagnostics.len());
     let mut lines = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
+        conditions.push(d.condition);
         let start = index.line_column(d.range.start(), text);
         let end = index.line_column(d.range.end(), text);
         let line_range = index.line_range(start.line, text);
@@ -356,6 +490,7 @@ fn to_findings(
                 .map(|(range, message)| {
                     let at = index.line_column(range.start(), text);
                     Related {
+                        path: None,
                         line: at.line.get(),
                         column: at.column.get(),
                         message: message.clone(),
@@ -370,6 +505,10 @@ fn to_findings(
     }
     baseline::assign_fingerprints(findings.iter_mut().zip(lines));
     findings
+        .into_iter()
+        .zip(conditions)
+        .map(|(finding, condition)| Candidate { finding, condition })
+        .collect()
 }
 
 /// The finding's lines plus one line of context on each side (at most 8 lines).

@@ -15,7 +15,7 @@ pub struct LineDirective {
 }
 
 /// Whole-file exemption from `# swarmcheck: noqa`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FileExemption {
     #[default]
     None,

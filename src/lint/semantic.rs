@@ -79,14 +79,22 @@ pub struct SemanticModel<'a> {
 }
 
 impl<'a> SemanticModel<'a> {
-    /// Builds the facts of a module from its statements.
+    /// Builds the facts of a module from its statements. Relative imports keep their dots.
     pub fn build(suite: &'a [Stmt]) -> Self {
+        Self::build_in(suite, None)
+    }
+
+    /// Builds the facts of a module of package `package` (`a.b` for `a/b/x.py` and for
+    /// `a/b/__init__.py`): relative imports resolve to absolute names, so names agree across the
+    /// modules of a project.
+    pub fn build_in(suite: &'a [Stmt], package: Option<&'a str>) -> Self {
         let mut builder = Builder {
             model: SemanticModel {
                 scopes: vec![Scope::new(ScopeKind::Module, None)],
                 scope_at: HashMap::default(),
             },
             current: ScopeId::MODULE,
+            package,
         };
         builder.visit_body(suite);
         builder.model
@@ -190,6 +198,25 @@ impl<'a> SemanticModel<'a> {
 struct Builder<'a> {
     model: SemanticModel<'a>,
     current: ScopeId,
+    package: Option<&'a str>,
+}
+
+/// The absolute module named by `from <level dots><module> import ...` inside `package`, or
+/// `None` when it climbs above the package's root.
+fn absolute_module(package: &str, level: u32, module: &str) -> Option<String> {
+    let mut parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut out = parts.join(".");
+    if !module.is_empty() {
+        out.push('.');
+        out.push_str(module);
+    }
+    Some(out)
 }
 
 impl<'a> Builder<'a> {
@@ -267,7 +294,15 @@ impl<'a> Visitor<'a> for Builder<'a> {
             }
             Stmt::ImportFrom(import) => {
                 let module = import.module.as_ref().map_or("", |m| m.as_str());
-                let prefix = ".".repeat(import.level as usize);
+                let absolute = match (import.level, self.package) {
+                    (0, _) => None,
+                    (level, Some(package)) => absolute_module(package, level, module),
+                    (_, None) => None,
+                };
+                let (prefix, module) = match &absolute {
+                    Some(abs) => (String::new(), abs.as_str()),
+                    None => (".".repeat(import.level as usize), module),
+                };
                 for alias in &import.names {
                     if alias.name.as_str() == "*" {
                         continue;

@@ -39,7 +39,7 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
                     json!({
                         "id": i,
                         "message": {"text": r.message},
-                        "physicalLocation": location(&f.path, r.line, r.column, None),
+                        "physicalLocation": location(r.path.as_deref().unwrap_or(&f.path), r.line, r.column, None),
                     })
                 })
                 .collect();

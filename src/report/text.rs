@@ -159,7 +159,12 @@ impl Diagnostic for FindingView<'_> {
             if !help.is_empty() {
                 help.push('\n');
             }
-            help.push_str(&format!("line {}:{}: {}", r.line, r.column, r.message));
+            match &r.path {
+                Some(path) => {
+                    help.push_str(&format!("{path}:{}:{}: {}", r.line, r.column, r.message))
+                }
+                None => help.push_str(&format!("line {}:{}: {}", r.line, r.column, r.message)),
+            }
         }
         (!help.is_empty()).then(|| Box::new(help) as Box<dyn fmt::Display>)
     }

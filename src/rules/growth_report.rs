@@ -36,6 +36,7 @@ pub fn report_growth(
         if sites > 1 { format!(" and {} other place{}", sites - 1, if sites == 2 { "" } else { "s" }) } else { String::new() },
     );
     checker.report(Diagnostic {
+        condition: container.condition.clone(),
         rule,
         range: container.range,
         message,

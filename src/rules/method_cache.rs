@@ -25,6 +25,7 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
         ""
     };
     checker.report(Diagnostic {
+            condition: crate::lint::project::Condition::Always,
         rule: Rule::MethodCache,
         range: memo.decorator.range(),
         message: format!(

@@ -34,6 +34,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
             ),
         };
         checker.report(Diagnostic {
+            condition: crate::lint::project::Condition::Always,
             rule: Rule::NonAtomicWrite,
             range: w.range,
             message,

@@ -83,6 +83,7 @@ pub fn check_call(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     };
     checker.report(Diagnostic {
+        condition: crate::lint::project::Condition::Always,
         rule: Rule::OpenWithoutContext,
         range: call.range(),
         message: format!("`{opener}` {problem}"),

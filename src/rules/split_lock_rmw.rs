@@ -9,6 +9,7 @@ use crate::rules::Rule;
 pub fn check(checker: &mut Checker, facts: &JsonFacts) {
     for rmw in facts.rmw.iter().filter(|r| r.kind == RmwKind::SplitLock) {
         checker.report(Diagnostic {
+            condition: crate::lint::project::Condition::Always,
             rule: Rule::SplitLockRmw,
             range: rmw.write,
             message: format!(

@@ -18,6 +18,7 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
     }
     let what = if in_class { "method" } else { "function" };
     checker.report(Diagnostic {
+            condition: crate::lint::project::Condition::Always,
         rule: Rule::UncappedMemoize,
         range: memo.decorator.range(),
         message: format!(

@@ -14,6 +14,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
             "is read, changed and written back"
         };
         checker.report(Diagnostic {
+            condition: crate::lint::project::Condition::Always,
             rule: Rule::UnprotectedJsonRmw,
             range: rmw.write,
             message: format!(

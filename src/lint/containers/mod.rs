@@ -1,7 +1,8 @@
 //! Lifetime facts about containers, for the memory-growth rules (SWC101, SWC102, SWC105).
 //!
 //! A container is **long-lived** when it is bound at module level, as a class attribute, or on
-//! `self` in a class whose instances live for the process (see [`is_long_lived_class`]). Its
+//! `self` in a class whose instances live for the process (decided by the project model: the
+//! finding carries that condition). Its
 //! **growth sites** are the places that add to it from code that runs repeatedly (function
 //! bodies; not module-level code, which runs once at import, nor `__init__` for `self`
 //! attributes, which runs once per instance). Its **bound** is the first evidence that something
@@ -11,6 +12,8 @@
 mod uses;
 
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level, single_assignment};
+use crate::lint::project::Condition;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -67,6 +70,8 @@ pub struct Container {
     pub growth: Vec<Growth>,
     /// What limits it, and where.
     pub bound: Option<(TextRange, String)>,
+    /// What the project must confirm: that the owning instances live for the process.
+    pub condition: Condition,
 }
 
 impl Container {
@@ -80,14 +85,16 @@ impl Container {
 #[derive(Clone, Debug, Default)]
 pub struct ContainerOptions<'o> {
     pub bounded_types: &'o [String],
-    pub long_lived_functions: &'o [String],
+    /// Qualified name of the module, to name classes in findings' conditions.
+    pub module: &'o str,
 }
 
 struct ClassInfo<'a> {
     name: &'a str,
     bases: Vec<&'a str>,
-    long_lived: bool,
     is_enum: bool,
+    /// A dataclass, attrs or pydantic model: its class-level fields are per-instance defaults.
+    is_model: bool,
 }
 
 /// Finds the module's long-lived containers and what grows and bounds them.
@@ -103,7 +110,6 @@ pub fn analyze<'a>(
         class_index: HashMap::default(),
         containers: Vec::new(),
         by_key: HashMap::default(),
-        singletons: Vec::new(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
@@ -128,16 +134,18 @@ pub fn analyze<'a>(
             });
         }
     }
-    let Facts {
-        containers,
-        classes,
-        ..
-    } = facts;
+    let module = options.module;
+    let Facts { containers, .. } = facts;
     containers
         .into_iter()
-        .filter(|c| match c.owner {
-            Owner::SelfAttr(ci) => classes[ci].long_lived,
-            _ => true,
+        .map(|mut c| {
+            if let (Owner::SelfAttr(_), Some(class)) = (c.owner, &c.class) {
+                c.condition = Condition::LongLivedOwner {
+                    class: format!("{module}.{class}"),
+                    attr: c.attr.clone(),
+                };
+            }
+            c
         })
         .collect()
 }
@@ -149,37 +157,7 @@ struct Facts<'a, 'm, 'o> {
     class_index: HashMap<&'a str, usize>,
     containers: Vec<Container>,
     by_key: HashMap<(Owner, String), usize>,
-    /// Class names instantiated at module level (singletons).
-    singletons: Vec<&'a str>,
 }
-
-/// Class-name words of objects that usually live as long as the process.
-const SERVICE_WORDS: &[&str] = &[
-    "Agent",
-    "Broker",
-    "Bus",
-    "Cache",
-    "Collector",
-    "Controller",
-    "Coordinator",
-    "Daemon",
-    "Dispatcher",
-    "Engine",
-    "Manager",
-    "Monitor",
-    "Orchestrator",
-    "Pool",
-    "Registry",
-    "Router",
-    "Scheduler",
-    "Server",
-    "Service",
-    "Supervisor",
-    "Swarm",
-    "Tracker",
-    "Watcher",
-    "Worker",
-];
 
 impl<'a> Facts<'a, '_, '_> {
     fn collect_classes(&mut self, suite: &'a [Stmt]) {
@@ -201,46 +179,26 @@ impl<'a> Facts<'a, '_, '_> {
                             .qualified_name(ScopeId::MODULE, b)
                             .is_some_and(|q| q.starts_with("enum."))
                     });
-                    let listed = self
-                        .options
-                        .long_lived_functions
-                        .iter()
-                        .any(|f| f.rsplit('.').next() == Some(class.name.as_str()));
-                    let long_lived = listed || is_long_lived_class(class);
+                    let is_model = is_model_class(class, self.semantic);
                     self.class_index
                         .insert(class.name.as_str(), self.classes.len());
                     self.classes.push(ClassInfo {
                         name: class.name.as_str(),
                         bases,
-                        long_lived,
                         is_enum,
+                        is_model,
                     });
-                }
-                Stmt::Assign(assign) => {
-                    if let Expr::Call(call) = assign.value.as_ref() {
-                        if let Expr::Name(n) = call.func.as_ref() {
-                            self.singletons.push(n.id.as_str());
-                        }
-                    }
                 }
                 _ => {}
             }
         }
-        // Subclasses of a long-lived class, and singletons, are long-lived too.
-        for name in std::mem::take(&mut self.singletons) {
-            if let Some(&i) = self.class_index.get(name) {
-                self.classes[i].long_lived = true;
-            }
-        }
-        for i in 0..self.classes.len() {
-            if self.ancestors(i).any(|a| self.classes[a].long_lived) {
-                self.classes[i].long_lived = true;
-            }
-        }
-        // Enum-ness is inherited within the module too.
+        // Enum-ness and model-ness are inherited within the module too.
         for i in 0..self.classes.len() {
             if self.ancestors(i).any(|a| self.classes[a].is_enum) {
                 self.classes[i].is_enum = true;
+            }
+            if self.ancestors(i).any(|a| self.classes[a].is_model) {
+                self.classes[i].is_model = true;
             }
         }
     }
@@ -279,10 +237,25 @@ impl<'a> Facts<'a, '_, '_> {
                             other => {
                                 if let Some((target, value)) = single_assignment(other) {
                                     if let Expr::Name(n) = target {
+                                        let per_instance = self.classes[ci].is_model;
+                                        let value = if per_instance {
+                                            field_factory(value, self.semantic, scope)
+                                                .unwrap_or(value)
+                                        } else {
+                                            value
+                                        };
                                         self.define(
-                                            Owner::ClassAttr(ci),
+                                            if per_instance {
+                                                Owner::SelfAttr(ci)
+                                            } else {
+                                                Owner::ClassAttr(ci)
+                                            },
                                             n.id.as_str(),
-                                            format!("{}.{}", class.name, n.id),
+                                            if per_instance {
+                                                format!("self.{}", n.id)
+                                            } else {
+                                                format!("{}.{}", class.name, n.id)
+                                            },
                                             target.range(),
                                             other.range(),
                                             value,
@@ -391,6 +364,7 @@ impl<'a> Facts<'a, '_, '_> {
             range,
             def_stmt,
             growth: Vec::new(),
+            condition: Condition::Always,
             // First built in an ordinary method: each call of that method starts it afresh.
             bound: recreated_in.map(|m| (range, format!("re-created in `{m}`"))),
         });
@@ -400,6 +374,18 @@ impl<'a> Facts<'a, '_, '_> {
     /// bounded) container.
     fn container_kind(&self, value: &Expr, scope: ScopeId) -> Option<ContainerKind> {
         match value {
+            // A bare type is a field's default factory (`field(default_factory=list)`).
+            Expr::Name(_) | Expr::Attribute(_) => {
+                match self.semantic.qualified_name(scope, value)?.as_str() {
+                    "builtins.list" => Some(ContainerKind::List),
+                    "builtins.set" => Some(ContainerKind::Set),
+                    "builtins.dict" | "collections.OrderedDict" | "collections.Counter" => {
+                        Some(ContainerKind::Dict)
+                    }
+                    "collections.deque" => Some(ContainerKind::Deque),
+                    _ => None,
+                }
+            }
             Expr::List(_) | Expr::ListComp(_) => Some(ContainerKind::List),
             Expr::Set(_) | Expr::SetComp(_) => Some(ContainerKind::Set),
             Expr::Dict(_) | Expr::DictComp(_) => Some(ContainerKind::Dict),
@@ -507,147 +493,68 @@ impl<'a> Facts<'a, '_, '_> {
     }
 }
 
-/// Whether instances of a class live for the process: its name says it is a service (`Agent`,
-/// `Manager`, `Registry`, ...), or a method runs a `while True` service loop. Singletons and
-/// subclasses are added by the caller.
-fn is_long_lived_class(class: &ast::StmtClassDef) -> bool {
-    let name = class.name.as_str();
-    if SERVICE_WORDS.iter().any(|w| name.contains(w)) {
-        return true;
-    }
-    // A service loop: `def run(self): while True: ...` (or `while self.running:`).
-    class.body.iter().any(|stmt| match stmt {
-        Stmt::FunctionDef(f) if SERVICE_LOOPS.contains(&f.name.as_str()) => {
-            let mut found = false;
-            for_each_stmt(&f.body, &mut |s| {
-                if let Stmt::While(w) = s {
-                    let forever = match w.test.as_ref() {
-                        Expr::BooleanLiteral(b) => b.value,
-                        Expr::Attribute(a) => {
-                            matches!(a.value.as_ref(), Expr::Name(n) if n.id.as_str() == "self")
-                        }
-                        _ => false,
-                    };
-                    found |= forever;
-                }
-            });
-            found
-        }
-        _ => false,
+/// A class whose class-level assignments declare per-instance fields with defaults: a
+/// `@dataclass`, an attrs class, a pydantic model (by decorator or base).
+fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel) -> bool {
+    const DECORATORS: &[&str] = &[
+        "dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attr.frozen",
+        "attr.mutable",
+        "attrs.define",
+        "attrs.frozen",
+        "attrs.mutable",
+        "pydantic.dataclasses.dataclass",
+    ];
+    const BASES: &[&str] = &[
+        "pydantic.BaseModel",
+        "pydantic.main.BaseModel",
+        "pydantic_settings.BaseSettings",
+        "msgspec.Struct",
+    ];
+    class.decorator_list.iter().any(|d| {
+        let e = match &d.expression {
+            Expr::Call(c) => c.func.as_ref(),
+            other => other,
+        };
+        semantic
+            .qualified_name(ScopeId::MODULE, e)
+            .is_some_and(|q| DECORATORS.contains(&q.as_str()))
+    }) || class.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+        semantic
+            .qualified_name(ScopeId::MODULE, b)
+            .is_some_and(|q| BASES.contains(&q.as_str()))
     })
 }
 
-/// Methods whose `while True` loop makes the object a long-running service.
-const SERVICE_LOOPS: &[&str] = &[
-    "run",
-    "_run",
-    "run_forever",
-    "serve_forever",
-    "loop",
-    "main",
-    "start",
-    "worker",
-    "_worker",
-];
-
-/// Statements that run at module level: the suite and the bodies of module-level `if`, `try`
-/// and `with` (not loops, function or class bodies, nor an `if __name__ == "__main__":` block,
-/// which is a script's entry point rather than module state).
-fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
-    let mut out = Vec::new();
-    walk_blocks(suite, &mut |s| {
-        out.push(s);
-        match s {
-            Stmt::If(i) => !is_main_guard(&i.test),
-            Stmt::For(_) | Stmt::While(_) | Stmt::Match(_) => false,
-            _ => true,
-        }
-    });
-    out
-}
-
-fn is_main_guard(test: &Expr) -> bool {
-    let Expr::Compare(cmp) = test else {
-        return false;
-    };
-    is_name(&cmp.left, "__name__")
-        && matches!(cmp.comparators.first(), Some(Expr::StringLiteral(s)) if s.value.to_str() == "__main__")
-}
-
-/// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
-fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
-    walk_blocks(stmts, &mut |s| {
-        f(s);
-        true
-    });
-}
-
-/// Calls `visit` on each statement and descends into its blocks (`if`, `try`, `with`, loops,
-/// `match`; never function or class bodies) when `visit` returns true.
-fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> bool) {
-    for s in stmts {
-        if !visit(s) {
-            continue;
-        }
-        match s {
-            Stmt::If(i) => {
-                walk_blocks(&i.body, visit);
-                for c in &i.elif_else_clauses {
-                    walk_blocks(&c.body, visit);
-                }
-            }
-            Stmt::Try(t) => {
-                walk_blocks(&t.body, visit);
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    walk_blocks(&h.body, visit);
-                }
-                walk_blocks(&t.orelse, visit);
-                walk_blocks(&t.finalbody, visit);
-            }
-            Stmt::With(w) => walk_blocks(&w.body, visit),
-            Stmt::For(l) => {
-                walk_blocks(&l.body, visit);
-                walk_blocks(&l.orelse, visit);
-            }
-            Stmt::While(l) => {
-                walk_blocks(&l.body, visit);
-                walk_blocks(&l.orelse, visit);
-            }
-            Stmt::Match(m) => {
-                for case in &m.cases {
-                    walk_blocks(&case.body, visit);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
-    match stmt {
-        Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),
-        Stmt::AnnAssign(a) => a.value.as_deref().map(|v| (a.target.as_ref(), v)),
-        _ => None,
-    }
-}
-
-fn first_param(func: &ast::StmtFunctionDef) -> Option<&str> {
-    let is_static = func
-        .decorator_list
-        .iter()
-        .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
-    if is_static {
+/// The container a field's default factory builds, as an expression that builds one:
+/// `field(default_factory=list)`, `attrs.field(factory=dict)`, `Field(default_factory=set)`,
+/// `attrs.Factory(list)`.
+fn field_factory<'e>(
+    value: &'e Expr,
+    semantic: &SemanticModel,
+    scope: ScopeId,
+) -> Option<&'e Expr> {
+    let Expr::Call(call) = value else {
         return None;
+    };
+    let q = semantic.qualified_name(scope, &call.func)?;
+    let factory = match q.rsplit('.').next()? {
+        "field" | "Field" | "ib" | "attrib" => call
+            .arguments
+            .find_keyword("default_factory")
+            .or_else(|| call.arguments.find_keyword("factory"))
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.find_keyword("default").map(|k| &k.value))?,
+        "Factory" => call.arguments.args.first()?,
+        _ => return None,
+    };
+    match factory {
+        Expr::Lambda(l) => Some(&l.body),
+        other => Some(other),
     }
-    func.parameters
-        .posonlyargs
-        .first()
-        .or(func.parameters.args.first())
-        .map(|p| p.parameter.name.as_str())
-}
-
-fn is_name(expr: &Expr, name: &str) -> bool {
-    matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }
 
 /// Module-level functions referenced only from module-level code (calls while the module is

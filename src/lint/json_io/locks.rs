@@ -143,6 +143,14 @@ impl<'a> LockTable<'a> {
         }
     }
 
+    /// The module's classes and `@contextmanager` functions that hold a cross-process lock.
+    pub fn process_lock_helpers(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.classes
+            .iter()
+            .filter(|(_, k)| **k == LockKind::Process)
+            .map(|(name, _)| *name)
+    }
+
     /// The lock a `with` item holds, if it is one: a lock constructor or context manager, a
     /// lock object (`with LOCK:`, `with self._lock:`), or `lock.acquire(...)` on one.
     pub fn lock_kind(

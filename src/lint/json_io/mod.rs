@@ -77,7 +77,43 @@ pub struct JsonFacts {
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
-const JSON_MODULES: &[&str] = &["json", "ujson", "orjson", "simplejson", "rapidjson"];
+pub const JSON_MODULES: &[&str] = &["json", "ujson", "orjson", "simplejson", "rapidjson"];
+
+/// Modules whose locks exclude other processes; a module that imports none defines no lock
+/// helper.
+const LOCK_MODULES: &[&str] = &[
+    "fcntl",
+    "filelock",
+    "portalocker",
+    "fasteners",
+    "msvcrt",
+    "lockfile",
+    "multiprocessing",
+    "swarmcheck",
+];
+
+/// Qualified names (`module.name`) of the module's context managers and lock classes that hold
+/// a cross-process lock: other modules that use them are protected too.
+pub fn lock_helpers<'a>(
+    suite: &'a [Stmt],
+    semantic: &SemanticModel<'a>,
+    module: &str,
+    extra_locks: &[String],
+) -> Vec<String> {
+    let imports_lock = semantic.imports_from_any(LOCK_MODULES)
+        || extra_locks
+            .iter()
+            .any(|l| semantic.imports_from_any(&[l.split('.').next().unwrap_or(l)]));
+    if !imports_lock {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = LockTable::build(suite, semantic, extra_locks)
+        .process_lock_helpers()
+        .map(|name| format!("{module}.{name}"))
+        .collect();
+    out.sort();
+    out
+}
 
 /// Analyzes a module. `extra_locks` are qualified names of context managers that hold a
 /// cross-process lock (the `lock-context-managers` option).

@@ -1,0 +1,104 @@
+//! Walking statement blocks without entering function or class bodies: what runs at module
+//! level, and the statements of one body with its nested `if`/`try`/`with`/loop blocks.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+/// Statements that run at module level: the suite and the bodies of module-level `if`, `try`
+/// and `with` (not loops, function or class bodies, nor an `if __name__ == "__main__":` block,
+/// which is a script's entry point rather than module state).
+pub fn module_level(suite: &[Stmt]) -> Vec<&Stmt> {
+    let mut out = Vec::new();
+    walk_blocks(suite, &mut |s| {
+        out.push(s);
+        match s {
+            Stmt::If(i) => !is_main_guard(&i.test),
+            Stmt::For(_) | Stmt::While(_) | Stmt::Match(_) => false,
+            _ => true,
+        }
+    });
+    out
+}
+
+pub fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(cmp) = test else {
+        return false;
+    };
+    is_name(&cmp.left, "__name__")
+        && matches!(cmp.comparators.first(), Some(Expr::StringLiteral(s)) if s.value.to_str() == "__main__")
+}
+
+/// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
+pub fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
+    walk_blocks(stmts, &mut |s| {
+        f(s);
+        true
+    });
+}
+
+/// Calls `visit` on each statement and descends into its blocks (`if`, `try`, `with`, loops,
+/// `match`; never function or class bodies) when `visit` returns true.
+pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> bool) {
+    for s in stmts {
+        if !visit(s) {
+            continue;
+        }
+        match s {
+            Stmt::If(i) => {
+                walk_blocks(&i.body, visit);
+                for c in &i.elif_else_clauses {
+                    walk_blocks(&c.body, visit);
+                }
+            }
+            Stmt::Try(t) => {
+                walk_blocks(&t.body, visit);
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    walk_blocks(&h.body, visit);
+                }
+                walk_blocks(&t.orelse, visit);
+                walk_blocks(&t.finalbody, visit);
+            }
+            Stmt::With(w) => walk_blocks(&w.body, visit),
+            Stmt::For(l) => {
+                walk_blocks(&l.body, visit);
+                walk_blocks(&l.orelse, visit);
+            }
+            Stmt::While(l) => {
+                walk_blocks(&l.body, visit);
+                walk_blocks(&l.orelse, visit);
+            }
+            Stmt::Match(m) => {
+                for case in &m.cases {
+                    walk_blocks(&case.body, visit);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
+    match stmt {
+        Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),
+        Stmt::AnnAssign(a) => a.value.as_deref().map(|v| (a.target.as_ref(), v)),
+        _ => None,
+    }
+}
+
+pub fn first_param(func: &ast::StmtFunctionDef) -> Option<&str> {
+    let is_static = func
+        .decorator_list
+        .iter()
+        .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
+    if is_static {
+        return None;
+    }
+    func.parameters
+        .posonlyargs
+        .first()
+        .or(func.parameters.args.first())
+        .map(|p| p.parameter.name.as_str())
+}
+
+pub fn is_name(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Name(n) if n.id.as_str() == name)
+}

@@ -1,0 +1,67 @@
+//! Execution context: code that runs under a test runner rather than in the long-running program.
+//! A test double is not a service, and a container in `conftest.py` lives for one test session.
+
+use std::path::Path;
+
+/// Whether the file is test code by pytest's and unittest's conventions: under a `tests`/`test`
+/// directory, or named `test_*.py`, `*_test.py`, `tests.py` or `conftest.py`.
+pub fn is_test_path(path: &Path) -> bool {
+    let in_test_dir = path
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".pyi")
+        .or_else(|| name.strip_suffix(".py"))
+        .unwrap_or(&name);
+    in_test_dir
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem == "tests"
+        || stem == "conftest"
+}
+
+/// Parameters through which pytest hands a test a directory of its own.
+pub const PRIVATE_DIR_FIXTURES: &[&str] =
+    &["tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"];
+
+/// Calls that create a file or directory no other process knows the name of.
+pub const PRIVATE_DIR_CALLS: &[&str] = &[
+    "tempfile.mkdtemp",
+    "tempfile.TemporaryDirectory",
+    "tempfile.mkstemp",
+    "tempfile.NamedTemporaryFile",
+    "tempfile.TemporaryFile",
+    "tempfile.SpooledTemporaryFile",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "a/tests/x.py",
+            "test_a.py",
+            "pkg/a_test.py",
+            "conftest.py",
+            "a/test/b/c.py",
+        ] {
+            assert!(is_test_path(Path::new(p)), "{p}");
+        }
+        for p in [
+            "a/testing_tools.py",
+            "contest.py",
+            "a/latest/x.py",
+            "attest.py",
+        ] {
+            assert!(!is_test_path(Path::new(p)), "{p}");
+        }
+    }
+}

@@ -1,0 +1,611 @@
+//! Phase one: reduces a parsed module to the [`ModuleFacts`] that other modules need. Runs per
+//! file, in parallel; nothing here looks at another module.
+
+use super::frameworks;
+use super::{ClassFacts, Hold, HoldSite, ModuleFacts};
+use crate::lint::blocks::{
+    first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
+};
+use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_source_file::LineIndex;
+use ruff_text_size::{Ranged, TextSize};
+
+/// Methods that remove from a container or empty it.
+const REMOVALS: &[&str] = &[
+    "pop",
+    "popitem",
+    "popleft",
+    "clear",
+    "remove",
+    "discard",
+    "__delitem__",
+];
+
+/// Methods whose `while True:` (or `while self.<flag>:`) loop makes an object a service.
+const SERVICE_LOOPS: &[&str] = &[
+    "run",
+    "_run",
+    "run_forever",
+    "serve_forever",
+    "loop",
+    "main",
+    "start",
+    "worker",
+    "_worker",
+];
+
+pub struct FactsBuilder<'a, 'm> {
+    semantic: &'m SemanticModel<'a>,
+    index: &'m LineIndex,
+    facts: ModuleFacts,
+    /// Module functions called from the entry point.
+    entry_functions: Vec<&'a str>,
+}
+
+/// Builds the facts of one module. `module` is its qualified name.
+pub fn summarize<'a>(
+    suite: &'a [Stmt],
+    semantic: &SemanticModel<'a>,
+    index: &LineIndex,
+    module: &str,
+    is_test: bool,
+    lock_helpers: Vec<String>,
+) -> ModuleFacts {
+    let mut b = FactsBuilder {
+        semantic,
+        index,
+        facts: ModuleFacts {
+            module: module.to_string(),
+            is_test,
+            lock_helpers,
+            ..ModuleFacts::default()
+        },
+        entry_functions: Vec::new(),
+    };
+    b.collect_imports(suite);
+    let is_main_module = module == "__main__" || module.ends_with(".__main__");
+    for stmt in module_level(suite) {
+        match stmt {
+            Stmt::ClassDef(class) => b.class(class),
+            Stmt::If(i) if is_main_guard(&i.test) => b.entry_block(&i.body, "__main__"),
+            other => {
+                if let Some((Expr::Name(n), value)) = single_assignment(other) {
+                    for class in b.constructed(ScopeId::MODULE, value) {
+                        let site = if is_main_module {
+                            HoldSite::Entry {
+                                function: "__main__".into(),
+                            }
+                        } else {
+                            HoldSite::ModuleGlobal {
+                                name: n.id.to_string(),
+                            }
+                        };
+                        b.hold(class, value.start(), site);
+                    }
+                }
+            }
+        }
+    }
+    if is_main_module {
+        b.entry_block(suite, "__main__");
+    }
+    // Functions the entry point calls run until exit too; and every function may register
+    // objects with a framework or keep a singleton through `global`.
+    let mut registrations = Registrations {
+        b: &mut b,
+        scope: ScopeId::MODULE,
+    };
+    registrations.visit_body(suite);
+    let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
+    for stmt in suite {
+        if let Stmt::FunctionDef(f) = stmt {
+            if entry.contains(&f.name.as_str()) {
+                let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
+                let mut found = Vec::new();
+                for_each_stmt(&f.body, &mut |s| found.push(s));
+                for s in found {
+                    if let Some((_, value)) = single_assignment(s) {
+                        for class in b.constructed(scope, value) {
+                            b.hold(
+                                class,
+                                value.start(),
+                                HoldSite::Entry {
+                                    function: f.name.to_string(),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    b.facts
+}
+
+impl<'a> FactsBuilder<'a, '_> {
+    fn line(&self, offset: TextSize) -> u32 {
+        self.index.line_index(offset).get() as u32
+    }
+
+    fn hold(&mut self, class: String, at: TextSize, site: HoldSite) {
+        let line = self.line(at);
+        self.facts.holds.push(Hold { class, line, site });
+    }
+
+    fn collect_imports(&mut self, suite: &'a [Stmt]) {
+        for stmt in module_level(suite) {
+            match stmt {
+                Stmt::Import(import) => {
+                    for alias in &import.names {
+                        self.facts.imported.push(alias.name.to_string());
+                    }
+                }
+                Stmt::ImportFrom(import) => {
+                    for alias in &import.names {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                        let Resolved::Binding(_, binding) =
+                            self.semantic
+                                .resolve(ScopeId::MODULE, local.as_str(), alias.end())
+                        else {
+                            continue;
+                        };
+                        if let BindingKind::Import(q) = &binding.kind {
+                            self.facts.exports.push((local.to_string(), q.clone()));
+                            self.facts.imported.push(q.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The qualified name of the class `expr` names, as this module sees it: `module.Name` for a
+    /// class of this module, the import path for an imported one. Lower-case final names are
+    /// functions by PEP 8 and are left out to keep summaries small.
+    fn class_ref(&self, scope: ScopeId, expr: &Expr) -> Option<String> {
+        let expr = match expr {
+            // `Optional[X]`, `list[X]` are not instances of X, except Optional.
+            Expr::Subscript(s) => {
+                let q = self.semantic.qualified_name(scope, &s.value)?;
+                if q == "typing.Optional" {
+                    return self.class_ref(scope, &s.slice);
+                }
+                return None;
+            }
+            Expr::BinOp(b) if b.op == ast::Operator::BitOr => {
+                return if b.right.is_none_literal_expr() {
+                    self.class_ref(scope, &b.left)
+                } else if b.left.is_none_literal_expr() {
+                    self.class_ref(scope, &b.right)
+                } else {
+                    None
+                };
+            }
+            Expr::StringLiteral(s) => {
+                let text = s.value.to_str();
+                if !text.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return None;
+                }
+                return self.local_class(text).or_else(|| {
+                    match self
+                        .semantic
+                        .resolve(ScopeId::MODULE, text, TextSize::default())
+                    {
+                        Resolved::Binding(_, b) => match &b.kind {
+                            BindingKind::Import(q) => Some(q.clone()),
+                            _ => None,
+                        },
+                        Resolved::Builtin => None,
+                    }
+                });
+            }
+            other => other,
+        };
+        let last = match expr {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return None,
+        };
+        if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        if let Expr::Name(n) = expr {
+            if let Resolved::Binding(s, b) = self.semantic.resolve(scope, n.id.as_str(), n.start())
+            {
+                if b.kind == BindingKind::ClassDef && s == ScopeId::MODULE {
+                    return Some(format!("{}.{}", self.facts.module, n.id));
+                }
+            }
+        }
+        self.semantic
+            .qualified_name(scope, expr)
+            .filter(|q| !q.starts_with("builtins."))
+    }
+
+    fn local_class(&self, name: &str) -> Option<String> {
+        match self
+            .semantic
+            .resolve(ScopeId::MODULE, name, TextSize::new(u32::MAX))
+        {
+            Resolved::Binding(ScopeId::MODULE, b) if b.kind == BindingKind::ClassDef => {
+                Some(format!("{}.{name}", self.facts.module))
+            }
+            _ => None,
+        }
+    }
+
+    /// Classes whose instances `value` evaluates to: `C(...)`, `x or C(...)`,
+    /// `C(...) if a else D(...)`.
+    fn constructed(&self, scope: ScopeId, value: &Expr) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![value];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Call(call) => {
+                    if let Some(c) = self.class_ref(scope, &call.func) {
+                        out.push(c);
+                    }
+                }
+                Expr::BoolOp(b) => stack.extend(b.values.iter()),
+                Expr::If(i) => {
+                    stack.push(&i.body);
+                    stack.push(&i.orelse);
+                }
+                Expr::Await(a) => stack.push(&a.value),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn class(&mut self, class: &'a ast::StmtClassDef) {
+        let scope = self.semantic.scope_of(class).unwrap_or(ScopeId::MODULE);
+        let qualified = format!("{}.{}", self.facts.module, class.name);
+        let bases = class
+            .arguments
+            .iter()
+            .flat_map(|a| a.args.iter())
+            .filter_map(|b| {
+                let b = match b {
+                    Expr::Subscript(s) => s.value.as_ref(),
+                    other => other,
+                };
+                if let Expr::Name(n) = b {
+                    if let Some(local) = self.local_class(n.id.as_str()) {
+                        return Some(local);
+                    }
+                }
+                self.semantic.qualified_name(ScopeId::MODULE, b)
+            })
+            .collect();
+        let mut facts = ClassFacts {
+            name: qualified.clone(),
+            line: self.line(class.start()),
+            bases,
+            service_loop: None,
+            bounds: Vec::new(),
+        };
+        for item in &class.body {
+            match item {
+                Stmt::FunctionDef(method) => {
+                    self.method(&qualified, &mut facts, method);
+                }
+                Stmt::AnnAssign(a) => {
+                    let Expr::Name(attr) = a.target.as_ref() else {
+                        continue;
+                    };
+                    let mut classes = Vec::new();
+                    if let Some(value) = &a.value {
+                        classes.extend(self.field_default(scope, value));
+                    }
+                    if classes.is_empty() {
+                        classes.extend(self.class_ref(scope, &a.annotation));
+                    }
+                    for c in classes {
+                        self.hold(
+                            c,
+                            a.start(),
+                            HoldSite::Attribute {
+                                owner: qualified.clone(),
+                                attr: attr.id.to_string(),
+                            },
+                        );
+                    }
+                }
+                Stmt::Assign(a) => {
+                    if let [Expr::Name(attr)] = a.targets.as_slice() {
+                        for c in self.field_default(scope, &a.value) {
+                            self.hold(
+                                c,
+                                a.start(),
+                                HoldSite::Attribute {
+                                    owner: qualified.clone(),
+                                    attr: attr.id.to_string(),
+                                },
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.facts.classes.push(facts);
+    }
+
+    /// The classes a field default makes: `C()`, `field(default_factory=C)`,
+    /// `attrs.field(factory=C)`, `Field(default_factory=C)`, `attrs.Factory(C)`.
+    fn field_default(&self, scope: ScopeId, value: &Expr) -> Vec<String> {
+        let mut out = self.constructed(scope, value);
+        if let Expr::Call(call) = value {
+            for kw in ["default_factory", "factory"] {
+                if let Some(f) = call.arguments.find_keyword(kw) {
+                    out.extend(self.class_ref(scope, &f.value));
+                }
+            }
+            let callee = self
+                .semantic
+                .qualified_name(scope, &call.func)
+                .unwrap_or_default();
+            if callee.ends_with("Factory") {
+                if let Some(f) = call.arguments.args.first() {
+                    out.extend(self.class_ref(scope, f));
+                }
+            }
+            out.retain(|c| !c.ends_with(".Factory") && !c.ends_with(".Field"));
+        }
+        out
+    }
+
+    fn method(&mut self, owner: &str, facts: &mut ClassFacts, method: &'a ast::StmtFunctionDef) {
+        let Some(self_name) = first_param(method) else {
+            return;
+        };
+        let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+        let init_like = matches!(
+            method.name.as_str(),
+            "__init__" | "__post_init__" | "__new__" | "setup" | "__attrs_post_init__"
+        );
+        // Parameters annotated with a class: storing one on `self` holds that instance.
+        let annotated: Vec<(&str, String)> = method
+            .parameters
+            .iter_non_variadic_params()
+            .filter_map(|p| {
+                let ann = p.parameter.annotation.as_deref()?;
+                Some((p.parameter.name.as_str(), self.class_ref(scope, ann)?))
+            })
+            .collect();
+        let mut stmts = Vec::new();
+        for_each_stmt(&method.body, &mut |s| stmts.push(s));
+        for stmt in stmts {
+            match stmt {
+                Stmt::While(w) if SERVICE_LOOPS.contains(&method.name.as_str()) => {
+                    let forever = match w.test.as_ref() {
+                        Expr::BooleanLiteral(b) => b.value,
+                        Expr::Attribute(a) => crate::lint::blocks::is_name(&a.value, self_name),
+                        Expr::UnaryOp(u) => {
+                            matches!(u.operand.as_ref(), Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, self_name))
+                        }
+                        _ => false,
+                    };
+                    if forever && facts.service_loop.is_none() {
+                        facts.service_loop = Some((method.name.to_string(), self.line(w.start())));
+                    }
+                }
+                Stmt::Delete(d) => {
+                    for t in &d.targets {
+                        if let Expr::Subscript(s) = t {
+                            if let Some(attr) = self_attr(&s.value, self_name) {
+                                facts.bounds.push((
+                                    attr.to_string(),
+                                    self.line(t.start()),
+                                    "`del`".into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Stmt::Expr(e) => {
+                    if let Expr::Call(call) = e.value.as_ref() {
+                        if let Expr::Attribute(m) = call.func.as_ref() {
+                            if REMOVALS.contains(&m.attr.as_str()) {
+                                if let Some(attr) = self_attr(&m.value, self_name) {
+                                    facts.bounds.push((
+                                        attr.to_string(),
+                                        self.line(call.start()),
+                                        format!("`.{}()`", m.attr),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let (target, value, annotation) = match stmt {
+                Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value), None),
+                Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref(), Some(&*a.annotation)),
+                _ => continue,
+            };
+            let Some(attr) = self_attr(target, self_name) else {
+                continue;
+            };
+            if !init_like {
+                facts.bounds.push((
+                    attr.to_string(),
+                    self.line(target.start()),
+                    format!("reassigned in `{}`", method.name),
+                ));
+            }
+            let mut classes = value
+                .map(|v| self.constructed(scope, v))
+                .unwrap_or_default();
+            if let Some(Expr::Name(n)) = value {
+                classes.extend(
+                    annotated
+                        .iter()
+                        .filter(|(p, _)| *p == n.id.as_str())
+                        .map(|(_, c)| c.clone()),
+                );
+            }
+            if let Some(Expr::BoolOp(b)) = value {
+                for v in &b.values {
+                    if let Expr::Name(n) = v {
+                        classes.extend(
+                            annotated
+                                .iter()
+                                .filter(|(p, _)| *p == n.id.as_str())
+                                .map(|(_, c)| c.clone()),
+                        );
+                    }
+                }
+            }
+            if let Some(ann) = annotation {
+                classes.extend(self.class_ref(scope, ann));
+            }
+            for c in classes {
+                self.hold(
+                    c,
+                    target.start(),
+                    HoldSite::Attribute {
+                        owner: owner.to_string(),
+                        attr: attr.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Instances created by the entry point, and the module functions it calls.
+    fn entry_block(&mut self, body: &'a [Stmt], function: &str) {
+        struct Calls<'v, 'a, 'm> {
+            b: &'v mut FactsBuilder<'a, 'm>,
+            function: &'v str,
+        }
+        impl<'a> Visitor<'a> for Calls<'_, 'a, '_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                    return;
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if let Expr::Call(call) = expr {
+                    if let Expr::Name(n) = call.func.as_ref() {
+                        self.b.entry_functions.push(n.id.as_str());
+                    }
+                    if let Some(c) = self.b.class_ref(ScopeId::MODULE, &call.func) {
+                        self.b.hold(
+                            c,
+                            call.start(),
+                            HoldSite::Entry {
+                                function: self.function.to_string(),
+                            },
+                        );
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut calls = Calls { b: self, function };
+        calls.visit_body(body);
+    }
+}
+
+/// `self.<attr>` as written with the method's receiver name.
+fn self_attr<'e>(expr: &'e Expr, self_name: &str) -> Option<&'e str> {
+    match expr {
+        Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, self_name) => {
+            Some(a.attr.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// Registrations with a framework anywhere in the module (`bot.add_cog(Stats(bot))`), and
+/// singletons kept through `global` in an accessor.
+struct Registrations<'v, 'a, 'm> {
+    b: &'v mut FactsBuilder<'a, 'm>,
+    scope: ScopeId,
+}
+
+impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                let saved = self.scope;
+                self.scope = self.b.semantic.scope_of(f).unwrap_or(saved);
+                let globals: Vec<&str> = f
+                    .body
+                    .iter()
+                    .filter_map(|s| match s {
+                        Stmt::Global(g) => Some(g.names.iter().map(|n| n.as_str())),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                if !globals.is_empty() {
+                    let mut stmts = Vec::new();
+                    for_each_stmt(&f.body, &mut |s| stmts.push(s));
+                    for s in stmts {
+                        if let Some((Expr::Name(n), value)) = single_assignment(s) {
+                            if globals.contains(&n.id.as_str()) {
+                                for c in self.b.constructed(self.scope, value) {
+                                    self.b.hold(
+                                        c,
+                                        value.start(),
+                                        HoldSite::ModuleGlobal {
+                                            name: n.id.to_string(),
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                self.visit_body(&f.body);
+                self.scope = saved;
+            }
+            Stmt::ClassDef(c) => {
+                let saved = self.scope;
+                self.scope = self.b.semantic.scope_of(c).unwrap_or(saved);
+                self.visit_body(&c.body);
+                self.scope = saved;
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(m) = call.func.as_ref() {
+                let table = frameworks::table();
+                if table
+                    .registration_methods
+                    .iter()
+                    .any(|r| r == m.attr.as_str())
+                {
+                    for arg in call.arguments.args.iter() {
+                        for c in self.b.constructed(self.scope, arg) {
+                            self.b.hold(
+                                c,
+                                call.start(),
+                                HoldSite::Registered {
+                                    call: format!(
+                                        "{}.{}",
+                                        crate::lint::json_io::dotted(&m.value)
+                                            .unwrap_or_else(|| "…".into()),
+                                        m.attr
+                                    ),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}

@@ -1,0 +1,29 @@
+//! The table of frameworks whose objects live for the process (`frameworks.toml`, documented in
+//! the README): base classes, registration methods and entry-point runners.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+#[derive(Debug, Deserialize)]
+pub struct Frameworks {
+    pub long_lived_bases: Vec<String>,
+    pub registration_methods: Vec<String>,
+    pub entry_runners: Vec<String>,
+}
+
+pub fn table() -> &'static Frameworks {
+    static TABLE: OnceLock<Frameworks> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        toml::from_str(include_str!("frameworks.toml")).expect("frameworks.toml is valid")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_table_parses() {
+        let t = super::table();
+        assert!(t.long_lived_bases.iter().any(|b| b == "threading.Thread"));
+        assert!(t.registration_methods.iter().any(|m| m == "add_cog"));
+    }
+}

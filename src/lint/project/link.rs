@@ -1,0 +1,82 @@
+//! Phase two: links the summaries of every module into one project and decides the findings
+//! whose truth depends on other modules.
+
+use super::hierarchy::Hierarchy;
+use super::lifetime::{self, Lifetimes};
+use super::{Condition, ModuleFacts};
+use crate::finding::Related;
+use rustc_hash::FxHashSet as HashSet;
+
+pub struct Project<'p> {
+    pub hierarchy: Hierarchy<'p>,
+    lifetimes: Lifetimes,
+    lock_helpers: HashSet<&'p str>,
+}
+
+/// Links `modules` (displayed path and facts of each). `long_lived` are class names the
+/// configuration declares long-lived.
+pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String]) -> Project<'p> {
+    let hierarchy = Hierarchy::build(modules);
+    let lifetimes = lifetime::compute(&hierarchy, long_lived);
+    let lock_helpers = modules
+        .iter()
+        .flat_map(|(_, m)| m.lock_helpers.iter().map(String::as_str))
+        .collect();
+    Project {
+        hierarchy,
+        lifetimes,
+        lock_helpers,
+    }
+}
+
+impl Project<'_> {
+    /// `Some(evidence)` when a finding under `condition`, reported in module `module` (shown as
+    /// `path`), holds; the evidence goes into its related locations.
+    pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Vec<Related>> {
+        match condition {
+            Condition::Always => Some(Vec::new()),
+            Condition::LongLivedOwner { class, attr } => {
+                let h = &self.hierarchy;
+                let id = h.resolve(class)?;
+                let evidence = self.lifetimes.evidence(h, id)?;
+                // Removal in a related class of another module bounds it too (the module's own
+                // classes were already considered where the finding was made).
+                let mut related = h.ancestors_and_self(id);
+                related.extend(h.descendants_and_self(id));
+                let bounded = related.iter().any(|&c| {
+                    h.module_of(c).0 != path && h.class(c).bounds.iter().any(|(a, _, _)| a == attr)
+                });
+                (!bounded).then_some(evidence)
+            }
+        }
+    }
+
+    /// The project's lock helpers that `module` imports, by the names it uses for them
+    /// (`pkg.locks.file_lock`, or `pkg.file_lock` through a re-export).
+    pub fn imported_lock_helpers(&self, module: &ModuleFacts) -> Vec<String> {
+        if self.lock_helpers.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for name in &module.imported {
+            let prefix = format!("{name}.");
+            for helper in &self.lock_helpers {
+                if helper.starts_with(&prefix) {
+                    out.push(helper.to_string());
+                }
+            }
+            if let Some(canonical) = self
+                .hierarchy
+                .resolve_name(name, &|n| self.lock_helpers.contains(n))
+            {
+                out.push(name.clone());
+                if canonical != *name {
+                    out.push(canonical);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}

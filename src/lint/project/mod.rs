@@ -1,0 +1,91 @@
+//! The project model: what one module tells the others, and the facts that only the whole project
+//! decides.
+//!
+//! Analysis runs in two phases. Each file is parsed once and reduced to a [`ModuleSummary`]
+//! (serializable, cached, the AST dropped): its qualified name, the names it imports, its classes
+//! with their bases, the places where it keeps instances of classes ([`Hold`]), the helpers it
+//! defines that take a cross-process lock or read and write JSON, and its findings, each with the
+//! [`Condition`] under which it holds. Linking then runs over all summaries every time: it builds
+//! the class hierarchy across modules, decides which classes live for the process (with the chain
+//! of evidence), and keeps the findings whose conditions hold.
+
+pub mod context;
+pub mod facts;
+mod frameworks;
+pub mod hierarchy;
+pub mod lifetime;
+pub mod link;
+pub mod names;
+pub mod summary;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a module keeps an instance of a class: what makes that instance live as long as its
+/// holder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HoldSite {
+    /// Bound to a module global (at import, or through `global` in a singleton accessor).
+    ModuleGlobal { name: String },
+    /// Stored on instances of `owner` (qualified class name) as attribute `attr`: constructed in
+    /// a method, a parameter annotated with the class and stored, or a field default factory.
+    Attribute { owner: String, attr: String },
+    /// Handed to a long-running framework (`bot.add_cog(Stats(bot))`).
+    Registered { call: String },
+    /// Created by the program's entry point (the `__main__` block, a function it calls, or a
+    /// `__main__.py`), which runs until the process exits.
+    Entry { function: String },
+}
+
+/// An instance of `class` (a qualified name as the module sees it) kept at `site`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub class: String,
+    pub line: u32,
+    pub site: HoldSite,
+}
+
+/// A class as other modules need to know it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassFacts {
+    /// Qualified name: `pkg.jobs.Runner`.
+    pub name: String,
+    pub line: u32,
+    /// Base classes, qualified as the module sees them (resolved through re-exports when linked).
+    pub bases: Vec<String>,
+    /// A method that loops until the process ends (`def run(self): while True:`): the method and
+    /// the loop's line.
+    pub service_loop: Option<(String, u32)>,
+    /// `self.<attr>` is emptied, trimmed or replaced here: (attr, line, what bounds it). Seen by
+    /// containers defined in a base class of another module.
+    pub bounds: Vec<(String, u32, String)>,
+}
+
+/// Why a finding holds only under project facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Condition {
+    /// Holds whatever the rest of the project says.
+    Always,
+    /// A container on instances of `class` grows: a finding only when those instances (or those
+    /// of a subclass) live for the process, and no subclass in the project bounds `attr`.
+    LongLivedOwner { class: String, attr: String },
+}
+
+/// Everything phase one learns about a module that the project needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleFacts {
+    /// Qualified module name (`pkg.jobs.runner`; `pkg` for `pkg/__init__.py`).
+    pub module: String,
+    /// The module is test code: a test double here is not a long-lived service.
+    pub is_test: bool,
+    /// Module-level names bound by imports: (local name, absolute qualified target); how
+    /// re-exports (`from .runner import Runner` in `__init__.py`) are followed.
+    pub exports: Vec<(String, String)>,
+    pub classes: Vec<ClassFacts>,
+    pub holds: Vec<Hold>,
+    /// Qualified names of this module's functions that hold a cross-process lock while their
+    /// `with` block runs (or while they run).
+    pub lock_helpers: Vec<String>,
+    /// Qualified names this module imports from anywhere (to know which project helpers it
+    /// uses).
+    pub imported: Vec<String>,
+}
