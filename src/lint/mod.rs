@@ -382,6 +382,7 @@ pub fn summarize_source(
         &index,
         &unit.module,
         unit.is_test,
+        unit.package.is_some(),
         own_lock_helpers,
     );
     let uses_json = semantic.imports_from_any(json_io::JSON_MODULES);

@@ -139,12 +139,13 @@ pub fn analyze<'a>(
     containers
         .into_iter()
         .map(|mut c| {
-            if let (Owner::SelfAttr(_), Some(class)) = (c.owner, &c.class) {
-                c.condition = Condition::LongLivedOwner {
+            c.condition = match (c.owner, &c.class) {
+                (Owner::SelfAttr(_), Some(class)) => Condition::LongLivedOwner {
                     class: format!("{module}.{class}"),
                     attr: c.attr.clone(),
-                };
-            }
+                },
+                _ => Condition::ModuleLivesLong,
+            };
             c
         })
         .collect()

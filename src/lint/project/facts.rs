@@ -51,6 +51,7 @@ pub fn summarize<'a>(
     index: &LineIndex,
     module: &str,
     is_test: bool,
+    in_package: bool,
     lock_helpers: Vec<String>,
 ) -> ModuleFacts {
     let mut b = FactsBuilder {
@@ -59,6 +60,7 @@ pub fn summarize<'a>(
         facts: ModuleFacts {
             module: module.to_string(),
             is_test,
+            in_package,
             lock_helpers,
             ..ModuleFacts::default()
         },
@@ -69,7 +71,11 @@ pub fn summarize<'a>(
     for stmt in module_level(suite) {
         match stmt {
             Stmt::ClassDef(class) => b.class(class),
-            Stmt::If(i) if is_main_guard(&i.test) => b.entry_block(&i.body, "__main__"),
+            Stmt::If(i) if is_main_guard(&i.test) => {
+                b.facts.has_main_guard = true;
+                b.entry_block(&i.body, "__main__");
+                b.note_loops(&i.body);
+            }
             other => {
                 if let Some((Expr::Name(n), value)) = single_assignment(other) {
                     for class in b.constructed(ScopeId::MODULE, value) {
@@ -91,6 +97,13 @@ pub fn summarize<'a>(
     if is_main_module {
         b.entry_block(suite, "__main__");
     }
+    let top: Vec<&Stmt> = module_level(suite)
+        .into_iter()
+        .filter(|s| !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::If(_)))
+        .collect();
+    for s in top {
+        b.note_loops(std::slice::from_ref(s));
+    }
     // Functions the entry point calls run until exit too; and every function may register
     // objects with a framework or keep a singleton through `global`.
     let mut registrations = Registrations {
@@ -102,6 +115,7 @@ pub fn summarize<'a>(
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
             if entry.contains(&f.name.as_str()) {
+                b.note_loops(&f.body);
                 let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
                 let mut found = Vec::new();
                 for_each_stmt(&f.body, &mut |s| found.push(s));
@@ -125,6 +139,55 @@ pub fn summarize<'a>(
 }
 
 impl<'a> FactsBuilder<'a, '_> {
+    /// Records the first sign that this code keeps running: a `while` loop, or a call that
+    /// serves until stopped (`serve_forever`, `run_polling`, `uvicorn.run`, ...).
+    fn note_loops(&mut self, body: &'a [Stmt]) {
+        if self.facts.runs_forever.is_some() {
+            return;
+        }
+        struct Loops<'s> {
+            found: Option<(String, TextSize)>,
+            serve: &'s [String],
+        }
+        impl<'a> Visitor<'a> for Loops<'_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if self.found.is_some() || matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                    return;
+                }
+                if let Stmt::While(w) = stmt {
+                    self.found = Some(("a `while` loop".into(), w.start()));
+                    return;
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if self.found.is_some() {
+                    return;
+                }
+                if let Expr::Call(call) = expr {
+                    let name = match call.func.as_ref() {
+                        Expr::Attribute(a) => Some(a.attr.as_str()),
+                        Expr::Name(n) => Some(n.id.as_str()),
+                        _ => None,
+                    };
+                    if let Some(name) = name.filter(|n| self.serve.iter().any(|s| s == n)) {
+                        self.found = Some((format!("`{name}(...)`"), call.start()));
+                        return;
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut loops = Loops {
+            found: None,
+            serve: &frameworks::table().serve_calls,
+        };
+        loops.visit_body(body);
+        if let Some((what, at)) = loops.found {
+            self.facts.runs_forever = Some((what, self.line(at)));
+        }
+    }
+
     fn line(&self, offset: TextSize) -> u32 {
         self.index.line_index(offset).get() as u32
     }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
     pub registration_methods: Vec<String>,
-    pub entry_runners: Vec<String>,
+    pub serve_calls: Vec<String>,
 }
 
 pub fn table() -> &'static Frameworks {

@@ -26,7 +26,16 @@ pub struct Lifetimes {
 }
 
 /// Classes named in the `long-lived` option are long-lived by the user's word.
-pub fn compute(h: &Hierarchy<'_>, configured: &[String]) -> Lifetimes {
+/// `ends[m]`: module `m` is a script that ends, so what its globals and entry point keep dies
+/// with it.
+/// `entry_lives[m]`: the entry point of module `m` keeps running (a loop, a serve call, or a
+/// service object it starts).
+pub fn compute(
+    h: &Hierarchy<'_>,
+    configured: &[String],
+    ends: &[bool],
+    entry_lives: &[bool],
+) -> Lifetimes {
     let n = h.classes.len();
     let mut reasons: Vec<Option<Reason>> = vec![None; n];
     let mut queue = VecDeque::new();
@@ -109,24 +118,31 @@ pub fn compute(h: &Hierarchy<'_>, configured: &[String]) -> Lifetimes {
     }
     // Seeds from where instances are kept; attribute holds wait for their owner.
     let mut by_owner: Vec<Vec<(ClassId, String, u32, String)>> = vec![Vec::new(); n];
-    for (path, m) in h.modules {
+    for (mi, (path, m)) in h.modules.iter().enumerate() {
         if m.is_test {
             continue;
         }
+        let loop_note = m
+            .runs_forever
+            .as_ref()
+            .map(|(what, line)| format!(" (it runs {what} at line {line})"))
+            .unwrap_or_default();
         for hold in &m.holds {
             let Some(id) = h.resolve(&hold.class) else {
                 continue;
             };
             let name = short(&h.class(id).name);
             let message = match &hold.site {
+                HoldSite::ModuleGlobal { .. } | HoldSite::Entry { .. } if ends[mi] => continue,
+                HoldSite::Entry { .. } if !entry_lives[mi] => continue,
                 HoldSite::ModuleGlobal { name: g } => {
-                    format!("`{name}` is kept in the module global `{g}` for the life of the process")
+                    format!("`{name}` is kept in the module global `{g}` for the life of the process{loop_note}")
                 }
                 HoldSite::Registered { call } => {
                     format!("`{name}` is registered with a running framework by `{call}(...)`")
                 }
                 HoldSite::Entry { function } => format!(
-                    "`{name}` is created by the entry point (`{function}`), which runs until the process exits"
+                    "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
                 ),
                 HoldSite::Attribute { owner, attr } => {
                     if let Some(o) = h.resolve(owner) {

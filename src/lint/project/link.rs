@@ -11,21 +11,62 @@ pub struct Project<'p> {
     pub hierarchy: Hierarchy<'p>,
     lifetimes: Lifetimes,
     lock_helpers: HashSet<&'p str>,
+    /// Per module: a script that ends (nothing imports it and its entry point runs no loop).
+    ends: Vec<bool>,
+    module_of_path: rustc_hash::FxHashMap<&'p str, usize>,
 }
 
 /// Links `modules` (displayed path and facts of each). `long_lived` are class names the
 /// configuration declares long-lived.
 pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String]) -> Project<'p> {
     let hierarchy = Hierarchy::build(modules);
-    let lifetimes = lifetime::compute(&hierarchy, long_lived);
+    // Every module some other module imports (by any prefix of an imported name).
+    let mut imported: HashSet<&str> = HashSet::default();
+    for (_, m) in modules {
+        for name in &m.imported {
+            imported.insert(name.as_str());
+            for (i, _) in name.match_indices('.') {
+                imported.insert(&name[..i]);
+            }
+        }
+    }
+    let mut entry_lives = Vec::with_capacity(modules.len());
+    let ends: Vec<bool> = modules
+        .iter()
+        .map(|(_, m)| {
+            // Without a `__main__` block a module may still be run as a script, but nothing
+            // shows it: it is taken to live as long as whatever runs it.
+            // An entry point that starts an object with a service loop runs as long as it.
+            let starts_service = m.holds.iter().any(|hold| {
+                matches!(hold.site, super::HoldSite::Entry { .. })
+                    && hierarchy.resolve(&hold.class).is_some_and(|c| {
+                        hierarchy
+                            .ancestors_and_self(c)
+                            .iter()
+                            .any(|&a| hierarchy.class(a).service_loop.is_some())
+                    })
+            });
+            let lives = m.runs_forever.is_some() || starts_service;
+            entry_lives.push(lives);
+            !imported.contains(m.module.as_str()) && m.has_main_guard && !lives
+        })
+        .collect();
+    let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives);
     let lock_helpers = modules
         .iter()
         .flat_map(|(_, m)| m.lock_helpers.iter().map(String::as_str))
+        .collect();
+    let module_of_path = modules
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| (path.as_str(), i))
         .collect();
     Project {
         hierarchy,
         lifetimes,
         lock_helpers,
+        ends,
+        module_of_path,
     }
 }
 
@@ -35,6 +76,10 @@ impl Project<'_> {
     pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Vec<Related>> {
         match condition {
             Condition::Always => Some(Vec::new()),
+            Condition::ModuleLivesLong => {
+                let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
+                (!ends).then(Vec::new)
+            }
             Condition::LongLivedOwner { class, attr } => {
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;

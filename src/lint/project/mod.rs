@@ -68,6 +68,9 @@ pub enum Condition {
     /// A container on instances of `class` grows: a finding only when those instances (or those
     /// of a subclass) live for the process, and no subclass in the project bounds `attr`.
     LongLivedOwner { class: String, attr: String },
+    /// A module global or class attribute: a finding unless the module is a script that ends
+    /// (nothing imports it, it is run directly, and it runs no loop).
+    ModuleLivesLong,
 }
 
 /// Everything phase one learns about a module that the project needs.
@@ -85,6 +88,13 @@ pub struct ModuleFacts {
     /// Qualified names of this module's functions that hold a cross-process lock while their
     /// `with` block runs (or while they run).
     pub lock_helpers: Vec<String>,
+    /// The module is in a regular package (its directory holds an `__init__.py`).
+    pub in_package: bool,
+    /// It has an `if __name__ == "__main__":` block.
+    pub has_main_guard: bool,
+    /// Its entry point keeps running: a loop or a serve call in module-level code, the
+    /// `__main__` block or a function that block calls (what, and the line).
+    pub runs_forever: Option<(String, u32)>,
     /// Qualified names this module imports from anywhere (to know which project helpers it
     /// uses).
     pub imported: Vec<String>,
