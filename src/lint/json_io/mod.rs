@@ -208,9 +208,110 @@ pub fn analyze<'a>(
             .map(|(_, r, _)| *r);
         w.read.is_some() || (w.param_path && state_writers.contains(&w.function))
     });
+    // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`) are
+    // private: no other process reads or writes them.
+    let private: Vec<(TextRange, Vec<&str>)> = functions
+        .iter()
+        .filter_map(|f| {
+            let roots = private_roots(f, semantic);
+            (!roots.is_empty()).then_some((f.def_range, roots))
+        })
+        .collect();
+    if !private.is_empty() {
+        let is_private = |at: TextRange, path: &str| {
+            let root: String = path
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            private
+                .iter()
+                .filter(|(def, _)| def.contains_range(at))
+                .any(|(_, roots)| roots.contains(&root.as_str()))
+        };
+        facts.rmw.retain(|r| !is_private(r.write, &r.path));
+        facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
+    }
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
     facts
+}
+
+/// Names in `f` that denote a directory or file private to this process: pytest's temporary
+/// directory fixtures, the results of `tempfile.mkdtemp()`/`TemporaryDirectory()`, and paths
+/// built from those (`p = tmp_path / "state.json"`).
+fn private_roots<'a>(f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a str> {
+    use crate::lint::project::context::{PRIVATE_DIR_CALLS, PRIVATE_DIR_FIXTURES};
+    let Some(node) = f.node else {
+        return Vec::new();
+    };
+    let mut roots: Vec<&str> = f
+        .params
+        .iter()
+        .copied()
+        .filter(|p| PRIVATE_DIR_FIXTURES.contains(p))
+        .collect();
+    let scope = semantic
+        .scope_of(node)
+        .unwrap_or(crate::lint::semantic::ScopeId::MODULE);
+    let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
+    crate::lint::blocks::for_each_stmt(f.body, &mut |stmt| match stmt {
+        Stmt::Assign(a) => {
+            if let [Expr::Name(n)] = a.targets.as_slice() {
+                bindings.push((n.id.as_str(), &a.value));
+            }
+        }
+        Stmt::With(w) => {
+            for item in &w.items {
+                if let Some(Expr::Name(n)) = item.optional_vars.as_deref() {
+                    bindings.push((n.id.as_str(), &item.context_expr));
+                }
+            }
+        }
+        _ => {}
+    });
+    // Derived names may come before or after their root in the list: two passes settle it.
+    for _ in 0..2 {
+        for (name, value) in &bindings {
+            if roots.contains(name) {
+                continue;
+            }
+            let mut calls = Vec::new();
+            collect_calls(value, &mut calls);
+            let from_temp = calls.iter().any(|c| {
+                semantic
+                    .qualified_name(scope, &c.func)
+                    .is_some_and(|q| PRIVATE_DIR_CALLS.contains(&q.as_str()))
+            });
+            let from_root = mentions_any(value, &roots);
+            if from_temp || from_root {
+                roots.push(name);
+            }
+        }
+    }
+    roots
+}
+
+/// Whether `expr` uses one of `names`.
+fn mentions_any(expr: &Expr, names: &[&str]) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Finder<'n> {
+        names: &'n [&'n str],
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                self.found |= self.names.contains(&n.id.as_str());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Finder {
+        names,
+        found: false,
+    };
+    f.visit_expr(expr);
+    f.found
 }
 
 /// A function (or the module body) to analyze.

@@ -102,6 +102,13 @@ pub fn summarize<'a>(
         .filter(|s| !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::If(_)))
         .collect();
     for s in top {
+        if let Stmt::Expr(e) = s {
+            let call = match e.value.as_ref() {
+                Expr::Await(a) => a.value.as_ref(),
+                other => other,
+            };
+            b.facts.calls_at_top_level |= matches!(call, Expr::Call(_));
+        }
         b.note_loops(std::slice::from_ref(s));
     }
     // Functions the entry point calls run until exit too; and every function may register

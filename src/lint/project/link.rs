@@ -31,11 +31,10 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
         }
     }
     let mut entry_lives = Vec::with_capacity(modules.len());
+    let several = modules.len() > 1;
     let ends: Vec<bool> = modules
         .iter()
         .map(|(_, m)| {
-            // Without a `__main__` block a module may still be run as a script, but nothing
-            // shows it: it is taken to live as long as whatever runs it.
             // An entry point that starts an object with a service loop runs as long as it.
             let starts_service = m.holds.iter().any(|hold| {
                 matches!(hold.site, super::HoldSite::Entry { .. })
@@ -48,7 +47,11 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
             });
             let lives = m.runs_forever.is_some() || starts_service;
             entry_lives.push(lives);
-            !imported.contains(m.module.as_str()) && m.has_main_guard && !lives
+            // A top-level module with no `__main__` block is a script when it does its work at
+            // import and no module of the project imports it (a lone file shows no importers
+            // either way, so it is not judged).
+            let plain_script = several && !m.in_package && m.calls_at_top_level;
+            !imported.contains(m.module.as_str()) && (m.has_main_guard || plain_script) && !lives
         })
         .collect();
     let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives);

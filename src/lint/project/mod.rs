@@ -92,6 +92,9 @@ pub struct ModuleFacts {
     pub in_package: bool,
     /// It has an `if __name__ == "__main__":` block.
     pub has_main_guard: bool,
+    /// Module-level code calls something (`main()`, `swarm.run(task)`): run directly, it does
+    /// its work at import.
+    pub calls_at_top_level: bool,
     /// Its entry point keeps running: a loop or a serve call in module-level code, the
     /// `__main__` block or a function that block calls (what, and the line).
     pub runs_forever: Option<(String, u32)>,
