@@ -102,3 +102,55 @@ fn cache_dir_flag_and_unwritable_cache() {
         1
     );
 }
+
+const REGISTRY: &str = "import json\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n";
+
+const UTILS_NO_LOCK: &str = "import contextlib\n\n\n@contextlib.contextmanager\ndef locked(path):\n    yield\n";
+
+const UTILS_LOCK: &str = "import contextlib\n\nfrom filelock import FileLock\n\n\n@contextlib.contextmanager\ndef locked(path):\n    with FileLock(path + \".lock\"):\n        yield\n";
+
+/// Editing a helper in one module changes the findings of the module that calls it, with the
+/// cache on, exactly as a cold scan says.
+#[test]
+fn editing_a_helper_module_changes_its_callers_findings_with_the_cache_on() {
+    let p = Project::new();
+    p.write("pkg/__init__.py", "");
+    p.write("pkg/registry.py", REGISTRY);
+    p.write("pkg/utils.py", UTILS_NO_LOCK);
+    let rmw = ("pkg/registry.py".to_string(), 14, "SWC201".to_string());
+    let before = findings(&p.run(ARGS));
+    assert!(before.contains(&rmw), "{before:?}");
+    assert_eq!(before, findings(&p.run(&with(&["--no-cache"]))));
+    // The helper now takes a cross-process lock: the caller's read-modify-write is protected.
+    p.write("pkg/utils.py", UTILS_LOCK);
+    let after = findings(&p.run(ARGS));
+    assert!(!after.contains(&rmw), "{after:?}");
+    assert_eq!(after, findings(&p.run(&with(&["--no-cache"]))));
+    // And back.
+    p.write("pkg/utils.py", UTILS_NO_LOCK);
+    assert!(findings(&p.run(ARGS)).contains(&rmw));
+}
+
+/// A class's lifetime is decided by another module: keeping an instance in a global there makes
+/// its container a finding; removing that global clears it, with the cache on.
+#[test]
+fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
+    let p = Project::new();
+    p.write("app/__init__.py", "");
+    p.write(
+        "app/runner.py",
+        "class Runner:\n    def __init__(self):\n        self.done = []\n\n    def finish(self, job):\n        self.done.append(job)\n",
+    );
+    p.write("app/main.py", "from app.runner import Runner\n");
+    let leak = ("app/runner.py".to_string(), 3, "SWC102".to_string());
+    assert!(!findings(&p.run(ARGS)).contains(&leak));
+    p.write("app/main.py", "from app.runner import Runner\n\nRUNNER = Runner()\n");
+    let out = p.run(ARGS);
+    assert!(findings(&out).contains(&leak));
+    let doc = json(&out);
+    let related = doc["findings"][0]["related"].to_string();
+    assert!(related.contains("app/main.py") && related.contains("RUNNER"), "{related}");
+    assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
+    p.write("app/main.py", "from app.runner import Runner\n");
+    assert!(!findings(&p.run(ARGS)).contains(&leak));
+}
