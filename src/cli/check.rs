@@ -37,7 +37,7 @@ pub struct CheckArgs {
     #[arg(long)]
     exit_zero: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
     output_format: Format,
     /// Write the output to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -39,7 +39,8 @@ pub struct Inputs {
     /// A log with no event for this long is reported as silent.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     stale_after: String,
-    #[arg(long, value_enum, default_value = "text")]
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
     output_format: Format,
 }
 

@@ -21,7 +21,8 @@ pub struct PulseArgs {
     /// Append this pulse as one JSON line to FILE (history for time-slice SLOs).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
     output_format: Format,
 }
 

@@ -9,14 +9,14 @@ pub struct RuleArgs {
     /// Rule code, e.g. SWC301.
     code: String,
     /// Output format.
-    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    #[arg(long, visible_alias = "format", value_parser = ["text", "json"], default_value = "text")]
     output_format: String,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, value_parser = ["text", "json", "markdown"], default_value = "text")]
+    #[arg(long, visible_alias = "format", value_parser = ["text", "json", "markdown"], default_value = "text")]
     output_format: String,
 }
 

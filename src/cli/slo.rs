@@ -60,7 +60,8 @@ pub struct EvalArgs {
     /// Pulse history (JSON Lines from `swarm.pulse --record`). Overrides [observe] pulse-history.
     #[arg(long, value_name = "FILE")]
     pulse_history: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
     output_format: Format,
     /// Write the output here instead of standard output (atomically: a temporary file, then a rename).
     #[arg(long, short = 'o', value_name = "FILE")]
