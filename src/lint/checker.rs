@@ -195,10 +195,15 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                     Some(NodeRef::Stmt(Stmt::ClassDef(class))) => Some(class),
                     _ => None,
                 };
-                if self.enabled(Rule::UncappedMemoize) && self.enclosing_function().is_none() {
+                // A test run is not a long-running process: its caches die with it.
+                let long_running = !self.context.is_test;
+                if long_running
+                    && self.enabled(Rule::UncappedMemoize)
+                    && self.enclosing_function().is_none()
+                {
                     rules::uncapped_memoize::check(self, func, class.is_some());
                 }
-                if let (true, Some(class)) = (self.enabled(Rule::MethodCache), class) {
+                if let (true, Some(class)) = (long_running && self.enabled(Rule::MethodCache), class) {
                     rules::method_cache::check(self, class, func);
                 }
                 for d in &func.decorator_list {

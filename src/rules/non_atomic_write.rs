@@ -34,6 +34,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
             ),
         };
         checker.report(Diagnostic {
+            // A crash mid-write loses the state of a one-shot script too: no project condition.
             condition: crate::lint::project::Condition::Always,
             rule: Rule::NonAtomicWrite,
             range: w.range,

@@ -9,7 +9,8 @@ use crate::rules::Rule;
 pub fn check(checker: &mut Checker, facts: &JsonFacts) {
     for rmw in facts.rmw.iter().filter(|r| r.kind == RmwKind::ThreadOnly) {
         checker.report(Diagnostic {
-            condition: crate::lint::project::Condition::Always,
+            // A script that ends and that nothing imports has no concurrent run to race with.
+            condition: crate::lint::project::Condition::ModuleLivesLong,
             rule: Rule::ThreadLockOnly,
             range: rmw.write,
             message: format!(

@@ -14,7 +14,8 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
             "is read, changed and written back"
         };
         checker.report(Diagnostic {
-            condition: crate::lint::project::Condition::Always,
+            // A script that ends and that nothing imports has no concurrent run to race with.
+            condition: crate::lint::project::Condition::ModuleLivesLong,
             rule: Rule::UnprotectedJsonRmw,
             range: rmw.write,
             message: format!(

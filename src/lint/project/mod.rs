@@ -68,8 +68,9 @@ pub enum Condition {
     /// A container on instances of `class` grows: a finding only when those instances (or those
     /// of a subclass) live for the process, and no subclass in the project bounds `attr`.
     LongLivedOwner { class: String, attr: String },
-    /// A module global or class attribute: a finding unless the module is a script that ends
-    /// (nothing imports it, it is run directly, and it runs no loop).
+    /// A finding unless the module is a script that ends (nothing imports it, it is run
+    /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
+    /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
 }
 
