@@ -122,8 +122,8 @@ pub fn report(args: ReportArgs) -> Status {
     let color = std::io::stdout().is_terminal();
     let text = render_report(r, color);
     match args.inputs.output_format {
-        Format::Json => println!("{json}"),
-        Format::Text => print!("{text}"),
+        Format::Json => outln!("{json}"),
+        Format::Text => out!("{text}"),
     }
     if let Some(dir) = &args.save_report {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -322,23 +322,27 @@ pub fn optimize(args: OptimizeArgs) -> Status {
     };
     let result = optimize::optimize(&loaded.data, &loaded.report, args.target_success, current);
     match args.inputs.output_format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&result).expect("serializable")
         ),
         Format::Text => {
-            println!(
+            outln!(
                 "Lock optimization over {} operations ({})",
-                result.operations, loaded.report.freshness.status
+                result.operations,
+                loaded.report.freshness.status
             );
             for r in &result.recommendations {
-                println!(
+                outln!(
                     "\n[{}] {}\n  evidence: {}\n  action:   {}",
-                    r.priority, r.title, r.evidence, r.action
+                    r.priority,
+                    r.title,
+                    r.evidence,
+                    r.action
                 );
             }
             if result.recommendations.is_empty() {
-                println!("\nNo recommendation: the data shows no problem to fix.");
+                outln!("\nNo recommendation: the data shows no problem to fix.");
             }
         }
     }
@@ -403,7 +407,7 @@ pub fn metrics(inputs: Inputs) -> Status {
     match inputs.output_format {
         Format::Json => {
             let map: serde_json::Map<String, serde_json::Value> = pairs.into_iter().collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&map).expect("serializable")
             );
@@ -411,8 +415,8 @@ pub fn metrics(inputs: Inputs) -> Status {
         Format::Text => {
             for (k, v) in pairs {
                 match v {
-                    serde_json::Value::String(s) => println!("{k} {s}"),
-                    other => println!("{k} {other}"),
+                    serde_json::Value::String(s) => outln!("{k} {s}"),
+                    other => outln!("{k} {other}"),
                 }
             }
         }

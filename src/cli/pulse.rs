@@ -66,11 +66,11 @@ pub fn run(args: PulseArgs) -> Status {
         }
     }
     match args.output_format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&p).expect("serializable")
         ),
-        Format::Text => print!("{}", render(&p)),
+        Format::Text => out!("{}", render(&p)),
     }
     Status::Ok
 }
@@ -148,10 +148,10 @@ pub fn ping(args: PingArgs) -> Status {
     let mut healthy = true;
     let mut line = |source: &str, ok: bool, text: String| {
         healthy &= ok;
-        println!("{source:<9} {:<6} {text}", if ok { "ok" } else { "FAIL" });
+        outln!("{source:<9} {:<6} {text}", if ok { "ok" } else { "FAIL" });
     };
     if src.agents.is_empty() {
-        println!("{:<9} {:<6} not configured", "agents", "-");
+        outln!("{:<9} {:<6} not configured", "agents", "-");
     } else {
         match load_pulse(&src) {
             Ok(p) => {
@@ -174,7 +174,7 @@ pub fn ping(args: PingArgs) -> Status {
         }
     }
     if src.metrics.is_empty() {
-        println!("{:<9} {:<6} not configured", "metrics", "-");
+        outln!("{:<9} {:<6} not configured", "metrics", "-");
     } else {
         match crate::obs::load::load_all(&src.metrics) {
             Ok(data) => {
@@ -189,9 +189,10 @@ pub fn ping(args: PingArgs) -> Status {
         }
     }
     match findings {
-        None => println!(
+        None => outln!(
             "{:<9} {:<6} no saved scan report configured",
-            "findings", "-"
+            "findings",
+            "-"
         ),
         Some(path) => match std::fs::metadata(&path).and_then(|m| m.modified()) {
             Ok(modified) => {

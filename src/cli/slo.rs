@@ -147,7 +147,7 @@ fn validate(args: ValidateArgs) -> Status {
     for w in spec::warnings(&objectives) {
         eprintln!("warning: {w}");
     }
-    println!(
+    outln!(
         "{}: {} SLO{} and {} gate{} are valid{}",
         config.path.display(),
         objectives.slos.len(),
@@ -170,7 +170,7 @@ fn output(path: Option<&Path>, text: &str) -> Status {
             Err(e) => fail(miette::miette!("cannot write {}: {e}", p.display())),
         },
         None => {
-            print!("{text}");
+            out!("{text}");
             Status::Ok
         }
     }
