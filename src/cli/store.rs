@@ -137,12 +137,11 @@ fn run_inner(args: StoreArgs) -> Result<Status, String> {
                 Some((span, _)) => {
                     let style = json_text::detect_style(b);
                     let text = if tokens.is_empty() {
-                        // The whole document, as it is on disk.
-                        b[span].to_vec()
+                        // The whole document, as it is on disk (no copy).
+                        std::borrow::Cow::Borrowed(&b[span])
                     } else {
-                        json_text::reformat(&b[span], &style, 0)
+                        std::borrow::Cow::Owned(json_text::reformat(&b[span], &style, 0))
                     };
-                    drop(doc);
                     outln!("{}", String::from_utf8_lossy(&text));
                     Ok(Status::Ok)
                 }
