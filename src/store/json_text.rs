@@ -413,6 +413,10 @@ pub fn detect_style(b: &[u8]) -> Style {
     if !colon_known && style.indent.is_some() {
         style.space_after_colon = true;
     }
+    if !comma_known && style.indent.is_none() {
+        // One member: `{"a": 1}` is Python's layout, `{"a":1}` the compact one.
+        style.space_after_comma = style.space_after_colon;
+    }
     style
 }
 
@@ -777,8 +781,8 @@ fn add_integers(a: &str, b: &str) -> String {
         };
         let mut out = Vec::with_capacity(big.len());
         let mut borrow = 0i8;
-        for i in 0..big.len() {
-            let mut d = big[i] as i8 - small.get(i).copied().unwrap_or(0) as i8 - borrow;
+        for (i, &digit) in big.iter().enumerate() {
+            let mut d = digit as i8 - small.get(i).copied().unwrap_or(0) as i8 - borrow;
             borrow = i8::from(d < 0);
             if d < 0 {
                 d += 10;

@@ -592,7 +592,7 @@ impl<T: Document> Inner<T> {
     ) -> Result<(T, bool, Style), StoreError> {
         event.bytes = bytes.len() as u64;
         let style = json_text::detect_style(&bytes);
-        match parse::<T>(&bytes) {
+        match parse(&bytes) {
             Ok(info) => match T::decode(bytes, &info) {
                 Ok(doc) => Ok((doc, true, style)),
                 Err(reason) => Err(StoreError::Schema {
@@ -625,7 +625,7 @@ impl<T: Document> Inner<T> {
                             .and_then(|mut f| files::read_bounded(&mut f, MAX_DOCUMENT_BYTES))
                             .ok()
                             .and_then(|b| {
-                                let info = parse::<T>(&b).ok()?;
+                                let info = parse(&b).ok()?;
                                 let style = json_text::detect_style(&b);
                                 T::decode(b, &info).ok().map(|doc| (doc, true, style))
                             })
@@ -664,7 +664,7 @@ enum Problem {
 /// Checks a document's syntax: corruption (not JSON) is decided here, by an iterative parser
 /// with no depth limit, so valid JSON is never called corrupt; whether it fits the document
 /// type is decided after (a schema error).
-fn parse<T>(bytes: &[u8]) -> Result<json_text::Info, Problem> {
+fn parse(bytes: &[u8]) -> Result<json_text::Info, Problem> {
     if bytes.is_empty() {
         return Err(Problem::Corrupt {
             offset: 0,
