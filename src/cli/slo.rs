@@ -339,7 +339,7 @@ fn read_report(path: &Path) -> Result<Vec<(String, Severity)>, miette::Report> {
         code: String,
         severity: Severity,
     }
-    let text = std::fs::read_to_string(path)
+    let text = crate::store::files::read_regular_to_string(path, 1 << 30)
         .map_err(|e| miette::miette!("cannot read findings report {}: {e}", path.display()))?;
     let saved: Saved = serde_json::from_str(&text).map_err(|e| {
         miette::miette!(
