@@ -1,12 +1,14 @@
 """The store keeps Python's data exactly: numbers, key order, layout, nesting; and a failed
 commit never leaves the lock held."""
 import json
+import os
 import random
 import threading
+import time
 
 import pytest
 
-from swarmcheck.store import JsonStore, StoreError, locked_json
+from swarmcheck.store import JsonStore, LockTimeout, StoreError, locked_json
 
 
 def test_floats_and_big_ints_round_trip_exactly(tmp_path):
@@ -97,3 +99,74 @@ def test_native_commit_of_invalid_text_releases_the_lock(tmp_path):
     # txn is still referenced here; the lock must be free.
     store.begin().commit('{"a": 1}')
     assert json.loads(path.read_text()) == {"a": 1}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_inside_a_block_never_releases_the_parents_lock(tmp_path):
+    path = tmp_path / "f.json"
+    block = locked_json(path, default=dict)
+    with block as doc:
+        doc["parent"] = 1
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0
+            try:
+                block._txn.abort()  # the inherited transaction ends in the child
+                try:
+                    JsonStore(path, timeout=0.3).update(lambda d: d.__setitem__("child", 1))
+                    code = 3  # it got the lock the parent still holds
+                except LockTimeout:
+                    pass
+            except BaseException:
+                code = 4
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    assert json.loads(path.read_text()) == {"parent": 1}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_a_thread_waits_can_lock(tmp_path):
+    path = tmp_path / "w.json"
+    holding = threading.Event()
+    release = threading.Event()
+
+    def holder():
+        with locked_json(path, default=dict) as doc:
+            doc["h"] = 1
+            holding.set()
+            release.wait(10)
+
+    def waiter():
+        JsonStore(path).update(lambda d: d.__setitem__("w", 1))
+
+    h = threading.Thread(target=holder)
+    h.start()
+    holding.wait(10)
+    w = threading.Thread(target=waiter)
+    w.start()
+    time.sleep(0.2)  # the waiter is queued in this process
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            JsonStore(path, timeout=5).update(lambda d: d.__setitem__("child", 1))
+        except BaseException:
+            code = 5
+        os._exit(code)
+    time.sleep(0.3)
+    release.set()
+    deadline = time.time() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung waiting for a thread it does not have")
+        time.sleep(0.05)
+    h.join()
+    w.join()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert json.loads(path.read_text()) == {"h": 1, "w": 1, "child": 1}

@@ -26,6 +26,9 @@ pub struct LockGuard {
     entry: Arc<Entry>,
     lock_path: PathBuf,
     id: (u64, u64),
+    /// The process that took the lock. A child forked while the lock is held inherits the
+    /// guard but not the lock: the OS lock is the parent's, and the child never releases it.
+    pid: u32,
     /// Attempts at the OS lock (1 when it was free).
     pub attempts: u32,
     /// Time spent waiting (in-process queue and OS lock).
@@ -33,6 +36,11 @@ pub struct LockGuard {
 }
 
 impl LockGuard {
+    /// Whether this process took the lock (false in a child forked while it was held).
+    pub fn held_by_this_process(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
     /// Whether the lock file at the path is still the one this guard locked. A rogue deletion
     /// while the lock is held lets a newcomer lock a fresh file: callers check this before
     /// committing.
@@ -43,6 +51,12 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
+        if !self.held_by_this_process() {
+            // Inherited through fork(): unlocking would release the parent's lock (flock locks
+            // belong to the open file, shared with the parent), and the in-process state is the
+            // parent's copy. Leave both alone.
+            return;
+        }
         let mut state = self.entry.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(file) = state.file.as_ref() {
             let _ = file.unlock();
@@ -71,9 +85,40 @@ struct EntryState {
 /// One entry per lock file (device, inode) in this process.
 type Registry = Mutex<HashMap<(u64, u64), Arc<Entry>>>;
 
+/// The registry of one process. A child forked from a process using the store starts with a
+/// fresh one: the parent's entries name its threads and lock descriptors (a thread that was
+/// waiting in the parent does not exist in the child, which would wait for it forever), and
+/// its mutex may have been held by another thread at the time of the fork.
+struct ProcessRegistry {
+    pid: u32,
+    map: Registry,
+}
+
+static REGISTRY: std::sync::atomic::AtomicPtr<ProcessRegistry> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
 fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+    use std::sync::atomic::Ordering;
+    let pid = std::process::id();
+    loop {
+        let current = REGISTRY.load(Ordering::Acquire);
+        // SAFETY: a registry is never freed once published (an inherited one is leaked).
+        if let Some(reg) = unsafe { current.as_ref() } {
+            if reg.pid == pid {
+                return &reg.map;
+            }
+        }
+        let fresh = Box::into_raw(Box::new(ProcessRegistry {
+            pid,
+            map: Mutex::new(HashMap::new()),
+        }));
+        match REGISTRY.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: just published, never freed.
+            Ok(_) => return unsafe { &(*fresh).map },
+            // SAFETY: `fresh` was never published; we still own it.
+            Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+        }
+    }
 }
 
 /// Who holds a lock, as written into its (already open) lock file: at most one holder record
@@ -378,6 +423,7 @@ pub fn acquire(
             entry,
             lock_path: lock_path.to_path_buf(),
             id,
+            pid: std::process::id(),
             attempts,
             waited: started.elapsed(),
         });

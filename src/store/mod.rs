@@ -462,6 +462,16 @@ impl<T: Document> Transaction<T> {
 
     fn write(&mut self) -> Result<(), StoreError> {
         let inner = &self.store;
+        if !self
+            .guard
+            .as_ref()
+            .is_some_and(lock::LockGuard::held_by_this_process)
+        {
+            return Err(StoreError::Aborted {
+                path: inner.path.clone(),
+                message: "this process was forked inside the transaction: the lock is the parent's, so the child cannot commit".to_string(),
+            });
+        }
         let bytes = self
             .doc
             .encode(&self.style)
