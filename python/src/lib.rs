@@ -93,8 +93,20 @@ impl NativeStore {
 
     /// Takes the lock (without the GIL) and reads the document.
     fn begin(&self, py: Python<'_>) -> PyResult<NativeTransaction> {
-        let store = self.store.clone();
-        let txn = py.detach(move || store.begin()).map_err(to_py)?;
+        // A blocking wait is interrupted (EINTR) when a signal arrives while Python has a
+        // handler installed: let Python run its handlers (Ctrl-C raises KeyboardInterrupt
+        // here, with nothing else reported), then wait again.
+        let txn = loop {
+            let store = self.store.clone();
+            match py.detach(move || store.begin()) {
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::Interrupted =>
+                {
+                    py.check_signals()?;
+                }
+                other => break other.map_err(to_py)?,
+            }
+        };
         Ok(NativeTransaction {
             txn: Mutex::new(Some(txn)),
         })

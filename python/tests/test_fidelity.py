@@ -1,8 +1,10 @@
 """The store keeps Python's data exactly: numbers, key order, layout, nesting; and a failed
 commit never leaves the lock held."""
 import json
+import multiprocessing as mp
 import os
 import random
+import signal
 import threading
 import time
 
@@ -170,3 +172,48 @@ def test_a_child_forked_while_a_thread_waits_can_lock(tmp_path):
     w.join()
     assert os.waitstatus_to_exitcode(status) == 0
     assert json.loads(path.read_text()) == {"h": 1, "w": 1, "child": 1}
+
+
+def _hold_then_release(path, seconds, ready):
+    with locked_json(path, default=dict) as doc:
+        doc["held"] = True
+        ready.set()
+        time.sleep(seconds)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_a_signal_handler_does_not_break_a_blocking_wait(tmp_path):
+    path = tmp_path / "s.json"
+    seen = []
+    old = signal.signal(signal.SIGUSR1, lambda *_: seen.append(1))
+    try:
+        # The holder is another process: this one blocks in the OS lock itself.
+        ctx = mp.get_context("spawn")
+        ready = ctx.Event()
+        t = ctx.Process(target=_hold_then_release, args=(str(path), 2.0, ready))
+        t.start()
+        assert ready.wait(30)
+        main = threading.main_thread().ident
+        threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGUSR1)).start()
+        JsonStore(path).update(lambda d: d.__setitem__("after", True))
+        t.join()
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    assert seen
+    assert json.loads(path.read_text()) == {"held": True, "after": True}
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_ctrl_c_during_a_blocking_wait_raises_keyboard_interrupt(tmp_path):
+    path = tmp_path / "k.json"
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    t = ctx.Process(target=_hold_then_release, args=(str(path), 2.0, ready))
+    t.start()
+    assert ready.wait(30)
+    main = threading.main_thread().ident
+    threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        JsonStore(path).update(lambda d: d.__setitem__("never", True))
+    t.join()
+    assert json.loads(path.read_text()) == {"held": True}
