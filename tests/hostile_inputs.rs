@@ -295,3 +295,36 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn control_characters_from_files_are_escaped_in_text_output() {
+    let p = Project::new();
+    p.write(
+        "agents/a/status.json",
+        r#"{"agent_id": "evil\u001b]0;pwned\u0007", "status": "ACTIVE", "current_task": "x\u001b[2J"}"#,
+    );
+    let out = run_capped(command(&p, &["swarm.pulse", "--agents", "agents"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains("evil\\u{1b}]0;pwned\\u{7}"), "{text}");
+    p.write(
+        "m.jsonl",
+        "{\"v\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"op\":\"update\",\"path\":\"q\\u001b[31m.json\",\"attempts\":1,\"wait_ms\":1.0,\"hold_ms\":1.0,\"outcome\":\"ok\"}\nnot json \u{1b}[2J\n",
+    );
+    let out = run_capped(command(
+        &p,
+        &[
+            "lock.report",
+            "--metrics",
+            "m.jsonl",
+            "--now",
+            "2026-01-01T00:01:00Z",
+        ],
+    ));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("q\\u{1b}[31m.json"), "{text}");
+}

@@ -204,7 +204,7 @@ fn render_report(r: &LockReport, histogram: bool) -> String {
         );
     };
     for (path, s) in &r.by_path {
-        row(&mut out, path, s);
+        row(&mut out, &super::output::printable(path), s);
     }
     row(&mut out, "(all)", &r.overall);
     let _ = writeln!(out);
@@ -276,7 +276,13 @@ fn render_report(r: &LockReport, histogram: bool) -> String {
     if !r.malformed.is_empty() {
         let _ = writeln!(out, "\n{} malformed entries skipped:", r.malformed.len());
         for m in r.malformed.iter().take(20) {
-            let _ = writeln!(out, "  {}:{}: {}", m.file, m.line, m.reason);
+            let _ = writeln!(
+                out,
+                "  {}:{}: {}",
+                super::output::printable(&m.file),
+                m.line,
+                super::output::printable(&m.reason)
+            );
         }
         if r.malformed.len() > 20 {
             let _ = writeln!(

@@ -63,3 +63,35 @@ pub fn finish(status: Status) -> Status {
     eprintln!("error: cannot write to standard output: {error}{note}");
     Status::Error
 }
+
+/// `text` with control characters (C0, DEL, C1) shown as escapes (`\u{1b}`), for text output
+/// of names that come from files (agent ids, tasks, paths): a terminal escape sequence in a
+/// file name or a status file is printed, never interpreted.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::printable("agent-1"), "agent-1");
+        assert_eq!(
+            super::printable("a\u{1b}]0;pwned\u{7}b\n"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{a}"
+        );
+    }
+}

@@ -109,7 +109,9 @@ fn render(p: &Pulse) -> String {
             (None, _) => "-".to_string(),
         };
         let task: String = a.task.as_deref().unwrap_or("-").chars().take(60).collect();
+        let task = super::output::printable(&task);
         let id: String = a.id.chars().take(id_w).collect();
+        let id = super::output::printable(&id);
         let _ = writeln!(
             s,
             "  {id:<id_w$}  {:<8} {:>8}  {task}",
@@ -123,7 +125,12 @@ fn render(p: &Pulse) -> String {
     if !p.warnings.is_empty() {
         let _ = writeln!(s, "\nWarnings:");
         for w in &p.warnings {
-            let _ = writeln!(s, "  {}: {}", w.file, w.message);
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                super::output::printable(&w.file),
+                super::output::printable(&w.message)
+            );
         }
     }
     s
