@@ -328,3 +328,42 @@ fn control_characters_from_files_are_escaped_in_text_output() {
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("q\\u{1b}[31m.json"), "{text}");
 }
+
+#[test]
+fn impossible_dates_and_negative_waits_are_flagged() {
+    let p = Project::new();
+    p.write(
+        "m.jsonl",
+        "{\"v\":1,\"ts\":\"2026-02-31T00:00:00Z\",\"op\":\"update\",\"path\":\"a\",\"attempts\":1,\"wait_ms\":1.0,\"hold_ms\":1.0,\"outcome\":\"ok\"}\n",
+    );
+    let out = run_capped(command(
+        &p,
+        &[
+            "obs.metrics",
+            "--metrics",
+            "m.jsonl",
+            "--output-format",
+            "json",
+        ],
+    ));
+    let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(metrics["lock_operations"], 0, "{metrics}");
+    assert_eq!(metrics["malformed_entries"], 1, "{metrics}");
+    p.write(
+        "legacy.json",
+        r#"{"retry_success": [{"timestamp": "2026-01-01T00:00:00", "attempts": 2, "total_delay": -5}], "summary": {}}"#,
+    );
+    let out = run_capped(command(
+        &p,
+        &[
+            "lock.report",
+            "--metrics",
+            "legacy.json",
+            "--now",
+            "2026-01-01T00:01:00Z",
+        ],
+    ));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("-5000"), "{text}");
+    assert!(text.contains("negative or invalid total_delay"), "{text}");
+}

@@ -630,7 +630,15 @@ fn parse_utc_fast(t: &str) -> Option<i64> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    // 2026-02-31 is not a date: left to the general parser, which rejects it.
+    if !(1..=12).contains(&mo) || !(1..=month_days).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let mut millis = 0i64;
@@ -728,11 +736,19 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
                 .and_then(|v| v.as_str())
                 .map_or("UNKNOWN".to_string(), |t| t.to_uppercase()),
         };
+        let delay_s = e.get("delay").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if !(delay_s.is_finite() && delay_s >= 0.0) {
+            data.malformed.push(malformed(
+                entry_line("errors", i),
+                format!("error entry with a negative or invalid delay ({delay_s})"),
+            ));
+            continue;
+        }
         data.failed_attempts.push(FailedAttempt {
             at_ms,
             path: legacy_path(e.get("file_path").and_then(|v| v.as_str())),
             code,
-            delay_s: e.get("delay").and_then(|v| v.as_f64()).unwrap_or(0.0),
+            delay_s,
         });
     }
     for (i, e) in entries(&doc, "retry_success") {
@@ -746,6 +762,13 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
             continue;
         };
         let delay_s = e.get("total_delay").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if !(delay_s.is_finite() && delay_s >= 0.0) {
+            data.malformed.push(malformed(
+                entry_line("retry_success", i),
+                format!("retry entry with a negative or invalid total_delay ({delay_s})"),
+            ));
+            continue;
+        }
         data.ops.push(Op {
             end_ms,
             path: legacy_path(e.get("file_path").and_then(|v| v.as_str())).into(),
