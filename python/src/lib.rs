@@ -1,16 +1,17 @@
 //! Python bindings: the CLI entry point and the locked JSON store. The store is swarmcheck's
 //! Rust store (no second implementation); documents cross the boundary as JSON text, which the
-//! Python side encodes and decodes with the standard `json` module.
+//! Python side encodes and decodes with the standard `json` module. The Rust side never parses
+//! a document into a tree: it checks the text and writes it in the layout the document had, so
+//! numbers, key order and nesting are exactly what Python's `json` reads and writes.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 use swarmcheck::store::{
-    CorruptPolicy, Durability, JsonStore, StoreError, StoreOptions, Transaction,
+    CorruptPolicy, Durability, JsonStore, RawJson, StoreError, StoreOptions, Transaction,
 };
 
 create_exception!(
@@ -44,7 +45,7 @@ fn to_py(e: StoreError) -> PyErr {
 /// The document store (JSON values). Thread-safe; share it or open one per thread.
 #[pyclass(module = "swarmcheck._native", frozen)]
 struct NativeStore {
-    store: JsonStore<Value>,
+    store: JsonStore<RawJson>,
 }
 
 #[pymethods]
@@ -84,14 +85,28 @@ impl NativeStore {
         };
         Ok(NativeStore {
             // `null` stands for "no document yet": the Python side applies its default.
-            store: JsonStore::open(path, options, || Value::Null),
+            store: JsonStore::open(path, options, || {
+                RawJson::new(b"null".to_vec()).expect("valid JSON")
+            }),
         })
     }
 
     /// Takes the lock (without the GIL) and reads the document.
     fn begin(&self, py: Python<'_>) -> PyResult<NativeTransaction> {
-        let store = self.store.clone();
-        let txn = py.detach(move || store.begin()).map_err(to_py)?;
+        // A blocking wait is interrupted (EINTR) when a signal arrives while Python has a
+        // handler installed: let Python run its handlers (Ctrl-C raises KeyboardInterrupt
+        // here, with nothing else reported), then wait again.
+        let txn = loop {
+            let store = self.store.clone();
+            match py.detach(move || store.begin()) {
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::Interrupted =>
+                {
+                    py.check_signals()?;
+                }
+                other => break other.map_err(to_py)?,
+            }
+        };
         Ok(NativeTransaction {
             txn: Mutex::new(Some(txn)),
         })
@@ -101,7 +116,7 @@ impl NativeStore {
     fn read(&self, py: Python<'_>) -> PyResult<Option<String>> {
         let store = self.store.clone();
         let (doc, existed) = py.detach(move || store.read_existing()).map_err(to_py)?;
-        Ok(existed.then(|| doc.to_string()))
+        Ok(existed.then(|| doc.as_str().to_string()))
     }
 
     #[getter]
@@ -113,7 +128,7 @@ impl NativeStore {
 /// An open read-modify-write: the lock is held until `commit` or `abort`.
 #[pyclass(module = "swarmcheck._native", frozen)]
 struct NativeTransaction {
-    txn: Mutex<Option<Transaction<Value>>>,
+    txn: Mutex<Option<Transaction<RawJson>>>,
 }
 
 #[pymethods]
@@ -124,21 +139,30 @@ impl NativeTransaction {
         let txn = guard
             .as_ref()
             .ok_or_else(|| SwarmcheckStoreError::new_err("the transaction is already finished"))?;
-        Ok(txn.existed().then(|| txn.doc().to_string()))
+        Ok(txn.existed().then(|| txn.doc().as_str().to_string()))
     }
 
-    /// Commits `text` (JSON) atomically and releases the lock, without the GIL.
+    /// Commits `text` (JSON) atomically, in the layout the document had, and releases the
+    /// lock, without the GIL. Text that is not JSON releases the lock before the error is
+    /// raised (the exception must not keep the lock held).
     fn commit(&self, py: Python<'_>, text: &str) -> PyResult<()> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            pyo3::exceptions::PyValueError::new_err(format!("the document is not JSON: {e}"))
-        })?;
         let mut txn = self
             .txn
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or_else(|| SwarmcheckStoreError::new_err("the transaction is already finished"))?;
-        txn.set_doc(value);
+        let doc = match RawJson::in_style(text.as_bytes(), txn.style()) {
+            Ok(doc) => doc,
+            Err(e) => {
+                py.detach(move || txn.abort("ABORTED"));
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "the document is not JSON ({} at byte {}); nothing was written",
+                    e.reason, e.offset
+                )));
+            }
+        };
+        txn.set_doc(doc);
         py.detach(move || txn.commit()).map_err(to_py)
     }
 

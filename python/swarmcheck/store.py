@@ -22,6 +22,12 @@ from ._native import CorruptDocument, LockTimeout, StoreError
 __all__ = ["JsonStore", "locked_json", "StoreError", "LockTimeout", "CorruptDocument"]
 
 R = TypeVar("R")
+
+
+def _dumps(doc: Any) -> str:
+    # Exact numbers (Python's int and float repr round-trip), the characters as they are, and
+    # no NaN or Infinity, which are not JSON: ValueError before anything is written.
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False)
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -83,7 +89,7 @@ class JsonStore:
         try:
             doc = self._decode(txn.document())
             result = fn(doc)
-            text = json.dumps(doc)
+            text = _dumps(doc)
         except BaseException:
             txn.abort()
             raise
@@ -123,7 +129,7 @@ class locked_json:
             txn.abort()
             return False
         try:
-            text = json.dumps(self._doc)
+            text = _dumps(self._doc)
         except BaseException:
             txn.abort()
             raise

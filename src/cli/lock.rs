@@ -123,8 +123,8 @@ pub fn report(args: ReportArgs) -> Status {
     let color = std::io::stdout().is_terminal();
     let text = render_report(r, color);
     match args.inputs.output_format {
-        Format::Json => println!("{json}"),
-        Format::Text => print!("{text}"),
+        Format::Json => outln!("{json}"),
+        Format::Text => out!("{text}"),
     }
     if let Some(dir) = &args.save_report {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -205,7 +205,7 @@ fn render_report(r: &LockReport, histogram: bool) -> String {
         );
     };
     for (path, s) in &r.by_path {
-        row(&mut out, path, s);
+        row(&mut out, &super::output::printable(path), s);
     }
     row(&mut out, "(all)", &r.overall);
     let _ = writeln!(out);
@@ -277,7 +277,13 @@ fn render_report(r: &LockReport, histogram: bool) -> String {
     if !r.malformed.is_empty() {
         let _ = writeln!(out, "\n{} malformed entries skipped:", r.malformed.len());
         for m in r.malformed.iter().take(20) {
-            let _ = writeln!(out, "  {}:{}: {}", m.file, m.line, m.reason);
+            let _ = writeln!(
+                out,
+                "  {}:{}: {}",
+                super::output::printable(&m.file),
+                m.line,
+                super::output::printable(&m.reason)
+            );
         }
         if r.malformed.len() > 20 {
             let _ = writeln!(
@@ -323,23 +329,27 @@ pub fn optimize(args: OptimizeArgs) -> Status {
     };
     let result = optimize::optimize(&loaded.data, &loaded.report, args.target_success, current);
     match args.inputs.output_format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&result).expect("serializable")
         ),
         Format::Text => {
-            println!(
+            outln!(
                 "Lock optimization over {} operations ({})",
-                result.operations, loaded.report.freshness.status
+                result.operations,
+                loaded.report.freshness.status
             );
             for r in &result.recommendations {
-                println!(
+                outln!(
                     "\n[{}] {}\n  evidence: {}\n  action:   {}",
-                    r.priority, r.title, r.evidence, r.action
+                    r.priority,
+                    r.title,
+                    r.evidence,
+                    r.action
                 );
             }
             if result.recommendations.is_empty() {
-                println!("\nNo recommendation: the data shows no problem to fix.");
+                outln!("\nNo recommendation: the data shows no problem to fix.");
             }
         }
     }
@@ -404,7 +414,7 @@ pub fn metrics(inputs: Inputs) -> Status {
     match inputs.output_format {
         Format::Json => {
             let map: serde_json::Map<String, serde_json::Value> = pairs.into_iter().collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&map).expect("serializable")
             );
@@ -412,8 +422,8 @@ pub fn metrics(inputs: Inputs) -> Status {
         Format::Text => {
             for (k, v) in pairs {
                 match v {
-                    serde_json::Value::String(s) => println!("{k} {s}"),
-                    other => println!("{k} {other}"),
+                    serde_json::Value::String(s) => outln!("{k} {s}"),
+                    other => outln!("{k} {other}"),
                 }
             }
         }

@@ -1,8 +1,27 @@
 //! Command-line interface: clap definitions; each command calls the library and renders.
 
+/// `println!` for command output: a write error never panics; it is recorded and reported
+/// once when the command ends (see [`output`]).
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for command output (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write(format_args!($($arg)*))
+    };
+}
+
 mod check;
 mod lock;
 mod observe;
+pub(crate) mod output;
 mod pulse;
 mod rules;
 mod slo;
@@ -102,7 +121,8 @@ where
             };
         }
     };
-    match cli.command {
+    output::begin();
+    let status = match cli.command {
         Command::Check(args) => check::run(args, None),
         Command::MemLeaks(args) => check::run(args, Some("mem.leaks")),
         Command::MemScan(args) => check::run(args, Some("mem.scan")),
@@ -117,7 +137,8 @@ where
         Command::SwarmPulse(args) => pulse::run(args),
         Command::HealthPing(args) => pulse::ping(args),
         Command::Slo(args) => slo::run(args),
-    }
+    };
+    output::finish(status)
 }
 
 /// Prints an error the way every command does (miette, to stderr) and returns exit status 2.

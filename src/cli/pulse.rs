@@ -67,11 +67,11 @@ pub fn run(args: PulseArgs) -> Status {
         }
     }
     match args.output_format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&p).expect("serializable")
         ),
-        Format::Text => print!("{}", render(&p)),
+        Format::Text => out!("{}", render(&p)),
     }
     Status::Ok
 }
@@ -110,7 +110,9 @@ fn render(p: &Pulse) -> String {
             (None, _) => "-".to_string(),
         };
         let task: String = a.task.as_deref().unwrap_or("-").chars().take(60).collect();
+        let task = super::output::printable(&task);
         let id: String = a.id.chars().take(id_w).collect();
+        let id = super::output::printable(&id);
         let _ = writeln!(
             s,
             "  {id:<id_w$}  {:<8} {:>8}  {task}",
@@ -124,7 +126,12 @@ fn render(p: &Pulse) -> String {
     if !p.warnings.is_empty() {
         let _ = writeln!(s, "\nWarnings:");
         for w in &p.warnings {
-            let _ = writeln!(s, "  {}: {}", w.file, w.message);
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                super::output::printable(&w.file),
+                super::output::printable(&w.message)
+            );
         }
     }
     s
@@ -149,10 +156,10 @@ pub fn ping(args: PingArgs) -> Status {
     let mut healthy = true;
     let mut line = |source: &str, ok: bool, text: String| {
         healthy &= ok;
-        println!("{source:<9} {:<6} {text}", if ok { "ok" } else { "FAIL" });
+        outln!("{source:<9} {:<6} {text}", if ok { "ok" } else { "FAIL" });
     };
     if src.agents.is_empty() {
-        println!("{:<9} {:<6} not configured", "agents", "-");
+        outln!("{:<9} {:<6} not configured", "agents", "-");
     } else {
         match load_pulse(&src) {
             Ok(p) => {
@@ -175,7 +182,7 @@ pub fn ping(args: PingArgs) -> Status {
         }
     }
     if src.metrics.is_empty() {
-        println!("{:<9} {:<6} not configured", "metrics", "-");
+        outln!("{:<9} {:<6} not configured", "metrics", "-");
     } else {
         match crate::obs::load::load_all(&src.metrics) {
             Ok(data) => {
@@ -190,9 +197,10 @@ pub fn ping(args: PingArgs) -> Status {
         }
     }
     match findings {
-        None => println!(
+        None => outln!(
             "{:<9} {:<6} no saved scan report configured",
-            "findings", "-"
+            "findings",
+            "-"
         ),
         Some(path) => match std::fs::metadata(&path).and_then(|m| m.modified()) {
             Ok(modified) => {

@@ -29,24 +29,24 @@ pub fn explain(args: RuleArgs) -> Status {
         ));
     };
     if args.output_format == "json" {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(meta).expect("serializable")
         );
         return Status::Ok;
     }
-    println!("{} {} ({})", meta.code, meta.name, meta.severity);
+    outln!("{} {} ({})", meta.code, meta.name, meta.severity);
     let groups = if meta.groups.is_empty() {
         "none".to_string()
     } else {
         meta.groups.join(", ")
     };
-    println!("Presets: {groups}\n");
-    println!("{}\n", meta.summary.trim());
-    println!("Why\n{}\n", meta.why.trim());
-    println!("Bad\n{}\n", indent(&meta.bad));
-    println!("Good\n{}\n", indent(&meta.good));
-    println!("Fix\n{}", meta.fix.trim());
+    outln!("Presets: {groups}\n");
+    outln!("{}\n", meta.summary.trim());
+    outln!("Why\n{}\n", meta.why.trim());
+    outln!("Bad\n{}\n", indent(&meta.bad));
+    outln!("Good\n{}\n", indent(&meta.good));
+    outln!("Fix\n{}", meta.fix.trim());
     Status::Ok
 }
 
@@ -60,14 +60,14 @@ fn indent(code: &str) -> String {
 
 pub fn list(args: RulesArgs) -> Status {
     match args.output_format.as_str() {
-        "json" => println!(
+        "json" => outln!(
             "{}",
             serde_json::to_string_pretty(catalog::all()).expect("serializable")
         ),
-        "markdown" => print!("{}", catalog::markdown_table()),
+        "markdown" => out!("{}", catalog::markdown_table()),
         _ => {
             for m in catalog::all() {
-                println!(
+                outln!(
                     "{}  {:<22} {:<6}  {}",
                     m.code,
                     m.name,

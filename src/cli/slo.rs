@@ -148,7 +148,7 @@ fn validate(args: ValidateArgs) -> Status {
     for w in spec::warnings(&objectives) {
         eprintln!("warning: {w}");
     }
-    println!(
+    outln!(
         "{}: {} SLO{} and {} gate{} are valid{}",
         config.path.display(),
         objectives.slos.len(),
@@ -171,7 +171,7 @@ fn output(path: Option<&Path>, text: &str) -> Status {
             Err(e) => fail(miette::miette!("cannot write {}: {e}", p.display())),
         },
         None => {
-            print!("{text}");
+            out!("{text}");
             Status::Ok
         }
     }
@@ -340,7 +340,7 @@ fn read_report(path: &Path) -> Result<Vec<(String, Severity)>, miette::Report> {
         code: String,
         severity: Severity,
     }
-    let text = std::fs::read_to_string(path)
+    let text = crate::store::files::read_regular_to_string(path, 1 << 30)
         .map_err(|e| miette::miette!("cannot read findings report {}: {e}", path.display()))?;
     let saved: Saved = serde_json::from_str(&text).map_err(|e| {
         miette::miette!(

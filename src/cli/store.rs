@@ -2,9 +2,11 @@
 //! same lock, commit and metrics events as the library.
 
 use super::{fail, Status};
-use crate::store::{CorruptPolicy, Durability, JsonStore, StoreOptions};
+use crate::store::json_text::{self, Edit, Style};
+use crate::store::{CorruptPolicy, Durability, JsonStore, RawJson, StoreOptions};
 use clap::{Args, Subcommand};
 use serde_json::Value;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -52,6 +54,7 @@ enum StoreCommand {
         common: Common,
     },
     /// Merge a JSON object into the document (RFC 7386), or increment a number atomically.
+    /// Only the changed values are rewritten: the rest of the document keeps its bytes.
     Update {
         file: PathBuf,
         /// A JSON merge patch.
@@ -60,15 +63,16 @@ enum StoreCommand {
         /// JSON pointer of the number to increment (created as 0 when missing).
         #[arg(long, value_name = "POINTER")]
         incr: Option<String>,
-        /// Increment step.
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        by: f64,
+        /// Increment step: a JSON number. Integers add exactly, whatever their size; a
+        /// fraction or exponent adds in binary64 floating point, as in Python.
+        #[arg(long, default_value = "1", allow_negative_numbers = true)]
+        by: String,
         #[command(flatten)]
         common: Common,
     },
 }
 
-fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<Value>, String> {
+fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<RawJson>, String> {
     let timeout = match common.timeout {
         Some(t) if !(t.is_finite() && t >= 0.0) => {
             return Err(format!(
@@ -78,6 +82,19 @@ fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<Value>, String> {
         Some(t) => Duration::try_from_secs_f64(t).ok(),
         None => None,
     };
+    if let Some(metrics) = &common.metrics {
+        // The log is appended to after the operation, where a failure is only skipped: a
+        // FIFO or device named here is refused now, before anything changes.
+        if let Ok(meta) = std::fs::metadata(metrics) {
+            if !meta.is_file() {
+                return Err(format!(
+                    "--metrics {}: it is {}, not a regular file",
+                    metrics.display(),
+                    crate::store::files::kind_of(&meta)
+                ));
+            }
+        }
+    }
     let options = StoreOptions {
         durability: common.durability,
         timeout,
@@ -86,7 +103,7 @@ fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<Value>, String> {
         metrics: common.metrics.clone(),
     };
     Ok(JsonStore::open(file, options, || {
-        Value::Object(Default::default())
+        RawJson::new(b"{}".to_vec()).expect("valid JSON")
     }))
 }
 
@@ -97,6 +114,14 @@ pub fn run(args: StoreArgs) -> Status {
     }
 }
 
+/// A JSON value given on the command line, checked.
+fn json_arg(text: &str, what: &str) -> Result<Vec<u8>, String> {
+    let bytes = text.as_bytes().to_vec();
+    RawJson::new(bytes)
+        .map(RawJson::into_bytes)
+        .map_err(|e| format!("{what} is not JSON: {} at byte {}", e.reason, e.offset))
+}
+
 fn run_inner(args: StoreArgs) -> Result<Status, String> {
     match args.command {
         StoreCommand::Get {
@@ -104,14 +129,20 @@ fn run_inner(args: StoreArgs) -> Result<Status, String> {
             pointer,
             common,
         } => {
+            let tokens =
+                json_text::pointer_tokens(&check_pointer(pointer.as_deref().unwrap_or(""))?);
             let doc = store(&file, &common)?.read().map_err(|e| e.to_string())?;
-            let value = match pointer.as_deref() {
-                None | Some("") => Some(&doc),
-                Some(p) => doc.pointer(&check_pointer(p)?),
-            };
-            match value {
-                Some(v) => {
-                    println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+            let b = doc.as_bytes();
+            match json_text::lookup(b, &tokens) {
+                Some((span, _)) => {
+                    let style = json_text::detect_style(b);
+                    let text = if tokens.is_empty() {
+                        // The whole document, as it is on disk (no copy).
+                        std::borrow::Cow::Borrowed(&b[span])
+                    } else {
+                        std::borrow::Cow::Owned(json_text::reformat(&b[span], &style, 0))
+                    };
+                    outln!("{}", String::from_utf8_lossy(&text));
                     Ok(Status::Ok)
                 }
                 None => {
@@ -131,11 +162,10 @@ fn run_inner(args: StoreArgs) -> Result<Status, String> {
             common,
         } => {
             let pointer = check_pointer(&pointer)?;
-            let value: Value =
-                serde_json::from_str(&value).map_err(|e| format!("VALUE is not JSON: {e}"))?;
-            store(&file, &common)?
-                .update(|doc| set_pointer(doc, &pointer, value))
-                .map_err(|e| e.to_string())?;
+            let value = json_arg(&value, "VALUE")?;
+            edit(&store(&file, &common)?, |b, style| {
+                set_pointer(b, style, &pointer, &value).map(|e| vec![e])
+            })?;
             Ok(Status::Ok)
         }
         StoreCommand::Update {
@@ -147,44 +177,76 @@ fn run_inner(args: StoreArgs) -> Result<Status, String> {
         } => {
             let store = store(&file, &common)?;
             if let Some(patch) = merge {
+                json_arg(&patch, "--merge")?;
                 let patch: Value = serde_json::from_str(&patch)
                     .map_err(|e| format!("--merge is not JSON: {e}"))?;
-                store
-                    .update(|doc| {
-                        merge_patch(doc, &patch);
-                        Ok::<_, String>(())
-                    })
-                    .map_err(|e| e.to_string())?;
+                edit(&store, |b, style| {
+                    let mut edits = Vec::new();
+                    merge_patch(b, json_text::root(b), 0, &patch, style, &mut edits);
+                    Ok(edits)
+                })?;
                 return Ok(Status::Ok);
             }
             let Some(pointer) = incr else {
                 return Err("store update needs --merge JSON or --incr POINTER".to_string());
             };
             let pointer = check_pointer(&pointer)?;
-            let new = store
-                .update(|doc| {
-                    let current = doc.pointer(&pointer).cloned().unwrap_or(Value::from(0));
-                    let next = match &current {
-                        Value::Number(n) if n.is_i64() && by.fract() == 0.0 => {
-                            Value::from(n.as_i64().expect("i64") + by as i64)
+            if !json_text::is_number(&by) {
+                return Err(format!("--by must be a JSON number, got `{by}`"));
+            }
+            let mut new = String::new();
+            edit(&store, |b, style| {
+                let tokens = json_text::pointer_tokens(&pointer);
+                let current = json_text::lookup(b, &tokens);
+                let before = match &current {
+                    Some((span, _)) => {
+                        let text = std::str::from_utf8(&b[span.clone()]).unwrap_or_default();
+                        if !json_text::is_number(text) {
+                            return Err(format!("the value at {pointer} is not a number: {text}"));
                         }
-                        Value::Number(n) => {
-                            serde_json::Number::from_f64(n.as_f64().unwrap_or(0.0) + by)
-                                .map(Value::Number)
-                                .ok_or_else(|| "the result is not a finite number".to_string())?
-                        }
-                        other => {
-                            return Err(format!("the value at {pointer} is not a number: {other}"))
-                        }
-                    };
-                    set_pointer(doc, &pointer, next.clone())?;
-                    Ok(next)
-                })
-                .map_err(|e| e.to_string())?;
-            println!("{new}");
+                        text.to_string()
+                    }
+                    None => "0".to_string(),
+                };
+                new = json_text::add_numbers(&before, &by)?;
+                match current {
+                    Some((span, _)) => Ok(vec![Edit {
+                        range: span,
+                        text: new.clone().into_bytes(),
+                    }]),
+                    None => set_pointer(b, style, &pointer, new.as_bytes()).map(|e| vec![e]),
+                }
+            })?;
+            crate::cli::output::committed(format!("{} at {pointer} is now {new}", file.display()));
+            outln!("{new}");
             Ok(Status::Ok)
         }
     }
+}
+
+/// One locked read-modify-write of the document's bytes: `f` returns edits of the text read,
+/// which are applied and committed; the rest of the document is written back unchanged.
+fn edit(
+    store: &JsonStore<RawJson>,
+    f: impl FnOnce(&[u8], &Style) -> Result<Vec<Edit>, String>,
+) -> Result<(), String> {
+    let mut txn = store.begin().map_err(|e| e.to_string())?;
+    let style = txn.style().clone();
+    let edits = match f(txn.doc().as_bytes(), &style) {
+        Ok(edits) => edits,
+        Err(message) => {
+            txn.abort("ABORTED");
+            return Err(format!(
+                "update of {} aborted: {message}; nothing was written",
+                store.path().display()
+            ));
+        }
+    };
+    let doc = std::mem::replace(txn.doc_mut(), RawJson::trusted(Vec::new()));
+    let new = json_text::apply(doc.as_bytes(), edits);
+    drop(doc);
+    txn.set_doc(RawJson::trusted(new));
+    txn.commit().map_err(|e| e.to_string())
 }
 
 fn check_pointer(p: &str) -> Result<String, String> {
@@ -197,62 +259,185 @@ fn check_pointer(p: &str) -> Result<String, String> {
     }
 }
 
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
+/// `{"t1": {"t2": ... value}}` for the tokens not found in the document, rendered at `depth`.
+fn chain(tokens: &[String], value: &[u8], style: &Style, depth: usize) -> Vec<u8> {
+    let mut text = value.to_vec();
+    for token in tokens.iter().rev() {
+        let mut wrapped = Vec::with_capacity(text.len() + token.len() + 8);
+        wrapped.push(b'{');
+        wrapped.extend_from_slice(json_text::quote(token).as_bytes());
+        wrapped.push(b':');
+        wrapped.extend_from_slice(&text);
+        wrapped.push(b'}');
+        text = wrapped;
+    }
+    json_text::reformat(&text, style, depth)
 }
 
-/// Sets `value` at `pointer`, creating objects on the way (`-` appends to an array).
-fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
-    if pointer.is_empty() {
-        *doc = value;
-        return Ok(());
-    }
-    let tokens: Vec<String> = pointer[1..].split('/').map(unescape).collect();
-    let mut node = doc;
-    for (i, token) in tokens.iter().enumerate() {
-        let last = i + 1 == tokens.len();
-        if node.is_null() {
-            *node = Value::Object(Default::default());
-        }
-        node = match node {
-            Value::Object(map) => {
-                if last {
-                    map.insert(token.clone(), value);
-                    return Ok(());
-                }
-                map.entry(token.clone()).or_insert(Value::Null)
+/// The edit that sets `value` at `pointer`, creating objects on the way (`-` appends to an
+/// array, `null` on the way becomes an object).
+fn set_pointer(b: &[u8], style: &Style, pointer: &str, value: &[u8]) -> Result<Edit, String> {
+    let tokens = json_text::pointer_tokens(pointer);
+    let mut span = json_text::root(b);
+    for (depth, token) in tokens.iter().enumerate() {
+        let last = depth + 1 == tokens.len();
+        match b[span.start] {
+            b'n' => {
+                return Ok(Edit {
+                    text: chain(&tokens[depth..], value, style, depth),
+                    range: span,
+                })
             }
-            Value::Array(items) => {
-                let index = if token == "-" {
-                    items.push(Value::Null);
-                    items.len() - 1
-                } else {
-                    token
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|&i| i < items.len())
-                        .ok_or_else(|| {
-                            format!("`{token}` is not an index of the array at {pointer}")
-                        })?
-                };
-                if last {
-                    items[index] = value;
-                    return Ok(());
+            b'{' => match json_text::member(b, span.clone(), token) {
+                Some(m) if last => {
+                    return Ok(Edit {
+                        range: m.value,
+                        text: json_text::reformat(value, style, depth + 1),
+                    })
                 }
-                &mut items[index]
+                Some(m) => span = m.value,
+                None => {
+                    let after = json_text::members(b, span.clone())
+                        .last()
+                        .map(|m| m.value.end);
+                    let text = chain(&tokens[depth + 1..], value, style, depth + 1);
+                    return Ok(json_text::insert_members(
+                        span,
+                        after,
+                        &[(token.clone(), text)],
+                        style,
+                        depth,
+                    ));
+                }
+            },
+            b'[' => {
+                if token == "-" {
+                    let text = chain(&tokens[depth + 1..], value, style, depth + 1);
+                    return Ok(json_text::append_element(b, span, &text, style, depth));
+                }
+                let element = json_text::pointer_index(token)
+                    .and_then(|i| json_text::elements(b, span.clone()).nth(i))
+                    .ok_or_else(|| {
+                        format!("`{token}` is not an index of the array at {pointer}")
+                    })?;
+                if last {
+                    return Ok(Edit {
+                        range: element,
+                        text: json_text::reformat(value, style, depth + 1),
+                    });
+                }
+                span = element;
             }
-            other => {
+            _ => {
                 return Err(format!(
-                    "cannot descend into {other} at `{token}` of {pointer}"
+                    "cannot descend into {} at `{token}` of {pointer}",
+                    String::from_utf8_lossy(&b[span])
                 ))
             }
-        };
+        }
     }
-    Ok(())
+    Ok(Edit {
+        range: span,
+        text: json_text::reformat(value, style, 0),
+    })
 }
 
-/// RFC 7386 JSON merge patch.
-fn merge_patch(target: &mut Value, patch: &Value) {
+/// The edits of an RFC 7386 merge patch applied to the value at `span` (nested `depth` deep).
+/// Members the patch does not name keep their bytes.
+fn merge_patch(
+    b: &[u8],
+    span: Range<usize>,
+    depth: usize,
+    patch: &Value,
+    style: &Style,
+    edits: &mut Vec<Edit>,
+) {
+    let render = |v: &Value, depth: usize| {
+        let compact = serde_json::to_vec(v).expect("a JSON value serializes");
+        json_text::reformat(&compact, style, depth)
+    };
+    let Value::Object(patch_map) = patch else {
+        edits.push(Edit {
+            range: span,
+            text: render(patch, depth),
+        });
+        return;
+    };
+    if b[span.start] != b'{' {
+        let mut fresh = Value::Object(Default::default());
+        merge_values(&mut fresh, patch);
+        edits.push(Edit {
+            range: span,
+            text: render(&fresh, depth),
+        });
+        return;
+    }
+    let mut seen = vec![false; patch_map.len()];
+    // Removed members go in runs: each run is removed with the separators around it.
+    let mut last_kept: Option<usize> = None;
+    let mut run: Option<(usize, Option<usize>)> = None;
+    let mut last_end = None;
+    let mut any = false;
+    for m in json_text::members(b, span.clone()) {
+        any = true;
+        last_end = Some(m.value.end);
+        let key = json_text::unquote(b, m.key.clone());
+        let found = patch_map.keys().position(|k| *k == key);
+        if let Some(i) = found {
+            seen[i] = true;
+        }
+        match found.and_then(|_| patch_map.get(key.as_ref())) {
+            Some(Value::Null) => {
+                if run.is_none() {
+                    run = Some((m.key.start, last_kept));
+                }
+            }
+            other => {
+                if let Some((start, _)) = run.take() {
+                    edits.push(Edit {
+                        range: start..m.key.start,
+                        text: Vec::new(),
+                    });
+                }
+                if let Some(v) = other {
+                    merge_patch(b, m.value.clone(), depth + 1, v, style, edits);
+                }
+                last_kept = Some(m.value.end);
+            }
+        }
+    }
+    if let Some((_, before)) = run {
+        let end = last_end.expect("a run has members");
+        edits.push(Edit {
+            range: match before {
+                Some(kept_end) => kept_end..end,
+                None => span.start + 1..span.end - 1,
+            },
+            text: Vec::new(),
+        });
+    }
+    let added: Vec<(String, Vec<u8>)> = patch_map
+        .iter()
+        .zip(&seen)
+        .filter(|((_, v), seen)| !**seen && !v.is_null())
+        .map(|((k, v), _)| {
+            let mut fresh = Value::Null;
+            merge_values(&mut fresh, v);
+            (k.clone(), render(&fresh, depth + 1))
+        })
+        .collect();
+    if !added.is_empty() {
+        let edit = json_text::insert_members(span.clone(), last_kept, &added, style, depth);
+        if last_kept.is_none() && any {
+            // Every member was removed: the new members replace the whole content.
+            edits.retain(|e| e.range != (span.start + 1..span.end - 1));
+        }
+        edits.push(edit);
+    }
+}
+
+/// RFC 7386 JSON merge patch on values (for the parts the patch creates).
+fn merge_values(target: &mut Value, patch: &Value) {
     let Value::Object(patch) = patch else {
         *target = patch.clone();
         return;
@@ -263,9 +448,9 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     let map = target.as_object_mut().expect("object");
     for (k, v) in patch {
         if v.is_null() {
-            map.remove(k);
+            map.shift_remove(k);
         } else {
-            merge_patch(map.entry(k.clone()).or_insert(Value::Null), v);
+            merge_values(map.entry(k.clone()).or_insert(Value::Null), v);
         }
     }
 }

@@ -229,10 +229,8 @@ fn load_file(path: &Path, data: &mut Dataset) -> Result<(), LoadError> {
         path: path.to_path_buf(),
         reason,
     };
-    let mut file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(err("it is a directory".to_string()));
-    }
+    // A FIFO or device (`/dev/zero`) is refused without blocking or reading it.
+    let mut file = crate::store::files::open_regular(path, true).map_err(|e| err(e.to_string()))?;
     // Tell the formats apart by content: the legacy file is one JSON object with an `errors`
     // or `retry_success` list; the event log is one object per line.
     let mut head = [0u8; 4096];
@@ -243,12 +241,15 @@ fn load_file(path: &Path, data: &mut Dataset) -> Result<(), LoadError> {
         && (head_text.contains("\"retry_success\"")
             || head_text.contains("\"errors\"")
             || head_text.contains("\"summary\""));
-    drop(file);
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| err(e.to_string()))?;
     if looks_legacy {
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let bytes = crate::store::files::read_bounded(&mut file, LEGACY_MAX_BYTES)
+            .map_err(|e| err(e.to_string()))?;
+        let text = String::from_utf8_lossy(&bytes);
         load_legacy(path, &text, data);
     } else {
-        let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
         load_events(path, BufReader::with_capacity(1 << 20, file), data)
             .map_err(|e| err(e.to_string()))?;
     }
@@ -277,6 +278,13 @@ struct RawEvent<'a> {
     error_code: Option<&'a str>,
 }
 
+/// The largest legacy metrics file read (it is one JSON document, parsed whole).
+const LEGACY_MAX_BYTES: u64 = 256 << 20;
+
+/// The longest event line kept; longer lines are reported as malformed and skipped, so a
+/// file without newlines cannot grow memory.
+const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Bytes read per block. Blocks are parsed in parallel, so memory stays bounded however long
 /// the log is.
 const BLOCK_BYTES: usize = 16 << 20;
@@ -293,19 +301,43 @@ fn load_events(path: &Path, mut reader: impl BufRead, data: &mut Dataset) -> std
     let paths = Interner::default();
     let mut carry: Vec<u8> = Vec::new();
     let mut first_line = 1usize;
+    // Inside a line over MAX_LINE_BYTES: drop bytes up to its newline.
+    let mut skipping = false;
     loop {
         let mut block = std::mem::take(&mut carry);
         let n = (&mut reader)
             .take(BLOCK_BYTES as u64)
             .read_to_end(&mut block)?;
         let at_end = n == 0;
+        if skipping {
+            match memchr::memchr(b'\n', &block) {
+                Some(nl) => {
+                    block.drain(..=nl);
+                    first_line += 1;
+                    skipping = false;
+                }
+                None if at_end => break,
+                None => continue,
+            }
+        }
         if block.is_empty() {
-            break;
+            if at_end {
+                break;
+            }
+            continue;
         }
         // Keep a partial last line for the next block.
         if !at_end {
             if let Some(nl) = memchr::memrchr(b'\n', &block) {
                 carry = block.split_off(nl + 1);
+            } else if block.len() > MAX_LINE_BYTES {
+                data.malformed.push(Malformed {
+                    file: path.to_path_buf(),
+                    line: first_line,
+                    reason: format!("line longer than {MAX_LINE_BYTES} bytes (skipped)"),
+                });
+                skipping = true;
+                continue;
             } else {
                 carry = std::mem::take(&mut block);
                 continue;
@@ -598,7 +630,15 @@ fn parse_utc_fast(t: &str) -> Option<i64> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    // 2026-02-31 is not a date: left to the general parser, which rejects it.
+    if !(1..=12).contains(&mo) || !(1..=month_days).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let mut millis = 0i64;
@@ -696,11 +736,19 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
                 .and_then(|v| v.as_str())
                 .map_or("UNKNOWN".to_string(), |t| t.to_uppercase()),
         };
+        let delay_s = e.get("delay").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if !(delay_s.is_finite() && delay_s >= 0.0) {
+            data.malformed.push(malformed(
+                entry_line("errors", i),
+                format!("error entry with a negative or invalid delay ({delay_s})"),
+            ));
+            continue;
+        }
         data.failed_attempts.push(FailedAttempt {
             at_ms,
             path: legacy_path(e.get("file_path").and_then(|v| v.as_str())),
             code,
-            delay_s: e.get("delay").and_then(|v| v.as_f64()).unwrap_or(0.0),
+            delay_s,
         });
     }
     for (i, e) in entries(&doc, "retry_success") {
@@ -714,6 +762,13 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
             continue;
         };
         let delay_s = e.get("total_delay").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if !(delay_s.is_finite() && delay_s >= 0.0) {
+            data.malformed.push(malformed(
+                entry_line("retry_success", i),
+                format!("retry entry with a negative or invalid total_delay ({delay_s})"),
+            ));
+            continue;
+        }
         data.ops.push(Op {
             end_ms,
             path: legacy_path(e.get("file_path").and_then(|v| v.as_str())).into(),
@@ -727,11 +782,24 @@ fn load_legacy(path: &Path, text: &str, data: &mut Dataset) {
                 .map(|n| format!("WIN32_{n}")),
         });
     }
-    // Operations that ran out of retries: the legacy file only counts them.
-    let failures = doc
-        .get("retry_failure")
-        .and_then(|v| v.as_array())
-        .map_or(summary.retry_failure_count as usize, Vec::len);
+    // Operations that ran out of retries: the legacy file only counts them. Each one failed at
+    // least once, so the count cannot exceed the recorded errors: a larger count is reported
+    // and capped there (memory follows the file's size, never a number written in it).
+    let recorded_errors = entries(&doc, "errors").count();
+    let failures = match doc.get("retry_failure").and_then(|v| v.as_array()) {
+        Some(list) => list.len(),
+        None if summary.retry_failure_count > recorded_errors as u64 => {
+            data.malformed.push(malformed(
+                1,
+                format!(
+                    "summary.retry_failure_count is {}, more than the {recorded_errors} recorded errors: counted as {recorded_errors}",
+                    summary.retry_failure_count
+                ),
+            ));
+            recorded_errors
+        }
+        None => summary.retry_failure_count as usize,
+    };
     let fail_at = summary.last_updated_ms.unwrap_or(0);
     for _ in 0..failures {
         data.ops.push(Op {

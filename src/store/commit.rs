@@ -2,7 +2,7 @@
 //! `O_EXCL`, never following symlinks), fsync, rename over the document, fsync the directory.
 
 use super::error::{io_code, is_transient, StoreError};
-use super::lock::{open_no_follow, Jitter};
+use super::lock::Jitter;
 use super::Durability;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,23 +30,82 @@ fn dir_of(doc: &Path) -> &Path {
     }
 }
 
+/// The document's name as used in its temp names: at most `TEMP_STEM_MAX` bytes, so that a
+/// long document name (up to the 255 bytes of `NAME_MAX`) still leaves room for the suffix.
 fn file_name(doc: &Path) -> String {
-    doc.file_name()
+    let name = doc
+        .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "document".to_string())
+        .unwrap_or_else(|| "document".to_string());
+    let mut end = name.len().min(TEMP_STEM_MAX);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
 }
 
-/// A fresh, unique temporary file next to the document.
-fn create_temp(doc: &Path, jitter: &mut Jitter) -> Result<(PathBuf, std::fs::File), StoreError> {
+/// Longest document-name prefix in temp names (`.<name>.<pid>-<16 hex>.swctmp` adds 35 bytes).
+const TEMP_STEM_MAX: usize = 160;
+
+/// The permission bits of a file, to give its replacement.
+pub fn mode_of(meta: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0o644
+    }
+}
+
+/// Creates a new file (`O_CREAT|O_EXCL|O_NOFOLLOW`: never an existing file or a symlink's
+/// target). With `mode`, it is created readable by its owner only and given `mode` on the
+/// descriptor before any data is written, so the data is never more readable than the
+/// document it copies; without, it gets 0644 less the umask (a new document).
+pub fn create_private(path: &Path, mode: Option<u32>) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .mode(if mode.is_some() { 0o600 } else { 0o644 });
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        // fchmod on the descriptor: a file swapped in at the path is never touched.
+        if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(mode)) {
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+    }
+    Ok(file)
+}
+
+/// A fresh temp name next to the document: `.<name>.<pid>-<16 random hex digits>.swctmp`.
+fn temp_name(doc: &Path) -> PathBuf {
+    dir_of(doc).join(format!(
+        ".{}.{}-{:016x}{TEMP_SUFFIX}",
+        file_name(doc),
+        std::process::id(),
+        super::files::random_u64()
+    ))
+}
+
+/// A fresh, unique temporary file next to the document, unpredictably named, with the
+/// document's permissions from the start.
+fn create_temp(doc: &Path, mode: Option<u32>) -> Result<(PathBuf, std::fs::File), StoreError> {
     let dir = dir_of(doc);
-    let name = file_name(doc);
     for _ in 0..16 {
-        let candidate = dir.join(format!(
-            ".{name}.{}-{:016x}{TEMP_SUFFIX}",
-            std::process::id(),
-            jitter.next_u64()
-        ));
-        match open_no_follow(&candidate, true) {
+        let candidate = temp_name(doc);
+        match create_private(&candidate, mode) {
             Ok(f) => return Ok((candidate, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(StoreError::io(&candidate, "create temp file", e)),
@@ -67,6 +126,7 @@ fn create_temp(doc: &Path, jitter: &mut Jitter) -> Result<(PathBuf, std::fs::Fil
 /// while held), two writers cannot both replace the generation they read.
 pub fn commit(
     doc: &Path,
+    pinned: Option<&std::fs::File>,
     bytes: &[u8],
     durability: Durability,
     keep_backup: bool,
@@ -78,10 +138,13 @@ pub fn commit(
         ..CommitStats::default()
     };
     let mut jitter = Jitter::new();
+    // The new generation keeps the permissions of the one read (a 0600 file stays 0600), taken
+    // from the open descriptor and given to the temp file before it holds any data.
+    let mode = pinned.and_then(|f| f.metadata().ok()).map(|m| mode_of(&m));
     let mut attempt = 0;
     let tmp = loop {
         attempt += 1;
-        let (tmp, mut file) = create_temp(doc, &mut jitter)?;
+        let (tmp, mut file) = create_temp(doc, mode)?;
         if let Err(e) = file.write_all(bytes) {
             let _ = std::fs::remove_file(&tmp);
             return Err(StoreError::io(&tmp, "write temp file", e));
@@ -105,10 +168,6 @@ pub fn commit(
             }
         }
     };
-    // The new generation keeps the document's permissions (a 0600 file stays 0600).
-    if let Ok(meta) = std::fs::metadata(doc) {
-        let _ = std::fs::set_permissions(&tmp, meta.permissions());
-    }
     let dir_lock = lock_dir(dir_of(doc));
     if generation(doc) != expected {
         let _ = std::fs::remove_file(&tmp);
@@ -116,8 +175,11 @@ pub fn commit(
             path: doc.to_path_buf(),
         });
     }
-    if keep_backup && doc.exists() {
-        backup(doc)?;
+    if let (true, Some(current)) = (keep_backup, pinned) {
+        if let Err(e) = backup(doc, current, mode) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
     }
     let mut step = Duration::from_millis(1);
     let mut renamed = 0;
@@ -148,15 +210,55 @@ pub fn commit(
     Ok(stats)
 }
 
-/// `<doc>.bak` becomes the current generation: a hard link (no copy) renamed into place.
-fn backup(doc: &Path) -> Result<(), StoreError> {
+/// `<doc>.bak` becomes the current generation (`current`, the file read and still open): a
+/// hard link under a fresh unpredictable temp name, checked to be that very file, renamed into
+/// place; where links are not possible, a copy made through the descriptors into a file
+/// created new with the document's permissions. Staging names are temp names, so a crash
+/// leaves an orphan that the next update sweeps.
+fn backup(doc: &Path, current: &std::fs::File, mode: Option<u32>) -> Result<(), StoreError> {
     let bak = sibling(doc, ".bak");
-    let staging = sibling(doc, &format!(".bak.{}{TEMP_SUFFIX}", std::process::id()));
-    let _ = std::fs::remove_file(&staging);
-    if std::fs::hard_link(doc, &staging).is_err() {
-        std::fs::copy(doc, &staging).map_err(|e| StoreError::io(&staging, "copy backup", e))?;
+    let expected = current
+        .metadata()
+        .map(|m| super::lock::metadata_identity(&m))
+        .map_err(|e| StoreError::io(doc, "stat document", e))?;
+    let mut staged = None;
+    for _ in 0..16 {
+        let staging = temp_name(doc);
+        match std::fs::hard_link(doc, &staging) {
+            Ok(()) => {
+                if super::lock::path_identity(&staging) == Some(expected) {
+                    staged = Some(staging);
+                } else {
+                    // The path no longer names the file we read: copy from the descriptor.
+                    let _ = std::fs::remove_file(&staging);
+                }
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => break,
+        }
     }
-    std::fs::rename(&staging, &bak).map_err(|e| StoreError::io(&bak, "rename backup", e))
+    let staging = match staged {
+        Some(s) => s,
+        None => {
+            let (staging, mut copy) = create_temp(doc, mode)?;
+            use std::io::{Seek, SeekFrom};
+            let mut source = current;
+            let copied = source
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| std::io::copy(&mut source, &mut copy))
+                .and_then(|_| copy.sync_data());
+            if let Err(e) = copied {
+                let _ = std::fs::remove_file(&staging);
+                return Err(StoreError::io(&staging, "copy backup", e));
+            }
+            staging
+        }
+    };
+    std::fs::rename(&staging, &bak).map_err(|e| {
+        let _ = std::fs::remove_file(&staging);
+        StoreError::io(&bak, "rename backup", e)
+    })
 }
 
 /// `<doc><suffix>` in the same directory.

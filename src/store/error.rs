@@ -23,6 +23,18 @@ pub enum StoreError {
         reason: String,
         preserved_as: PathBuf,
     },
+    /// The document is not valid JSON, and its bytes could not be preserved (a full or
+    /// read-only disk): nothing was changed.
+    #[error("{} is corrupt at byte {offset}: {reason}; its bytes could not be preserved ({cause}), so nothing was changed", path.display())]
+    CorruptNotPreserved {
+        path: PathBuf,
+        offset: usize,
+        reason: String,
+        cause: String,
+    },
+    /// A file the store uses is not what it must be (not a regular file, or hard-linked).
+    #[error("refusing {}: {reason}", path.display())]
+    UnsafeFile { path: PathBuf, reason: String },
     /// The document parsed as JSON but not as the requested type.
     #[error("{} does not hold the expected document: {reason}", path.display())]
     Schema { path: PathBuf, reason: String },
@@ -59,7 +71,10 @@ impl StoreError {
     pub fn code(&self) -> String {
         match self {
             StoreError::LockTimeout { .. } => "LOCK_TIMEOUT".to_string(),
-            StoreError::Corrupt { .. } => "JSON_DECODE".to_string(),
+            StoreError::Corrupt { .. } | StoreError::CorruptNotPreserved { .. } => {
+                "JSON_DECODE".to_string()
+            }
+            StoreError::UnsafeFile { .. } => "UNSAFE_FILE".to_string(),
             StoreError::Schema { .. } => "JSON_SCHEMA".to_string(),
             StoreError::NestedUpdate { .. } => "NESTED_UPDATE".to_string(),
             StoreError::Conflict { .. } => "LOCK_FILE_REPLACED".to_string(),

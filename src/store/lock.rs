@@ -10,9 +10,8 @@
 use super::error::StoreError;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::Read;
 #[cfg(not(unix))]
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::ThreadId;
@@ -27,6 +26,9 @@ pub struct LockGuard {
     entry: Arc<Entry>,
     lock_path: PathBuf,
     id: (u64, u64),
+    /// The process that took the lock. A child forked while the lock is held inherits the
+    /// guard but not the lock: the OS lock is the parent's, and the child never releases it.
+    pid: u32,
     /// Attempts at the OS lock (1 when it was free).
     pub attempts: u32,
     /// Time spent waiting (in-process queue and OS lock).
@@ -34,6 +36,11 @@ pub struct LockGuard {
 }
 
 impl LockGuard {
+    /// Whether this process took the lock (false in a child forked while it was held).
+    pub fn held_by_this_process(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
     /// Whether the lock file at the path is still the one this guard locked. A rogue deletion
     /// while the lock is held lets a newcomer lock a fresh file: callers check this before
     /// committing.
@@ -44,6 +51,12 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
+        if !self.held_by_this_process() {
+            // Inherited through fork(): unlocking would release the parent's lock (flock locks
+            // belong to the open file, shared with the parent), and the in-process state is the
+            // parent's copy. Leave both alone.
+            return;
+        }
         let mut state = self.entry.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(file) = state.file.as_ref() {
             let _ = file.unlock();
@@ -72,32 +85,109 @@ struct EntryState {
 /// One entry per lock file (device, inode) in this process.
 type Registry = Mutex<HashMap<(u64, u64), Arc<Entry>>>;
 
+/// The registry of one process. A child forked from a process using the store starts with a
+/// fresh one: the parent's entries name its threads and lock descriptors (a thread that was
+/// waiting in the parent does not exist in the child, which would wait for it forever), and
+/// its mutex may have been held by another thread at the time of the fork.
+struct ProcessRegistry {
+    pid: u32,
+    map: Registry,
+}
+
+static REGISTRY: std::sync::atomic::AtomicPtr<ProcessRegistry> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
 fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+    use std::sync::atomic::Ordering;
+    let pid = std::process::id();
+    loop {
+        let current = REGISTRY.load(Ordering::Acquire);
+        // SAFETY: a registry is never freed once published (an inherited one is leaked).
+        if let Some(reg) = unsafe { current.as_ref() } {
+            if reg.pid == pid {
+                return &reg.map;
+            }
+        }
+        let fresh = Box::into_raw(Box::new(ProcessRegistry {
+            pid,
+            map: Mutex::new(HashMap::new()),
+        }));
+        match REGISTRY.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: just published, never freed.
+            Ok(_) => return unsafe { &(*fresh).map },
+            // SAFETY: `fresh` was never published; we still own it.
+            Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+        }
+    }
 }
 
-/// Who holds a lock, as written into the lock file (diagnostics only).
-pub fn holder(lock_path: &Path) -> Option<String> {
-    let mut text = String::new();
-    File::open(lock_path).ok()?.read_to_string(&mut text).ok()?;
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
+/// Who holds a lock, as written into its (already open) lock file: at most one holder record
+/// is read, through the descriptor (diagnostics only).
+pub fn holder(file: &File) -> Option<String> {
+    let mut buf = [0u8; HOLDER_RECORD];
+    #[cfg(unix)]
+    let n = {
+        use std::os::unix::fs::FileExt;
+        file.read_at(&mut buf, 0).ok()?
+    };
+    #[cfg(not(unix))]
+    let n = {
+        let mut f = file;
+        f.seek(SeekFrom::Start(0)).ok()?;
+        f.read(&mut buf).ok()?
+    };
+    let text = String::from_utf8_lossy(&buf[..n]);
+    // Only the printable part: the file could hold anything.
+    let text: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    (!text.is_empty()).then_some(text)
 }
 
-/// Opens (creating) a lock or temp file without following a symlink at its final component.
-pub fn open_no_follow(path: &Path, create_new: bool) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(false);
+/// Opens (creating) a lock file without following a symlink at its final component and
+/// without blocking, and refuses one that is not a regular file or has other hard links (the
+/// holder record written into it would land in the linked file).
+pub fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+    let file = open_no_follow(path).map_err(|e| StoreError::io(path, "open lock file", e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io(path, "stat lock file", e))?;
+    let refuse = |reason: String| StoreError::UnsafeFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !meta.is_file() {
+        return Err(refuse(format!(
+            "the lock file is {}, not a regular file",
+            super::files::kind_of(&meta)
+        )));
     }
     #[cfg(unix)]
     {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(refuse(format!(
+                "the lock file has {} hard links (another name for the same file); remove it and retry",
+                meta.nlink()
+            )));
+        }
+        super::files::set_blocking(&file).map_err(|e| StoreError::io(path, "open lock file", e))?;
+    }
+    Ok(file)
+}
+
+/// Opens (creating) a lock file without following a symlink at its final component.
+fn open_no_follow(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW).mode(0o644);
+        options
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .mode(0o644);
     }
     #[cfg(windows)]
     {
@@ -194,8 +284,7 @@ pub fn acquire(
         let (file, id) = match known {
             Some((id, _)) => (None, id),
             None => {
-                let file = open_no_follow(lock_path, false)
-                    .map_err(|e| StoreError::io(lock_path, "open lock file", e))?;
+                let file = open_lock_file(lock_path)?;
                 let id =
                     identity(&file).map_err(|e| StoreError::io(lock_path, "stat lock file", e))?;
                 (Some(file), id)
@@ -235,7 +324,13 @@ pub fn acquire(
                         Some(d) => {
                             let now = Instant::now();
                             if now >= d {
-                                return Err(timeout_error(doc, lock_path, started));
+                                let file = state.file.clone();
+                                return Err(timeout_error(
+                                    doc,
+                                    lock_path,
+                                    started,
+                                    file.as_deref(),
+                                ));
                             }
                             entry
                                 .released
@@ -252,8 +347,7 @@ pub fn acquire(
             match file {
                 Some(f) => state.file = Some(Arc::new(f)),
                 None => {
-                    let f = open_no_follow(lock_path, false)
-                        .map_err(|e| StoreError::io(lock_path, "open lock file", e));
+                    let f = open_lock_file(lock_path);
                     match f {
                         Ok(f) => state.file = Some(Arc::new(f)),
                         Err(e) => {
@@ -297,7 +391,7 @@ pub fn acquire(
                         Err(std::fs::TryLockError::WouldBlock) => {
                             let now = Instant::now();
                             if now >= d {
-                                break Err(timeout_error(doc, lock_path, started));
+                                break Err(timeout_error(doc, lock_path, started, Some(&os_file)));
                             }
                             let pause = jitter.up_to(step).min(d - now);
                             std::thread::sleep(pause);
@@ -329,18 +423,24 @@ pub fn acquire(
             entry,
             lock_path: lock_path.to_path_buf(),
             id,
+            pid: std::process::id(),
             attempts,
             waited: started.elapsed(),
         });
     }
 }
 
-fn timeout_error(doc: &Path, lock_path: &Path, started: Instant) -> StoreError {
+fn timeout_error(
+    doc: &Path,
+    lock_path: &Path,
+    started: Instant,
+    file: Option<&File>,
+) -> StoreError {
     StoreError::LockTimeout {
         path: doc.to_path_buf(),
         lock_path: PathBuf::from(lock_path),
         waited: started.elapsed(),
-        holder: holder(lock_path),
+        holder: file.and_then(holder),
     }
 }
 

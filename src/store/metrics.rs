@@ -45,10 +45,8 @@ pub fn append(path: &Path, event: &Event) -> bool {
         return false;
     };
     line.push(b'\n');
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
+    // Never blocks on a FIFO and never writes into a device: a log is a regular file.
+    let file = super::files::open_append(path);
     match file {
         // One write call: concurrent appenders' lines never interleave (O_APPEND).
         Ok(mut f) => f.write_all(&line).is_ok(),

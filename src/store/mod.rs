@@ -24,13 +24,17 @@
 
 pub mod commit;
 mod error;
+pub mod files;
+pub mod json_text;
 pub mod lock;
 pub mod metrics;
 
 pub use error::StoreError;
+pub use json_text::Style;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -100,6 +104,114 @@ impl std::str::FromStr for CorruptPolicy {
     }
 }
 
+/// Documents larger than this are refused (a read never allocates more).
+pub const MAX_DOCUMENT_BYTES: u64 = 4 << 30;
+
+/// Nesting depth up to which a document can be read into a typed value (a serde type such as
+/// `serde_json::Value`). Typed values are built and dropped recursively; deeper documents are
+/// refused with [`StoreError::Schema`] (never as corrupt). [`RawJson`] documents have no limit.
+pub const TYPED_MAX_DEPTH: usize = 10_000;
+
+/// Stack for (de)serializing typed documents, on the heap (committed only as used).
+const TYPED_STACK: usize = 256 << 20;
+
+/// How a document type is read from its file and written back. Implemented for every serde type
+/// (through `serde_json`, keeping key order and exact numbers) and for [`RawJson`] (the bytes).
+pub trait Document: Sized {
+    /// Builds the document from text that [`json_text::validate`] accepted. An error is the
+    /// reason the JSON does not fit the type (a schema error, never corruption).
+    fn decode(bytes: Vec<u8>, info: &json_text::Info) -> Result<Self, String>;
+    /// The bytes to write, laid out in `style`.
+    fn encode(&self, style: &Style) -> Result<Cow<'_, [u8]>, String>;
+}
+
+impl<T: Serialize + DeserializeOwned> Document for T {
+    fn decode(bytes: Vec<u8>, info: &json_text::Info) -> Result<Self, String> {
+        if info.max_depth > TYPED_MAX_DEPTH {
+            return Err(format!(
+                "it is nested {} levels deep, more than a typed document can hold ({TYPED_MAX_DEPTH}); read it as RawJson",
+                info.max_depth
+            ));
+        }
+        let parse = || {
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            de.disable_recursion_limit();
+            let value = T::deserialize(&mut de).map_err(|e| e.to_string())?;
+            de.end().map_err(|e| e.to_string())?;
+            Ok(value)
+        };
+        if info.max_depth > 64 {
+            stacker::grow(TYPED_STACK, parse)
+        } else {
+            parse()
+        }
+    }
+
+    fn encode(&self, style: &Style) -> Result<Cow<'_, [u8]>, String> {
+        let compact = stacker::maybe_grow(256 << 10, TYPED_STACK, || serde_json::to_vec(self))
+            .map_err(|e| format!("the document cannot be serialized: {e}"))?;
+        Ok(Cow::Owned(json_text::reformat_document(&compact, style)))
+    }
+}
+
+/// A document as its bytes: valid JSON that the store writes back exactly as given. Nothing is
+/// parsed into a tree, so any depth and size (up to [`MAX_DOCUMENT_BYTES`]) works, numbers keep
+/// their digits and the layout stays the user's. The CLI and the Python package use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawJson(Vec<u8>);
+
+impl RawJson {
+    /// JSON text, kept byte for byte.
+    pub fn new(bytes: Vec<u8>) -> Result<Self, json_text::SyntaxError> {
+        check_text(&bytes)?;
+        Ok(RawJson(bytes))
+    }
+
+    /// JSON text laid out in `style` (for example the style of the document it replaces).
+    pub fn in_style(bytes: &[u8], style: &Style) -> Result<Self, json_text::SyntaxError> {
+        check_text(bytes)?;
+        Ok(RawJson(json_text::reformat_document(bytes, style)))
+    }
+
+    /// Bytes the caller built from validated pieces (the CLI's edits).
+    pub(crate) fn trusted(bytes: Vec<u8>) -> Self {
+        RawJson(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text (always valid UTF-8: checked on creation).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+fn check_text(bytes: &[u8]) -> Result<json_text::Info, json_text::SyntaxError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(json_text::SyntaxError {
+            offset: e.valid_up_to(),
+            reason: "invalid UTF-8".to_string(),
+        });
+    }
+    json_text::validate(bytes)
+}
+
+impl Document for RawJson {
+    fn decode(bytes: Vec<u8>, _info: &json_text::Info) -> Result<Self, String> {
+        Ok(RawJson(bytes))
+    }
+
+    fn encode(&self, _style: &Style) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(&self.0))
+    }
+}
+
 /// Options of a [`JsonStore`].
 #[derive(Clone, Debug, Default)]
 pub struct StoreOptions {
@@ -148,6 +260,7 @@ pub struct Transaction<T> {
     guard: Option<lock::LockGuard>,
     doc: T,
     existed: bool,
+    style: Style,
     read_identity: Option<commit::Generation>,
     /// The document as it was read, held open until the commit (see `Inner::load_pinned`).
     _pinned: Option<std::fs::File>,
@@ -157,7 +270,7 @@ pub struct Transaction<T> {
     finished: bool,
 }
 
-impl<T: Serialize + DeserializeOwned> JsonStore<T> {
+impl<T: Document> JsonStore<T> {
     /// A store for the document at `path`; `default` builds the document when the file does not
     /// exist yet. Nothing is touched on disk until the first operation.
     pub fn open(
@@ -257,7 +370,7 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         }
         let io = Instant::now();
         match inner.load_pinned(&mut event) {
-            Ok((doc, existed, pinned)) => Ok(Transaction {
+            Ok((doc, existed, style, pinned)) => Ok(Transaction {
                 // The generation of the file actually read (not of whatever the path names now).
                 read_identity: pinned
                     .as_ref()
@@ -268,6 +381,7 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
                 guard: Some(guard),
                 doc,
                 existed,
+                style,
                 read_io: io.elapsed(),
                 held,
                 event,
@@ -305,7 +419,7 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
     }
 }
 
-impl<T: Serialize + DeserializeOwned> Transaction<T> {
+impl<T: Document> Transaction<T> {
     pub fn doc(&self) -> &T {
         &self.doc
     }
@@ -322,6 +436,12 @@ impl<T: Serialize + DeserializeOwned> Transaction<T> {
     /// Whether the file existed when read (else the document is the default).
     pub fn existed(&self) -> bool {
         self.existed
+    }
+
+    /// The layout of the document as read (two-space indentation for a new document); the
+    /// commit writes in it.
+    pub fn style(&self) -> &Style {
+        &self.style
     }
 
     /// Commits the document atomically and releases the lock.
@@ -342,10 +462,23 @@ impl<T: Serialize + DeserializeOwned> Transaction<T> {
 
     fn write(&mut self) -> Result<(), StoreError> {
         let inner = &self.store;
-        let bytes = serde_json::to_vec_pretty(&self.doc).map_err(|e| StoreError::Aborted {
-            path: inner.path.clone(),
-            message: format!("the document cannot be serialized: {e}"),
-        })?;
+        if !self
+            .guard
+            .as_ref()
+            .is_some_and(lock::LockGuard::held_by_this_process)
+        {
+            return Err(StoreError::Aborted {
+                path: inner.path.clone(),
+                message: "this process was forked inside the transaction: the lock is the parent's, so the child cannot commit".to_string(),
+            });
+        }
+        let bytes = self
+            .doc
+            .encode(&self.style)
+            .map_err(|message| StoreError::Aborted {
+                path: inner.path.clone(),
+                message,
+            })?;
         if !self.guard.as_ref().is_some_and(lock::LockGuard::is_current) {
             // The lock file was deleted while we held it, so a newcomer may be inside too. The
             // commit below still refuses to replace a document that changed since our read.
@@ -360,6 +493,7 @@ impl<T: Serialize + DeserializeOwned> Transaction<T> {
         let recovered = self.event.outcome == "recovered";
         let stats = commit::commit(
             &inner.path,
+            self._pinned.as_ref(),
             &bytes,
             inner.options.durability,
             inner.options.keep_backup && !recovered,
@@ -430,12 +564,12 @@ impl<T> Inner<T> {
     }
 }
 
-impl<T: Serialize + DeserializeOwned> Inner<T> {
+impl<T: Document> Inner<T> {
     /// Reads and parses the document, applying the corruption policy. Returns whether the file
     /// existed.
     fn load(&self, event: &mut metrics::Event) -> Result<(T, bool), StoreError> {
         self.load_pinned(event)
-            .map(|(doc, existed, _)| (doc, existed))
+            .map(|(doc, existed, _, _)| (doc, existed))
     }
 
     /// Like `load`, also returning the open document file. A transaction keeps it open until it
@@ -444,35 +578,47 @@ impl<T: Serialize + DeserializeOwned> Inner<T> {
     fn load_pinned(
         &self,
         event: &mut metrics::Event,
-    ) -> Result<(T, bool, Option<std::fs::File>), StoreError> {
-        let mut file = match std::fs::File::open(&self.path) {
+    ) -> Result<(T, bool, Style, Option<std::fs::File>), StoreError> {
+        // Never blocks on a FIFO, refuses devices and directories (a document symlinked to
+        // /dev/zero), and never reads more than MAX_DOCUMENT_BYTES.
+        let mut file = match files::open_regular(&self.path, true) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(((self.default)(), false, None))
+                return Ok(((self.default)(), false, Style::pretty(), None))
             }
             Err(e) => return Err(StoreError::io(&self.path, "read", e)),
         };
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut bytes)
+        let bytes = files::read_bounded(&mut file, MAX_DOCUMENT_BYTES)
             .map_err(|e| StoreError::io(&self.path, "read", e))?;
-        let (doc, existed) = self.parse_loaded(bytes, event)?;
-        Ok((doc, existed, Some(file)))
+        let (doc, existed, style) = self.parse_loaded(bytes, &file, event)?;
+        Ok((doc, existed, style, Some(file)))
     }
 
     fn parse_loaded(
         &self,
         bytes: Vec<u8>,
+        file: &std::fs::File,
         event: &mut metrics::Event,
-    ) -> Result<(T, bool), StoreError> {
+    ) -> Result<(T, bool, Style), StoreError> {
         event.bytes = bytes.len() as u64;
-        match parse::<T>(&bytes) {
-            Ok(doc) => Ok((doc, true)),
-            Err(Problem::Schema(reason)) => Err(StoreError::Schema {
-                path: self.path.clone(),
-                reason,
-            }),
+        let style = json_text::detect_style(&bytes);
+        match parse(&bytes) {
+            Ok(info) => match T::decode(bytes, &info) {
+                Ok(doc) => Ok((doc, true, style)),
+                Err(reason) => Err(StoreError::Schema {
+                    path: self.path.clone(),
+                    reason,
+                }),
+            },
             Err(Problem::Corrupt { offset, reason }) => {
-                let preserved_as = preserve(&self.path, &bytes)?;
+                let preserved_as = preserve(&self.path, file, &bytes).map_err(|e| {
+                    StoreError::CorruptNotPreserved {
+                        path: self.path.clone(),
+                        offset,
+                        reason: reason.clone(),
+                        cause: e.to_string(),
+                    }
+                })?;
                 let corrupt = StoreError::Corrupt {
                     path: self.path.clone(),
                     offset,
@@ -482,13 +628,17 @@ impl<T: Serialize + DeserializeOwned> Inner<T> {
                 // (document, whether it came from a file rather than the default)
                 let recovered = match self.options.on_corrupt {
                     CorruptPolicy::Error => None,
-                    CorruptPolicy::Default => Some(((self.default)(), false)),
+                    CorruptPolicy::Default => Some(((self.default)(), false, Style::pretty())),
                     CorruptPolicy::Backup => {
                         let bak = commit::sibling(&self.path, ".bak");
-                        std::fs::read(&bak)
+                        files::open_regular(&bak, false)
+                            .and_then(|mut f| files::read_bounded(&mut f, MAX_DOCUMENT_BYTES))
                             .ok()
-                            .and_then(|b| parse::<T>(&b).ok())
-                            .map(|doc| (doc, true))
+                            .and_then(|b| {
+                                let info = parse(&b).ok()?;
+                                let style = json_text::detect_style(&b);
+                                T::decode(b, &info).ok().map(|doc| (doc, true, style))
+                            })
                     }
                 };
                 let mut rec = self.event("recover");
@@ -519,28 +669,33 @@ fn ms(d: Duration) -> f64 {
 
 enum Problem {
     Corrupt { offset: usize, reason: String },
-    Schema(String),
 }
 
-/// Parses a document, telling corruption (not JSON) from a schema mismatch (JSON, wrong shape).
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+/// Checks a document's syntax: corruption (not JSON) is decided here, by an iterative parser
+/// with no depth limit, so valid JSON is never called corrupt; whether it fits the document
+/// type is decided after (a schema error).
+fn parse(bytes: &[u8]) -> Result<json_text::Info, Problem> {
     if bytes.is_empty() {
         return Err(Problem::Corrupt {
             offset: 0,
             reason: "the file is empty".to_string(),
         });
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(Problem::Corrupt {
-            offset: e.valid_up_to(),
-            reason: "invalid UTF-8".to_string(),
-        });
-    }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Problem::Corrupt {
-        offset: byte_offset(bytes, e.line(), e.column()),
-        reason: e.to_string(),
-    })?;
-    serde_json::from_value(value).map_err(|e| Problem::Schema(e.to_string()))
+    check_text(bytes).map_err(|e| Problem::Corrupt {
+        offset: e.offset,
+        reason: {
+            let (line, col) = line_col(bytes, e.offset);
+            format!("{} at line {line} column {col}", e.reason)
+        },
+    })
+}
+
+/// 1-based line and column (in bytes) of `offset`.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let col = offset - memchr::memrchr(b'\n', before).map_or(0, |p| p + 1) + 1;
+    (line, col)
 }
 
 fn preserved_copy(doc: &Path, bytes: &[u8]) -> Option<PathBuf> {
@@ -551,46 +706,50 @@ fn preserved_copy(doc: &Path, bytes: &[u8]) -> Option<PathBuf> {
     let prefix = format!("{}.corrupt-", doc.file_name()?.to_string_lossy());
     std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
         let name = entry.file_name();
+        // A regular file (not a symlink) of the same size, read without following links.
         let same_size = entry
             .metadata()
-            .is_ok_and(|m| m.len() == bytes.len() as u64);
-        (name.to_string_lossy().starts_with(&prefix)
-            && same_size
-            && std::fs::read(entry.path()).ok()? == bytes)
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+        let same = || {
+            let mut f = files::open_regular(&entry.path(), false).ok()?;
+            (files::read_bounded(&mut f, bytes.len() as u64).ok()? == bytes).then_some(())
+        };
+        (name.to_string_lossy().starts_with(&prefix) && same_size && same().is_some())
             .then(|| entry.path())
     })
 }
 
-fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in bytes.split(|&b| b == b'\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(bytes.len());
-        }
-        offset += l.len() + 1;
-    }
-    bytes.len()
-}
-
 /// Keeps the exact bytes of a corrupt document as `<doc>.corrupt-<timestamp>`, once: when a
 /// preserved copy with the same bytes exists (a reader seeing the same corruption again), that
-/// copy is returned.
-fn preserve(doc: &Path, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+/// copy is returned. The copy is created new (`O_EXCL`, never through a symlink) with the
+/// document's permissions set on the descriptor before any byte is written; a copy that could
+/// not be written completely is removed.
+fn preserve(doc: &Path, file: &std::fs::File, bytes: &[u8]) -> std::io::Result<PathBuf> {
     if let Some(existing) = preserved_copy(doc, bytes) {
         return Ok(existing);
     }
+    let mode = file.metadata().ok().map(|m| commit::mode_of(&m));
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
-    let mut target = commit::sibling(doc, &format!(".corrupt-{stamp}"));
-    let mut n = 1;
-    while target.exists() {
-        target = commit::sibling(doc, &format!(".corrupt-{stamp}-{n}"));
-        n += 1;
-    }
-    let mut file = lock::open_no_follow(&target, true)
-        .map_err(|e| StoreError::io(&target, "preserve corrupt document", e))?;
+    let mut n = 0;
+    let (target, mut copy) = loop {
+        let suffix = if n == 0 {
+            format!(".corrupt-{stamp}")
+        } else {
+            format!(".corrupt-{stamp}-{n}")
+        };
+        let target = commit::sibling(doc, &suffix);
+        match commit::create_private(&target, mode) {
+            Ok(f) => break (target, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
     use std::io::Write;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| StoreError::io(&target, "preserve corrupt document", e))?;
+    let written = copy.write_all(bytes).and_then(|_| copy.sync_all());
+    if let Err(e) = written {
+        drop(copy);
+        let _ = std::fs::remove_file(&target);
+        return Err(e);
+    }
     Ok(target)
 }

@@ -49,7 +49,7 @@ pub struct History {
 }
 
 pub fn load_history(path: &Path) -> Result<History, PulseError> {
-    let bytes = std::fs::read(path).map_err(|e| PulseError {
+    let bytes = crate::store::files::read_regular(path, 1 << 30).map_err(|e| PulseError {
         path: path.to_path_buf(),
         reason: format!("pulse history: {e}"),
     })?;

@@ -235,6 +235,16 @@ pub fn load(inputs: &[PathBuf], now_ms: i64, stale_after_s: i64) -> Result<Pulse
             path: input.clone(),
             reason: e.to_string(),
         })?;
+        if !meta.is_dir() && !meta.is_file() {
+            // A FIFO or device named as a source: an error, never a read that blocks.
+            return Err(PulseError {
+                path: input.clone(),
+                reason: format!(
+                    "it is {}, not a status file, registry or directory",
+                    crate::store::files::kind_of(&meta)
+                ),
+            });
+        }
         let files = if meta.is_dir() {
             let found = discover(input);
             if found.is_empty() {
@@ -276,6 +286,9 @@ fn discover(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The largest agent status file or registry read.
+const SOURCE_MAX_BYTES: u64 = 64 << 20;
+
 fn read_source(path: &Path, raw: &mut Vec<RawAgent>, warnings: &mut Vec<Warning>) {
     let warn = |warnings: &mut Vec<Warning>, message: String| {
         warnings.push(Warning {
@@ -283,7 +296,8 @@ fn read_source(path: &Path, raw: &mut Vec<RawAgent>, warnings: &mut Vec<Warning>
             message,
         })
     };
-    let bytes = match std::fs::read(path) {
+    // Never blocks on a FIFO, never reads a device or more than a status file can hold.
+    let bytes = match crate::store::files::read_regular(path, SOURCE_MAX_BYTES) {
         Ok(b) => b,
         Err(e) => return warn(warnings, format!("cannot read: {e}")),
     };
