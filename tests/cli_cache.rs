@@ -105,7 +105,8 @@ fn cache_dir_flag_and_unwritable_cache() {
 
 const REGISTRY: &str = "import json\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n";
 
-const UTILS_NO_LOCK: &str = "import contextlib\n\n\n@contextlib.contextmanager\ndef locked(path):\n    yield\n";
+const UTILS_NO_LOCK: &str =
+    "import contextlib\n\n\n@contextlib.contextmanager\ndef locked(path):\n    yield\n";
 
 const UTILS_LOCK: &str = "import contextlib\n\nfrom filelock import FileLock\n\n\n@contextlib.contextmanager\ndef locked(path):\n    with FileLock(path + \".lock\"):\n        yield\n";
 
@@ -144,12 +145,18 @@ fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
     p.write("app/main.py", "from app.runner import Runner\n");
     let leak = ("app/runner.py".to_string(), 3, "SWC102".to_string());
     assert!(!findings(&p.run(ARGS)).contains(&leak));
-    p.write("app/main.py", "from app.runner import Runner\n\nRUNNER = Runner()\n");
+    p.write(
+        "app/main.py",
+        "from app.runner import Runner\n\nRUNNER = Runner()\n",
+    );
     let out = p.run(ARGS);
     assert!(findings(&out).contains(&leak));
     let doc = json(&out);
     let related = doc["findings"][0]["related"].to_string();
-    assert!(related.contains("app/main.py") && related.contains("RUNNER"), "{related}");
+    assert!(
+        related.contains("app/main.py") && related.contains("RUNNER"),
+        "{related}"
+    );
     assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
     p.write("app/main.py", "from app.runner import Runner\n");
     assert!(!findings(&p.run(ARGS)).contains(&leak));

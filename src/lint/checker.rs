@@ -203,7 +203,9 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                 {
                     rules::uncapped_memoize::check(self, func, class.is_some());
                 }
-                if let (true, Some(class)) = (long_running && self.enabled(Rule::MethodCache), class) {
+                if let (true, Some(class)) =
+                    (long_running && self.enabled(Rule::MethodCache), class)
+                {
                     rules::method_cache::check(self, class, func);
                 }
                 for d in &func.decorator_list {

@@ -375,7 +375,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 // A removal method handed over as a callback removes later:
                 // `task.add_done_callback(self._tasks.discard)`, `weakref.finalize(o, d.pop, k)`.
-                for arg in call.arguments.args.iter().chain(call.arguments.keywords.iter().map(|k| &k.value)) {
+                for arg in call
+                    .arguments
+                    .args
+                    .iter()
+                    .chain(call.arguments.keywords.iter().map(|k| &k.value))
+                {
                     if let Expr::Attribute(a) = arg {
                         if REMOVE_METHODS.contains(&a.attr.as_str()) {
                             if let Some(c) = self.lookup(&a.value) {

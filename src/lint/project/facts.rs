@@ -158,7 +158,8 @@ impl<'a> FactsBuilder<'a, '_> {
         }
         impl<'a> Visitor<'a> for Loops<'_> {
             fn visit_stmt(&mut self, stmt: &'a Stmt) {
-                if self.found.is_some() || matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                if self.found.is_some() || matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_))
+                {
                     return;
                 }
                 if let Stmt::While(w) = stmt {
