@@ -37,9 +37,12 @@ struct Entry {
     facts: ModuleFacts,
     candidates: Vec<(CachedFinding, Condition)>,
     file_exemption: FileExemption,
-    suppressions: Vec<(usize, Option<Vec<(String, Option<CachedFinding>)>>)>,
+    suppressions: Vec<CachedSuppression>,
     uses_json: bool,
 }
+
+/// A `noqa` line: its number and codes, each with the SWC900 finding to report when unused.
+type CachedSuppression = (usize, Option<Vec<(String, Option<CachedFinding>)>>);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CachedFinding {

@@ -361,9 +361,10 @@ pub fn summarize_source(
             fix: None,
             condition: project::Condition::Always,
         }];
-        let mut summary = ModuleSummary::default();
-        summary.candidates = to_candidates(diagnostics, text, &index, display, settings);
-        return summary;
+        return ModuleSummary {
+            candidates: to_candidates(diagnostics, text, &index, display, settings),
+            ..ModuleSummary::default()
+        };
     }
     let suite = parsed.suite();
     let semantic = SemanticModel::build_in(suite, unit.package.as_deref());

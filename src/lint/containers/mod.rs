@@ -163,34 +163,31 @@ struct Facts<'a, 'm, 'o> {
 impl<'a> Facts<'a, '_, '_> {
     fn collect_classes(&mut self, suite: &'a [Stmt]) {
         for stmt in module_level(suite) {
-            match stmt {
-                Stmt::ClassDef(class) => {
-                    let bases: Vec<&'a str> = class
-                        .arguments
-                        .iter()
-                        .flat_map(|a| a.args.iter())
-                        .filter_map(|b| match b {
-                            Expr::Name(n) => Some(n.id.as_str()),
-                            Expr::Attribute(a) => Some(a.attr.as_str()),
-                            _ => None,
-                        })
-                        .collect();
-                    let is_enum = class.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
-                        self.semantic
-                            .qualified_name(ScopeId::MODULE, b)
-                            .is_some_and(|q| q.starts_with("enum."))
-                    });
-                    let is_model = is_model_class(class, self.semantic);
-                    self.class_index
-                        .insert(class.name.as_str(), self.classes.len());
-                    self.classes.push(ClassInfo {
-                        name: class.name.as_str(),
-                        bases,
-                        is_enum,
-                        is_model,
-                    });
-                }
-                _ => {}
+            if let Stmt::ClassDef(class) = stmt {
+                let bases: Vec<&'a str> = class
+                    .arguments
+                    .iter()
+                    .flat_map(|a| a.args.iter())
+                    .filter_map(|b| match b {
+                        Expr::Name(n) => Some(n.id.as_str()),
+                        Expr::Attribute(a) => Some(a.attr.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let is_enum = class.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+                    self.semantic
+                        .qualified_name(ScopeId::MODULE, b)
+                        .is_some_and(|q| q.starts_with("enum."))
+                });
+                let is_model = is_model_class(class, self.semantic);
+                self.class_index
+                    .insert(class.name.as_str(), self.classes.len());
+                self.classes.push(ClassInfo {
+                    name: class.name.as_str(),
+                    bases,
+                    is_enum,
+                    is_model,
+                });
             }
         }
         // Enum-ness and model-ness are inherited within the module too.
