@@ -38,7 +38,6 @@ struct Entry {
     candidates: Vec<(CachedFinding, Condition)>,
     file_exemption: FileExemption,
     suppressions: Vec<CachedSuppression>,
-    uses_json: bool,
 }
 
 /// A `noqa` line: its number and codes, each with the SWC900 finding to report when unused.
@@ -175,7 +174,6 @@ impl Cache {
             candidates,
             file_exemption: entry.file_exemption.clone(),
             suppressions,
-            uses_json: entry.uses_json,
         };
         let mut fresh = entry.clone();
         fresh.modified_ns = now.modified_ns;
@@ -222,7 +220,6 @@ impl Cache {
                     (s.line, codes)
                 })
                 .collect(),
-            uses_json: summary.uses_json,
         };
         self.new
             .lock()

@@ -38,6 +38,16 @@ pub struct Context<'c> {
     /// Context managers that hold a cross-process lock: configured ones and the project's
     /// helpers this module imports.
     pub extra_locks: &'c [String],
+    /// JSON helpers of other modules this module imports, by the names it calls them with.
+    pub json_helpers: &'c [(String, json_io::Summary)],
+}
+
+/// What the walk found that other modules need.
+pub struct Exports {
+    /// Qualified names of the module's cross-process lock helpers.
+    pub lock_helpers: Vec<String>,
+    /// The module's JSON helpers: (name in the module, summary).
+    pub json_helpers: Vec<(String, json_io::Summary)>,
 }
 
 pub struct Checker<'a, 'm> {
@@ -73,7 +83,7 @@ impl<'a, 'm> Checker<'a, 'm> {
 
     /// Walks the module once and returns the diagnostics of all enabled rules, with the
     /// module's own cross-process lock helpers (qualified) for the project.
-    pub fn run(mut self) -> (Vec<Diagnostic>, Vec<String>) {
+    pub fn run(mut self) -> (Vec<Diagnostic>, Exports) {
         self.visit_body(self.suite);
         let lock_helpers = json_io::lock_helpers(
             self.suite,
@@ -102,6 +112,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 rules::unbounded_dict_cache::check(&mut self, &found);
             }
         }
+        let mut json_helpers = Vec::new();
         let file_rules = [
             Rule::UnprotectedJsonRmw,
             Rule::NonAtomicWrite,
@@ -109,7 +120,13 @@ impl<'a, 'm> Checker<'a, 'm> {
             Rule::ThreadLockOnly,
         ];
         if file_rules.iter().any(|r| self.enabled(*r)) {
-            let facts = json_io::analyze(self.suite, self.semantic, self.context.extra_locks);
+            let facts = json_io::analyze(
+                self.suite,
+                self.semantic,
+                self.context.extra_locks,
+                self.context.json_helpers,
+            );
+            json_helpers = facts.helpers.clone();
             if self.enabled(Rule::UnprotectedJsonRmw) {
                 rules::unprotected_json_rmw::check(&mut self, &facts);
             }
@@ -123,7 +140,13 @@ impl<'a, 'm> Checker<'a, 'm> {
                 rules::thread_lock_only::check(&mut self, &facts);
             }
         }
-        (self.diagnostics, lock_helpers)
+        (
+            self.diagnostics,
+            Exports {
+                lock_helpers,
+                json_helpers,
+            },
+        )
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {

@@ -104,10 +104,7 @@ pub fn check_paths(
             .par_iter()
             .zip(&summaries)
             .map(|(path, (display, summary))| {
-                if !summary.uses_json {
-                    return None;
-                }
-                let helpers = linked.imported_lock_helpers(&summary.facts);
+                let helpers = linked.imports_of(&summary.facts);
                 if helpers.is_empty() {
                     return None;
                 }
@@ -259,7 +256,7 @@ fn summarize_file(
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        summarize_source(&bytes, display, unit, rules, settings, &[])
+        summarize_source(&bytes, display, unit, rules, settings, &Default::default())
     }));
     if let (Ok(summary), Some(c), Some(s)) = (&run, cache, &stamp) {
         c.store(
@@ -308,21 +305,21 @@ pub fn check_source(
     let unit = Unit::standalone(display, is_stub);
     finish_alone(
         display,
-        summarize_source(bytes, display, &unit, rules, settings, &[]),
+        summarize_source(bytes, display, &unit, rules, settings, &Default::default()),
         settings,
     )
 }
 
 /// Phase one for one file's bytes: decode, parse, semantic facts, the rule walk and the
-/// module's facts for the project. `lock_helpers` are lock helpers of other modules this one
-/// imports (known only after linking).
+/// module's facts for the project. `imports` are the lock and JSON helpers of other modules this
+/// one uses (known only after linking; empty in phase one).
 pub fn summarize_source(
     bytes: &[u8],
     display: &str,
     unit: &Unit,
     rules: RuleSet,
     settings: &LintSettings,
-    lock_helpers: &[String],
+    imports: &project::link::ProjectImports,
 ) -> ModuleSummary {
     let text = match source::decode(bytes) {
         Ok(text) => text,
@@ -369,24 +366,29 @@ pub fn summarize_source(
     let suite = parsed.suite();
     let semantic = SemanticModel::build_in(suite, unit.package.as_deref());
     let mut extra_locks = settings.options.lock_context_managers.clone();
-    extra_locks.extend(lock_helpers.iter().cloned());
+    extra_locks.extend(imports.lock_helpers.iter().cloned());
     let context = checker::Context {
         module: &unit.module,
         is_test: unit.is_test,
         extra_locks: &extra_locks,
+        json_helpers: &imports.json_helpers,
     };
-    let (diagnostics, own_lock_helpers) =
+    let (diagnostics, exports) =
         Checker::new(&semantic, suite, rules, &settings.options, &context).run();
-    let facts = project::facts::summarize(
+    let mut facts = project::facts::summarize(
         suite,
         &semantic,
         &index,
         &unit.module,
         unit.is_test,
         unit.package.is_some(),
-        own_lock_helpers,
+        exports.lock_helpers,
     );
-    let uses_json = semantic.imports_from_any(json_io::JSON_MODULES);
+    facts.json_helpers = exports
+        .json_helpers
+        .into_iter()
+        .map(|(name, summary)| (format!("{}.{name}", unit.module), summary))
+        .collect();
 
     // Suppressions from comments.
     let mut file_exemption = noqa::FileExemption::None;
@@ -433,7 +435,6 @@ pub fn summarize_source(
         candidates: to_candidates(diagnostics, text, &index, display, settings),
         file_exemption,
         suppressions,
-        uses_json,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use rustc_hash::FxHashMap as HashMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LockKind {
     /// Excludes other processes.
     Process,

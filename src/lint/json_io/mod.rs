@@ -74,6 +74,9 @@ pub struct RiskyWrite {
 pub struct JsonFacts {
     pub rmw: Vec<Rmw>,
     pub risky_writes: Vec<RiskyWrite>,
+    /// The module's functions that read or write JSON for their callers: (name in the module,
+    /// summary).
+    pub helpers: Vec<(String, Summary)>,
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
@@ -116,21 +119,25 @@ pub fn lock_helpers<'a>(
 }
 
 /// Analyzes a module. `extra_locks` are qualified names of context managers that hold a
-/// cross-process lock (the `lock-context-managers` option).
+/// cross-process lock (the `lock-context-managers` option and the project's lock helpers this
+/// module imports); `imported` are summaries of JSON helpers of other modules, by the qualified
+/// name this module calls them with.
 pub fn analyze<'a>(
     suite: &'a [Stmt],
     semantic: &SemanticModel<'a>,
     extra_locks: &[String],
+    imported: &[(String, Summary)],
 ) -> JsonFacts {
-    if !semantic.imports_from_any(JSON_MODULES) {
+    if imported.is_empty() && !semantic.imports_from_any(JSON_MODULES) {
         return JsonFacts::default();
     }
     let locks = LockTable::build(suite, semantic, extra_locks);
     let functions = collect_functions(suite);
-    let mut summaries: HashMap<String, Summary> = HashMap::default();
+    let seed: HashMap<String, Summary> = imported.iter().cloned().collect();
+    let mut summaries = seed.clone();
     // Helpers calling helpers: a few rounds reach a fixed point in practice.
     for _ in 0..3 {
-        let mut next = HashMap::default();
+        let mut next = seed.clone();
         for f in &functions {
             let result =
                 analyze_function(f, semantic, &locks, &summaries, &[], &HashMap::default());
@@ -231,6 +238,15 @@ pub fn analyze<'a>(
         facts.rmw.retain(|r| !is_private(r.write, &r.path));
         facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
     }
+    facts.helpers = functions
+        .iter()
+        .filter(|f| f.class.is_none() && f.node.is_some() && !f.id.contains('.'))
+        .filter_map(|f| {
+            let s = summaries.get(&f.id)?;
+            let useful = s.returns.is_some() || !s.writes.is_empty() || !s.calls_param.is_empty();
+            useful.then(|| (f.id.clone(), s.clone()))
+        })
+        .collect();
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
     facts
@@ -403,9 +419,10 @@ fn collect_functions(suite: &[Stmt]) -> Vec<Function<'_>> {
     out
 }
 
-/// What a function does with JSON, as seen from its callers.
-#[derive(Clone, Debug, Default)]
-struct Summary {
+/// What a function does with JSON, as seen from its callers. Module-level functions with one
+/// are exported to the project, so callers in other modules see through the helper.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
     params: Vec<String>,
     /// Returns the document read from this path; lock kinds held at the read inside.
     returns: Option<(PathKey, Vec<LockKind>)>,
@@ -415,7 +432,7 @@ struct Summary {
     calls_param: Vec<(String, Vec<LockKind>)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum ValueSource {
     Param(String),
     SelfAttr(String),

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PathKey {
     /// A parameter of the function, by name.
     Param(String),

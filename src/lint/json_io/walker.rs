@@ -377,10 +377,20 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let local = format!("{}.<locals>.{}", self.f.id, n.id);
                 if self.summaries.contains_key(&local) {
                     Some(local)
-                } else {
+                } else if self.summaries.contains_key(n.id.as_str()) {
                     Some(n.id.to_string())
+                } else {
+                    // A helper imported from another module of the project.
+                    self.semantic
+                        .qualified_name(self.scope, &call.func)
+                        .filter(|q| self.summaries.contains_key(q))
+                        .or_else(|| Some(n.id.to_string()))
                 }
             }
+            Expr::Attribute(_) => self
+                .semantic
+                .qualified_name(self.scope, &call.func)
+                .filter(|q| self.summaries.contains_key(q)),
             _ => None,
         }
     }

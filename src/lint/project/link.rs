@@ -5,12 +5,31 @@ use super::hierarchy::Hierarchy;
 use super::lifetime::{self, Lifetimes};
 use super::{Condition, ModuleFacts};
 use crate::finding::Related;
+use crate::lint::json_io::Summary;
 use rustc_hash::FxHashSet as HashSet;
+
+/// The helpers of other modules that one module uses, by the names it calls them with.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectImports {
+    /// Context managers and lock classes that hold a cross-process lock.
+    pub lock_helpers: Vec<String>,
+    /// Functions that read or write JSON for their callers.
+    pub json_helpers: Vec<(String, Summary)>,
+}
+
+impl ProjectImports {
+    pub fn is_empty(&self) -> bool {
+        self.lock_helpers.is_empty() && self.json_helpers.is_empty()
+    }
+}
 
 pub struct Project<'p> {
     pub hierarchy: Hierarchy<'p>,
     lifetimes: Lifetimes,
     lock_helpers: HashSet<&'p str>,
+    json_helpers: rustc_hash::FxHashMap<&'p str, &'p Summary>,
+    /// Lock and JSON helpers of each module, by the module's name.
+    helpers_by_module: rustc_hash::FxHashMap<&'p str, Vec<&'p str>>,
     /// Per module: a script that ends (nothing imports it and its entry point runs no loop).
     ends: Vec<bool>,
     module_of_path: rustc_hash::FxHashMap<&'p str, usize>,
@@ -64,10 +83,30 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
         .enumerate()
         .map(|(i, (path, _))| (path.as_str(), i))
         .collect();
+    let json_helpers = modules
+        .iter()
+        .flat_map(|(_, m)| m.json_helpers.iter().map(|(n, s)| (n.as_str(), s)))
+        .collect();
+    let mut helpers_by_module: rustc_hash::FxHashMap<&str, Vec<&str>> = Default::default();
+    for (_, m) in modules {
+        let names = m
+            .lock_helpers
+            .iter()
+            .chain(m.json_helpers.iter().map(|(n, _)| n))
+            .map(String::as_str);
+        for name in names {
+            helpers_by_module
+                .entry(m.module.as_str())
+                .or_default()
+                .push(name);
+        }
+    }
     Project {
         hierarchy,
         lifetimes,
         lock_helpers,
+        json_helpers,
+        helpers_by_module,
         ends,
         module_of_path,
     }
@@ -99,32 +138,45 @@ impl Project<'_> {
         }
     }
 
-    /// The project's lock helpers that `module` imports, by the names it uses for them
-    /// (`pkg.locks.file_lock`, or `pkg.file_lock` through a re-export).
-    pub fn imported_lock_helpers(&self, module: &ModuleFacts) -> Vec<String> {
-        if self.lock_helpers.is_empty() {
-            return Vec::new();
+    /// The project's lock and JSON helpers that `module` imports, by the names it uses for them:
+    /// `pkg.locks.file_lock` (imported by name, or the module imported whole), or
+    /// `pkg.file_lock` through a re-export.
+    pub fn imports_of(&self, module: &ModuleFacts) -> ProjectImports {
+        let mut out = ProjectImports::default();
+        if self.lock_helpers.is_empty() && self.json_helpers.is_empty() {
+            return out;
         }
-        let mut out = Vec::new();
+        let json = |n: &str| self.json_helpers.contains_key(n);
+        let lock = |n: &str| self.lock_helpers.contains(n);
         for name in &module.imported {
-            let prefix = format!("{name}.");
-            for helper in &self.lock_helpers {
-                if helper.starts_with(&prefix) {
-                    out.push(helper.to_string());
+            // `import pkg.utils`: every helper of that module, by its full name.
+            for helper in self
+                .helpers_by_module
+                .get(name.as_str())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(summary) = self.json_helpers.get(helper) {
+                    out.json_helpers
+                        .push((helper.to_string(), (*summary).clone()));
+                }
+                if lock(helper) {
+                    out.lock_helpers.push(helper.to_string());
                 }
             }
-            if let Some(canonical) = self
-                .hierarchy
-                .resolve_name(name, &|n| self.lock_helpers.contains(n))
-            {
-                out.push(name.clone());
-                if canonical != *name {
-                    out.push(canonical);
-                }
+            if let Some(canonical) = self.hierarchy.resolve_name(name, &json) {
+                let summary = self.json_helpers[canonical.as_str()];
+                out.json_helpers.push((name.clone(), summary.clone()));
+            }
+            if let Some(canonical) = self.hierarchy.resolve_name(name, &lock) {
+                out.lock_helpers.push(name.clone());
+                out.lock_helpers.push(canonical);
             }
         }
-        out.sort();
-        out.dedup();
+        out.lock_helpers.sort();
+        out.lock_helpers.dedup();
+        out.json_helpers.sort_by(|a, b| a.0.cmp(&b.0));
+        out.json_helpers.dedup_by(|a, b| a.0 == b.0);
         out
     }
 }

@@ -99,6 +99,9 @@ pub struct ModuleFacts {
     /// Its entry point keeps running: a loop or a serve call in module-level code, the
     /// `__main__` block or a function that block calls (what, and the line).
     pub runs_forever: Option<(String, u32)>,
+    /// Module-level functions that read or write JSON for their callers: (qualified name,
+    /// summary).
+    pub json_helpers: Vec<(String, crate::lint::json_io::Summary)>,
     /// Qualified names this module imports from anywhere (to know which project helpers it
     /// uses).
     pub imported: Vec<String>,

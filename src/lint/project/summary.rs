@@ -30,9 +30,6 @@ pub struct ModuleSummary {
     pub candidates: Vec<Candidate>,
     pub file_exemption: FileExemption,
     pub suppressions: Vec<LineSuppression>,
-    /// The file reads or writes JSON: its file-concurrency findings may depend on lock helpers
-    /// of other modules.
-    pub uses_json: bool,
 }
 
 impl ModuleSummary {
