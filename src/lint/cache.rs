@@ -35,7 +35,7 @@ struct Entry {
     content_hash: u64,
     rules: u64,
     facts: ModuleFacts,
-    candidates: Vec<(CachedFinding, Condition)>,
+    candidates: Vec<(CachedFinding, Condition, Option<(u32, u32)>)>,
     file_exemption: FileExemption,
     suppressions: Vec<CachedSuppression>,
 }
@@ -146,10 +146,11 @@ impl Cache {
         let candidates = entry
             .candidates
             .iter()
-            .map(|(f, c)| {
+            .map(|(f, c, d)| {
                 Some(Candidate {
                     finding: to_finding(f)?,
                     condition: c.clone(),
+                    deferred_snippet: *d,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -204,7 +205,13 @@ impl Cache {
             candidates: summary
                 .candidates
                 .iter()
-                .map(|c| (from_finding(&c.finding), c.condition.clone()))
+                .map(|c| {
+                    (
+                        from_finding(&c.finding),
+                        c.condition.clone(),
+                        c.deferred_snippet,
+                    )
+                })
                 .collect(),
             file_exemption: summary.file_exemption.clone(),
             suppressions: summary

@@ -118,16 +118,18 @@ pub fn check_paths(
                     settings,
                     &helpers,
                 );
-                again.facts = summary.facts.clone();
+                // Only the candidates are used again; the facts were linked already.
+                again.facts = project::ModuleFacts::default();
                 Some(again)
             })
             .collect()
     });
-    for ((display, summary), again) in summaries.iter().zip(&redone) {
-        let (findings, suppressed) = again
-            .as_ref()
-            .unwrap_or(summary)
-            .finish(display, Some(&linked));
+    for (((display, summary), again), path) in summaries.iter().zip(&redone).zip(&files) {
+        let (findings, suppressed) =
+            again
+                .as_ref()
+                .unwrap_or(summary)
+                .finish(display, &linked, &|| read_text(path));
         result.findings.extend(findings);
         result.suppressed += suppressed;
     }
@@ -206,6 +208,7 @@ pub fn check_file(
         display,
         summarize_file(path, display, &unit, settings, cache),
         settings,
+        &|| read_text(path),
     )
 }
 
@@ -214,10 +217,36 @@ fn finish_alone(
     display: &str,
     summary: ModuleSummary,
     settings: &LintSettings,
+    source: &dyn Fn() -> Option<String>,
 ) -> (Vec<Finding>, usize) {
     let facts = [(display.to_string(), &summary.facts)];
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
-    summary.finish(display, Some(&linked))
+    summary.finish(display, &linked, source)
+}
+
+/// A file's text, decoded as phase one decoded it.
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    source::decode(&bytes).ok().map(|t| t.into_owned())
+}
+
+/// The code frame of `start..end` in `text`, or `None` when the range no longer fits the text
+/// (the file changed between the phases).
+pub(crate) fn snippet_checked(
+    text: &str,
+    index: &LineIndex,
+    start: u32,
+    end: u32,
+) -> Option<Snippet> {
+    let (s, e) = (start as usize, end as usize);
+    if s > e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+        return None;
+    }
+    Some(snippet(
+        text,
+        index,
+        TextRange::new(start.into(), end.into()),
+    ))
 }
 
 /// Summarizes one file on disk (or takes its summary from the cache).
@@ -303,11 +332,10 @@ pub fn check_source(
     settings: &LintSettings,
 ) -> (Vec<Finding>, usize) {
     let unit = Unit::standalone(display, is_stub);
-    finish_alone(
-        display,
-        summarize_source(bytes, display, &unit, rules, settings, &Default::default()),
-        settings,
-    )
+    let summary = summarize_source(bytes, display, &unit, rules, settings, &Default::default());
+    finish_alone(display, summary, settings, &|| {
+        source::decode(bytes).ok().map(|t| t.into_owned())
+    })
 }
 
 /// Phase one for one file's bytes: decode, parse, semantic facts, the rule walk and the
@@ -383,12 +411,19 @@ pub fn summarize_source(
         unit.is_test,
         unit.package.is_some(),
         exports.lock_helpers,
+        text,
+        &condition_classes(&diagnostics),
     );
-    facts.json_helpers = exports
-        .json_helpers
-        .into_iter()
-        .map(|(name, summary)| (format!("{}.{name}", unit.module), summary))
-        .collect();
+    // The JSON libraries themselves are modelled directly; a project that contains one (a
+    // vendored copy, the standard library) must not make every `json.load` call a helper call.
+    let top = unit.module.split('.').next().unwrap_or_default();
+    if !json_io::JSON_MODULES.contains(&top) {
+        facts.json_helpers = exports
+            .json_helpers
+            .into_iter()
+            .map(|(name, summary)| (format!("{}.{name}", unit.module), summary))
+            .collect();
+    }
 
     // Suppressions from comments.
     let mut file_exemption = noqa::FileExemption::None;
@@ -438,6 +473,22 @@ pub fn summarize_source(
     }
 }
 
+/// Unqualified names of the classes that findings' conditions are about.
+fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    let mut out: Vec<String> = diagnostics
+        .iter()
+        .filter_map(|d| match &d.condition {
+            project::Condition::LongLivedOwner { class, .. } => {
+                Some(class.rsplit('.').next().unwrap_or(class).to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The SWC900 finding for `code` in a `noqa` comment, if it would be reported when unused.
 fn unused_noqa_diagnostic(code: &str, range: TextRange, rules: RuleSet) -> Option<Diagnostic> {
     if !code.starts_with("SWC") {
@@ -473,7 +524,11 @@ fn to_candidates(
     let mut conditions = Vec::with_capacity(diagnostics.len());
     let mut lines = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
-        conditions.push(d.condition);
+        let deferred = !matches!(d.condition, project::Condition::Always);
+        conditions.push((
+            d.condition,
+            deferred.then(|| (u32::from(d.range.start()), u32::from(d.range.end()))),
+        ));
         let start = index.line_column(d.range.start(), text);
         let end = index.line_column(d.range.end(), text);
         let line_range = index.line_range(start.line, text);
@@ -503,14 +558,18 @@ fn to_candidates(
             message: d.message,
             fix: d.fix,
             fingerprint: String::new(),
-            snippet: Some(snippet(text, index, d.range)),
+            snippet: (!deferred).then(|| snippet(text, index, d.range)),
         });
     }
     baseline::assign_fingerprints(findings.iter_mut().zip(lines));
     findings
         .into_iter()
         .zip(conditions)
-        .map(|(finding, condition)| Candidate { finding, condition })
+        .map(|(finding, (condition, deferred_snippet))| Candidate {
+            finding,
+            condition,
+            deferred_snippet,
+        })
         .collect()
 }
 

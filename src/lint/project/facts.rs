@@ -1,7 +1,7 @@
 //! Phase one: reduces a parsed module to the [`ModuleFacts`] that other modules need. Runs per
 //! file, in parallel; nothing here looks at another module.
 
-use super::frameworks;
+use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts};
 use crate::lint::blocks::{
     first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
@@ -42,6 +42,8 @@ pub struct FactsBuilder<'a, 'm> {
     facts: ModuleFacts,
     /// Module functions called from the entry point.
     entry_functions: Vec<&'a str>,
+    /// Classes that findings of this module name in their conditions: always summarized.
+    keep_classes: &'m [String],
 }
 
 /// Builds the facts of one module. `module` is its qualified name.
@@ -53,6 +55,8 @@ pub fn summarize<'a>(
     is_test: bool,
     in_package: bool,
     lock_helpers: Vec<String>,
+    text: &str,
+    keep_classes: &[String],
 ) -> ModuleFacts {
     let mut b = FactsBuilder {
         semantic,
@@ -65,6 +69,7 @@ pub fn summarize<'a>(
             ..ModuleFacts::default()
         },
         entry_functions: Vec::new(),
+        keep_classes,
     };
     b.collect_imports(suite);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
@@ -113,11 +118,20 @@ pub fn summarize<'a>(
     }
     // Functions the entry point calls run until exit too; and every function may register
     // objects with a framework or keep a singleton through `global`.
-    let mut registrations = Registrations {
-        b: &mut b,
-        scope: ScopeId::MODULE,
-    };
-    registrations.visit_body(suite);
+    // The walk over every expression is skipped when the text shows it would find nothing.
+    let table = frameworks::table();
+    let may_register = text.contains("global")
+        || table
+            .registration_methods
+            .iter()
+            .any(|m| text.contains(m.as_str()));
+    if may_register {
+        let mut registrations = Registrations {
+            b: &mut b,
+            scope: ScopeId::MODULE,
+        };
+        registrations.visit_body(suite);
+    }
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
@@ -142,7 +156,17 @@ pub fn summarize<'a>(
             }
         }
     }
-    b.facts
+    let mut facts = b.facts;
+    // Summaries of every module stay in memory until linking: no spare capacity.
+    facts.exports.shrink_to_fit();
+    facts.imported.shrink_to_fit();
+    facts.holds.shrink_to_fit();
+    facts.classes.shrink_to_fit();
+    for c in &mut facts.classes {
+        c.bases.shrink_to_fit();
+        c.bounds.shrink_to_fit();
+    }
+    facts
 }
 
 impl<'a> FactsBuilder<'a, '_> {
@@ -201,6 +225,11 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 
     fn hold(&mut self, class: String, at: TextSize, site: HoldSite) {
+        // A module of the project may shadow a standard-library name: its own classes stay.
+        let own_top = self.facts.module.split('.').next().unwrap_or_default();
+        if stdlib::is_stdlib(&class) && class.split('.').next() != Some(own_top) {
+            return;
+        }
         let line = self.line(at);
         self.facts.holds.push(Hold { class, line, site });
     }
@@ -210,7 +239,9 @@ impl<'a> FactsBuilder<'a, '_> {
             match stmt {
                 Stmt::Import(import) => {
                     for alias in &import.names {
-                        self.facts.imported.push(alias.name.to_string());
+                        if !stdlib::is_stdlib(&alias.name) {
+                            self.facts.imported.push(alias.name.to_string());
+                        }
                     }
                 }
                 Stmt::ImportFrom(import) => {
@@ -223,8 +254,9 @@ impl<'a> FactsBuilder<'a, '_> {
                             continue;
                         };
                         if let BindingKind::Import(q) = &binding.kind {
-                            self.facts.exports.push((local.to_string(), q.clone()));
-                            self.facts.imported.push(q.clone());
+                            if !stdlib::is_stdlib(q) {
+                                self.facts.exports.push((local.to_string(), q.clone()));
+                            }
                         }
                     }
                 }
@@ -335,6 +367,7 @@ impl<'a> FactsBuilder<'a, '_> {
     fn class(&mut self, class: &'a ast::StmtClassDef) {
         let scope = self.semantic.scope_of(class).unwrap_or(ScopeId::MODULE);
         let qualified = format!("{}.{}", self.facts.module, class.name);
+        let holds_before = self.facts.holds.len();
         let bases = class
             .arguments
             .iter()
@@ -403,7 +436,20 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
-        self.facts.classes.push(facts);
+        // A class with no base, no loop, no bound and nothing it holds tells other modules nothing
+        // (its own containers carry their class name in their findings' conditions, and
+        // `ContainerClasses` keeps those classes): leaving it out keeps summaries small.
+        let holds_something = self.facts.holds[holds_before..]
+            .iter()
+            .any(|h| matches!(&h.site, HoldSite::Attribute { owner, .. } if *owner == qualified));
+        let telling = !facts.bases.is_empty()
+            || facts.service_loop.is_some()
+            || !facts.bounds.is_empty()
+            || holds_something
+            || self.keep_classes.iter().any(|k| *k == class.name.as_str());
+        if telling {
+            self.facts.classes.push(facts);
+        }
     }
 
     /// The classes a field default makes: `C()`, `field(default_factory=C)`,
@@ -469,11 +515,10 @@ impl<'a> FactsBuilder<'a, '_> {
                     for t in &d.targets {
                         if let Expr::Subscript(s) = t {
                             if let Some(attr) = self_attr(&s.value, self_name) {
-                                facts.bounds.push((
-                                    attr.to_string(),
-                                    self.line(t.start()),
-                                    "`del`".into(),
-                                ));
+                                push_bound(
+                                    &mut facts.bounds,
+                                    (attr.to_string(), self.line(t.start()), "`del`".into()),
+                                );
                             }
                         }
                     }
@@ -483,11 +528,14 @@ impl<'a> FactsBuilder<'a, '_> {
                         if let Expr::Attribute(m) = call.func.as_ref() {
                             if REMOVALS.contains(&m.attr.as_str()) {
                                 if let Some(attr) = self_attr(&m.value, self_name) {
-                                    facts.bounds.push((
-                                        attr.to_string(),
-                                        self.line(call.start()),
-                                        format!("`.{}()`", m.attr),
-                                    ));
+                                    push_bound(
+                                        &mut facts.bounds,
+                                        (
+                                            attr.to_string(),
+                                            self.line(call.start()),
+                                            format!("`.{}()`", m.attr),
+                                        ),
+                                    );
                                 }
                             }
                         }
@@ -504,11 +552,14 @@ impl<'a> FactsBuilder<'a, '_> {
                 continue;
             };
             if !init_like {
-                facts.bounds.push((
-                    attr.to_string(),
-                    self.line(target.start()),
-                    format!("reassigned in `{}`", method.name),
-                ));
+                push_bound(
+                    &mut facts.bounds,
+                    (
+                        attr.to_string(),
+                        self.line(target.start()),
+                        format!("reassigned in `{}`", method.name),
+                    ),
+                );
             }
             let mut classes = value
                 .map(|v| self.constructed(scope, v))
@@ -582,6 +633,13 @@ impl<'a> FactsBuilder<'a, '_> {
         }
         let mut calls = Calls { b: self, function };
         calls.visit_body(body);
+    }
+}
+
+/// Records the first bound of each attribute (one is enough to clear a finding).
+fn push_bound(bounds: &mut Vec<(String, u32, String)>, bound: (String, u32, String)) {
+    if !bounds.iter().any(|(a, _, _)| *a == bound.0) {
+        bounds.push(bound);
     }
 }
 

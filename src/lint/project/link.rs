@@ -42,8 +42,8 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
     // Every module some other module imports (by any prefix of an imported name).
     let mut imported: HashSet<&str> = HashSet::default();
     for (_, m) in modules {
-        for name in &m.imported {
-            imported.insert(name.as_str());
+        for name in m.imported_names() {
+            imported.insert(name);
             for (i, _) in name.match_indices('.') {
                 imported.insert(&name[..i]);
             }
@@ -148,14 +148,9 @@ impl Project<'_> {
         }
         let json = |n: &str| self.json_helpers.contains_key(n);
         let lock = |n: &str| self.lock_helpers.contains(n);
-        for name in &module.imported {
+        for name in module.imported_names() {
             // `import pkg.utils`: every helper of that module, by its full name.
-            for helper in self
-                .helpers_by_module
-                .get(name.as_str())
-                .into_iter()
-                .flatten()
-            {
+            for helper in self.helpers_by_module.get(name).into_iter().flatten() {
                 if let Some(summary) = self.json_helpers.get(helper) {
                     out.json_helpers
                         .push((helper.to_string(), (*summary).clone()));
@@ -166,10 +161,10 @@ impl Project<'_> {
             }
             if let Some(canonical) = self.hierarchy.resolve_name(name, &json) {
                 let summary = self.json_helpers[canonical.as_str()];
-                out.json_helpers.push((name.clone(), summary.clone()));
+                out.json_helpers.push((name.to_string(), summary.clone()));
             }
             if let Some(canonical) = self.hierarchy.resolve_name(name, &lock) {
-                out.lock_helpers.push(name.clone());
+                out.lock_helpers.push(name.to_string());
                 out.lock_helpers.push(canonical);
             }
         }

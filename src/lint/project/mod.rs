@@ -16,6 +16,7 @@ pub mod hierarchy;
 pub mod lifetime;
 pub mod link;
 pub mod names;
+mod stdlib;
 pub mod summary;
 
 use serde::{Deserialize, Serialize};
@@ -102,7 +103,17 @@ pub struct ModuleFacts {
     /// Module-level functions that read or write JSON for their callers: (qualified name,
     /// summary).
     pub json_helpers: Vec<(String, crate::lint::json_io::Summary)>,
-    /// Qualified names this module imports from anywhere (to know which project helpers it
-    /// uses).
+    /// Modules imported whole (`import pkg.utils`); names imported from a module are in
+    /// `exports`.
     pub imported: Vec<String>,
+}
+
+impl ModuleFacts {
+    /// Every qualified name the module imports: whole modules and names from modules.
+    pub fn imported_names(&self) -> impl Iterator<Item = &str> {
+        self.imported
+            .iter()
+            .map(String::as_str)
+            .chain(self.exports.iter().map(|(_, target)| target.as_str()))
+    }
 }

@@ -13,6 +13,9 @@ use std::collections::HashSet;
 pub struct Candidate {
     pub finding: Finding,
     pub condition: Condition,
+    /// Byte range of a conditional finding, whose code frame is cut only if it stands (most
+    /// do not, and the source is gone by then).
+    pub deferred_snippet: Option<(u32, u32)>,
 }
 
 /// A `# noqa` comment: its line and codes (`None`: bare `# noqa`). Each code carries the SWC900
@@ -39,6 +42,7 @@ impl ModuleSummary {
             candidates: vec![Candidate {
                 finding,
                 condition: Condition::Always,
+                deferred_snippet: None,
             }],
             ..ModuleSummary::default()
         }
@@ -46,22 +50,43 @@ impl ModuleSummary {
 
     /// The file's findings once linked: those whose condition holds (with the project's evidence
     /// appended), minus those its `noqa` comments hide, plus SWC900 for unused codes. Returns the
-    /// findings and how many were hidden.
-    pub fn finish(&self, path: &str, project: Option<&Project<'_>>) -> (Vec<Finding>, usize) {
+    /// findings and how many were hidden. `source` gives the file's text again, for the code
+    /// frames of conditional findings that stand.
+    pub fn finish(
+        &self,
+        path: &str,
+        project: &Project<'_>,
+        source: &dyn Fn() -> Option<String>,
+    ) -> (Vec<Finding>, usize) {
+        let mut deferred = Vec::new();
         let mut findings: Vec<Finding> = self
             .candidates
             .iter()
             .filter_map(|c| {
-                let evidence = match (&c.condition, project) {
-                    (Condition::Always, _) => Vec::new(),
-                    (condition, Some(p)) => p.verdict(path, condition)?,
-                    (_, None) => return None,
+                let evidence = match &c.condition {
+                    Condition::Always => Vec::new(),
+                    condition => project.verdict(path, condition)?,
                 };
                 let mut f = c.finding.clone();
                 f.related.extend(evidence);
+                if let Some(range) = c.deferred_snippet {
+                    deferred.push((f.fingerprint.clone(), range));
+                }
                 Some(f)
             })
             .collect();
+        if !deferred.is_empty() {
+            if let Some(text) = source() {
+                let index = ruff_source_file::LineIndex::from_source_text(&text);
+                for f in &mut findings {
+                    if let Some((_, (start, end))) =
+                        deferred.iter().find(|(fp, _)| *fp == f.fingerprint)
+                    {
+                        f.snippet = crate::lint::snippet_checked(&text, &index, *start, *end);
+                    }
+                }
+            }
+        }
         let before = findings.len();
         let syntax_error = crate::rules::Rule::SyntaxError.code();
         let mut used: Vec<HashSet<&str>> = vec![HashSet::new(); self.suppressions.len()];
