@@ -53,7 +53,8 @@ struct CachedFinding {
     end_line: usize,
     end_column: usize,
     message: String,
-    related: Vec<Related>,
+    /// (path, line, column, message) of each related location.
+    related: Vec<(Option<String>, usize, usize, String)>,
     fix: Option<String>,
     fingerprint: String,
     snippet: Option<(usize, String, usize, usize)>,
@@ -71,6 +72,8 @@ pub struct Cache {
     file: PathBuf,
     old: HashMap<String, Entry>,
     new: Mutex<HashMap<String, Entry>>,
+    /// An entry was added or refreshed: the file is written again only then.
+    changed: std::sync::atomic::AtomicBool,
 }
 
 /// What a file on disk looks like now, to compare with its entry.
@@ -102,10 +105,10 @@ impl Cache {
     pub fn open(dir: &Path, settings_key: &str) -> Cache {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (env!("CARGO_PKG_VERSION"), CACHE_VERSION, settings_key).hash(&mut h);
-        let file = dir.join(format!("{:016x}.json", h.finish()));
+        let file = dir.join(format!("{:016x}.bin", h.finish()));
         let old = std::fs::read(&file)
             .ok()
-            .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+            .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
             .filter(|c| c.version == CACHE_VERSION && c.tool == env!("CARGO_PKG_VERSION"))
             .map(|c| c.entries)
             .unwrap_or_default();
@@ -113,6 +116,7 @@ impl Cache {
             file,
             old,
             new: Mutex::new(HashMap::new()),
+            changed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -176,12 +180,17 @@ impl Cache {
             file_exemption: entry.file_exemption.clone(),
             suppressions,
         };
-        let mut fresh = entry.clone();
-        fresh.modified_ns = now.modified_ns;
-        self.new
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.into_owned(), fresh);
+        // Only an entry whose time moved needs writing again; the rest stay as loaded.
+        if entry.modified_ns != now.modified_ns {
+            let mut fresh = entry.clone();
+            fresh.modified_ns = now.modified_ns;
+            self.changed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            self.new
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.into_owned(), fresh);
+        }
         Some(summary)
     }
 
@@ -228,6 +237,8 @@ impl Cache {
                 })
                 .collect(),
         };
+        self.changed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.new
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -237,6 +248,9 @@ impl Cache {
     /// Writes the cache: this run's entries, plus earlier entries of files it did not scan.
     /// Best effort.
     pub fn save(self) {
+        if !self.changed.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let mut entries = self.old;
         entries.extend(self.new.into_inner().unwrap_or_else(|e| e.into_inner()));
         let file = CacheFile {
@@ -255,7 +269,7 @@ impl Cache {
         if !ignore.exists() {
             let _ = std::fs::write(&ignore, "*\n");
         }
-        if let Ok(bytes) = serde_json::to_vec(&file) {
+        if let Ok(bytes) = postcard::to_stdvec(&file) {
             let tmp = self
                 .file
                 .with_extension(format!("{}.tmp", std::process::id()));
@@ -276,7 +290,11 @@ fn from_finding(f: &Finding) -> CachedFinding {
         end_line: f.end_line,
         end_column: f.end_column,
         message: f.message.clone(),
-        related: f.related.clone(),
+        related: f
+            .related
+            .iter()
+            .map(|r| (r.path.clone(), r.line, r.column, r.message.clone()))
+            .collect(),
         fix: f.fix.clone(),
         fingerprint: f.fingerprint.clone(),
         snippet: f
@@ -298,7 +316,16 @@ fn to_finding(c: &CachedFinding) -> Option<Finding> {
         end_line: c.end_line,
         end_column: c.end_column,
         message: c.message.clone(),
-        related: c.related.clone(),
+        related: c
+            .related
+            .iter()
+            .map(|(path, line, column, message)| Related {
+                path: path.clone(),
+                line: *line,
+                column: *column,
+                message: message.clone(),
+            })
+            .collect(),
         fix: c.fix.clone(),
         fingerprint: c.fingerprint.clone(),
         snippet: c

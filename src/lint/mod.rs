@@ -403,17 +403,32 @@ pub fn summarize_source(
     };
     let (diagnostics, exports) =
         Checker::new(&semantic, suite, rules, &settings.options, &context).run();
-    let mut facts = project::facts::summarize(
-        suite,
-        &semantic,
-        &index,
-        &unit.module,
-        unit.is_test,
-        unit.package.is_some(),
-        exports.lock_helpers,
-        text,
-        &condition_classes(&diagnostics),
-    );
+    let project_rules = [
+        Rule::UnboundedDefaultdict,
+        Rule::UncheckedAppend,
+        Rule::UnboundedDictCache,
+        Rule::UnprotectedJsonRmw,
+        Rule::NonAtomicWrite,
+        Rule::SplitLockRmw,
+        Rule::ThreadLockOnly,
+    ];
+    let needs_project = project_rules.iter().any(|r| rules.contains(*r));
+    let mut facts = if !needs_project {
+        // No selected rule asks the project anything.
+        project::ModuleFacts::default()
+    } else {
+        project::facts::summarize(
+            suite,
+            &semantic,
+            &index,
+            &unit.module,
+            unit.is_test,
+            unit.package.is_some(),
+            exports.lock_helpers,
+            text,
+            &condition_classes(&diagnostics),
+        )
+    };
     // The JSON libraries themselves are modelled directly; a project that contains one (a
     // vendored copy, the standard library) must not make every `json.load` call a helper call.
     let top = unit.module.split('.').next().unwrap_or_default();
