@@ -367,3 +367,68 @@ fn impossible_dates_and_negative_waits_are_flagged() {
     assert!(!text.contains("-5000"), "{text}");
     assert!(text.contains("negative or invalid total_delay"), "{text}");
 }
+
+/// `check` never blocks on a FIFO nor reads a device named like a Python file: a device behind a
+/// symlink, or a FIFO named on the command line, is a whole-file finding (the walk itself lists
+/// only regular files), and the other files are still checked.
+#[test]
+fn check_refuses_fifos_and_devices_named_like_python_files() {
+    let p = Project::new();
+    p.write("ok.py", "def f(p):\n    return open(p).read()\n");
+    mkfifo(&p, "pipe.py");
+    std::os::unix::fs::symlink("/dev/zero", p.path().join("zero.py")).unwrap();
+    let out = run_capped(command_capped(
+        &p,
+        &[
+            "check",
+            ".",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--exit-zero",
+        ],
+        MEMORY_CAP,
+    ));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(!findings.iter().any(|f| f["path"] == "pipe.py"));
+    let named = run_capped(command_capped(
+        &p,
+        &[
+            "check",
+            "pipe.py",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--exit-zero",
+        ],
+        MEMORY_CAP,
+    ));
+    let named: serde_json::Value = serde_json::from_slice(&named.stdout).unwrap();
+    let all: Vec<serde_json::Value> = findings
+        .iter()
+        .chain(named["findings"].as_array().unwrap())
+        .cloned()
+        .collect();
+    let findings = &all;
+    for name in ["pipe.py", "zero.py"] {
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == name)
+            .unwrap_or_else(|| panic!("no finding for {name}: {findings:?}"));
+        assert_eq!(f["code"], "SWC000");
+        assert!(f["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"));
+    }
+    assert!(findings
+        .iter()
+        .any(|f| f["path"] == "ok.py" && f["code"] == "SWC301"));
+}

@@ -35,10 +35,13 @@ struct Entry {
     content_hash: u64,
     rules: u64,
     facts: ModuleFacts,
-    candidates: Vec<(CachedFinding, Condition, Option<(u32, u32)>)>,
+    candidates: Vec<CachedCandidate>,
     file_exemption: FileExemption,
     suppressions: Vec<CachedSuppression>,
 }
+
+/// A candidate finding: the finding, its condition, and the range of a deferred code frame.
+type CachedCandidate = (CachedFinding, Condition, Option<(u32, u32)>);
 
 /// A `noqa` line: its number and codes, each with the SWC900 finding to report when unused.
 type CachedSuppression = (usize, Option<Vec<(String, Option<CachedFinding>)>>);

@@ -270,6 +270,12 @@ fn summarize_file(
         Ok(meta) if meta.is_dir() => {
             return unreadable("cannot read file: it is a directory".into())
         }
+        // A FIFO would block the scan and a device (`/dev/zero`) never ends.
+        Ok(meta) if !meta.is_file() => {
+            return unreadable(
+                "cannot read file: it is not a regular file (a FIFO, socket or device)".into(),
+            )
+        }
         Ok(meta) if meta.len() > settings.max_file_size => {
             return unreadable(format!(
             "file is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
@@ -421,12 +427,14 @@ pub fn summarize_source(
             suite,
             &semantic,
             &index,
-            &unit.module,
-            unit.is_test,
-            unit.package.is_some(),
-            exports.lock_helpers,
-            text,
-            &condition_classes(&diagnostics),
+            project::facts::ModuleInput {
+                module: &unit.module,
+                is_test: unit.is_test,
+                in_package: unit.package.is_some(),
+                lock_helpers: exports.lock_helpers,
+                text,
+                keep_classes: &condition_classes(&diagnostics),
+            },
         )
     };
     // The JSON libraries themselves are modelled directly; a project that contains one (a

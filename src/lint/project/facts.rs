@@ -46,18 +46,35 @@ pub struct FactsBuilder<'a, 'm> {
     keep_classes: &'m [String],
 }
 
-/// Builds the facts of one module. `module` is its qualified name.
+/// What phase one knows of a module besides its AST.
+pub struct ModuleInput<'i> {
+    /// Qualified module name.
+    pub module: &'i str,
+    pub is_test: bool,
+    pub in_package: bool,
+    /// Its own cross-process lock helpers (qualified).
+    pub lock_helpers: Vec<String>,
+    /// Its source, for cheap checks before a walk.
+    pub text: &'i str,
+    /// Classes that findings of this module name in their conditions: always summarized.
+    pub keep_classes: &'i [String],
+}
+
+/// Builds the facts of one module.
 pub fn summarize<'a>(
     suite: &'a [Stmt],
     semantic: &SemanticModel<'a>,
     index: &LineIndex,
-    module: &str,
-    is_test: bool,
-    in_package: bool,
-    lock_helpers: Vec<String>,
-    text: &str,
-    keep_classes: &[String],
+    input: ModuleInput<'_>,
 ) -> ModuleFacts {
+    let ModuleInput {
+        module,
+        is_test,
+        in_package,
+        lock_helpers,
+        text,
+        keep_classes,
+    } = input;
     let mut b = FactsBuilder {
         semantic,
         index,
