@@ -32,6 +32,13 @@ const OPENERS: &[&str] = &[
     "wave.open",
     "shelve.open",
     "dbm.open",
+    "dbm.dumb.open",
+    "dbm.gnu.open",
+    "dbm.ndbm.open",
+    "fileinput.input",
+    "fileinput.FileInput",
+    "tarfile.TarFile.taropen",
+    "zipfile.PyZipFile",
 ];
 
 /// The last segment of every opener (and `Path.open`): an attribute call with another name is
@@ -47,6 +54,10 @@ const OPENER_NAMES: &[&str] = &[
     "BZ2File",
     "LZMAFile",
     "TarFile",
+    "input",
+    "FileInput",
+    "taropen",
+    "PyZipFile",
 ];
 
 const PATH_TYPES: &[&str] = &["pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"];
@@ -70,6 +81,7 @@ const ENTER_CONTEXT: &[&str] = &[
     "enter_async_context",
     "enterContext",
     "enterAsyncContext",
+    "enterClassContext",
 ];
 
 /// Context managers inside which a call is expected to raise (so its result never exists).
