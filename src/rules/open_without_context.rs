@@ -133,14 +133,33 @@ fn opener_name(checker: &Checker, call: &ast::ExprCall) -> Option<String> {
             return Some(format!("{short}(...)"));
         }
     }
-    // `pathlib.Path(...).open()`
+    // `pathlib.Path(...).open()`, or `p.open()` where every assignment to `p` in the body is a
+    // `Path(...)`.
     if let Expr::Attribute(attr) = call.func.as_ref() {
         if attr.attr.as_str() == "open" {
-            if let Expr::Call(inner) = attr.value.as_ref() {
-                if let Some(q) = checker.qualified_name(&inner.func) {
-                    if PATH_TYPES.contains(&q.as_str()) {
-                        return Some("Path(...).open()".to_string());
+            let is_path = |e: &Expr| match e {
+                Expr::Call(inner) => checker
+                    .qualified_name(&inner.func)
+                    .is_some_and(|q| PATH_TYPES.contains(&q.as_str())),
+                _ => false,
+            };
+            if is_path(&attr.value) {
+                return Some("Path(...).open()".to_string());
+            }
+            if let Expr::Name(n) = attr.value.as_ref() {
+                let mut values = Vec::new();
+                crate::lint::blocks::for_each_stmt(checker.enclosing_body(), &mut |stmt| {
+                    if let Stmt::Assign(a) = stmt {
+                        if a.targets
+                            .iter()
+                            .any(|t| matches!(t, Expr::Name(t) if t.id == n.id))
+                        {
+                            values.push(a.value.as_ref());
+                        }
                     }
+                });
+                if !values.is_empty() && values.iter().all(|v| is_path(v)) {
+                    return Some(format!("{}.open()", n.id));
                 }
             }
         }
@@ -204,7 +223,7 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
                 // `f = self.fh = open(p)`: managed if any of the bindings is.
                 let mut problem = None;
                 for target in &assign.targets {
-                    match assigned_handle(checker, target) {
+                    match assigned_handle(checker, target, call.start()) {
                         None => return None,
                         Some(p) => problem = problem.or(Some(p)),
                     }
@@ -212,10 +231,10 @@ fn unmanaged(checker: &Checker, call: &ast::ExprCall) -> Option<&'static str> {
                 return problem;
             }
             NodeRef::Stmt(Stmt::AnnAssign(assign)) => {
-                return assigned_handle(checker, &assign.target);
+                return assigned_handle(checker, &assign.target, call.start());
             }
             NodeRef::Expr(Expr::Named(named)) => {
-                return assigned_handle(checker, &named.target);
+                return assigned_handle(checker, &named.target, call.start());
             }
             // Expressions that pass the value through: keep looking at what receives it.
             NodeRef::Expr(
@@ -277,10 +296,15 @@ fn inside_expect_raises(checker: &Checker) -> bool {
 
 /// A handle bound to a name or attribute: accepted when that binding is visibly closed or
 /// handed on to an owner that outlives the function.
-fn assigned_handle(checker: &Checker, target: &Expr) -> Option<&'static str> {
+fn assigned_handle(
+    checker: &Checker,
+    target: &Expr,
+    opened_at: ruff_text_size::TextSize,
+) -> Option<&'static str> {
     match target {
         Expr::Name(name) => {
             let mut uses = HandleUses::new(Target::Name(name.id.as_str()));
+            uses.rebound_at = rebound_at(checker.enclosing_body(), name.id.as_str(), opened_at);
             uses.visit_body(checker.enclosing_body());
             if uses.closed {
                 return None;
@@ -319,6 +343,84 @@ fn assigned_handle(checker: &Checker, target: &Expr) -> Option<&'static str> {
     }
 }
 
+/// The start of the first statement after the one that opens at `opened_at`, in the same block,
+/// that assigns `name` a value other than the handle (`fh = None`, `fh = open(b)`). Assignments
+/// in other branches (`if`/`else`, `try`/`except`) are alternatives, not rebindings.
+fn rebound_at(
+    body: &[Stmt],
+    name: &str,
+    opened_at: ruff_text_size::TextSize,
+) -> Option<ruff_text_size::TextSize> {
+    let mut found = None;
+    let mut visit = |stmts: &[Stmt]| {
+        let Some(i) = stmts.iter().position(|s| s.range().contains(opened_at)) else {
+            return;
+        };
+        if found.is_some() {
+            return;
+        }
+        found = stmts[i + 1..]
+            .iter()
+            .find(|s| {
+                let (targets, value): (&[Expr], Option<&Expr>) = match s {
+                    Stmt::Assign(a) => (&a.targets, Some(&a.value)),
+                    Stmt::AnnAssign(a) => (std::slice::from_ref(&*a.target), a.value.as_deref()),
+                    _ => return false,
+                };
+                let assigns = targets
+                    .iter()
+                    .any(|t| matches!(t, Expr::Name(t) if t.id.as_str() == name));
+                let keeps_handle = value.is_some_and(|v| mentions(v, name));
+                assigns && !keeps_handle
+            })
+            .map(|s| s.start());
+    };
+    visit(body);
+    crate::lint::blocks::walk_blocks(body, &mut |stmt| {
+        match stmt {
+            Stmt::If(i) => {
+                visit(&i.body);
+                for c in &i.elif_else_clauses {
+                    visit(&c.body);
+                }
+            }
+            Stmt::Try(t) => {
+                visit(&t.body);
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    visit(&h.body);
+                }
+                visit(&t.orelse);
+                visit(&t.finalbody);
+            }
+            Stmt::With(w) => visit(&w.body),
+            Stmt::For(l) => visit(&l.body),
+            Stmt::While(l) => visit(&l.body),
+            _ => {}
+        }
+        true
+    });
+    found
+}
+
+/// Whether `expr` uses the name (the handle wrapped: `fh = io.BufferedReader(fh)`).
+fn mentions(expr: &Expr, name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                self.found |= n.id.as_str() == self.name;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Finder { name, found: false };
+    f.visit_expr(expr);
+    f.found
+}
+
 /// Whether any method of `class` closes `self.<attr>` (or hands it on, e.g. to a `with`).
 fn class_closes(class: &ast::StmtClassDef, attr: &str) -> bool {
     let mut uses = HandleUses::new(Target::SelfAttr(attr));
@@ -346,6 +448,9 @@ struct HandleUses<'t> {
     closed: bool,
     /// Attributes of `self` the handle was stored in.
     stored_on_self: Vec<String>,
+    /// Where the name is next given another value in the same block as the open: what is
+    /// closed or returned from there on is another object.
+    rebound_at: Option<ruff_text_size::TextSize>,
 }
 
 impl<'t> HandleUses<'t> {
@@ -355,6 +460,7 @@ impl<'t> HandleUses<'t> {
             in_finally: false,
             closed: false,
             stored_on_self: Vec::new(),
+            rebound_at: None,
         }
     }
 
@@ -400,7 +506,7 @@ fn is_reader(func: &Expr) -> bool {
 
 impl<'a> Visitor<'a> for HandleUses<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if self.closed {
+        if self.closed || self.rebound_at.is_some_and(|at| stmt.start() >= at) {
             return;
         }
         match stmt {
