@@ -102,3 +102,26 @@ pub fn first_param(func: &ast::StmtFunctionDef) -> Option<&str> {
 pub fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }
+
+/// Whether `expr` reads one of `names` anywhere inside it.
+pub fn uses_any_name(expr: &Expr, names: &[&str]) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Finder<'n> {
+        names: &'n [&'n str],
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                self.found |= self.names.contains(&n.id.as_str());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Finder {
+        names,
+        found: false,
+    };
+    f.visit_expr(expr);
+    f.found
+}

@@ -370,7 +370,9 @@ fn rebound_at(
                 let assigns = targets
                     .iter()
                     .any(|t| matches!(t, Expr::Name(t) if t.id.as_str() == name));
-                let keeps_handle = value.is_some_and(|v| mentions(v, name));
+                // The handle wrapped (`fh = io.BufferedReader(fh)`) is still the handle.
+                let keeps_handle =
+                    value.is_some_and(|v| crate::lint::blocks::uses_any_name(v, &[name]));
                 assigns && !keeps_handle
             })
             .map(|s| s.start());
@@ -400,25 +402,6 @@ fn rebound_at(
         true
     });
     found
-}
-
-/// Whether `expr` uses the name (the handle wrapped: `fh = io.BufferedReader(fh)`).
-fn mentions(expr: &Expr, name: &str) -> bool {
-    struct Finder<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'a> Visitor<'a> for Finder<'_> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                self.found |= n.id.as_str() == self.name;
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut f = Finder { name, found: false };
-    f.visit_expr(expr);
-    f.found
 }
 
 /// Whether any method of `class` closes `self.<attr>` (or hands it on, e.g. to a `with`).

@@ -298,36 +298,13 @@ fn private_roots<'a>(f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a 
                     .qualified_name(scope, &c.func)
                     .is_some_and(|q| PRIVATE_DIR_CALLS.contains(&q.as_str()))
             });
-            let from_root = mentions_any(value, &roots);
+            let from_root = crate::lint::blocks::uses_any_name(value, &roots);
             if from_temp || from_root {
                 roots.push(name);
             }
         }
     }
     roots
-}
-
-/// Whether `expr` uses one of `names`.
-fn mentions_any(expr: &Expr, names: &[&str]) -> bool {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Finder<'n> {
-        names: &'n [&'n str],
-        found: bool,
-    }
-    impl<'a> Visitor<'a> for Finder<'_> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                self.found |= self.names.contains(&n.id.as_str());
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut f = Finder {
-        names,
-        found: false,
-    };
-    f.visit_expr(expr);
-    f.found
 }
 
 /// A function (or the module body) to analyze.
