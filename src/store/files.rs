@@ -58,14 +58,7 @@ pub fn open_regular(path: &Path, follow: bool) -> std::io::Result<File> {
         }
         options.custom_flags(flags);
     }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular(&meta));
-    }
-    #[cfg(unix)]
-    set_blocking(&file)?;
-    Ok(file)
+    regular_only(options.open(path)?)
 }
 
 /// Clears `O_NONBLOCK` (set only to get past `open`).
@@ -130,14 +123,7 @@ pub fn open_append(path: &Path) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
     }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular(&meta));
-    }
-    #[cfg(unix)]
-    set_blocking(&file)?;
-    Ok(file)
+    regular_only(options.open(path)?)
 }
 
 /// An unpredictable 64-bit value for file names (std's per-process random hash keys, mixed with
@@ -164,4 +150,15 @@ pub fn random_u64() -> u64 {
         }
     }
     h.finish()
+}
+
+/// The file opened without blocking, if it is a regular file, switched back to blocking reads.
+fn regular_only(file: File) -> std::io::Result<File> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    #[cfg(unix)]
+    set_blocking(&file)?;
+    Ok(file)
 }

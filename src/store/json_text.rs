@@ -675,6 +675,18 @@ pub fn insert_members(
         }
         text.extend_from_slice(value);
     }
+    insert_at_end(after, span, text, style, depth)
+}
+
+/// The edit that puts `text` after the container's last item (ending at `after`), or, in an
+/// empty container at `span`, in place of its inside with the closing bracket on its own line.
+fn insert_at_end(
+    after: Option<usize>,
+    span: Range<usize>,
+    mut text: Vec<u8>,
+    style: &Style,
+    depth: usize,
+) -> Edit {
     match after {
         Some(end) => Edit {
             range: end..end,
@@ -708,19 +720,7 @@ pub fn append_element(
     }
     style.newline(depth + 1, &mut text);
     text.extend_from_slice(value);
-    match last {
-        Some(l) => Edit {
-            range: l.end..l.end,
-            text,
-        },
-        None => {
-            style.newline(depth, &mut text);
-            Edit {
-                range: span.start + 1..span.end - 1,
-                text,
-            }
-        }
-    }
+    insert_at_end(last.map(|l| l.end), span, text, style, depth)
 }
 
 /// `a + b` for JSON numbers: exact (any size) when both are integers, else in binary64 floating
