@@ -152,20 +152,7 @@ fn slo_format_json_on_the_demo_matches_the_schema() {
         stderr(&out)
     );
     let r = json(&out);
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/slo-v1.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&r)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    validate_slo_schema(&r);
     assert_eq!(r["schema"], "swarmcheck.slo/v1");
     assert!(!r["objectives"].as_array().unwrap().is_empty());
 }

@@ -54,23 +54,6 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
 
-fn validate_schema(report: &serde_json::Value) {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/slo-v1.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
-}
-
 const ONE_SLO: &str = r#"
 [observe]
 metrics = ["locks.jsonl"]
@@ -88,7 +71,7 @@ fn demo_shows_every_verdict_and_matches_the_schema() {
     let out = p.run(&["slo", &demo(), "--output-format", "json"]);
     assert_eq!(code(&out), 1, "P1 alerts fire: {}", stderr(&out));
     let r = json(&out);
-    validate_schema(&r);
+    validate_slo_schema(&r);
     assert_eq!(r["schema"], "swarmcheck.slo/v1");
     assert_eq!(r["evaluated_at"], "2026-11-20T12:00:00Z");
     let verdicts: std::collections::BTreeMap<String, String> = r["objectives"]
@@ -155,7 +138,7 @@ fn fast_burn_pages_with_hand_computed_figures() {
     let out = p.run(&["slo", "--now", NOW, "--output-format", "json"]);
     assert_eq!(code(&out), 1, "a P1 page fails the run: {}", stderr(&out));
     let r = json(&out);
-    validate_schema(&r);
+    validate_slo_schema(&r);
     let o = objective(&r, "locks");
     assert_eq!(o["verdict"], "at_risk");
     assert_eq!(o["sli"]["good"], 1005);
@@ -373,7 +356,7 @@ window = "1d"
     );
     let out = p.run(&["slo", "--now", NOW, "--output-format", "json"]);
     let r = json(&out);
-    validate_schema(&r);
+    validate_slo_schema(&r);
     let o = objective(&r, "agents");
     assert_eq!(
         (o["sli"]["good"].as_u64(), o["sli"]["total"].as_u64()),
@@ -473,7 +456,7 @@ fn defaults_without_a_config() {
     p.write("app.py", LEAKY);
     let out = p.run(&["slo", "--output-format", "json"]);
     let r = json(&out);
-    validate_schema(&r);
+    validate_slo_schema(&r);
     assert_eq!(r["objectives_from"], "defaults");
     let names: Vec<&str> = r["objectives"]
         .as_array()

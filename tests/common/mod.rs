@@ -61,3 +61,21 @@ pub fn json(out: &Output) -> serde_json::Value {
 pub const LEAKY: &str = "def load(p):\n    f = open(p)\n    return f.read()\n";
 /// A file with one SWC000 finding (high).
 pub const BROKEN: &str = "def f(:\n    pass\n";
+
+/// Asserts that `report` is valid against `schemas/slo-v1.schema.json`.
+pub fn validate_slo_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/slo-v1.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+}
