@@ -92,11 +92,17 @@ pub fn check_paths(
             settings,
         ));
     }
+    if std::env::var_os("SWC_DBG").is_some() {
+        eprintln!("after phase1 {}", rss());
+    }
     let facts: Vec<(String, &project::ModuleFacts)> = summaries
         .iter()
         .map(|(d, s)| (d.clone(), &s.facts))
         .collect();
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    if std::env::var_os("SWC_DBG").is_some() {
+        eprintln!("after link {}", rss());
+    }
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
     let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
@@ -221,6 +227,9 @@ fn finish_alone(
 ) -> (Vec<Finding>, usize) {
     let facts = [(display.to_string(), &summary.facts)];
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    if std::env::var_os("SWC_DBG").is_some() {
+        eprintln!("after link {}", rss());
+    }
     summary.finish(display, &linked, source)
 }
 
@@ -444,7 +453,7 @@ pub fn summarize_source(
         facts.json_helpers = exports
             .json_helpers
             .into_iter()
-            .map(|(name, summary)| (format!("{}.{name}", unit.module), summary))
+            .map(|(name, summary)| (format!("{}.{name}", unit.module).into(), summary))
             .collect();
     }
 
@@ -622,4 +631,13 @@ fn snippet(text: &str, index: &LineIndex, range: TextRange) -> Snippet {
         start: r_start,
         end: r_end.max(r_start),
     }
+}
+
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -141,8 +141,8 @@ pub fn analyze<'a>(
         .map(|mut c| {
             c.condition = match (c.owner, &c.class) {
                 (Owner::SelfAttr(_), Some(class)) => Condition::LongLivedOwner {
-                    class: format!("{module}.{class}"),
-                    attr: c.attr.clone(),
+                    class: format!("{module}.{class}").into(),
+                    attr: c.attr.clone().into(),
                 },
                 _ => Condition::ModuleLivesLong,
             };

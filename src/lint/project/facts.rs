@@ -2,7 +2,7 @@
 //! file, in parallel; nothing here looks at another module.
 
 use super::{frameworks, stdlib};
-use super::{ClassFacts, Hold, HoldSite, ModuleFacts};
+use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
     first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
 };
@@ -79,10 +79,10 @@ pub fn summarize<'a>(
         semantic,
         index,
         facts: ModuleFacts {
-            module: module.to_string(),
+            module: Name::new(module),
             is_test,
             in_package,
-            lock_helpers,
+            lock_helpers: lock_helpers.iter().map(Name::from).collect(),
             ..ModuleFacts::default()
         },
         entry_functions: Vec::new(),
@@ -107,7 +107,7 @@ pub fn summarize<'a>(
                             }
                         } else {
                             HoldSite::ModuleGlobal {
-                                name: n.id.to_string(),
+                                name: Name::new(n.id.as_str()),
                             }
                         };
                         b.hold(class, value.start(), site);
@@ -164,7 +164,7 @@ pub fn summarize<'a>(
                                 class,
                                 value.start(),
                                 HoldSite::Entry {
-                                    function: f.name.to_string(),
+                                    function: Name::new(f.name.as_str()),
                                 },
                             );
                         }
@@ -233,7 +233,7 @@ impl<'a> FactsBuilder<'a, '_> {
         };
         loops.visit_body(body);
         if let Some((what, at)) = loops.found {
-            self.facts.runs_forever = Some((what, self.line(at)));
+            self.facts.runs_forever = Some((what.into(), self.line(at)));
         }
     }
 
@@ -248,7 +248,11 @@ impl<'a> FactsBuilder<'a, '_> {
             return;
         }
         let line = self.line(at);
-        self.facts.holds.push(Hold { class, line, site });
+        self.facts.holds.push(Hold {
+            class: class.into(),
+            line,
+            site,
+        });
     }
 
     fn collect_imports(&mut self, suite: &'a [Stmt]) {
@@ -257,7 +261,7 @@ impl<'a> FactsBuilder<'a, '_> {
                 Stmt::Import(import) => {
                     for alias in &import.names {
                         if !stdlib::is_stdlib(&alias.name) {
-                            self.facts.imported.push(alias.name.to_string());
+                            self.facts.imported.push(Name::new(alias.name.as_str()));
                         }
                     }
                 }
@@ -272,7 +276,7 @@ impl<'a> FactsBuilder<'a, '_> {
                         };
                         if let BindingKind::Import(q) = &binding.kind {
                             if !stdlib::is_stdlib(q) {
-                                self.facts.exports.push((local.to_string(), q.clone()));
+                                self.facts.exports.push((Name::new(local), Name::new(q)));
                             }
                         }
                     }
@@ -401,9 +405,10 @@ impl<'a> FactsBuilder<'a, '_> {
                 }
                 self.semantic.qualified_name(ScopeId::MODULE, b)
             })
+            .map(Name::from)
             .collect();
         let mut facts = ClassFacts {
-            name: qualified.clone(),
+            name: Name::new(&qualified),
             line: self.line(class.start()),
             bases,
             service_loop: None,
@@ -430,8 +435,8 @@ impl<'a> FactsBuilder<'a, '_> {
                             c,
                             a.start(),
                             HoldSite::Attribute {
-                                owner: qualified.clone(),
-                                attr: attr.id.to_string(),
+                                owner: Name::new(&qualified),
+                                attr: Name::new(attr.id.as_str()),
                             },
                         );
                     }
@@ -443,8 +448,8 @@ impl<'a> FactsBuilder<'a, '_> {
                                 c,
                                 a.start(),
                                 HoldSite::Attribute {
-                                    owner: qualified.clone(),
-                                    attr: attr.id.to_string(),
+                                    owner: Name::new(&qualified),
+                                    attr: Name::new(attr.id.as_str()),
                                 },
                             );
                         }
@@ -525,7 +530,8 @@ impl<'a> FactsBuilder<'a, '_> {
                         _ => false,
                     };
                     if forever && facts.service_loop.is_none() {
-                        facts.service_loop = Some((method.name.to_string(), self.line(w.start())));
+                        facts.service_loop =
+                            Some((Name::new(method.name.as_str()), self.line(w.start())));
                     }
                 }
                 Stmt::Delete(d) => {
@@ -534,7 +540,7 @@ impl<'a> FactsBuilder<'a, '_> {
                             if let Some(attr) = self_attr(&s.value, self_name) {
                                 push_bound(
                                     &mut facts.bounds,
-                                    (attr.to_string(), self.line(t.start()), "`del`".into()),
+                                    (Name::new(attr), self.line(t.start()), "`del`".into()),
                                 );
                             }
                         }
@@ -548,9 +554,9 @@ impl<'a> FactsBuilder<'a, '_> {
                                     push_bound(
                                         &mut facts.bounds,
                                         (
-                                            attr.to_string(),
+                                            Name::new(attr),
                                             self.line(call.start()),
-                                            format!("`.{}()`", m.attr),
+                                            format!("`.{}()`", m.attr).into(),
                                         ),
                                     );
                                 }
@@ -572,9 +578,9 @@ impl<'a> FactsBuilder<'a, '_> {
                 push_bound(
                     &mut facts.bounds,
                     (
-                        attr.to_string(),
+                        Name::new(attr),
                         self.line(target.start()),
-                        format!("reassigned in `{}`", method.name),
+                        format!("reassigned in `{}`", method.name).into(),
                     ),
                 );
             }
@@ -609,8 +615,8 @@ impl<'a> FactsBuilder<'a, '_> {
                     c,
                     target.start(),
                     HoldSite::Attribute {
-                        owner: owner.to_string(),
-                        attr: attr.to_string(),
+                        owner: Name::new(owner),
+                        attr: Name::new(attr),
                     },
                 );
             }
@@ -640,7 +646,7 @@ impl<'a> FactsBuilder<'a, '_> {
                             c,
                             call.start(),
                             HoldSite::Entry {
-                                function: self.function.to_string(),
+                                function: Name::new(self.function),
                             },
                         );
                     }
@@ -654,7 +660,7 @@ impl<'a> FactsBuilder<'a, '_> {
 }
 
 /// Records the first bound of each attribute (one is enough to clear a finding).
-fn push_bound(bounds: &mut Vec<(String, u32, String)>, bound: (String, u32, String)) {
+fn push_bound(bounds: &mut Vec<(Name, u32, Name)>, bound: (Name, u32, Name)) {
     if !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
     }
@@ -703,7 +709,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                                         c,
                                         value.start(),
                                         HoldSite::ModuleGlobal {
-                                            name: n.id.to_string(),
+                                            name: Name::new(n.id.as_str()),
                                         },
                                     );
                                 }
@@ -744,7 +750,8 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                                         crate::lint::json_io::dotted(&m.value)
                                             .unwrap_or_else(|| "…".into()),
                                         m.attr
-                                    ),
+                                    )
+                                    .into(),
                                 },
                             );
                         }

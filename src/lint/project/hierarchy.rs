@@ -12,11 +12,42 @@ pub struct Hierarchy<'p> {
     module_index: HashMap<&'p str, usize>,
     class_index: HashMap<&'p str, ClassId>,
     /// (module, class) of each class id.
-    pub classes: Vec<(usize, usize)>,
-    pub bases: Vec<Vec<ClassId>>,
-    pub subclasses: Vec<Vec<ClassId>>,
+    pub classes: Vec<(u32, u32)>,
+    bases: Adjacency<ClassId>,
+    subclasses: Adjacency<ClassId>,
     /// Bases that are not project classes (`threading.Thread`), as written.
-    pub external_bases: Vec<Vec<&'p str>>,
+    external_bases: Adjacency<&'p str>,
+}
+
+/// A list per class, all in one allocation: a project has tens of thousands of classes, and a
+/// `Vec` each would cost more than the lists themselves.
+struct Adjacency<T> {
+    /// `items[start[id]..start[id + 1]]` belong to class `id`.
+    start: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T: Copy> Adjacency<T> {
+    /// From (class, item) pairs, for `n` classes.
+    fn from_pairs(n: usize, mut pairs: Vec<(ClassId, T)>) -> Self {
+        pairs.sort_by_key(|(id, _)| *id);
+        let mut start = Vec::with_capacity(n + 1);
+        let mut at = 0;
+        for id in 0..=n {
+            while at < pairs.len() && pairs[at].0 < id {
+                at += 1;
+            }
+            start.push(at as u32);
+        }
+        Adjacency {
+            start,
+            items: pairs.into_iter().map(|(_, item)| item).collect(),
+        }
+    }
+
+    fn of(&self, id: ClassId) -> &[T] {
+        &self.items[self.start[id] as usize..self.start[id + 1] as usize]
+    }
 }
 
 /// How many re-exports a name may go through (`pkg` re-exports `pkg.api` re-exports ...).
@@ -26,50 +57,68 @@ impl<'p> Hierarchy<'p> {
     /// `modules`: each module's displayed path and facts. Two files with the same module name:
     /// the first (in path order) wins, the other's classes are still linked by their own names.
     pub fn build(modules: &'p [(String, &'p ModuleFacts)]) -> Self {
-        let mut h = Hierarchy {
-            modules,
-            module_index: HashMap::default(),
-            class_index: HashMap::default(),
-            classes: Vec::new(),
-            bases: Vec::new(),
-            subclasses: Vec::new(),
-            external_bases: Vec::new(),
-        };
+        let mut module_index = HashMap::default();
+        let mut class_index = HashMap::default();
+        let mut classes = Vec::new();
         for (mi, (_, m)) in modules.iter().enumerate() {
-            h.module_index.entry(m.module.as_str()).or_insert(mi);
+            module_index.entry(m.module.as_str()).or_insert(mi);
             for (ci, c) in m.classes.iter().enumerate() {
-                let id = h.classes.len();
-                h.classes.push((mi, ci));
-                h.class_index.entry(c.name.as_str()).or_insert(id);
+                class_index.entry(c.name.as_str()).or_insert(classes.len());
+                classes.push((mi as u32, ci as u32));
             }
         }
+        let mut h = Hierarchy {
+            modules,
+            module_index,
+            class_index,
+            classes,
+            bases: Adjacency::from_pairs(0, Vec::new()),
+            subclasses: Adjacency::from_pairs(0, Vec::new()),
+            external_bases: Adjacency::from_pairs(0, Vec::new()),
+        };
         let n = h.classes.len();
-        h.bases = vec![Vec::new(); n];
-        h.subclasses = vec![Vec::new(); n];
-        h.external_bases = vec![Vec::new(); n];
+        let (mut bases, mut external) = (Vec::new(), Vec::new());
         for id in 0..n {
-            let class = h.class(id);
-            for base in &class.bases {
+            for base in &h.class(id).bases {
                 match h.resolve(base) {
-                    Some(b) if b != id => {
-                        h.bases[id].push(b);
-                        h.subclasses[b].push(id);
-                    }
+                    Some(b) if b != id => bases.push((id, b)),
                     Some(_) => {}
-                    None => h.external_bases[id].push(base.as_str()),
+                    None => external.push((id, base.as_str())),
                 }
             }
         }
+        h.subclasses = Adjacency::from_pairs(n, bases.iter().map(|&(id, b)| (b, id)).collect());
+        h.bases = Adjacency::from_pairs(n, bases);
+        h.external_bases = Adjacency::from_pairs(n, external);
         h
+    }
+
+    /// The module of this name (the first in path order when two files map to it).
+    pub fn module_named(&self, name: &str) -> Option<usize> {
+        self.module_index.get(name).copied()
+    }
+
+    /// Bases of `id` that are not project classes, as written.
+    pub fn external_bases(&self, id: ClassId) -> &[&'p str] {
+        self.external_bases.of(id)
     }
 
     pub fn class(&self, id: ClassId) -> &'p super::ClassFacts {
         let (m, c) = self.classes[id];
-        &self.modules[m].1.classes[c]
+        &self.modules[m as usize].1.classes[c as usize]
     }
 
     pub fn module_of(&self, id: ClassId) -> (&'p str, &'p ModuleFacts) {
-        let (m, _) = self.classes[id];
+        self.module(self.module_index_of(id))
+    }
+
+    /// Index of the module that defines `id`.
+    pub fn module_index_of(&self, id: ClassId) -> usize {
+        self.classes[id].0 as usize
+    }
+
+    /// Displayed path and facts of module `m`.
+    pub fn module(&self, m: usize) -> (&'p str, &'p ModuleFacts) {
         (self.modules[m].0.as_str(), self.modules[m].1)
     }
 
@@ -102,7 +151,7 @@ impl<'p> Hierarchy<'p> {
                     .find(|(local, _)| local == first)
                     .map(|(_, t)| t)?;
                 next = Some(if tail.is_empty() {
-                    target.clone()
+                    target.to_string()
                 } else {
                     format!("{target}.{tail}")
                 });
@@ -115,25 +164,25 @@ impl<'p> Hierarchy<'p> {
 
     /// The class and its project ancestors, nearest first, each once (cycle-safe).
     pub fn ancestors_and_self(&self, id: ClassId) -> Vec<ClassId> {
-        self.closure(id, &self.bases)
+        closure(id, &self.bases)
     }
 
     /// The class and its project subclasses, each once.
     pub fn descendants_and_self(&self, id: ClassId) -> Vec<ClassId> {
-        self.closure(id, &self.subclasses)
+        closure(id, &self.subclasses)
     }
+}
 
-    fn closure(&self, id: ClassId, edges: &[Vec<ClassId>]) -> Vec<ClassId> {
-        let mut out = vec![id];
-        let mut i = 0;
-        while i < out.len() {
-            for &next in &edges[out[i]] {
-                if !out.contains(&next) {
-                    out.push(next);
-                }
+fn closure(id: ClassId, edges: &Adjacency<ClassId>) -> Vec<ClassId> {
+    let mut out = vec![id];
+    let mut i = 0;
+    while i < out.len() {
+        for &next in edges.of(out[i]) {
+            if !out.contains(&next) {
+                out.push(next);
             }
-            i += 1;
         }
-        out
+        i += 1;
     }
+    out
 }

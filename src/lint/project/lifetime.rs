@@ -8,21 +8,31 @@
 
 use super::frameworks;
 use super::hierarchy::{ClassId, Hierarchy};
-use super::HoldSite;
+use super::{Hold, HoldSite};
 use crate::finding::Related;
 use std::collections::VecDeque;
 
-/// One link of evidence: what it says, where, and the class it leans on (for chains).
-#[derive(Clone, Debug)]
-pub struct Reason {
-    pub message: String,
-    pub path: String,
-    pub line: u32,
-    pub via: Option<ClassId>,
+/// Why a class lives for the process. Kept compact (the project has tens of thousands of
+/// classes); the sentence is written only for the few findings that show it.
+#[derive(Clone, Copy, Debug)]
+enum Cause<'p> {
+    /// The class runs a loop until the process ends (`ClassFacts::service_loop`).
+    ServiceLoop,
+    /// Class `class` (itself or an ancestor) subclasses long-running framework class `base`.
+    Framework { class: ClassId, base: &'p str },
+    /// Listed in the `long-lived` option.
+    Configured,
+    /// An instance is kept by `hold` in module `module`; for an attribute hold, `via` is the
+    /// long-lived owner.
+    Held {
+        module: usize,
+        hold: &'p Hold,
+        via: Option<ClassId>,
+    },
 }
 
-pub struct Lifetimes {
-    reasons: Vec<Option<Reason>>,
+pub struct Lifetimes<'p> {
+    causes: Vec<Option<Cause<'p>>>,
 }
 
 /// Classes named in the `long-lived` option are long-lived by the user's word.
@@ -30,167 +40,102 @@ pub struct Lifetimes {
 /// with it.
 /// `entry_lives[m]`: the entry point of module `m` keeps running (a loop, a serve call, or a
 /// service object it starts).
-pub fn compute(
-    h: &Hierarchy<'_>,
+pub fn compute<'p>(
+    h: &Hierarchy<'p>,
     configured: &[String],
     ends: &[bool],
     entry_lives: &[bool],
-) -> Lifetimes {
+) -> Lifetimes<'p> {
     let n = h.classes.len();
-    let mut reasons: Vec<Option<Reason>> = vec![None; n];
+    let mut causes: Vec<Option<Cause<'p>>> = vec![None; n];
     let mut queue = VecDeque::new();
     let table = frameworks::table();
-    let short = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
-    let seed = |id: ClassId,
-                reason: Reason,
-                reasons: &mut Vec<Option<Reason>>,
-                queue: &mut VecDeque<ClassId>| {
-        let (_, m) = h.module_of(id);
-        if m.is_test || reasons[id].is_some() {
+    let mut seed = |id: ClassId, cause: Cause<'p>, queue: &mut VecDeque<ClassId>| {
+        if h.module_of(id).1.is_test || causes[id].is_some() {
             return;
         }
-        reasons[id] = Some(reason);
+        causes[id] = Some(cause);
         queue.push_back(id);
     };
     // Seeds from the classes themselves.
     for id in 0..n {
         let class = h.class(id);
-        let (path, _) = h.module_of(id);
-        if let Some((method, line)) = &class.service_loop {
-            seed(
-                id,
-                Reason {
-                    message: format!(
-                        "`{}` runs a loop until the process ends in `{method}`",
-                        short(&class.name)
-                    ),
-                    path: path.to_string(),
-                    line: *line,
-                    via: None,
-                },
-                &mut reasons,
-                &mut queue,
-            );
+        if class.service_loop.is_some() {
+            seed(id, Cause::ServiceLoop, &mut queue);
             continue;
         }
         let framework = h
             .ancestors_and_self(id)
             .into_iter()
-            .flat_map(|a| h.external_bases[a].iter().map(move |b| (a, *b)))
+            .flat_map(|a| h.external_bases(a).iter().map(move |b| (a, *b)))
             .find(|(_, b)| table.long_lived_bases.iter().any(|t| t == b));
-        if let Some((a, base)) = framework {
-            let (apath, _) = h.module_of(a);
-            seed(
-                id,
-                Reason {
-                    message: format!(
-                        "`{}` subclasses `{base}`, which runs for the life of the process",
-                        short(&h.class(a).name)
-                    ),
-                    path: apath.to_string(),
-                    line: h.class(a).line,
-                    via: None,
-                },
-                &mut reasons,
-                &mut queue,
-            );
+        if let Some((class, base)) = framework {
+            seed(id, Cause::Framework { class, base }, &mut queue);
             continue;
         }
         if configured
             .iter()
-            .any(|c| c == &class.name || short(c) == short(&class.name))
+            .any(|c| class.name == *c || short_name(c) == short_name(&class.name))
         {
-            seed(
-                id,
-                Reason {
-                    message: format!(
-                        "`{}` is listed as long-lived in the configuration",
-                        short(&class.name)
-                    ),
-                    path: path.to_string(),
-                    line: class.line,
-                    via: None,
-                },
-                &mut reasons,
-                &mut queue,
-            );
+            seed(id, Cause::Configured, &mut queue);
         }
     }
-    // Seeds from where instances are kept; attribute holds wait for their owner.
-    let mut by_owner: Vec<Vec<(ClassId, String, u32, String)>> = vec![Vec::new(); n];
-    for (mi, (path, m)) in h.modules.iter().enumerate() {
+    // Seeds from where instances are kept; attribute holds wait for their owner:
+    // (owner, held class, module, hold), sorted by owner.
+    let mut by_owner: Vec<(ClassId, ClassId, usize, &'p Hold)> = Vec::new();
+    for (mi, (_, m)) in h.modules.iter().enumerate() {
         if m.is_test {
             continue;
         }
-        let loop_note = m
-            .runs_forever
-            .as_ref()
-            .map(|(what, line)| format!(" (it runs {what} at line {line})"))
-            .unwrap_or_default();
         for hold in &m.holds {
             let Some(id) = h.resolve(&hold.class) else {
                 continue;
             };
-            let name = short(&h.class(id).name);
-            let message = match &hold.site {
+            match &hold.site {
                 HoldSite::ModuleGlobal { .. } | HoldSite::Entry { .. } if ends[mi] => continue,
                 HoldSite::Entry { .. } if !entry_lives[mi] => continue,
-                HoldSite::ModuleGlobal { name: g } => {
-                    format!("`{name}` is kept in the module global `{g}` for the life of the process{loop_note}")
-                }
-                HoldSite::Registered { call } => {
-                    format!("`{name}` is registered with a running framework by `{call}(...)`")
-                }
-                HoldSite::Entry { function } => format!(
-                    "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
-                ),
-                HoldSite::Attribute { owner, attr } => {
+                HoldSite::Attribute { owner, .. } => {
                     if let Some(o) = h.resolve(owner) {
-                        by_owner[o].push((id, path.clone(), hold.line, format!("`{name}` is held by `{}.{attr}`", short(owner))));
+                        by_owner.push((o, id, mi, hold));
                     }
                     continue;
                 }
+                _ => {}
+            }
+            let cause = Cause::Held {
+                module: mi,
+                hold,
+                via: None,
             };
-            seed(
-                id,
-                Reason {
-                    message,
-                    path: path.clone(),
-                    line: hold.line,
-                    via: None,
-                },
-                &mut reasons,
-                &mut queue,
-            );
+            seed(id, cause, &mut queue);
         }
     }
+    by_owner.sort_by_key(|(owner, ..)| *owner);
     // An attribute declared in a base is held by instances of every subclass too.
     while let Some(owner) = queue.pop_front() {
         for a in h.ancestors_and_self(owner) {
-            for (held, path, line, message) in &by_owner[a] {
-                if reasons[*held].is_none() && !h.module_of(*held).1.is_test {
-                    reasons[*held] = Some(Reason {
-                        message: message.clone(),
-                        path: path.clone(),
-                        line: *line,
-                        via: Some(owner),
-                    });
-                    queue.push_back(*held);
-                }
+            let from = by_owner.partition_point(|(o, ..)| *o < a);
+            for &(_, held, module, hold) in by_owner[from..].iter().take_while(|(o, ..)| *o == a) {
+                let cause = Cause::Held {
+                    module,
+                    hold,
+                    via: Some(owner),
+                };
+                seed(held, cause, &mut queue);
             }
         }
     }
-    Lifetimes { reasons }
+    Lifetimes { causes }
 }
 
-impl Lifetimes {
+impl Lifetimes<'_> {
     /// The evidence that instances of `id` (or of one of its subclasses) live for the process,
     /// as related locations, outermost cause last.
     pub fn evidence(&self, h: &Hierarchy<'_>, id: ClassId) -> Option<Vec<Related>> {
         let (found, sub) = h
             .descendants_and_self(id)
             .into_iter()
-            .find(|c| self.reasons[*c].is_some())
+            .find(|c| self.causes[*c].is_some())
             .map(|c| (c, c != id))?;
         let mut out = Vec::new();
         if sub {
@@ -213,16 +158,72 @@ impl Lifetimes {
                 break;
             }
             seen.push(c);
-            let Some(r) = &self.reasons[c] else { break };
-            out.push(Related {
-                path: Some(r.path.clone()),
-                line: r.line as usize,
-                column: 1,
-                message: r.message.clone(),
-            });
-            at = r.via;
+            let Some(cause) = self.causes[c] else { break };
+            out.push(describe(h, c, cause));
+            at = match cause {
+                Cause::Held { via, .. } => via,
+                _ => None,
+            };
         }
         Some(out)
+    }
+}
+
+/// The sentence and location that show why `id` lives for the process.
+fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
+    let class = h.class(id);
+    let name = short_name(&class.name);
+    let at = |path: &str, line: u32, message: String| Related {
+        path: Some(path.to_string()),
+        line: line as usize,
+        column: 1,
+        message,
+    };
+    let (path, _) = h.module_of(id);
+    match cause {
+        Cause::ServiceLoop => {
+            let (method, line) = class.service_loop.unwrap_or_default();
+            at(
+                path,
+                line,
+                format!("`{name}` runs a loop until the process ends in `{method}`"),
+            )
+        }
+        Cause::Framework { class: a, base } => at(
+            h.module_of(a).0,
+            h.class(a).line,
+            format!(
+                "`{}` subclasses `{base}`, which runs for the life of the process",
+                short_name(&h.class(a).name)
+            ),
+        ),
+        Cause::Configured => at(
+            path,
+            class.line,
+            format!("`{name}` is listed as long-lived in the configuration"),
+        ),
+        Cause::Held { module, hold, .. } => {
+            let (path, facts) = h.module(module);
+            let loop_note = facts
+                .runs_forever
+                .map(|(what, line)| format!(" (it runs {what} at line {line})"))
+                .unwrap_or_default();
+            let message = match &hold.site {
+                HoldSite::ModuleGlobal { name: g } => format!(
+                    "`{name}` is kept in the module global `{g}` for the life of the process{loop_note}"
+                ),
+                HoldSite::Registered { call } => {
+                    format!("`{name}` is registered with a running framework by `{call}(...)`")
+                }
+                HoldSite::Entry { function } => format!(
+                    "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
+                ),
+                HoldSite::Attribute { owner, attr } => {
+                    format!("`{name}` is held by `{}.{attr}`", short_name(owner))
+                }
+            };
+            at(path, hold.line, message)
+        }
     }
 }
 

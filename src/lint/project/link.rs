@@ -25,7 +25,7 @@ impl ProjectImports {
 
 pub struct Project<'p> {
     pub hierarchy: Hierarchy<'p>,
-    lifetimes: Lifetimes,
+    lifetimes: Lifetimes<'p>,
     lock_helpers: HashSet<&'p str>,
     json_helpers: rustc_hash::FxHashMap<&'p str, &'p Summary>,
     /// Lock and JSON helpers of each module, by the module's name.
@@ -40,12 +40,14 @@ pub struct Project<'p> {
 pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String]) -> Project<'p> {
     let hierarchy = Hierarchy::build(modules);
     // Every module some other module imports (by any prefix of an imported name).
-    let mut imported: HashSet<&str> = HashSet::default();
+    let mut imported = vec![false; modules.len()];
     for (_, m) in modules {
         for name in m.imported_names() {
-            imported.insert(name);
-            for (i, _) in name.match_indices('.') {
-                imported.insert(&name[..i]);
+            let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);
+            for prefix in prefixes.chain([name]) {
+                if let Some(i) = hierarchy.module_named(prefix) {
+                    imported[i] = true;
+                }
             }
         }
     }
@@ -69,14 +71,18 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
             // A top-level module with no `__main__` block is a script when it does its work at
             // import and no module of the project imports it (a lone file shows no importers
             // either way, so it is not judged).
+            // Two files with one module name are imported together.
+            let is_imported = hierarchy
+                .module_named(&m.module)
+                .is_some_and(|j| imported[j]);
             let plain_script = several && !m.in_package && m.calls_at_top_level;
-            !imported.contains(m.module.as_str()) && (m.has_main_guard || plain_script) && !lives
+            !is_imported && (m.has_main_guard || plain_script) && !lives
         })
         .collect();
     let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives);
     let lock_helpers = modules
         .iter()
-        .flat_map(|(_, m)| m.lock_helpers.iter().map(String::as_str))
+        .flat_map(|(_, m)| m.lock_helpers.iter().map(super::Name::as_str))
         .collect();
     let module_of_path = modules
         .iter()
@@ -93,7 +99,7 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
             .lock_helpers
             .iter()
             .chain(m.json_helpers.iter().map(|(n, _)| n))
-            .map(String::as_str);
+            .map(super::Name::as_str);
         for name in names {
             helpers_by_module
                 .entry(m.module.as_str())

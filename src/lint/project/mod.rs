@@ -15,10 +15,12 @@ mod frameworks;
 pub mod hierarchy;
 pub mod lifetime;
 pub mod link;
+pub mod name;
 pub mod names;
 mod stdlib;
 pub mod summary;
 
+pub use name::Name;
 use serde::{Deserialize, Serialize};
 
 /// Where a module keeps an instance of a class: what makes that instance live as long as its
@@ -26,21 +28,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HoldSite {
     /// Bound to a module global (at import, or through `global` in a singleton accessor).
-    ModuleGlobal { name: String },
+    ModuleGlobal { name: Name },
     /// Stored on instances of `owner` (qualified class name) as attribute `attr`: constructed in
     /// a method, a parameter annotated with the class and stored, or a field default factory.
-    Attribute { owner: String, attr: String },
+    Attribute { owner: Name, attr: Name },
     /// Handed to a long-running framework (`bot.add_cog(Stats(bot))`).
-    Registered { call: String },
+    Registered { call: Name },
     /// Created by the program's entry point (the `__main__` block, a function it calls, or a
     /// `__main__.py`), which runs until the process exits.
-    Entry { function: String },
+    Entry { function: Name },
 }
 
 /// An instance of `class` (a qualified name as the module sees it) kept at `site`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
-    pub class: String,
+    pub class: Name,
     pub line: u32,
     pub site: HoldSite,
 }
@@ -49,16 +51,16 @@ pub struct Hold {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassFacts {
     /// Qualified name: `pkg.jobs.Runner`.
-    pub name: String,
+    pub name: Name,
     pub line: u32,
     /// Base classes, qualified as the module sees them (resolved through re-exports when linked).
-    pub bases: Vec<String>,
+    pub bases: Vec<Name>,
     /// A method that loops until the process ends (`def run(self): while True:`): the method and
     /// the loop's line.
-    pub service_loop: Option<(String, u32)>,
+    pub service_loop: Option<(Name, u32)>,
     /// `self.<attr>` is emptied, trimmed or replaced here: (attr, line, what bounds it). Seen by
     /// containers defined in a base class of another module.
-    pub bounds: Vec<(String, u32, String)>,
+    pub bounds: Vec<(Name, u32, Name)>,
 }
 
 /// Why a finding holds only under project facts.
@@ -68,7 +70,7 @@ pub enum Condition {
     Always,
     /// A container on instances of `class` grows: a finding only when those instances (or those
     /// of a subclass) live for the process, and no subclass in the project bounds `attr`.
-    LongLivedOwner { class: String, attr: String },
+    LongLivedOwner { class: Name, attr: Name },
     /// A finding unless the module is a script that ends (nothing imports it, it is run
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
@@ -79,17 +81,17 @@ pub enum Condition {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleFacts {
     /// Qualified module name (`pkg.jobs.runner`; `pkg` for `pkg/__init__.py`).
-    pub module: String,
+    pub module: Name,
     /// The module is test code: a test double here is not a long-lived service.
     pub is_test: bool,
     /// Module-level names bound by imports: (local name, absolute qualified target); how
     /// re-exports (`from .runner import Runner` in `__init__.py`) are followed.
-    pub exports: Vec<(String, String)>,
+    pub exports: Vec<(Name, Name)>,
     pub classes: Vec<ClassFacts>,
     pub holds: Vec<Hold>,
     /// Qualified names of this module's functions that hold a cross-process lock while their
     /// `with` block runs (or while they run).
-    pub lock_helpers: Vec<String>,
+    pub lock_helpers: Vec<Name>,
     /// The module is in a regular package (its directory holds an `__init__.py`).
     pub in_package: bool,
     /// It has an `if __name__ == "__main__":` block.
@@ -99,21 +101,21 @@ pub struct ModuleFacts {
     pub calls_at_top_level: bool,
     /// Its entry point keeps running: a loop or a serve call in module-level code, the
     /// `__main__` block or a function that block calls (what, and the line).
-    pub runs_forever: Option<(String, u32)>,
+    pub runs_forever: Option<(Name, u32)>,
     /// Module-level functions that read or write JSON for their callers: (qualified name,
     /// summary).
-    pub json_helpers: Vec<(String, crate::lint::json_io::Summary)>,
+    pub json_helpers: Vec<(Name, crate::lint::json_io::Summary)>,
     /// Modules imported whole (`import pkg.utils`); names imported from a module are in
     /// `exports`.
-    pub imported: Vec<String>,
+    pub imported: Vec<Name>,
 }
 
 impl ModuleFacts {
     /// Every qualified name the module imports: whole modules and names from modules.
-    pub fn imported_names(&self) -> impl Iterator<Item = &str> {
+    pub fn imported_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.imported
             .iter()
-            .map(String::as_str)
+            .map(Name::as_str)
             .chain(self.exports.iter().map(|(_, target)| target.as_str()))
     }
 }
