@@ -91,12 +91,15 @@ fn cache_dir_flag_and_unwritable_cache() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(findings(&out).len(), 1);
     // A corrupt cache file is ignored.
+    let mut corrupted = 0;
     for entry in std::fs::read_dir(p.path().join("elsewhere")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::write(&path, "{ not json").unwrap();
+        if path.extension().is_some_and(|e| e == "bin") {
+            std::fs::write(&path, "not a cache").unwrap();
+            corrupted += 1;
         }
     }
+    assert_eq!(corrupted, 2, "the summaries and the run record");
     assert_eq!(
         findings(&p.run(&with(&["--cache-dir", "elsewhere"]))).len(),
         1
@@ -160,4 +163,107 @@ fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
     assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
     p.write("app/main.py", "from app.runner import Runner\n");
     assert!(!findings(&p.run(ARGS)).contains(&leak));
+}
+
+/// The attack the cache's seal stops: a pull request commits a `.swarmcheck_cache` made on the
+/// attacker's machine for a clean file, then swaps in a file of the same size with a finding and
+/// the same modification time. On any other machine the cache does not verify and is ignored.
+#[test]
+fn a_cache_written_on_another_machine_never_hides_a_finding() {
+    let p = Project::new();
+    let clean = "f = iter('x')\n";
+    let leaky = "f = open('x')\n";
+    assert_eq!(clean.len(), leaky.len());
+    let file = p.write("a.py", clean);
+    let attacker = tempfile::tempdir().unwrap();
+    let planted = p.run_with_user_cache(ARGS, attacker.path());
+    assert!(findings(&planted).is_empty());
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    p.write("a.py", leaky);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    // Old enough that the content is not compared anyway ("racy" files are).
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    // The attacker's own cache does hide it on the attacker's machine: the stamps match.
+    assert!(findings(&p.run_with_user_cache(ARGS, attacker.path())).is_empty());
+    // Anywhere else, the finding is reported.
+    let out = p.run(&["check", ".", "--fail-on", "low"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("SWC301"));
+}
+
+/// An edited cache file is refused even on the machine that wrote it.
+#[test]
+fn an_edited_cache_is_ignored() {
+    let p = Project::new();
+    p.write("a.py", LEAKY);
+    assert_eq!(findings(&p.run(ARGS)).len(), 1);
+    for entry in std::fs::read_dir(p.path().join(".swarmcheck_cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            // Drop the recorded finding's last byte and flip another: the seal no longer fits.
+            let n = bytes.len();
+            bytes[n / 2] ^= 0x20;
+            std::fs::write(&path, &bytes).unwrap();
+        }
+    }
+    assert_eq!(findings(&p.run(ARGS)).len(), 1);
+}
+
+/// Files planted in the cache directory are replaced or left alone, never written through.
+#[cfg(unix)]
+#[test]
+fn cache_writes_do_not_follow_planted_symlinks() {
+    let p = Project::new();
+    p.write("a.py", LEAKY);
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim = victim_dir.path().join("victim");
+    std::fs::create_dir_all(p.path().join(".swarmcheck_cache")).unwrap();
+    // A dangling link at `.gitignore` would create the victim file if followed.
+    std::os::unix::fs::symlink(&victim, p.path().join(".swarmcheck_cache/.gitignore")).unwrap();
+    assert_eq!(findings(&p.run(ARGS)).len(), 1);
+    assert!(!victim.exists());
+    // A cache directory that is itself a symlink is not used at all.
+    let q = Project::new();
+    q.write("a.py", LEAKY);
+    std::os::unix::fs::symlink(victim_dir.path(), q.path().join(".swarmcheck_cache")).unwrap();
+    assert_eq!(findings(&q.run(ARGS)).len(), 1);
+    assert_eq!(std::fs::read_dir(victim_dir.path()).unwrap().count(), 0);
+}
+
+/// A run whose files are all unchanged replays the recorded result; touching a file (same
+/// content) keeps it; changing a file that another module depends on does not.
+#[test]
+fn unchanged_runs_replay_and_edits_do_not() {
+    let p = Project::new();
+    p.write("pkg/__init__.py", "");
+    p.write("pkg/registry.py", REGISTRY);
+    let utils = p.write("pkg/utils.py", UTILS_NO_LOCK);
+    let cold = stdout(&p.run(&["check", ".", "--no-cache", "--exit-zero"]));
+    let first = stdout(&p.run(&["check", ".", "--exit-zero"]));
+    assert_eq!(first, cold);
+    assert_eq!(stdout(&p.run(&["check", ".", "--exit-zero"])), cold);
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&utils)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    assert_eq!(stdout(&p.run(&["check", ".", "--exit-zero"])), cold);
+    p.write("pkg/utils.py", UTILS_LOCK);
+    let edited = stdout(&p.run(&["check", ".", "--exit-zero"]));
+    assert_eq!(
+        edited,
+        stdout(&p.run(&["check", ".", "--no-cache", "--exit-zero"]))
+    );
+    assert_ne!(edited, cold);
+    // A new file is a different run.
+    p.write("pkg/extra.py", "g = open('y')\n");
+    assert!(stdout(&p.run(&["check", ".", "--exit-zero"])).contains("pkg/extra.py"));
 }

@@ -66,16 +66,51 @@ pub fn check_paths(
         .stack_size(ANALYSIS_STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start analysis threads: {e}"))?;
-    let packages = project::names::package_dirs(&files);
-    let summaries: Vec<(String, ModuleSummary)> = pool.install(|| {
+    // With a cache, each file's stamp and rules are taken first: if the last run read exactly
+    // these files, its result stands (`cache::memo`).
+    let discovered: Vec<(String, u64, Option<cache::Stamp>)> = pool.install(|| {
         files
             .par_iter()
             .map(|path| {
-                let display = display_path(path, cwd);
+                let stamp = cache.and_then(|_| cache::stamp(path));
+                let rules = settings.rules_for(path).bits();
+                (display_path(path, cwd), rules, stamp)
+            })
+            .collect()
+    });
+    if let Some(c) = cache.filter(|_| errors.is_empty()) {
+        let now: Vec<cache::memo::Discovered<'_>> = files
+            .iter()
+            .zip(&discovered)
+            .map(|(path, (display, rules, stamp))| cache::memo::Discovered {
+                path,
+                display,
+                rules: *rules,
+                stamp: *stamp,
+            })
+            .collect();
+        if let Some(replay) = c.replay(&now) {
+            if let Some(files) = replay.restamped {
+                c.record_run(files, &replay.findings, replay.suppressed);
+            }
+            return Ok(ScanResult {
+                files_scanned: files.len(),
+                findings: replay.findings,
+                suppressed: replay.suppressed,
+                ..ScanResult::default()
+            });
+        }
+    }
+    let packages = project::names::package_dirs(&files);
+    let summaries: Vec<(String, ModuleSummary, Option<u64>)> = pool.install(|| {
+        files
+            .par_iter()
+            .zip(&discovered)
+            .map(|(path, (display, _, stamp))| {
                 let unit = Unit::of(path, &packages);
-                let out = summarize_file(path, &display, &unit, settings, cache);
+                let (out, hash) = summarize_file(path, display, &unit, settings, cache, stamp);
                 on_file();
-                (display, out)
+                (display.clone(), out, hash)
             })
             .collect()
     });
@@ -97,7 +132,7 @@ pub fn check_paths(
     }
     let facts: Vec<(String, &project::ModuleFacts)> = summaries
         .iter()
-        .map(|(d, s)| (d.clone(), &s.facts))
+        .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
     if std::env::var_os("SWC_DBG").is_some() {
@@ -109,7 +144,7 @@ pub fn check_paths(
         files
             .par_iter()
             .zip(&summaries)
-            .map(|(path, (display, summary))| {
+            .map(|(path, (display, summary, _))| {
                 let helpers = linked.imports_of(&summary.facts);
                 if helpers.is_empty() {
                     return None;
@@ -130,7 +165,7 @@ pub fn check_paths(
             })
             .collect()
     });
-    for (((display, summary), again), path) in summaries.iter().zip(&redone).zip(&files) {
+    for (((display, summary, _), again), path) in summaries.iter().zip(&redone).zip(&files) {
         let (findings, suppressed) =
             again
                 .as_ref()
@@ -142,6 +177,28 @@ pub fn check_paths(
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if let Some(c) = cache.filter(|_| result.errors.is_empty()) {
+        // Recorded only when every file was read with a known stamp and content.
+        let inputs: Option<Vec<cache::memo::FileInput>> = files
+            .iter()
+            .zip(&discovered)
+            .zip(&summaries)
+            .map(|((path, (display, rules, stamp)), (_, _, hash))| {
+                let stamp = stamp.as_ref()?;
+                Some(cache::memo::FileInput {
+                    path: path.to_string_lossy().into_owned(),
+                    display: display.clone(),
+                    rules: *rules,
+                    size: stamp.size,
+                    modified_ns: stamp.modified_ns,
+                    content_hash: (*hash)?,
+                })
+            })
+            .collect();
+        if let Some(inputs) = inputs {
+            c.record_run(inputs, &result.findings, result.suppressed);
+        }
+    }
     Ok(result)
 }
 
@@ -212,7 +269,15 @@ pub fn check_file(
     let unit = Unit::standalone(display, path.extension().is_some_and(|e| e == "pyi"));
     finish_alone(
         display,
-        summarize_file(path, display, &unit, settings, cache),
+        summarize_file(
+            path,
+            display,
+            &unit,
+            settings,
+            cache,
+            &cache.and_then(|_| cache::stamp(path)),
+        )
+        .0,
         settings,
         &|| read_text(path),
     )
@@ -258,23 +323,28 @@ pub(crate) fn snippet_checked(
     ))
 }
 
-/// Summarizes one file on disk (or takes its summary from the cache).
+/// The summary of one file (from the cache when its entry holds), with the hash of the content
+/// it was made from when the file was read whole.
 fn summarize_file(
     path: &Path,
     display: &str,
     unit: &Unit,
     settings: &LintSettings,
     cache: Option<&cache::Cache>,
-) -> ModuleSummary {
+    stamp: &Option<cache::Stamp>,
+) -> (ModuleSummary, Option<u64>) {
     let rules = settings.rules_for(path);
-    let stamp = cache.and_then(|_| cache::stamp(path));
-    if let (Some(c), Some(s)) = (cache, &stamp) {
-        if let Some(hit) = c.lookup(path, display, rules.bits(), s, || std::fs::read(path).ok()) {
-            return hit;
+    if let (Some(c), Some(s)) = (cache, stamp) {
+        if let Some((hit, hash)) =
+            c.lookup(path, display, rules.bits(), s, || std::fs::read(path).ok())
+        {
+            return (hit, Some(hash));
         }
     }
-    let unreadable =
-        |message: String| ModuleSummary::failed(whole_file_finding(display, message, settings));
+    let unreadable = |message: String| {
+        let summary = ModuleSummary::failed(whole_file_finding(display, message, settings));
+        (summary, None)
+    };
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
             return unreadable("cannot read file: it is a directory".into())
@@ -302,19 +372,14 @@ fn summarize_file(
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         summarize_source(&bytes, display, unit, rules, settings, &Default::default())
     }));
-    if let (Ok(summary), Some(c), Some(s)) = (&run, cache, &stamp) {
-        c.store(
-            path,
-            display,
-            rules.bits(),
-            s,
-            cache::content_hash(&bytes),
-            summary,
-        );
+    let Ok(summary) = run else {
+        return unreadable("internal error while analyzing this file (please report it); the rest of the scan went on".into());
+    };
+    let hash = cache::content_hash(&bytes);
+    if let (Some(c), Some(s)) = (cache, stamp) {
+        c.store(path, display, rules.bits(), s, hash, &summary);
     }
-    run.unwrap_or_else(|_| {
-        unreadable("internal error while analyzing this file (please report it); the rest of the scan went on".into())
-    })
+    (summary, Some(hash))
 }
 
 fn whole_file_finding(display: &str, message: String, settings: &LintSettings) -> Finding {

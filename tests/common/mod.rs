@@ -6,12 +6,15 @@ use std::process::{Command, Output};
 
 pub struct Project {
     pub dir: tempfile::TempDir,
+    /// The user's cache home (where the results cache's key lives), outside the project.
+    pub user_cache: tempfile::TempDir,
 }
 
 impl Project {
     pub fn new() -> Self {
         Project {
             dir: tempfile::tempdir().unwrap(),
+            user_cache: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -28,9 +31,15 @@ impl Project {
 
     /// Runs `swarmcheck ARGS` in the project directory.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_user_cache(args, self.user_cache.path())
+    }
+
+    /// Runs `swarmcheck ARGS` as a user whose cache home is `user_cache` (another machine).
+    pub fn run_with_user_cache(&self, args: &[&str], user_cache: &Path) -> Output {
         Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
             .args(args)
             .current_dir(self.dir.path())
+            .env("XDG_CACHE_HOME", user_cache)
             .env_remove("SWARMCHECK_METRICS")
             .env("NO_COLOR", "1")
             // Naive timestamps are local time; pin the zone so answers do not depend on the host.

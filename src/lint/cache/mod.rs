@@ -2,8 +2,9 @@
 //! for the project and its candidate findings), reused when neither the file nor anything that
 //! shapes its summary changed.
 //!
-//! One JSON file per configuration under the cache directory, named by a hash of the tool
-//! version and the settings. An entry is reused when the file's size and modification time are
+//! One file per configuration under the cache directory, named by a hash of the tool version and
+//! the settings, sealed with the user's key ([`sealed`]): a cache this user did not write on this
+//! machine is ignored, so a committed or edited cache cannot hide a finding. An entry is reused when the file's size and modification time are
 //! unchanged, or, when only the time changed, its content hash is; and when the rules enabled for
 //! that file and its displayed path are the same. A summary depends on its file alone; what
 //! depends on other modules (linking, lifetimes, imported lock helpers) is recomputed on every
@@ -22,7 +23,13 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const CACHE_VERSION: u32 = 2;
+pub mod memo;
+pub mod sealed;
+
+const CACHE_VERSION: u32 = 3;
+
+/// A cache file larger than this is not read (summaries of 12,000 files take about 13 MB).
+const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 /// Files modified this recently are checked by content, not by time.
 const RACY_WINDOW_NS: u128 = 3_000_000_000;
@@ -73,16 +80,19 @@ struct CacheFile {
 /// The cache of one run: loaded before the scan, updated by it, saved after it.
 pub struct Cache {
     file: PathBuf,
-    old: HashMap<String, Entry>,
+    sealer: Option<sealed::Sealer>,
+    /// Loaded on first use: a run replayed from its memo never needs it.
+    old: std::sync::OnceLock<HashMap<String, Entry>>,
     new: Mutex<HashMap<String, Entry>>,
     /// An entry was added or refreshed: the file is written again only then.
     changed: std::sync::atomic::AtomicBool,
 }
 
 /// What a file on disk looks like now, to compare with its entry.
+#[derive(Clone, Copy, Debug)]
 pub struct Stamp {
-    size: u64,
-    modified_ns: u128,
+    pub size: u64,
+    pub modified_ns: u128,
 }
 
 pub fn stamp(path: &Path) -> Option<Stamp> {
@@ -97,6 +107,12 @@ pub fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 pub fn content_hash(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
@@ -109,21 +125,50 @@ impl Cache {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (env!("CARGO_PKG_VERSION"), CACHE_VERSION, settings_key).hash(&mut h);
         let file = dir.join(format!("{:016x}.bin", h.finish()));
-        let old = std::fs::read(&file)
-            .ok()
-            .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
-            .filter(|c| c.version == CACHE_VERSION && c.tool == env!("CARGO_PKG_VERSION"))
-            .map(|c| c.entries)
-            .unwrap_or_default();
+        // A cache directory that is a symlink may point anywhere: not used.
+        let usable = std::fs::symlink_metadata(dir).map_or(true, |m| m.is_dir());
+        let sealer = usable.then(sealed::Sealer::for_user).flatten();
         Cache {
             file,
-            old,
+            sealer,
+            old: std::sync::OnceLock::new(),
             new: Mutex::new(HashMap::new()),
             changed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// The cached findings of `path`, if its entry still holds. `read` gives the file's bytes,
+    fn old(&self) -> &HashMap<String, Entry> {
+        self.old.get_or_init(|| {
+            self.sealer
+                .as_ref()
+                .and_then(|s| s.open(&self.file, MAX_CACHE_BYTES))
+                .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
+                .filter(|c| c.version == CACHE_VERSION && c.tool == env!("CARGO_PKG_VERSION"))
+                .map(|c| c.entries)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The result of the last run, if it read exactly these files as they are now.
+    pub fn replay(&self, now: &[memo::Discovered<'_>]) -> Option<memo::Replay> {
+        let sealer = self.sealer.as_ref()?;
+        memo::replay(sealer, &memo::memo_path(&self.file), now, MAX_CACHE_BYTES)
+    }
+
+    /// Records this run's inputs and findings for [`Cache::replay`].
+    pub fn record_run(&self, files: Vec<memo::FileInput>, findings: &[Finding], suppressed: usize) {
+        if let Some(sealer) = &self.sealer {
+            memo::record(
+                sealer,
+                &memo::memo_path(&self.file),
+                files,
+                findings,
+                suppressed,
+            );
+        }
+    }
+
+    /// The cached findings of `path`, if its entry still holds, with the content hash on record. `read` gives the file's bytes,
     /// only called when the size matches but the time does not.
     pub fn lookup(
         &self,
@@ -132,18 +177,15 @@ impl Cache {
         rules: u64,
         now: &Stamp,
         read: impl FnOnce() -> Option<Vec<u8>>,
-    ) -> Option<ModuleSummary> {
+    ) -> Option<(ModuleSummary, u64)> {
         let key = path.to_string_lossy();
-        let entry = self.old.get(key.as_ref())?;
+        let entry = self.old().get(key.as_ref())?;
         if entry.display != display || entry.rules != rules || entry.size != now.size {
             return None;
         }
         // File times are coarse (a clock tick): a file written within the last seconds may have
         // changed without its time changing, so its content is compared too.
-        let now_ns = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let recent = now_ns.saturating_sub(now.modified_ns) < RACY_WINDOW_NS;
+        let recent = now_ns().saturating_sub(now.modified_ns) < RACY_WINDOW_NS;
         if entry.modified_ns != now.modified_ns || recent {
             let bytes = read()?;
             if content_hash(&bytes) != entry.content_hash {
@@ -194,7 +236,7 @@ impl Cache {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(key.into_owned(), fresh);
         }
-        Some(summary)
+        Some((summary, entry.content_hash))
     }
 
     /// Records the summary of a freshly analyzed file.
@@ -254,33 +296,43 @@ impl Cache {
         if !self.changed.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        let mut entries = self.old;
+        let Some(sealer) = &self.sealer else { return };
+        self.old();
+        let mut entries = self.old.into_inner().unwrap_or_default();
         entries.extend(self.new.into_inner().unwrap_or_else(|e| e.into_inner()));
         let file = CacheFile {
             version: CACHE_VERSION,
             tool: env!("CARGO_PKG_VERSION").to_string(),
             entries,
         };
-        let Some(dir) = self.file.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        // Keep the cache out of version control, as Ruff does.
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            let _ = std::fs::write(&ignore, "*\n");
-        }
-        if let Ok(bytes) = postcard::to_stdvec(&file) {
-            let tmp = self
-                .file
-                .with_extension(format!("{}.tmp", std::process::id()));
-            if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &self.file).is_err() {
-                let _ = std::fs::remove_file(&tmp);
+        if prepare_dir(&self.file).is_some() {
+            if let Ok(bytes) = postcard::to_stdvec(&file) {
+                let _ = sealer.write(&self.file, &bytes);
             }
         }
     }
+}
+
+/// Creates the cache directory and its `.gitignore` (as Ruff does, to keep the cache out of
+/// version control). The ignore file is created new, never written through a symlink.
+fn prepare_dir(file: &Path) -> Option<()> {
+    let dir = file.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    if !std::fs::symlink_metadata(dir).ok()?.is_dir() {
+        return None;
+    }
+    let ignore = dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&ignore)
+        {
+            use std::io::Write;
+            let _ = f.write_all(b"*\n");
+        }
+    }
+    Some(())
 }
 
 fn from_finding(f: &Finding) -> CachedFinding {
