@@ -3,6 +3,7 @@
 
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, Owner};
 use crate::lint::semantic::ScopeId;
+use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -25,6 +26,8 @@ struct FunctionCtx<'a> {
     /// a registration decorator that returns its argument.
     runs_once_per_instance: bool,
     is_registration: bool,
+    /// Name of its `**kwargs` parameter: the keys it holds are identifiers written in code.
+    kwargs: Option<&'a str>,
 }
 
 pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
@@ -33,8 +36,13 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// Class index and the name of `self` in the current method.
     class: Option<(usize, &'a str)>,
     function: Option<FunctionCtx<'a>>,
-    /// Loop variables that range over a fixed set (an Enum, a literal tuple).
+    /// Loop variables that range over a fixed set (an Enum, a literal tuple) or over positions
+    /// (`for i, x in enumerate(xs)`, `for i in range(n)`: keys made from them reuse the same
+    /// slots on every call).
     fixed_names: Vec<&'a str>,
+    /// Keys known to be in a container already, so storing under them adds nothing: inside
+    /// `if key in d:`, or in `for key in d:`.
+    present_keys: Vec<(usize, ComparableExpr<'a>)>,
     /// Local names bound to a container in the current function: `handlers = _handlerList`.
     aliases: Vec<(&'a str, usize)>,
     /// The module-level function being walked, if any.
@@ -49,6 +57,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             class: None,
             function: None,
             fixed_names: Vec::new(),
+            present_keys: Vec::new(),
             aliases: Vec::new(),
             top_function: None,
         }
@@ -138,9 +147,74 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     || is_constant_name(n.id.as_str())
                     || n.id.as_str() == "cls"
             }
-            // `type(self)`: one key per class.
-            Expr::Call(call) => is_name(&call.func, "type") && call.arguments.args.len() == 1,
+            // `type(self)`: one key per class; `str(i + 1)` of a position or constant.
+            Expr::Call(call) => {
+                let args = &call.arguments.args;
+                (is_name(&call.func, "type") && args.len() == 1)
+                    || ((is_name(&call.func, "str") || is_name(&call.func, "int"))
+                        && args.len() == 1
+                        && call.arguments.keywords.is_empty()
+                        && self.fixed_key(&args[0]))
+            }
+            Expr::BinOp(b) => self.fixed_key(&b.left) && self.fixed_key(&b.right),
+            Expr::UnaryOp(u) => self.fixed_key(&u.operand),
             _ => false,
+        }
+    }
+
+    /// `d.update(a=1)` or `d.update(kwargs)` with the function's `**kwargs`: the keys are
+    /// identifiers written in the code, a fixed set.
+    fn update_has_code_keys(&self, call: &ast::ExprCall) -> bool {
+        let args = &call.arguments.args;
+        match (args.len(), self.function.as_ref().and_then(|f| f.kwargs)) {
+            (0, _) => call.arguments.keywords.iter().all(|k| k.arg.is_some()),
+            (1, Some(kwargs)) => is_name(&args[0], kwargs) && call.arguments.keywords.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Whether `d[key]` names a key already in container `c`.
+    fn known_present(&self, c: usize, key: &Expr) -> bool {
+        let key = ComparableExpr::from(key);
+        self.present_keys.iter().any(|(k, e)| *k == c && *e == key)
+    }
+
+    /// `key in d` (or `key in d.keys()`) tests: the containers and keys found present when the
+    /// test is true.
+    fn membership(&self, test: &'a Expr) -> Vec<(usize, ComparableExpr<'a>)> {
+        let mut out = Vec::new();
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+                for v in &b.values {
+                    out.extend(self.membership(v));
+                }
+            }
+            Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == ast::CmpOp::In => {
+                if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
+                    out.push((c, ComparableExpr::from(cmp.left.as_ref())));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The container `expr` is, or whose keys it lists (`d`, `d.keys()`, `list(d)`).
+    fn container_or_keys(&self, expr: &Expr) -> Option<usize> {
+        if let Some(c) = self.lookup(expr) {
+            return Some(c);
+        }
+        let Expr::Call(call) = expr else { return None };
+        match call.func.as_ref() {
+            Expr::Attribute(a) if a.attr.as_str() == "keys" && call.arguments.is_empty() => {
+                self.lookup(&a.value)
+            }
+            f if (is_name(f, "list") || is_name(f, "tuple") || is_name(f, "sorted"))
+                && call.arguments.args.len() == 1 =>
+            {
+                self.lookup(&call.arguments.args[0])
+            }
+            _ => None,
         }
     }
 
@@ -173,7 +247,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     } else if !matches!(
                         self.facts.containers[c].kind,
                         ContainerKind::List | ContainerKind::Deque
-                    ) {
+                    ) && !self.known_present(c, &sub.slice)
+                    {
                         let open = !self.fixed_key(&sub.slice);
                         self.grow(c, target.range(), open);
                     }
@@ -235,6 +310,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || name.starts_with("_register")
                         || returns_a_parameter(func)
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
+                    kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
                 };
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
@@ -277,7 +353,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     Expr::Subscript(sub) => {
                         if let Some(c) = self.lookup(&sub.value) {
                             let kind = &self.facts.containers[c].kind;
-                            if matches!(kind, ContainerKind::DefaultDict { .. }) {
+                            if matches!(kind, ContainerKind::DefaultDict { .. })
+                                && !self.known_present(c, &sub.slice)
+                            {
                                 let open = !self.fixed_key(&sub.slice);
                                 self.grow(c, aug.target.range(), open);
                             }
@@ -318,18 +396,54 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         "filled only when its emptiness is checked",
                     );
                 }
-                visitor::walk_stmt(self, stmt);
+                match stmt {
+                    Stmt::If(if_stmt) => {
+                        self.visit_expr(&if_stmt.test);
+                        let present = self.membership(&if_stmt.test);
+                        let saved = self.present_keys.len();
+                        self.present_keys.extend(present);
+                        self.visit_body(&if_stmt.body);
+                        self.present_keys.truncate(saved);
+                        for clause in &if_stmt.elif_else_clauses {
+                            if let Some(test) = &clause.test {
+                                self.visit_expr(test);
+                            }
+                            self.visit_body(&clause.body);
+                        }
+                    }
+                    _ => visitor::walk_stmt(self, stmt),
+                }
             }
             Stmt::For(for_stmt) => {
                 let fixed = match for_stmt.target.as_ref() {
                     Expr::Name(n) if self.fixed_collection(&for_stmt.iter) => Some(n.id.as_str()),
+                    target => position_name(target, &for_stmt.iter),
+                };
+                // `for key in d:` / `for key, v in d.items():` visits keys that are there.
+                let own_key = match (for_stmt.target.as_ref(), for_stmt.iter.as_ref()) {
+                    (Expr::Tuple(t), Expr::Call(call)) if t.elts.len() == 2 => {
+                        match call.func.as_ref() {
+                            Expr::Attribute(a)
+                                if a.attr.as_str() == "items" && call.arguments.is_empty() =>
+                            {
+                                self.lookup(&a.value).map(|c| (c, &t.elts[0]))
+                            }
+                            _ => None,
+                        }
+                    }
+                    (key @ Expr::Name(_), iter) => self.container_or_keys(iter).map(|c| (c, key)),
                     _ => None,
                 };
                 self.visit_expr(&for_stmt.iter);
                 if let Some(n) = fixed {
                     self.fixed_names.push(n);
                 }
+                let saved = self.present_keys.len();
+                if let Some((c, key)) = own_key {
+                    self.present_keys.push((c, ComparableExpr::from(key)));
+                }
                 self.visit_body(&for_stmt.body);
+                self.present_keys.truncate(saved);
                 if fixed.is_some() {
                     self.fixed_names.pop();
                 }
@@ -346,13 +460,14 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     let method = attr.attr.as_str();
                     if let Some(c) = self.lookup(&attr.value) {
                         if GROW_METHODS.contains(&method) {
-                            let fixed_setdefault = method == "setdefault"
-                                && call
-                                    .arguments
-                                    .args
-                                    .first()
-                                    .is_some_and(|k| self.fixed_key(k));
-                            self.grow(c, expr.range(), !fixed_setdefault);
+                            let fixed_setdefault =
+                                method == "setdefault"
+                                    && call.arguments.args.first().is_some_and(|k| {
+                                        self.fixed_key(k) || self.known_present(c, k)
+                                    });
+                            let fixed_update =
+                                method == "update" && self.update_has_code_keys(call);
+                            self.grow(c, expr.range(), !(fixed_setdefault || fixed_update));
                         } else if REMOVE_METHODS.contains(&method) {
                             self.bound(
                                 c,
@@ -366,7 +481,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             if matches!(
                                 self.facts.containers[c].kind,
                                 ContainerKind::DefaultDict { .. }
-                            ) {
+                            ) && !self.known_present(c, &sub.slice)
+                            {
                                 let open = !self.fixed_key(&sub.slice);
                                 self.grow(c, expr.range(), open);
                             }
@@ -423,6 +539,22 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
             }
             _ => visitor::walk_expr(self, expr),
         }
+    }
+}
+
+/// The loop variable that counts positions: `i` in `for i, x in enumerate(xs)` or
+/// `for i in range(n)`.
+fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
+    let Expr::Call(call) = iter else { return None };
+    match target {
+        Expr::Tuple(t) if is_name(&call.func, "enumerate") && t.elts.len() == 2 => {
+            match &t.elts[0] {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            }
+        }
+        Expr::Name(n) if is_name(&call.func, "range") => Some(n.id.as_str()),
+        _ => None,
     }
 }
 

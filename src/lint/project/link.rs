@@ -132,13 +132,13 @@ impl Project<'_> {
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
                 let evidence = self.lifetimes.evidence(h, id)?;
-                // Removal in a related class of another module bounds it too (the module's own
-                // classes were already considered where the finding was made).
+                // Removal in a base class or subclass, in this module or another, bounds it too
+                // (`self.exceptions = {}` in a subclass's `start`).
                 let mut related = h.ancestors_and_self(id);
                 related.extend(h.descendants_and_self(id));
-                let bounded = related.iter().any(|&c| {
-                    h.module_of(c).0 != path && h.class(c).bounds.iter().any(|(a, _, _)| a == attr)
-                });
+                let bounded = related
+                    .iter()
+                    .any(|&c| h.class(c).bounds.iter().any(|(a, _, _)| a == attr));
                 (!bounded).then_some(evidence)
             }
         }
