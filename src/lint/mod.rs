@@ -78,7 +78,8 @@ pub fn check_paths(
             })
             .collect()
     });
-    if let Some(c) = cache.filter(|_| errors.is_empty()) {
+    let walk_failed = !errors.is_empty();
+    if let Some(c) = cache.filter(|_| !walk_failed) {
         let now: Vec<cache::memo::Discovered<'_>> = files
             .iter()
             .zip(&discovered)
@@ -127,17 +128,11 @@ pub fn check_paths(
             settings,
         ));
     }
-    if std::env::var_os("SWC_DBG").is_some() {
-        eprintln!("after phase1 {}", rss());
-    }
     let facts: Vec<(String, &project::ModuleFacts)> = summaries
         .iter()
         .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
-    if std::env::var_os("SWC_DBG").is_some() {
-        eprintln!("after link {}", rss());
-    }
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
     let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
@@ -177,8 +172,9 @@ pub fn check_paths(
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    if let Some(c) = cache.filter(|_| result.errors.is_empty()) {
-        // Recorded only when every file was read with a known stamp and content.
+    if let Some(c) = cache.filter(|_| !walk_failed) {
+        // Recorded only when every file was read with a known stamp and content, and every
+        // directory could be walked.
         let inputs: Option<Vec<cache::memo::FileInput>> = files
             .iter()
             .zip(&discovered)
@@ -292,9 +288,6 @@ fn finish_alone(
 ) -> (Vec<Finding>, usize) {
     let facts = [(display.to_string(), &summary.facts)];
     let linked = project::link::link(&facts, &settings.options.long_lived_functions);
-    if std::env::var_os("SWC_DBG").is_some() {
-        eprintln!("after link {}", rss());
-    }
     summary.finish(display, &linked, source)
 }
 
@@ -696,13 +689,4 @@ fn snippet(text: &str, index: &LineIndex, range: TextRange) -> Snippet {
         start: r_start,
         end: r_end.max(r_start),
     }
-}
-
-fn rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

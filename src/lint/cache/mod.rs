@@ -1,16 +1,16 @@
 //! The results cache: per file, the module summary of the last analysis (phase one: its facts
 //! for the project and its candidate findings), reused when neither the file nor anything that
-//! shapes its summary changed.
+//! shapes its summary changed; and the last run's result ([`memo`]).
 //!
 //! One file per configuration under the cache directory, named by a hash of the tool version and
 //! the settings, sealed with the user's key ([`sealed`]): a cache this user did not write on this
-//! machine is ignored, so a committed or edited cache cannot hide a finding. An entry is reused when the file's size and modification time are
-//! unchanged, or, when only the time changed, its content hash is; and when the rules enabled for
-//! that file and its displayed path are the same. A summary depends on its file alone; what
-//! depends on other modules (linking, lifetimes, imported lock helpers) is recomputed on every
-//! run, so an edit in one module changes the findings of the modules that depend on it. A cache
-//! that cannot be read is ignored; one that cannot be written is skipped: the cache never fails
-//! a scan.
+//! machine is ignored, so a committed or edited cache cannot hide a finding. An entry is reused
+//! when the file's size and modification time are unchanged, or, when only the time changed, its
+//! content hash is; and when the rules enabled for that file and its displayed path are the same.
+//! A summary depends on its file alone; what depends on other modules (linking, lifetimes,
+//! imported lock helpers) is recomputed whenever any input changed, so an edit in one module
+//! changes the findings of the modules that depend on it. A cache that cannot be read is ignored;
+//! one that cannot be written is skipped: the cache never fails a scan.
 
 use crate::finding::{Finding, Related, Snippet};
 use crate::lint::noqa::FileExemption;

@@ -222,7 +222,9 @@ impl<'a> FactsBuilder<'a, '_> {
                     // `t.join()` waits on a thread, greenlet or process; `os.path.join(a, b)` and
                     // `", ".join(xs)` take positional arguments and wait on nothing.
                     let waits = |n: &str| n != "join" || call.arguments.args.is_empty();
-                    if let Some(name) = name.filter(|n| self.serve.iter().any(|s| s == n) && waits(n)) {
+                    if let Some(name) =
+                        name.filter(|n| self.serve.iter().any(|s| s == n) && waits(n))
+                    {
                         self.found = Some((format!("`{name}(...)`"), call.start()));
                         return;
                     }
