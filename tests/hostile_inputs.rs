@@ -432,3 +432,38 @@ fn check_refuses_fifos_and_devices_named_like_python_files() {
         .iter()
         .any(|f| f["path"] == "ok.py" && f["code"] == "SWC301"));
 }
+
+#[test]
+fn metrics_read_from_memory_match_the_same_file_read_from_disk() {
+    // `load_bytes` is the fuzz target's way in: it must take the same paths as a file.
+    use swarmcheck::obs::load::{load_all, load_bytes, Dataset};
+    let p = Project::new();
+    let events = concat!(
+        r#"{"v":1,"ts":"2026-01-01T00:00:00Z","op":"update","path":"a.json","pid":7,"attempts":2,"wait_ms":1.5,"hold_ms":0.25,"io_ms":0.1,"bytes":10,"durability":"full","outcome":"ok"}"#,
+        "\nnot json\n"
+    );
+    let legacy = r#"{"summary":{"retry_failure_count":1e15},"errors":[{"timestamp":"2026-02-31T00:00:00","error_type":"PermissionError","attempt":1,"delay":-5}]}"#;
+    for (name, text) in [("events.jsonl", events), ("legacy.json", legacy)] {
+        let path = p.write(name, text);
+        let from_disk = load_all(&[path.to_string_lossy().into_owned()]).unwrap();
+        let mut from_memory = Dataset::default();
+        load_bytes(&path, text.as_bytes(), &mut from_memory);
+        let summary = |d: &Dataset| {
+            (
+                d.ops.len(),
+                d.failed_attempts.len(),
+                d.legacy.len(),
+                d.malformed
+                    .iter()
+                    .map(|m| (m.line, m.reason.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(summary(&from_memory), summary(&from_disk), "{name}");
+        assert!(
+            from_disk.ops.len() + from_disk.legacy.len() > 0 && !from_disk.malformed.is_empty(),
+            "{name}: {:?}",
+            summary(&from_disk)
+        );
+    }
+}

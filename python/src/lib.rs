@@ -93,19 +93,28 @@ impl NativeStore {
 
     /// Takes the lock (without the GIL) and reads the document.
     fn begin(&self, py: Python<'_>) -> PyResult<NativeTransaction> {
-        // A blocking wait is interrupted (EINTR) when a signal arrives while Python has a
-        // handler installed: let Python run its handlers (Ctrl-C raises KeyboardInterrupt
-        // here, with nothing else reported), then wait again.
-        let txn = loop {
-            let store = self.store.clone();
-            match py.detach(move || store.begin()) {
-                Err(StoreError::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::Interrupted =>
-                {
-                    py.check_signals()?;
-                }
-                other => break other.map_err(to_py)?,
+        // While the lock is awaited, Python's signal handlers run: the store asks after every
+        // signal that interrupts the wait (EINTR, as Python installs handlers without
+        // SA_RESTART) and every 50 ms otherwise. A handler that raises (Ctrl-C's
+        // KeyboardInterrupt) ends the wait with that exception alone; otherwise it goes on.
+        let store = self.store.clone();
+        let mut raised: Option<PyErr> = None;
+        let result = py.detach(|| {
+            let mut check = || {
+                Python::attach(|py| py.check_signals()).map_err(|e| {
+                    let reason = e.to_string();
+                    raised = Some(e);
+                    reason
+                })
+            };
+            store.begin_interruptible(&mut check)
+        });
+        let txn = match result {
+            Ok(txn) => txn,
+            Err(StoreError::Interrupted { .. }) if raised.is_some() => {
+                return Err(raised.take().expect("checked"))
             }
+            Err(e) => return Err(to_py(e)),
         };
         Ok(NativeTransaction {
             txn: Mutex::new(Some(txn)),

@@ -217,3 +217,84 @@ def test_ctrl_c_during_a_blocking_wait_raises_keyboard_interrupt(tmp_path):
         JsonStore(path).update(lambda d: d.__setitem__("never", True))
     t.join()
     assert json.loads(path.read_text()) == {"held": True}
+
+
+def _hold_in_process(path, seconds):
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    p = ctx.Process(target=_hold_then_release, args=(str(path), seconds, ready))
+    p.start()
+    assert ready.wait(30)
+    return p
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
+def test_a_repeating_alarm_does_not_break_waits_with_or_without_a_timeout(tmp_path):
+    # SIGALRM every 5 ms with a Python handler: every blocking wait is interrupted (EINTR)
+    # again and again. Waits go on, time out as asked, and log no errors.
+    path = tmp_path / "a.json"
+    log = tmp_path / "metrics.jsonl"
+    alarms = []
+    old = signal.signal(signal.SIGALRM, lambda *_: alarms.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 0.005, 0.005)
+    try:
+        holder = _hold_in_process(path, 1.0)
+        JsonStore(path, metrics=str(log)).update(lambda d: d.__setitem__("untimed", 1))
+        holder.join()
+        holder = _hold_in_process(path, 1.0)
+        JsonStore(path, timeout=20, metrics=str(log)).update(lambda d: d.__setitem__("timed", 1))
+        holder.join()
+        holder = _hold_in_process(path, 2.0)
+        started = time.monotonic()
+        with pytest.raises(LockTimeout):
+            JsonStore(path, timeout=0.5).update(lambda d: d.__setitem__("never", 1))
+        assert time.monotonic() - started < 1.8
+        holder.join()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert len(alarms) > 50
+    assert json.loads(path.read_text()) == {"held": True, "untimed": 1, "timed": 1}
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["outcome"] for e in events] == ["ok", "ok"], events
+
+
+def _interrupt_main_after(seconds):
+    main = threading.main_thread().ident
+    threading.Timer(seconds, lambda: signal.pthread_kill(main, signal.SIGINT)).start()
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_ctrl_c_during_a_timed_wait_raises_at_once(tmp_path):
+    path = tmp_path / "t.json"
+    holder = _hold_in_process(path, 4.0)
+    _interrupt_main_after(0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        JsonStore(path, timeout=30).update(lambda d: d.__setitem__("never", True))
+    waited = time.monotonic() - started
+    holder.join()
+    # Raised while waiting (not after the holder let go), and alone: no store error before it.
+    assert waited < 2.5, waited
+    assert raised.value.__context__ is None
+    assert json.loads(path.read_text()) == {"held": True}
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_ctrl_c_while_another_thread_holds_the_lock(tmp_path):
+    path = tmp_path / "h.json"
+    ready = threading.Event()
+    holder = threading.Thread(target=_hold_then_release, args=(path, 3.0, ready))
+    holder.start()
+    assert ready.wait(10)
+    _interrupt_main_after(0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        JsonStore(path).update(lambda d: d.__setitem__("never", True))
+    waited = time.monotonic() - started
+    holder.join()
+    assert waited < 2.0, waited
+    assert raised.value.__context__ is None
+    # The abandoned wait left the in-process queue usable.
+    JsonStore(path, timeout=5).update(lambda d: d.__setitem__("after", True))
+    assert json.loads(path.read_text()) == {"held": True, "after": True}

@@ -231,20 +231,12 @@ fn load_file(path: &Path, data: &mut Dataset) -> Result<(), LoadError> {
     };
     // A FIFO or device (`/dev/zero`) is refused without blocking or reading it.
     let mut file = crate::store::files::open_regular(path, true).map_err(|e| err(e.to_string()))?;
-    // Tell the formats apart by content: the legacy file is one JSON object with an `errors`
-    // or `retry_success` list; the event log is one object per line.
-    let mut head = [0u8; 4096];
+    let mut head = [0u8; HEAD_BYTES];
     let n = file.read(&mut head).map_err(|e| err(e.to_string()))?;
-    let head_text = String::from_utf8_lossy(&head[..n]);
-    let first_line = head_text.lines().next().unwrap_or("");
-    let looks_legacy = !(first_line.trim_end().ends_with('}') && first_line.contains("\"op\""))
-        && (head_text.contains("\"retry_success\"")
-            || head_text.contains("\"errors\"")
-            || head_text.contains("\"summary\""));
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(0))
         .map_err(|e| err(e.to_string()))?;
-    if looks_legacy {
+    if looks_legacy(&head[..n]) {
         let bytes = crate::store::files::read_bounded(&mut file, LEGACY_MAX_BYTES)
             .map_err(|e| err(e.to_string()))?;
         let text = String::from_utf8_lossy(&bytes);
@@ -254,6 +246,32 @@ fn load_file(path: &Path, data: &mut Dataset) -> Result<(), LoadError> {
             .map_err(|e| err(e.to_string()))?;
     }
     Ok(())
+}
+
+/// Bytes of the start of a file that decide its format.
+const HEAD_BYTES: usize = 4096;
+
+/// Tells the formats apart by content: the legacy file is one JSON object with an `errors` or
+/// `retry_success` list (or a `summary`); the event log is one object per line.
+fn looks_legacy(head: &[u8]) -> bool {
+    let head_text = String::from_utf8_lossy(head);
+    let first_line = head_text.lines().next().unwrap_or("");
+    !(first_line.trim_end().ends_with('}') && first_line.contains("\"op\""))
+        && (head_text.contains("\"retry_success\"")
+            || head_text.contains("\"errors\"")
+            || head_text.contains("\"summary\""))
+}
+
+/// Loads the content of one metrics file (event log or legacy file, told apart as for a file
+/// on disk) already in memory; `path` names it in the dataset. The fuzz target's entry point.
+pub fn load_bytes(path: &Path, bytes: &[u8], data: &mut Dataset) {
+    if looks_legacy(&bytes[..bytes.len().min(HEAD_BYTES)]) {
+        let bytes = &bytes[..bytes.len().min(LEGACY_MAX_BYTES as usize)];
+        load_legacy(path, &String::from_utf8_lossy(bytes), data);
+    } else {
+        // Reading from memory cannot fail.
+        let _ = load_events(path, bytes, data);
+    }
 }
 
 /// The event fields the reports use, borrowed from the line (no allocation per field).

@@ -273,8 +273,15 @@ pub fn sibling(doc: &Path, suffix: &str) -> PathBuf {
 #[cfg(unix)]
 fn lock_dir(dir: &Path) -> Option<std::fs::File> {
     let f = std::fs::File::open(dir).ok()?;
-    f.lock().ok()?;
-    Some(f)
+    // A signal handler without SA_RESTART interrupts the wait: take the lock all the same
+    // (giving up would commit without the compare-and-swap's protection).
+    loop {
+        match f.lock() {
+            Ok(()) => return Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
 }
 
 #[cfg(not(unix))]

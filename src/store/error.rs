@@ -45,6 +45,10 @@ pub enum StoreError {
     /// `update` called again on the same document by the thread that already holds its lock.
     #[error("nested update of {} from the thread that already holds its lock (it would deadlock)", path.display())]
     NestedUpdate { path: PathBuf },
+    /// The caller's interrupt check abandoned the wait for the lock (for example Ctrl-C in
+    /// Python): nothing was read or written.
+    #[error("the wait for the lock on {} was interrupted: {reason}; nothing was written", path.display())]
+    Interrupted { path: PathBuf, reason: String },
     /// The closure of `update` failed: nothing was written.
     #[error("update of {} aborted: {message}; nothing was written", path.display())]
     Aborted { path: PathBuf, message: String },
@@ -79,6 +83,7 @@ impl StoreError {
             StoreError::NestedUpdate { .. } => "NESTED_UPDATE".to_string(),
             StoreError::Conflict { .. } => "LOCK_FILE_REPLACED".to_string(),
             StoreError::Aborted { .. } => "ABORTED".to_string(),
+            StoreError::Interrupted { .. } => "INTERRUPTED".to_string(),
             StoreError::Io { op, source, .. } => io_code(source, op),
         }
     }

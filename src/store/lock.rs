@@ -21,6 +21,53 @@ use std::time::{Duration, Instant};
 const BACKOFF_START: Duration = Duration::from_millis(1);
 const BACKOFF_CAP: Duration = Duration::from_millis(20);
 
+/// How often a wait with an interrupt check runs it when no signal wakes the wait itself
+/// (waits behind another thread of this process, and the sleeps of a timed wait).
+const INTERRUPT_POLL: Duration = Duration::from_millis(50);
+
+/// Asked by a wait for the lock whether to go on waiting: after every signal that interrupts a
+/// blocking wait (EINTR), and at least every 50 ms while it waits otherwise. `Err(reason)`
+/// abandons the wait ([`StoreError::Interrupted`]). Bindings use it to run their language's
+/// signal handlers (Python's `KeyboardInterrupt`).
+pub type InterruptCheck<'a> = &'a mut (dyn FnMut() -> Result<(), String> + Send);
+
+/// The interrupt check of one wait, and when it last ran.
+struct Interrupts<'a> {
+    check: Option<InterruptCheck<'a>>,
+    last: Instant,
+    /// Blocking waits interrupted by a signal (EINTR) and resumed.
+    resumed: u32,
+}
+
+impl Interrupts<'_> {
+    /// A signal interrupted a blocking wait: always ask.
+    fn signalled(&mut self) -> Result<(), String> {
+        self.last = Instant::now();
+        if let Some(check) = self.check.as_mut() {
+            check()?;
+        }
+        self.resumed += 1;
+        Ok(())
+    }
+
+    /// A slice of a wait ended: ask when the last question is older than the poll interval.
+    fn poll(&mut self) -> Result<(), String> {
+        if let Some(check) = self.check.as_mut() {
+            if self.last.elapsed() >= INTERRUPT_POLL {
+                self.last = Instant::now();
+                check()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The longest a wait without signals (a condition variable, a sleep) may last before
+    /// the check runs again; `None` without a check.
+    fn slice(&self) -> Option<Duration> {
+        self.check.as_ref().map(|_| INTERRUPT_POLL)
+    }
+}
+
 /// A held lock; released on drop.
 pub struct LockGuard {
     entry: Arc<Entry>,
@@ -33,6 +80,8 @@ pub struct LockGuard {
     pub attempts: u32,
     /// Time spent waiting (in-process queue and OS lock).
     pub waited: Duration,
+    /// Times a signal interrupted the blocking wait for the OS lock, which then went on.
+    pub interrupted: u32,
 }
 
 impl LockGuard {
@@ -265,13 +314,26 @@ impl Default for Jitter {
     }
 }
 
-/// Takes the lock on `lock_path`, waiting at most `timeout` (forever when `None`).
+/// Takes the lock on `lock_path`, waiting at most `timeout` (forever when `None`). A signal
+/// that interrupts the wait (EINTR, from a handler installed without `SA_RESTART`) does not end
+/// it: `interrupt`, when given, is asked whether to go on (see [`InterruptCheck`]); without
+/// one the wait simply goes on.
 pub fn acquire(
     lock_path: &Path,
     doc: &Path,
     timeout: Option<Duration>,
+    interrupt: Option<InterruptCheck<'_>>,
 ) -> Result<LockGuard, StoreError> {
     let started = Instant::now();
+    let mut interrupts = Interrupts {
+        check: interrupt,
+        last: started,
+        resumed: 0,
+    };
+    let interrupted = |reason: String| StoreError::Interrupted {
+        path: doc.to_path_buf(),
+        reason,
+    };
     // A timeout too large to represent is no timeout.
     let deadline = timeout.and_then(|t| started.checked_add(t));
     let mut attempts = 0u32;
@@ -316,29 +378,35 @@ pub fn acquire(
                     })
                 }
                 Some(_) => {
-                    state = match deadline {
+                    let now = Instant::now();
+                    if deadline.is_some_and(|d| now >= d) {
+                        let file = state.file.clone();
+                        return Err(timeout_error(doc, lock_path, started, file.as_deref()));
+                    }
+                    // Signals do not wake a condition variable: with an interrupt check, wait
+                    // in slices and ask between them.
+                    let slice = match (deadline.map(|d| d - now), interrupts.slice()) {
+                        (Some(left), Some(poll)) => Some(left.min(poll)),
+                        (left, poll) => left.or(poll),
+                    };
+                    state = match slice {
                         None => entry
                             .released
                             .wait(state)
                             .unwrap_or_else(|e| e.into_inner()),
-                        Some(d) => {
-                            let now = Instant::now();
-                            if now >= d {
-                                let file = state.file.clone();
-                                return Err(timeout_error(
-                                    doc,
-                                    lock_path,
-                                    started,
-                                    file.as_deref(),
-                                ));
-                            }
+                        Some(slice) => {
                             entry
                                 .released
-                                .wait_timeout(state, d - now)
+                                .wait_timeout(state, slice)
                                 .unwrap_or_else(|e| e.into_inner())
                                 .0
                         }
                     };
+                    if state.owner.is_some() {
+                        if let Err(reason) = interrupts.poll() {
+                            return Err(interrupted(reason));
+                        }
+                    }
                 }
             }
         }
@@ -377,9 +445,19 @@ pub fn acquire(
         let locked = match deadline {
             None => {
                 attempts += 1;
-                os_file
-                    .lock()
-                    .map_err(|e| StoreError::io(lock_path, "lock", e))
+                loop {
+                    match os_file.lock() {
+                        Ok(()) => break Ok(()),
+                        // A signal handler ran (one installed without SA_RESTART, as Python's
+                        // are): wait again, unless the caller's check says to stop.
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                            if let Err(reason) = interrupts.signalled() {
+                                break Err(interrupted(reason));
+                            }
+                        }
+                        Err(e) => break Err(StoreError::io(lock_path, "lock", e)),
+                    }
+                }
             }
             Some(d) => {
                 let mut jitter = Jitter::new();
@@ -396,6 +474,16 @@ pub fn acquire(
                             let pause = jitter.up_to(step).min(d - now);
                             std::thread::sleep(pause);
                             step = (step * 2).min(BACKOFF_CAP);
+                            if let Err(reason) = interrupts.poll() {
+                                break Err(interrupted(reason));
+                            }
+                        }
+                        Err(std::fs::TryLockError::Error(e))
+                            if e.kind() == std::io::ErrorKind::Interrupted =>
+                        {
+                            if let Err(reason) = interrupts.signalled() {
+                                break Err(interrupted(reason));
+                            }
                         }
                         Err(std::fs::TryLockError::Error(e)) => {
                             break Err(StoreError::io(lock_path, "lock", e));
@@ -426,6 +514,7 @@ pub fn acquire(
             pid: std::process::id(),
             attempts,
             waited: started.elapsed(),
+            interrupted: interrupts.resumed,
         });
     }
 }

@@ -333,19 +333,44 @@ impl<T: Document> JsonStore<T> {
         }
     }
 
-    /// Takes the lock and reads the document: the first half of an update.
+    /// Takes the lock and reads the document: the first half of an update. A signal that
+    /// interrupts the wait for the lock does not end it.
     pub fn begin(&self) -> Result<Transaction<T>, StoreError> {
+        self.begin_with(None)
+    }
+
+    /// Like [`JsonStore::begin`], asking `interrupt` whether to go on waiting after every
+    /// signal that interrupts the wait for the lock, and at least every 50 ms while it waits;
+    /// when it returns `Err(reason)`, the wait ends with [`StoreError::Interrupted`] and nothing
+    /// is read or written. Bindings pass a check that runs their signal handlers.
+    pub fn begin_interruptible(
+        &self,
+        interrupt: lock::InterruptCheck<'_>,
+    ) -> Result<Transaction<T>, StoreError> {
+        self.begin_with(Some(interrupt))
+    }
+
+    fn begin_with(
+        &self,
+        interrupt: Option<lock::InterruptCheck<'_>>,
+    ) -> Result<Transaction<T>, StoreError> {
         let inner = &self.inner;
         let started = Instant::now();
         let mut event = inner.event("update");
-        let guard = match lock::acquire(&inner.lock_path, &inner.path, inner.options.timeout) {
+        let acquired = lock::acquire(
+            &inner.lock_path,
+            &inner.path,
+            inner.options.timeout,
+            interrupt,
+        );
+        let guard = match acquired {
             Ok(g) => g,
             Err(e) => {
                 event.wait_ms = ms(started.elapsed());
-                event.outcome = if matches!(e, StoreError::LockTimeout { .. }) {
-                    "timeout"
-                } else {
-                    "error"
+                event.outcome = match e {
+                    StoreError::LockTimeout { .. } => "timeout",
+                    StoreError::Interrupted { .. } => "aborted",
+                    _ => "error",
                 }
                 .to_string();
                 event.error_code = Some(e.code());
@@ -355,6 +380,9 @@ impl<T: Document> JsonStore<T> {
         };
         event.attempts = guard.attempts;
         event.wait_ms = ms(guard.waited);
+        if guard.interrupted > 0 {
+            event.retries.insert("EINTR".to_string(), guard.interrupted);
+        }
         let held = Instant::now();
         if inner
             .updates
