@@ -543,11 +543,20 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
 }
 
 /// The loop variable that counts positions: `i` in `for i, x in enumerate(xs)` or
-/// `for i in range(n)`.
+/// `for i in range(n)`. Over a collection, positions repeat from one call to the next; over a
+/// call (`enumerate(stream())`, possibly an endless generator) they might not, so those count
+/// as open keys.
 fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
     let Expr::Call(call) = iter else { return None };
+    let over_collection = call
+        .arguments
+        .args
+        .first()
+        .is_some_and(|a| !matches!(a, Expr::Call(_) | Expr::Generator(_)));
     match target {
-        Expr::Tuple(t) if is_name(&call.func, "enumerate") && t.elts.len() == 2 => {
+        Expr::Tuple(t)
+            if is_name(&call.func, "enumerate") && t.elts.len() == 2 && over_collection =>
+        {
             match &t.elts[0] {
                 Expr::Name(n) => Some(n.id.as_str()),
                 _ => None,
