@@ -4,11 +4,16 @@
 use crate::lint::checker::Checker;
 use ruff_python_ast::{self as ast, Expr};
 
+/// `functools.lru_cache`'s size when none is given.
+const DEFAULT_LRU_MAXSIZE: u64 = 128;
+
 /// A memoizing decorator found on a function.
 pub struct Memoize<'a> {
     pub decorator: &'a ast::Decorator,
     /// `functools.cache`, `lru_cache(maxsize=None)`, `lru_cache(None)`.
     pub uncapped: bool,
+    /// The number of entries kept, when written as a literal (`lru_cache` alone keeps 128).
+    pub cap: Option<u64>,
     /// As written: `functools.lru_cache(maxsize=None)`, `cache`.
     pub spelled: &'static str,
 }
@@ -27,19 +32,30 @@ pub fn memoize_decorator<'a>(
             ("functools.cache", _) => Some(Memoize {
                 decorator: d,
                 uncapped: true,
+                cap: None,
                 spelled: "functools.cache",
             }),
             ("functools.lru_cache", None) => Some(Memoize {
                 decorator: d,
                 uncapped: false,
+                cap: Some(DEFAULT_LRU_MAXSIZE),
                 spelled: "functools.lru_cache",
             }),
             ("functools.lru_cache", Some(call)) => {
                 let maxsize = call.arguments.find_argument_value("maxsize", 0);
                 let uncapped = maxsize.is_some_and(Expr::is_none_literal_expr);
+                let cap = match maxsize {
+                    None => Some(DEFAULT_LRU_MAXSIZE),
+                    Some(Expr::NumberLiteral(n)) => match &n.value {
+                        ast::Number::Int(i) => i.as_u64(),
+                        _ => None,
+                    },
+                    Some(_) => None,
+                };
                 Some(Memoize {
                     decorator: d,
                     uncapped,
+                    cap,
                     spelled: if uncapped {
                         "functools.lru_cache(maxsize=None)"
                     } else {

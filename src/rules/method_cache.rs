@@ -4,7 +4,7 @@
 //! Not reported: `@staticmethod`/`@classmethod` (no instance), `__new__` (receives the class,
 //! which lives for the process anyway; flake8-bugbear reports it, Ruff does not), and
 //! per-instance wrapping in `__init__` (`self.f = lru_cache(maxsize=32)(self._f)`), which dies
-//! with the instance.
+//! with the instance, and `maxsize=0` or `1`, which keeps at most one instance.
 
 use super::memoize::{is_static_or_class_method, memoize_decorator};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -19,17 +19,20 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
     let Some(memo) = memoize_decorator(checker, func) else {
         return;
     };
-    let cap = if memo.uncapped {
-        ", with no size cap,"
-    } else {
-        ""
+    if memo.cap.is_some_and(|n| n <= 1) {
+        return;
+    }
+    let kept = match (memo.uncapped, memo.cap) {
+        (true, _) => "every `self` it is called on alive, with no size cap,".to_string(),
+        (false, Some(n)) => format!("the `self` of each of its last {n} calls alive"),
+        (false, None) => "the `self` of each of its most recent calls alive".to_string(),
     };
     checker.report(Diagnostic {
             condition: crate::lint::project::Condition::Always,
         rule: Rule::MethodCache,
         range: memo.decorator.range(),
         message: format!(
-            "`@{}` on method `{}.{}` keeps every `self` it is called on alive{cap} for the life of the process",
+            "`@{}` on method `{}.{}` keeps {kept} for the life of the process (the cache is shared by every instance)",
             memo.spelled, class.name, func.name
         ),
         related: Vec::new(),
