@@ -204,8 +204,10 @@ impl<'a> FactsBuilder<'a, '_> {
                     return;
                 }
                 if let Stmt::While(w) = stmt {
-                    self.found = Some(("a `while` loop".into(), w.start()));
-                    return;
+                    if runs_until_stopped(&w.test) {
+                        self.found = Some(("a `while` loop".into(), w.start()));
+                        return;
+                    }
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -668,6 +670,19 @@ impl<'a> FactsBuilder<'a, '_> {
 fn push_bound(bounds: &mut Vec<(Name, u32, Name)>, bound: (Name, u32, Name)) {
     if !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
+    }
+}
+
+/// Whether a `while` test keeps a program running until something stops it (`True`, a flag, a
+/// call such as `not stop.is_set()`, a queue's truth), rather than counting to a bound: a
+/// comparison (`i < len(text)`, `node is not None`, `time.time() < deadline`) ends by itself.
+fn runs_until_stopped(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(_) | Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) => true,
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => runs_until_stopped(&u.operand),
+        Expr::BoolOp(b) => b.values.iter().all(runs_until_stopped),
+        _ => false,
     }
 }
 
