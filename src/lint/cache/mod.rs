@@ -323,11 +323,7 @@ fn prepare_dir(file: &Path) -> Option<()> {
     }
     let ignore = dir.join(".gitignore");
     if std::fs::symlink_metadata(&ignore).is_err() {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&ignore)
-        {
+        if let Ok(mut f) = crate::store::commit::create_private(&ignore, None) {
             use std::io::Write;
             let _ = f.write_all(b"*\n");
         }

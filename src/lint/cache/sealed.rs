@@ -13,6 +13,7 @@
 //!   final name is replaced, never followed;
 //! - without a usable key (no home directory, an unreadable key) nothing is read or written.
 
+use crate::store::commit::create_private;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::io::Write;
@@ -56,7 +57,7 @@ impl Sealer {
             chunk.copy_from_slice(&crate::store::files::random_u64().to_le_bytes());
         }
         // Two first runs at once: one creates the key, the other reads it.
-        match create_new_private(&path) {
+        match create_private(&path, Some(0o600)) {
             Ok(mut file) => {
                 file.write_all(&key).ok()?;
                 file.sync_all().ok()?;
@@ -108,7 +109,7 @@ impl Sealer {
             crate::store::files::random_u64()
         ));
         let written = (|| {
-            let mut file = create_new_private(&tmp)?;
+            let mut file = create_private(&tmp, Some(0o600))?;
             file.write_all(MAGIC)?;
             file.write_all(&self.tag(payload))?;
             file.write_all(payload)?;
@@ -147,20 +148,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         builder.mode(0o700);
     }
     builder.create(dir)
-}
-
-/// A new file, never an existing one or a symlink's target, readable by its owner only.
-fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    }
-    options.open(path)
 }
 
 #[cfg(test)]
