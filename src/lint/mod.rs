@@ -68,13 +68,12 @@ pub fn check_paths(
         .map_err(|e| format!("cannot start analysis threads: {e}"))?;
     // With a cache, each file's stamp and rules are taken first: if the last run read exactly
     // these files, its result stands (`cache::memo`).
-    let discovered: Vec<(String, u64, Option<cache::Stamp>)> = pool.install(|| {
+    let discovered: Vec<(String, RuleSet, Option<cache::Stamp>)> = pool.install(|| {
         files
             .par_iter()
             .map(|path| {
                 let stamp = cache.and_then(|_| cache::stamp(path));
-                let rules = settings.rules_for(path).bits();
-                (display_path(path, cwd), rules, stamp)
+                (display_path(path, cwd), settings.rules_for(path), stamp)
             })
             .collect()
     });
@@ -86,7 +85,7 @@ pub fn check_paths(
             .map(|(path, (display, rules, stamp))| cache::memo::Discovered {
                 path,
                 display,
-                rules: *rules,
+                rules: rules.bits(),
                 stamp: *stamp,
             })
             .collect();
@@ -107,9 +106,10 @@ pub fn check_paths(
         files
             .par_iter()
             .zip(&discovered)
-            .map(|(path, (display, _, stamp))| {
+            .map(|(path, (display, rules, stamp))| {
                 let unit = Unit::of(path, &packages);
-                let (out, hash) = summarize_file(path, display, &unit, settings, cache, stamp);
+                let (out, hash) =
+                    summarize_file(path, display, &unit, *rules, settings, cache, stamp);
                 on_file();
                 (display.clone(), out, hash)
             })
@@ -139,21 +139,16 @@ pub fn check_paths(
         files
             .par_iter()
             .zip(&summaries)
-            .map(|(path, (display, summary, _))| {
+            .zip(&discovered)
+            .map(|((path, (display, summary, _)), (_, rules, _))| {
                 let helpers = linked.imports_of(&summary.facts);
                 if helpers.is_empty() {
                     return None;
                 }
                 let unit = Unit::of(path, &packages);
                 let bytes = std::fs::read(path).ok()?;
-                let mut again = summarize_source(
-                    &bytes,
-                    display,
-                    &unit,
-                    settings.rules_for(path),
-                    settings,
-                    &helpers,
-                );
+                let mut again =
+                    summarize_source(&bytes, display, &unit, *rules, settings, &helpers);
                 // Only the candidates are used again; the facts were linked already.
                 again.facts = project::ModuleFacts::default();
                 Some(again)
@@ -184,7 +179,7 @@ pub fn check_paths(
                 Some(cache::memo::FileInput {
                     path: path.to_string_lossy().into_owned(),
                     display: display.clone(),
-                    rules: *rules,
+                    rules: rules.bits(),
                     size: stamp.size,
                     modified_ns: stamp.modified_ns,
                     content_hash: (*hash)?,
@@ -269,6 +264,7 @@ pub fn check_file(
             path,
             display,
             &unit,
+            settings.rules_for(path),
             settings,
             cache,
             &cache.and_then(|_| cache::stamp(path)),
@@ -322,11 +318,11 @@ fn summarize_file(
     path: &Path,
     display: &str,
     unit: &Unit,
+    rules: RuleSet,
     settings: &LintSettings,
     cache: Option<&cache::Cache>,
     stamp: &Option<cache::Stamp>,
 ) -> (ModuleSummary, Option<u64>) {
-    let rules = settings.rules_for(path);
     if let (Some(c), Some(s)) = (cache, stamp) {
         if let Some((hit, hash)) =
             c.lookup(path, display, rules.bits(), s, || std::fs::read(path).ok())
