@@ -133,14 +133,9 @@ fn corrupt_copies_keep_the_documents_mode() {
     assert_eq!(std::fs::read_to_string(copy).unwrap(), "{\"secret\": ");
 }
 
-#[test]
-fn lock_holder_is_read_through_the_lock_not_a_swapped_path() {
-    let p = Project::new();
-    let doc = p.path().join("d.json");
-    let secret = p.write("secret.txt", "TOPSECRET");
-    let store: JsonStore<Value> = JsonStore::open(&doc, StoreOptions::default(), || json!({}));
-    let txn = store.begin().unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
+/// `store update d.json --incr /n --timeout 1.5` in `dir`, started while the test holds the lock.
+fn wait_for_lock_of(dir: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
         .args([
             "store",
             "update",
@@ -150,12 +145,31 @@ fn lock_holder_is_read_through_the_lock_not_a_swapped_path() {
             "--timeout",
             "1.5",
         ])
-        .current_dir(p.path())
+        .current_dir(dir)
         .env_remove("SWARMCHECK_METRICS")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// The waiting update timed out, and its message shows nothing of the secret; returns stderr.
+fn assert_timed_out_without_secret(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    assert_eq!(code(out), 2, "{err}");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(!err.contains("TOPSECRET"), "{err}");
+    err
+}
+
+#[test]
+fn lock_holder_is_read_through_the_lock_not_a_swapped_path() {
+    let p = Project::new();
+    let doc = p.path().join("d.json");
+    let secret = p.write("secret.txt", "TOPSECRET");
+    let store: JsonStore<Value> = JsonStore::open(&doc, StoreOptions::default(), || json!({}));
+    let txn = store.begin().unwrap();
+    let child = wait_for_lock_of(p.path());
     std::thread::sleep(std::time::Duration::from_millis(500));
     // Swap the lock path for a symlink to a secret while the child waits.
     let link = p.path().join("swap");
@@ -163,10 +177,7 @@ fn lock_holder_is_read_through_the_lock_not_a_swapped_path() {
     std::fs::rename(&link, p.path().join("d.json.lock")).unwrap();
     let out = child.wait_with_output().unwrap();
     drop(txn);
-    let err = stderr(&out);
-    assert_eq!(code(&out), 2, "{err}");
-    assert!(err.contains("timed out"), "{err}");
-    assert!(!err.contains("TOPSECRET"), "{err}");
+    let err = assert_timed_out_without_secret(&out);
     assert!(err.contains("pid="), "{err}");
 }
 
@@ -449,22 +460,7 @@ fn another_user_cannot_make_a_timeout_message_print_a_file_it_cannot_read() {
     let doc = p.path().join("d.json");
     let store: JsonStore<Value> = JsonStore::open(&doc, StoreOptions::default(), || json!({}));
     let txn = store.begin().unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
-        .args([
-            "store",
-            "update",
-            "d.json",
-            "--incr",
-            "/n",
-            "--timeout",
-            "1.5",
-        ])
-        .current_dir(p.path())
-        .env_remove("SWARMCHECK_METRICS")
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = wait_for_lock_of(p.path());
     std::thread::sleep(std::time::Duration::from_millis(400));
     // The other user swaps the lock path for a symlink to the secret while the victim waits.
     use std::os::unix::process::CommandExt;
@@ -499,10 +495,7 @@ fn another_user_cannot_make_a_timeout_message_print_a_file_it_cannot_read() {
         .is_symlink());
     let out = child.wait_with_output().unwrap();
     drop(txn);
-    let err = stderr(&out);
-    assert_eq!(code(&out), 2, "{err}");
-    assert!(err.contains("timed out"), "{err}");
-    assert!(!err.contains("TOPSECRET"), "{err}");
+    assert_timed_out_without_secret(&out);
     // A new run refuses the planted symlink instead of reading or locking through it.
     let again = p.run(&[
         "store",
