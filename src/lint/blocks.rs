@@ -99,6 +99,17 @@ pub fn first_param(func: &ast::StmtFunctionDef) -> Option<&str> {
         .map(|p| p.parameter.name.as_str())
 }
 
+/// The names an assignment or `for` target binds: `k`, `(k, v)`, `[a, *rest]`.
+pub fn bound_names(target: &Expr, out: &mut Vec<String>) {
+    match target {
+        Expr::Name(n) => out.push(n.id.to_string()),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| bound_names(e, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| bound_names(e, out)),
+        Expr::Starred(s) => bound_names(&s.value, out),
+        _ => {}
+    }
+}
+
 pub fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }

@@ -33,9 +33,20 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 w.path
             ),
         };
+        // A file written again and again in one run is progress a crash cuts short, even in a
+        // script; one written once by a script that ends is redone by running it again.
+        let condition = match w.repeated {
+            Some(at) => {
+                related.push((
+                    at,
+                    format!("`{}` is written again on every pass here", w.path),
+                ));
+                crate::lint::project::Condition::Always
+            }
+            None => crate::lint::project::Condition::ModuleLivesLong,
+        };
         checker.report(Diagnostic {
-            // A crash mid-write loses the state of a one-shot script too: no project condition.
-            condition: crate::lint::project::Condition::Always,
+            condition,
             rule: Rule::NonAtomicWrite,
             range: w.range,
             message,

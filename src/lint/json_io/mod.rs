@@ -68,6 +68,9 @@ pub struct RiskyWrite {
     pub unlinked_first: bool,
     /// Where the module reads the same file (the reason it is a state file).
     pub read: Option<TextRange>,
+    /// Where the same file is written again in one run: the write sits in a loop, or its
+    /// function is called from one (a progress file saved after every item).
+    pub repeated: Option<TextRange>,
 }
 
 #[derive(Debug, Default)]
@@ -238,6 +241,10 @@ pub fn analyze<'a>(
         facts.rmw.retain(|r| !is_private(r.write, &r.path));
         facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
     }
+    let repeats = Repeats::collect(&functions);
+    for w in &mut facts.risky_writes {
+        w.repeated = repeats.of_write(&functions, w);
+    }
     facts.helpers = functions
         .iter()
         .filter(|f| f.class.is_none() && f.node.is_some() && !f.id.contains('.'))
@@ -305,6 +312,122 @@ fn private_roots<'a>(f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a 
         }
     }
     roots
+}
+
+/// Loops and the call sites of the module's own functions, to tell a file written once per run
+/// from one written again and again (progress saved after every item).
+struct Repeats {
+    /// Loop statements: (range of the loop, names its `for` binds).
+    loops: Vec<(TextRange, Vec<String>)>,
+    /// Calls of a function by its last name (`self.save()`, `save()`) or hand-offs of it as an
+    /// argument (`asyncio.to_thread(_write)`): (name, range of the call).
+    calls: Vec<(String, TextRange)>,
+}
+
+impl Repeats {
+    fn collect(functions: &[Function]) -> Repeats {
+        use ruff_python_ast::visitor::{self, Visitor};
+        #[derive(Default)]
+        struct Collect {
+            loops: Vec<(TextRange, Vec<String>)>,
+            calls: Vec<(String, TextRange)>,
+        }
+        impl<'a> Visitor<'a> for Collect {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                match stmt {
+                    Stmt::For(f) => {
+                        let mut names = Vec::new();
+                        crate::lint::blocks::bound_names(&f.target, &mut names);
+                        self.loops.push((f.range(), names));
+                    }
+                    Stmt::While(w) => self.loops.push((w.range(), Vec::new())),
+                    _ => {}
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if let Expr::Call(call) = expr {
+                    let callee = match call.func.as_ref() {
+                        Expr::Name(n) => Some(n.id.as_str()),
+                        Expr::Attribute(a) if matches!(a.value.as_ref(), Expr::Name(_)) => {
+                            Some(a.attr.as_str())
+                        }
+                        _ => None,
+                    };
+                    if let Some(name) = callee {
+                        self.calls.push((name.to_string(), call.range()));
+                    }
+                    for arg in call.arguments.args.iter() {
+                        if let Expr::Name(n) = arg {
+                            self.calls.push((n.id.to_string(), call.range()));
+                        }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut c = Collect::default();
+        if let Some(module) = functions.first() {
+            c.visit_body(module.body);
+        }
+        Repeats {
+            loops: c.loops,
+            calls: c.calls,
+        }
+    }
+
+    /// The loop (or the repeated call) that writes `w` again, if any. A loop whose variable
+    /// names the file writes a different file each time; so does a helper handed its path.
+    fn of_write(&self, functions: &[Function], w: &RiskyWrite) -> Option<TextRange> {
+        let same_file_each_time = |names: &[String]| {
+            !names.iter().any(|n| {
+                w.path
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|token| token == n)
+            })
+        };
+        if let Some((range, _)) = self
+            .loops
+            .iter()
+            .find(|(r, names)| r.contains_range(w.range) && same_file_each_time(names))
+        {
+            return Some(*range);
+        }
+        if w.param_path {
+            return None;
+        }
+        // Functions run more than once per run: called in a loop, or by such a function.
+        let mut repeated: Vec<(&str, TextRange)> = Vec::new();
+        let name_of = |f: &Function| f.id.rsplit('.').next().unwrap_or(&f.id).to_string();
+        for _ in 0..4 {
+            let before = repeated.len();
+            for f in functions.iter().skip(1) {
+                if repeated.iter().any(|(id, _)| *id == f.id) {
+                    continue;
+                }
+                let name = name_of(f);
+                let site = self.calls.iter().find(|(callee, at)| {
+                    *callee == name
+                        && (self.loops.iter().any(|(r, _)| r.contains_range(*at))
+                            || repeated.iter().any(|(id, _)| {
+                                functions
+                                    .iter()
+                                    .any(|g| g.id == *id && g.def_range.contains_range(*at))
+                            }))
+                });
+                if let Some((_, at)) = site {
+                    repeated.push((f.id.as_str(), *at));
+                }
+            }
+            if repeated.len() == before {
+                break;
+            }
+        }
+        repeated
+            .iter()
+            .find(|(id, _)| *id == w.function)
+            .map(|(_, at)| *at)
+    }
 }
 
 /// A function (or the module body) to analyze.
@@ -413,6 +536,8 @@ pub struct Summary {
 enum ValueSource {
     Param(String),
     SelfAttr(String),
+    /// A literal of constants only (`{}`, `{"items": []}`).
+    Constant,
     Other,
 }
 

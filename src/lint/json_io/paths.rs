@@ -38,6 +38,17 @@ impl PathKey {
         }
     }
 
+    /// Whether the key names a parameter of its function: the same text in another function is
+    /// another file.
+    pub fn has_param(&self) -> bool {
+        match self {
+            PathKey::Param(_) => true,
+            PathKey::Join(parts) | PathKey::Concat(parts) => parts.iter().any(PathKey::has_param),
+            PathKey::Suffix(base, _) => base.has_param(),
+            _ => false,
+        }
+    }
+
     /// Replaces parameters with the keys of the arguments a caller passed.
     pub fn substitute(&self, args: &dyn Fn(&str) -> Option<PathKey>) -> PathKey {
         match self {

@@ -659,7 +659,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                 if let Some(t) = taint {
                     self.self_taint.insert(a.attr.to_string(), t);
                     let read = &self.reads[t.0];
-                    if !read.cached {
+                    // `load(self, path)` caches what `path` held in this call; `save(self, path)`
+                    // in another method may be handed any other file.
+                    if !read.cached && !read.key.has_param() {
                         self.result
                             .self_snapshots
                             .push((a.attr.to_string(), (read.key.clone(), read.range)));
@@ -822,7 +824,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.self_taint.get(a).copied(),
                     ValueSource::SelfAttr(a.clone()),
                 ),
-                ValueSource::Other => (None, ValueSource::Other),
+                ValueSource::Other | ValueSource::Constant => (None, source.clone()),
             };
             let mut regions = self.regions.clone();
             for kind in kinds {
@@ -941,6 +943,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 scheme,
                 unlinked_first: unlinked,
                 read: None,
+                repeated: None,
             });
         }
         self.summarize_write(key, tw.source, &regions);
@@ -957,7 +960,10 @@ impl<'w, 'a> Walker<'w, 'a> {
     ) {
         let regions = self.regions.clone();
         self.check_rmw(&key, taint, range, &regions);
-        if key != PathKey::Unknown {
+        // A document of constants (`{}`, `{"traces": []}`) holds no state a cut-short write
+        // could lose: writing it again restores it.
+        let initial_document = scheme == Scheme::InPlace && source == ValueSource::Constant;
+        if key != PathKey::Unknown && !initial_document {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
                 param_path: matches!(key, PathKey::Param(_)),
@@ -966,6 +972,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 scheme,
                 unlinked_first,
                 read: None,
+                repeated: None,
             });
         }
         self.summarize_write(key, source, &regions);
@@ -1043,7 +1050,26 @@ impl ValueSource {
                 }
                 _ => ValueSource::Other,
             },
+            _ if is_constant_document(expr) => ValueSource::Constant,
             _ => ValueSource::Other,
         }
+    }
+}
+
+/// A literal built only from constants: the same document whatever the program's state.
+fn is_constant_document(expr: &Expr) -> bool {
+    match expr {
+        Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_) => true,
+        Expr::UnaryOp(u) => is_constant_document(&u.operand),
+        Expr::List(l) => l.elts.iter().all(is_constant_document),
+        Expr::Tuple(t) => t.elts.iter().all(is_constant_document),
+        Expr::Dict(d) => d.items.iter().all(|item| {
+            item.key.as_ref().is_some_and(is_constant_document) && is_constant_document(&item.value)
+        }),
+        _ => false,
     }
 }
