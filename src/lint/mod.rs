@@ -564,7 +564,8 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
     let mut out: Vec<String> = diagnostics
         .iter()
         .filter_map(|d| match &d.condition {
-            project::Condition::LongLivedOwner { class, .. } => {
+            project::Condition::LongLivedOwner { class, .. }
+            | project::Condition::NotEnum { class } => {
                 Some(class.rsplit('.').next().unwrap_or(class).to_string())
             }
             _ => None,

@@ -42,7 +42,10 @@ pub fn memoize_decorator<'a>(
                 spelled: "functools.lru_cache",
             }),
             ("functools.lru_cache", Some(call)) => {
-                let maxsize = call.arguments.find_argument_value("maxsize", 0);
+                let maxsize = call
+                    .arguments
+                    .find_argument_value("maxsize", 0)
+                    .or_else(|| unpacked_keyword(call, "maxsize"));
                 let uncapped = maxsize.is_some_and(Expr::is_none_literal_expr);
                 let cap = match maxsize {
                     None => Some(DEFAULT_LRU_MAXSIZE),
@@ -66,6 +69,21 @@ pub fn memoize_decorator<'a>(
             _ => None,
         }
     })
+}
+
+/// The value of `name` in a dict literal unpacked into the call: `lru_cache(**{"maxsize": None})`.
+fn unpacked_keyword<'c>(call: &'c ast::ExprCall, name: &str) -> Option<&'c Expr> {
+    call.arguments
+        .keywords
+        .iter()
+        .filter(|k| k.arg.is_none())
+        .find_map(|k| match &k.value {
+            Expr::Dict(d) => d.items.iter().find_map(|item| match &item.key {
+                Some(Expr::StringLiteral(s)) if s.value.to_str() == name => Some(&item.value),
+                _ => None,
+            }),
+            _ => None,
+        })
 }
 
 /// `@staticmethod` or `@classmethod` (resolved, so a local function named so does not count).

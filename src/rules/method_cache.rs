@@ -4,7 +4,8 @@
 //! Not reported: `@staticmethod`/`@classmethod` (no instance), `__new__` (receives the class,
 //! which lives for the process anyway; flake8-bugbear reports it, Ruff does not), and
 //! per-instance wrapping in `__init__` (`self.f = lru_cache(maxsize=32)(self._f)`), which dies
-//! with the instance, and `maxsize=0` or `1`, which keeps at most one instance.
+//! with the instance, `maxsize=0` or `1`, which keeps at most one instance, and methods of
+//! `enum.Enum` subclasses (in any module of the project), whose instances are their members.
 
 use super::memoize::{is_static_or_class_method, memoize_decorator};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -28,7 +29,9 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
         (false, None) => "the `self` of each of its most recent calls alive".to_string(),
     };
     checker.report(Diagnostic {
-            condition: crate::lint::project::Condition::Always,
+        condition: crate::lint::project::Condition::NotEnum {
+            class: format!("{}.{}", checker.context.module, class.name).into(),
+        },
         rule: Rule::MethodCache,
         range: memo.decorator.range(),
         message: format!(

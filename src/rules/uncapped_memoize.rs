@@ -22,7 +22,7 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
         rule: Rule::UncappedMemoize,
         range: memo.decorator.range(),
         message: format!(
-            "`@{}` on {what} `{}` keeps a result for every distinct argument for the life of the process",
+            "`@{}` on {what} `{}` has no size cap: it keeps a result for every distinct argument for the life of the process",
             memo.spelled, func.name
         ),
         related: Vec::new(),

@@ -118,6 +118,16 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
     }
 }
 
+/// The standard library's enum base classes: a subclass has a fixed set of instances.
+const ENUM_BASES: &[&str] = &[
+    "enum.Enum",
+    "enum.IntEnum",
+    "enum.StrEnum",
+    "enum.Flag",
+    "enum.IntFlag",
+    "enum.ReprEnum",
+];
+
 impl Project<'_> {
     /// `Some(evidence)` when a finding under `condition`, reported in module `module` (shown as
     /// `path`), holds; the evidence goes into its related locations.
@@ -127,6 +137,17 @@ impl Project<'_> {
             Condition::ModuleLivesLong => {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
+            }
+            Condition::NotEnum { class } => {
+                let h = &self.hierarchy;
+                let Some(id) = h.resolve(class) else {
+                    return Some(Vec::new());
+                };
+                let is_enum = h
+                    .ancestors_and_self(id)
+                    .into_iter()
+                    .any(|c| h.external_bases(c).iter().any(|b| ENUM_BASES.contains(b)));
+                (!is_enum).then(Vec::new)
             }
             Condition::LongLivedOwner { class, attr } => {
                 let h = &self.hierarchy;

@@ -75,6 +75,9 @@ pub enum Condition {
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
+    /// A cache on a method of `class` keeps instances alive: a finding unless `class` (or a base
+    /// in any module) is an `enum.Enum`, whose instances are its finitely many members.
+    NotEnum { class: Name },
 }
 
 /// Everything phase one learns about a module that the project needs.
