@@ -142,10 +142,12 @@ pub fn summarize<'a>(
             .registration_methods
             .iter()
             .any(|m| text.contains(m.as_str()));
-    if may_register {
+    let _ = may_register;
+    {
         let mut registrations = Registrations {
             b: &mut b,
             scope: ScopeId::MODULE,
+            body: &[],
         };
         registrations.visit_body(suite);
     }
@@ -471,7 +473,13 @@ impl<'a> FactsBuilder<'a, '_> {
         let holds_something = self.facts.holds[holds_before..]
             .iter()
             .any(|h| matches!(&h.site, HoldSite::Attribute { owner, .. } if *owner == qualified));
+        // A constructor that takes arguments may keep what it is handed (`HoldSite::Argument`).
+        let takes_arguments = class.body.iter().any(|s| {
+            matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "__init__"
+                && f.parameters.iter_non_variadic_params().nth(1).is_some())
+        });
         let telling = !facts.bases.is_empty()
+            || takes_arguments
             || facts.service_loop.is_some()
             || !facts.bounds.is_empty()
             || holds_something
@@ -701,6 +709,114 @@ fn self_attr<'e>(expr: &'e Expr, self_name: &str) -> Option<&'e str> {
 struct Registrations<'v, 'a, 'm> {
     b: &'v mut FactsBuilder<'a, 'm>,
     scope: ScopeId,
+    /// The body of the function being walked: an argument passed by name (`tools`) is looked up
+    /// among its single assignments (`tools = [...]`) when a constructor is handed it.
+    body: &'a [Stmt],
+}
+
+impl<'a> Registrations<'_, 'a, '_> {
+    /// `Owner(arg, key=arg)`: what each argument carries is held by the constructed object.
+    fn constructor_arguments(&mut self, call: &'a ast::ExprCall) {
+        // Cheap tests first: most calls are of functions, or pass nothing that is an instance.
+        let callee = match call.func.as_ref() {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return,
+        };
+        let may_carry = |e: &Expr| {
+            matches!(
+                e,
+                Expr::Call(_)
+                    | Expr::List(_)
+                    | Expr::Tuple(_)
+                    | Expr::Set(_)
+                    | Expr::Starred(_)
+                    | Expr::Name(_)
+                    | Expr::BoolOp(_)
+                    | Expr::If(_)
+                    | Expr::Attribute(_)
+            )
+        };
+        if !callee.starts_with(|c: char| c.is_ascii_uppercase())
+            || !(call.arguments.args.iter().any(may_carry)
+                || call.arguments.keywords.iter().any(|k| may_carry(&k.value)))
+        {
+            return;
+        }
+        let Some(owner) = self.b.class_ref(self.scope, &call.func) else {
+            return;
+        };
+        let args = call
+            .arguments
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("#{i}"), a));
+        let keywords = call
+            .arguments
+            .keywords
+            .iter()
+            .filter_map(|k| Some((k.arg.as_ref()?.to_string(), &k.value)));
+        let mut held = Vec::new();
+        for (param, value) in args.chain(keywords) {
+            let mut carried = Vec::new();
+            self.carried(value, 0, &mut carried);
+            for class in carried {
+                if class != owner {
+                    held.push((class, value.start(), param.clone()));
+                }
+            }
+        }
+        for (class, at, param) in held {
+            self.b.hold(
+                class,
+                at,
+                HoldSite::Argument {
+                    owner: Name::new(&owner),
+                    param: Name::new(&param),
+                },
+            );
+        }
+    }
+
+    /// Classes whose instances (or bound methods, or what a method of a fresh instance returns
+    /// when unpacked into a list) an argument carries: `X()`, `[X().run, *Y().get_tools()]`,
+    /// or a local bound to one of those.
+    fn carried(&self, arg: &'a Expr, depth: u8, out: &mut Vec<String>) {
+        if depth > 3 {
+            return;
+        }
+        match arg {
+            Expr::List(l) => l.elts.iter().for_each(|e| self.carried(e, depth + 1, out)),
+            Expr::Tuple(t) => t.elts.iter().for_each(|e| self.carried(e, depth + 1, out)),
+            Expr::Set(t) => t.elts.iter().for_each(|e| self.carried(e, depth + 1, out)),
+            Expr::Starred(s) => match s.value.as_ref() {
+                Expr::Call(c) => match c.func.as_ref() {
+                    Expr::Attribute(a) => out.extend(self.b.constructed(self.scope, &a.value)),
+                    _ => self.carried(&s.value, depth + 1, out),
+                },
+                other => self.carried(other, depth + 1, out),
+            },
+            // A bound method of a fresh instance: `X().run`.
+            Expr::Attribute(a) if matches!(a.value.as_ref(), Expr::Call(_)) => {
+                out.extend(self.b.constructed(self.scope, &a.value));
+            }
+            Expr::Name(n) => {
+                let mut value = None;
+                for_each_stmt(self.body, &mut |s| {
+                    if let Some((Expr::Name(t), v)) = single_assignment(s) {
+                        if t.id == n.id && v.start() < n.start() {
+                            value = Some(v);
+                        }
+                    }
+                });
+                if let Some(value) = value {
+                    self.carried(value, depth + 1, out);
+                }
+            }
+            other => out.extend(self.b.constructed(self.scope, other)),
+        }
+    }
 }
 
 impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
@@ -708,6 +824,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
         match stmt {
             Stmt::FunctionDef(f) => {
                 let saved = self.scope;
+                let saved_body = std::mem::replace(&mut self.body, &f.body);
                 self.scope = self.b.semantic.scope_of(f).unwrap_or(saved);
                 let globals: Vec<&str> = f
                     .body
@@ -739,6 +856,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                 }
                 self.visit_body(&f.body);
                 self.scope = saved;
+                self.body = saved_body;
             }
             Stmt::ClassDef(c) => {
                 let saved = self.scope;
@@ -752,6 +870,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let Expr::Call(call) = expr {
+            self.constructor_arguments(call);
             if let Expr::Attribute(m) = call.func.as_ref() {
                 let table = frameworks::table();
                 if table

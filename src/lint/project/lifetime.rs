@@ -2,7 +2,8 @@
 //!
 //! A class is long-lived when an instance is a module global, is created by the entry point, is
 //! registered with a running framework, runs a service loop, subclasses a long-running
-//! framework class (`frameworks.toml`), or is held by an attribute of a long-lived instance.
+//! framework class (`frameworks.toml`), or is held by an attribute of a long-lived instance or
+//! handed to the constructor of a long-lived class.
 //! Test code keeps nothing alive. Each verdict keeps the link that proved it, so a finding can
 //! show the whole chain.
 
@@ -94,7 +95,7 @@ pub fn compute<'p>(
             match &hold.site {
                 HoldSite::ModuleGlobal { .. } | HoldSite::Entry { .. } if ends[mi] => continue,
                 HoldSite::Entry { .. } if !entry_lives[mi] => continue,
-                HoldSite::Attribute { owner, .. } => {
+                HoldSite::Attribute { owner, .. } | HoldSite::Argument { owner, .. } => {
                     if let Some(o) = h.resolve(owner) {
                         by_owner.push((o, id, mi, hold));
                     }
@@ -220,6 +221,16 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                 ),
                 HoldSite::Attribute { owner, attr } => {
                     format!("`{name}` is held by `{}.{attr}`", short_name(owner))
+                }
+                HoldSite::Argument { owner, param } => {
+                    let how = match param.strip_prefix('#').and_then(|i| i.parse::<usize>().ok()) {
+                        Some(i) => format!("as positional argument {}", i + 1),
+                        None => format!("as `{param}=`"),
+                    };
+                    format!(
+                        "`{name}` (or its bound methods) is handed to `{}(...)` {how}, and the constructed object keeps what it is given",
+                        short_name(owner)
+                    )
                 }
             };
             at(path, hold.line, message)

@@ -32,6 +32,10 @@ pub enum HoldSite {
     /// Stored on instances of `owner` (qualified class name) as attribute `attr`: constructed in
     /// a method, a parameter annotated with the class and stored, or a field default factory.
     Attribute { owner: Name, attr: Name },
+    /// Handed to the constructor of `owner` (qualified class name), which keeps what it is
+    /// given: `ChatAgent(tools=[*Toolkit().get_tools()])`, `Client(store=MemoryStore())`.
+    /// `param` is the keyword, or `#i` for the i-th positional argument.
+    Argument { owner: Name, param: Name },
     /// Handed to a long-running framework (`bot.add_cog(Stats(bot))`).
     Registered { call: Name },
     /// Created by the program's entry point (the `__main__` block, a function it calls, or a
