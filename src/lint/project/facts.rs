@@ -423,10 +423,11 @@ impl<'a> FactsBuilder<'a, '_> {
             service_loop: None,
             bounds: Vec::new(),
         };
+        let started = started_methods(&class.body);
         for item in &class.body {
             match item {
                 Stmt::FunctionDef(method) => {
-                    self.method(&qualified, &mut facts, method);
+                    self.method(&qualified, &mut facts, method, &started);
                 }
                 Stmt::AnnAssign(a) => {
                     let Expr::Name(attr) = a.target.as_ref() else {
@@ -513,7 +514,13 @@ impl<'a> FactsBuilder<'a, '_> {
         out
     }
 
-    fn method(&mut self, owner: &str, facts: &mut ClassFacts, method: &'a ast::StmtFunctionDef) {
+    fn method(
+        &mut self,
+        owner: &str,
+        facts: &mut ClassFacts,
+        method: &'a ast::StmtFunctionDef,
+        started: &[&str],
+    ) {
         let Some(self_name) = first_param(method) else {
             return;
         };
@@ -535,15 +542,32 @@ impl<'a> FactsBuilder<'a, '_> {
         for_each_stmt(&method.body, &mut |s| stmts.push(s));
         for stmt in stmts {
             match stmt {
-                Stmt::While(w) if SERVICE_LOOPS.contains(&method.name.as_str()) => {
-                    let forever = match w.test.as_ref() {
-                        Expr::BooleanLiteral(b) => b.value,
+                Stmt::While(w)
+                    if SERVICE_LOOPS.contains(&method.name.as_str())
+                        || started.contains(&method.name.as_str()) =>
+                {
+                    let on_self = |e: &Expr| match e {
                         Expr::Attribute(a) => crate::lint::blocks::is_name(&a.value, self_name),
-                        Expr::UnaryOp(u) => {
-                            matches!(u.operand.as_ref(), Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, self_name))
-                        }
+                        // `self._stop.is_set()`
+                        Expr::Call(c) => matches!(c.func.as_ref(), Expr::Attribute(m)
+                            if matches!(m.value.as_ref(), Expr::Attribute(a)
+                                if crate::lint::blocks::is_name(&a.value, self_name))),
                         _ => false,
                     };
+                    // A started method's `while True:` that returns from inside is one task run
+                    // in the background (a step with a timeout), not a service; a flag on `self`
+                    // or a conventional service method name says so by itself.
+                    // It must also be the method's own loop, not a wait nested in other work.
+                    let conventional = SERVICE_LOOPS.contains(&method.name.as_str());
+                    let outermost = conventional || is_outermost(&method.body, w);
+                    let forever = outermost
+                        && match w.test.as_ref() {
+                            Expr::BooleanLiteral(b) => {
+                                b.value && (conventional || !returns_from(&w.body))
+                            }
+                            Expr::UnaryOp(u) => on_self(&u.operand),
+                            other => on_self(other),
+                        };
                     if forever && facts.service_loop.is_none() {
                         facts.service_loop =
                             Some((Name::new(method.name.as_str()), self.line(w.start())));
@@ -675,6 +699,69 @@ impl<'a> FactsBuilder<'a, '_> {
 }
 
 /// Records the first bound of each attribute (one is enough to clear a finding).
+/// Methods the class starts in the background: `threading.Thread(target=self.loop)`,
+/// `asyncio.create_task(self.loop())`, `loop.run_in_executor(None, self.loop)`. A loop there that
+/// runs until a flag on `self` says stop makes the object a service, whatever the method's name.
+fn started_methods(body: &[Stmt]) -> Vec<&str> {
+    struct Starts<'s>(Vec<&'s str>);
+    impl<'s> Visitor<'s> for Starts<'s> {
+        fn visit_expr(&mut self, expr: &'s Expr) {
+            if let Expr::Call(call) = expr {
+                let bound = |e: &'s Expr| match e {
+                    Expr::Attribute(a) if matches!(a.value.as_ref(), Expr::Name(_)) => {
+                        Some(a.attr.as_str())
+                    }
+                    _ => None,
+                };
+                let callee = match call.func.as_ref() {
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    Expr::Name(n) => n.id.as_str(),
+                    _ => "",
+                };
+                if let Some(target) = call.arguments.find_keyword("target") {
+                    self.0.extend(bound(&target.value));
+                }
+                match callee {
+                    "create_task" | "ensure_future" | "run_coroutine_threadsafe" => {
+                        if let Some(Expr::Call(inner)) = call.arguments.args.first() {
+                            self.0.extend(bound(&inner.func));
+                        }
+                    }
+                    "run_in_executor" | "start_new_thread" | "to_thread" | "submit" => {
+                        self.0.extend(call.arguments.args.iter().find_map(bound));
+                    }
+                    _ => {}
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut starts = Starts(Vec::new());
+    for stmt in body {
+        if let Stmt::FunctionDef(f) = stmt {
+            starts.visit_body(&f.body);
+        }
+    }
+    starts.0
+}
+
+/// Whether `w` is a statement of `body` itself, or of a `try`/`with` block directly in it.
+fn is_outermost(body: &[Stmt], w: &ast::StmtWhile) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::While(x) => std::ptr::eq(x, w),
+        Stmt::Try(t) => is_outermost(&t.body, w),
+        Stmt::With(x) => is_outermost(&x.body, w),
+        _ => false,
+    })
+}
+
+/// Whether a `return` statement appears in `body` (nested blocks included, nested defs not).
+fn returns_from(body: &[Stmt]) -> bool {
+    let mut found = false;
+    for_each_stmt(body, &mut |s| found |= matches!(s, Stmt::Return(_)));
+    found
+}
+
 fn push_bound(bounds: &mut Vec<(Name, u32, Name)>, bound: (Name, u32, Name)) {
     if !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
