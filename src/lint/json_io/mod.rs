@@ -538,6 +538,8 @@ enum ValueSource {
     SelfAttr(String),
     /// A literal of constants only (`{}`, `{"items": []}`).
     Constant,
+    /// A name that is not a parameter: for a closure, a variable of the enclosing function.
+    Free(String),
     Other,
 }
 

@@ -64,6 +64,24 @@ impl PathKey {
         }
     }
 
+    /// Replaces free names (`Var`) that `vars` knows: a closure's `path` is the enclosing
+    /// function's path.
+    pub fn substitute_vars(&self, vars: &dyn Fn(&str) -> Option<PathKey>) -> PathKey {
+        match self {
+            PathKey::Var(name) => vars(name).unwrap_or_else(|| self.clone()),
+            PathKey::Join(parts) => {
+                PathKey::join(parts.iter().map(|p| p.substitute_vars(vars)).collect())
+            }
+            PathKey::Concat(parts) => {
+                PathKey::Concat(parts.iter().map(|p| p.substitute_vars(vars)).collect())
+            }
+            PathKey::Suffix(base, s) => {
+                PathKey::Suffix(Box::new(base.substitute_vars(vars)), s.clone())
+            }
+            other => other.clone(),
+        }
+    }
+
     /// Joins parts, flattening nested joins so `(a / "b") / "c"` equals `a / "b" / "c"`.
     pub fn join(parts: Vec<PathKey>) -> PathKey {
         let mut flat = Vec::with_capacity(parts.len());

@@ -259,6 +259,10 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// If `expr` loads a JSON document, records the read and returns its taint.
     fn read_expr(&mut self, expr: &Expr) -> Option<Taint> {
+        let expr = match expr {
+            Expr::Await(a) => a.value.as_ref(),
+            other => other,
+        };
         let Expr::Call(call) = expr else { return None };
         if self.is_json_call(&call.func, &["load"]) {
             let source = call.arguments.find_argument_value("fp", 0)?;
@@ -271,9 +275,10 @@ impl<'w, 'a> Walker<'w, 'a> {
             return Some(self.record_read(key, expr.range(), true, Vec::new()));
         }
         // A helper that returns a loaded document.
+        let closure = self.calls_closure(call);
         let (summary, args) = self.summary_for(call)?;
         let (key, kinds) = summary.returns.clone()?;
-        let key = key.substitute(&|p| args.get(p).map(|a| self.key(a)));
+        let key = self.callee_key(&key, &args, closure);
         Some(self.record_read(key, expr.range(), false, kinds))
     }
 
@@ -369,7 +374,29 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// The id of the function a call invokes: `self.method(...)` in a class, a closure of this
     /// function, or a module-level function.
     fn callee_id(&self, call: &ast::ExprCall) -> Option<String> {
+        let (func, _) = self.dispatched(call);
+        self.callee_id_of(func)
+    }
+
+    /// The function a call runs and where its own arguments start: `f(a)` runs `f`;
+    /// `asyncio.to_thread(f, a)` and `loop.run_in_executor(None, f, a)` run `f` in a thread.
+    fn dispatched<'c>(&self, call: &'c ast::ExprCall) -> (&'c Expr, usize) {
+        let args = &call.arguments.args;
         match call.func.as_ref() {
+            Expr::Attribute(a) if a.attr.as_str() == "run_in_executor" && args.len() >= 2 => {
+                (&args[1], 2)
+            }
+            func if !args.is_empty()
+                && self.qualified(func).as_deref() == Some("asyncio.to_thread") =>
+            {
+                (&args[0], 1)
+            }
+            func => (func, 0),
+        }
+    }
+
+    fn callee_id_of(&self, func: &Expr) -> Option<String> {
+        match func {
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
                 Some(format!("{}.{}", self.f.class.as_deref()?, a.attr))
             }
@@ -382,17 +409,35 @@ impl<'w, 'a> Walker<'w, 'a> {
                 } else {
                     // A helper imported from another module of the project.
                     self.semantic
-                        .qualified_name(self.scope, &call.func)
+                        .qualified_name(self.scope, func)
                         .filter(|q| self.summaries.contains_key(q))
                         .or_else(|| Some(n.id.to_string()))
                 }
             }
             Expr::Attribute(_) => self
                 .semantic
-                .qualified_name(self.scope, &call.func)
+                .qualified_name(self.scope, func)
                 .filter(|q| self.summaries.contains_key(q)),
             _ => None,
         }
+    }
+
+    /// A callee's path key in this function's terms: its parameters become the arguments'
+    /// keys, and a closure's free names (`path` of the enclosing function) become this
+    /// function's keys for them.
+    fn callee_key(&self, key: &PathKey, args: &HashMap<String, &Expr>, closure: bool) -> PathKey {
+        let key = key.substitute(&|p| args.get(p).map(|a| self.key(a)));
+        if closure {
+            key.substitute_vars(&|v| self.local_paths.get(v).cloned())
+        } else {
+            key
+        }
+    }
+
+    /// Whether the call runs a function defined inside this one.
+    fn calls_closure(&self, call: &ast::ExprCall) -> bool {
+        self.callee_id(call)
+            .is_some_and(|id| id.starts_with(&format!("{}.<locals>.", self.f.id)))
     }
 
     fn summary_for<'c>(
@@ -402,10 +447,11 @@ impl<'w, 'a> Walker<'w, 'a> {
     where
         'w: 'c,
     {
-        let id = self.callee_id(call)?;
+        let (func, skip) = self.dispatched(call);
+        let id = self.callee_id_of(func)?;
         let summary = self.summaries.get(&id)?;
         let mut args = HashMap::default();
-        for (i, arg) in call.arguments.args.iter().enumerate() {
+        for (i, arg) in call.arguments.args.iter().skip(skip).enumerate() {
             if let Some(p) = summary.params.get(i) {
                 args.insert(p.clone(), arg);
             }
@@ -469,7 +515,22 @@ impl<'w, 'a> Walker<'w, 'a> {
                     }
                 }
             }
-            Stmt::Expr(e) => self.exprs(&e.value),
+            Stmt::Expr(e) => {
+                self.exprs(&e.value);
+                // `out.append(item)` with an item from the document: `out` carries it now.
+                if let Expr::Call(call) = e.value.as_ref() {
+                    if let Expr::Attribute(m) = call.func.as_ref() {
+                        let fills = matches!(
+                            m.attr.as_str(),
+                            "append" | "extend" | "update" | "add" | "insert" | "setdefault"
+                        );
+                        let taint = call.arguments.args.iter().find_map(|a| self.taint_of(a));
+                        if let (true, Some(t)) = (fills, taint) {
+                            self.carry_into(&m.value, t);
+                        }
+                    }
+                }
+            }
             Stmt::If(i) => {
                 // A value is derived from a read if it is on any branch: `if exists: data =
                 // load() else: data = {}` still writes back what was read.
@@ -493,6 +554,16 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             Stmt::For(l) => {
                 self.exprs(&l.iter);
+                // `for k, v in doc.items():` — the loop variables carry the document's data.
+                let taint = self.read_expr(&l.iter).or_else(|| self.taint_of(&l.iter));
+                let mut names = Vec::new();
+                crate::lint::blocks::bound_names(&l.target, &mut names);
+                for name in names {
+                    match taint {
+                        Some(t) => self.taint.insert(name, t),
+                        None => self.taint.remove(&name),
+                    };
+                }
                 self.body(&l.body);
                 self.body(&l.orelse);
             }
@@ -668,6 +739,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                     }
                 }
             }
+            // `out[k] = item` with an item from the document: `out` carries it now.
+            Expr::Subscript(sub) => {
+                if let Some(t) = taint {
+                    self.carry_into(&sub.value, t);
+                }
+            }
             Expr::Tuple(t) => {
                 // `fd, tmp = tempfile.mkstemp(...)`
                 if let (Some(Expr::Name(fd)), Some(Expr::Name(tmp)), Expr::Call(call)) =
@@ -681,6 +758,20 @@ impl<'w, 'a> Walker<'w, 'a> {
                             .insert(tmp.id.to_string(), PathKey::Var(tmp.id.to_string()));
                     }
                 }
+            }
+            _ => {}
+        }
+    }
+
+    /// Marks the container `target` (a name, or an attribute of `self`) as holding data of the
+    /// read `t`.
+    fn carry_into(&mut self, target: &Expr, t: Taint) {
+        match target {
+            Expr::Name(n) => {
+                self.taint.entry(n.id.to_string()).or_insert(t);
+            }
+            Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                self.self_taint.entry(a.attr.to_string()).or_insert(t);
             }
             _ => {}
         }
@@ -813,9 +904,20 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let summary = summary.clone();
         let callee = self.callee_id(call);
+        let closure = self.calls_closure(call);
         for (key, source, kinds) in &summary.writes {
-            let key = key.substitute(&|p| arg_map.get(p).map(|a| self.key(a)));
+            let key = self.callee_key(key, &arg_map, closure);
             let (taint, source) = match source {
+                // A closure writes a value of the enclosing function: its taint is known here.
+                ValueSource::Free(n) if closure => (
+                    self.taint.get(n).copied(),
+                    if self.f.params.contains(&n.as_str()) {
+                        ValueSource::Param(n.clone())
+                    } else {
+                        ValueSource::Free(n.clone())
+                    },
+                ),
+                ValueSource::Free(_) => (None, ValueSource::Other),
                 ValueSource::Param(p) => match arg_map.get(p) {
                     Some(arg) => (self.taint_of(arg), ValueSource::of(arg, self.f)),
                     None => (None, ValueSource::Other),
@@ -1044,6 +1146,7 @@ impl ValueSource {
             Expr::Name(n) if f.params.contains(&n.id.as_str()) => {
                 ValueSource::Param(n.id.to_string())
             }
+            Expr::Name(n) => ValueSource::Free(n.id.to_string()),
             Expr::Attribute(a) => match (a.value.as_ref(), f.receiver) {
                 (Expr::Name(n), Some(r)) if n.id.as_str() == r => {
                     ValueSource::SelfAttr(a.attr.to_string())
