@@ -530,6 +530,10 @@ pub struct Summary {
     writes: Vec<(PathKey, ValueSource, Vec<LockKind>)>,
     /// Calls its callable parameter under these locks.
     calls_param: Vec<(String, Vec<LockKind>)>,
+    /// Loads JSON from these paths (what it does with the document aside): a caller that hands
+    /// it a path reads that file, so the file is state for the caller's module.
+    #[serde(default)]
+    reads: Vec<PathKey>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -259,8 +259,20 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// If `expr` loads a JSON document, records the read and returns its taint.
     fn read_expr(&mut self, expr: &Expr) -> Option<Taint> {
+        // Reads behind wrappers: `await load()`, `json.load(f)["items"]`, `load(p) or {}`,
+        // `typing.cast(dict, json.load(f))`.
         let expr = match expr {
-            Expr::Await(a) => a.value.as_ref(),
+            Expr::Await(a) => return self.read_expr(&a.value),
+            Expr::Subscript(s) => return self.read_expr(&s.value),
+            Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
+                return b.values.first().and_then(|v| self.read_expr(v));
+            }
+            Expr::Call(c)
+                if c.arguments.args.len() == 2
+                    && self.qualified(&c.func).as_deref() == Some("typing.cast") =>
+            {
+                return self.read_expr(&c.arguments.args[1]);
+            }
             other => other,
         };
         let Expr::Call(call) = expr else { return None };
@@ -294,6 +306,9 @@ impl<'w, 'a> Walker<'w, 'a> {
         for kind in inner {
             let id = self.fresh_region();
             regions.push((id, kind));
+        }
+        if direct && !key.has_unknown() && !self.result.summary.reads.contains(&key) {
+            self.result.summary.reads.push(key.clone());
         }
         self.reads.push(Read {
             key,
@@ -905,6 +920,18 @@ impl<'w, 'a> Walker<'w, 'a> {
         let summary = summary.clone();
         let callee = self.callee_id(call);
         let closure = self.calls_closure(call);
+        // `self.load(self.save_path)`: the file is read here, through the helper.
+        for key in &summary.reads {
+            let key = self.callee_key(key, &arg_map, closure);
+            if !key.has_unknown()
+                && !self
+                    .reads
+                    .iter()
+                    .any(|r| r.key == key && r.range == call.range())
+            {
+                self.record_read(key, call.range(), true, Vec::new());
+            }
+        }
         for (key, source, kinds) in &summary.writes {
             let key = self.callee_key(key, &arg_map, closure);
             let (taint, source) = match source {
