@@ -22,7 +22,9 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 "`{}` {how} with no cross-process lock held from the read to the write: processes that do this concurrently lose each other's updates",
                 rmw.path
             ),
-            related: vec![(rmw.read, format!("`{}` is read here", rmw.path))],
+            related: std::iter::once((rmw.read, format!("`{}` is read here", rmw.path)))
+                .chain(rmw.concurrency.clone())
+                .collect(),
             fix: Some(hold_one_lock(&rmw.path)),
         });
     }

@@ -41,6 +41,9 @@ pub struct Rmw {
     pub write: TextRange,
     /// The read happened in another method (a snapshot cached on `self`).
     pub cached_read: bool,
+    /// Why the read-modify-write can run concurrently, when the function shows it: (where,
+    /// sentence).
+    pub concurrency: Option<(TextRange, String)>,
 }
 
 /// How a write reaches the file.

@@ -1116,6 +1116,47 @@ impl<'w, 'a> Walker<'w, 'a> {
     }
 
     /// A write whose value derives from a read of the same file completes a read-modify-write.
+    /// What the function's own definition says about concurrent runs: a request handler of a
+    /// web framework (`@app.post(...)`, `@router.get(...)`, `@app.route(...)`), or a coroutine,
+    /// which interleaves with other tasks at every `await`.
+    fn concurrency(&self) -> Option<(TextRange, String)> {
+        let node = self.f.node?;
+        let name = node.name.as_str();
+        for d in &node.decorator_list {
+            let func = match &d.expression {
+                Expr::Call(c) => c.func.as_ref(),
+                other => other,
+            };
+            if let Expr::Attribute(a) = func {
+                let verb = a.attr.as_str();
+                let route = matches!(
+                    verb,
+                    "get"
+                        | "post"
+                        | "put"
+                        | "patch"
+                        | "delete"
+                        | "route"
+                        | "api_route"
+                        | "websocket"
+                );
+                if route && matches!(a.value.as_ref(), Expr::Name(_) | Expr::Attribute(_)) {
+                    let app = dotted(&a.value).unwrap_or_default();
+                    return Some((
+                        d.range(),
+                        format!("`{name}` handles requests (`@{app}.{verb}`): concurrent requests, and every worker process of the server, run it at once"),
+                    ));
+                }
+            }
+        }
+        node.is_async.then(|| {
+            (
+                node.name.range(),
+                format!("`{name}` is a coroutine: other tasks run at each `await`, and other processes of the program run the same code"),
+            )
+        })
+    }
+
     fn check_rmw(
         &mut self,
         key: &PathKey,
@@ -1151,6 +1192,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             read: read.range,
             write: range,
             cached_read: read.cached,
+            concurrency: self.concurrency(),
         });
     }
 }
