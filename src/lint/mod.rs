@@ -495,7 +495,6 @@ pub fn summarize_source(
                 is_test: unit.is_test,
                 in_package: unit.package.is_some(),
                 lock_helpers: exports.lock_helpers,
-                text,
                 keep_classes: &condition_classes(&diagnostics),
             },
         )

@@ -1115,7 +1115,6 @@ impl<'w, 'a> Walker<'w, 'a> {
         self.result.summary.writes.push((key, source, kinds));
     }
 
-    /// A write whose value derives from a read of the same file completes a read-modify-write.
     /// What the function's own definition says about concurrent runs: a request handler of a
     /// web framework (`@app.post(...)`, `@router.get(...)`, `@app.route(...)`), or a coroutine,
     /// which interleaves with other tasks at every `await`.
@@ -1157,6 +1156,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         })
     }
 
+    /// A write whose value derives from a read of the same file completes a read-modify-write.
     fn check_rmw(
         &mut self,
         key: &PathKey,

@@ -54,8 +54,6 @@ pub struct ModuleInput<'i> {
     pub in_package: bool,
     /// Its own cross-process lock helpers (qualified).
     pub lock_helpers: Vec<String>,
-    /// Its source, for cheap checks before a walk.
-    pub text: &'i str,
     /// Classes that findings of this module name in their conditions: always summarized.
     pub keep_classes: &'i [String],
 }
@@ -72,7 +70,6 @@ pub fn summarize<'a>(
         is_test,
         in_package,
         lock_helpers,
-        text,
         keep_classes,
     } = input;
     let mut b = FactsBuilder {
@@ -134,23 +131,14 @@ pub fn summarize<'a>(
         b.note_loops(std::slice::from_ref(s));
     }
     // Functions the entry point calls run until exit too; and every function may register
-    // objects with a framework or keep a singleton through `global`.
-    // The walk over every expression is skipped when the text shows it would find nothing.
-    let table = frameworks::table();
-    let may_register = text.contains("global")
-        || table
-            .registration_methods
-            .iter()
-            .any(|m| text.contains(m.as_str()));
-    let _ = may_register;
-    {
-        let mut registrations = Registrations {
-            b: &mut b,
-            scope: ScopeId::MODULE,
-            body: &[],
-        };
-        registrations.visit_body(suite);
-    }
+    // objects with a framework, keep a singleton through `global`, or hand instances to a
+    // constructor (which every module may do: the walk is not skipped).
+    let mut registrations = Registrations {
+        b: &mut b,
+        scope: ScopeId::MODULE,
+        body: &[],
+    };
+    registrations.visit_body(suite);
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
