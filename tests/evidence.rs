@@ -46,6 +46,16 @@ fn related(fixture: &str, path_suffix: &str, line: u64, code: &str) -> Vec<Strin
         .collect()
 }
 
+/// Asserts that some related message of `chain` contains each of `needles`.
+fn assert_mentions(chain: &[String], needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            chain.iter().any(|m| m.contains(needle)),
+            "no related message mentions {needle:?}: {chain:?}"
+        );
+    }
+}
+
 #[test]
 fn request_handler_and_coroutine_are_concurrency_evidence() {
     let route = related(
@@ -54,55 +64,34 @@ fn request_handler_and_coroutine_are_concurrency_evidence() {
         16,
         "SWC201",
     );
-    assert!(
-        route
-            .iter()
-            .any(|m| m.contains("`set_setting` handles requests (`@app.post`)")),
-        "{route:?}"
-    );
+    assert_mentions(&route, &["`set_setting` handles requests (`@app.post`)"]);
     let coroutine = related("SWC201/async_helpers", "server.py", 38, "SWC201");
-    assert!(
-        coroutine
-            .iter()
-            .any(|m| m.contains("`add_server` is a coroutine")),
-        "{coroutine:?}"
-    );
+    assert_mentions(&coroutine, &["`add_server` is a coroutine"]);
 }
 
 #[test]
 fn constructor_argument_chain_names_the_call() {
     let chain = related("SWC102/constructor_argument", "toolkits.py", 6, "SWC102");
-    assert!(
-        chain
-            .iter()
-            .any(|m| m.contains("`NotesToolkit` (or its bound methods) is handed to `Agent(...)`")),
-        "{chain:?}"
-    );
-    assert!(
-        chain
-            .iter()
-            .any(|m| m.contains("`Agent` is created by the entry point")),
-        "{chain:?}"
+    assert_mentions(
+        &chain,
+        &[
+            "`NotesToolkit` (or its bound methods) is handed to `Agent(...)`",
+            "`Agent` is created by the entry point",
+        ],
     );
 }
 
 #[test]
 fn started_service_loop_is_lifetime_evidence() {
     let chain = related("SWC102/started_loops", "services.py", 10, "SWC102");
-    assert!(
-        chain
-            .iter()
-            .any(|m| m.contains("`Heartbeat` runs a loop until the process ends in `_beat`")),
-        "{chain:?}"
+    assert_mentions(
+        &chain,
+        &["`Heartbeat` runs a loop until the process ends in `_beat`"],
     );
 }
 
 #[test]
 fn a_scripts_repeated_write_shows_the_loop() {
     let why = related("SWC202/one_shot_scripts", "evaluate.py", 21, "SWC202");
-    assert!(
-        why.iter()
-            .any(|m| m.contains("`RESULTS` is written again on every pass here")),
-        "{why:?}"
-    );
+    assert_mentions(&why, &["`RESULTS` is written again on every pass here"]);
 }

@@ -244,9 +244,11 @@ pub fn analyze<'a>(
         facts.rmw.retain(|r| !is_private(r.write, &r.path));
         facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
     }
-    let repeats = Repeats::collect(&functions);
-    for w in &mut facts.risky_writes {
-        w.repeated = repeats.of_write(&functions, w);
+    if !facts.risky_writes.is_empty() {
+        let repeats = Repeats::collect(&functions);
+        for w in &mut facts.risky_writes {
+            w.repeated = repeats.of_write(w);
+        }
     }
     facts.helpers = functions
         .iter()
@@ -317,19 +319,20 @@ fn private_roots<'a>(f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a 
     roots
 }
 
-/// Loops and the call sites of the module's own functions, to tell a file written once per run
+/// Loops and the functions that run more than once per run, to tell a file written once per run
 /// from one written again and again (progress saved after every item).
 struct Repeats {
     /// Loop statements: (range of the loop, names its `for` binds).
     loops: Vec<(TextRange, Vec<String>)>,
-    /// Calls of a function by its last name (`self.save()`, `save()`) or hand-offs of it as an
-    /// argument (`asyncio.to_thread(_write)`): (name, range of the call).
-    calls: Vec<(String, TextRange)>,
+    /// Functions called in a loop, or by such a function: (function id, the call that repeats).
+    repeated: Vec<(String, TextRange)>,
 }
 
 impl Repeats {
     fn collect(functions: &[Function]) -> Repeats {
         use ruff_python_ast::visitor::{self, Visitor};
+        /// Loops, and calls of a function by its last name (`self.save()`, `save()`) or
+        /// hand-offs of it as an argument (`asyncio.to_thread(_write)`).
         #[derive(Default)]
         struct Collect {
             loops: Vec<(TextRange, Vec<String>)>,
@@ -373,15 +376,41 @@ impl Repeats {
         if let Some(module) = functions.first() {
             c.visit_body(module.body);
         }
+        // A fixed point over calls: called in a loop, or from a function already repeated.
+        let mut repeated: Vec<(String, TextRange)> = Vec::new();
+        for _ in 0..4 {
+            let before = repeated.len();
+            for f in functions.iter().skip(1) {
+                if repeated.iter().any(|(id, _)| *id == f.id) {
+                    continue;
+                }
+                let name = f.id.rsplit('.').next().unwrap_or(&f.id);
+                let site = c.calls.iter().find(|(callee, at)| {
+                    callee == name
+                        && (c.loops.iter().any(|(r, _)| r.contains_range(*at))
+                            || repeated.iter().any(|(id, _)| {
+                                functions
+                                    .iter()
+                                    .any(|g| g.id == *id && g.def_range.contains_range(*at))
+                            }))
+                });
+                if let Some((_, at)) = site {
+                    repeated.push((f.id.clone(), *at));
+                }
+            }
+            if repeated.len() == before {
+                break;
+            }
+        }
         Repeats {
             loops: c.loops,
-            calls: c.calls,
+            repeated,
         }
     }
 
     /// The loop (or the repeated call) that writes `w` again, if any. A loop whose variable
     /// names the file writes a different file each time; so does a helper handed its path.
-    fn of_write(&self, functions: &[Function], w: &RiskyWrite) -> Option<TextRange> {
+    fn of_write(&self, w: &RiskyWrite) -> Option<TextRange> {
         let same_file_each_time = |names: &[String]| {
             !names.iter().any(|n| {
                 w.path
@@ -399,34 +428,7 @@ impl Repeats {
         if w.param_path {
             return None;
         }
-        // Functions run more than once per run: called in a loop, or by such a function.
-        let mut repeated: Vec<(&str, TextRange)> = Vec::new();
-        let name_of = |f: &Function| f.id.rsplit('.').next().unwrap_or(&f.id).to_string();
-        for _ in 0..4 {
-            let before = repeated.len();
-            for f in functions.iter().skip(1) {
-                if repeated.iter().any(|(id, _)| *id == f.id) {
-                    continue;
-                }
-                let name = name_of(f);
-                let site = self.calls.iter().find(|(callee, at)| {
-                    *callee == name
-                        && (self.loops.iter().any(|(r, _)| r.contains_range(*at))
-                            || repeated.iter().any(|(id, _)| {
-                                functions
-                                    .iter()
-                                    .any(|g| g.id == *id && g.def_range.contains_range(*at))
-                            }))
-                });
-                if let Some((_, at)) = site {
-                    repeated.push((f.id.as_str(), *at));
-                }
-            }
-            if repeated.len() == before {
-                break;
-            }
-        }
-        repeated
+        self.repeated
             .iter()
             .find(|(id, _)| *id == w.function)
             .map(|(_, at)| *at)

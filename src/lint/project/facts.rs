@@ -526,14 +526,13 @@ impl<'a> FactsBuilder<'a, '_> {
                 Some((p.parameter.name.as_str(), self.class_ref(scope, ann)?))
             })
             .collect();
+        // A conventional service method name (`run`, `serve_forever`) needs no starter.
+        let conventional = SERVICE_LOOPS.contains(&method.name.as_str());
         let mut stmts = Vec::new();
         for_each_stmt(&method.body, &mut |s| stmts.push(s));
         for stmt in stmts {
             match stmt {
-                Stmt::While(w)
-                    if SERVICE_LOOPS.contains(&method.name.as_str())
-                        || started.contains(&method.name.as_str()) =>
-                {
+                Stmt::While(w) if conventional || started.contains(&method.name.as_str()) => {
                     let on_self = |e: &Expr| match e {
                         Expr::Attribute(a) => crate::lint::blocks::is_name(&a.value, self_name),
                         // `self._stop.is_set()`
@@ -546,7 +545,6 @@ impl<'a> FactsBuilder<'a, '_> {
                     // in the background (a step with a timeout), not a service; a flag on `self`
                     // or a conventional service method name says so by itself.
                     // It must also be the method's own loop, not a wait nested in other work.
-                    let conventional = SERVICE_LOOPS.contains(&method.name.as_str());
                     let outermost = conventional || is_outermost(&method.body, w);
                     let forever = outermost
                         && match w.test.as_ref() {
