@@ -125,6 +125,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 self.semantic,
                 self.context.extra_locks,
                 self.context.json_helpers,
+                self.context.is_test,
             );
             json_helpers = facts.helpers.clone();
             if self.enabled(Rule::UnprotectedJsonRmw) {

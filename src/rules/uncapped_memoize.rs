@@ -16,6 +16,10 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
     if !memo.uncapped || (in_class && !is_static_or_class_method(checker, func)) {
         return;
     }
+    // Without arguments there is one distinct call, so one cached result: a compute-once value.
+    if takes_no_arguments(func, in_class) {
+        return;
+    }
     let what = if in_class { "method" } else { "function" };
     checker.report(Diagnostic {
             condition: crate::lint::project::Condition::Always,
@@ -28,4 +32,18 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
         related: Vec::new(),
         fix: Some("cap it: `@functools.lru_cache(maxsize=N)`, or `cachetools.TTLCache` when entries go stale".to_string()),
     });
+}
+
+/// No parameters besides a classmethod's `cls`, and no `*args`/`**kwargs`.
+fn takes_no_arguments(func: &ast::StmtFunctionDef, in_class: bool) -> bool {
+    let p = &func.parameters;
+    if p.vararg.is_some() || p.kwarg.is_some() {
+        return false;
+    }
+    let receiver = func
+        .decorator_list
+        .iter()
+        .any(|d| matches!(&d.expression, ast::Expr::Name(n) if n.id.as_str() == "classmethod"));
+    let count = p.iter_non_variadic_params().count();
+    count == usize::from(in_class && receiver)
 }

@@ -9,6 +9,7 @@
 //! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
 //! a bounded type, or keys that come from a fixed set.
 
+mod records;
 mod uses;
 
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
@@ -67,6 +68,8 @@ pub struct Container {
     /// The target of the defining assignment.
     pub range: TextRange,
     def_stmt: TextRange,
+    /// Initialized with a dict literal whose keys are all strings (a candidate settings record).
+    record_literal: bool,
     pub growth: Vec<Growth>,
     /// What limits it, and where.
     pub bound: Option<(TextRange, String)>,
@@ -118,6 +121,7 @@ pub fn analyze<'a>(
     }
     let mut walker = UseWalker::new(&mut facts);
     walker.visit_body(suite);
+    records::bound_settings_records(suite, &mut facts.containers);
     // Growth in helpers that only module-level code calls happens once, at import. Only computed
     // when such growth exists: it walks the whole module again.
     let in_top_functions = facts
@@ -361,6 +365,7 @@ impl<'a> Facts<'a, '_, '_> {
             kind,
             range,
             def_stmt,
+            record_literal: records::is_record_literal(value),
             growth: Vec::new(),
             condition: Condition::Always,
             // First built in an ordinary method: each call of that method starts it afresh.

@@ -138,13 +138,18 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             | Expr::NoneLiteral(_) => true,
             Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
             // `self.__class__` (one key per class), `Color.RED`, `mod.TIMEOUT`.
+            // `fn.__name__`: one key per definition.
             Expr::Attribute(attr) => {
                 let member = attr.attr.as_str();
-                member == "__class__" || is_constant_name(member) || self.is_enum_expr(&attr.value)
+                matches!(member, "__class__" | "__name__" | "__qualname__")
+                    || is_constant_name(member)
+                    || is_configuration_name(member)
+                    || self.is_enum_expr(&attr.value)
             }
             Expr::Name(n) => {
                 self.fixed_names.contains(&n.id.as_str())
                     || is_constant_name(n.id.as_str())
+                    || is_configuration_name(n.id.as_str())
                     || n.id.as_str() == "cls"
             }
             // `type(self)`: one key per class; `str(i + 1)` of a position or constant.
@@ -581,6 +586,58 @@ fn is_constant_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// What a key names when its variable is called `model_name`, `provider`, `owner_repo` or
+/// `message_type`: a choice fixed by configuration or by the code (models, providers, services,
+/// plugins, message kinds), so a cache keyed by it holds one entry per configured choice. This is
+/// a hint from the name alone, documented as such in SWC101 and SWC105; per-event identifiers
+/// (`run_id`, `session_id`, `tool_call_id`) and anything not listed stay open keys.
+const CONFIGURATION_KEY_WORDS: &[&str] = &[
+    "model",
+    "provider",
+    "backend",
+    "engine",
+    "service",
+    "env",
+    "environment",
+    "repo",
+    "locale",
+    "language",
+    "lang",
+    "dtype",
+    "device",
+    "encoding",
+    "tokenizer",
+    "platform",
+    "plugin",
+    "cog",
+    "extension",
+    "persona",
+    "role",
+    "kind",
+    "type",
+    "category",
+    "class",
+    "module",
+    "dialect",
+    "driver",
+    "vendor",
+    "region",
+    "protocol",
+    "scheme",
+    "level",
+];
+
+fn is_configuration_name(name: &str) -> bool {
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    let stem = name
+        .strip_suffix("_name")
+        .or_else(|| name.strip_suffix("name"))
+        .unwrap_or(&name);
+    stem.rsplit('_')
+        .next()
+        .is_some_and(|word| CONFIGURATION_KEY_WORDS.contains(&word))
 }
 
 /// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per

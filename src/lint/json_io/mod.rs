@@ -10,6 +10,7 @@
 //! call sites, so helpers, `__init__`-cached snapshots and closures passed to wrappers are seen.
 
 mod locks;
+mod origins;
 pub mod paths;
 mod walker;
 
@@ -127,12 +128,14 @@ pub fn lock_helpers<'a>(
 /// Analyzes a module. `extra_locks` are qualified names of context managers that hold a
 /// cross-process lock (the `lock-context-managers` option and the project's lock helpers this
 /// module imports); `imported` are summaries of JSON helpers of other modules, by the qualified
-/// name this module calls them with.
+/// name this module calls them with. In test code (`is_test`), a path a test or its helper is
+/// handed (a fixture, a helper's argument) is the test's own.
 pub fn analyze<'a>(
     suite: &'a [Stmt],
     semantic: &SemanticModel<'a>,
     extra_locks: &[String],
     imported: &[(String, Summary)],
+    is_test: bool,
 ) -> JsonFacts {
     if imported.is_empty() && !semantic.imports_from_any(JSON_MODULES) {
         return JsonFacts::default();
@@ -221,29 +224,21 @@ pub fn analyze<'a>(
             .map(|(_, r, _)| *r);
         w.read.is_some() || (w.param_path && state_writers.contains(&w.function))
     });
-    // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`) are
-    // private: no other process reads or writes them.
+    // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`), or
+    // named uniquely by the call that writes them, are private: no other process writes them.
+    let origins = origins::PrivateOrigins::collect(&functions, semantic, is_test);
     let private: Vec<(TextRange, Vec<&str>)> = functions
         .iter()
-        .filter_map(|f| {
-            let roots = private_roots(f, semantic);
-            (!roots.is_empty()).then_some((f.def_range, roots))
-        })
+        .map(|f| (f.def_range, origins.roots(f, semantic)))
         .collect();
-    if !private.is_empty() {
-        let is_private = |at: TextRange, path: &str| {
-            let root: String = path
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            private
-                .iter()
-                .filter(|(def, _)| def.contains_range(at))
-                .any(|(_, roots)| roots.contains(&root.as_str()))
-        };
-        facts.rmw.retain(|r| !is_private(r.write, &r.path));
-        facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
-    }
+    let is_private = |at: TextRange, path: &str| {
+        private
+            .iter()
+            .filter(|(def, _)| def.contains_range(at))
+            .any(|(_, roots)| origins.path_is_private(path, roots))
+    };
+    facts.rmw.retain(|r| !is_private(r.write, &r.path));
+    facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
     if !facts.risky_writes.is_empty() {
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {
@@ -262,61 +257,6 @@ pub fn analyze<'a>(
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
     facts
-}
-
-/// Names in `f` that denote a directory or file private to this process: pytest's temporary
-/// directory fixtures, the results of `tempfile.mkdtemp()`/`TemporaryDirectory()`, and paths
-/// built from those (`p = tmp_path / "state.json"`).
-fn private_roots<'a>(f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a str> {
-    use crate::lint::project::context::{PRIVATE_DIR_CALLS, PRIVATE_DIR_FIXTURES};
-    let Some(node) = f.node else {
-        return Vec::new();
-    };
-    let mut roots: Vec<&str> = f
-        .params
-        .iter()
-        .copied()
-        .filter(|p| PRIVATE_DIR_FIXTURES.contains(p))
-        .collect();
-    let scope = semantic
-        .scope_of(node)
-        .unwrap_or(crate::lint::semantic::ScopeId::MODULE);
-    let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
-    crate::lint::blocks::for_each_stmt(f.body, &mut |stmt| match stmt {
-        Stmt::Assign(a) => {
-            if let [Expr::Name(n)] = a.targets.as_slice() {
-                bindings.push((n.id.as_str(), &a.value));
-            }
-        }
-        Stmt::With(w) => {
-            for item in &w.items {
-                if let Some(Expr::Name(n)) = item.optional_vars.as_deref() {
-                    bindings.push((n.id.as_str(), &item.context_expr));
-                }
-            }
-        }
-        _ => {}
-    });
-    // Derived names may come before or after their root in the list: two passes settle it.
-    for _ in 0..2 {
-        for (name, value) in &bindings {
-            if roots.contains(name) {
-                continue;
-            }
-            let mut calls = Vec::new();
-            collect_calls(value, &mut calls);
-            let from_temp = calls.iter().any(|c| {
-                semantic
-                    .qualified_name(scope, &c.func)
-                    .is_some_and(|q| PRIVATE_DIR_CALLS.contains(&q.as_str()))
-            });
-            let from_root = crate::lint::blocks::uses_any_name(value, &roots);
-            if from_temp || from_root {
-                roots.push(name);
-            }
-        }
-    }
-    roots
 }
 
 /// Loops and the functions that run more than once per run, to tell a file written once per run

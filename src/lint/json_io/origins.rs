@@ -1,0 +1,341 @@
+//! Where a path comes from, when that alone makes the file private to one process or one call:
+//! pytest's temporary directories, `tempfile.mkdtemp()`, and names no other writer can produce
+//! (a `uuid4()`, a timestamp to the second, the process id). A file named that way is written by
+//! the call that made the name: no other process has updates to lose in it, and after a crash
+//! nothing reads it back as the current state. A content hash is not such a name: its whole
+//! point is that a later run finds the same file again.
+//!
+//! Names flow through local bindings (`p = tmp_path / "state.json"`), through helpers of the
+//! module that return such a name (`log_path = self._new_log_file()`), and through attributes
+//! and context variables that only ever hold such names (`self._log_path.set(log_path)` ...
+//! `self._log_path.get()`).
+
+use super::Function;
+use crate::lint::blocks::{for_each_stmt, uses_any_name};
+use crate::lint::project::context::{PRIVATE_DIR_CALLS, PRIVATE_DIR_FIXTURES};
+use crate::lint::semantic::{ScopeId, SemanticModel};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+/// Calls whose value differs in every process or call: a path built from one is not shared with
+/// another writer.
+const UNIQUE_NAME_CALLS: &[&str] = &[
+    "uuid.uuid1",
+    "uuid.uuid4",
+    "time.time",
+    "time.time_ns",
+    "os.getpid",
+    "secrets.token_hex",
+    "secrets.token_urlsafe",
+    "tempfile.mktemp",
+];
+
+/// The current time: unique unless formatted coarsely (`strftime("%Y-%m-%d")` names a file that
+/// every process writes that day).
+const NOW_CALLS: &[&str] = &[
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.datetime.today",
+];
+
+pub(super) struct PrivateOrigins<'a> {
+    /// Functions of the module (last name) whose every return is a private name.
+    functions: Vec<&'a str>,
+    /// Attributes (`self.<attr>`, or a context variable read with `.get()`) that only ever hold
+    /// private names.
+    attrs: Vec<&'a str>,
+    /// Parameters of private helpers (`_name`) that every call in the module passes a private
+    /// name: (function, parameter).
+    params: Vec<(&'a str, &'a str)>,
+    /// Test code: every parameter names the test's own file or directory (pytest fixtures are
+    /// built per test, usually under `tmp_path`; helpers are handed those).
+    in_tests: bool,
+}
+
+impl<'a> PrivateOrigins<'a> {
+    pub(super) fn collect(
+        functions: &[Function<'a>],
+        semantic: &SemanticModel<'a>,
+        in_tests: bool,
+    ) -> Self {
+        let mut origins = PrivateOrigins {
+            functions: Vec::new(),
+            attrs: Vec::new(),
+            params: Vec::new(),
+            in_tests,
+        };
+        // Helpers calling helpers, and attributes set from helpers: two rounds settle it.
+        for _ in 0..2 {
+            let mut returning = Vec::new();
+            let mut attr_values: Vec<(&'a str, bool)> = Vec::new();
+            let mut arguments: Vec<((&'a str, &'a str), bool)> = Vec::new();
+            for f in functions {
+                let Some(node) = f.node else { continue };
+                let roots = origins.roots(f, semantic);
+                let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
+                let private = |e: &Expr| origins.is_private(e, &roots, scope, semantic);
+                for call in calls_in(f.body) {
+                    let callee = match call.func.as_ref() {
+                        Expr::Name(n) => n.id.as_str(),
+                        Expr::Attribute(a) => a.attr.as_str(),
+                        _ => continue,
+                    };
+                    if !callee.starts_with('_') || callee.starts_with("__") {
+                        continue;
+                    }
+                    for target in functions
+                        .iter()
+                        .filter(|g| g.node.is_some_and(|n| n.name.as_str() == callee))
+                    {
+                        for (i, arg) in call.arguments.args.iter().enumerate() {
+                            if let Some(param) = target.params.get(i) {
+                                arguments.push(((callee, *param), private(arg)));
+                            }
+                        }
+                        for kw in &*call.arguments.keywords {
+                            if let Some(param) = target
+                                .params
+                                .iter()
+                                .find(|p| kw.arg.as_ref().is_some_and(|a| a.as_str() == **p))
+                            {
+                                arguments.push(((callee, *param), private(&kw.value)));
+                            }
+                        }
+                    }
+                }
+                let mut returns = Vec::new();
+                for_each_stmt(f.body, &mut |stmt| match stmt {
+                    // `return None` (logging disabled) names no file.
+                    Stmt::Return(r) => match r.value.as_deref() {
+                        None | Some(Expr::NoneLiteral(_)) => {}
+                        Some(v) => returns.push(private(v)),
+                    },
+                    Stmt::Assign(a) => {
+                        // `token = self._path.set(value)`.
+                        if let Expr::Call(call) = a.value.as_ref() {
+                            if let Some((attr, value)) = context_set(call, f.receiver) {
+                                attr_values.push((attr, private(value)));
+                            }
+                        }
+                        for t in &a.targets {
+                            if let Some(attr) = self_attr(t, f.receiver) {
+                                let neutral = matches!(*a.value, Expr::NoneLiteral(_))
+                                    || is_context_var(&a.value, scope, semantic);
+                                if !neutral {
+                                    attr_values.push((attr, private(&a.value)));
+                                }
+                            }
+                        }
+                    }
+                    Stmt::Expr(e) => {
+                        // `self._path.set(value)` on a context variable.
+                        if let Expr::Call(call) = e.value.as_ref() {
+                            if let Some((attr, value)) = context_set(call, f.receiver) {
+                                attr_values.push((attr, private(value)));
+                            }
+                        }
+                    }
+                    _ => {}
+                });
+                if !returns.is_empty() && returns.iter().all(|p| *p) {
+                    returning.push(f.node.map_or("", |n| n.name.as_str()));
+                }
+            }
+            origins.functions = returning;
+            let mut attrs: Vec<&'a str> = attr_values
+                .iter()
+                .filter(|(a, _)| attr_values.iter().all(|(b, p)| b != a || *p))
+                .map(|(a, _)| *a)
+                .collect();
+            attrs.sort_unstable();
+            attrs.dedup();
+            origins.attrs = attrs;
+            let mut params: Vec<(&'a str, &'a str)> = arguments
+                .iter()
+                .filter(|(p, _)| arguments.iter().all(|(q, ok)| q != p || *ok))
+                .map(|(p, _)| *p)
+                .collect();
+            params.sort_unstable();
+            params.dedup();
+            origins.params = params;
+        }
+        origins
+    }
+
+    /// Names in `f` that denote a private directory or file: pytest's temporary directory
+    /// fixtures, and local names bound from a private origin or from such names.
+    pub(super) fn roots(&self, f: &Function<'a>, semantic: &SemanticModel<'a>) -> Vec<&'a str> {
+        let Some(node) = f.node else {
+            return Vec::new();
+        };
+        let name = node.name.as_str();
+        let mut roots: Vec<&str> = f
+            .params
+            .iter()
+            .copied()
+            .filter(|p| {
+                self.in_tests
+                    || PRIVATE_DIR_FIXTURES.contains(p)
+                    || self.params.contains(&(name, *p))
+            })
+            .collect();
+        let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
+        let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
+        for_each_stmt(f.body, &mut |stmt| match stmt {
+            Stmt::Assign(a) => {
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    bindings.push((n.id.as_str(), &a.value));
+                }
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if let Some(Expr::Name(n)) = item.optional_vars.as_deref() {
+                        bindings.push((n.id.as_str(), &item.context_expr));
+                    }
+                }
+            }
+            _ => {}
+        });
+        // Derived names may come before or after their root in the list: two passes settle it.
+        for _ in 0..2 {
+            for (name, value) in &bindings {
+                if !roots.contains(name) && self.is_private(value, &roots, scope, semantic) {
+                    roots.push(name);
+                }
+            }
+        }
+        roots
+    }
+
+    /// Whether a path text (`log_path / "x"`, `self._log_file`) starts from a private name.
+    pub(super) fn path_is_private(&self, path: &str, roots: &[&str]) -> bool {
+        let word = |s: &str| -> String {
+            s.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        // Any local name in the path text: `base / f"{digest}.json"` shows its parts.
+        let mut rest = path;
+        while let Some(start) = rest.find(|c: char| c.is_alphabetic() || c == '_') {
+            let preceded_by_dot = rest[..start].ends_with('.');
+            let name = word(&rest[start..]);
+            if !preceded_by_dot && roots.contains(&name.as_str()) {
+                return true;
+            }
+            rest = &rest[start + name.len().max(1)..];
+        }
+        path.strip_prefix("self.")
+            .is_some_and(|rest| self.attrs.contains(&word(rest).as_str()))
+    }
+
+    fn is_private(
+        &self,
+        value: &Expr,
+        roots: &[&str],
+        scope: ScopeId,
+        semantic: &SemanticModel<'a>,
+    ) -> bool {
+        if uses_any_name(value, roots) {
+            return true;
+        }
+        let mut calls = Vec::new();
+        super::collect_calls(value, &mut calls);
+        let coarse_time = calls.iter().any(|c| is_coarse_strftime(c));
+        let private_call = calls.iter().any(|c| {
+            if let Some(q) = semantic.qualified_name(scope, &c.func) {
+                if PRIVATE_DIR_CALLS.contains(&q.as_str())
+                    || UNIQUE_NAME_CALLS.contains(&q.as_str())
+                    || (!coarse_time && NOW_CALLS.contains(&q.as_str()))
+                {
+                    return true;
+                }
+            }
+            match c.func.as_ref() {
+                Expr::Name(n) => self.functions.contains(&n.id.as_str()),
+                Expr::Attribute(a) => {
+                    self.functions.contains(&a.attr.as_str())
+                        || (a.attr.as_str() == "get" && self.is_private_attr(&a.value))
+                }
+                _ => false,
+            }
+        });
+        private_call || self.is_private_attr(value)
+    }
+
+    /// `self.<attr>` for an attribute that only holds private names.
+    fn is_private_attr(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Attribute(a)
+            if matches!(a.value.as_ref(), Expr::Name(_)) && self.attrs.contains(&a.attr.as_str()))
+    }
+}
+
+/// `self.<attr>` as an assignment target.
+fn self_attr<'a>(target: &'a Expr, receiver: Option<&str>) -> Option<&'a str> {
+    match target {
+        Expr::Attribute(a) => match a.value.as_ref() {
+            Expr::Name(n) if Some(n.id.as_str()) == receiver => Some(a.attr.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `self.<attr>.set(value)`.
+fn context_set<'a>(call: &'a ast::ExprCall, receiver: Option<&str>) -> Option<(&'a str, &'a Expr)> {
+    let Expr::Attribute(set) = call.func.as_ref() else {
+        return None;
+    };
+    if set.attr.as_str() != "set" || call.arguments.args.len() != 1 {
+        return None;
+    }
+    Some((self_attr(&set.value, receiver)?, &call.arguments.args[0]))
+}
+
+fn is_context_var(value: &Expr, scope: ScopeId, semantic: &SemanticModel<'_>) -> bool {
+    matches!(value, Expr::Call(c)
+        if semantic.qualified_name(scope, &c.func).as_deref() == Some("contextvars.ContextVar"))
+}
+
+/// `.strftime(fmt)` with a literal format that names no second: the same name all day (or hour).
+fn is_coarse_strftime(call: &ast::ExprCall) -> bool {
+    let Expr::Attribute(a) = call.func.as_ref() else {
+        return false;
+    };
+    if a.attr.as_str() != "strftime" {
+        return false;
+    }
+    match call.arguments.args.first() {
+        Some(Expr::StringLiteral(s)) => {
+            let fmt = s.value.to_str();
+            !["%S", "%f", "%s", "%T", "%X", "%c"]
+                .iter()
+                .any(|d| fmt.contains(d))
+        }
+        _ => false,
+    }
+}
+
+/// The calls in a function body, outside nested definitions (those are functions of their own).
+fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Calls<'a>(Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Lambda(_) => {}
+                Expr::Call(call) => {
+                    self.0.push(call);
+                    visitor::walk_expr(self, expr);
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_body(body);
+    calls.0
+}
