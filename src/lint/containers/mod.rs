@@ -9,17 +9,20 @@
 //! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
 //! a bounded type, or keys that come from a fixed set.
 
+mod keys;
+mod once;
 mod records;
 mod uses;
 
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level, single_assignment};
 use crate::lint::project::Condition;
+use once::is_init_like;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use uses::{is_init_like, UseWalker};
+use uses::UseWalker;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -119,7 +122,7 @@ pub fn analyze<'a>(
     if facts.containers.is_empty() {
         return Vec::new();
     }
-    let mut walker = UseWalker::new(&mut facts);
+    let mut walker = UseWalker::new(&mut facts, suite);
     walker.visit_body(suite);
     records::bound_settings_records(suite, &mut facts.containers);
     // Growth in helpers that only module-level code calls happens once, at import. Only computed

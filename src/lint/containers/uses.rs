@@ -1,6 +1,8 @@
 //! The walk over a module's code that finds what grows each long-lived container and what
 //! bounds it.
 
+use super::keys::{bound_once, fixed_params, is_configuration_name, is_constant_name};
+use super::once::{beside_warning, is_init_like, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, Owner};
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::comparable::ComparableExpr;
@@ -28,6 +30,9 @@ struct FunctionCtx<'a> {
     is_registration: bool,
     /// Name of its `**kwargs` parameter: the keys it holds are identifiers written in code.
     kwargs: Option<&'a str>,
+    /// Statements next to a warning (`warnings.warn`, `log.warning`) in the same block: a set
+    /// added to there is a warn-once set, holding the distinct warnings the code can emit.
+    beside_warning: Vec<TextRange>,
 }
 
 pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
@@ -40,6 +45,16 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// (`for i, x in enumerate(xs)`, `for i in range(n)`: keys made from them reuse the same
     /// slots on every call).
     fixed_names: Vec<&'a str>,
+    /// Local names of the current function bound once, to a key from a fixed set
+    /// (`key = (func_name, "x")`).
+    fixed_locals: Vec<&'a str>,
+    /// Local names of the current function stored to exactly once.
+    bound_once: Vec<&'a str>,
+    /// Parameters of private helpers that every call in the module passes a literal or a
+    /// constant (or a parameter that is itself fixed this way): (function, parameter).
+    fixed_params: Vec<(&'a str, &'a str)>,
+    /// Methods of the current class that only its initializers (or such methods) call.
+    once_methods: Vec<&'a str>,
     /// Keys known to be in a container already, so storing under them adds nothing: inside
     /// `if key in d:`, or in `for key in d:`.
     present_keys: Vec<(usize, ComparableExpr<'a>)>,
@@ -50,17 +65,27 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
 }
 
 impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
-    pub(super) fn new(facts: &'f mut Facts<'a, 'm, 'o>) -> Self {
+    pub(super) fn new(facts: &'f mut Facts<'a, 'm, 'o>, suite: &'a [Stmt]) -> Self {
         UseWalker {
             facts,
             scope: ScopeId::MODULE,
             class: None,
             function: None,
             fixed_names: Vec::new(),
+            fixed_locals: Vec::new(),
+            bound_once: Vec::new(),
+            fixed_params: Vec::new(),
+            once_methods: Vec::new(),
             present_keys: Vec::new(),
             aliases: Vec::new(),
             top_function: None,
         }
+        .with_fixed_params(suite)
+    }
+
+    fn with_fixed_params(mut self, suite: &'a [Stmt]) -> Self {
+        self.fixed_params = fixed_params(suite);
+        self
     }
 }
 
@@ -148,6 +173,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
             Expr::Name(n) => {
                 self.fixed_names.contains(&n.id.as_str())
+                    || self.fixed_locals.contains(&n.id.as_str())
                     || is_constant_name(n.id.as_str())
                     || is_configuration_name(n.id.as_str())
                     || n.id.as_str() == "cls"
@@ -163,6 +189,10 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
             Expr::BinOp(b) => self.fixed_key(&b.left) && self.fixed_key(&b.right),
             Expr::UnaryOp(u) => self.fixed_key(&u.operand),
+            Expr::FString(f) => f.value.elements().all(|e| match e {
+                ast::InterpolatedStringElement::Literal(_) => true,
+                ast::InterpolatedStringElement::Interpolation(i) => self.fixed_key(&i.expression),
+            }),
             _ => false,
         }
     }
@@ -286,6 +316,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.scope = s;
                 }
                 let ci = self.facts.class_index.get(class.name.as_str()).copied();
+                let saved_once = std::mem::replace(&mut self.once_methods, once_methods(class));
                 for item in &class.body {
                     if let (Stmt::FunctionDef(f), Some(ci)) = (item, ci) {
                         self.class = first_param(f).map(|p| (ci, p));
@@ -294,6 +325,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     }
                     self.visit_stmt(item);
                 }
+                self.once_methods = saved_once;
                 self.scope = saved_scope;
                 self.class = saved_class;
             }
@@ -310,15 +342,19 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 let ctx = FunctionCtx {
                     name,
-                    runs_once_per_instance: is_init_like(name),
+                    runs_once_per_instance: is_init_like(name)
+                        || (self.class.is_some() && self.once_methods.contains(&name)),
                     is_registration: name.starts_with("register")
                         || name.starts_with("_register")
                         || returns_a_parameter(func)
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
+                    beside_warning: beside_warning(&func.body),
                 };
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
+                let saved_locals = std::mem::take(&mut self.fixed_locals);
+                let saved_once = std::mem::replace(&mut self.bound_once, bound_once(&func.body));
                 let saved_aliases = self.aliases.len();
                 // Parameters annotated with an Enum of this module take a fixed set of values.
                 for p in func.parameters.iter_non_variadic_params() {
@@ -326,11 +362,16 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         .annotation
                         .as_deref()
                         .is_some_and(|a| self.is_enum_expr(a))
+                        || self
+                            .fixed_params
+                            .contains(&(name, p.parameter.name.as_str()))
                     {
                         self.fixed_names.push(p.parameter.name.as_str());
                     }
                 }
                 self.visit_body(&func.body);
+                self.fixed_locals = saved_locals;
+                self.bound_once = saved_once;
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
                 self.top_function = saved_top;
@@ -342,6 +383,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 for target in &assign.targets {
                     self.assign_target(target, stmt);
                     self.record_aliases(target, &assign.value);
+                }
+                if let ([Expr::Name(n)], true) = (assign.targets.as_slice(), self.in_function()) {
+                    let name = n.id.as_str();
+                    if self.bound_once.contains(&name) && self.fixed_key(&assign.value) {
+                        self.fixed_locals.push(name);
+                    }
                 }
                 self.visit_expr(&assign.value);
             }
@@ -472,7 +519,23 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                     });
                             let fixed_update =
                                 method == "update" && self.update_has_code_keys(call);
-                            self.grow(c, expr.range(), !(fixed_setdefault || fixed_update));
+                            // A set holds each value once: adding from a fixed set is bounded.
+                            let fixed_add = method == "add"
+                                && self.facts.containers[c].kind == ContainerKind::Set
+                                && (self.function.as_ref().is_some_and(|f| {
+                                    f.beside_warning
+                                        .iter()
+                                        .any(|r| r.contains_range(expr.range()))
+                                }) || call
+                                    .arguments
+                                    .args
+                                    .first()
+                                    .is_some_and(|k| self.fixed_key(k)));
+                            self.grow(
+                                c,
+                                expr.range(),
+                                !(fixed_setdefault || fixed_update || fixed_add),
+                            );
                         } else if REMOVE_METHODS.contains(&method) {
                             self.bound(
                                 c,
@@ -570,74 +633,6 @@ fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
         Expr::Name(n) if is_name(&call.func, "range") => Some(n.id.as_str()),
         _ => None,
     }
-}
-
-/// Methods that run once per instance, where attributes are first built.
-pub(super) fn is_init_like(name: &str) -> bool {
-    matches!(
-        name,
-        "__init__" | "__new__" | "__post_init__" | "setUp" | "__enter__"
-    )
-}
-
-/// `ALL_CAPS`: a constant by convention.
-fn is_constant_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// What a key names when its variable is called `model_name`, `provider`, `owner_repo` or
-/// `message_type`: a choice fixed by configuration or by the code (models, providers, services,
-/// plugins, message kinds), so a cache keyed by it holds one entry per configured choice. This is
-/// a hint from the name alone, documented as such in SWC101 and SWC105; per-event identifiers
-/// (`run_id`, `session_id`, `tool_call_id`) and anything not listed stay open keys.
-const CONFIGURATION_KEY_WORDS: &[&str] = &[
-    "model",
-    "provider",
-    "backend",
-    "engine",
-    "service",
-    "env",
-    "environment",
-    "repo",
-    "locale",
-    "language",
-    "lang",
-    "dtype",
-    "device",
-    "encoding",
-    "tokenizer",
-    "platform",
-    "plugin",
-    "cog",
-    "extension",
-    "persona",
-    "role",
-    "kind",
-    "type",
-    "category",
-    "class",
-    "module",
-    "dialect",
-    "driver",
-    "vendor",
-    "region",
-    "protocol",
-    "scheme",
-    "level",
-];
-
-fn is_configuration_name(name: &str) -> bool {
-    let name = name.trim_start_matches('_').to_ascii_lowercase();
-    let stem = name
-        .strip_suffix("_name")
-        .or_else(|| name.strip_suffix("name"))
-        .unwrap_or(&name);
-    stem.rsplit('_')
-        .next()
-        .is_some_and(|word| CONFIGURATION_KEY_WORDS.contains(&word))
 }
 
 /// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per

@@ -1,0 +1,211 @@
+//! Keys from a fixed set: what a container keyed by them can hold is bounded by the code or the
+//! configuration, not by traffic.
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+/// `ALL_CAPS`: a constant by convention.
+pub(super) fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// What a key names when its variable is called `model_name`, `provider`, `owner_repo` or
+/// `message_type`: a choice fixed by configuration or by the code (models, providers, services,
+/// plugins, message kinds), so a cache keyed by it holds one entry per configured choice. This is
+/// a hint from the name alone, documented as such in SWC101 and SWC105; per-event identifiers
+/// (`run_id`, `session_id`, `tool_call_id`) and anything not listed stay open keys.
+const CONFIGURATION_KEY_WORDS: &[&str] = &[
+    "model",
+    "provider",
+    "backend",
+    "engine",
+    "service",
+    "env",
+    "environment",
+    "repo",
+    "locale",
+    "language",
+    "lang",
+    "dtype",
+    "device",
+    "encoding",
+    "tokenizer",
+    "platform",
+    "plugin",
+    "cog",
+    "extension",
+    "persona",
+    "role",
+    "kind",
+    "type",
+    "category",
+    "class",
+    "module",
+    "dialect",
+    "driver",
+    "vendor",
+    "region",
+    "protocol",
+    "scheme",
+    "level",
+];
+
+pub(super) fn is_configuration_name(name: &str) -> bool {
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    let stem = name
+        .strip_suffix("_name")
+        .or_else(|| name.strip_suffix("name"))
+        .unwrap_or(&name);
+    stem.rsplit('_')
+        .next()
+        .is_some_and(|word| CONFIGURATION_KEY_WORDS.contains(&word))
+}
+
+/// Parameters of the module's private helpers (`_warn(code)`, `self._cache_type(module, attr)`)
+/// that every call in the module passes a literal, an ALL_CAPS constant, or a parameter of the
+/// caller that is fixed the same way: the helper sees only the values written in the code.
+pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
+    /// Private helpers and their explicit parameters (without `self`/`cls`).
+    fn helpers<'a>(stmts: &'a [Stmt], in_class: bool, out: &mut Vec<(&'a str, Vec<&'a str>)>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    let name = f.name.as_str();
+                    if name.starts_with('_') && !name.starts_with("__") {
+                        let is_static = f.decorator_list.iter().any(
+                            |d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"),
+                        );
+                        let skip = usize::from(in_class && !is_static);
+                        let params = f
+                            .parameters
+                            .iter_non_variadic_params()
+                            .skip(skip)
+                            .map(|p| p.parameter.name.as_str())
+                            .collect();
+                        out.push((name, params));
+                    }
+                }
+                Stmt::ClassDef(c) => helpers(&c.body, true, out),
+                _ => {}
+            }
+        }
+    }
+    /// Calls of those helpers, with the parameters of the function each call is in.
+    #[derive(Default)]
+    struct Calls<'a> {
+        /// Names of the functions the walk is in, innermost last.
+        enclosing: Vec<&'a str>,
+        found: Vec<(&'a ast::ExprCall, Option<&'a str>)>,
+    }
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::FunctionDef(f) = stmt {
+                self.enclosing.push(f.name.as_str());
+                visitor::walk_stmt(self, stmt);
+                self.enclosing.pop();
+            } else {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                self.found.push((call, self.enclosing.last().copied()));
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut defs = Vec::new();
+    helpers(suite, false, &mut defs);
+    if defs.is_empty() {
+        return Vec::new();
+    }
+    let mut calls = Calls::default();
+    calls.visit_body(suite);
+    fn callee(call: &ast::ExprCall) -> Option<&str> {
+        match call.func.as_ref() {
+            Expr::Name(n) => Some(n.id.as_str()),
+            Expr::Attribute(a) if matches!(a.value.as_ref(), Expr::Name(_)) => {
+                Some(a.attr.as_str())
+            }
+            _ => None,
+        }
+    }
+    let literal = |e: &Expr| {
+        matches!(
+            e,
+            Expr::StringLiteral(_)
+                | Expr::NumberLiteral(_)
+                | Expr::BooleanLiteral(_)
+                | Expr::NoneLiteral(_)
+        ) || match e {
+            Expr::Name(n) => is_constant_name(n.id.as_str()),
+            Expr::Attribute(a) => is_constant_name(a.attr.as_str()),
+            _ => false,
+        }
+    };
+    let mut fixed: Vec<(&str, &str)> = Vec::new();
+    // A helper's fixed parameter passed on to another helper: two rounds follow one hop.
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for (name, params) in &defs {
+            for (i, param) in params.iter().enumerate() {
+                let mut seen = false;
+                let all_fixed = calls
+                    .found
+                    .iter()
+                    .filter(|(c, _)| callee(c) == Some(*name))
+                    .all(|(c, within)| {
+                        seen = true;
+                        let arg = c.arguments.args.get(i).or_else(|| {
+                            c.arguments
+                                .keywords
+                                .iter()
+                                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == *param))
+                                .map(|k| &k.value)
+                        });
+                        arg.is_some_and(|a| {
+                            literal(a)
+                                || matches!((a, within), (Expr::Name(n), Some(f))
+                                    if fixed.contains(&(*f, n.id.as_str())))
+                        })
+                    });
+                if seen && all_fixed {
+                    next.push((*name, *param));
+                }
+            }
+        }
+        fixed = next;
+    }
+    fixed
+}
+
+/// Local names stored to exactly once in a function body (outside nested definitions): only
+/// those can hold a fixed key for the whole body, whatever branch ran.
+pub(super) fn bound_once(body: &[Stmt]) -> Vec<&str> {
+    struct Stores<'a>(Vec<&'a str>);
+    impl<'a> Visitor<'a> for Stores<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                if n.ctx == ast::ExprContext::Store {
+                    self.0.push(n.id.as_str());
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut stores = Stores(Vec::new());
+    stores.visit_body(body);
+    let all = stores.0;
+    all.iter()
+        .copied()
+        .filter(|n| all.iter().filter(|m| *m == n).count() == 1)
+        .collect()
+}

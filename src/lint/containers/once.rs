@@ -1,0 +1,174 @@
+//! Growth that does not accumulate over the life of the process: code that runs once per
+//! instance (initializers, start-up hooks, methods only those call) and warn-once sets.
+
+use super::{first_param, is_name};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// Methods that run once per instance, where attributes are first built.
+pub(super) fn is_init_like(name: &str) -> bool {
+    matches!(
+        name,
+        "__init__"
+            | "__new__"
+            | "__post_init__"
+            | "setUp"
+            | "asyncSetUp"
+            | "__enter__"
+            | "__aenter__"
+            // One-shot start-up hooks: discord.py calls them once per bot or cog.
+            | "setup_hook"
+            | "cog_load"
+    )
+}
+
+/// Methods that run once per instance because only its initializers call them (directly or
+/// through other such methods): `cog_load` calling `self.parse_zones()`. A method handed on
+/// without being called (a callback, a listener) may run any number of times, and one with a
+/// `while` or `async for` loop keeps running, so neither counts.
+pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
+    let mut escaped: Vec<&str> = Vec::new();
+    let mut looping: Vec<&str> = Vec::new();
+    let methods: Vec<(&str, Vec<&str>)> = class
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => {
+                let receiver = first_param(f)?;
+                let refs = self_refs(&f.body, receiver);
+                escaped.extend(refs.escaped);
+                if refs.loops {
+                    looping.push(f.name.as_str());
+                }
+                Some((f.name.as_str(), refs.calls))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut once: Vec<&str> = Vec::new();
+    loop {
+        let before = once.len();
+        for (name, _) in &methods {
+            if once.contains(name)
+                || is_init_like(name)
+                || escaped.contains(name)
+                || looping.contains(name)
+            {
+                continue;
+            }
+            let callers: Vec<&str> = methods
+                .iter()
+                .filter(|(_, calls)| calls.contains(name))
+                .map(|(m, _)| *m)
+                .collect();
+            if !callers.is_empty()
+                && callers
+                    .iter()
+                    .all(|c| c != name && (is_init_like(c) || once.contains(c)))
+            {
+                once.push(name);
+            }
+        }
+        if once.len() == before {
+            return once;
+        }
+    }
+}
+
+struct SelfRefs<'a> {
+    /// `receiver.<name>(...)`.
+    calls: Vec<&'a str>,
+    /// `receiver.<name>` used other than by calling it (names of data attributes too).
+    escaped: Vec<&'a str>,
+    /// The body has a `while` or `async for` loop.
+    loops: bool,
+}
+
+/// How a method body uses `receiver.<name>`.
+fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
+    struct Walk<'r, 'a> {
+        receiver: &'r str,
+        refs: SelfRefs<'a>,
+    }
+    impl<'a> Visitor<'a> for Walk<'_, 'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::While(_) => self.refs.loops = true,
+                Stmt::For(f) if f.is_async => self.refs.loops = true,
+                _ => {}
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Call(call) => match call.func.as_ref() {
+                    Expr::Attribute(a) if is_name(&a.value, self.receiver) => {
+                        self.refs.calls.push(a.attr.as_str());
+                        for arg in &*call.arguments.args {
+                            self.visit_expr(arg);
+                        }
+                        for kw in &*call.arguments.keywords {
+                            self.visit_expr(&kw.value);
+                        }
+                    }
+                    _ => visitor::walk_expr(self, expr),
+                },
+                Expr::Attribute(a) if is_name(&a.value, self.receiver) => {
+                    self.refs.escaped.push(a.attr.as_str());
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut walk = Walk {
+        receiver,
+        refs: SelfRefs {
+            calls: Vec::new(),
+            escaped: Vec::new(),
+            loops: false,
+        },
+    };
+    walk.visit_body(body);
+    walk.refs
+}
+
+/// Expression statements that share a block with a warning call (`warnings.warn(...)`,
+/// `log.warning(...)`), as in `if key not in seen: seen.add(key); log.warning(...)`.
+pub(super) fn beside_warning(body: &[Stmt]) -> Vec<TextRange> {
+    fn is_warning(stmt: &Stmt) -> bool {
+        matches!(stmt, Stmt::Expr(e) if matches!(e.value.as_ref(), Expr::Call(c)
+            if matches!(c.func.as_ref(), Expr::Attribute(a) if matches!(a.attr.as_str(), "warn" | "warning"))))
+    }
+    fn visit(stmts: &[Stmt], out: &mut Vec<TextRange>) {
+        if stmts.iter().any(is_warning) {
+            out.extend(
+                stmts
+                    .iter()
+                    .filter(|s| matches!(s, Stmt::Expr(_)))
+                    .map(Ranged::range),
+            );
+        }
+        for stmt in stmts {
+            match stmt {
+                Stmt::If(i) => {
+                    visit(&i.body, out);
+                    for clause in &i.elif_else_clauses {
+                        visit(&clause.body, out);
+                    }
+                }
+                Stmt::For(f) => visit(&f.body, out),
+                Stmt::While(w) => visit(&w.body, out),
+                Stmt::With(w) => visit(&w.body, out),
+                Stmt::Try(t) => {
+                    visit(&t.body, out);
+                    visit(&t.orelse, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(body, &mut out);
+    out
+}
