@@ -134,11 +134,20 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
 }
 
 /// Expression statements that share a block with a warning call (`warnings.warn(...)`,
-/// `log.warning(...)`), as in `if key not in seen: seen.add(key); log.warning(...)`.
+/// `log.warning(...)`, `log_warning(...)`), as in `if key not in seen: seen.add(key); log.warning(...)`.
 pub(super) fn beside_warning(body: &[Stmt]) -> Vec<TextRange> {
+    /// `warnings.warn(...)`, `log.warning(...)`, `log_warning(...)`, `warn_once(...)`.
     fn is_warning(stmt: &Stmt) -> bool {
-        matches!(stmt, Stmt::Expr(e) if matches!(e.value.as_ref(), Expr::Call(c)
-            if matches!(c.func.as_ref(), Expr::Attribute(a) if matches!(a.attr.as_str(), "warn" | "warning"))))
+        let Stmt::Expr(e) = stmt else { return false };
+        let Expr::Call(c) = e.value.as_ref() else {
+            return false;
+        };
+        let callee = match c.func.as_ref() {
+            Expr::Attribute(a) => a.attr.as_str(),
+            Expr::Name(n) => n.id.as_str(),
+            _ => return false,
+        };
+        callee.to_ascii_lowercase().contains("warn")
     }
     fn visit(stmts: &[Stmt], out: &mut Vec<TextRange>) {
         if stmts.iter().any(is_warning) {

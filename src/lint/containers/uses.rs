@@ -119,6 +119,16 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
+    /// Directly in a method of a class that derives from `type`.
+    fn in_metaclass(&self) -> bool {
+        self.class.is_some_and(|(ci, _)| {
+            self.facts.classes[ci]
+                .bases
+                .iter()
+                .any(|b| matches!(*b, "type" | "ABCMeta"))
+        })
+    }
+
     fn in_function(&self) -> bool {
         self.function.is_some()
     }
@@ -344,8 +354,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     name,
                     runs_once_per_instance: is_init_like(name)
                         || (self.class.is_some() && self.once_methods.contains(&name)),
+                    // Class creation runs once per class the code defines: `__init_subclass__`
+                    // and a metaclass's `__new__`/`__init__` register classes, not traffic.
                     is_registration: name.starts_with("register")
                         || name.starts_with("_register")
+                        || name == "__init_subclass__"
+                        || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
                         || returns_a_parameter(func)
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
