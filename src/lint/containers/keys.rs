@@ -25,7 +25,6 @@ const CONFIGURATION_KEY_WORDS: &[&str] = &[
     "service",
     "env",
     "environment",
-    "repo",
     "locale",
     "language",
     "lang",
