@@ -357,6 +357,14 @@ impl<'w, 'a> Walker<'w, 'a> {
         let Expr::Call(call) = expr else { return None };
         let q = self.qualified(&call.func);
         let (path, mode_arg) = match q.as_deref() {
+            // A descriptor opened to truncate: what `os.write` puts there replaces the file in
+            // place.
+            Some("os.open") => {
+                let path = call.arguments.find_argument_value("path", 0)?;
+                let flags = call.arguments.find_argument_value("flags", 1)?;
+                return (mentions_flag(flags, "O_TRUNC") && !mentions_flag(flags, "O_APPEND"))
+                    .then(|| (self.key(path), Mode::Write));
+            }
             Some("builtins.open" | "io.open" | "codecs.open") => (
                 call.arguments.find_argument_value("file", 0)?,
                 call.arguments.find_argument_value("mode", 1),
@@ -843,6 +851,15 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             return;
         }
+        // os.write(fd, json.dumps(value).encode()) on `fd = os.open(path, O_WRONLY | O_TRUNC)`
+        if q.as_deref() == Some("os.write") && args.len() == 2 {
+            if let Some(dumped) = self.dumps_value(&args[1]) {
+                let taint = self.taint_of(dumped);
+                let source = ValueSource::of(dumped, self.f);
+                self.dump_to(&args[0], taint, call.range(), source);
+            }
+            return;
+        }
         // json.dump(value, f)
         if self.is_json_call(&call.func, &["dump"]) {
             let value = call.arguments.find_argument_value("obj", 0);
@@ -1242,6 +1259,16 @@ fn is_constant_document(expr: &Expr) -> bool {
         Expr::Dict(d) => d.items.iter().all(|item| {
             item.key.as_ref().is_some_and(is_constant_document) && is_constant_document(&item.value)
         }),
+        _ => false,
+    }
+}
+
+/// `os.O_WRONLY | os.O_TRUNC` mentions `O_TRUNC`.
+fn mentions_flag(flags: &Expr, flag: &str) -> bool {
+    match flags {
+        Expr::Attribute(a) => a.attr.as_str() == flag,
+        Expr::Name(n) => n.id.as_str() == flag,
+        Expr::BinOp(b) => mentions_flag(&b.left, flag) || mentions_flag(&b.right, flag),
         _ => false,
     }
 }
