@@ -53,14 +53,20 @@ const CONFIGURATION_KEY_WORDS: &[&str] = &[
 ];
 
 pub(super) fn is_configuration_name(name: &str) -> bool {
-    let name = name.trim_start_matches('_').to_ascii_lowercase();
-    let stem = name
-        .strip_suffix("_name")
-        .or_else(|| name.strip_suffix("name"))
-        .unwrap_or(&name);
-    stem.rsplit('_')
-        .next()
-        .is_some_and(|word| CONFIGURATION_KEY_WORDS.contains(&word))
+    let name = name.trim_start_matches('_');
+    let stem = strip_suffix_ignore_case(name, "_name")
+        .or_else(|| strip_suffix_ignore_case(name, "name"))
+        .unwrap_or(name);
+    stem.rsplit('_').next().is_some_and(|word| {
+        CONFIGURATION_KEY_WORDS
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(word))
+    })
+}
+
+fn strip_suffix_ignore_case<'s>(s: &'s str, suffix: &str) -> Option<&'s str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    (s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(suffix)).then(|| &s[..cut])
 }
 
 /// Parameters of the module's private helpers (`_warn(code)`, `self._cache_type(module, attr)`)
@@ -181,30 +187,46 @@ pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
     fixed
 }
 
-/// Local names stored to exactly once in a function body (outside nested definitions): only
-/// those can hold a fixed key for the whole body, whatever branch ran.
-pub(super) fn bound_once(body: &[Stmt]) -> Vec<&str> {
-    struct Stores<'a>(Vec<&'a str>);
+/// Local names stored to exactly once in a function body (outside nested definitions), by a
+/// plain `name = value`, with that value: only those hold one value for the whole body, whatever
+/// branch ran.
+pub(super) fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
+    #[derive(Default)]
+    struct Stores<'a> {
+        names: Vec<&'a str>,
+        assigned: Vec<(&'a str, &'a Expr)>,
+    }
     impl<'a> Visitor<'a> for Stores<'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                visitor::walk_stmt(self, stmt);
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Assign(a) => {
+                    if let [Expr::Name(n)] = a.targets.as_slice() {
+                        self.assigned.push((n.id.as_str(), &a.value));
+                    }
+                    visitor::walk_stmt(self, stmt);
+                }
+                _ => visitor::walk_stmt(self, stmt),
             }
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Name(n) = expr {
                 if n.ctx == ast::ExprContext::Store {
-                    self.0.push(n.id.as_str());
+                    self.names.push(n.id.as_str());
                 }
             }
             visitor::walk_expr(self, expr);
         }
     }
-    let mut stores = Stores(Vec::new());
+    let mut stores = Stores::default();
     stores.visit_body(body);
-    let all = stores.0;
-    all.iter()
-        .copied()
-        .filter(|n| all.iter().filter(|m| *m == n).count() == 1)
+    let mut stores_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for n in &stores.names {
+        *stores_of.entry(n).or_default() += 1;
+    }
+    stores
+        .assigned
+        .into_iter()
+        .filter(|(n, _)| stores_of.get(n) == Some(&1))
         .collect()
 }

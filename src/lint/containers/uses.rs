@@ -9,6 +9,7 @@ use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::{Ranged, TextRange};
+use std::cell::OnceCell;
 
 const GROW_METHODS: &[&str] = &[
     "append",
@@ -30,9 +31,13 @@ struct FunctionCtx<'a> {
     is_registration: bool,
     /// Name of its `**kwargs` parameter: the keys it holds are identifiers written in code.
     kwargs: Option<&'a str>,
-    /// Statements next to a warning (`warnings.warn`, `log.warning`) in the same block: a set
-    /// added to there is a warn-once set, holding the distinct warnings the code can emit.
-    beside_warning: Vec<TextRange>,
+    /// A method directly in a class body: it runs once per instance when only the class's
+    /// initializers call it (decided on the first growth in it).
+    is_method: bool,
+    body: &'a [Stmt],
+    /// Local names stored to exactly once in the body, by a plain assignment, with the value
+    /// (computed on first need).
+    bound_once: OnceCell<Vec<(&'a str, &'a Expr)>>,
 }
 
 pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
@@ -45,16 +50,15 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// (`for i, x in enumerate(xs)`, `for i in range(n)`: keys made from them reuse the same
     /// slots on every call).
     fixed_names: Vec<&'a str>,
-    /// Local names of the current function bound once, to a key from a fixed set
-    /// (`key = (func_name, "x")`).
-    fixed_locals: Vec<&'a str>,
-    /// Local names of the current function stored to exactly once.
-    bound_once: Vec<&'a str>,
     /// Parameters of private helpers that every call in the module passes a literal or a
-    /// constant (or a parameter that is itself fixed this way): (function, parameter).
-    fixed_params: Vec<(&'a str, &'a str)>,
-    /// Methods of the current class that only its initializers (or such methods) call.
-    once_methods: Vec<&'a str>,
+    /// constant (or a parameter that is itself fixed this way): (function, parameter). Computed
+    /// on first need: it walks the whole module.
+    fixed_params: OnceCell<Vec<(&'a str, &'a str)>>,
+    suite: &'a [Stmt],
+    /// The class being walked, and the methods that only its initializers (or such methods)
+    /// call, computed on first need.
+    class_node: Option<&'a ast::StmtClassDef>,
+    once_methods: OnceCell<Vec<&'a str>>,
     /// Keys known to be in a container already, so storing under them adds nothing: inside
     /// `if key in d:`, or in `for key in d:`.
     present_keys: Vec<(usize, ComparableExpr<'a>)>,
@@ -72,20 +76,14 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             class: None,
             function: None,
             fixed_names: Vec::new(),
-            fixed_locals: Vec::new(),
-            bound_once: Vec::new(),
-            fixed_params: Vec::new(),
-            once_methods: Vec::new(),
+            fixed_params: OnceCell::new(),
+            suite,
+            class_node: None,
+            once_methods: OnceCell::new(),
             present_keys: Vec::new(),
             aliases: Vec::new(),
             top_function: None,
         }
-        .with_fixed_params(suite)
-    }
-
-    fn with_fixed_params(mut self, suite: &'a [Stmt]) -> Self {
-        self.fixed_params = fixed_params(suite);
-        self
     }
 }
 
@@ -139,7 +137,15 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             return;
         }
         let container = &self.facts.containers[c];
-        if func.runs_once_per_instance && matches!(container.owner, Owner::SelfAttr(_)) {
+        if matches!(container.owner, Owner::SelfAttr(_))
+            && (func.runs_once_per_instance
+                || (func.is_method
+                    && self.class_node.is_some_and(|class| {
+                        self.once_methods
+                            .get_or_init(|| once_methods(class))
+                            .contains(&func.name)
+                    })))
+        {
             return;
         }
         let function = func.name.to_string();
@@ -165,13 +171,19 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// Whether a key expression comes from a fixed set: a literal, an Enum member or an
     /// ALL_CAPS constant, a loop variable over such a set, or a tuple of those.
     fn fixed_key(&self, key: &Expr) -> bool {
+        self.fixed_key_within(key, 0)
+    }
+
+    /// `depth` counts local names followed to their value (`key = (name, "x")`).
+    fn fixed_key_within(&self, key: &Expr, depth: u8) -> bool {
+        let fixed = |e: &Expr| self.fixed_key_within(e, depth);
         match key {
             Expr::StringLiteral(_)
             | Expr::BytesLiteral(_)
             | Expr::NumberLiteral(_)
             | Expr::BooleanLiteral(_)
             | Expr::NoneLiteral(_) => true,
-            Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
+            Expr::Tuple(t) => t.elts.iter().all(&fixed),
             // `self.__class__` (one key per class), `Color.RED`, `mod.TIMEOUT`.
             // `fn.__name__`: one key per definition.
             Expr::Attribute(attr) => {
@@ -181,12 +193,19 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     || is_configuration_name(member)
                     || self.is_enum_expr(&attr.value)
             }
+            // Cheap tests first; the last one walks the whole module once.
             Expr::Name(n) => {
-                self.fixed_names.contains(&n.id.as_str())
-                    || self.fixed_locals.contains(&n.id.as_str())
-                    || is_constant_name(n.id.as_str())
-                    || is_configuration_name(n.id.as_str())
-                    || n.id.as_str() == "cls"
+                let name = n.id.as_str();
+                name == "cls"
+                    || is_constant_name(name)
+                    || is_configuration_name(name)
+                    || self.fixed_names.contains(&name)
+                    || (depth < 3 && self.local_fixed(name, depth))
+                    || self.function.as_ref().is_some_and(|f| {
+                        self.fixed_params
+                            .get_or_init(|| fixed_params(self.suite))
+                            .contains(&(f.name, name))
+                    })
             }
             // `type(self)`: one key per class; `str(i + 1)` of a position or constant.
             Expr::Call(call) => {
@@ -195,16 +214,28 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     || ((is_name(&call.func, "str") || is_name(&call.func, "int"))
                         && args.len() == 1
                         && call.arguments.keywords.is_empty()
-                        && self.fixed_key(&args[0]))
+                        && fixed(&args[0]))
             }
-            Expr::BinOp(b) => self.fixed_key(&b.left) && self.fixed_key(&b.right),
-            Expr::UnaryOp(u) => self.fixed_key(&u.operand),
+            Expr::BinOp(b) => fixed(&b.left) && fixed(&b.right),
+            Expr::UnaryOp(u) => fixed(&u.operand),
             Expr::FString(f) => f.value.elements().all(|e| match e {
                 ast::InterpolatedStringElement::Literal(_) => true,
-                ast::InterpolatedStringElement::Interpolation(i) => self.fixed_key(&i.expression),
+                ast::InterpolatedStringElement::Interpolation(i) => fixed(&i.expression),
             }),
             _ => false,
         }
+    }
+
+    /// A local name of the current function stored to once, from a key from a fixed set.
+    fn local_fixed(&self, name: &str, depth: u8) -> bool {
+        let Some(f) = &self.function else {
+            return false;
+        };
+        f.bound_once
+            .get_or_init(|| bound_once(f.body))
+            .iter()
+            .find(|(n, _)| *n == name)
+            .is_some_and(|(_, value)| self.fixed_key_within(value, depth + 1))
     }
 
     /// `d.update(a=1)` or `d.update(kwargs)` with the function's `**kwargs`: the keys are
@@ -326,7 +357,10 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.scope = s;
                 }
                 let ci = self.facts.class_index.get(class.name.as_str()).copied();
-                let saved_once = std::mem::replace(&mut self.once_methods, once_methods(class));
+                let saved_node = (
+                    self.class_node.replace(class),
+                    std::mem::take(&mut self.once_methods),
+                );
                 for item in &class.body {
                     if let (Stmt::FunctionDef(f), Some(ci)) = (item, ci) {
                         self.class = first_param(f).map(|p| (ci, p));
@@ -335,7 +369,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     }
                     self.visit_stmt(item);
                 }
-                self.once_methods = saved_once;
+                (self.class_node, self.once_methods) = saved_node;
                 self.scope = saved_scope;
                 self.class = saved_class;
             }
@@ -352,8 +386,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 let ctx = FunctionCtx {
                     name,
-                    runs_once_per_instance: is_init_like(name)
-                        || (self.class.is_some() && self.once_methods.contains(&name)),
+                    runs_once_per_instance: is_init_like(name),
                     // Class creation runs once per class the code defines: `__init_subclass__`
                     // and a metaclass's `__new__`/`__init__` register classes, not traffic.
                     is_registration: name.starts_with("register")
@@ -363,12 +396,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || returns_a_parameter(func)
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
-                    beside_warning: beside_warning(&func.body),
+                    is_method: self.class.is_some(),
+                    body: &func.body,
+                    bound_once: OnceCell::new(),
                 };
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
-                let saved_locals = std::mem::take(&mut self.fixed_locals);
-                let saved_once = std::mem::replace(&mut self.bound_once, bound_once(&func.body));
                 let saved_aliases = self.aliases.len();
                 // Parameters annotated with an Enum of this module take a fixed set of values.
                 for p in func.parameters.iter_non_variadic_params() {
@@ -376,16 +409,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         .annotation
                         .as_deref()
                         .is_some_and(|a| self.is_enum_expr(a))
-                        || self
-                            .fixed_params
-                            .contains(&(name, p.parameter.name.as_str()))
                     {
                         self.fixed_names.push(p.parameter.name.as_str());
                     }
                 }
                 self.visit_body(&func.body);
-                self.fixed_locals = saved_locals;
-                self.bound_once = saved_once;
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
                 self.top_function = saved_top;
@@ -397,12 +425,6 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 for target in &assign.targets {
                     self.assign_target(target, stmt);
                     self.record_aliases(target, &assign.value);
-                }
-                if let ([Expr::Name(n)], true) = (assign.targets.as_slice(), self.in_function()) {
-                    let name = n.id.as_str();
-                    if self.bound_once.contains(&name) && self.fixed_key(&assign.value) {
-                        self.fixed_locals.push(name);
-                    }
                 }
                 self.visit_expr(&assign.value);
             }
@@ -536,15 +558,16 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             // A set holds each value once: adding from a fixed set is bounded.
                             let fixed_add = method == "add"
                                 && self.facts.containers[c].kind == ContainerKind::Set
-                                && (self.function.as_ref().is_some_and(|f| {
-                                    f.beside_warning
-                                        .iter()
-                                        .any(|r| r.contains_range(expr.range()))
-                                }) || call
+                                && (call
                                     .arguments
                                     .args
                                     .first()
-                                    .is_some_and(|k| self.fixed_key(k)));
+                                    .is_some_and(|k| self.fixed_key(k))
+                                    || self.function.as_ref().is_some_and(|f| {
+                                        beside_warning(f.body)
+                                            .iter()
+                                            .any(|r| r.contains_range(expr.range()))
+                                    }));
                             self.grow(
                                 c,
                                 expr.range(),

@@ -226,19 +226,22 @@ pub fn analyze<'a>(
     });
     // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`), or
     // named uniquely by the call that writes them, are private: no other process writes them.
-    let origins = origins::PrivateOrigins::collect(&functions, semantic, is_test);
-    let private: Vec<(TextRange, Vec<&str>)> = functions
-        .iter()
-        .map(|f| (f.def_range, origins.roots(f, semantic)))
-        .collect();
-    let is_private = |at: TextRange, path: &str| {
-        private
+    // Only computed for modules with something to report: it walks every function again.
+    if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
+        let origins = origins::PrivateOrigins::collect(&functions, semantic, is_test);
+        let private: Vec<(TextRange, Vec<&str>)> = functions
             .iter()
-            .filter(|(def, _)| def.contains_range(at))
-            .any(|(_, roots)| origins.path_is_private(path, roots))
-    };
-    facts.rmw.retain(|r| !is_private(r.write, &r.path));
-    facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
+            .map(|f| (f.def_range, origins.roots(f, semantic)))
+            .collect();
+        let is_private = |at: TextRange, path: &str| {
+            private
+                .iter()
+                .filter(|(def, _)| def.contains_range(at))
+                .any(|(_, roots)| origins.path_is_private(path, roots))
+        };
+        facts.rmw.retain(|r| !is_private(r.write, &r.path));
+        facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
+    }
     if !facts.risky_writes.is_empty() {
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {
