@@ -46,8 +46,9 @@ pub(super) struct PrivateOrigins<'a> {
     /// Parameters of private helpers (`_name`) that every call in the module passes a private
     /// name: (function, parameter).
     params: Vec<(&'a str, &'a str)>,
-    /// Test code: every parameter names the test's own file or directory (pytest fixtures are
-    /// built per test, usually under `tmp_path`; helpers are handed those).
+    /// Test code: the parameters of tests and pytest fixtures name the test's own files (pytest
+    /// builds fixtures per test, usually under `tmp_path`), and so do a helper's parameters when
+    /// every call passes one of those.
     in_tests: bool,
 }
 
@@ -79,7 +80,9 @@ impl<'a> PrivateOrigins<'a> {
                         Expr::Attribute(a) => a.attr.as_str(),
                         _ => continue,
                     };
-                    if !callee.starts_with('_') || callee.starts_with("__") {
+                    // A private helper sees only the calls of its module; in test code, every
+                    // helper is there for the tests.
+                    if !(callee.starts_with('_') || in_tests) || callee.starts_with("__") {
                         continue;
                     }
                     for target in functions
@@ -168,14 +171,13 @@ impl<'a> PrivateOrigins<'a> {
             return Vec::new();
         };
         let name = node.name.as_str();
+        let test_entry = self.in_tests && (name.starts_with("test") || is_pytest_fixture(node));
         let mut roots: Vec<&str> = f
             .params
             .iter()
             .copied()
             .filter(|p| {
-                self.in_tests
-                    || PRIVATE_DIR_FIXTURES.contains(p)
-                    || self.params.contains(&(name, *p))
+                test_entry || PRIVATE_DIR_FIXTURES.contains(p) || self.params.contains(&(name, *p))
             })
             .collect();
         let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
@@ -338,4 +340,19 @@ fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
     let mut calls = Calls(Vec::new());
     calls.visit_body(body);
     calls.0
+}
+
+/// `@pytest.fixture`, `@pytest.fixture(...)`, `@fixture`.
+fn is_pytest_fixture(f: &ast::StmtFunctionDef) -> bool {
+    f.decorator_list.iter().any(|d| {
+        let target = match &d.expression {
+            Expr::Call(c) => c.func.as_ref(),
+            other => other,
+        };
+        match target {
+            Expr::Attribute(a) => a.attr.as_str() == "fixture",
+            Expr::Name(n) => n.id.as_str() == "fixture",
+            _ => false,
+        }
+    })
 }
