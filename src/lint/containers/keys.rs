@@ -12,7 +12,7 @@ pub(super) fn is_constant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// What a key names when its variable is called `model_name`, `provider`, `owner_repo` or
+/// What a key names when its variable is called `model_name`, `provider`, `service_name` or
 /// `message_type`: a choice fixed by configuration or by the code (models, providers, services,
 /// plugins, message kinds), so a cache keyed by it holds one entry per configured choice. This is
 /// a hint from the name alone, documented as such in SWC101 and SWC105; per-event identifiers
