@@ -1,6 +1,7 @@
 //! Keys from a fixed set: what a container keyed by them can hold is bounded by the code or the
 //! configuration, not by traffic.
 
+use super::first_param;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -80,10 +81,8 @@ pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
                 Stmt::FunctionDef(f) => {
                     let name = f.name.as_str();
                     if name.starts_with('_') && !name.starts_with("__") {
-                        let is_static = f.decorator_list.iter().any(
-                            |d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"),
-                        );
-                        let skip = usize::from(in_class && !is_static);
+                        // A method's receiver (none for a static method) is not passed.
+                        let skip = usize::from(in_class && first_param(f).is_some());
                         let params = f
                             .parameters
                             .iter_non_variadic_params()

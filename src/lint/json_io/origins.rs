@@ -144,22 +144,8 @@ impl<'a> PrivateOrigins<'a> {
                 }
             }
             origins.functions = returning;
-            let mut attrs: Vec<&'a str> = attr_values
-                .iter()
-                .filter(|(a, _)| attr_values.iter().all(|(b, p)| b != a || *p))
-                .map(|(a, _)| *a)
-                .collect();
-            attrs.sort_unstable();
-            attrs.dedup();
-            origins.attrs = attrs;
-            let mut params: Vec<(&'a str, &'a str)> = arguments
-                .iter()
-                .filter(|(p, _)| arguments.iter().all(|(q, ok)| q != p || *ok))
-                .map(|(p, _)| *p)
-                .collect();
-            params.sort_unstable();
-            params.dedup();
-            origins.params = params;
+            origins.attrs = always_private(attr_values);
+            origins.params = always_private(arguments);
         }
         origins
     }
@@ -268,6 +254,18 @@ impl<'a> PrivateOrigins<'a> {
         matches!(expr, Expr::Attribute(a)
             if matches!(a.value.as_ref(), Expr::Name(_)) && self.attrs.contains(&a.attr.as_str()))
     }
+}
+
+/// The keys whose every observation is private: an attribute all of whose assignments are, a
+/// parameter all of whose arguments are.
+fn always_private<K: Ord + Copy>(mut seen: Vec<(K, bool)>) -> Vec<K> {
+    seen.sort_unstable();
+    // Sorted by key, `false` before `true`: a key is private when its first observation is.
+    seen.dedup_by_key(|(k, _)| *k);
+    seen.into_iter()
+        .filter(|(_, p)| *p)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// `self.<attr>` as an assignment target.
