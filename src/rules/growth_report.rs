@@ -2,14 +2,16 @@
 //! at the container's definition, related location at a growth site.
 
 use crate::lint::checker::{Checker, Diagnostic};
-use crate::lint::containers::Container;
+use crate::lint::containers::{Container, Growth};
 use crate::rules::Rule;
 
-/// Reports `container` unless `ignore-names` matches it.
+/// Reports `container`, showing the growth at `first` (and why its keys are new with every
+/// event, when the rule needs that), unless `ignore-names` matches it.
 pub fn report_growth(
     checker: &mut Checker,
     rule: Rule,
     container: &Container,
+    (first, key_evidence): (&Growth, Option<&str>),
     problem: String,
     fix: &str,
 ) {
@@ -19,9 +21,6 @@ pub fn report_growth(
     {
         return;
     }
-    let Some(first) = container.growth.iter().find(|g| g.open_key) else {
-        return;
-    };
     let sites = container.growth.len();
     let owner = match &container.class {
         Some(class) if container.display.starts_with("self.") => {
@@ -42,10 +41,16 @@ pub fn report_growth(
         message,
         related: vec![(
             first.range,
-            format!(
-                "grows here (in `{}`); no bound on `{}` was found",
-                first.function, container.display
-            ),
+            match key_evidence {
+                Some(why) => format!(
+                    "grows here (in `{}`): {why}; no bound on `{}` was found",
+                    first.function, container.display
+                ),
+                None => format!(
+                    "grows here (in `{}`); no bound on `{}` was found",
+                    first.function, container.display
+                ),
+            },
         )],
         fix: Some(fix.to_string()),
     });

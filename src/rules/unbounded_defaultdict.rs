@@ -10,9 +10,13 @@ pub fn check(checker: &mut Checker, containers: &[Container]) {
         let ContainerKind::DefaultDict { per_key_bound } = c.kind else {
             continue;
         };
-        if c.bound.is_some() || !c.grows_open_keys() {
+        if c.bound.is_some() {
             continue;
         }
+        // Keys of unknown provenance may be a finite catalogue (shards, workers, markets).
+        let Some((site, why)) = c.per_event_growth() else {
+            continue;
+        };
         let problem = if per_key_bound {
             "is a defaultdict whose values are bounded but whose keys are not: every new key stays forever".to_string()
         } else {
@@ -22,6 +26,7 @@ pub fn check(checker: &mut Checker, containers: &[Container]) {
             checker,
             Rule::UnboundedDefaultdict,
             c,
+            (site, Some(why)),
             problem,
             "evict keys (`del d[key]` or `d.pop(key)` when an entity is done), cap it with `cachetools.LRUCache(maxsize=N)`, or key it by a fixed set such as an Enum",
         );

@@ -7,13 +7,18 @@ use crate::rules::Rule;
 
 pub fn check(checker: &mut Checker, containers: &[Container]) {
     for c in containers {
-        if c.kind != ContainerKind::Dict || c.bound.is_some() || !c.grows_open_keys() {
+        if c.kind != ContainerKind::Dict || c.bound.is_some() {
             continue;
         }
+        // Keys of unknown provenance may be a finite catalogue (markets, channels, files).
+        let Some((site, why)) = c.per_event_growth() else {
+            continue;
+        };
         report_growth(
             checker,
             Rule::UnboundedDictCache,
             c,
+            (site, Some(why)),
             "is a dict that only gains keys".to_string(),
             "bound it: `cachetools.LRUCache(maxsize=N)` / `TTLCache`, an `OrderedDict` with `popitem(last=False)` past a size, or delete entries when they are done",
         );

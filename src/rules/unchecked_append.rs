@@ -13,13 +13,17 @@ pub fn check(checker: &mut Checker, containers: &[Container]) {
             ContainerKind::Deque => "is a deque without `maxlen`",
             _ => continue,
         };
-        if c.bound.is_some() || c.growth.is_empty() {
+        if c.bound.is_some() {
             continue;
         }
+        let Some(site) = c.open_growth() else {
+            continue;
+        };
         report_growth(
             checker,
             Rule::UncheckedAppend,
             c,
+            (site, None),
             format!("{what} that only grows"),
             "use `collections.deque(maxlen=N)`, or trim it after adding (`del x[:-N]`) or clear it when a cycle ends",
         );

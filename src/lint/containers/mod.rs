@@ -9,6 +9,7 @@
 //! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
 //! a bounded type, or keys that come from a fixed set.
 
+mod event_keys;
 mod keys;
 mod once;
 mod records;
@@ -48,13 +49,24 @@ pub enum Owner {
     SelfAttr(usize),
 }
 
+/// What a growth site adds, as far as the size of the container goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GrowthKey {
+    /// A key from a fixed set (a literal, a constant, an Enum member, a configured choice).
+    Fixed,
+    /// An item with no key (a list append), or a key whose provenance the code does not show.
+    Open,
+    /// A key new with every event, with the evidence (`keys are fresh uuid4() values`).
+    PerEvent(String),
+}
+
 #[derive(Clone, Debug)]
 pub struct Growth {
     pub range: TextRange,
     /// Name of the function the growth is in.
     pub function: String,
-    /// `false` when the growth adds a key that comes from a fixed set.
-    pub open_key: bool,
+    /// What the key it adds says about the container's size.
+    pub key: GrowthKey,
     /// The module-level function the growth is in (`None` inside classes).
     top_function: Option<String>,
 }
@@ -81,9 +93,19 @@ pub struct Container {
 }
 
 impl Container {
-    /// Grows with at least one key that is not from a fixed set (for keyed containers).
-    pub fn grows_open_keys(&self) -> bool {
-        self.growth.iter().any(|g| g.open_key)
+    /// The first growth that adds something not from a fixed set (a list item, a key of
+    /// unknown provenance, a per-event key).
+    pub fn open_growth(&self) -> Option<&Growth> {
+        self.growth.iter().find(|g| g.key != GrowthKey::Fixed)
+    }
+
+    /// The first growth whose key is new with every event, with why: the evidence the keyed
+    /// rules (SWC101, SWC105) require.
+    pub fn per_event_growth(&self) -> Option<(&Growth, &str)> {
+        self.growth.iter().find_map(|g| match &g.key {
+            GrowthKey::PerEvent(why) => Some((g, why.as_str())),
+            _ => None,
+        })
     }
 }
 

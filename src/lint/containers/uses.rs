@@ -1,9 +1,10 @@
 //! The walk over a module's code that finds what grows each long-lived container and what
 //! bounds it.
 
+use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{bound_once, fixed_params, is_configuration_name, is_constant_name};
 use super::once::{beside_warning, is_init_like, once_methods};
-use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, Owner};
+use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -50,6 +51,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// (`for i, x in enumerate(xs)`, `for i in range(n)`: keys made from them reuse the same
     /// slots on every call).
     fixed_names: Vec<&'a str>,
+    /// Loop variables counting positions in what a call yields (`enumerate(stream())`), which
+    /// need not repeat from one call to the next.
+    stream_positions: Vec<&'a str>,
     /// Parameters of private helpers that every call in the module passes a literal or a
     /// constant (or a parameter that is itself fixed this way): (function, parameter). Computed
     /// on first need: it walks the whole module.
@@ -76,6 +80,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             class: None,
             function: None,
             fixed_names: Vec::new(),
+            stream_positions: Vec::new(),
             fixed_params: OnceCell::new(),
             suite,
             class_node: None,
@@ -131,7 +136,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         self.function.is_some()
     }
 
-    fn grow(&mut self, c: usize, range: TextRange, open_key: bool) {
+    fn grow(&mut self, c: usize, range: TextRange, key: GrowthKey) {
         let Some(func) = &self.function else { return };
         if func.is_registration {
             return;
@@ -153,7 +158,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         self.facts.containers[c].growth.push(Growth {
             range,
             function,
-            open_key,
+            key,
             top_function,
         });
     }
@@ -172,6 +177,42 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// ALL_CAPS constant, a loop variable over such a set, or a tuple of those.
     fn fixed_key(&self, key: &Expr) -> bool {
         self.fixed_key_within(key, 0)
+    }
+
+    /// What storing under `key` does to the container's size.
+    fn key_of(&self, key: &'a Expr) -> GrowthKey {
+        if self.fixed_key(key) {
+            return GrowthKey::Fixed;
+        }
+        let local = |name: &str| -> Option<&'a Expr> {
+            let f = self.function.as_ref()?;
+            f.bound_once
+                .get_or_init(|| bound_once(f.body))
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+        };
+        let scope = KeyScope {
+            local: &local,
+            stream_positions: &self.stream_positions,
+        };
+        per_event_key(key, &scope).map_or(GrowthKey::Open, GrowthKey::PerEvent)
+    }
+
+    /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`; items
+    /// of lists and sets have none.
+    fn added_key(&self, method: &str, call: &'a ast::ExprCall) -> GrowthKey {
+        match (method, call.arguments.args.first()) {
+            ("setdefault", Some(key)) => self.key_of(key),
+            ("update", Some(Expr::Dict(d))) => d
+                .items
+                .iter()
+                .filter_map(|item| item.key.as_ref())
+                .map(|k| self.key_of(k))
+                .find(|k| matches!(k, GrowthKey::PerEvent(_)))
+                .unwrap_or(GrowthKey::Open),
+            _ => GrowthKey::Open,
+        }
     }
 
     /// `depth` counts local names followed to their value (`key = (name, "x")`).
@@ -325,8 +366,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                         ContainerKind::List | ContainerKind::Deque
                     ) && !self.known_present(c, &sub.slice)
                     {
-                        let open = !self.fixed_key(&sub.slice);
-                        self.grow(c, target.range(), open);
+                        let key = self.key_of(&sub.slice);
+                        self.grow(c, target.range(), key);
                     }
                 }
             }
@@ -444,15 +485,15 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             if matches!(kind, ContainerKind::DefaultDict { .. })
                                 && !self.known_present(c, &sub.slice)
                             {
-                                let open = !self.fixed_key(&sub.slice);
-                                self.grow(c, aug.target.range(), open);
+                                let key = self.key_of(&sub.slice);
+                                self.grow(c, aug.target.range(), key);
                             }
                         }
                     }
                     target => {
                         if let Some(c) = self.lookup(target) {
                             if matches!(aug.op, Operator::Add | Operator::BitOr) {
-                                self.grow(c, aug.target.range(), true);
+                                self.grow(c, aug.target.range(), GrowthKey::Open);
                             } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
                                 self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
                             }
@@ -522,10 +563,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     (key @ Expr::Name(_), iter) => self.container_or_keys(iter).map(|c| (c, key)),
                     _ => None,
                 };
+                let stream = stream_position(for_stmt.target.as_ref(), &for_stmt.iter);
                 self.visit_expr(&for_stmt.iter);
                 if let Some(n) = fixed {
                     self.fixed_names.push(n);
                 }
+                self.stream_positions.extend(stream);
                 let saved = self.present_keys.len();
                 if let Some((c, key)) = own_key {
                     self.present_keys.push((c, ComparableExpr::from(key)));
@@ -534,6 +577,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.present_keys.truncate(saved);
                 if fixed.is_some() {
                     self.fixed_names.pop();
+                }
+                if stream.is_some() {
+                    self.stream_positions.pop();
                 }
                 self.visit_body(&for_stmt.orelse);
             }
@@ -568,11 +614,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                             .iter()
                                             .any(|r| r.contains_range(expr.range()))
                                     }));
-                            self.grow(
-                                c,
-                                expr.range(),
-                                !(fixed_setdefault || fixed_update || fixed_add),
-                            );
+                            let key = if fixed_setdefault || fixed_update || fixed_add {
+                                GrowthKey::Fixed
+                            } else {
+                                self.added_key(method, call)
+                            };
+                            self.grow(c, expr.range(), key);
                         } else if REMOVE_METHODS.contains(&method) {
                             self.bound(
                                 c,
@@ -588,8 +635,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                 ContainerKind::DefaultDict { .. }
                             ) && !self.known_present(c, &sub.slice)
                             {
-                                let open = !self.fixed_key(&sub.slice);
-                                self.grow(c, expr.range(), open);
+                                let key = self.key_of(&sub.slice);
+                                self.grow(c, expr.range(), key);
                             }
                         }
                     }
@@ -668,6 +715,23 @@ fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
             }
         }
         Expr::Name(n) if is_name(&call.func, "range") => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+/// The position in `for i, x in enumerate(stream())`: what a call yields may never end, so its
+/// positions are new keys.
+fn stream_position<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
+    let Expr::Call(call) = iter else { return None };
+    match (target, call.arguments.args.first()) {
+        (Expr::Tuple(t), Some(Expr::Call(_) | Expr::Generator(_)))
+            if is_name(&call.func, "enumerate") && t.elts.len() == 2 =>
+        {
+            match &t.elts[0] {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

@@ -456,6 +456,15 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        // Instances used as context managers live for their `with` block: the loop they run in
+        // the background is stopped when the block ends (`__exit__` closes it), not at exit.
+        let scoped_by_with = class.body.iter().any(|s| {
+            matches!(s, Stmt::FunctionDef(f)
+                if matches!(f.name.as_str(), "__enter__" | "__aenter__" | "__exit__" | "__aexit__"))
+        });
+        if scoped_by_with {
+            facts.service_loop = None;
+        }
         // A class with no base, no loop, no bound and nothing it holds tells other modules nothing
         // (its own containers carry their class name in their findings' conditions, and
         // `ContainerClasses` keeps those classes): leaving it out keeps summaries small.

@@ -1,0 +1,229 @@
+//! Keys that are new with every event: the evidence that a keyed container (SWC101, SWC105)
+//! grows with traffic, not with the code or the configuration.
+//!
+//! A key of unknown provenance (`pair`, `path`, `name`, a caller's dict) may come from a catalogue
+//! outside the code that is finite in practice: the exchange's markets, the files of a
+//! directory, the channels of one workspace. Nothing in the code says which, so the keyed rules
+//! stay silent on them and report only keys with evidence of novelty:
+//! - generated at the call: `uuid4()`, the clock, `next(counter)`, `id(obj)`, `len(...)`, a
+//!   content hash, or a position in what a call yields (`enumerate(stream())`);
+//! - identifiers of things that keep arriving: a name, attribute or looked-up field called `id`
+//!   or ending in `_id`/`Id`/`_uuid`/`_no`/`_seq`, `pid`/`sid`;
+//! - objects or text that are one per event: connections, sockets, clients, sessions, requests,
+//!   tasks, jobs, users, chats, conversations; prompts, queries, messages, content. (Not URLs:
+//!   `base_url`, `api_url` are configuration more often than traffic.)
+//!
+//! The last two are hints from the name alone, documented as such in SWC101 and SWC105.
+
+use crate::lint::blocks::is_name;
+use ruff_python_ast::{self as ast, Expr};
+
+/// Nouns (the last `_`-separated word of a key's name) for things a long-running process meets
+/// one after another without end.
+const EVENT_NOUNS: &[&str] = &[
+    "connection",
+    "conn",
+    "websocket",
+    "ws",
+    "socket",
+    "sock",
+    "client",
+    "peer",
+    "session",
+    "request",
+    "req",
+    "task",
+    "job",
+    "future",
+    "user",
+    "author",
+    "member",
+    "chat",
+    "conversation",
+    "thread",
+];
+
+/// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
+const CONTENT_NOUNS: &[&str] = &[
+    "prompt",
+    "query",
+    "question",
+    "text",
+    "content",
+    "message",
+    "msg",
+    "digest",
+    "hash",
+    "fingerprint",
+];
+
+/// Calls whose result is new on every call (the last segment of the callee).
+const GENERATORS: &[(&str, &str)] = &[
+    ("uuid1", "fresh `uuid1()` values"),
+    ("uuid4", "fresh `uuid4()` values"),
+    ("time", "clock readings"),
+    ("time_ns", "clock readings"),
+    ("monotonic", "clock readings"),
+    ("monotonic_ns", "clock readings"),
+    ("perf_counter", "clock readings"),
+    ("now", "clock readings"),
+    ("utcnow", "clock readings"),
+    ("next", "values of a counter"),
+    ("id", "object addresses (`id()`), one per object ever seen"),
+    ("len", "sizes of a growing container"),
+    ("hash", "content hashes, one per distinct input"),
+    ("hexdigest", "content hashes, one per distinct input"),
+    ("digest", "content hashes, one per distinct input"),
+    ("token_hex", "fresh random tokens"),
+    ("token_urlsafe", "fresh random tokens"),
+];
+
+/// What the walker knows about the names a key may use.
+pub(super) struct KeyScope<'s, 'a> {
+    /// The value of a local name stored to once in the current function.
+    pub local: &'s dyn Fn(&str) -> Option<&'a Expr>,
+    /// Loop variables counting positions in what a call yields (`enumerate(stream())`).
+    pub stream_positions: &'s [&'a str],
+}
+
+/// Why `key` is new with each event, phrased for the finding ("keys are ..."); `None` when the
+/// code gives no evidence either way.
+pub(super) fn per_event_key<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>) -> Option<String> {
+    evidence(key, scope, 0)
+}
+
+fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<String> {
+    let inner = |e: &'a Expr| evidence(e, scope, depth);
+    match key {
+        Expr::Name(n) => {
+            let name = n.id.as_str();
+            if scope.stream_positions.contains(&name) {
+                return Some(format!(
+                    "keys are positions (`{name}`) in what a call yields, which need not repeat"
+                ));
+            }
+            named(name).or_else(|| {
+                (depth < 3)
+                    .then(|| (scope.local)(name))
+                    .flatten()
+                    .and_then(|value| evidence(value, scope, depth + 1))
+            })
+        }
+        // `msg.id`; `uuid4().hex` is what the call made.
+        Expr::Attribute(a) => named(a.attr.as_str()).or_else(|| match a.value.as_ref() {
+            value @ Expr::Call(_) => inner(value),
+            _ => None,
+        }),
+        // `order["id"]`
+        Expr::Subscript(s) => match s.slice.as_ref() {
+            Expr::StringLiteral(lit) => named(lit.value.to_str()),
+            _ => None,
+        },
+        Expr::Tuple(t) => t.elts.iter().find_map(inner),
+        Expr::BinOp(b) => inner(&b.left).or_else(|| inner(&b.right)),
+        Expr::FString(f) => f.value.elements().find_map(|e| match e {
+            ast::InterpolatedStringElement::Interpolation(i) => inner(&i.expression),
+            ast::InterpolatedStringElement::Literal(_) => None,
+        }),
+        Expr::Call(call) => call_evidence(call, scope, depth),
+        _ => None,
+    }
+}
+
+fn call_evidence<'a>(
+    call: &'a ast::ExprCall,
+    scope: &KeyScope<'_, 'a>,
+    depth: u8,
+) -> Option<String> {
+    let args = &call.arguments.args;
+    // `report.get("worker_id")`, `getattr(msg, "id")`: the field looked up names the key.
+    let looked_up = match (call.func.as_ref(), args.as_ref()) {
+        (Expr::Attribute(a), [Expr::StringLiteral(lit), ..]) if a.attr.as_str() == "get" => {
+            Some(lit.value.to_str())
+        }
+        (f, [_, Expr::StringLiteral(lit), ..]) if is_name(f, "getattr") => Some(lit.value.to_str()),
+        _ => None,
+    };
+    if let Some(field) = looked_up {
+        return named(field);
+    }
+    let callee = match call.func.as_ref() {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return None,
+    };
+    // Conversions keep what their argument is.
+    if matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset") && args.len() == 1 {
+        return evidence(&args[0], scope, depth);
+    }
+    // `hash(())` or `id(CONSTANT)` of nothing varying would be odd; a generator needs no
+    // argument to be fresh, and `len(x)` / `id(x)` / `hash(x)` take one.
+    GENERATORS
+        .iter()
+        .find(|(name, _)| *name == callee)
+        .map(|(_, why)| format!("keys are {why}"))
+}
+
+/// Evidence from a key's name: an identifier, an event object, or content.
+fn named(name: &str) -> Option<String> {
+    let bare = name.trim_start_matches('_');
+    let lower = bare.to_ascii_lowercase();
+    let identifier = matches!(
+        lower.as_str(),
+        "id" | "uid" | "uuid" | "guid" | "pid" | "sid" | "ident"
+    ) || ["_id", "_uuid", "_uid", "_pid", "_sid", "_no", "_seq"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+        // camelCase `taskId`
+        || (bare.ends_with("Id") && bare.len() > 2);
+    if identifier {
+        return Some(format!(
+            "keys are `{name}` values: identifiers of things that keep arriving"
+        ));
+    }
+    let word = lower.rsplit('_').next().unwrap_or(&lower);
+    let word = word
+        .strip_suffix('s')
+        .filter(|w| w.len() > 2)
+        .unwrap_or(word);
+    if EVENT_NOUNS.contains(&word) {
+        return Some(format!(
+            "keys are `{name}` values: one per {word} the process meets, without end"
+        ));
+    }
+    if CONTENT_NOUNS.contains(&word) {
+        return Some(format!(
+            "keys are `{name}` values: text or content, one entry per distinct input"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named;
+
+    #[test]
+    fn identifiers_and_event_nouns_are_evidence_other_names_are_not() {
+        for name in [
+            "id",
+            "session_id",
+            "taskId",
+            "run_uuid",
+            "cycle_no",
+            "pid",
+            "connection",
+            "ws",
+            "prompt",
+            "user",
+            "_request",
+        ] {
+            assert!(named(name).is_some(), "{name}");
+        }
+        for name in [
+            "pair", "path", "name", "key", "coin", "token", "provider", "index", "paid", "valid",
+        ] {
+            assert!(named(name).is_none(), "{name}");
+        }
+    }
+}
