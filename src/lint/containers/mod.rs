@@ -54,8 +54,11 @@ pub enum Owner {
 pub enum GrowthKey {
     /// A key from a fixed set (a literal, a constant, an Enum member, a configured choice).
     Fixed,
-    /// An item with no key (a list append), or a key whose provenance the code does not show.
-    Open,
+    /// An item with no key: a list append adds one on every call.
+    Item,
+    /// A key (or a set member, or a value a list holds once) whose provenance the code does not
+    /// show: it may come from a finite catalogue outside the code.
+    Unknown,
     /// A key new with every event, with the evidence (`keys are fresh uuid4() values`).
     PerEvent(String),
 }
@@ -93,10 +96,12 @@ pub struct Container {
 }
 
 impl Container {
-    /// The first growth that adds something not from a fixed set (a list item, a key of
-    /// unknown provenance, a per-event key).
+    /// The first growth that adds an item on every call, or a key new with every event: the
+    /// evidence SWC102 needs.
     pub fn open_growth(&self) -> Option<&Growth> {
-        self.growth.iter().find(|g| g.key != GrowthKey::Fixed)
+        self.growth
+            .iter()
+            .find(|g| matches!(g.key, GrowthKey::Item | GrowthKey::PerEvent(_)))
     }
 
     /// The first growth whose key is new with every event, with why: the evidence the keyed

@@ -66,6 +66,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// Keys known to be in a container already, so storing under them adds nothing: inside
     /// `if key in d:`, or in `for key in d:`.
     present_keys: Vec<(usize, ComparableExpr<'a>)>,
+    /// Values a list holds once: appended only after a test that they are not in it yet
+    /// (`if x not in xs:`, or `if x in xs: return` earlier in the function).
+    distinct: Vec<(usize, ComparableExpr<'a>)>,
     /// Local names bound to a container in the current function: `handlers = _handlerList`.
     aliases: Vec<(&'a str, usize)>,
     /// The module-level function being walked, if any.
@@ -86,6 +89,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             class_node: None,
             once_methods: OnceCell::new(),
             present_keys: Vec::new(),
+            distinct: Vec::new(),
             aliases: Vec::new(),
             top_function: None,
         }
@@ -196,13 +200,15 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             local: &local,
             stream_positions: &self.stream_positions,
         };
-        per_event_key(key, &scope).map_or(GrowthKey::Open, GrowthKey::PerEvent)
+        per_event_key(key, &scope).map_or(GrowthKey::Unknown, GrowthKey::PerEvent)
     }
 
-    /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`; items
-    /// of lists and sets have none.
-    fn added_key(&self, method: &str, call: &'a ast::ExprCall) -> GrowthKey {
-        match (method, call.arguments.args.first()) {
+    /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`, the
+    /// member of a set, the value of a list that holds each value once (`if x not in xs:
+    /// xs.append(x)`); other list items have none.
+    fn added_key(&self, c: usize, method: &str, call: &'a ast::ExprCall) -> GrowthKey {
+        let first = call.arguments.args.first();
+        match (method, first) {
             ("setdefault", Some(key)) => self.key_of(key),
             ("update", Some(Expr::Dict(d))) => d
                 .items
@@ -210,8 +216,30 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 .filter_map(|item| item.key.as_ref())
                 .map(|k| self.key_of(k))
                 .find(|k| matches!(k, GrowthKey::PerEvent(_)))
-                .unwrap_or(GrowthKey::Open),
-            _ => GrowthKey::Open,
+                .unwrap_or(GrowthKey::Unknown),
+            ("update", _) => GrowthKey::Unknown,
+            ("add", Some(value)) if self.facts.containers[c].kind == ContainerKind::Set => {
+                self.key_of(value)
+            }
+            ("append" | "appendleft" | "insert", Some(value)) => {
+                // `insert(i, x)` adds its second argument.
+                let value = if method == "insert" {
+                    call.arguments.args.get(1).unwrap_or(value)
+                } else {
+                    value
+                };
+                let held_once = ComparableExpr::from(value);
+                if self
+                    .distinct
+                    .iter()
+                    .any(|(k, e)| *k == c && *e == held_once)
+                {
+                    self.key_of(value)
+                } else {
+                    GrowthKey::Item
+                }
+            }
+            _ => GrowthKey::Item,
         }
     }
 
@@ -307,6 +335,51 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 }
             }
             Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == ast::CmpOp::In => {
+                if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
+                    out.push((c, ComparableExpr::from(cmp.left.as_ref())));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// A loop over a container that leaves when an element equals (or is) some value: the
+    /// container and that value.
+    fn scan_for_equal(&self, for_stmt: &'a ast::StmtFor) -> Option<(usize, ComparableExpr<'a>)> {
+        let Expr::Name(element) = for_stmt.target.as_ref() else {
+            return None;
+        };
+        let c = self.lookup(&for_stmt.iter)?;
+        for_stmt.body.iter().find_map(|stmt| {
+            let Stmt::If(test) = stmt else { return None };
+            let Expr::Compare(cmp) = test.test.as_ref() else {
+                return None;
+            };
+            if !(leaves_block(&test.body)
+                && cmp.ops.len() == 1
+                && matches!(cmp.ops[0], ast::CmpOp::Eq | ast::CmpOp::Is))
+            {
+                return None;
+            }
+            let value = match (cmp.left.as_ref(), &cmp.comparators[0]) {
+                (Expr::Name(n), other) | (other, Expr::Name(n)) if n.id == element.id => other,
+                _ => return None,
+            };
+            Some((c, ComparableExpr::from(value)))
+        })
+    }
+
+    /// `x not in xs` tests: the containers and values found absent when the test is true.
+    fn absence(&self, test: &'a Expr) -> Vec<(usize, ComparableExpr<'a>)> {
+        let mut out = Vec::new();
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+                for v in &b.values {
+                    out.extend(self.absence(v));
+                }
+            }
+            Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == ast::CmpOp::NotIn => {
                 if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
                     out.push((c, ComparableExpr::from(cmp.left.as_ref())));
                 }
@@ -444,6 +517,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
                 let saved_aliases = self.aliases.len();
+                let saved_distinct = self.distinct.len();
                 // Parameters annotated with an Enum of this module take a fixed set of values.
                 for p in func.parameters.iter_non_variadic_params() {
                     if p.parameter
@@ -457,6 +531,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.visit_body(&func.body);
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
+                self.distinct.truncate(saved_distinct);
                 self.top_function = saved_top;
                 self.function = saved_fn;
                 self.scope = saved_scope;
@@ -493,7 +568,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     target => {
                         if let Some(c) = self.lookup(target) {
                             if matches!(aug.op, Operator::Add | Operator::BitOr) {
-                                self.grow(c, aug.target.range(), GrowthKey::Open);
+                                self.grow(c, aug.target.range(), GrowthKey::Item);
                             } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
                                 self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
                             }
@@ -529,10 +604,19 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     Stmt::If(if_stmt) => {
                         self.visit_expr(&if_stmt.test);
                         let present = self.membership(&if_stmt.test);
+                        let absent = self.absence(&if_stmt.test);
+                        // `if x in xs: return`: what follows runs only for an absent `x`.
+                        if leaves_block(&if_stmt.body) && if_stmt.elif_else_clauses.is_empty() {
+                            let known = self.membership(&if_stmt.test);
+                            self.distinct.extend(known);
+                        }
                         let saved = self.present_keys.len();
+                        let saved_distinct = self.distinct.len();
                         self.present_keys.extend(present);
+                        self.distinct.extend(absent);
                         self.visit_body(&if_stmt.body);
                         self.present_keys.truncate(saved);
+                        self.distinct.truncate(saved_distinct);
                         for clause in &if_stmt.elif_else_clauses {
                             if let Some(test) = &clause.test {
                                 self.visit_expr(test);
@@ -582,6 +666,10 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.stream_positions.pop();
                 }
                 self.visit_body(&for_stmt.orelse);
+                // `for e in xs: if e == x: return`: after the loop, `x` is not in `xs`.
+                if let Some(found) = self.scan_for_equal(for_stmt) {
+                    self.distinct.push(found);
+                }
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -617,7 +705,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             let key = if fixed_setdefault || fixed_update || fixed_add {
                                 GrowthKey::Fixed
                             } else {
-                                self.added_key(method, call)
+                                self.added_key(c, method, call)
                             };
                             self.grow(c, expr.range(), key);
                         } else if REMOVE_METHODS.contains(&method) {
@@ -717,6 +805,14 @@ fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
         Expr::Name(n) if is_name(&call.func, "range") => Some(n.id.as_str()),
         _ => None,
     }
+}
+
+/// A block that ends by leaving: `return`, `continue`, `raise`.
+fn leaves_block(body: &[Stmt]) -> bool {
+    matches!(
+        body.last(),
+        Some(Stmt::Return(_) | Stmt::Continue(_) | Stmt::Raise(_))
+    )
 }
 
 /// The position in `for i, x in enumerate(stream())`: what a call yields may never end, so its

@@ -4,13 +4,19 @@
 use std::path::Path;
 
 /// Whether the file is test code by pytest's and unittest's conventions: under a `tests`/`test`
-/// directory, or named `test_*.py`, `*_test.py`, `tests.py` or `conftest.py`.
+/// directory (or an end-to-end suite's `e2e`/`cypress` directory), or named `test_*.py`,
+/// `*_test.py`, `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = path
         .parent()
         .into_iter()
         .flat_map(|p| p.components())
-        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")));
+        .any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "test" | "e2e" | "cypress")
+            )
+        });
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -52,6 +58,7 @@ mod tests {
             "pkg/a_test.py",
             "conftest.py",
             "a/test/b/c.py",
+            "cypress/e2e/data_layer/main.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
