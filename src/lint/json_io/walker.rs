@@ -39,6 +39,7 @@ pub(super) fn analyze_function<'a>(
         temps: HashMap::default(),
         taint: HashMap::default(),
         self_taint: HashMap::default(),
+        self_fresh: Default::default(),
         temp_writes: Vec::new(),
         unlinked: Vec::new(),
         reads: Vec::new(),
@@ -94,6 +95,8 @@ struct Walker<'w, 'a> {
     temps: HashMap<String, Temp>,
     taint: HashMap<String, Taint>,
     self_taint: HashMap<String, Taint>,
+    /// Attributes of `self` this function has assigned a value not read from a file.
+    self_fresh: rustc_hash::FxHashSet<String>,
     temp_writes: Vec<TempWrite>,
     unlinked: Vec<PathKey>,
     reads: Vec<Read>,
@@ -750,6 +753,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                // `self.content = response.json()`: the attribute no longer holds the document
+                // (what is written from it next is not derived from the read).
+                if taint.is_none() {
+                    self.self_taint.remove(a.attr.as_str());
+                    self.self_fresh.insert(a.attr.to_string());
+                } else {
+                    self.self_fresh.remove(a.attr.as_str());
+                }
                 if let Some(t) = taint {
                     self.self_taint.insert(a.attr.to_string(), t);
                     let read = &self.reads[t.0];
@@ -1128,6 +1139,12 @@ impl<'w, 'a> Walker<'w, 'a> {
         if key.has_unknown() {
             return;
         }
+        // `self.content = response.json()` earlier in this function: what it writes is fresh,
+        // not the caller's cached copy of the document.
+        let source = match source {
+            ValueSource::SelfAttr(a) if self.self_fresh.contains(&a) => ValueSource::Other,
+            other => other,
+        };
         let kinds = regions.iter().map(|(_, k)| *k).collect();
         self.result.summary.writes.push((key, source, kinds));
     }
