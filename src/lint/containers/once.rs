@@ -1,7 +1,7 @@
 //! Growth that does not accumulate over the life of the process: code that runs once per
 //! instance (initializers, start-up hooks, methods only those call) and warn-once sets.
 
-use super::{first_param, is_name};
+use super::{first_param, for_each_stmt, is_name};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -46,7 +46,18 @@ pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
             _ => None,
         })
         .collect();
-    let mut once: Vec<&str> = Vec::new();
+    // `if self._initialized: return` first, `self._initialized = True` later: once per instance.
+    let mut once: Vec<&str> = class
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => {
+                let receiver = first_param(f)?;
+                guarded_by_flag(&f.body, receiver).then_some(f.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     loop {
         let before = once.len();
         for (name, _) in &methods {
@@ -74,6 +85,36 @@ pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
             return once;
         }
     }
+}
+
+/// A body that leaves at once when a flag on the receiver is set (`if self._initialized:
+/// return`, before anything else but a docstring) and sets that flag itself.
+fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
+    let first = body
+        .iter()
+        .find(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()));
+    let Some(Stmt::If(guard)) = first else {
+        return false;
+    };
+    let flag = match guard.test.as_ref() {
+        Expr::Attribute(a) if is_name(&a.value, receiver) => a.attr.as_str(),
+        _ => return false,
+    };
+    if !matches!(guard.body.last(), Some(Stmt::Return(_))) || !guard.elif_else_clauses.is_empty() {
+        return false;
+    }
+    let mut sets = false;
+    for_each_stmt(body, &mut |s| {
+        if let Stmt::Assign(a) = s {
+            let sets_flag = a.targets.iter().any(|t| {
+                matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
+            });
+            if sets_flag && matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value) {
+                sets = true;
+            }
+        }
+    });
+    sets
 }
 
 struct SelfRefs<'a> {
