@@ -182,7 +182,10 @@ pub fn analyze<'a>(
     }
     // Second pass with snapshots known, for writes of cached documents in other methods.
     let mut facts = JsonFacts::default();
-    let mut all_reads: Vec<(PathKey, TextRange, String)> = Vec::new();
+    // Direct reads: (path, range, function, the `try` body that tolerates an unreadable file).
+    let mut all_reads: Vec<(PathKey, TextRange, String, Option<TextRange>)> = Vec::new();
+    // Writes of a value derived from a read of the same file, locked or not.
+    let mut derived_writes: Vec<TextRange> = Vec::new();
     let mut state_writers: Vec<String> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
@@ -204,8 +207,9 @@ pub fn analyze<'a>(
                 .reads
                 .iter()
                 .filter(|r| r.direct)
-                .map(|r| (r.key.clone(), r.range, f.id.clone())),
+                .map(|r| (r.key.clone(), r.range, f.id.clone(), r.tolerated_in)),
         );
+        derived_writes.extend(result.derived_writes.iter().copied());
         facts.rmw.extend(result.rmw);
         state_writers.extend(result.state_writers);
         facts.risky_writes.extend(result.risky_writes);
@@ -218,10 +222,25 @@ pub fn analyze<'a>(
         // A parameter names a file only inside its function: it is a state file when the same
         // function reads it, or when a caller of this helper also reads what it passes.
         let same_function = |f: &String| !w.param_path || *f == w.function;
-        w.read = all_reads
+        let reads: Vec<_> = all_reads
             .iter()
-            .find(|(k, _, f)| k.to_string() == w.path && same_function(f))
-            .map(|(_, r, _)| *r);
+            .filter(|(k, _, f, _)| k.to_string() == w.path && same_function(f))
+            .collect();
+        // A cache, not state: named one by the code, what is written is not derived from the
+        // file, and every read treats an unreadable file as missing (and does not skip this
+        // write when it fails), so a truncated file costs a recomputation, not data. (Without
+        // the name, a token or credential file read the same way is state the user must
+        // recreate by hand.)
+        let regenerated = w.path.to_ascii_lowercase().contains("cache")
+            && !reads.is_empty()
+            && !derived_writes.iter().any(|d| d.contains_range(w.range))
+            && reads.iter().all(|(_, _, _, tolerated)| {
+                tolerated.is_some_and(|body| !body.contains_range(w.range))
+            });
+        if regenerated {
+            return false;
+        }
+        w.read = reads.first().map(|(_, r, _, _)| *r);
         w.read.is_some() || (w.param_path && state_writers.contains(&w.function))
     });
     // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`), or
@@ -482,6 +501,9 @@ pub struct Summary {
     /// it a path reads that file, so the file is state for the caller's module.
     #[serde(default)]
     reads: Vec<PathKey>,
+    /// Of those, the paths every read of which treats an unreadable document as missing.
+    #[serde(default)]
+    tolerant_reads: Vec<PathKey>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -503,6 +525,9 @@ struct Read {
     /// Read in this function (not through a summary): counts as the module reading the file.
     direct: bool,
     cached: bool,
+    /// Inside the body of a `try` whose handler treats an unreadable document as missing
+    /// (catches `JSONDecodeError`/`ValueError`/`Exception` and does not re-raise): that body.
+    tolerated_in: Option<TextRange>,
 }
 
 struct FunctionResult {
@@ -515,6 +540,8 @@ struct FunctionResult {
     /// Helpers called here to write a file this function also reads: their writes are writes
     /// of a state file.
     state_writers: Vec<String>,
+    /// Writes of a value derived from a read of the same file (under a lock or not).
+    derived_writes: Vec<TextRange>,
 }
 
 /// An open file handle bound to a name.

@@ -40,6 +40,7 @@ pub(super) fn analyze_function<'a>(
         taint: HashMap::default(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
+        tolerant_try: Vec::new(),
         temp_writes: Vec::new(),
         unlinked: Vec::new(),
         reads: Vec::new(),
@@ -54,6 +55,7 @@ pub(super) fn analyze_function<'a>(
             self_snapshots: Vec::new(),
             closures_under_locks: Vec::new(),
             state_writers: Vec::new(),
+            derived_writes: Vec::new(),
         },
     };
     for kind in inherited {
@@ -69,10 +71,24 @@ pub(super) fn analyze_function<'a>(
             regions: Vec::new(),
             direct: false,
             cached: true,
+            tolerated_in: None,
         });
         w.self_taint.insert(attr.clone(), Taint(idx));
     }
     w.body(f.body);
+    w.result.summary.tolerant_reads = w
+        .result
+        .summary
+        .reads
+        .iter()
+        .filter(|key| {
+            w.reads
+                .iter()
+                .filter(|r| r.direct && r.key == **key)
+                .all(|r| r.tolerated_in.is_some())
+        })
+        .cloned()
+        .collect();
     w.result.reads = std::mem::take(&mut w.reads);
     w.result
 }
@@ -95,6 +111,9 @@ struct Walker<'w, 'a> {
     temps: HashMap<String, Temp>,
     taint: HashMap<String, Taint>,
     self_taint: HashMap<String, Taint>,
+    /// Bodies of the enclosing `try` statements whose handlers treat an unreadable document as
+    /// missing, innermost last.
+    tolerant_try: Vec<TextRange>,
     /// Attributes of `self` this function has assigned a value not read from a file.
     self_fresh: rustc_hash::FxHashSet<String>,
     temp_writes: Vec<TempWrite>,
@@ -319,6 +338,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             regions,
             direct,
             cached: false,
+            tolerated_in: self.tolerant_try.last().copied(),
         });
         Taint(self.reads.len() - 1)
     }
@@ -602,7 +622,18 @@ impl<'w, 'a> Walker<'w, 'a> {
                 // `try: data = json.load(f) / except: data = {}`: the handler may run after any
                 // part of the body, so its result merges with the body's.
                 let before = (self.taint.clone(), self.self_taint.clone());
+                let tolerant = treats_unreadable_as_missing(t);
+                if tolerant {
+                    let body = match (t.body.first(), t.body.last()) {
+                        (Some(a), Some(b)) => TextRange::new(a.start(), b.end()),
+                        _ => t.range,
+                    };
+                    self.tolerant_try.push(body);
+                }
                 self.body(&t.body);
+                if tolerant {
+                    self.tolerant_try.pop();
+                }
                 self.body(&t.orelse);
                 let mut merged = (self.taint.clone(), self.self_taint.clone());
                 union_into(&mut merged, (&before.0, &before.1));
@@ -949,15 +980,19 @@ impl<'w, 'a> Walker<'w, 'a> {
         let callee = self.callee_id(call);
         let closure = self.calls_closure(call);
         // `self.load(self.save_path)`: the file is read here, through the helper.
-        for key in &summary.reads {
-            let key = self.callee_key(key, &arg_map, closure);
+        for callee_key in &summary.reads {
+            let key = self.callee_key(callee_key, &arg_map, closure);
             if !key.has_unknown()
                 && !self
                     .reads
                     .iter()
                     .any(|r| r.key == key && r.range == call.range())
             {
-                self.record_read(key, call.range(), true, Vec::new());
+                let Taint(idx) = self.record_read(key, call.range(), true, Vec::new());
+                // The helper treats an unreadable file as missing.
+                if summary.tolerant_reads.contains(callee_key) {
+                    self.reads[idx].tolerated_in = Some(call.range());
+                }
             }
         }
         for (key, source, kinds) in &summary.writes {
@@ -1203,6 +1238,8 @@ impl<'w, 'a> Walker<'w, 'a> {
         if !read.key.same_file(key) {
             return;
         }
+        self.result.derived_writes.push(range);
+        let read = &self.reads[idx];
         let shared = |kind: LockKind| {
             read.regions
                 .iter()
@@ -1234,6 +1271,29 @@ impl<'w, 'a> Walker<'w, 'a> {
 type TaintMaps = (HashMap<String, Taint>, HashMap<String, Taint>);
 
 /// Adds the taints of one branch to those of the others.
+/// A `try` with a handler that catches a decoding failure (`json.JSONDecodeError`, `ValueError`,
+/// `Exception`, `BaseException` or a bare `except:`) and does not raise again: the code goes on
+/// as if the document were missing.
+fn treats_unreadable_as_missing(t: &ast::StmtTry) -> bool {
+    fn catches_decoding(e: &Expr) -> bool {
+        match e {
+            Expr::Tuple(t) => t.elts.iter().any(catches_decoding),
+            Expr::Name(n) => matches!(
+                n.id.as_str(),
+                "JSONDecodeError" | "ValueError" | "Exception" | "BaseException"
+            ),
+            Expr::Attribute(a) => a.attr.as_str() == "JSONDecodeError",
+            _ => false,
+        }
+    }
+    t.handlers
+        .iter()
+        .any(|ast::ExceptHandler::ExceptHandler(h)| {
+            h.type_.as_deref().is_none_or(catches_decoding)
+                && !h.body.iter().any(|s| matches!(s, Stmt::Raise(_)))
+        })
+}
+
 fn union_into(merged: &mut TaintMaps, branch: (&HashMap<String, Taint>, &HashMap<String, Taint>)) {
     for (k, v) in branch.0 {
         merged.0.entry(k.clone()).or_insert(*v);
