@@ -327,14 +327,25 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// `key in d` (or `key in d.keys()`) tests: the containers and keys found present when the
     /// test is true.
     fn membership(&self, test: &'a Expr) -> Vec<(usize, ComparableExpr<'a>)> {
+        self.tested(test, ast::CmpOp::In)
+    }
+
+    /// `x not in xs` tests: the containers and values found absent when the test is true.
+    fn absence(&self, test: &'a Expr) -> Vec<(usize, ComparableExpr<'a>)> {
+        self.tested(test, ast::CmpOp::NotIn)
+    }
+
+    /// The `x <op> container` comparisons (`in` or `not in`) that hold when `test` is true:
+    /// one alone, or each of an `and`.
+    fn tested(&self, test: &'a Expr, op: ast::CmpOp) -> Vec<(usize, ComparableExpr<'a>)> {
         let mut out = Vec::new();
         match test {
             Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
                 for v in &b.values {
-                    out.extend(self.membership(v));
+                    out.extend(self.tested(v, op));
                 }
             }
-            Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == ast::CmpOp::In => {
+            Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == op => {
                 if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
                     out.push((c, ComparableExpr::from(cmp.left.as_ref())));
                 }
@@ -368,25 +379,6 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             };
             Some((c, ComparableExpr::from(value)))
         })
-    }
-
-    /// `x not in xs` tests: the containers and values found absent when the test is true.
-    fn absence(&self, test: &'a Expr) -> Vec<(usize, ComparableExpr<'a>)> {
-        let mut out = Vec::new();
-        match test {
-            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
-                for v in &b.values {
-                    out.extend(self.absence(v));
-                }
-            }
-            Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == ast::CmpOp::NotIn => {
-                if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
-                    out.push((c, ComparableExpr::from(cmp.left.as_ref())));
-                }
-            }
-            _ => {}
-        }
-        out
     }
 
     /// The container `expr` is, or whose keys it lists (`d`, `d.keys()`, `list(d)`).
