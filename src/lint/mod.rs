@@ -364,10 +364,12 @@ fn summarize_file(
     let Ok(summary) = run else {
         return unreadable("internal error while analyzing this file (please report it); the rest of the scan went on".into());
     };
+    // The hash only serves the cache; without one it would be a pass over every byte for nothing.
+    let (Some(c), Some(s)) = (cache, stamp) else {
+        return (summary, None);
+    };
     let hash = cache::content_hash(&bytes);
-    if let (Some(c), Some(s)) = (cache, stamp) {
-        c.store(path, display, rules.bits(), s, hash, &summary);
-    }
+    c.store(path, display, rules.bits(), s, hash, &summary);
     (summary, Some(hash))
 }
 

@@ -41,6 +41,7 @@ pub(super) fn analyze_function<'a>(
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
         tolerant_try: Vec::new(),
+        absent: Vec::new(),
         temp_writes: Vec::new(),
         unlinked: Vec::new(),
         reads: Vec::new(),
@@ -114,6 +115,9 @@ struct Walker<'w, 'a> {
     /// Bodies of the enclosing `try` statements whose handlers treat an unreadable document as
     /// missing, innermost last.
     tolerant_try: Vec<TextRange>,
+    /// Files known not to exist where the walk is: inside `if not os.path.exists(p):`, the
+    /// `else` of `if p.exists():`, or after `if p.exists(): return`.
+    absent: Vec<PathKey>,
     /// Attributes of `self` this function has assigned a value not read from a file.
     self_fresh: rustc_hash::FxHashSet<String>,
     temp_writes: Vec<TempWrite>,
@@ -148,6 +152,40 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     fn key(&self, expr: &Expr) -> PathKey {
         self.key_depth(expr, 0)
+    }
+
+    /// `os.path.exists(p)`, `p.exists()`, `p.is_file()` (and their negations) as a test: the
+    /// file's key and whether the test holds when the file exists.
+    fn existence_test(&self, test: &Expr) -> Option<(PathKey, bool)> {
+        if let Expr::UnaryOp(u) = test {
+            if u.op == ast::UnaryOp::Not {
+                return self
+                    .existence_test(&u.operand)
+                    .map(|(k, holds)| (k, !holds));
+            }
+            return None;
+        }
+        let Expr::Call(call) = test else { return None };
+        let path = match call.func.as_ref() {
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "exists" | "is_file") => {
+                match self.qualified(&call.func).as_deref() {
+                    Some("os.path.exists" | "os.path.isfile" | "os.path.lexists") => {
+                        call.arguments.args.first()?
+                    }
+                    Some(_) => return None,
+                    None if call.arguments.is_empty() => a.value.as_ref(),
+                    None => return None,
+                }
+            }
+            _ => match self.qualified(&call.func).as_deref() {
+                Some("os.path.exists" | "os.path.isfile" | "os.path.lexists") => {
+                    call.arguments.args.first()?
+                }
+                _ => return None,
+            },
+        };
+        let key = self.key(path);
+        (!key.has_unknown()).then_some((key, true))
     }
 
     fn key_depth(&self, expr: &Expr, depth: u32) -> PathKey {
@@ -582,7 +620,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                 // load() else: data = {}` still writes back what was read.
                 self.exprs(&i.test);
                 let before = (self.taint.clone(), self.self_taint.clone());
+                let existence = self.existence_test(&i.test);
+                let depth = self.absent.len();
+                if let Some((key, false)) = &existence {
+                    self.absent.push(key.clone());
+                }
                 self.body(&i.body);
+                self.absent.truncate(depth);
                 let mut merged = (self.taint.clone(), self.self_taint.clone());
                 let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
                 for clause in &i.elif_else_clauses {
@@ -590,8 +634,18 @@ impl<'w, 'a> Walker<'w, 'a> {
                     if let Some(test) = &clause.test {
                         self.exprs(test);
                     }
+                    if let (Some((key, true)), None) = (&existence, &clause.test) {
+                        self.absent.push(key.clone());
+                    }
                     self.body(&clause.body);
+                    self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
+                }
+                // `if p.exists(): return ...`: what follows runs only when the file is absent.
+                if let (Some((key, true)), true) = (&existence, ends_in_return(&i.body)) {
+                    if i.elif_else_clauses.is_empty() {
+                        self.absent.push(key.clone());
+                    }
                 }
                 if !has_else {
                     union_into(&mut merged, (&before.0, &before.1));
@@ -1153,8 +1207,10 @@ impl<'w, 'a> Walker<'w, 'a> {
         let regions = self.regions.clone();
         self.check_rmw(&key, taint, range, &regions);
         // A document of constants (`{}`, `{"traces": []}`) holds no state a cut-short write
-        // could lose: writing it again restores it.
-        let initial_document = scheme == Scheme::InPlace && source == ValueSource::Constant;
+        // could lose: writing it again restores it. Neither does the first write of a file
+        // that did not exist (defaults, a copied template): it replaces nothing.
+        let initial_document = scheme == Scheme::InPlace
+            && (source == ValueSource::Constant || self.absent.iter().any(|a| a.same_file(&key)));
         if key != PathKey::Unknown && !initial_document {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
@@ -1348,4 +1404,9 @@ fn mentions_flag(flags: &Expr, flag: &str) -> bool {
         Expr::BinOp(b) => mentions_flag(&b.left, flag) || mentions_flag(&b.right, flag),
         _ => false,
     }
+}
+
+/// A block that always leaves the function at its end.
+fn ends_in_return(body: &[Stmt]) -> bool {
+    matches!(body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
 }
