@@ -10,6 +10,9 @@ pub type ClassId = usize;
 pub struct Hierarchy<'p> {
     pub modules: &'p [(String, &'p ModuleFacts)],
     module_index: HashMap<&'p str, usize>,
+    /// Longer names of modules under directories without `__init__.py`, which Python imports
+    /// as namespace packages: `endpoints/chat.py` (module `chat`) is also `endpoints.chat`.
+    namespace_names: HashMap<String, usize>,
     class_index: HashMap<&'p str, ClassId>,
     /// (module, class) of each class id.
     pub classes: Vec<(u32, u32)>,
@@ -67,9 +70,24 @@ impl<'p> Hierarchy<'p> {
                 classes.push((mi as u32, ci as u32));
             }
         }
+        let mut namespace_names = HashMap::default();
+        // Only for files outside any regular package: a package's own modules are imported by
+        // their package names, and aliases for all of them would cost memory on large trees.
+        for (mi, (path, m)) in modules
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, m))| !m.in_package)
+        {
+            for name in namespace_names_of(path, m.module.as_str()) {
+                if !module_index.contains_key(name.as_str()) {
+                    namespace_names.entry(name).or_insert(mi);
+                }
+            }
+        }
         let mut h = Hierarchy {
             modules,
             module_index,
+            namespace_names,
             class_index,
             classes,
             bases: Adjacency::from_pairs(0, Vec::new()),
@@ -95,7 +113,10 @@ impl<'p> Hierarchy<'p> {
 
     /// The module of this name (the first in path order when two files map to it).
     pub fn module_named(&self, name: &str) -> Option<usize> {
-        self.module_index.get(name).copied()
+        self.module_index
+            .get(name)
+            .or_else(|| self.namespace_names.get(name))
+            .copied()
     }
 
     /// Bases of `id` that are not project classes, as written.
@@ -141,6 +162,11 @@ impl<'p> Hierarchy<'p> {
             for (i, _) in name.rmatch_indices('.') {
                 let (module, rest) = (&name[..i], &name[i + 1..]);
                 let Some(&mi) = self.module_index.get(module) else {
+                    // `endpoints.chat.Router` names `chat.Router`.
+                    if let Some(&mi) = self.namespace_names.get(module) {
+                        next = Some(format!("{}.{rest}", self.modules[mi].1.module));
+                        break;
+                    }
                     continue;
                 };
                 let (first, tail) = rest.split_once('.').unwrap_or((rest, ""));
@@ -173,6 +199,45 @@ impl<'p> Hierarchy<'p> {
     }
 }
 
+/// How many directories without `__init__.py` above a module's package may name it.
+const NAMESPACE_DEPTH: usize = 3;
+
+/// The names `path` also has when the directories above its package are namespace packages
+/// (`a/b/jobs.py`, module `jobs`: `b.jobs`, `a.b.jobs`), stopping at a directory that is not an
+/// identifier.
+fn namespace_names_of(path: &str, module: &str) -> Vec<String> {
+    let Some(stem) = path
+        .strip_suffix(".py")
+        .or_else(|| path.strip_suffix(".pyi"))
+    else {
+        return Vec::new();
+    };
+    let mut parts: Vec<&str> = stem.split('/').collect();
+    if parts.last() == Some(&"__init__") {
+        parts.pop();
+    }
+    let own = module.split('.').count();
+    let Some(above) = parts.len().checked_sub(own) else {
+        return Vec::new();
+    };
+    let is_identifier = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let mut names = Vec::new();
+    let mut name = module.to_string();
+    for dir in parts[..above].iter().rev().take(NAMESPACE_DEPTH) {
+        if !is_identifier(dir) {
+            break;
+        }
+        name = format!("{dir}.{name}");
+        names.push(name.clone());
+    }
+    names
+}
+
 fn closure(id: ClassId, edges: &Adjacency<ClassId>) -> Vec<ClassId> {
     let mut out = vec![id];
     let mut i = 0;
@@ -185,4 +250,26 @@ fn closure(id: ClassId, edges: &Adjacency<ClassId>) -> Vec<ClassId> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_names_of;
+
+    #[test]
+    fn directories_above_a_package_name_it_too_up_to_a_non_identifier() {
+        assert_eq!(
+            namespace_names_of("/r/my-repo/agixt/endpoints/chat.py", "chat"),
+            ["endpoints.chat", "agixt.endpoints.chat"]
+        );
+        assert_eq!(
+            namespace_names_of("src/app/pkg/jobs/__init__.py", "pkg.jobs"),
+            ["app.pkg.jobs", "src.app.pkg.jobs"]
+        );
+        assert!(namespace_names_of("chat.py", "chat").is_empty());
+        assert_eq!(
+            namespace_names_of("a/b/c/d/e.py", "e"),
+            ["d.e", "c.d.e", "b.c.d.e"]
+        );
+    }
 }

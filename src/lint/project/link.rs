@@ -6,7 +6,6 @@ use super::lifetime::{self, Lifetimes};
 use super::{Condition, ModuleFacts};
 use crate::finding::Related;
 use crate::lint::json_io::Summary;
-use rustc_hash::FxHashMap as HashMap;
 use rustc_hash::FxHashSet as HashSet;
 
 /// The helpers of other modules that one module uses, by the names it calls them with.
@@ -42,32 +41,12 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
     let hierarchy = Hierarchy::build(modules);
     // Every module some other module imports (by any prefix of an imported name).
     let mut imported = vec![false; modules.len()];
-    // Files outside a regular package, by stem: `from endpoints.chat import app` imports
-    // `endpoints/chat.py` as a namespace package even though the file's module name is `chat`.
-    let mut loose: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (i, (path, m)) in modules.iter().enumerate() {
-        if !m.in_package {
-            let stem = path.rsplit('/').next().unwrap_or(path);
-            let stem = stem.split_once('.').map_or(stem, |(s, _)| s);
-            loose.entry(stem).or_default().push(i);
-        }
-    }
     for (_, m) in modules {
         for name in m.imported_names() {
             let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);
             for prefix in prefixes.chain([name]) {
                 if let Some(i) = hierarchy.module_named(prefix) {
                     imported[i] = true;
-                }
-                let Some((_, last)) = prefix.rsplit_once('.') else {
-                    continue;
-                };
-                let file = format!("/{}.py", prefix.replace('.', "/"));
-                for &i in loose.get(last).into_iter().flatten() {
-                    let path = modules[i].0.as_str();
-                    if path.ends_with(&file) || format!("/{path}").ends_with(&file) {
-                        imported[i] = true;
-                    }
                 }
             }
         }
