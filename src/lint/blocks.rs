@@ -136,3 +136,27 @@ pub fn uses_any_name(expr: &Expr, names: &[&str]) -> bool {
     f.visit_expr(expr);
     f.found
 }
+
+/// Methods that run at the edges of an object's life rather than in its working cycle: when it
+/// is closed or collected (`close`, `shutdown`, `__del__`, `__exit__`), or when its whole state
+/// is replaced from storage (`load`, `restore`, `load_from_disk`, `__setstate__`). A container
+/// emptied only there still grows for as long as the object works, so such a removal is no
+/// bound (the protocol names are the evidence, not a guess from a class name).
+pub fn runs_at_life_edge(method: &str) -> bool {
+    let name = method.trim_start_matches('_');
+    name == "load" || fills_from_storage_or_ends(method)
+}
+
+/// The life-edge methods whose additions are no growth either: closing, or restoring a saved
+/// state (`load_from_disk`, `restore`). A bare `load(key)` is left out: loaders are often called
+/// once per key while the object works.
+pub fn fills_from_storage_or_ends(method: &str) -> bool {
+    let name = method.trim_start_matches('_');
+    matches!(
+        method,
+        "__del__" | "__exit__" | "__aexit__" | "__setstate__" | "__getstate__"
+    ) || matches!(
+        name,
+        "close" | "aclose" | "shutdown" | "ashutdown" | "restore" | "load_state"
+    ) || name.starts_with("load_from")
+}

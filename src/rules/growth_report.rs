@@ -30,28 +30,36 @@ pub fn report_growth(
         None => format!("module global `{}`", container.display),
     };
     let message = format!(
-        "{owner} {problem}; it grows in `{}`{} and nothing removes entries, reassigns it or checks its `len()`",
+        "{owner} {problem}; it grows in `{}`{} and nothing removes entries, reassigns it or checks its `len()`{}",
         first.function,
         if sites > 1 { format!(" and {} other place{}", sites - 1, if sites == 2 { "" } else { "s" }) } else { String::new() },
+        if container.edge_bound.is_some() { " while its owner works" } else { "" },
     );
+    let mut related = vec![(
+        first.range,
+        match key_evidence {
+            Some(why) => format!(
+                "grows here (in `{}`): {why}; no bound on `{}` was found",
+                first.function, container.display
+            ),
+            None => format!(
+                "grows here (in `{}`); no bound on `{}` was found",
+                first.function, container.display
+            ),
+        },
+    )];
+    if let Some((range, what)) = &container.edge_bound {
+        related.push((
+            *range,
+            format!("{what}: only at the end of its owner's life or when its state is reloaded, not while it works"),
+        ));
+    }
     checker.report(Diagnostic {
         condition: container.condition.clone(),
         rule,
         range: container.range,
         message,
-        related: vec![(
-            first.range,
-            match key_evidence {
-                Some(why) => format!(
-                    "grows here (in `{}`): {why}; no bound on `{}` was found",
-                    first.function, container.display
-                ),
-                None => format!(
-                    "grows here (in `{}`); no bound on `{}` was found",
-                    first.function, container.display
-                ),
-            },
-        )],
+        related,
         fix: Some(fix.to_string()),
     });
 }

@@ -91,11 +91,33 @@ pub struct Container {
     pub growth: Vec<Growth>,
     /// What limits it, and where.
     pub bound: Option<(TextRange, String)>,
+    /// `len()` comparisons outside the functions that grow it, with the function they are in:
+    /// a bound only if it turns out to guard growth (see [`Container::settle_size_checks`]).
+    size_checks: Vec<(String, TextRange)>,
+    /// A removal or reset found only where the owner closes or reloads its state (`.clear()`
+    /// in `close`): shown with the finding, but no bound.
+    pub edge_bound: Option<(TextRange, String)>,
     /// What the project must confirm: that the owning instances live for the process.
     pub condition: Condition,
 }
 
 impl Container {
+    /// A size check bounds the container where it can stop growth: in a function that grows it
+    /// (`if len(q) < cap: q.append(x)`, `if len(q) >= cap: return`). One elsewhere (an index
+    /// check, `if i >= len(items)`, a stats line) limits nothing.
+    fn settle_size_checks(&mut self) {
+        if self.bound.is_some() {
+            return;
+        }
+        let guarded = self
+            .size_checks
+            .iter()
+            .find(|(f, _)| self.growth.iter().any(|g| g.function == *f));
+        if let Some((_, range)) = guarded {
+            self.bound = Some((*range, "its size is checked with `len()`".into()));
+        }
+    }
+
     /// The first growth that adds an item on every call, or a key new with every event: the
     /// evidence SWC102 needs.
     pub fn open_growth(&self) -> Option<&Growth> {
@@ -151,6 +173,9 @@ pub fn analyze<'a>(
     }
     let mut walker = UseWalker::new(&mut facts, suite);
     walker.visit_body(suite);
+    for c in &mut facts.containers {
+        c.settle_size_checks();
+    }
     records::bound_settings_records(suite, &mut facts.containers);
     // Growth in helpers that only module-level code calls happens once, at import. Only computed
     // when such growth exists: it walks the whole module again.
@@ -397,6 +422,8 @@ impl<'a> Facts<'a, '_, '_> {
             def_stmt,
             record_literal: records::is_record_literal(value),
             growth: Vec::new(),
+            size_checks: Vec::new(),
+            edge_bound: None,
             condition: Condition::Always,
             // First built in an ordinary method: each call of that method starts it afresh.
             bound: recreated_in.map(|m| (range, format!("re-created in `{m}`"))),

@@ -142,7 +142,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     fn grow(&mut self, c: usize, range: TextRange, key: GrowthKey) {
         let Some(func) = &self.function else { return };
-        if func.is_registration {
+        // Filling from storage (`load`) or adding while closing is not the working cycle.
+        if func.is_registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
             return;
         }
         let container = &self.facts.containers[c];
@@ -168,12 +169,47 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     }
 
     fn bound(&mut self, c: usize, range: TextRange, why: impl Into<String>) {
-        if !self.in_function() {
+        let Some(func) = &self.function else { return };
+        if crate::lint::blocks::runs_at_life_edge(func.name) {
+            let why: String = why.into();
+            let place = format!("`{}`", func.name);
+            let what = if why.contains(&place) {
+                why
+            } else {
+                format!("{why} in {place}")
+            };
+            self.facts.containers[c]
+                .edge_bound
+                .get_or_insert((range, what));
             return;
         }
         let container = &mut self.facts.containers[c];
         if container.bound.is_none() {
             container.bound = Some((range, why.into()));
+        }
+    }
+
+    /// `len(c)` compared in `cmp`: a bound at once when the function returns the comparison
+    /// (a capacity predicate, `def full(self): return len(self.q) >= self.cap`), else only if
+    /// the function also grows `c`, decided once the walk is done.
+    fn size_check(&mut self, c: usize, cmp: &Expr) {
+        let Some(func) = &self.function else { return };
+        let mut returned = false;
+        crate::lint::blocks::for_each_stmt(func.body, &mut |s| {
+            if let Stmt::Return(r) = s {
+                returned |= r
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.range().contains_range(cmp.range()));
+            }
+        });
+        if returned {
+            self.bound(c, cmp.range(), "its size is checked with `len()`");
+        } else if !crate::lint::blocks::runs_at_life_edge(func.name) {
+            let name = func.name.to_string();
+            self.facts.containers[c]
+                .size_checks
+                .push((name, cmp.range()));
         }
     }
 
@@ -749,11 +785,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         if is_name(&call.func, "len") {
                             if let Some(arg) = call.arguments.args.first() {
                                 if let Some(c) = self.lookup(arg) {
-                                    self.bound(
-                                        c,
-                                        operand.range(),
-                                        "its size is checked with `len()`",
-                                    );
+                                    self.size_check(c, expr);
                                 }
                             }
                         }

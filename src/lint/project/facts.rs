@@ -526,6 +526,8 @@ impl<'a> FactsBuilder<'a, '_> {
             method.name.as_str(),
             "__init__" | "__post_init__" | "__new__" | "setup" | "__attrs_post_init__"
         );
+        // Removal at the end of the object's life bounds nothing while it works.
+        let bounds_nothing = crate::lint::blocks::runs_at_life_edge(method.name.as_str());
         // Parameters annotated with a class: storing one on `self` holds that instance.
         let annotated: Vec<(&str, String)> = method
             .parameters
@@ -572,7 +574,8 @@ impl<'a> FactsBuilder<'a, '_> {
                     for t in &d.targets {
                         if let Expr::Subscript(s) = t {
                             if let Some(attr) = self_attr(&s.value, self_name) {
-                                push_bound(
+                                push_bound_unless(
+                                    bounds_nothing,
                                     &mut facts.bounds,
                                     (Name::new(attr), self.line(t.start()), "`del`".into()),
                                 );
@@ -585,7 +588,8 @@ impl<'a> FactsBuilder<'a, '_> {
                         if let Expr::Attribute(m) = call.func.as_ref() {
                             if REMOVALS.contains(&m.attr.as_str()) {
                                 if let Some(attr) = self_attr(&m.value, self_name) {
-                                    push_bound(
+                                    push_bound_unless(
+                                        bounds_nothing,
                                         &mut facts.bounds,
                                         (
                                             Name::new(attr),
@@ -609,7 +613,8 @@ impl<'a> FactsBuilder<'a, '_> {
                 continue;
             };
             if !init_like {
-                push_bound(
+                push_bound_unless(
+                    bounds_nothing,
                     &mut facts.bounds,
                     (
                         Name::new(attr),
@@ -757,8 +762,12 @@ fn returns_from(body: &[Stmt]) -> bool {
     found
 }
 
-fn push_bound(bounds: &mut Vec<(Name, u32, Name)>, bound: (Name, u32, Name)) {
-    if !bounds.iter().any(|(a, _, _)| *a == bound.0) {
+fn push_bound_unless(
+    bounds_nothing: bool,
+    bounds: &mut Vec<(Name, u32, Name)>,
+    bound: (Name, u32, Name),
+) {
+    if !bounds_nothing && !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
     }
 }
