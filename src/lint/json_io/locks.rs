@@ -143,6 +143,34 @@ impl<'a> LockTable<'a> {
         }
     }
 
+    /// The lock a field's default factory makes: `Field(default_factory=asyncio.Lock)`.
+    fn factory_kind(
+        &self,
+        value: &Expr,
+        semantic: &SemanticModel,
+        scope: ScopeId,
+    ) -> Option<LockKind> {
+        let Expr::Call(call) = value else { return None };
+        let factory = call
+            .arguments
+            .keywords
+            .iter()
+            .find(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.as_str(), "default_factory" | "factory"))
+            })
+            .map(|k| &k.value)?;
+        let q = semantic.qualified_name(scope, factory)?;
+        if PROCESS_LOCKS.contains(&q.as_str()) || self.extra.iter().any(|e| *e == q) {
+            Some(LockKind::Process)
+        } else if THREAD_LOCKS.contains(&q.as_str()) {
+            Some(LockKind::Thread)
+        } else {
+            None
+        }
+    }
+
     /// The module's classes and `@contextmanager` functions that hold a cross-process lock.
     pub fn process_lock_helpers(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.classes
@@ -238,7 +266,30 @@ impl<'a> LockTable<'a> {
         semantic: &SemanticModel,
     ) -> Vec<(String, LockKind)> {
         let mut out = Vec::new();
+        let class_scope = semantic.scope_of(class).unwrap_or(ScopeId::MODULE);
         for item in &class.body {
+            // Class-level fields reach instances as `self.<name>`: `_lock = threading.Lock()`, or
+            // a per-instance factory (`PrivateAttr(default_factory=asyncio.Lock)`,
+            // `field(default_factory=threading.Lock)`, `attrs.field(factory=...)`).
+            let field = match item {
+                Stmt::Assign(a) => match a.targets.as_slice() {
+                    [Expr::Name(n)] => Some((n.id.as_str(), &*a.value)),
+                    _ => None,
+                },
+                Stmt::AnnAssign(a) => match (a.target.as_ref(), a.value.as_deref()) {
+                    (Expr::Name(n), Some(v)) => Some((n.id.as_str(), v)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some((name, value)) = field {
+                let kind = self
+                    .constructor_kind(value, semantic, class_scope)
+                    .or_else(|| self.factory_kind(value, semantic, class_scope));
+                if let Some(kind) = kind {
+                    out.push((name.to_string(), kind));
+                }
+            }
             let Stmt::FunctionDef(method) = item else {
                 continue;
             };
