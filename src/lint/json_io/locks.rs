@@ -162,7 +162,7 @@ impl<'a> LockTable<'a> {
             })
             .map(|k| &k.value)?;
         let q = semantic.qualified_name(scope, factory)?;
-        if PROCESS_LOCKS.contains(&q.as_str()) || self.extra.iter().any(|e| *e == q) {
+        if PROCESS_LOCKS.contains(&q.as_str()) || self.extra.contains(&q) {
             Some(LockKind::Process)
         } else if THREAD_LOCKS.contains(&q.as_str()) {
             Some(LockKind::Thread)
