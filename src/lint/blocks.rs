@@ -160,3 +160,17 @@ pub fn fills_from_storage_or_ends(method: &str) -> bool {
         "close" | "aclose" | "shutdown" | "ashutdown" | "restore" | "load_state"
     ) || name.starts_with("load_from")
 }
+
+/// `a.b.c` as text, when the chain starts with a name.
+pub fn dotted(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => {
+            let mut base = dotted(&a.value)?;
+            base.push('.');
+            base.push_str(a.attr.as_str());
+            Some(base)
+        }
+        _ => None,
+    }
+}

@@ -4,7 +4,6 @@
 use super::{first_param, for_each_stmt, is_name};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
 
 /// Methods that run once per instance, where attributes are first built.
 pub(super) fn is_init_like(name: &str) -> bool {
@@ -172,53 +171,4 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
     };
     walk.visit_body(body);
     walk.refs
-}
-
-/// Expression statements that share a block with a warning call (`warnings.warn(...)`,
-/// `log.warning(...)`, `log_warning(...)`), as in `if key not in seen: seen.add(key); log.warning(...)`.
-pub(super) fn beside_warning(body: &[Stmt]) -> Vec<TextRange> {
-    /// `warnings.warn(...)`, `log.warning(...)`, `log_warning(...)`, `warn_once(...)`.
-    fn is_warning(stmt: &Stmt) -> bool {
-        let Stmt::Expr(e) = stmt else { return false };
-        let Expr::Call(c) = e.value.as_ref() else {
-            return false;
-        };
-        let callee = match c.func.as_ref() {
-            Expr::Attribute(a) => a.attr.as_str(),
-            Expr::Name(n) => n.id.as_str(),
-            _ => return false,
-        };
-        callee.to_ascii_lowercase().contains("warn")
-    }
-    fn visit(stmts: &[Stmt], out: &mut Vec<TextRange>) {
-        if stmts.iter().any(is_warning) {
-            out.extend(
-                stmts
-                    .iter()
-                    .filter(|s| matches!(s, Stmt::Expr(_)))
-                    .map(Ranged::range),
-            );
-        }
-        for stmt in stmts {
-            match stmt {
-                Stmt::If(i) => {
-                    visit(&i.body, out);
-                    for clause in &i.elif_else_clauses {
-                        visit(&clause.body, out);
-                    }
-                }
-                Stmt::For(f) => visit(&f.body, out),
-                Stmt::While(w) => visit(&w.body, out),
-                Stmt::With(w) => visit(&w.body, out),
-                Stmt::Try(t) => {
-                    visit(&t.body, out);
-                    visit(&t.orelse, out);
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    visit(body, &mut out);
-    out
 }

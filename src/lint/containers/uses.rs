@@ -3,7 +3,7 @@
 
 use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{bound_once, fixed_params, is_configuration_name, is_constant_name};
-use super::once::{beside_warning, is_init_like, once_methods};
+use super::once::{is_init_like, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::comparable::ComparableExpr;
@@ -39,6 +39,8 @@ struct FunctionCtx<'a> {
     /// Local names stored to exactly once in the body, by a plain assignment, with the value
     /// (computed on first need).
     bound_once: OnceCell<Vec<(&'a str, &'a Expr)>>,
+    /// Names and attribute chains in the arguments of its warnings (computed on first need).
+    warned: OnceCell<Vec<String>>,
 }
 
 pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
@@ -270,6 +272,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     .iter()
                     .any(|(k, e)| *k == c && *e == held_once)
                 {
+                    if self.warns_once(value) {
+                        return GrowthKey::Fixed;
+                    }
                     self.key_of(value)
                 } else {
                     GrowthKey::Item
@@ -277,6 +282,43 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
             _ => GrowthKey::Item,
         }
+    }
+
+    /// A set (or a list holding each value once) filled with the very value a warning in the
+    /// same function reports is the warn-once idiom: it holds one entry per distinct warning the
+    /// code can emit (a model name, a deprecated option), which the call sites bound, not one
+    /// per event. Only warnings count (`logger.warning(...)`, `warnings.warn(...)`): a bot that
+    /// logs each message it handles at info level is not warning once.
+    fn warns_once(&self, value: &Expr) -> bool {
+        let Some(f) = &self.function else {
+            return false;
+        };
+        let Some(added) = crate::lint::blocks::dotted(value) else {
+            return false;
+        };
+        let warned = f.warned.get_or_init(|| {
+            let mut names = Vec::new();
+            crate::lint::blocks::for_each_stmt(f.body, &mut |s| {
+                let Stmt::Expr(e) = s else { return };
+                let Expr::Call(call) = e.value.as_ref() else {
+                    return;
+                };
+                let Expr::Attribute(a) = call.func.as_ref() else {
+                    return;
+                };
+                let receiver = crate::lint::blocks::dotted(&a.value).unwrap_or_default();
+                let warning = matches!(a.attr.as_str(), "warn" | "warning")
+                    && (receiver == "warnings" || receiver.to_ascii_lowercase().contains("log"));
+                if warning {
+                    let mut collect = DottedNames(&mut names);
+                    for arg in call.arguments.args.iter() {
+                        collect.visit_expr(arg);
+                    }
+                }
+            });
+            names
+        });
+        warned.contains(&added)
     }
 
     /// `depth` counts local names followed to their value (`key = (name, "x")`).
@@ -541,6 +583,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     is_method: self.class.is_some(),
                     body: &func.body,
                     bound_once: OnceCell::new(),
+                    warned: OnceCell::new(),
                 };
                 let saved_fn = self.function.replace(ctx);
                 let saved_fixed = self.fixed_names.len();
@@ -725,11 +768,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                     .args
                                     .first()
                                     .is_some_and(|k| self.fixed_key(k))
-                                    || self.function.as_ref().is_some_and(|f| {
-                                        beside_warning(f.body)
-                                            .iter()
-                                            .any(|r| r.contains_range(expr.range()))
-                                    }));
+                                    || call
+                                        .arguments
+                                        .args
+                                        .first()
+                                        .is_some_and(|v| self.warns_once(v)));
                             let key = if fixed_setdefault || fixed_update || fixed_add {
                                 GrowthKey::Fixed
                             } else {
@@ -875,4 +918,19 @@ fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
         }
     });
     found
+}
+
+/// Collects the names and attribute chains (`model`, `self.name`) an expression uses.
+struct DottedNames<'v>(&'v mut Vec<String>);
+
+impl<'a> Visitor<'a> for DottedNames<'_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Some(text) = crate::lint::blocks::dotted(expr) {
+            self.0.push(text);
+            if matches!(expr, Expr::Name(_)) {
+                return;
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
 }

@@ -602,16 +602,4 @@ fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
     Calls(out).visit_expr(expr);
 }
 
-/// `a.b.c` as text, when the chain starts with a name.
-pub(crate) fn dotted(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Name(n) => Some(n.id.to_string()),
-        Expr::Attribute(a) => {
-            let mut base = dotted(&a.value)?;
-            base.push('.');
-            base.push_str(a.attr.as_str());
-            Some(base)
-        }
-        _ => None,
-    }
-}
+pub(crate) use crate::lint::blocks::dotted;
