@@ -20,6 +20,16 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
     if takes_no_arguments(func, in_class) {
         return;
     }
+    // As for keyed containers (SWC105): the arguments must show they keep arriving (text,
+    // prompts, ids); a cache over names, kinds or paths holds one result per member of a
+    // catalogue the code or the configuration bounds.
+    let Some(evidence) = func
+        .parameters
+        .iter()
+        .find_map(|p| crate::lint::containers::event_keys::per_event_parameter(p.name().as_str()))
+    else {
+        return;
+    };
     let what = if in_class { "method" } else { "function" };
     checker.report(Diagnostic {
             condition: crate::lint::project::Condition::Always,
@@ -29,7 +39,7 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
             "`@{}` on {what} `{}` has no size cap: it keeps a result for every distinct argument for the life of the process",
             memo.spelled, func.name
         ),
-        related: Vec::new(),
+        related: vec![(func.parameters.range(), evidence.replacen("keys are", "arguments are", 1))],
         fix: Some("cap it: `@functools.lru_cache(maxsize=N)`, or `cachetools.TTLCache` when entries go stale".to_string()),
     });
 }

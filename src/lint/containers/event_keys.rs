@@ -164,6 +164,12 @@ fn call_evidence<'a>(
         .map(|(_, why)| format!("keys are {why}"))
 }
 
+/// Why arguments passed as parameter `name` are new with each event (for a memo cache's key,
+/// SWC103), from the name alone; `None` when the name gives no evidence.
+pub fn per_event_parameter(name: &str) -> Option<String> {
+    named(name)
+}
+
 /// Evidence from a key's name: an identifier, an event object, or content.
 fn named(name: &str) -> Option<String> {
     let bare = name.trim_start_matches('_');
