@@ -43,6 +43,9 @@ const EVENT_NOUNS: &[&str] = &[
     "thread",
 ];
 
+/// Nouns for members of a pool sized at start-up (`shard_id`, `shard`): never evidence.
+const POOL_NOUNS: &[&str] = &["shard"];
+
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
 const CONTENT_NOUNS: &[&str] = &[
     "prompt",
@@ -174,6 +177,11 @@ pub fn per_event_parameter(name: &str) -> Option<String> {
 fn named(name: &str) -> Option<String> {
     let bare = name.trim_start_matches('_');
     let lower = bare.to_ascii_lowercase();
+    // Members of a pool fixed when the process starts: a sharded bot's shards, whose ids are
+    // `0..shard_count`, do not keep arriving.
+    if POOL_NOUNS.iter().any(|p| lower.starts_with(p)) {
+        return None;
+    }
     let identifier = matches!(
         lower.as_str(),
         "id" | "uid" | "uuid" | "guid" | "pid" | "sid" | "ident"
@@ -228,6 +236,7 @@ mod tests {
         }
         for name in [
             "pair", "path", "name", "key", "coin", "token", "provider", "index", "paid", "valid",
+            "shard_id",
         ] {
             assert!(named(name).is_none(), "{name}");
         }
