@@ -129,13 +129,8 @@ impl<'a> LockTable<'a> {
     ) -> Option<LockKind> {
         let Expr::Call(call) = value else { return None };
         let q = semantic.qualified_name(scope, &call.func);
-        if let Some(q) = q.as_deref() {
-            if PROCESS_LOCKS.contains(&q) || self.extra.iter().any(|e| e == q) {
-                return Some(LockKind::Process);
-            }
-            if THREAD_LOCKS.contains(&q) {
-                return Some(LockKind::Thread);
-            }
+        if let Some(kind) = q.as_deref().and_then(|q| self.kind_named(q)) {
+            return Some(kind);
         }
         match call.func.as_ref() {
             Expr::Name(n) => self.classes.get(n.id.as_str()).copied(),
@@ -161,10 +156,15 @@ impl<'a> LockTable<'a> {
                     .is_some_and(|a| matches!(a.as_str(), "default_factory" | "factory"))
             })
             .map(|k| &k.value)?;
-        let q = semantic.qualified_name(scope, factory)?;
-        if PROCESS_LOCKS.contains(&q.as_str()) || self.extra.contains(&q) {
+        self.kind_named(&semantic.qualified_name(scope, factory)?)
+    }
+
+    /// The kind of lock a qualified class or factory name makes (`filelock.FileLock`,
+    /// `asyncio.Lock`, a configured lock).
+    fn kind_named(&self, q: &str) -> Option<LockKind> {
+        if PROCESS_LOCKS.contains(&q) || self.extra.iter().any(|e| e == q) {
             Some(LockKind::Process)
-        } else if THREAD_LOCKS.contains(&q.as_str()) {
+        } else if THREAD_LOCKS.contains(&q) {
             Some(LockKind::Thread)
         } else {
             None

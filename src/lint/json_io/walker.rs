@@ -166,20 +166,18 @@ impl<'w, 'a> Walker<'w, 'a> {
             return None;
         }
         let Expr::Call(call) = test else { return None };
-        let path = match call.func.as_ref() {
-            Expr::Attribute(a) if matches!(a.attr.as_str(), "exists" | "is_file") => {
-                match self.qualified(&call.func).as_deref() {
-                    Some("os.path.exists" | "os.path.isfile" | "os.path.lexists") => {
-                        call.arguments.args.first()?
-                    }
-                    Some(_) => return None,
-                    None if call.arguments.is_empty() => a.value.as_ref(),
-                    None => return None,
-                }
+        let path = match self.qualified(&call.func).as_deref() {
+            Some("os.path.exists" | "os.path.isfile" | "os.path.lexists") => {
+                call.arguments.args.first()?
             }
-            _ => match self.qualified(&call.func).as_deref() {
-                Some("os.path.exists" | "os.path.isfile" | "os.path.lexists") => {
-                    call.arguments.args.first()?
+            Some(_) => return None,
+            // `p.exists()` on a path object the module cannot resolve.
+            None => match call.func.as_ref() {
+                Expr::Attribute(a)
+                    if matches!(a.attr.as_str(), "exists" | "is_file")
+                        && call.arguments.is_empty() =>
+                {
+                    a.value.as_ref()
                 }
                 _ => return None,
             },
