@@ -68,14 +68,25 @@ with open(os.path.join(HERE, "locks.jsonl"), "w") as f:
         f.write(json.dumps(e, separators=(",", ":")) + "\n")
 
 # Pulse history: a snapshot every 30 minutes; mostly 5 or 6 of 6 agents active, with dips.
+# Which agents are the idle ones comes from a second generator, so the totals (and every
+# verdict) stay what they were before per-agent states were recorded.
+AGENTS = [f"Agent-{i}" for i in range(1, 7)]
+who = random.Random(6)
 lines = []
 t = start
 while t < END - timedelta(minutes=20):
     t += timedelta(minutes=30)
     active = rng.choice([5, 6, 6, 6]) if rng.random() > 0.04 else rng.choice([2, 3])
     idle = 6 - active
+    # Agent-6 idles most often (it waits on the publisher); the rest take turns.
+    weights = [1, 1, 1, 1, 1, 4]
+    resting = set()
+    while len(resting) < idle:
+        resting.add(who.choices(AGENTS, weights)[0])
+    states = {a: ("idle" if a in resting else "active") for a in AGENTS}
     lines.append({"v": 1, "ts": stamp(t), "agents": 6, "active": active, "idle": idle, "stale": 0,
-                  "blocked": 0, "done": 0, "unknown": 0, "tasks_in_progress": active})
+                  "blocked": 0, "done": 0, "unknown": 0, "tasks_in_progress": active,
+                  "states": states})
 with open(os.path.join(HERE, "pulse.jsonl"), "w") as f:
     for line in lines:
         f.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -34,7 +34,7 @@ with open(os.path.join(d, "empty.json"), "w") as f:
     f.write('{"findings": []}')
 PY
 fi
-for format in text json prometheus; do
+for format in text json prometheus html; do
   i=0
   while [ "$i" -lt "$RUNS" ]; do
     /usr/bin/time -f "$format %e s, %M KB" "$BIN" slo "$DIR" --metrics "$DIR/locks.jsonl" \

@@ -2,6 +2,7 @@
 //! and the legacy metrics file.
 
 use super::{fail, write_atomically, Status};
+use crate::obs::html;
 use crate::obs::load::{self, Dataset};
 use crate::obs::lock_report::{self, fmt_ms, Filter, LockReport, Stats};
 use crate::obs::optimize::{self, Schedule};
@@ -39,24 +40,47 @@ pub struct Inputs {
     /// A log with no event for this long is reported as silent.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     stale_after: String,
-    /// Output format.
-    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
-    output_format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    /// A self-contained page with charts; best written with `-o report.html`.
+    Html,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
     inputs: Inputs,
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
+    output_format: ReportFormat,
+    /// Write the output here instead of standard output (atomically: a temporary file, then a rename).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
     /// Also write a timestamped text + JSON pair into this directory.
     #[arg(long, value_name = "DIR")]
     save_report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    inputs: Inputs,
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
+    output_format: Format,
+}
+
+#[derive(Debug, Args)]
 pub struct OptimizeArgs {
     #[command(flatten)]
     inputs: Inputs,
+    /// Output format.
+    #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
+    output_format: Format,
     /// Operation success to reach with the recommended schedule.
     #[arg(long, default_value_t = 0.999)]
     target_success: f64,
@@ -68,6 +92,8 @@ pub struct OptimizeArgs {
 struct Loaded {
     data: Dataset,
     report: LockReport,
+    filter: Filter,
+    now_ms: i64,
 }
 
 fn load(inputs: &Inputs) -> Result<Loaded, String> {
@@ -110,7 +136,12 @@ fn load(inputs: &Inputs) -> Result<Loaded, String> {
     let stale = crate::obs::parse_duration_s(&inputs.stale_after)?;
     let data = load::load_all(&files).map_err(|e| e.to_string())?;
     let report = lock_report::build(&data, &filter, now_ms, stale);
-    Ok(Loaded { data, report })
+    Ok(Loaded {
+        data,
+        report,
+        filter,
+        now_ms,
+    })
 }
 
 pub fn report(args: ReportArgs) -> Status {
@@ -122,9 +153,18 @@ pub fn report(args: ReportArgs) -> Status {
     let json = serde_json::to_string_pretty(r).expect("serializable");
     let color = std::io::stdout().is_terminal();
     let text = render_report(r, color);
-    match args.inputs.output_format {
-        Format::Json => outln!("{json}"),
-        Format::Text => out!("{text}"),
+    let page = match args.output_format {
+        ReportFormat::Json => json.clone() + "\n",
+        ReportFormat::Text => text,
+        ReportFormat::Html => html_page(&loaded),
+    };
+    match &args.output_file {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, page.as_bytes()) {
+                return fail(miette::miette!("cannot write {}: {e}", path.display()));
+            }
+        }
+        None => out!("{page}"),
     }
     if let Some(dir) = &args.save_report {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -149,6 +189,28 @@ pub fn report(args: ReportArgs) -> Status {
         }
     }
     Status::Ok
+}
+
+/// The HTML page over the reported period: from the first kept event (or `--since`) to `--now`.
+fn html_page(loaded: &Loaded) -> String {
+    let ops: Vec<&load::Op> = loaded
+        .data
+        .ops
+        .iter()
+        .filter(|o| loaded.filter.keeps(&o.path, o.end_ms))
+        .collect();
+    let end = loaded
+        .filter
+        .until_ms
+        .unwrap_or(loaded.now_ms)
+        .min(loaded.now_ms);
+    let first = ops
+        .iter()
+        .map(|o| o.end_ms)
+        .min()
+        .unwrap_or(end - 3_600_000);
+    let start = loaded.filter.since_ms.unwrap_or(first).min(end - 1);
+    html::lock_page(&loaded.report, &ops, start - 1, end)
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -328,7 +390,7 @@ pub fn optimize(args: OptimizeArgs) -> Status {
         Err(e) => return fail(miette::miette!("{e}")),
     };
     let result = optimize::optimize(&loaded.data, &loaded.report, args.target_success, current);
-    match args.inputs.output_format {
+    match args.output_format {
         Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&result).expect("serializable")
@@ -357,7 +419,8 @@ pub fn optimize(args: OptimizeArgs) -> Status {
 }
 
 /// `obs.metrics`: the report's aggregates as flat name/value pairs.
-pub fn metrics(inputs: Inputs) -> Status {
+pub fn metrics(args: MetricsArgs) -> Status {
+    let inputs = args.inputs;
     let loaded = match load(&inputs) {
         Ok(l) => l,
         Err(e) => return fail(miette::miette!("{e}")),
@@ -411,7 +474,7 @@ pub fn metrics(inputs: Inputs) -> Status {
         "malformed_entries".to_string(),
         (r.malformed.len() as u64).into(),
     ));
-    match inputs.output_format {
+    match args.output_format {
         Format::Json => {
             let map: serde_json::Map<String, serde_json::Value> = pairs.into_iter().collect();
             outln!(

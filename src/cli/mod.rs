@@ -87,7 +87,7 @@ enum Command {
     LockOptimize(lock::OptimizeArgs),
     /// The lock metrics as flat name/value pairs, for scripts.
     #[command(name = "obs.metrics")]
-    ObsMetrics(lock::Inputs),
+    ObsMetrics(lock::MetricsArgs),
     /// Agent states now, from agent status files and orchestrator registries.
     #[command(name = "swarm.pulse")]
     SwarmPulse(pulse::PulseArgs),

@@ -35,27 +35,8 @@ pub fn explain(args: RuleArgs) -> Status {
         );
         return Status::Ok;
     }
-    outln!("{} {} ({})", meta.code, meta.name, meta.severity);
-    let groups = if meta.groups.is_empty() {
-        "none".to_string()
-    } else {
-        meta.groups.join(", ")
-    };
-    outln!("Presets: {groups}\n");
-    outln!("{}\n", meta.summary.trim());
-    outln!("Why\n{}\n", meta.why.trim());
-    outln!("Bad\n{}\n", indent(&meta.bad));
-    outln!("Good\n{}\n", indent(&meta.good));
-    outln!("Fix\n{}", meta.fix.trim());
+    out!("{}", meta.text());
     Status::Ok
-}
-
-fn indent(code: &str) -> String {
-    code.trim_matches('\n')
-        .lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 pub fn list(args: RulesArgs) -> Status {

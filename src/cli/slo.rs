@@ -4,6 +4,7 @@ use super::observe::{self, SourceArgs};
 use super::{fail, write_atomically, Status};
 use crate::finding::Severity;
 use crate::lint;
+use crate::obs::html;
 use crate::obs::load::{self, Op};
 use crate::obs::lock_report::freshness_of_ops;
 use crate::obs::pulse::{self, Totals};
@@ -20,6 +21,8 @@ pub enum Format {
     Text,
     Json,
     Prometheus,
+    /// A self-contained page with charts; best written with `-o report.html`.
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -208,6 +211,7 @@ fn load_metrics(src: &observe::Sources) -> Result<Option<Metrics>, miette::Repor
 
 struct Agents {
     observations: Vec<(i64, Totals)>,
+    states: Vec<(i64, std::collections::BTreeMap<String, pulse::PulseState>)>,
     source: AgentsSource,
     stale: Option<String>,
 }
@@ -220,6 +224,7 @@ fn load_agents(
         return Ok(None);
     }
     let mut observations = Vec::new();
+    let mut states = Vec::new();
     let mut source = AgentsSource {
         files: Vec::new(),
         totals: None,
@@ -245,6 +250,7 @@ fn load_agents(
                 .push(format!("{}:{line}: skipped: {why}", h.display()));
         }
         observations.extend(hist.snapshots);
+        states = hist.states;
     }
     if !src.agents.is_empty() {
         let p = super::pulse::load_pulse(src)?;
@@ -256,6 +262,10 @@ fn load_agents(
                 .map(|w| format!("{}: {}", w.file, w.message)),
         );
         observations.push((src.now_ms, p.totals));
+        states.push((
+            src.now_ms,
+            p.agents.iter().map(|a| (a.id.clone(), a.state)).collect(),
+        ));
     }
     observations.sort_by_key(|(t, _)| *t);
     let latest = observations
@@ -272,8 +282,10 @@ fn load_agents(
         )),
         Some(_) => None,
     };
+    states.sort_by_key(|(t, _)| *t);
     Ok(Some(Agents {
         observations,
+        states,
         source,
         stale,
     }))
@@ -358,8 +370,20 @@ fn read_report(path: &Path) -> Result<Vec<(String, Severity)>, miette::Report> {
         .collect())
 }
 
+/// The evaluated report and the data behind it, which the HTML page draws.
+struct Evaluation {
+    report: Report,
+    series: Vec<Option<eval::Series>>,
+    windows_ms: Vec<Option<i64>>,
+    latency_threshold_ms: Option<f64>,
+    ops: Option<Vec<Op>>,
+    agents: Option<Agents>,
+    findings: Option<Vec<(String, Severity)>>,
+    now_ms: i64,
+}
+
 /// Loads every source and evaluates the objectives.
-pub fn build_report(args: &EvalArgs) -> Result<Report, miette::Report> {
+fn build_report(args: &EvalArgs) -> Result<Evaluation, miette::Report> {
     let src = observe::resolve(&args.root, &args.sources)?;
     let objectives = objectives_for(&src)?;
     let metrics = load_metrics(&src)?;
@@ -379,39 +403,90 @@ pub fn build_report(args: &EvalArgs) -> Result<Report, miette::Report> {
         agents_stale: agents.as_ref().and_then(|a| a.stale.clone()),
         findings: findings.as_ref().map(|(list, _)| list.as_slice()),
     };
-    let evaluated = eval::evaluate(&objectives, &inputs);
+    let (evaluated, series): (Vec<_>, Vec<_>) = eval::evaluate_with_series(&objectives, &inputs)
+        .into_iter()
+        .unzip();
     let counters = metrics
         .as_ref()
         .filter(|_| args.output_format == Format::Prometheus)
         .map(|m| LockCounters::from_ops(&m.ops, src.now_ms));
-    let sources = slo::Sources {
-        metrics: metrics.map(|m| m.source),
-        agents: agents.map(|a| a.source),
-        findings: findings.map(|(_, s)| s),
+    let (metrics_source, ops) = match metrics {
+        Some(m) => (Some(m.source), Some(m.ops)),
+        None => (None, None),
     };
-    Ok(Report::new(
+    let (findings_list, findings_source) = match findings {
+        Some((list, s)) => (Some(list), Some(s)),
+        None => (None, None),
+    };
+    let sources = slo::Sources {
+        metrics: metrics_source,
+        agents: agents.as_ref().map(|a| a.source.clone()),
+        findings: findings_source,
+    };
+    let report = Report::new(
         src.now_ms,
         evaluated,
         objectives.from_config,
         src.config.as_ref().map(|c| c.path.display().to_string()),
         sources,
         counters,
-    ))
+    );
+    Ok(Evaluation {
+        report,
+        series,
+        windows_ms: objectives
+            .slos
+            .iter()
+            .map(|s| Some(s.window_ms))
+            .chain(objectives.gates.iter().map(|_| None))
+            .collect(),
+        latency_threshold_ms: objectives.slos.iter().find_map(|s| match s.sli {
+            spec::Sli::LockLatency { threshold_ms } => Some(threshold_ms),
+            _ => None,
+        }),
+        ops,
+        agents,
+        findings: findings_list,
+        now_ms: src.now_ms,
+    })
+}
+
+fn html_page(e: &Evaluation) -> String {
+    let page = html::SloPage {
+        report: &e.report,
+        histories: e
+            .series
+            .iter()
+            .zip(&e.windows_ms)
+            .map(|(s, w)| s.as_ref().zip(*w))
+            .collect(),
+        ops: e.ops.as_deref(),
+        latency_threshold_ms: e.latency_threshold_ms,
+        agents: e.agents.as_ref().map(|a| html::AgentHistory {
+            totals: &a.observations,
+            states: &a.states,
+        }),
+        findings: e.findings.as_deref(),
+        now_ms: e.now_ms,
+    };
+    html::slo_page(&page)
 }
 
 fn evaluate(args: EvalArgs) -> Status {
-    let report = match build_report(&args) {
+    let evaluation = match build_report(&args) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    let report = &evaluation.report;
     let text = match args.output_format {
-        Format::Json => serde_json::to_string_pretty(&report).expect("serializable") + "\n",
-        Format::Prometheus => prometheus::exposition(&report),
+        Format::Html => html_page(&evaluation),
+        Format::Json => serde_json::to_string_pretty(report).expect("serializable") + "\n",
+        Format::Prometheus => prometheus::exposition(report),
         Format::Text => {
             let color = args.output_file.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none();
-            render::text(&report, color)
+            render::text(report, color)
         }
     };
     let written = output(args.output_file.as_deref(), &text);

@@ -14,7 +14,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, path: &str, at_ms: i64) -> bool {
+    pub fn keeps(&self, path: &str, at_ms: i64) -> bool {
         self.since_ms.is_none_or(|s| at_ms >= s)
             && self.until_ms.is_none_or(|u| at_ms <= u)
             && self.path.as_ref().is_none_or(|g| g.is_match(path))

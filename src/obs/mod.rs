@@ -1,6 +1,7 @@
 //! Observability: lock metrics (`lock.report`, `lock.optimize`, `obs.metrics`), agent pulse
 //! (`swarm.pulse`, `health.ping`) and SLOs (`slo`).
 
+pub mod html;
 pub mod load;
 pub mod lock_report;
 pub mod optimize;

@@ -58,6 +58,35 @@ pub fn get(code: &str) -> Option<&'static RuleMeta> {
     all().iter().find(|m| m.code.eq_ignore_ascii_case(code))
 }
 
+impl RuleMeta {
+    /// The rule's documentation as `swarmcheck rule CODE` prints it.
+    pub fn text(&self) -> String {
+        let groups = if self.groups.is_empty() {
+            "none".to_string()
+        } else {
+            self.groups.join(", ")
+        };
+        let indent = |code: &str| {
+            code.trim_matches('\n')
+                .lines()
+                .map(|l| format!("    {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        format!(
+            "{} {} ({})\nPresets: {groups}\n\n{}\n\nWhy\n{}\n\nBad\n{}\n\nGood\n{}\n\nFix\n{}\n",
+            self.code,
+            self.name,
+            self.severity,
+            self.summary.trim(),
+            self.why.trim(),
+            indent(&self.bad),
+            indent(&self.good),
+            self.fix.trim()
+        )
+    }
+}
+
 /// The Markdown rule table that the README must contain verbatim.
 pub fn markdown_table() -> String {
     let mut out = String::from("| Code | Name | Severity | Presets | What it finds |\n");

@@ -26,7 +26,7 @@ pub enum Reported {
 
 /// The state the pulse counts: an agent that says it is active but has not updated within
 /// `--stale-after` is stale.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PulseState {
     Active,
@@ -34,6 +34,8 @@ pub enum PulseState {
     Stale,
     Blocked,
     Done,
+    /// Also what a history line's unrecognised state reads as.
+    #[serde(other)]
     Unknown,
 }
 

@@ -102,6 +102,11 @@ impl Series {
         Series { times, bad_prefix }
     }
 
+    /// When the first and the last event (or slice) happened.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((*self.times.first()?, *self.times.last()?))
+    }
+
     /// `(good, total)` in `(now - window, now]`.
     pub fn counts(&self, now: i64, window: i64) -> (u64, u64) {
         let start = self
@@ -151,16 +156,33 @@ fn slices(
 }
 
 pub fn evaluate(objectives: &Objectives, inputs: &Inputs) -> Vec<ObjectiveOut> {
-    let mut out: Vec<ObjectiveOut> = objectives
+    evaluate_with_series(objectives, inputs)
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect()
+}
+
+/// The evaluation, with each SLO's good/bad series kept for drawing its history; gates have
+/// none, nor do SLOs without data.
+pub fn evaluate_with_series(
+    objectives: &Objectives,
+    inputs: &Inputs,
+) -> Vec<(ObjectiveOut, Option<Series>)> {
+    let mut out: Vec<(ObjectiveOut, Option<Series>)> = objectives
         .slos
         .iter()
         .map(|s| evaluate_slo(s, inputs))
         .collect();
-    out.extend(objectives.gates.iter().map(|g| evaluate_gate(g, inputs)));
+    out.extend(
+        objectives
+            .gates
+            .iter()
+            .map(|g| (evaluate_gate(g, inputs), None)),
+    );
     out
 }
 
-fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
+fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series>) {
     let now = inputs.now_ms;
     let mut out = ObjectiveOut::no_data(&spec.name, &spec.description, spec.sli.kind());
     out.objective = Some(spec.objective);
@@ -170,7 +192,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
         Sli::AgentsActive { min } => {
             let Some(obs) = inputs.agent_observations else {
                 out.reason = "no agent data: set [observe] agents or pulse-history (or pass --agents / --pulse-history)".into();
-                return out;
+                return (out, None);
             };
             let obs: Vec<&(i64, Totals)> = obs.iter().filter(|(t, _)| *t <= now).collect();
             // One observation per slice is the norm; with several, the worst one counts.
@@ -190,7 +212,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
         sli => {
             let Some(ops) = inputs.ops else {
                 out.reason = "no lock metrics: set [observe] metrics (or pass --metrics)".into();
-                return out;
+                return (out, None);
             };
             let threshold = match sli {
                 Sli::LockLatency { threshold_ms } => Some(*threshold_ms),
@@ -257,7 +279,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
 
     if let Some(why) = stale {
         out.reason = why;
-        return out;
+        return (out, Some(series));
     }
     if total == 0 || total < spec.min_events {
         out.reason = format!(
@@ -265,7 +287,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
             window_label(spec.window_ms),
             spec.min_events
         );
-        return out;
+        return (out, Some(series));
     }
 
     out.alert = burn_alert(spec, &out.burn_rates, remaining.unwrap_or(1.0));
@@ -326,7 +348,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> ObjectiveOut {
             pct(remaining)
         );
     }
-    out
+    (out, Some(series))
 }
 
 /// The highest-priority multi-window rule that fires, with its reason in plain words.
