@@ -174,9 +174,12 @@ fn baseline_never_hides_unanalyzable_files() {
     let p = Project::new();
     p.write("a.py", "x = '\u{e9}'\n".as_bytes());
     p.write("bad.py", b"x = '\xff'\n");
-    assert_eq!(
-        code(&p.run(&["check", ".", "--write-baseline", "b.json"])),
-        0
+    let written = p.run(&["check", ".", "--write-baseline", "b.json"]);
+    assert_eq!(code(&written), 1, "SWC000 cannot be baselined: exit 1");
+    assert!(
+        stderr(&written).contains("bad.py") && stderr(&written).contains("never baselined"),
+        "{}",
+        stderr(&written)
     );
     let baseline: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.path().join("b.json")).unwrap()).unwrap();

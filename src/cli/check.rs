@@ -30,6 +30,13 @@ pub struct CheckArgs {
     /// Check files that .gitignore (and other ignore files) exclude.
     #[arg(long)]
     no_respect_gitignore: bool,
+    /// Apply the excludes to files named on the command line too (for pre-commit and editors).
+    #[arg(long)]
+    force_exclude: bool,
+    /// With `-` as the path: the file the source on standard input stands for (its shown name,
+    /// configuration, per-file ignores and, with --force-exclude, excludes).
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity is reported [default: high].
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
@@ -86,6 +93,28 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         Ok(cwd) => cwd,
         Err(e) => return fail(miette::miette!("cannot read the current directory: {e}")),
     };
+    let stdin = args.paths.iter().any(|p| is_stdout(p));
+    if stdin && args.paths.len() > 1 {
+        return fail(miette::miette!(
+            "`-` (standard input) cannot be combined with other paths"
+        ));
+    }
+    if args.stdin_filename.is_some() && !stdin {
+        return fail(miette::miette!(
+            help = "e.g. cat app.py | swarmcheck check - --stdin-filename app.py",
+            "--stdin-filename names the file that standard input stands for; pass `-` as the path"
+        ));
+    }
+    // Standard input is checked as the named file: its configuration is found from there.
+    let stdin_path = args
+        .stdin_filename
+        .as_deref()
+        .map(|p| lint::discover::normalize(p, &cwd));
+    let config_start = stdin_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .unwrap_or(&cwd)
+        .to_path_buf();
     let config_path = match &args.config {
         Some(path) if !path.is_file() => {
             return fail(miette::miette!(
@@ -94,7 +123,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
             ))
         }
         Some(path) => Some(path.clone()),
-        None => config::find(&cwd),
+        None => config::find(&config_start),
     };
     let loaded = match config_path.as_deref().map(config::load).transpose() {
         Ok(loaded) => loaded,
@@ -109,6 +138,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         extend_exclude: args.extend_exclude.clone(),
         fail_on: args.fail_on,
         respect_gitignore: args.no_respect_gitignore.then_some(false),
+        force_exclude: args.force_exclude.then_some(true),
     };
     let (mut settings, fail_on) = match config::resolve(loaded.as_ref(), &overrides) {
         Ok(resolved) => resolved,
@@ -148,69 +178,30 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         ));
     }
 
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
+    let scan = if stdin {
+        let path = stdin_path.unwrap_or_else(|| cwd.join("-"));
+        match read_stdin(settings.max_file_size) {
+            Ok(bytes) => Ok(lint::check_unsaved(&bytes, &path, &cwd, &settings)),
+            Err(e) => return fail(miette::miette!("cannot read standard input: {e}")),
+        }
     } else {
-        args.paths.clone()
+        match scan_paths(&args, &settings, &cwd) {
+            Ok(scan) => scan,
+            Err(status) => return status,
+        }
     };
-    let missing: Vec<_> = paths
-        .iter()
-        .filter(|p| std::fs::symlink_metadata(p).is_err())
-        .collect();
-    if let Some(p) = missing.first() {
-        return fail(miette::miette!(
-            "{}: no such file or directory",
-            p.display()
-        ));
-    }
-
-    let cache = (!args.no_cache).then(|| {
-        let dir = match &args.cache_dir {
-            Some(d) => lint::discover::normalize(d, &cwd),
-            None => settings.project_root.join(".swarmcheck_cache"),
-        };
-        lint::cache::Cache::open(&dir, &settings.cache_key())
-    });
-    let progress = Progress::new(!args.no_progress && !args.quiet);
-    let scan = lint::check_paths(
-        &paths,
-        &settings,
-        &cwd,
-        &|total| progress.start(total),
-        &|| progress.tick(),
-        cache.as_ref(),
-    );
-    progress.finish();
-    if let Some(cache) = cache {
-        cache.save();
-    }
     let mut result = match scan {
         Ok(result) => result,
         Err(e) => return fail(miette::miette!("{e}")),
     };
 
     if let Some(path) = &args.write_baseline {
-        let file = BaselineFile::from_findings(&result.findings);
-        let json = serde_json::to_vec_pretty(&file).expect("serializable");
-        if let Err(e) = write_atomically(path, &json) {
-            return fail(miette::miette!(
-                "cannot write baseline {}: {e}",
-                path.display()
-            ));
-        }
-        if !args.quiet {
-            eprintln!(
-                "Wrote a baseline of {} finding{} to {}.",
-                file.findings.len(),
-                if file.findings.len() == 1 { "" } else { "s" },
-                path.display()
-            );
-        }
-        return Status::Ok;
+        return write_baseline(path, &result, args.quiet);
     }
     if let Some(baseline) = &baseline {
         lint::apply_baseline(&mut result, &baseline.fingerprints());
     }
+    let repository_prefix = repository_prefix(&cwd);
 
     let to_terminal =
         args.output_file.as_deref().is_none_or(is_stdout) && std::io::stdout().is_terminal();
@@ -219,6 +210,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         color,
         statistics: args.statistics,
         quiet: args.quiet,
+        repository_prefix: repository_prefix.clone(),
     };
     let mut primary = Vec::new();
     if let Err(e) = report::render(args.output_format, &result, &options, &mut primary) {
@@ -231,6 +223,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         color: false,
         statistics: false,
         quiet: args.quiet,
+        repository_prefix,
     };
     for (format, path) in &args.report {
         let mut buf = Vec::new();
@@ -253,6 +246,111 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// Standard input, up to one byte over the size limit (enough to tell it is over).
+fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Where the current directory sits in the repository GitHub Actions checked out
+/// (`GITHUB_WORKSPACE`), so annotations name files from the repository root even when the
+/// scan runs in a subdirectory.
+fn repository_prefix(cwd: &std::path::Path) -> Option<String> {
+    let workspace = std::env::var_os("GITHUB_WORKSPACE").filter(|w| !w.is_empty())?;
+    let workspace = lint::discover::normalize(std::path::Path::new(&workspace), cwd);
+    let rel = cwd.strip_prefix(&workspace).ok()?;
+    Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// `--write-baseline`: records the findings. A file that cannot be parsed (SWC000) is never
+/// baselined, so its finding would fail the next run at once: say so now, and exit 1.
+fn write_baseline(path: &std::path::Path, result: &lint::ScanResult, quiet: bool) -> Status {
+    let file = BaselineFile::from_findings(&result.findings);
+    let json = serde_json::to_vec_pretty(&file).expect("serializable");
+    if let Err(e) = write_atomically(path, &json) {
+        return fail(miette::miette!(
+            "cannot write baseline {}: {e}",
+            path.display()
+        ));
+    }
+    if !quiet {
+        eprintln!(
+            "Wrote a baseline of {} finding{} to {}.",
+            file.findings.len(),
+            if file.findings.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    let unbaselined: Vec<&crate::finding::Finding> = result
+        .findings
+        .iter()
+        .filter(|f| f.code == crate::rules::Rule::SyntaxError.code())
+        .collect();
+    if unbaselined.is_empty() {
+        return Status::Ok;
+    }
+    eprintln!(
+        "error: {} file{} could not be analyzed (SWC000), and SWC000 is never baselined: every run will report {} until fixed or excluded:",
+        unbaselined.len(),
+        if unbaselined.len() == 1 { "" } else { "s" },
+        if unbaselined.len() == 1 { "it" } else { "them" }
+    );
+    for f in unbaselined {
+        eprintln!("  {}:{}: {}", f.path, f.line, f.message);
+    }
+    Status::Failed
+}
+
+/// Discovers and checks the paths on the command line, with the results cache.
+fn scan_paths(
+    args: &CheckArgs,
+    settings: &crate::lint::settings::LintSettings,
+    cwd: &std::path::Path,
+) -> Result<Result<lint::ScanResult, String>, Status> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let missing: Vec<_> = paths
+        .iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .collect();
+    if let Some(p) = missing.first() {
+        return Err(fail(miette::miette!(
+            "{}: no such file or directory",
+            p.display()
+        )));
+    }
+
+    let cache = (!args.no_cache).then(|| {
+        let dir = match &args.cache_dir {
+            Some(d) => lint::discover::normalize(d, cwd),
+            None => settings.project_root.join(".swarmcheck_cache"),
+        };
+        lint::cache::Cache::open(&dir, &settings.cache_key())
+    });
+    let progress = Progress::new(!args.no_progress && !args.quiet);
+    let scan = lint::check_paths(
+        &paths,
+        settings,
+        cwd,
+        &|total| progress.start(total),
+        &|| progress.tick(),
+        cache.as_ref(),
+    );
+    progress.finish();
+    if let Some(cache) = cache {
+        cache.save();
+    }
+    Ok(scan)
 }
 
 fn is_stdout(path: &std::path::Path) -> bool {

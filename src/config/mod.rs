@@ -45,6 +45,7 @@ pub struct LintConfig {
     pub severity: Option<BTreeMap<String, Spanned<String>>>,
     pub fail_on: Option<FailOn>,
     pub respect_gitignore: Option<bool>,
+    pub force_exclude: Option<bool>,
     pub max_file_size: Option<u64>,
     pub options: Option<OptionsConfig>,
     pub observe: Option<ObserveConfig>,

@@ -22,6 +22,7 @@ pub struct Overrides {
     pub extend_exclude: Vec<String>,
     pub fail_on: Option<FailOn>,
     pub respect_gitignore: Option<bool>,
+    pub force_exclude: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -163,6 +164,9 @@ pub fn resolve(
     }
     if let Some(respect) = flags.respect_gitignore.or(config.respect_gitignore) {
         settings.respect_gitignore = respect;
+    }
+    if let Some(force) = flags.force_exclude.or(config.force_exclude) {
+        settings.force_exclude = force;
     }
     if let Some(size) = config.max_file_size {
         settings.max_file_size = size;

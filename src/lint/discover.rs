@@ -1,5 +1,6 @@
 //! File discovery: the `ignore` crate's parallel walker (gitignore-aware), default and user
-//! excludes, `.py`/`.pyi` only; files named on the command line are always checked.
+//! excludes, `.py`/`.pyi` only; files named on the command line are always checked, unless
+//! `force-exclude` is set.
 
 use super::settings::LintSettings;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,9 @@ pub fn discover(paths: &[PathBuf], settings: &LintSettings) -> (Vec<PathBuf>, Ve
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     for root in paths {
+        if settings.is_force_excluded(root) {
+            continue;
+        }
         let meta = match std::fs::metadata(root) {
             Ok(meta) => meta,
             Err(_) if std::fs::symlink_metadata(root).is_ok() => {

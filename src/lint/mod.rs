@@ -409,6 +409,33 @@ pub fn check_source(
     })
 }
 
+/// Checks source text that is not read from disk (standard input, an editor's buffer) as the
+/// file at `path` would be checked on its own: `path` gives the displayed name, the per-file
+/// ignores and, under `force-exclude`, the excludes. `path` must be absolute.
+pub fn check_unsaved(bytes: &[u8], path: &Path, cwd: &Path, settings: &LintSettings) -> ScanResult {
+    if settings.is_force_excluded(path) {
+        return ScanResult::default();
+    }
+    let display = display_path(path, cwd);
+    let (findings, suppressed) = if bytes.len() as u64 > settings.max_file_size {
+        let message = format!(
+            "the source is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
+            bytes.len(),
+            settings.max_file_size
+        );
+        (vec![whole_file_finding(&display, message, settings)], 0)
+    } else {
+        let is_stub = path.extension().is_some_and(|e| e == "pyi");
+        check_source(bytes, &display, is_stub, settings.rules_for(path), settings)
+    };
+    ScanResult {
+        files_scanned: 1,
+        findings,
+        suppressed,
+        ..ScanResult::default()
+    }
+}
+
 /// Phase one for one file's bytes: decode, parse, semantic facts, the rule walk and the
 /// module's facts for the project. `imports` are the lock and JSON helpers of other modules this
 /// one uses (known only after linking; empty in phase one).

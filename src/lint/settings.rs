@@ -64,6 +64,9 @@ pub struct LintSettings {
     pub exclude: GlobSet,
     pub per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub respect_gitignore: bool,
+    /// Excludes apply to files named on the command line too (pre-commit passes every staged
+    /// file by name).
+    pub force_exclude: bool,
     pub max_file_size: u64,
     pub options: RuleOptions,
     /// Excludes and per-file-ignores match paths relative to this directory (the configuration
@@ -79,6 +82,7 @@ impl Default for LintSettings {
             exclude: build_globset(DEFAULT_EXCLUDES.iter().copied()).expect("valid defaults"),
             per_file_ignores: Vec::new(),
             respect_gitignore: true,
+            force_exclude: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             options: RuleOptions::default(),
             project_root: PathBuf::from("."),
@@ -129,6 +133,16 @@ impl LintSettings {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
         self.exclude.is_match(name.as_ref()) || self.exclude.is_match(self.project_relative(path))
+    }
+
+    /// Whether a path named on the command line is excluded under `force-exclude`: the path or
+    /// one of its directories below the project root matches an exclude pattern.
+    pub fn is_force_excluded(&self, path: &Path) -> bool {
+        self.force_exclude
+            && path
+                .ancestors()
+                .take_while(|a| a.starts_with(&self.project_root) && *a != self.project_root)
+                .any(|a| self.is_excluded(a))
     }
 
     /// Rules enabled for one file, after per-file ignores (matched on the path relative to the

@@ -4,7 +4,15 @@ use crate::finding::Severity;
 use crate::lint::ScanResult;
 use std::io::{self, Write};
 
-pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+/// `prefix` is the scanned directory inside the repository; GitHub attaches an annotation only
+/// when its file is named from the repository root.
+pub fn render(result: &ScanResult, prefix: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    let from_root = |path: &str| match prefix {
+        Some(p) if !p.is_empty() && !std::path::Path::new(path).is_absolute() => {
+            format!("{}/{path}", p.trim_end_matches('/'))
+        }
+        _ => path.to_string(),
+    };
     for f in &result.findings {
         let level = match f.severity {
             Severity::High => "error",
@@ -15,7 +23,7 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
             out,
             "::{level} title={},file={},line={},col={},endLine={},endColumn={}::{}",
             escape_property(&format!("{} {}", f.code, f.name)),
-            escape_property(&f.path),
+            escape_property(&from_root(&f.path)),
             f.line,
             f.column,
             f.end_line,
@@ -27,7 +35,7 @@ pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::error file={}::{}",
-            escape_property(&e.path),
+            escape_property(&from_root(&e.path)),
             escape_data(&e.message)
         )?;
     }

@@ -40,6 +40,9 @@ pub struct ReportOptions {
     pub statistics: bool,
     /// No summary line (text and concise).
     pub quiet: bool,
+    /// The scanned directory's path inside the repository (from `GITHUB_WORKSPACE`), prefixed
+    /// to relative paths in GitHub annotations.
+    pub repository_prefix: Option<String>,
 }
 
 pub fn render(
@@ -55,7 +58,7 @@ pub fn render(
         Format::Concise => text::concise(result, options, out),
         Format::Json => json::render(result, out),
         Format::Sarif => sarif::render(result, out),
-        Format::Github => github::render(result, out),
+        Format::Github => github::render(result, options.repository_prefix.as_deref(), out),
     }
 }
 
