@@ -19,6 +19,7 @@ macro_rules! out {
 }
 
 mod check;
+mod clean;
 mod lock;
 mod observe;
 pub(crate) mod output;
@@ -96,6 +97,13 @@ enum Command {
     HealthPing(pulse::PingArgs),
     /// SLO verdicts and P1/P2/P3 alerts from findings, lock metrics and agent pulse.
     Slo(slo::SloArgs),
+    /// Remove the results cache of a project.
+    Clean(clean::CleanArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -124,6 +132,14 @@ where
     output::begin();
     let status = match cli.command {
         Command::Check(args) => check::run(args, None),
+        Command::Clean(args) => clean::run(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "swarmcheck", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Status::Ok
+        }
         Command::MemLeaks(args) => check::run(args, Some("mem.leaks")),
         Command::MemScan(args) => check::run(args, Some("mem.scan")),
         Command::MemHandles(args) => check::run(args, Some("mem.handles")),

@@ -313,6 +313,62 @@ impl Cache {
     }
 }
 
+/// What `clear` removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Cleared {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Removes a results cache directory: its `.gitignore` and the `<16 hex>.bin` and
+/// `<16 hex>.run.bin` files swarmcheck writes, then the directory if that left it empty. Refuses
+/// (touching nothing) a path that is not a directory of that shape, so a mistyped `--cache-dir`
+/// never deletes the user's files. A missing directory is nothing to clear.
+pub fn clear(dir: &Path) -> Result<Cleared, String> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cleared::default()),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    if !meta.is_dir() {
+        return Err(format!(
+            "{} is not a directory (a symlink or a file); not removed",
+            dir.display()
+        ));
+    }
+    let ours = |name: &str| {
+        let stem = name
+            .strip_suffix(".run.bin")
+            .or_else(|| name.strip_suffix(".bin"));
+        name == ".gitignore"
+            || stem.is_some_and(|s| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        if !kind.is_file() || !ours(&name) {
+            return Err(format!(
+                "{} holds {name}, which swarmcheck did not write: this is not a swarmcheck cache; nothing was removed",
+                dir.display()
+            ));
+        }
+        files.push(entry.path());
+    }
+    let mut cleared = Cleared::default();
+    for f in files {
+        let size = std::fs::symlink_metadata(&f).map(|m| m.len()).unwrap_or(0);
+        std::fs::remove_file(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        cleared.files += 1;
+        cleared.bytes += size;
+    }
+    std::fs::remove_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(cleared)
+}
+
 /// Creates the cache directory and its `.gitignore` (as Ruff does, to keep the cache out of
 /// version control). The ignore file is created new, never written through a symlink.
 fn prepare_dir(file: &Path) -> Option<()> {
