@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Optional, Sequence, Union
+from typing import Literal, Optional, Sequence, Union
 
 class StoreError(Exception): ...
 class LockTimeout(StoreError): ...
@@ -14,9 +14,9 @@ class NativeStore:
     def __init__(
         self,
         path: Union[str, PathLike[str]],
-        durability: str = "full",
+        durability: Literal["full", "file", "none"] = "full",
         timeout: Optional[float] = None,
-        on_corrupt: str = "error",
+        on_corrupt: Literal["error", "backup", "default"] = "error",
         metrics: Optional[Union[str, PathLike[str]]] = None,
         keep_backup: bool = False,
     ) -> None: ...

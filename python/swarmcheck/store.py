@@ -14,14 +14,29 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Callable, Literal, Optional, TypeVar, Union
 
 from . import _native
 from ._native import CorruptDocument, LockTimeout, StoreError
 
-__all__ = ["JsonStore", "locked_json", "StoreError", "LockTimeout", "CorruptDocument"]
+__all__ = [
+    "JsonStore",
+    "locked_json",
+    "StoreError",
+    "LockTimeout",
+    "CorruptDocument",
+    "Durability",
+    "OnCorrupt",
+]
 
 R = TypeVar("R")
+
+#: How much a commit waits for the disk: fsync of the file and its directory, of the file only,
+#: or none.
+Durability = Literal["full", "file", "none"]
+#: What to do with a document that is not JSON: raise, continue from ``<path>.bak``, or start
+#: from the default.
+OnCorrupt = Literal["error", "backup", "default"]
 
 
 def _dumps(doc: Any) -> str:
@@ -52,9 +67,9 @@ class JsonStore:
         self,
         path: PathLike,
         default: Callable[[], Any] = dict,
-        durability: str = "full",
+        durability: Durability = "full",
         timeout: Optional[float] = None,
-        on_corrupt: str = "error",
+        on_corrupt: OnCorrupt = "error",
         metrics: Optional[PathLike] = None,
         keep_backup: bool = False,
     ) -> None:
@@ -109,8 +124,29 @@ class locked_json:
     :class:`JsonStore` in place of the path.
     """
 
-    def __init__(self, path: Union[PathLike, JsonStore], **options: Any) -> None:
-        self._store = path if isinstance(path, JsonStore) else JsonStore(path, **options)
+    def __init__(
+        self,
+        path: Union[PathLike, JsonStore],
+        *,
+        default: Callable[[], Any] = dict,
+        durability: Durability = "full",
+        timeout: Optional[float] = None,
+        on_corrupt: OnCorrupt = "error",
+        metrics: Optional[PathLike] = None,
+        keep_backup: bool = False,
+    ) -> None:
+        if isinstance(path, JsonStore):
+            self._store = path
+        else:
+            self._store = JsonStore(
+                path,
+                default=default,
+                durability=durability,
+                timeout=timeout,
+                on_corrupt=on_corrupt,
+                metrics=metrics,
+                keep_backup=keep_backup,
+            )
         self._txn: Any = None
         self._doc: Any = None
 
@@ -123,15 +159,16 @@ class locked_json:
             raise
         return self._doc
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    # Returns None, never swallowing the block's exception: so type checkers know that code
+    # after a `with` whose body returns is unreachable, not a missing return.
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         txn, self._txn = self._txn, None
         if exc_type is not None:
             txn.abort()
-            return False
+            return
         try:
             text = _dumps(self._doc)
         except BaseException:
             txn.abort()
             raise
         txn.commit(text)
-        return False

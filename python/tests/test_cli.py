@@ -37,3 +37,49 @@ def test_python_m_swarmcheck():
     out = subprocess.run([sys.executable, "-m", "swarmcheck", "rule", "SWC201"], capture_output=True, text=True)
     assert out.returncode == 0
     assert out.stdout.startswith("SWC201 unprotected-json-rmw")
+
+
+def test_ctrl_c_while_waiting_for_a_lock_ends_the_command_at_once(tmp_path):
+    import signal
+    import time
+
+    doc = tmp_path / "doc.json"
+    doc.write_text('{"n": 0}')
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from swarmcheck.store import locked_json\n"
+            "with locked_json(sys.argv[1]):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(15)\n",
+            str(doc),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        exe = shutil.which("swarmcheck", path=os.path.dirname(sys.executable))
+        # As a terminal would run it: SIGINT at its default, whatever the test runner set.
+        waiter = subprocess.Popen(
+            [exe, "store", "update", "--incr", "/n", str(doc)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(1.0)
+        assert waiter.poll() is None, "the command waits for the lock"
+        sent = time.monotonic()
+        waiter.send_signal(signal.SIGINT)
+        out, err = waiter.communicate(timeout=10)
+        assert time.monotonic() - sent < 2.0, "Ctrl-C ends the wait at once"
+        assert waiter.returncode in (-signal.SIGINT, 130), waiter.returncode
+        assert "Traceback" not in err and "Interrupted system call" not in err, err
+        assert out == ""
+    finally:
+        holder.kill()
+        holder.wait()
+    assert json.loads(doc.read_text()) == {"n": 0}, "the interrupted update did not happen"
