@@ -153,7 +153,12 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         None => None,
     };
 
-    if args.statistics && matches!(args.output_format, Format::Sarif | Format::Github) {
+    if args.statistics
+        && !matches!(
+            args.output_format,
+            Format::Text | Format::Concise | Format::Json
+        )
+    {
         return fail(miette::miette!(
             "--statistics works with the text, concise and json formats, not {:?}",
             args.output_format

@@ -1,7 +1,11 @@
 //! Output formats. Each renders a finished [`ScanResult`]; the engine never prints.
 
 mod github;
+mod gitlab;
 mod json;
+mod junit;
+mod pylint;
+mod rdjson;
 mod sarif;
 mod text;
 
@@ -21,13 +25,21 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow annotations.
     Github,
+    /// GitLab Code Quality report (JSON).
+    Gitlab,
+    /// JUnit XML, for CI test reporters.
+    Junit,
+    /// reviewdog's Diagnostic Format (rdjson).
+    Rdjson,
+    /// pylint's parseable format: `path:line: [CODE(name), ] message`.
+    Pylint,
 }
 
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         <Format as clap::ValueEnum>::from_str(s, true).map_err(|_| {
-            format!("unknown output format `{s}` (expected text, concise, json, sarif or github)")
+            format!("unknown output format `{s}` (expected text, concise, json, sarif, github, gitlab, junit, rdjson or pylint)")
         })
     }
 }
@@ -59,6 +71,10 @@ pub fn render(
         Format::Json => json::render(result, out),
         Format::Sarif => sarif::render(result, out),
         Format::Github => github::render(result, options.repository_prefix.as_deref(), out),
+        Format::Gitlab => gitlab::render(result, out),
+        Format::Junit => junit::render(result, out),
+        Format::Rdjson => rdjson::render(result, out),
+        Format::Pylint => pylint::render(result, out),
     }
 }
 
