@@ -74,8 +74,51 @@ pub struct CheckArgs {
     #[arg(long)]
     no_progress: bool,
     /// Print findings only: no summary line, no progress bar.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', conflicts_with = "silent")]
     quiet: bool,
+    /// Print nothing on standard output; only the exit code (and -o/--report files) tell.
+    #[arg(long, short = 's')]
+    silent: bool,
+    /// Also say on standard error which configuration, project root and cache were used, how
+    /// many files were checked and how long it took.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// When to colour the text output: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR or
+    /// CLICOLOR_FORCE turn it on), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Print the settings in effect (after configuration and flags) and exit.
+    #[arg(long, conflicts_with = "show_files")]
+    show_settings: bool,
+    /// Print the files that would be checked and exit.
+    #[arg(long)]
+    show_files: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: the flag, then NO_COLOR (off), then FORCE_COLOR / CLICOLOR_FORCE (on),
+/// then whether the output is a terminal.
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Never => false,
+        ColorChoice::Always => true,
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto
+            if set("FORCE_COLOR")
+                || std::env::var_os("CLICOLOR_FORCE")
+                    .is_some_and(|v| !v.is_empty() && v != "0") =>
+        {
+            true
+        }
+        ColorChoice::Auto => to_terminal,
+    }
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
@@ -145,6 +188,26 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         Err(e) => return fail(e.into()),
     };
     settings.project_root = config::project_root(loaded.as_ref(), &cwd, &cwd);
+    let config_shown = config_path
+        .as_deref()
+        .map_or("(none: the defaults)".to_string(), |p| {
+            p.display().to_string()
+        });
+    if args.show_settings {
+        out!(
+            "config = {config_shown}\n{}fail-on = {}\n",
+            settings.describe(),
+            format!("{fail_on:?}").to_lowercase()
+        );
+        return Status::Ok;
+    }
+    if args.verbose {
+        eprintln!("swarmcheck: configuration {config_shown}");
+        eprintln!(
+            "swarmcheck: project root {}",
+            settings.project_root.display()
+        );
+    }
     let baseline = match &args.baseline {
         Some(path) => match BaselineFile::load(path) {
             Ok(b) => Some(b),
@@ -183,6 +246,29 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         ));
     }
 
+    if args.show_files {
+        let roots: Vec<PathBuf> = if args.paths.is_empty() {
+            vec![cwd.clone()]
+        } else {
+            args.paths
+                .iter()
+                .map(|p| lint::discover::normalize(p, &cwd))
+                .collect()
+        };
+        let (files, errors) = lint::discover::discover(&roots, &settings);
+        for f in &files {
+            outln!("{}", lint::display_path(f, &cwd));
+        }
+        for e in &errors {
+            eprintln!("warning: {}: {}", e.path, e.message);
+        }
+        return if errors.is_empty() {
+            Status::Ok
+        } else {
+            Status::Error
+        };
+    }
+    let started = std::time::Instant::now();
     let scan = if stdin {
         let path = stdin_path.unwrap_or_else(|| cwd.join("-"));
         match read_stdin(settings.max_file_size) {
@@ -200,8 +286,19 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
         Err(e) => return fail(miette::miette!("{e}")),
     };
 
+    if args.verbose {
+        eprintln!(
+            "swarmcheck: checked {} file{} in {:.2} s; {} finding{}, {} suppressed by noqa",
+            result.files_scanned,
+            if result.files_scanned == 1 { "" } else { "s" },
+            started.elapsed().as_secs_f64(),
+            result.findings.len(),
+            if result.findings.len() == 1 { "" } else { "s" },
+            result.suppressed
+        );
+    }
     if let Some(path) = &args.write_baseline {
-        return write_baseline(path, &result, args.quiet);
+        return write_baseline(path, &result, args.quiet || args.silent);
     }
     if let Some(baseline) = &baseline {
         lint::apply_baseline(&mut result, &baseline.fingerprints());
@@ -210,7 +307,7 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
 
     let to_terminal =
         args.output_file.as_deref().is_none_or(is_stdout) && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color(args.color, to_terminal);
     let options = ReportOptions {
         color,
         statistics: args.statistics,
@@ -221,8 +318,11 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     if let Err(e) = report::render(args.output_format, &result, &options, &mut primary) {
         return fail(miette::miette!("cannot render the report: {e}"));
     }
-    if let Err(e) = emit(args.output_file.as_deref(), &primary) {
-        return fail(miette::miette!("{e}"));
+    let to_stdout = args.output_file.as_deref().is_none_or(is_stdout);
+    if !(args.silent && to_stdout) {
+        if let Err(e) = emit(args.output_file.as_deref(), &primary) {
+            return fail(miette::miette!("{e}"));
+        }
     }
     let plain = ReportOptions {
         color: false,
@@ -237,6 +337,9 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
                 "cannot render report {}: {e}",
                 path.display()
             ));
+        }
+        if args.silent && is_stdout(path) {
+            continue;
         }
         if let Err(e) = emit(Some(path), &buf) {
             return fail(miette::miette!("cannot write report {e}"));
@@ -340,9 +443,12 @@ fn scan_paths(
             Some(d) => lint::discover::normalize(d, cwd),
             None => settings.project_root.join(".swarmcheck_cache"),
         };
+        if args.verbose {
+            eprintln!("swarmcheck: cache {}", dir.display());
+        }
         lint::cache::Cache::open(&dir, &settings.cache_key())
     });
-    let progress = Progress::new(!args.no_progress && !args.quiet);
+    let progress = Progress::new(!args.no_progress && !args.quiet && !args.silent);
     let scan = lint::check_paths(
         &paths,
         settings,

@@ -137,6 +137,7 @@ pub fn resolve(
     }
     settings.exclude = build_globset(patterns.iter().map(|(p, _)| p.as_str()))
         .map_err(|e| ResolveError::Usage(e.to_string()))?;
+    settings.exclude_patterns = patterns.into_iter().map(|(p, _)| p).collect();
 
     if let Some(per_file) = &config.per_file_ignores {
         for (pattern, codes) in per_file {
@@ -148,6 +149,7 @@ pub fn resolve(
             })?;
             let ignored = from_file(&Some(codes.clone()))?.unwrap_or_default();
             settings.per_file_ignores.push((globs, ignored));
+            settings.per_file_ignore_patterns.push(pattern.clone());
         }
     }
     if let Some(overrides) = &config.severity {

@@ -62,7 +62,12 @@ pub struct LintSettings {
     pub rules: RuleSet,
     pub severity: HashMap<Rule, Severity>,
     pub exclude: GlobSet,
+    /// The patterns `exclude` was built from, for `--show-settings`.
+    pub exclude_patterns: Vec<String>,
+    /// Each per-file-ignores glob with the rules it turns off.
     pub per_file_ignores: Vec<(GlobSet, RuleSet)>,
+    /// The patterns of `per_file_ignores`, in the same order.
+    pub per_file_ignore_patterns: Vec<String>,
     pub respect_gitignore: bool,
     /// Excludes apply to files named on the command line too (pre-commit passes every staged
     /// file by name).
@@ -80,7 +85,9 @@ impl Default for LintSettings {
             rules: RuleSet::all(),
             severity: HashMap::new(),
             exclude: build_globset(DEFAULT_EXCLUDES.iter().copied()).expect("valid defaults"),
+            exclude_patterns: DEFAULT_EXCLUDES.iter().map(|p| p.to_string()).collect(),
             per_file_ignores: Vec::new(),
+            per_file_ignore_patterns: Vec::new(),
             respect_gitignore: true,
             force_exclude: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
@@ -116,6 +123,45 @@ impl LintSettings {
             self.options.bounded_types,
             self.options.ignore_name_patterns
         )
+    }
+
+    /// The resolved settings as `key = value` lines, for `--show-settings`.
+    pub fn describe(&self) -> String {
+        let codes = |set: RuleSet| set.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ");
+        let mut severity: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(r, s)| format!("{}={s}", r.code()))
+            .collect();
+        severity.sort();
+        let mut out = format!(
+            "project-root = {}\nselect = [{}]\nexclude = {:?}\nrespect-gitignore = {}\nforce-exclude = {}\nmax-file-size = {}\nseverity = [{}]\n",
+            self.project_root.display(),
+            codes(self.rules),
+            self.exclude_patterns,
+            self.respect_gitignore,
+            self.force_exclude,
+            self.max_file_size,
+            severity.join(", "),
+        );
+        for (pattern, (_, rules)) in self
+            .per_file_ignore_patterns
+            .iter()
+            .zip(&self.per_file_ignores)
+        {
+            out.push_str(&format!(
+                "per-file-ignores.\"{pattern}\" = [{}]\n",
+                codes(*rules)
+            ));
+        }
+        out.push_str(&format!(
+            "options.lock-context-managers = {:?}\noptions.long-lived-functions = {:?}\noptions.bounded-types = {:?}\noptions.ignore-names = {:?}\n",
+            self.options.lock_context_managers,
+            self.options.long_lived_functions,
+            self.options.bounded_types,
+            self.options.ignore_name_patterns
+        ));
+        out
     }
 
     /// `path` relative to the project root, `/`-separated (absolute when outside it).
