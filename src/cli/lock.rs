@@ -151,7 +151,7 @@ pub fn report(args: ReportArgs) -> Status {
     };
     let r = &loaded.report;
     let json = serde_json::to_string_pretty(r).expect("serializable");
-    let color = std::io::stdout().is_terminal();
+    let color = args.output_file.is_none() && std::io::stdout().is_terminal();
     let text = render_report(r, color);
     let page = match args.output_format {
         ReportFormat::Json => json.clone() + "\n",
@@ -193,17 +193,17 @@ pub fn report(args: ReportArgs) -> Status {
 
 /// The HTML page over the reported period: from the first kept event (or `--since`) to `--now`.
 fn html_page(loaded: &Loaded) -> String {
-    let ops: Vec<&load::Op> = loaded
-        .data
-        .ops
-        .iter()
-        .filter(|o| loaded.filter.keeps(&o.path, o.end_ms))
-        .collect();
     let end = loaded
         .filter
         .until_ms
         .unwrap_or(loaded.now_ms)
         .min(loaded.now_ms);
+    let ops: Vec<&load::Op> = loaded
+        .data
+        .ops
+        .iter()
+        .filter(|o| o.end_ms <= end && loaded.filter.keeps(&o.path, o.end_ms))
+        .collect();
     let first = ops
         .iter()
         .map(|o| o.end_ms)
