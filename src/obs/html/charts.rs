@@ -4,7 +4,8 @@
 
 use super::aggregate::{AgentRuns, Bucket, DocumentOutcomes, WaitHistogram, OUTCOMES};
 use crate::obs::pulse::{PulseState, Totals};
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged, SegmentValue, ValueFormatter};
+use plotters::coord::types::RangedCoordi64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -98,23 +99,76 @@ fn dashed(
     DashedLineSeries::new(vec![from, to], 6, 4, color(hex).stroke_width(1))
 }
 
+/// A chart over `start..end` (a time axis) with the page's margins, its mesh drawn: time labels
+/// suited to the span, and `y_labels` labels on the y axis written by `y_label`.
+fn time_chart<'a, 'b, Y>(
+    root: &'a Drawing<'b>,
+    start: i64,
+    end: i64,
+    y: impl AsRangedCoord<CoordDescType = Y, Value = f64>,
+    y_labels: usize,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<TimeChart<'a, 'b, Y>, Box<dyn std::error::Error>>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .x_label_area_size(22)
+        .y_label_area_size(48)
+        .build_cartesian_2d(start..end, y)?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(y_labels)
+        .x_label_formatter(&|t| time_label(*t, end - start))
+        .y_label_formatter(y_label)
+        .label_style(font())
+        .draw()?;
+    Ok(chart)
+}
+
+type TimeChart<'a, 'b, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi64, Y>>;
+
+/// A line with its entry in the chart's legend.
+fn legend_line<Y>(
+    chart: &mut TimeChart<'_, '_, Y>,
+    points: impl IntoIterator<Item = (i64, f64)>,
+    label: &str,
+    hex: &str,
+) -> DrawResult
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let c = color(hex);
+    chart
+        .draw_series(LineSeries::new(points, c.stroke_width(2)))?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    Ok(())
+}
+
+/// The legend of the lines drawn with `legend_line`, in the upper right corner.
+fn draw_legend<'a, 'b: 'a, Y>(chart: &mut TimeChart<'a, 'b, Y>) -> DrawResult
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .border_style(color(palette::NONE))
+        .label_font(font())
+        .draw()?;
+    Ok(())
+}
+
 /// Error budget left over the window, with the level where it is exhausted.
 pub fn budget(points: &[(i64, f64)], start: i64, end: i64) -> String {
     let low = points.iter().map(|p| p.1).fold(0.0f64, f64::min) - 0.1;
     svg(200, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(48)
-            .build_cartesian_2d(start..end, low..1.1)?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|t| time_label(*t, end - start))
-            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-            .label_style(font())
-            .draw()?;
+        let mut chart = time_chart(root, start, end, low..1.1, 6, &|v| {
+            format!("{:.0}%", v * 100.0)
+        })?;
         chart.draw_series(dashed((start, 0.0), (end, 0.0), palette::BAD))?;
         chart.draw_series(std::iter::once(
             EmptyElement::at((start, 0.0))
@@ -150,19 +204,9 @@ pub fn burn(lines: &[(String, Vec<(i64, f64)>)], start: i64, end: i64) -> String
         * 1.5;
     let colors = [palette::BAD, palette::P2, palette::LINE, palette::PURPLE];
     svg(230, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(48)
-            .build_cartesian_2d(start..end, (BURN_FLOOR..top).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|t| time_label(*t, end - start))
-            .y_label_formatter(&|v| format!("{v}x"))
-            .label_style(font())
-            .draw()?;
+        let mut chart = time_chart(root, start, end, (BURN_FLOOR..top).log_scale(), 6, &|v| {
+            format!("{v}x")
+        })?;
         for (level, label, hex) in BURN_LINES {
             chart.draw_series(dashed((start, level), (end, level), hex))?;
             chart.draw_series(std::iter::once(
@@ -171,24 +215,10 @@ pub fn burn(lines: &[(String, Vec<(i64, f64)>)], start: i64, end: i64) -> String
             ))?;
         }
         for ((label, points), hex) in lines.iter().zip(colors.iter().cycle()) {
-            let c = color(hex);
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().map(|&(t, v)| (t, v.clamp(BURN_FLOOR, top))),
-                    c.stroke_width(2),
-                ))?
-                .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
-                });
+            let clamped = points.iter().map(|&(t, v)| (t, v.clamp(BURN_FLOOR, top)));
+            legend_line(&mut chart, clamped, label, hex)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(color(palette::NONE))
-            .label_font(font())
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart)
     })
 }
 
@@ -325,49 +355,29 @@ pub fn outcomes(doc: &DocumentOutcomes, start: i64, end: i64) -> String {
         .get(1)
         .map_or(end - start, |b| b.0 - doc.buckets[0].0);
     svg(170, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(48)
-            .build_cartesian_2d(start..end, (FLOOR..top).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .y_labels(4)
-            .x_label_formatter(&|t| time_label(*t, end - start))
-            .y_label_formatter(&|v| {
-                if *v < 1.0 {
-                    "0".into()
-                } else {
-                    format!("{v:.0}")
-                }
-            })
-            .label_style(font())
-            .draw()?;
+        let mut chart = time_chart(root, start, end, (FLOOR..top).log_scale(), 4, &|v| {
+            if *v < 1.0 {
+                "0".into()
+            } else {
+                format!("{v:.0}")
+            }
+        })?;
         for (k, outcome) in OUTCOMES.iter().enumerate() {
             if doc.buckets.iter().all(|(_, c)| c[k] == 0) {
                 continue;
             }
-            let c = color(palette::outcome(*outcome));
-            chart
-                .draw_series(LineSeries::new(
-                    doc.buckets
-                        .iter()
-                        .map(|(t, counts)| (t + width / 2, (counts[k] as f64).max(FLOOR))),
-                    c.stroke_width(2),
-                ))?
-                .label(outcome.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
-                });
+            let points = doc
+                .buckets
+                .iter()
+                .map(|(t, counts)| (t + width / 2, (counts[k] as f64).max(FLOOR)));
+            legend_line(
+                &mut chart,
+                points,
+                outcome.as_str(),
+                palette::outcome(*outcome),
+            )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(color(palette::NONE))
-            .label_font(font())
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart)
     })
 }
 
@@ -430,19 +440,7 @@ pub fn totals(points: &[(i64, Totals)], start: i64, end: i64) -> String {
         .max(1) as f64
         * 1.1;
     svg(200, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(48)
-            .build_cartesian_2d(start..end, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .y_labels(5)
-            .x_label_formatter(&|t| time_label(*t, end - start))
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(font())
-            .draw()?;
+        let mut chart = time_chart(root, start, end, 0f64..top, 5, &|v| format!("{v:.0}"))?;
         // The top layer first, each lower one drawn over it: a stack without gaps.
         for k in (0..PulseState::ALL.len()).rev() {
             let layer = PulseState::ALL[..=k].iter();
