@@ -373,6 +373,7 @@ fn read_report(path: &Path) -> Result<Vec<(String, Severity)>, miette::Report> {
 /// The evaluated report and the data behind it, which the HTML page draws.
 struct Evaluation {
     report: Report,
+    /// Each objective's good/bad series; empty unless the output is HTML.
     series: Vec<Option<eval::Series>>,
     windows_ms: Vec<Option<i64>>,
     latency_threshold_ms: Option<f64>,
@@ -403,9 +404,14 @@ fn build_report(args: &EvalArgs) -> Result<Evaluation, miette::Report> {
         agents_stale: agents.as_ref().and_then(|a| a.stale.clone()),
         findings: findings.as_ref().map(|(list, _)| list.as_slice()),
     };
-    let (evaluated, series): (Vec<_>, Vec<_>) = eval::evaluate_with_series(&objectives, &inputs)
-        .into_iter()
-        .unzip();
+    // Only the HTML page draws the series; the other formats let each go once evaluated.
+    let (evaluated, series): (Vec<_>, Vec<_>) = if args.output_format == Format::Html {
+        eval::evaluate_with_series(&objectives, &inputs)
+            .into_iter()
+            .unzip()
+    } else {
+        (eval::evaluate(&objectives, &inputs), Vec::new())
+    };
     let counters = metrics
         .as_ref()
         .filter(|_| args.output_format == Format::Prometheus)

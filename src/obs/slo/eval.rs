@@ -156,7 +156,7 @@ fn slices(
 }
 
 pub fn evaluate(objectives: &Objectives, inputs: &Inputs) -> Vec<ObjectiveOut> {
-    evaluate_with_series(objectives, inputs)
+    evaluate_keeping(objectives, inputs, false)
         .into_iter()
         .map(|(o, _)| o)
         .collect()
@@ -168,10 +168,23 @@ pub fn evaluate_with_series(
     objectives: &Objectives,
     inputs: &Inputs,
 ) -> Vec<(ObjectiveOut, Option<Series>)> {
+    evaluate_keeping(objectives, inputs, true)
+}
+
+/// Without `keep_series`, each series is dropped as soon as its objective is evaluated: a
+/// series holds 12 bytes per event.
+fn evaluate_keeping(
+    objectives: &Objectives,
+    inputs: &Inputs,
+    keep_series: bool,
+) -> Vec<(ObjectiveOut, Option<Series>)> {
     let mut out: Vec<(ObjectiveOut, Option<Series>)> = objectives
         .slos
         .iter()
-        .map(|s| evaluate_slo(s, inputs))
+        .map(|s| {
+            let (o, series) = evaluate_slo(s, inputs);
+            (o, series.filter(|_| keep_series))
+        })
         .collect();
     out.extend(
         objectives
