@@ -271,15 +271,11 @@ pub fn run(args: CheckArgs, preset: Option<&str>) -> Status {
     let started = std::time::Instant::now();
     let scan = if stdin {
         let path = stdin_path.unwrap_or_else(|| cwd.join("-"));
-        match read_stdin(settings.max_file_size) {
-            Ok(bytes) => Ok(lint::check_unsaved(&bytes, &path, &cwd, &settings)),
-            Err(e) => return fail(miette::miette!("cannot read standard input: {e}")),
-        }
+        read_stdin(settings.max_file_size)
+            .map(|bytes| lint::check_unsaved(&bytes, &path, &cwd, &settings))
+            .map_err(|e| format!("cannot read standard input: {e}"))
     } else {
-        match scan_paths(&args, &settings, &cwd) {
-            Ok(scan) => scan,
-            Err(status) => return status,
-        }
+        scan_paths(&args, &settings, &cwd)
     };
     let mut result = match scan {
         Ok(result) => result,
@@ -421,7 +417,7 @@ fn scan_paths(
     args: &CheckArgs,
     settings: &crate::lint::settings::LintSettings,
     cwd: &std::path::Path,
-) -> Result<Result<lint::ScanResult, String>, Status> {
+) -> Result<lint::ScanResult, String> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -432,10 +428,7 @@ fn scan_paths(
         .filter(|p| std::fs::symlink_metadata(p).is_err())
         .collect();
     if let Some(p) = missing.first() {
-        return Err(fail(miette::miette!(
-            "{}: no such file or directory",
-            p.display()
-        )));
+        return Err(format!("{}: no such file or directory", p.display()));
     }
 
     let cache = (!args.no_cache).then(|| {
@@ -461,7 +454,7 @@ fn scan_paths(
     if let Some(cache) = cache {
         cache.save();
     }
-    Ok(scan)
+    scan
 }
 
 fn is_stdout(path: &std::path::Path) -> bool {

@@ -345,11 +345,7 @@ fn summarize_file(
             )
         }
         Ok(meta) if meta.len() > settings.max_file_size => {
-            return unreadable(format!(
-            "file is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
-            meta.len(),
-            settings.max_file_size
-        ))
+            return unreadable(over_size_limit(meta.len(), settings))
         }
         Ok(_) => {}
         Err(e) => return unreadable(format!("cannot read file: {e}")),
@@ -371,6 +367,14 @@ fn summarize_file(
     let hash = cache::content_hash(&bytes);
     c.store(path, display, rules.bits(), s, hash, &summary);
     (summary, Some(hash))
+}
+
+/// The SWC000 message of a file over `max-file-size`.
+fn over_size_limit(len: u64, settings: &LintSettings) -> String {
+    format!(
+        "file is {len} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
+        settings.max_file_size
+    )
 }
 
 fn whole_file_finding(display: &str, message: String, settings: &LintSettings) -> Finding {
@@ -418,11 +422,7 @@ pub fn check_unsaved(bytes: &[u8], path: &Path, cwd: &Path, settings: &LintSetti
     }
     let display = display_path(path, cwd);
     let (findings, suppressed) = if bytes.len() as u64 > settings.max_file_size {
-        let message = format!(
-            "the source is {} bytes, over the {}-byte size limit (`max-file-size`); it was not analyzed",
-            bytes.len(),
-            settings.max_file_size
-        );
+        let message = over_size_limit(bytes.len() as u64, settings);
         (vec![whole_file_finding(&display, message, settings)], 0)
     } else {
         let is_stub = path.extension().is_some_and(|e| e == "pyi");

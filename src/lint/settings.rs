@@ -105,18 +105,23 @@ impl LintSettings {
             .unwrap_or_else(|| rule.default_severity())
     }
 
-    /// Everything in these settings that shapes a file's findings, besides the rules enabled
-    /// for it: the results cache is keyed by it.
-    pub fn cache_key(&self) -> String {
+    /// The per-rule severity overrides as `CODE=severity`, sorted.
+    fn severity_overrides(&self) -> Vec<String> {
         let mut severity: Vec<String> = self
             .severity
             .iter()
             .map(|(r, s)| format!("{}={s}", r.code()))
             .collect();
         severity.sort();
+        severity
+    }
+
+    /// Everything in these settings that shapes a file's findings, besides the rules enabled
+    /// for it: the results cache is keyed by it.
+    pub fn cache_key(&self) -> String {
         format!(
             "{:?}|{}|{:?}|{:?}|{:?}|{:?}",
-            severity,
+            self.severity_overrides(),
             self.max_file_size,
             self.options.lock_context_managers,
             self.options.long_lived_functions,
@@ -128,12 +133,6 @@ impl LintSettings {
     /// The resolved settings as `key = value` lines, for `--show-settings`.
     pub fn describe(&self) -> String {
         let codes = |set: RuleSet| set.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ");
-        let mut severity: Vec<String> = self
-            .severity
-            .iter()
-            .map(|(r, s)| format!("{}={s}", r.code()))
-            .collect();
-        severity.sort();
         let mut out = format!(
             "project-root = {}\nselect = [{}]\nexclude = {:?}\nrespect-gitignore = {}\nforce-exclude = {}\nmax-file-size = {}\nseverity = [{}]\n",
             self.project_root.display(),
@@ -142,7 +141,7 @@ impl LintSettings {
             self.respect_gitignore,
             self.force_exclude,
             self.max_file_size,
-            severity.join(", "),
+            self.severity_overrides().join(", "),
         );
         for (pattern, (_, rules)) in self
             .per_file_ignore_patterns
