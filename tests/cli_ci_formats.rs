@@ -9,16 +9,9 @@ use std::collections::HashSet;
 
 /// Two JSON files updated without a lock; the second path holds XML-hostile characters, and the
 /// leaked handle on the last line sits after a two-byte character.
-const SOURCE: &str = "\
-import json
-
-def bump(path):
-    with open(path) as f:
-        data = json.load(f)
-    data['n'] += 1
-    with open(path, 'w') as f:
-        json.dump(data, f)
-
+const SOURCE: &str = concat!(
+    crate::bump_without_lock!(),
+    "
 def tag():
     with open('state/<a&b>.json') as f:
         data = json.load(f)
@@ -31,7 +24,8 @@ while True:
     tag()
 
 label = 'é'; handle = open('log.txt')
-";
+"
+);
 
 fn project() -> Project {
     let p = Project::new();

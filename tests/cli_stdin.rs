@@ -7,19 +7,7 @@ use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-const RMW: &str = "\
-import json
-
-def bump(path):
-    with open(path) as f:
-        data = json.load(f)
-    data['n'] += 1
-    with open(path, 'w') as f:
-        json.dump(data, f)
-
-while True:
-    bump('state/counter.json')
-";
+const RMW: &str = UNLOCKED_RMW_LOOP;
 
 /// `swarmcheck ARGS` in `dir` with `input` on standard input.
 fn run_stdin(dir: &std::path::Path, args: &[&str], input: &[u8]) -> std::process::Output {
@@ -36,6 +24,23 @@ fn run_stdin(dir: &std::path::Path, args: &[&str], input: &[u8]) -> std::process
     // A short input may be refused early (a usage error); that is not a test failure here.
     let _ = child.stdin.take().unwrap().write_all(input);
     child.wait_with_output().unwrap()
+}
+
+/// `check -` in `dir` with `source` on standard input standing for the file `name`, concise.
+fn check_stdin_as(
+    dir: &std::path::Path,
+    name: &str,
+    source: impl AsRef<[u8]>,
+) -> std::process::Output {
+    let args = [
+        "check",
+        "-",
+        "--stdin-filename",
+        name,
+        "--output-format",
+        "concise",
+    ];
+    run_stdin(dir, &args, source.as_ref())
 }
 
 fn concise(out: &std::process::Output) -> Vec<String> {
@@ -57,35 +62,13 @@ fn standard_input_is_checked_as_the_named_file() {
         "--output-format",
         "concise",
     ]);
-    let piped = run_stdin(
-        p.path(),
-        &[
-            "check",
-            "-",
-            "--stdin-filename",
-            "pkg/app.py",
-            "--output-format",
-            "concise",
-        ],
-        RMW.as_bytes(),
-    );
+    let piped = check_stdin_as(p.path(), "pkg/app.py", RMW);
     assert_eq!(code(&piped), code(&from_disk));
     assert!(!concise(&piped).is_empty(), "{}", stdout(&piped));
     assert_eq!(concise(&piped), concise(&from_disk));
     // Unsaved text wins over the file on disk: fix the buffer, not the file.
     let fixed = "import json\n";
-    let clean = run_stdin(
-        p.path(),
-        &[
-            "check",
-            "-",
-            "--stdin-filename",
-            "pkg/app.py",
-            "--output-format",
-            "concise",
-        ],
-        fixed.as_bytes(),
-    );
+    let clean = check_stdin_as(p.path(), "pkg/app.py", fixed);
     assert!(on_disk.exists());
     assert_eq!(code(&clean), 0, "{}", stdout(&clean));
     // Without a file name the source is shown as `-`.
@@ -110,31 +93,9 @@ fn the_stdin_file_name_finds_its_configuration_and_per_file_ignores() {
     );
     std::fs::create_dir_all(p.path().join("elsewhere")).unwrap();
     // Run from another directory: the configuration is the one above the named file.
-    let quiet = run_stdin(
-        &p.path().join("elsewhere"),
-        &[
-            "check",
-            "-",
-            "--stdin-filename",
-            "../proj/pkg/quiet.py",
-            "--output-format",
-            "concise",
-        ],
-        RMW.as_bytes(),
-    );
+    let quiet = check_stdin_as(&p.path().join("elsewhere"), "../proj/pkg/quiet.py", RMW);
     assert_eq!(code(&quiet), 0, "{}{}", stdout(&quiet), stderr(&quiet));
-    let loud = run_stdin(
-        &p.path().join("elsewhere"),
-        &[
-            "check",
-            "-",
-            "--stdin-filename",
-            "../proj/pkg/loud.py",
-            "--output-format",
-            "concise",
-        ],
-        RMW.as_bytes(),
-    );
+    let loud = check_stdin_as(&p.path().join("elsewhere"), "../proj/pkg/loud.py", RMW);
     assert_eq!(code(&loud), 1);
     // Outside the current directory a path is shown whole, as for files on disk.
     assert!(
@@ -186,18 +147,7 @@ fn standard_input_usage_errors_and_size_limit() {
     let orphan = p.run(&["check", "a.py", "--stdin-filename", "b.py"]);
     assert_eq!(code(&orphan), 2);
     p.write("swarmcheck.toml", "max-file-size = 100\n");
-    let big = run_stdin(
-        p.path(),
-        &[
-            "check",
-            "-",
-            "--stdin-filename",
-            "big.py",
-            "--output-format",
-            "concise",
-        ],
-        "x = 1\n".repeat(100).as_bytes(),
-    );
+    let big = check_stdin_as(p.path(), "big.py", "x = 1\n".repeat(100));
     assert_eq!(code(&big), 1);
     assert!(
         stdout(&big).contains("big.py:1:1: SWC000"),

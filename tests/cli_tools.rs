@@ -76,19 +76,7 @@ fn completion_scripts_load_in_their_shell() {
     assert_eq!(code(&p.run(&["completions", "tcsh"])), 2);
 }
 
-const LEAKY_RMW: &str = "\
-import json
-
-def bump(path):
-    with open(path) as f:
-        data = json.load(f)
-    data['n'] += 1
-    with open(path, 'w') as f:
-        json.dump(data, f)
-
-while True:
-    bump('state/counter.json')
-";
+const LEAKY_RMW: &str = UNLOCKED_RMW_LOOP;
 
 #[test]
 fn show_settings_and_show_files_explain_the_configuration_without_checking() {

@@ -75,6 +75,15 @@ fn assert_self_contained(doc: &scraper::Html, html: &str) {
     assert!(!without_ns.contains("url("), "a CSS url()");
 }
 
+/// The checks every page passes: HTML5 without parse errors, self-contained, every SVG
+/// well-formed. Returns the parsed page and its number of charts.
+fn assert_valid_page(html: &str) -> (scraper::Html, usize) {
+    let doc = parse(html);
+    assert_self_contained(&doc, html);
+    let svgs = assert_svgs_well_formed(html);
+    (doc, svgs)
+}
+
 #[test]
 fn the_demo_slo_page_has_every_objective_in_order_of_urgency() {
     let p = Project::new();
@@ -89,9 +98,7 @@ fn the_demo_slo_page_has_every_objective_in_order_of_urgency() {
             "report.html",
         ],
     );
-    let doc = parse(&html);
-    assert_self_contained(&doc, &html);
-    let svgs = assert_svgs_well_formed(&html);
+    let (doc, svgs) = assert_valid_page(&html);
 
     let out = p.run(&["slo", &demo(), "--output-format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -197,9 +204,8 @@ fn the_lock_report_page_stands_alone() {
             "report.html",
         ],
     );
-    let doc = parse(&html);
-    assert_self_contained(&doc, &html);
-    assert!(assert_svgs_well_formed(&html) >= 2);
+    let (doc, svgs) = assert_valid_page(&html);
+    assert!(svgs >= 2);
     let rows = select(&doc, "#documents tr");
     // Header, three documents, the total.
     assert_eq!(rows.len(), 5);
@@ -251,8 +257,7 @@ fn the_page_does_not_grow_with_the_number_of_events() {
                     "report.html",
                 ],
             );
-            parse(&html);
-            assert_svgs_well_formed(&html);
+            assert_valid_page(&html);
             html.len()
         })
         .collect();

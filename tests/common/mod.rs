@@ -88,3 +88,30 @@ pub fn validate_slo_schema(report: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
 }
+
+/// A function that reads a JSON file, changes it and writes it back in place with no lock
+/// (SWC201, SWC202). A macro, so that tests can `concat!` more source after it.
+#[macro_export]
+macro_rules! bump_without_lock {
+    () => {
+        "\
+import json
+
+def bump(path):
+    with open(path) as f:
+        data = json.load(f)
+    data['n'] += 1
+    with open(path, 'w') as f:
+        json.dump(data, f)
+"
+    };
+}
+
+/// `bump_without_lock!()` called forever, as a long-running worker does.
+pub const UNLOCKED_RMW_LOOP: &str = concat!(
+    crate::bump_without_lock!(),
+    "
+while True:
+    bump('state/counter.json')
+"
+);
