@@ -51,7 +51,7 @@ struct NativeStore {
 #[pymethods]
 impl NativeStore {
     #[new]
-    #[pyo3(signature = (path, durability="full", timeout=None, on_corrupt="error", metrics=None, keep_backup=false))]
+    #[pyo3(signature = (path, durability="full", timeout=None, on_corrupt="error", metrics=None, keep_backup=false, allow_network_fs=false))]
     fn new(
         path: PathBuf,
         durability: &str,
@@ -59,6 +59,7 @@ impl NativeStore {
         on_corrupt: &str,
         metrics: Option<PathBuf>,
         keep_backup: bool,
+        allow_network_fs: bool,
     ) -> PyResult<Self> {
         let durability: Durability = durability
             .parse()
@@ -82,6 +83,7 @@ impl NativeStore {
             on_corrupt,
             keep_backup,
             metrics,
+            allow_network_fs,
         };
         Ok(NativeStore {
             // `null` stands for "no document yet": the Python side applies its default.

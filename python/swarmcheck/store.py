@@ -50,7 +50,10 @@ class JsonStore:
     """A JSON document on disk, shared safely by threads and processes.
 
     Args:
-        path: The document. Its lock is ``<path>.lock`` (never deleted).
+        path: The document. Its lock is ``<path>.lock`` (never deleted). Or a PostgreSQL
+            address, ``postgresql://[user[:password]@]host[:port]/database?document=NAME``:
+            the document is then a row, locked with ``SELECT ... FOR UPDATE``, for swarms that
+            span hosts.
         default: Called to build the document when the file does not exist (default ``dict``).
         durability: ``"full"`` (fsync the file and its directory, default), ``"file"`` or
             ``"none"``.
@@ -61,6 +64,9 @@ class JsonStore:
         metrics: A JSON Lines file that receives one event per operation (default: the
             ``SWARMCHECK_METRICS`` environment variable, else none).
         keep_backup: Keep the previous generation as ``<path>.bak``.
+        allow_network_fs: Accept a document on a network filesystem (NFS, SMB, ...), where a
+            file lock does not exclude other hosts. Refused by default: use a PostgreSQL
+            address for a swarm that spans hosts.
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class JsonStore:
         on_corrupt: OnCorrupt = "error",
         metrics: Optional[PathLike] = None,
         keep_backup: bool = False,
+        allow_network_fs: bool = False,
     ) -> None:
         self._default = default
         self._native = _native.NativeStore(
@@ -81,6 +88,7 @@ class JsonStore:
             on_corrupt=on_corrupt,
             metrics=os.fspath(metrics) if metrics is not None else None,
             keep_backup=keep_backup,
+            allow_network_fs=allow_network_fs,
         )
 
     @property
@@ -134,6 +142,7 @@ class locked_json:
         on_corrupt: OnCorrupt = "error",
         metrics: Optional[PathLike] = None,
         keep_backup: bool = False,
+        allow_network_fs: bool = False,
     ) -> None:
         if isinstance(path, JsonStore):
             self._store = path
@@ -146,6 +155,7 @@ class locked_json:
                 on_corrupt=on_corrupt,
                 metrics=metrics,
                 keep_backup=keep_backup,
+                allow_network_fs=allow_network_fs,
             )
         self._txn: Any = None
         self._doc: Any = None

@@ -33,8 +33,14 @@ struct Common {
     /// Append a metrics event per operation to this JSON Lines file (default: $SWARMCHECK_METRICS).
     #[arg(long, global = true, value_name = "PATH")]
     metrics: Option<PathBuf>,
+    /// Accept a document on a network filesystem (NFS, SMB, ...), where the file lock does not
+    /// exclude other hosts. Prefer a PostgreSQL address for a swarm that spans hosts.
+    #[arg(long, global = true)]
+    allow_network_fs: bool,
 }
 
+/// FILE in every command may be a PostgreSQL address instead of a path:
+/// `postgresql://[user[:password]@]host[:port]/database?document=NAME`.
 #[derive(Debug, Subcommand)]
 enum StoreCommand {
     /// Print the document, or the value at a JSON pointer (exit 1 when it is absent).
@@ -70,6 +76,12 @@ enum StoreCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Create the PostgreSQL backend's schema and tables now (otherwise they are created on
+    /// first use), for a database where the agents' role may not create tables.
+    Init {
+        /// postgresql://[user[:password]@]host[:port]/database[?schema=NAME]
+        address: String,
+    },
 }
 
 fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<RawJson>, String> {
@@ -101,6 +113,7 @@ fn store(file: &PathBuf, common: &Common) -> Result<JsonStore<RawJson>, String> 
         on_corrupt: common.on_corrupt,
         keep_backup: common.backup,
         metrics: common.metrics.clone(),
+        allow_network_fs: common.allow_network_fs,
     };
     Ok(JsonStore::open(file, options, || {
         RawJson::new(b"{}".to_vec()).expect("valid JSON")
@@ -124,6 +137,33 @@ fn json_arg(text: &str, what: &str) -> Result<Vec<u8>, String> {
 
 fn run_inner(args: StoreArgs) -> Result<Status, String> {
     match args.command {
+        StoreCommand::Init { address } => {
+            if !crate::store::postgres::address::is_address(&address) {
+                return Err(format!(
+                    "`store init` takes a PostgreSQL address (postgresql://...), not {address:?}: file documents need no setup"
+                ));
+            }
+            // The document name is not needed to create the tables.
+            let with_document = if address.contains("document=") {
+                address
+            } else if address.contains('?') {
+                format!("{address}&document=init")
+            } else {
+                format!("{address}?document=init")
+            };
+            let store: JsonStore<RawJson> =
+                JsonStore::open(&with_document, StoreOptions::default(), || {
+                    RawJson::new(b"{}".to_vec()).expect("valid JSON")
+                });
+            let version = store.init().map_err(|e| e.to_string())?;
+            let shown = store.path().display().to_string();
+            let shown = shown.split('?').next().unwrap_or(&shown);
+            println!(
+                "the store's tables are ready in {shown} (schema version {})",
+                version.unwrap_or_default()
+            );
+            Ok(Status::Ok)
+        }
         StoreCommand::Get {
             file,
             pointer,

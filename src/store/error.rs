@@ -52,6 +52,22 @@ pub enum StoreError {
     /// The closure of `update` failed: nothing was written.
     #[error("update of {} aborted: {message}; nothing was written", path.display())]
     Aborted { path: PathBuf, message: String },
+    /// A PostgreSQL document's server or connection failed (`code` is `PG_<SQLSTATE>`,
+    /// `PG_CONNECTION` or `PG_SCHEMA_VERSION`).
+    #[error("{op} {}: {message}", path.display())]
+    Database {
+        path: PathBuf,
+        op: &'static str,
+        message: String,
+        code: String,
+    },
+    /// The document is on a network filesystem, where an OS file lock does not exclude other
+    /// hosts (and client caches can serve stale data).
+    #[error("{} is on a network filesystem ({filesystem}): a file lock there does not exclude processes on other hosts, and client caches can return a stale document to a locked update. Keep the document on a local disk, or use the PostgreSQL backend (postgresql://host/database?document=NAME) when the swarm spans hosts; allow-network-fs accepts the risk", path.display())]
+    NetworkFilesystem {
+        path: PathBuf,
+        filesystem: &'static str,
+    },
     /// An operating-system error, with the file and the operation.
     #[error("{op} {}: {source}", path.display())]
     Io {
@@ -84,6 +100,8 @@ impl StoreError {
             StoreError::Conflict { .. } => "LOCK_FILE_REPLACED".to_string(),
             StoreError::Aborted { .. } => "ABORTED".to_string(),
             StoreError::Interrupted { .. } => "INTERRUPTED".to_string(),
+            StoreError::Database { code, .. } => code.clone(),
+            StoreError::NetworkFilesystem { .. } => "NETWORK_FS".to_string(),
             StoreError::Io { op, source, .. } => io_code(source, op),
         }
     }

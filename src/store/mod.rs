@@ -28,6 +28,8 @@ pub mod files;
 pub mod json_text;
 pub mod lock;
 pub mod metrics;
+pub mod netfs;
+pub mod postgres;
 
 pub use error::StoreError;
 pub use json_text::Style;
@@ -223,6 +225,9 @@ pub struct StoreOptions {
     pub keep_backup: bool,
     /// The metrics log; `None` uses `SWARMCHECK_METRICS` when set, else logs nothing.
     pub metrics: Option<PathBuf>,
+    /// Accept a document on a network filesystem (NFS, SMB, ...), where the file lock does not
+    /// exclude other hosts. Refused by default: use a PostgreSQL address instead.
+    pub allow_network_fs: bool,
 }
 
 /// A JSON document on disk, shared safely by threads and processes. Cheap to clone (the clones
@@ -240,12 +245,24 @@ impl<T> Clone for JsonStore<T> {
 }
 
 struct Inner<T> {
+    /// The document's file, or for a PostgreSQL document its address without the password.
     path: PathBuf,
     lock_path: PathBuf,
+    backend: Backend,
+    /// The network filesystem under a file document, looked up on its first update.
+    network_fs: std::sync::OnceLock<Option<&'static str>>,
     options: StoreOptions,
     default: Box<dyn Fn() -> T + Send + Sync>,
     metrics: Option<PathBuf>,
     updates: AtomicU64,
+}
+
+/// Where the document lives.
+enum Backend {
+    File,
+    Postgres(Arc<postgres::Database>),
+    /// An address that could not be parsed: every operation reports why.
+    BadAddress(String),
 }
 
 /// Updates between sweeps of orphan temp files (the first update always sweeps).
@@ -264,6 +281,8 @@ pub struct Transaction<T> {
     read_identity: Option<commit::Generation>,
     /// The document as it was read, held open until the commit (see `Inner::load_pinned`).
     _pinned: Option<std::fs::File>,
+    /// A PostgreSQL document's open transaction (the row lock), instead of `guard`.
+    row: Option<postgres::Held>,
     read_io: Duration,
     held: Instant,
     event: metrics::Event,
@@ -273,12 +292,30 @@ pub struct Transaction<T> {
 impl<T: Document> JsonStore<T> {
     /// A store for the document at `path`; `default` builds the document when the file does not
     /// exist yet. Nothing is touched on disk until the first operation.
+    ///
+    /// `path` may also be a PostgreSQL address,
+    /// `postgresql://[user[:password]@]host[:port]/database?document=NAME` (see
+    /// [`postgres::address`]): the document is then a row, with the same semantics.
     pub fn open(
         path: impl AsRef<Path>,
         options: StoreOptions,
         default: impl Fn() -> T + Send + Sync + 'static,
     ) -> Self {
         let mut path = path.as_ref().to_path_buf();
+        if let Some(text) = path.to_str().filter(|t| postgres::address::is_address(t)) {
+            let env = |k: &str| std::env::var(k).ok();
+            let (shown, backend) = match postgres::address::Address::parse(text, &env)
+                .and_then(postgres::Database::new)
+            {
+                Ok(db) => (PathBuf::from(db.display()), Backend::Postgres(Arc::new(db))),
+                // Never show a password that the unparsable address may hold.
+                Err(reason) => (
+                    PathBuf::from(postgres::address::redact(text)),
+                    Backend::BadAddress(reason),
+                ),
+            };
+            return Self::with_backend(shown, PathBuf::new(), backend, options, default);
+        }
         // A symlinked document is updated where it points (renaming over the link would
         // replace the link, and the link and its target would use different lock files).
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -287,6 +324,16 @@ impl<T: Document> JsonStore<T> {
             }
         }
         let lock_path = commit::sibling(&path, ".lock");
+        Self::with_backend(path, lock_path, Backend::File, options, default)
+    }
+
+    fn with_backend(
+        path: PathBuf,
+        lock_path: PathBuf,
+        backend: Backend,
+        options: StoreOptions,
+        default: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Self {
         let metrics = options.metrics.clone().or_else(|| {
             std::env::var_os("SWARMCHECK_METRICS")
                 .filter(|v| !v.is_empty())
@@ -296,6 +343,8 @@ impl<T: Document> JsonStore<T> {
             inner: Arc::new(Inner {
                 path,
                 lock_path,
+                backend,
+                network_fs: std::sync::OnceLock::new(),
                 options,
                 default: Box::new(default),
                 metrics,
@@ -304,8 +353,19 @@ impl<T: Document> JsonStore<T> {
         }
     }
 
+    /// The document's file, or its PostgreSQL address without the password.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Creates a PostgreSQL document's schema and tables now (they are otherwise created on
+    /// first use) and returns the schema version; for a file document, does nothing.
+    pub fn init(&self) -> Result<Option<i64>, StoreError> {
+        match &self.inner.backend {
+            Backend::File => Ok(None),
+            Backend::Postgres(db) => db.init().map(Some),
+            Backend::BadAddress(reason) => Err(self.inner.bad_address(reason)),
+        }
     }
 
     /// Locks, reads, calls `f` on the document, commits what `f` left, unlocks. When `f` returns
@@ -357,6 +417,32 @@ impl<T: Document> JsonStore<T> {
         let inner = &self.inner;
         let started = Instant::now();
         let mut event = inner.event("update");
+        match &inner.backend {
+            Backend::File => {}
+            Backend::Postgres(db) => return self.begin_row(db, interrupt, event),
+            Backend::BadAddress(reason) => {
+                let e = inner.bad_address(reason);
+                event.outcome = "error".to_string();
+                event.error_code = Some(e.code());
+                inner.log(event);
+                return Err(e);
+            }
+        }
+        if !inner.options.allow_network_fs {
+            let found = *inner
+                .network_fs
+                .get_or_init(|| netfs::network_filesystem(&inner.path));
+            if let Some(filesystem) = found {
+                let e = StoreError::NetworkFilesystem {
+                    path: inner.path.clone(),
+                    filesystem,
+                };
+                event.outcome = "error".to_string();
+                event.error_code = Some(e.code());
+                inner.log(event);
+                return Err(e);
+            }
+        }
         let acquired = lock::acquire(
             &inner.lock_path,
             &inner.path,
@@ -405,6 +491,7 @@ impl<T: Document> JsonStore<T> {
                     .and_then(|f| f.metadata().ok())
                     .map(|m| commit::generation_of(&m)),
                 _pinned: pinned,
+                row: None,
                 store: inner.clone(),
                 guard: Some(guard),
                 doc,
@@ -420,6 +507,65 @@ impl<T: Document> JsonStore<T> {
                 event.outcome = "error".to_string();
                 event.error_code = Some(e.code());
                 drop(guard);
+                inner.log(event);
+                Err(e)
+            }
+        }
+    }
+
+    /// `begin` for a PostgreSQL document: the row lock instead of the file lock.
+    fn begin_row(
+        &self,
+        db: &Arc<postgres::Database>,
+        interrupt: Option<lock::InterruptCheck<'_>>,
+        mut event: metrics::Event,
+    ) -> Result<Transaction<T>, StoreError> {
+        let inner = &self.inner;
+        let started = Instant::now();
+        let options = &inner.options;
+        let mut held = match db.begin(options.timeout, interrupt, options.durability) {
+            Ok(h) => h,
+            Err(e) => {
+                event.wait_ms = ms(started.elapsed());
+                event.outcome = match e {
+                    StoreError::LockTimeout { .. } => "timeout",
+                    StoreError::Interrupted { .. } => "aborted",
+                    _ => "error",
+                }
+                .to_string();
+                event.error_code = Some(e.code());
+                inner.log(event);
+                return Err(e);
+            }
+        };
+        event.attempts = held.attempts;
+        event.wait_ms = ms(held.waited);
+        let held_since = Instant::now();
+        let loaded = match held.body.take() {
+            None => Ok(((inner.default)(), false, Style::pretty())),
+            Some(text) => inner.parse_loaded(text.into_bytes(), Origin::Row(&mut held), &mut event),
+        };
+        match loaded {
+            Ok((doc, existed, style)) => Ok(Transaction {
+                store: inner.clone(),
+                guard: None,
+                doc,
+                existed,
+                style,
+                read_identity: None,
+                _pinned: None,
+                row: Some(held),
+                read_io: held_since.elapsed(),
+                held: held_since,
+                event,
+                finished: false,
+            }),
+            Err(e) => {
+                event.hold_ms = ms(held_since.elapsed());
+                event.outcome = "error".to_string();
+                event.error_code = Some(e.code());
+                // Ends the transaction: COMMIT when a corrupt text was preserved in it.
+                drop(held);
                 inner.log(event);
                 Err(e)
             }
@@ -480,6 +626,7 @@ impl<T: Document> Transaction<T> {
         let mut event = std::mem::replace(&mut self.event, store.event("update"));
         event.hold_ms = ms(self.held.elapsed());
         self.guard.take();
+        self.row.take();
         if let Err(e) = &result {
             event.outcome = "error".to_string();
             event.error_code = Some(e.code());
@@ -490,6 +637,24 @@ impl<T: Document> Transaction<T> {
 
     fn write(&mut self) -> Result<(), StoreError> {
         let inner = &self.store;
+        if let Some(row) = self.row.take() {
+            let bytes = self
+                .doc
+                .encode(&self.style)
+                .map_err(|message| StoreError::Aborted {
+                    path: inner.path.clone(),
+                    message,
+                })?;
+            let recovered = self.event.outcome == "recovered";
+            let text = std::str::from_utf8(&bytes).map_err(|_| StoreError::Aborted {
+                path: inner.path.clone(),
+                message: "the document is not UTF-8".to_string(),
+            })?;
+            let io = row.commit(text, inner.options.keep_backup && !recovered)?;
+            self.event.io_ms = ms(self.read_io + io);
+            self.event.bytes = bytes.len() as u64;
+            return Ok(());
+        }
         if !self
             .guard
             .as_ref()
@@ -548,6 +713,7 @@ impl<T> Transaction<T> {
         }
         self.finished = true;
         self.guard.take();
+        self.row.take();
         let store = self.store.clone();
         let mut event = std::mem::replace(&mut self.event, store.event("update"));
         event.hold_ms = ms(self.held.elapsed());
@@ -584,6 +750,15 @@ impl<T> Inner<T> {
         }
     }
 
+    fn bad_address(&self, reason: &str) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            op: "use",
+            message: reason.to_string(),
+            code: "PG_ADDRESS".to_string(),
+        }
+    }
+
     fn log(&self, mut event: metrics::Event) {
         if let Some(path) = &self.metrics {
             event.ts = metrics::now_rfc3339();
@@ -607,6 +782,18 @@ impl<T: Document> Inner<T> {
         &self,
         event: &mut metrics::Event,
     ) -> Result<(T, bool, Style, Option<std::fs::File>), StoreError> {
+        match &self.backend {
+            Backend::File => {}
+            Backend::Postgres(db) => {
+                return match db.read()? {
+                    None => Ok(((self.default)(), false, Style::pretty(), None)),
+                    Some(text) => self
+                        .parse_loaded(text.into_bytes(), Origin::Database(db), event)
+                        .map(|(doc, existed, style)| (doc, existed, style, None)),
+                }
+            }
+            Backend::BadAddress(reason) => return Err(self.bad_address(reason)),
+        }
         // Never blocks on a FIFO, refuses devices and directories (a document symlinked to
         // /dev/zero), and never reads more than MAX_DOCUMENT_BYTES.
         let mut file = match files::open_regular(&self.path, true) {
@@ -618,14 +805,14 @@ impl<T: Document> Inner<T> {
         };
         let bytes = files::read_bounded(&mut file, MAX_DOCUMENT_BYTES)
             .map_err(|e| StoreError::io(&self.path, "read", e))?;
-        let (doc, existed, style) = self.parse_loaded(bytes, &file, event)?;
+        let (doc, existed, style) = self.parse_loaded(bytes, Origin::File(&file), event)?;
         Ok((doc, existed, style, Some(file)))
     }
 
     fn parse_loaded(
         &self,
         bytes: Vec<u8>,
-        file: &std::fs::File,
+        mut origin: Origin<'_>,
         event: &mut metrics::Event,
     ) -> Result<(T, bool, Style), StoreError> {
         event.bytes = bytes.len() as u64;
@@ -639,12 +826,12 @@ impl<T: Document> Inner<T> {
                 }),
             },
             Err(Problem::Corrupt { offset, reason }) => {
-                let preserved_as = preserve(&self.path, file, &bytes).map_err(|e| {
+                let preserved_as = origin.preserve(&self.path, &bytes).map_err(|cause| {
                     StoreError::CorruptNotPreserved {
                         path: self.path.clone(),
                         offset,
                         reason: reason.clone(),
-                        cause: e.to_string(),
+                        cause,
                     }
                 })?;
                 let corrupt = StoreError::Corrupt {
@@ -657,17 +844,11 @@ impl<T: Document> Inner<T> {
                 let recovered = match self.options.on_corrupt {
                     CorruptPolicy::Error => None,
                     CorruptPolicy::Default => Some(((self.default)(), false, Style::pretty())),
-                    CorruptPolicy::Backup => {
-                        let bak = commit::sibling(&self.path, ".bak");
-                        files::open_regular(&bak, false)
-                            .and_then(|mut f| files::read_bounded(&mut f, MAX_DOCUMENT_BYTES))
-                            .ok()
-                            .and_then(|b| {
-                                let info = parse(&b).ok()?;
-                                let style = json_text::detect_style(&b);
-                                T::decode(b, &info).ok().map(|doc| (doc, true, style))
-                            })
-                    }
+                    CorruptPolicy::Backup => origin.backup(&self.path).and_then(|b| {
+                        let info = parse(&b).ok()?;
+                        let style = json_text::detect_style(&b);
+                        T::decode(b, &info).ok().map(|doc| (doc, true, style))
+                    }),
                 };
                 let mut rec = self.event("recover");
                 rec.error_code = Some("JSON_DECODE".to_string());
@@ -687,6 +868,41 @@ impl<T: Document> Inner<T> {
                     None => Err(corrupt),
                 }
             }
+        }
+    }
+}
+
+/// Where a document's text was read from: where its corrupt bytes are preserved and its backup
+/// is found.
+enum Origin<'a> {
+    File(&'a std::fs::File),
+    /// A row read inside an update's transaction.
+    Row(&'a mut postgres::Held),
+    /// A row read without a lock.
+    Database(&'a postgres::Database),
+}
+
+impl Origin<'_> {
+    fn preserve(&mut self, doc: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
+        // Text read from a row is valid UTF-8 (a `text` column).
+        let text = || String::from_utf8_lossy(bytes);
+        match self {
+            Origin::File(file) => preserve(doc, file, bytes).map_err(|e| e.to_string()),
+            Origin::Row(held) => held.preserve(&text()),
+            Origin::Database(db) => db.preserve(&text()),
+        }
+    }
+
+    fn backup(&mut self, doc: &Path) -> Option<Vec<u8>> {
+        match self {
+            Origin::File(_) => {
+                let bak = commit::sibling(doc, ".bak");
+                files::open_regular(&bak, false)
+                    .and_then(|mut f| files::read_bounded(&mut f, MAX_DOCUMENT_BYTES))
+                    .ok()
+            }
+            Origin::Row(held) => held.backup().map(String::into_bytes),
+            Origin::Database(db) => db.backup().map(String::into_bytes),
         }
     }
 }
