@@ -115,3 +115,29 @@ while True:
     bump('state/counter.json')
 "
 );
+
+/// The PostgreSQL test server's address (no document; started by `scripts/test`), or `None`
+/// after saying loudly that the calling test is skipped. With `SWARMCHECK_REQUIRE_PG=1` (CI) a
+/// missing server fails the test instead.
+pub fn pg_server() -> Option<String> {
+    match std::env::var("SWARMCHECK_TEST_PG") {
+        Ok(address) if !address.is_empty() => Some(address),
+        _ => {
+            let msg = "SWARMCHECK_TEST_PG is not set (scripts/test starts a PostgreSQL server and sets it): this PostgreSQL test was NOT run";
+            if std::env::var("SWARMCHECK_REQUIRE_PG").as_deref() == Ok("1") {
+                panic!("{msg}, and SWARMCHECK_REQUIRE_PG=1 requires it");
+            }
+            eprintln!("\n*** SKIPPED: {msg} ***\n");
+            None
+        }
+    }
+}
+
+/// A document of its own on the test server for each caller (tests run in parallel, and
+/// several test processes share the server).
+pub fn pg_document(server: &str, name: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("{server}?document={name}-{}-{n}", std::process::id())
+}

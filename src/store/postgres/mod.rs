@@ -375,7 +375,19 @@ impl Database {
             }
             idle = false;
             match lock_row(&mut conn, &self.document) {
-                Ok(body) => {
+                Ok(None) => {
+                    let created = conn
+                        .client
+                        .batch_execute("ROLLBACK")
+                        .and_then(|()| create_row(&mut conn, &self.document));
+                    if let Err(e) = created {
+                        let err = self.error("create the row of", e);
+                        conn.discard();
+                        return Err(err);
+                    }
+                    attempts -= 1;
+                }
+                Ok(Some(body)) => {
                     return Ok(Held {
                         db: self.clone(),
                         conn: Some(conn),
@@ -423,17 +435,25 @@ impl Database {
     }
 }
 
-/// The row's text under `FOR UPDATE`, creating the row (with no text yet) on first use.
-fn lock_row(conn: &mut Connection, document: &str) -> Result<Option<String>, postgres::Error> {
+/// The row's text under `FOR UPDATE` (`None` inside when it has none yet); `None` when there
+/// is no row.
+#[allow(clippy::option_option)]
+fn lock_row(
+    conn: &mut Connection,
+    document: &str,
+) -> Result<Option<Option<String>>, postgres::Error> {
     let select = conn.select_locked.clone();
-    if let Some(row) = conn.client.query_opt(&select, &[&document])? {
-        return Ok(row.get(0));
-    }
+    Ok(conn
+        .client
+        .query_opt(&select, &[&document])?
+        .map(|row| row.get(0)))
+}
+
+/// Creates the document's row (with no text) in a transaction of its own, so that the row is
+/// committed before anyone locks it: a waiter then finds the holder through the row's `xmax`.
+fn create_row(conn: &mut Connection, document: &str) -> Result<(), postgres::Error> {
     let insert = conn.insert_row.clone();
-    conn.client.execute(&insert, &[&document])?;
-    conn.client
-        .query_one(&select, &[&document])
-        .map(|r| r.get(0))
+    conn.client.execute(&insert, &[&document]).map(|_| ())
 }
 
 /// Who holds the row: the session whose transaction id is the row's `xmax`.
