@@ -345,7 +345,7 @@ fn bad_addresses_are_clear_errors_with_exit_2() {
             "postgresql://nobody:pw@127.0.0.1:1/db?document=x".to_string(),
             "Connection refused",
         ),
-        (format!("{server}"), "names no document"),
+        (server.to_string(), "names no document"),
         (
             format!("{server}?document=x&frobnicate=1"),
             "invalid PostgreSQL address",
