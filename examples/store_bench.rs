@@ -8,6 +8,10 @@
 //!
 //! Python rows need a Python with `filelock` (set `PYTHON`, default `python3`); they are skipped
 //! with a note otherwise. Prints updates/s, lost updates, worst lock wait and the ratio.
+//!
+//! With `SWARMCHECK_BENCH_PG=postgresql://user:password@host:port/database`, the PostgreSQL
+//! backend runs too (Rust and Python `locked_json`), next to a hand-written psycopg
+//! `SELECT ... FOR UPDATE` loop (needs `psycopg` in that Python).
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -57,6 +61,29 @@ for _ in range(n):
     with locked_json(doc, default=lambda: {"n": 0}, durability=durability) as d:
         worst = max(worst, time.perf_counter() - t0)
         d["n"] += 1
+with open(out, "w") as f:
+    f.write(str(worst * 1000.0))
+"#;
+
+/// What a user writes by hand on PostgreSQL: one connection, a transaction per increment.
+const PY_PSYCOPG_WORKER: &str = r#"
+import json, sys, time
+import psycopg
+address, name, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+worst = 0.0
+with psycopg.connect(address) as conn:
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT body FROM swarmcheck_bench WHERE name = %s FOR UPDATE", (name,)
+            ).fetchone()
+            worst = max(worst, time.perf_counter() - t0)
+            data = json.loads(row[0]) if row and row[0] else {"n": 0}
+            data["n"] += 1
+            conn.execute(
+                "UPDATE swarmcheck_bench SET body = %s WHERE name = %s", (json.dumps(data), name)
+            )
 with open(out, "w") as f:
     f.write(str(worst * 1000.0))
 "#;
@@ -163,11 +190,139 @@ fn main() {
             );
         }
     }
+    if let Ok(server) = std::env::var("SWARMCHECK_BENCH_PG") {
+        postgres_rows(
+            &server,
+            procs,
+            updates,
+            &base,
+            &python,
+            has_binding,
+            has("psycopg"),
+        );
+    }
     if !has_binding {
         println!("(Python binding rows skipped: `{python} -c 'import swarmcheck.store'` failed)");
     }
     if !has_filelock {
         println!("(Python rows skipped: `{python} -c 'import filelock'` failed; set PYTHON to a Python with filelock)");
+    }
+}
+
+/// The PostgreSQL rows: the store from Rust and from Python, and the hand-written psycopg loop.
+fn postgres_rows(
+    server: &str,
+    procs: usize,
+    updates: usize,
+    base: &Path,
+    python: &str,
+    has_binding: bool,
+    has_psycopg: bool,
+) {
+    let run_id = std::process::id();
+    let count = |address: &str| {
+        let store: JsonStore<Value> =
+            JsonStore::open(address, StoreOptions::default(), || json!({"n": 0}));
+        store.read().expect("read the counter")["n"]
+            .as_i64()
+            .unwrap_or(0)
+    };
+    let dir = base.join("postgres-rust");
+    std::fs::create_dir_all(&dir).unwrap();
+    let address = format!("{server}?document=bench-rust-{run_id}");
+    let (rate, lost, wait) = run_counted(
+        procs,
+        updates,
+        &dir,
+        || count(&address),
+        |i| {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.args(["worker", "full", &address, &updates.to_string()])
+                .arg(dir.join(format!("metrics-{i}.jsonl")));
+            c
+        },
+    );
+    let name = "swarmcheck store, PostgreSQL";
+    println!("{name:<34} {rate:>10.0} {lost:>8} {wait:>14.1}");
+    let mut binding = None;
+    if has_binding {
+        let dir = base.join("postgres-python");
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("worker.py");
+        std::fs::write(&script, PY_STORE_WORKER).unwrap();
+        let address = format!("{server}?document=bench-python-{run_id}");
+        let (rate, lost, wait) = run_counted(
+            procs,
+            updates,
+            &dir,
+            || count(&address),
+            |i| {
+                let mut c = Command::new(python);
+                c.arg(&script)
+                    .arg(&address)
+                    .arg(updates.to_string())
+                    .arg("full")
+                    .arg(dir.join(format!("wait-{i}.txt")));
+                c
+            },
+        );
+        let name = "Python locked_json, PostgreSQL";
+        println!("{name:<34} {rate:>10.0} {lost:>8} {wait:>14.1}");
+        binding = Some(rate);
+    }
+    if !has_psycopg {
+        println!("(psycopg row skipped: `{python} -c 'import psycopg'` failed)");
+        return;
+    }
+    let mut client = server
+        .parse::<postgres::Config>()
+        .expect("SWARMCHECK_BENCH_PG is a PostgreSQL address")
+        .connect(postgres::NoTls)
+        .expect("connect to SWARMCHECK_BENCH_PG");
+    let row = format!("bench-psycopg-{run_id}");
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS swarmcheck_bench (name text PRIMARY KEY, body text)",
+        )
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO swarmcheck_bench VALUES ($1, '{\"n\": 0}')",
+            &[&row],
+        )
+        .unwrap();
+    let dir = base.join("postgres-psycopg");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("worker.py");
+    std::fs::write(&script, PY_PSYCOPG_WORKER).unwrap();
+    let counted = || {
+        let mut client = server
+            .parse::<postgres::Config>()
+            .unwrap()
+            .connect(postgres::NoTls)
+            .unwrap();
+        let body: String = client
+            .query_one("SELECT body FROM swarmcheck_bench WHERE name = $1", &[&row])
+            .unwrap()
+            .get(0);
+        serde_json::from_str::<Value>(&body).unwrap()["n"]
+            .as_i64()
+            .unwrap_or(0)
+    };
+    let (prate, plost, pwait) = run_counted(procs, updates, &dir, counted, |i| {
+        let mut c = Command::new(python);
+        c.arg(&script)
+            .arg(server)
+            .arg(&row)
+            .arg(updates.to_string())
+            .arg(dir.join(format!("wait-{i}.txt")));
+        c
+    });
+    let name = "psycopg SELECT ... FOR UPDATE";
+    println!("{name:<34} {prate:>10.0} {plost:>8} {pwait:>14.1}");
+    println!("{:<34} {:>10.2}x", "  ratio store/psycopg", rate / prate);
+    if let Some(b) = binding {
+        println!("{:<34} {:>10.2}x", "  ratio locked_json/psycopg", b / prate);
     }
 }
 
@@ -178,6 +333,22 @@ fn run(
     doc: &Path,
     command: impl Fn(usize) -> Command,
 ) -> (f64, i64, f64) {
+    let count = || {
+        let value: Value = serde_json::from_slice(&std::fs::read(doc).unwrap()).unwrap();
+        value["n"].as_i64().unwrap_or(0)
+    };
+    run_counted(procs, updates, doc.parent().unwrap(), count, command)
+}
+
+/// Runs `procs` workers whose wait files and metrics logs go to `dir`; `count` reads the
+/// final counter.
+fn run_counted(
+    procs: usize,
+    updates: usize,
+    dir: &Path,
+    count: impl Fn() -> i64,
+    command: impl Fn(usize) -> Command,
+) -> (f64, i64, f64) {
     let started = Instant::now();
     let children: Vec<_> = (0..procs)
         .map(|i| command(i).spawn().expect("start a worker"))
@@ -186,10 +357,8 @@ fn run(
         assert!(c.wait().unwrap().success(), "a worker failed");
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let value: Value = serde_json::from_slice(&std::fs::read(doc).unwrap()).unwrap();
     let expected = (procs * updates) as i64;
-    let lost = expected - value["n"].as_i64().unwrap_or(0);
-    let dir = doc.parent().unwrap();
+    let lost = expected - count();
     let mut worst: f64 = 0.0;
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().to_string();

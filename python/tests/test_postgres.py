@@ -233,3 +233,29 @@ def test_bad_inputs_are_clear_errors_and_write_nothing(server):
     assert 'preserved as "swarmcheck".corrupt id' in str(info.value), str(info.value)
     assert _sql(server, f"SELECT body FROM swarmcheck.documents WHERE name = '{name}'") == '{"a": '
     assert _sql(server, f"SELECT count(*) FROM swarmcheck.corrupt WHERE name = '{name}'") == "1"
+
+
+def test_the_readme_two_host_example_runs_as_written(server, tmp_path):
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    blocks = [b for b in text.split("```sh\n")[1:] if b.startswith("# two hosts\n")]
+    assert len(blocks) == 1, "README.md has one '# two hosts' example"
+    script = blocks[0].split("```", 1)[0]
+    address = _doc(server, "readme")
+    assert "\nDOC='postgresql://" in script
+    script = "\n".join(
+        f"DOC='{address}'" if line.startswith("DOC=") else line for line in script.splitlines()
+    )
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+    out = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "100"
+    doc = JsonStore(address).read()
+    assert doc["tasks"] == list(range(100)) and doc["seen"] == 100
