@@ -455,3 +455,45 @@ fn concurrent_updates_from_processes_and_threads_lose_nothing() {
     }
     assert_eq!(reader.read().unwrap(), json!({"n": 500}));
 }
+
+#[test]
+fn sslmode_require_encrypts_and_verifies_the_server() {
+    let Some(server) = pg_server() else { return };
+    let Ok(dir) = std::env::var("SWARMCHECK_TEST_PG_DIR") else {
+        panic!("SWARMCHECK_TEST_PG_DIR is not set: scripts/test sets it with the server");
+    };
+    let ca = format!("{dir}/ca.pem");
+    let application = format!("tls-test-{}", std::process::id());
+    let address = format!(
+        "{}&sslmode=verify-full&sslrootcert={ca}&application_name={application}",
+        pg_document(&server, "tls")
+    );
+    let store = value_store(&address, StoreOptions::default());
+    store
+        .update(|d| {
+            d["secret"] = json!("over TLS");
+            Ok::<_, String>(())
+        })
+        .unwrap();
+    // The store's pooled session is still open: the server says it is encrypted.
+    let encrypted: bool = admin(&server)
+        .query_one(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = $1",
+            &[&application],
+        )
+        .unwrap()
+        .get(0);
+    assert!(encrypted);
+    // Without the CA the server's certificate is not trusted: no connection, not a plain one.
+    let unverified = format!("{}&sslmode=require", pg_document(&server, "tls"));
+    let out = cli(&["store", "get", &unverified]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("UnknownIssuer"), "{}", stderr(&out));
+    let missing = format!(
+        "{}&sslmode=require&sslrootcert={dir}/no-such-ca.pem",
+        pg_document(&server, "tls")
+    );
+    let out = cli(&["store", "get", &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-ca.pem"), "{}", stderr(&out));
+}

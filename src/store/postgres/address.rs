@@ -1,8 +1,8 @@
 //! A document's PostgreSQL address: `postgresql://[user[:password]@]host[:port]/database?document=NAME`.
 //!
-//! `document` (the row) and `schema` (where the tables live, default `swarmcheck`) are ours; every
-//! other query parameter goes to the client as a libpq connection parameter (`sslmode`,
-//! `connect_timeout`, `application_name`, ...). What the address leaves out comes from libpq's
+//! `document` (the row) and `schema` (where the tables live, default `swarmcheck`) are ours, and
+//! so are `sslmode` and `sslrootcert` (see [`Tls`]); every other query parameter goes to the
+//! client as a libpq connection parameter (`connect_timeout`, `application_name`, ...). What the address leaves out comes from libpq's
 //! environment and files, as `psql` would take it: `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`,
 //! `PGPASSWORD`, then the password file (`PGPASSFILE`, default `~/.pgpass`).
 
@@ -17,10 +17,23 @@ pub const DEFAULT_SCHEMA: &str = "swarmcheck";
 /// How long a connection attempt may take unless the address or `PGCONNECT_TIMEOUT` says.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How a connection is protected, from `sslmode` and `sslrootcert`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tls {
+    /// `disable`, `allow` or `prefer` (the default): a plain connection.
+    Off,
+    /// `require`, `verify-ca` or `verify-full`: TLS, with the server's certificate verified
+    /// against `sslrootcert` (a PEM file) or else the system's roots, and its name checked.
+    /// Stricter than libpq's `require`, which encrypts without verifying: a certificate nobody
+    /// checks does not stop an interceptor.
+    Verified { root_cert: Option<PathBuf> },
+}
+
 /// A parsed address: the client configuration, and where the document lives.
 #[derive(Clone)]
 pub struct Address {
     pub config: postgres::Config,
+    pub tls: Tls,
     pub schema: String,
     pub document: Option<String>,
     /// Whether the address set `application_name` itself (else each connection names its
@@ -65,15 +78,32 @@ impl Address {
         let (base, query) = text.split_once('?').unwrap_or((text, ""));
         let mut document = None;
         let mut schema = None;
+        let mut ssl_mode = None;
+        let mut root_cert = None;
         let mut passed = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "document" => document = Some(percent_decode(value)?),
                 "schema" => schema = Some(percent_decode(value)?),
+                "sslmode" => ssl_mode = Some(percent_decode(value)?),
+                "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value)?)),
                 _ => passed.push(pair),
             }
         }
+        let ssl_mode = ssl_mode
+            .or_else(|| environment("PGSSLMODE"))
+            .unwrap_or_else(|| "prefer".to_string());
+        let root_cert = root_cert.or_else(|| environment("PGSSLROOTCERT").map(PathBuf::from));
+        let tls = match ssl_mode.as_str() {
+            "disable" | "allow" | "prefer" => Tls::Off,
+            "require" | "verify-ca" | "verify-full" => Tls::Verified { root_cert },
+            other => {
+                return Err(format!(
+                    "unknown sslmode `{other}` (disable, allow, prefer, require, verify-ca or verify-full)"
+                ))
+            }
+        };
         let client_text = if passed.is_empty() {
             base.to_string()
         } else {
@@ -81,6 +111,10 @@ impl Address {
         };
         let mut config = postgres::Config::from_str(&client_text)
             .map_err(|e| format!("invalid PostgreSQL address: {e}"))?;
+        config.ssl_mode(match tls {
+            Tls::Off => postgres::config::SslMode::Disable,
+            Tls::Verified { .. } => postgres::config::SslMode::Require,
+        });
         let schema = schema.unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
         check_identifier(&schema)?;
         if let Some(d) = &document {
@@ -93,9 +127,10 @@ impl Address {
         let display = display(&config, &schema, document.as_deref());
         // Debug output leaves the password out: add it, so a wrong password never reuses a
         // connection that a right one opened.
-        let connection_key = format!("{config:?}\n{:?}\n{schema}", config.get_password());
+        let connection_key = format!("{config:?}\n{:?}\n{schema}\n{tls:?}", config.get_password());
         Ok(Address {
             config,
+            tls,
             schema,
             document,
             named_application,
@@ -369,6 +404,29 @@ mod tests {
             "postgresql://ann@h:1/db?bogus=1"
         );
         assert_eq!(redact("postgresql://h/db"), "postgresql://h/db");
+    }
+
+    #[test]
+    fn sslmode_decides_tls_and_require_verifies() {
+        let tls = |q: &str| Address::parse(&format!("postgresql://h/db?document=d{q}"), &no_env);
+        assert_eq!(tls("").unwrap().tls, Tls::Off);
+        assert_eq!(tls("&sslmode=disable").unwrap().tls, Tls::Off);
+        assert_eq!(
+            tls("&sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem")
+                .unwrap()
+                .tls,
+            Tls::Verified {
+                root_cert: Some(PathBuf::from("/etc/ca.pem"))
+            }
+        );
+        assert_eq!(
+            tls("&sslmode=require").unwrap().tls,
+            Tls::Verified { root_cert: None }
+        );
+        assert!(tls("&sslmode=sometimes")
+            .err()
+            .unwrap()
+            .contains("unknown sslmode"));
     }
 
     #[test]

@@ -51,6 +51,46 @@ pub struct Database {
 struct Pool {
     idle: Mutex<Vec<Connection>>,
     schema_ready: AtomicBool,
+    /// The TLS client of `sslmode=require` and up, built once (it reads the roots from disk).
+    tls: OnceLock<Result<tokio_postgres_rustls::MakeRustlsConnect, String>>,
+}
+
+/// A TLS client that verifies the server against `root_cert` or the system's roots.
+fn tls_client(
+    root_cert: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(format!(
+                    "sslrootcert {}: no certificate in it",
+                    path.display()
+                ));
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            if roots.is_empty() {
+                return Err("sslmode asks for TLS, and no trusted root certificates were found on this system: name the server's CA with sslrootcert=PATH".to_string());
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 fn pool_for(key: &str) -> Arc<Pool> {
@@ -159,19 +199,39 @@ impl Database {
         database_error(&self.path(), op, &e)
     }
 
-    fn connect(&self) -> Result<Connection, StoreError> {
+    /// A new session, under `application_name` unless the address names one.
+    fn open_client(&self, application_name: &str) -> Result<Client, StoreError> {
         let mut config = self.address.config.clone();
         if !self.address.named_application {
-            // The lock holder is named from this when another process times out.
-            config.application_name(&format!(
-                "swarmcheck pid={} host={}",
-                std::process::id(),
-                super::lock::hostname()
-            ));
+            config.application_name(application_name);
         }
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| self.error("connect to", e))?;
+        let connected = match &self.address.tls {
+            address::Tls::Off => config.connect(NoTls),
+            address::Tls::Verified { root_cert } => {
+                let tls = self
+                    .pool
+                    .tls
+                    .get_or_init(|| tls_client(root_cert.as_deref()))
+                    .clone()
+                    .map_err(|message| StoreError::Database {
+                        path: self.path(),
+                        op: "connect to",
+                        message,
+                        code: "PG_TLS".to_string(),
+                    })?;
+                config.connect(tls)
+            }
+        };
+        connected.map_err(|e| self.error("connect to", e))
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        // The lock holder is named from this when another process times out.
+        let mut client = self.open_client(&format!(
+            "swarmcheck pid={} host={}",
+            std::process::id(),
+            super::lock::hostname()
+        ))?;
         if !self.pool.schema_ready.load(Ordering::Acquire) {
             schema::ensure(&mut client, &self.address)
                 .map_err(|e| schema::error(&self.path(), e))?;
@@ -265,11 +325,7 @@ impl Database {
 
     /// Creates the schema and tables now (`swarmcheck store init`), returning the version.
     pub fn init(&self) -> Result<i64, StoreError> {
-        let mut config = self.address.config.clone();
-        config.application_name("swarmcheck store init");
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| self.error("connect to", e))?;
+        let mut client = self.open_client("swarmcheck store init")?;
         let version = schema::ensure(&mut client, &self.address)
             .map_err(|e| schema::error(&self.path(), e))?;
         self.pool.schema_ready.store(true, Ordering::Release);
