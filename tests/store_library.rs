@@ -445,3 +445,36 @@ fn a_thread_with_a_timeout_is_not_stuck_behind_a_thread_waiting_without_one() {
     outside.unlock().unwrap();
     patient.join().unwrap();
 }
+
+#[test]
+fn a_document_on_a_network_filesystem_is_refused_unless_allowed() {
+    // Debug builds (the test suite's) read the filesystem type from SWARMCHECK_TEST_FS_MAGIC.
+    if !cfg!(debug_assertions) {
+        eprintln!("*** SKIPPED: the network-filesystem override exists only in debug builds ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("queue.json");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
+            .args(["store", "update"])
+            .arg(&doc)
+            .args(["--incr", "/n"])
+            .args(extra)
+            .env("SWARMCHECK_TEST_FS_MAGIC", "0x6969")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr).replace(['\n', '│', ' '], "");
+    assert!(message.contains("isonanetworkfilesystem(NFS)"), "{message}");
+    assert!(message.contains("postgresql://"), "{message}");
+    assert!(!doc.exists(), "nothing was written");
+    let allowed = run(&["--allow-network-fs"]);
+    assert!(allowed.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&doc).unwrap().trim(),
+        "{\n  \"n\": 1\n}"
+    );
+}

@@ -33,6 +33,15 @@ pub fn network_kind(magic: i64) -> Option<&'static str> {
 /// directory does not exist yet, or the platform has no `statfs`) counts as local: the
 /// operation itself then reports what is wrong.
 pub fn network_filesystem(document: &Path) -> Option<&'static str> {
+    // No network mount can be made on a test machine, so debug builds (what the test suite
+    // runs) let a test name the filesystem's magic number to exercise the refusal end to end.
+    #[cfg(debug_assertions)]
+    if let Some(magic) = std::env::var("SWARMCHECK_TEST_FS_MAGIC")
+        .ok()
+        .and_then(|m| i64::from_str_radix(m.trim_start_matches("0x"), 16).ok())
+    {
+        return network_kind(magic);
+    }
     let dir = match document.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
