@@ -509,3 +509,27 @@ fn sslmode_require_encrypts_and_verifies_the_server() {
         stderr(&out)
     );
 }
+
+#[test]
+fn quotes_and_backslashes_in_names_and_documents_are_kept_as_text() {
+    let Some(server) = pg_server() else { return };
+    let address = pg_document(&server, r"o'brien\'; DROP TABLE x; --é");
+    let value = r#"{"q": "it's", "b": "back\\slash \" and \u0027", "e": "'' \\\\ E'x'"}"#;
+    let out = cli(&["store", "set", &address, "/v", value]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&["store", "get", &address, "/v"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(got, serde_json::from_str::<Value>(value).unwrap());
+    let name = document_name(&address);
+    assert!(name.contains("o'brien\\'; DROP TABLE x"));
+    let body: String = admin(&server)
+        .query_one(
+            "SELECT body FROM swarmcheck.documents WHERE name = $1",
+            &[&name],
+        )
+        .unwrap()
+        .get(0);
+    assert!(body.contains(r#""q": "it's""#), "{body}");
+    assert!(body.contains(r#""e": "'' \\\\ E'x'""#), "{body}");
+}

@@ -102,16 +102,14 @@ fn pool_for(key: &str) -> Arc<Pool> {
     pools.entry(key.to_string()).or_default().clone()
 }
 
-/// A connection with the store's statements prepared on it.
+/// A connection, with the lock-free read prepared on it. An update's statements go as two
+/// simple-query batches instead (lock, then write and commit): one round trip each, which
+/// shortens the time the row is held.
 struct Connection {
     client: Client,
     /// The process that opened it: a forked child must neither use nor close its parent's
     /// connection (closing would end the parent's session).
     pid: u32,
-    select_locked: Statement,
-    insert_row: Statement,
-    update: Statement,
-    update_keeping_backup: Statement,
     select: Statement,
 }
 
@@ -244,26 +242,6 @@ impl Database {
                 .map_err(|e| self.error("prepare statements on", e))
         };
         Ok(Connection {
-            select_locked: prepare(
-                &mut client,
-                format!("SELECT body FROM {documents} WHERE name = $1 FOR UPDATE"),
-            )?,
-            insert_row: prepare(
-                &mut client,
-                format!("INSERT INTO {documents} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"),
-            )?,
-            update: prepare(
-                &mut client,
-                format!(
-                    "UPDATE {documents} SET body = $2, updated_at = now(), generation = generation + 1 WHERE name = $1"
-                ),
-            )?,
-            update_keeping_backup: prepare(
-                &mut client,
-                format!(
-                    "UPDATE {documents} SET backup = body, body = $2, updated_at = now(), generation = generation + 1 WHERE name = $1"
-                ),
-            )?,
             select: prepare(
                 &mut client,
                 format!("SELECT body FROM {documents} WHERE name = $1"),
@@ -414,28 +392,35 @@ impl Database {
             } else {
                 ""
             };
-            let opened = conn
-                .client
-                .batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {limit_ms}{sync}"));
-            if let Err(e) = opened {
-                if idle && connection_lost(&e) {
+            // One round trip: open the transaction, bound the wait, lock the row.
+            let locked = lock_row(
+                &mut conn,
+                &format!(
+                    "BEGIN; SET LOCAL lock_timeout = {limit_ms}{sync}; SELECT body FROM {} WHERE name = {} FOR UPDATE",
+                    self.address.qualified("documents"),
+                    literal(&self.document)
+                ),
+            );
+            if let Err(e) = &locked {
+                if idle && connection_lost(e) {
+                    // An idle connection the server ended meanwhile: nothing ran on it.
                     conn.discard();
                     conn = self.connect()?;
                     idle = false;
                     attempts -= 1;
                     continue;
                 }
-                let err = self.error("begin a transaction on", e);
-                self.give_back(conn);
-                return Err(err);
             }
             idle = false;
-            match lock_row(&mut conn, &self.document) {
+            match locked {
                 Ok(None) => {
-                    let created = conn
-                        .client
-                        .batch_execute("ROLLBACK")
-                        .and_then(|()| create_row(&mut conn, &self.document));
+                    let created = conn.client.batch_execute("ROLLBACK").and_then(|()| {
+                        create_row(
+                            &mut conn,
+                            &self.address.qualified("documents"),
+                            &self.document,
+                        )
+                    });
                     if let Err(e) = created {
                         let err = self.error("create the row of", e);
                         conn.discard();
@@ -491,25 +476,45 @@ impl Database {
     }
 }
 
-/// The row's text under `FOR UPDATE` (`None` inside when it has none yet); `None` when there
-/// is no row.
+/// Runs the locking batch and returns the row's text (`None` inside when it has none yet);
+/// `None` when there is no row.
 #[allow(clippy::option_option)]
-fn lock_row(
-    conn: &mut Connection,
-    document: &str,
-) -> Result<Option<Option<String>>, postgres::Error> {
-    let select = conn.select_locked.clone();
-    Ok(conn
-        .client
-        .query_opt(&select, &[&document])?
-        .map(|row| row.get(0)))
+fn lock_row(conn: &mut Connection, batch: &str) -> Result<Option<Option<String>>, postgres::Error> {
+    let messages = conn.client.simple_query(batch)?;
+    Ok(messages.iter().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).map(str::to_string)),
+        _ => None,
+    }))
+}
+
+/// `text` as an SQL string literal. The escape-string form (`E'...'`, with `'` and `\`
+/// doubled) means the same whatever `standard_conforming_strings` says; the text is UTF-8 and
+/// the connection's encoding is UTF-8, and a document never holds NUL (JSON escapes it).
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 3);
+    out.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Creates the document's row (with no text) in a transaction of its own, so that the row is
 /// committed before anyone locks it: a waiter then finds the holder through the row's `xmax`.
-fn create_row(conn: &mut Connection, document: &str) -> Result<(), postgres::Error> {
-    let insert = conn.insert_row.clone();
-    conn.client.execute(&insert, &[&document]).map(|_| ())
+fn create_row(
+    conn: &mut Connection,
+    documents: &str,
+    document: &str,
+) -> Result<(), postgres::Error> {
+    conn.client.batch_execute(&format!(
+        "INSERT INTO {documents} (name) VALUES ({}) ON CONFLICT (name) DO NOTHING",
+        literal(document)
+    ))
 }
 
 /// Who holds the row: the session whose transaction id is the row's `xmax`.
@@ -598,15 +603,14 @@ impl Held {
                 message: "this process was forked inside the transaction: the connection is the parent's, so the child cannot commit".into(),
             });
         }
-        let stmt = if keep_backup {
-            conn.update_keeping_backup.clone()
-        } else {
-            conn.update.clone()
-        };
-        let written = conn
-            .client
-            .execute(&stmt, &[&self.db.document, &text])
-            .and_then(|_| conn.client.batch_execute("COMMIT"));
+        // One round trip: write and commit.
+        let written = conn.client.batch_execute(&format!(
+            "UPDATE {} SET {}body = {}, updated_at = now(), generation = generation + 1 WHERE name = {}; COMMIT",
+            self.db.address.qualified("documents"),
+            if keep_backup { "backup = body, " } else { "" },
+            literal(text),
+            literal(&self.db.document)
+        ));
         match written {
             Ok(()) => {
                 self.db.give_back(conn);
