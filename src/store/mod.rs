@@ -422,9 +422,7 @@ impl<T: Document> JsonStore<T> {
             Backend::Postgres(db) => return self.begin_row(db, interrupt, event),
             Backend::BadAddress(reason) => {
                 let e = inner.bad_address(reason);
-                event.outcome = "error".to_string();
-                event.error_code = Some(e.code());
-                inner.log(event);
+                inner.log_unlocked(event, Duration::ZERO, &e);
                 return Err(e);
             }
         }
@@ -437,9 +435,7 @@ impl<T: Document> JsonStore<T> {
                     path: inner.path.clone(),
                     filesystem,
                 };
-                event.outcome = "error".to_string();
-                event.error_code = Some(e.code());
-                inner.log(event);
+                inner.log_unlocked(event, Duration::ZERO, &e);
                 return Err(e);
             }
         }
@@ -452,15 +448,7 @@ impl<T: Document> JsonStore<T> {
         let guard = match acquired {
             Ok(g) => g,
             Err(e) => {
-                event.wait_ms = ms(started.elapsed());
-                event.outcome = match e {
-                    StoreError::LockTimeout { .. } => "timeout",
-                    StoreError::Interrupted { .. } => "aborted",
-                    _ => "error",
-                }
-                .to_string();
-                event.error_code = Some(e.code());
-                inner.log(event);
+                inner.log_unlocked(event, started.elapsed(), &e);
                 return Err(e);
             }
         };
@@ -526,15 +514,7 @@ impl<T: Document> JsonStore<T> {
         let mut held = match db.begin(options.timeout, interrupt, options.durability) {
             Ok(h) => h,
             Err(e) => {
-                event.wait_ms = ms(started.elapsed());
-                event.outcome = match e {
-                    StoreError::LockTimeout { .. } => "timeout",
-                    StoreError::Interrupted { .. } => "aborted",
-                    _ => "error",
-                }
-                .to_string();
-                event.error_code = Some(e.code());
-                inner.log(event);
+                inner.log_unlocked(event, started.elapsed(), &e);
                 return Err(e);
             }
         };
@@ -757,6 +737,19 @@ impl<T> Inner<T> {
             message: reason.to_string(),
             code: "PG_ADDRESS".to_string(),
         }
+    }
+
+    /// Logs an update that ended before it held the lock, after waiting `waited`.
+    fn log_unlocked(&self, mut event: metrics::Event, waited: Duration, e: &StoreError) {
+        event.wait_ms = ms(waited);
+        event.outcome = match e {
+            StoreError::LockTimeout { .. } => "timeout",
+            StoreError::Interrupted { .. } => "aborted",
+            _ => "error",
+        }
+        .to_string();
+        event.error_code = Some(e.code());
+        self.log(event);
     }
 
     fn log(&self, mut event: metrics::Event) {
