@@ -259,3 +259,32 @@ def test_the_readme_two_host_example_runs_as_written(server, tmp_path):
     assert out.stdout.strip() == "100"
     doc = JsonStore(address).read()
     assert doc["tasks"] == list(range(100)) and doc["seen"] == 100
+
+
+FORK_INSIDE = """
+import os, sys
+from swarmcheck.store import JsonStore, locked_json
+address = sys.argv[1]
+with locked_json(address) as doc:
+    doc["parent"] = True
+    pid = os.fork()
+    if pid == 0:
+        # The child holds no transaction: its own update waits for the parent's, then succeeds.
+        try:
+            JsonStore(address, timeout=10).update(lambda d: d.__setitem__("child", True))
+            os._exit(0)
+        except BaseException as e:
+            print(repr(e), flush=True)
+            os._exit(1)
+status = os.waitpid(pid, 0)[1]
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_child_forked_inside_an_update_can_update_after_the_parent(server):
+    address = _doc(server, "fork")
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_INSIDE, address], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert JsonStore(address).read() == {"parent": True, "child": True}

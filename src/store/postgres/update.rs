@@ -14,29 +14,36 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-/// (document key, thread) pairs with an open update in this process.
-fn active() -> &'static Mutex<HashSet<(String, ThreadId)>> {
-    static ACTIVE: OnceLock<Mutex<HashSet<(String, ThreadId)>>> = OnceLock::new();
+/// (document key, process, thread) of the updates open in this process. The process id is
+/// part of it because a child forked inside an update inherits the set: the child holds no
+/// transaction, and its main thread may have the forking thread's id.
+type Open = (String, u32, ThreadId);
+
+fn active() -> &'static Mutex<HashSet<Open>> {
+    static ACTIVE: OnceLock<Mutex<HashSet<Open>>> = OnceLock::new();
     ACTIVE.get_or_init(Default::default)
 }
 
 /// This thread's open update of a document; released on drop.
 struct ActiveMark {
     key: String,
+    pid: u32,
     thread: ThreadId,
 }
 
 impl ActiveMark {
     fn claim(key: &str, path: &std::path::Path) -> Result<Self, StoreError> {
         let thread = std::thread::current().id();
+        let pid = std::process::id();
         let mut set = active().lock().unwrap_or_else(|e| e.into_inner());
-        if !set.insert((key.to_string(), thread)) {
+        if !set.insert((key.to_string(), pid, thread)) {
             return Err(StoreError::NestedUpdate {
                 path: path.to_path_buf(),
             });
         }
         Ok(ActiveMark {
             key: key.to_string(),
+            pid,
             thread,
         })
     }
@@ -45,7 +52,7 @@ impl ActiveMark {
 impl Drop for ActiveMark {
     fn drop(&mut self) {
         let mut set = active().lock().unwrap_or_else(|e| e.into_inner());
-        set.remove(&(std::mem::take(&mut self.key), self.thread));
+        set.remove(&(std::mem::take(&mut self.key), self.pid, self.thread));
     }
 }
 
