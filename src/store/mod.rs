@@ -491,11 +491,7 @@ impl<T: Document> JsonStore<T> {
                 finished: false,
             }),
             Err(e) => {
-                event.hold_ms = ms(held.elapsed());
-                event.outcome = "error".to_string();
-                event.error_code = Some(e.code());
-                drop(guard);
-                inner.log(event);
+                inner.log_unread(event, held, guard, &e);
                 Err(e)
             }
         }
@@ -541,12 +537,9 @@ impl<T: Document> JsonStore<T> {
                 finished: false,
             }),
             Err(e) => {
-                event.hold_ms = ms(held_since.elapsed());
-                event.outcome = "error".to_string();
-                event.error_code = Some(e.code());
-                // Ends the transaction: COMMIT when a corrupt text was preserved in it.
-                drop(held);
-                inner.log(event);
+                // Dropping `held` ends the transaction: COMMIT when a corrupt text was
+                // preserved in it.
+                inner.log_unread(event, held_since, held, &e);
                 Err(e)
             }
         }
@@ -737,6 +730,23 @@ impl<T> Inner<T> {
             message: reason.to_string(),
             code: "PG_ADDRESS".to_string(),
         }
+    }
+
+    /// Logs an update whose document could not be read under the lock, held since `held`:
+    /// `lock` (the file lock or the row's transaction) is released first, as the event is
+    /// appended after the lock is released.
+    fn log_unread(
+        &self,
+        mut event: metrics::Event,
+        held: Instant,
+        lock: impl Sized,
+        e: &StoreError,
+    ) {
+        event.hold_ms = ms(held.elapsed());
+        event.outcome = "error".to_string();
+        event.error_code = Some(e.code());
+        drop(lock);
+        self.log(event);
     }
 
     /// Logs an update that ended before it held the lock, after waiting `waited`.

@@ -193,11 +193,9 @@ impl Database {
 
     /// The last committed text of the document, without a lock; `None` when there is none.
     pub fn read(&self) -> Result<Option<String>, StoreError> {
-        let document = self.document.clone();
         self.with_connection(
             |c| {
-                let stmt = c.select.clone();
-                let row = c.client.query_opt(&stmt, &[&document])?;
+                let row = c.client.query_opt(&c.select, &[&self.document])?;
                 Ok(row.and_then(|r| r.get::<_, Option<String>>(0)))
             },
             "read",
@@ -207,13 +205,12 @@ impl Database {
     /// Keeps a corrupt text in `<schema>.corrupt`, once per distinct text (outside any
     /// transaction of ours: it stays even when the operation then fails).
     pub fn preserve(&self, text: &str) -> Result<PathBuf, String> {
-        let document = self.document.clone();
         let sql = schema::preserve_sql(&self.address);
         let id = self
             .with_connection(
                 |c| {
                     c.client
-                        .query_one(&sql, &[&document, &text])
+                        .query_one(&sql, &[&self.document, &text])
                         .map(|r| r.get::<_, i64>(0))
                 },
                 "preserve the corrupt document of",
@@ -228,11 +225,10 @@ impl Database {
 
     /// The previous generation kept by `keep_backup`, if any.
     pub fn backup(&self) -> Option<String> {
-        let document = self.document.clone();
         let sql = schema::backup_sql(&self.address);
         self.with_connection(
             |c| {
-                let row = c.client.query_opt(&sql, &[&document])?;
+                let row = c.client.query_opt(&sql, &[&self.document])?;
                 Ok(row.and_then(|r| r.get::<_, Option<String>>(0)))
             },
             "read the backup of",
