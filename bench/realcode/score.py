@@ -2,7 +2,7 @@
 """Score a swarmcheck binary against the hand labels of the real-code corpus.
 
 usage: score.py BINARY [--corpus DIR] [--labels FILE] [--repos FILE] [--codes SWC1,SWC2]
-                [--json] [--unlabelled]
+                [--json] [--unlabelled] [--errors]
 
 For every repository of labels.tsv (and repos.tsv) present as CORPUS/<owner>+<name>, runs
   BINARY check --output-format json --no-cache --exit-zero --select CODES CORPUS/<owner>+<name>
@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--unlabelled", action="store_true",
                     help="list unlabelled findings as `repo path:line code message`")
+    ap.add_argument("--errors", action="store_true",
+                    help="list false positives and missed POS rows, each with its label's reason")
     args = ap.parse_args()
     selectors = [c.strip() for c in args.codes.split(",") if c.strip()]
 
@@ -104,6 +106,7 @@ def main():
     stats = collections.defaultdict(lambda: collections.Counter())
     matched_pos = set()
     unlabelled = []
+    false_pos = []
     for repo, path, line, code, msg in findings:
         st = stats[code]
         st["findings"] += 1
@@ -119,6 +122,9 @@ def main():
             st["tp"] += 1
         elif neg:
             st["fp"] += 1
+            why = next(labels[i]["reason"] for i, s, e, codes, lab in rows_by_file[(repo, path)]
+                       if code in codes and s <= line <= e and lab == "NEG")
+            false_pos.append(f"FP   {code} {repo} {path}:{line} {msg}\n       label: {why}")
         else:
             st["unlabelled"] += 1
             unlabelled.append({"repo": repo, "path": path, "line": line, "code": code, "message": msg})
@@ -164,6 +170,16 @@ def main():
         json.dump({"binary": args.binary, "codes": selectors, "repos": present, "missing": missing,
                    "rules": table, "unlabelled": unlabelled}, sys.stdout, indent=2)
         print()
+        return
+    if args.errors:
+        for fp in false_pos:
+            print(fp)
+        for i, r in enumerate(labels):
+            if r["repo"] not in present_set or r["label"].strip().upper() != "POS":
+                continue
+            for code in sorted({c.strip() for c in r["codes"].split(",") if c.strip()}):
+                if code_selected(code, selectors) and (i, code) not in matched_pos:
+                    print(f"MISS {code} {r['repo']} {r['path']}:{r['lines']}\n       label: {r['reason']}")
         return
     if args.unlabelled:
         for u in unlabelled:

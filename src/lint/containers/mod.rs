@@ -617,13 +617,27 @@ fn field_factory<'e>(
     }
 }
 
-/// Module-level functions referenced only from module-level code (calls while the module is
-/// imported, `@decorator` lines), never from a function body: whatever they add, they add once.
+/// Module-level functions that only module-level code calls (calls while the module is imported,
+/// `@decorator` lines) and that no function body names: whatever they add, they add once. A
+/// function handed on as a value at module level (`ToolSpec(functions=[view_image])`,
+/// `atexit.register(cleanup)`) is not run there, and whoever receives it may call it any number
+/// of times.
 fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
     struct Refs<'a> {
         depth: usize,
         at_module: HashSet<&'a str>,
-        in_functions: HashSet<&'a str>,
+        /// Names used as values: anywhere in a function body, or handed on at module level.
+        as_values: HashSet<&'a str>,
+    }
+    impl<'a> Refs<'a> {
+        /// `f(...)` or `@f` / `@f(...)` at module level: `f` runs (or is applied) at import.
+        fn called_at_import(&mut self, callee: &'a Expr) {
+            if let Expr::Name(n) = callee {
+                self.at_module.insert(n.id.as_str());
+            } else {
+                self.visit_expr(callee);
+            }
+        }
     }
     impl<'a> Visitor<'a> for Refs<'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -638,24 +652,37 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
                 visitor::walk_stmt(self, stmt);
             }
         }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                // `del helper` at module level also ends a helper's life at import.
-                if matches!(n.ctx, ast::ExprContext::Load | ast::ExprContext::Del) {
-                    if self.depth == 0 {
-                        self.at_module.insert(n.id.as_str());
-                    } else {
-                        self.in_functions.insert(n.id.as_str());
-                    }
+        fn visit_decorator(&mut self, decorator: &'a ast::Decorator) {
+            match &decorator.expression {
+                Expr::Call(call) if self.depth == 0 => {
+                    self.called_at_import(&call.func);
+                    self.visit_arguments(&call.arguments);
                 }
+                e if self.depth == 0 => self.called_at_import(e),
+                e => self.visit_expr(e),
             }
-            visitor::walk_expr(self, expr);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Call(call) if self.depth == 0 => {
+                    self.called_at_import(&call.func);
+                    self.visit_arguments(&call.arguments);
+                }
+                // `del helper` at module level ends a helper's life at import.
+                Expr::Name(n) if self.depth == 0 && matches!(n.ctx, ast::ExprContext::Del) => {
+                    self.at_module.insert(n.id.as_str());
+                }
+                Expr::Name(n) if matches!(n.ctx, ast::ExprContext::Load) => {
+                    self.as_values.insert(n.id.as_str());
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
         }
     }
     let mut refs = Refs {
         depth: 0,
         at_module: HashSet::default(),
-        in_functions: HashSet::default(),
+        as_values: HashSet::default(),
     };
     refs.visit_body(suite);
     module_level(suite)
@@ -664,6 +691,6 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
             Stmt::FunctionDef(f) => Some(f.name.as_str()),
             _ => None,
         })
-        .filter(|name| refs.at_module.contains(name) && !refs.in_functions.contains(name))
+        .filter(|name| refs.at_module.contains(name) && !refs.as_values.contains(name))
         .collect()
 }
