@@ -10,4 +10,5 @@ pub mod lint;
 pub mod obs;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod store;

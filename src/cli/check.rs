@@ -449,6 +449,7 @@ fn scan_paths(
         &|total| progress.start(total),
         &|| progress.tick(),
         cache.as_ref(),
+        &lint::Unsaved::default(),
     );
     progress.finish();
     if let Some(cache) = cache {

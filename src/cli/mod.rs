@@ -25,6 +25,7 @@ mod observe;
 pub(crate) mod output;
 mod pulse;
 mod rules;
+mod server;
 mod slo;
 mod store;
 
@@ -99,6 +100,8 @@ enum Command {
     Slo(slo::SloArgs),
     /// Remove the results cache of a project.
     Clean(clean::CleanArgs),
+    /// Language server for editors (LSP over standard input and output).
+    Server(server::ServerArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -133,6 +136,7 @@ where
     let status = match cli.command {
         Command::Check(args) => check::run(args, None),
         Command::Clean(args) => clean::run(args),
+        Command::Server(args) => server::run(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();

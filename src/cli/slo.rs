@@ -317,6 +317,7 @@ fn load_findings(
                 &|_| {},
                 &|| {},
                 None,
+                &lint::Unsaved::default(),
             )
             .map_err(|e| miette::miette!("{e}"))?;
             let list = result

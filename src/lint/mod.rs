@@ -48,8 +48,14 @@ pub struct ScanResult {
     pub baselined: usize,
 }
 
+/// Text that stands for a file's content instead of what is on disk: an editor's unsaved
+/// buffers, by absolute path.
+pub type Unsaved = rustc_hash::FxHashMap<PathBuf, Vec<u8>>;
+
 /// Discovers and checks `paths`: every file is summarized (in parallel, or taken from the
 /// cache), the summaries are linked into one project, and each file's findings are decided.
+/// A discovered file in `unsaved` is analyzed from that text (never cached), so its edits reach
+/// the verdicts of the modules that depend on it.
 /// `on_file` is called once per summarized file (for progress).
 pub fn check_paths(
     paths: &[PathBuf],
@@ -58,6 +64,7 @@ pub fn check_paths(
     on_discovered: &(dyn Fn(usize) + Sync),
     on_file: &(dyn Fn() + Sync),
     cache: Option<&cache::Cache>,
+    unsaved: &Unsaved,
 ) -> Result<ScanResult, String> {
     let roots: Vec<PathBuf> = paths.iter().map(|p| discover::normalize(p, cwd)).collect();
     let (files, errors) = discover::discover(&roots, settings);
@@ -72,13 +79,15 @@ pub fn check_paths(
         files
             .par_iter()
             .map(|path| {
-                let stamp = cache.and_then(|_| cache::stamp(path));
+                let stamp = cache
+                    .filter(|_| !unsaved.contains_key(path))
+                    .and_then(|_| cache::stamp(path));
                 (display_path(path, cwd), settings.rules_for(path), stamp)
             })
             .collect()
     });
     let walk_failed = !errors.is_empty();
-    if let Some(c) = cache.filter(|_| !walk_failed) {
+    if let Some(c) = cache.filter(|_| !walk_failed && unsaved.is_empty()) {
         let now: Vec<cache::memo::Discovered<'_>> = files
             .iter()
             .zip(&discovered)
@@ -108,8 +117,14 @@ pub fn check_paths(
             .zip(&discovered)
             .map(|(path, (display, rules, stamp))| {
                 let unit = Unit::of(path, &packages);
-                let (out, hash) =
-                    summarize_file(path, display, &unit, *rules, settings, cache, stamp);
+                let (out, hash) = match unsaved.get(path) {
+                    Some(bytes) => (
+                        summarize_bytes(bytes, display, &unit, *rules, settings)
+                            .unwrap_or_else(|| internal_error(display, settings)),
+                        None,
+                    ),
+                    None => summarize_file(path, display, &unit, *rules, settings, cache, stamp),
+                };
                 on_file();
                 (display.clone(), out, hash)
             })
@@ -146,7 +161,10 @@ pub fn check_paths(
                     return None;
                 }
                 let unit = Unit::of(path, &packages);
-                let bytes = std::fs::read(path).ok()?;
+                let bytes = match unsaved.get(path) {
+                    Some(bytes) => bytes.clone(),
+                    None => std::fs::read(path).ok()?,
+                };
                 let mut again =
                     summarize_source(&bytes, display, &unit, *rules, settings, &helpers);
                 // Only the candidates are used again; the facts were linked already.
@@ -156,11 +174,14 @@ pub fn check_paths(
             .collect()
     });
     for (((display, summary, _), again), path) in summaries.iter().zip(&redone).zip(&files) {
-        let (findings, suppressed) =
-            again
-                .as_ref()
-                .unwrap_or(summary)
-                .finish(display, &linked, &|| read_text(path));
+        let (findings, suppressed) = again.as_ref().unwrap_or(summary).finish(
+            display,
+            &linked,
+            &|| match unsaved.get(path) {
+                Some(bytes) => source::decode(bytes).ok().map(|t| t.into_owned()),
+                None => read_text(path),
+            },
+        );
         result.findings.extend(findings);
         result.suppressed += suppressed;
     }
@@ -354,11 +375,8 @@ fn summarize_file(
         Ok(bytes) => bytes,
         Err(e) => return unreadable(format!("cannot read file: {e}")),
     };
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        summarize_source(&bytes, display, unit, rules, settings, &Default::default())
-    }));
-    let Ok(summary) = run else {
-        return unreadable("internal error while analyzing this file (please report it); the rest of the scan went on".into());
+    let Some(summary) = summarize_bytes(&bytes, display, unit, rules, settings) else {
+        return (internal_error(display, settings), None);
     };
     // The hash only serves the cache; without one it would be a pass over every byte for nothing.
     let (Some(c), Some(s)) = (cache, stamp) else {
@@ -367,6 +385,34 @@ fn summarize_file(
     let hash = cache::content_hash(&bytes);
     c.store(path, display, rules.bits(), s, hash, &summary);
     (summary, Some(hash))
+}
+
+/// Phase one for bytes in memory, with the size limit applied; `None` when the analysis
+/// panicked (the rest of the scan goes on).
+fn summarize_bytes(
+    bytes: &[u8],
+    display: &str,
+    unit: &Unit,
+    rules: RuleSet,
+    settings: &LintSettings,
+) -> Option<ModuleSummary> {
+    if bytes.len() as u64 > settings.max_file_size {
+        let message = over_size_limit(bytes.len() as u64, settings);
+        return Some(ModuleSummary::failed(whole_file_finding(
+            display, message, settings,
+        )));
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        summarize_source(bytes, display, unit, rules, settings, &Default::default())
+    }))
+    .ok()
+}
+
+/// The SWC000 finding of a file whose analysis panicked.
+fn internal_error(display: &str, settings: &LintSettings) -> ModuleSummary {
+    let message =
+        "internal error while analyzing this file (please report it); the rest of the scan went on";
+    ModuleSummary::failed(whole_file_finding(display, message.into(), settings))
 }
 
 /// The SWC000 message of a file over `max-file-size`.
