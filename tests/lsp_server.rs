@@ -220,6 +220,10 @@ fn diagnostics_follow_the_buffers_and_the_modules_they_depend_on() {
     );
     assert_eq!(client.diagnostics(&holder_uri), Vec::<Value>::new());
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    // Neovim asks twice when it quits: the second gets an error reply and the server waits on.
+    client.send(json!({"jsonrpc": "2.0", "id": 77, "method": "shutdown", "params": null}));
+    let again = client.wait_for(|m| m["id"] == 77);
+    assert_eq!(again["error"]["code"], -32600, "{again}");
     client.notify("exit", Value::Null);
     let deadline = Instant::now() + WAIT;
     let status = loop {
@@ -260,5 +264,38 @@ fn a_file_outside_the_workspace_is_checked_alone_and_noqa_is_honoured() {
     );
     let reply = client.wait_for(|m| m["id"] == 99);
     assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    client.request("shutdown", Value::Null);
+}
+
+#[test]
+fn a_broken_configuration_is_shown_once_and_the_server_goes_on() {
+    let project = common::Project::new();
+    project.write("swarmcheck.toml", "select = [\"SWC1\"\n");
+    let runner = project.write("jobs/runner.py", RUNNER);
+    project.write("jobs/__init__.py", HOLDER);
+    let mut client = Client::start(&project);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(project.path()), "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&runner), "languageId": "python", "version": 1, "text": RUNNER}}),
+    );
+    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    assert!(shown["params"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("swarmcheck.toml"));
+    // Once the file is fixed, a save brings the diagnostics.
+    project.write("swarmcheck.toml", "select = [\"SWC1\"]\n");
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&runner)}}),
+    );
+    let found = client.diagnostics(&uri(&runner));
+    assert_eq!(found.len(), 1, "{found:?}");
     client.request("shutdown", Value::Null);
 }

@@ -6,6 +6,9 @@
 //! per-instance wrapping in `__init__` (`self.f = lru_cache(maxsize=32)(self._f)`), which dies
 //! with the instance, `maxsize=0` or `1`, which keeps at most one instance, and methods of
 //! `enum.Enum` subclasses (in any module of the project), whose instances are their members.
+//! A method that takes only `self` on a class the project shows living for the process (a
+//! module-level singleton, held by a long-lived owner) keeps one entry per instance, and that
+//! instance is alive anyway.
 
 use super::memoize::{is_static_or_class_method, memoize_decorator};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -31,6 +34,7 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
     checker.report(Diagnostic {
         condition: crate::lint::project::Condition::NotEnum {
             class: format!("{}.{}", checker.context.module, class.name).into(),
+            only_self: takes_only_self(func),
         },
         rule: Rule::MethodCache,
         range: memo.decorator.range(),
@@ -43,4 +47,13 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
             "cache per instance in `__init__` (`self.f = functools.lru_cache(maxsize=N)(self._f)`), or move the cached logic to a module-level function of the arguments that matter".to_string(),
         ),
     });
+}
+
+/// `def f(self)`: no argument besides the receiver, so one cache entry per instance.
+fn takes_only_self(func: &ast::StmtFunctionDef) -> bool {
+    let p = &func.parameters;
+    p.posonlyargs.len() + p.args.len() == 1
+        && p.kwonlyargs.is_empty()
+        && p.vararg.is_none()
+        && p.kwarg.is_none()
 }

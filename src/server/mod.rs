@@ -46,10 +46,13 @@ struct Server {
     recheck_at: Option<Instant>,
     /// The last configuration error shown, so it is not shown again on every keystroke.
     shown_error: Option<String>,
+    /// `shutdown` was answered: nothing is checked any more, and `exit` ends the process with 0.
+    shut_down: bool,
 }
 
-/// Serves one client over stdio until it sends `exit`. Errors are broken connections or a
-/// protocol violation during initialization.
+/// Serves one client over stdio until it sends `exit` (or closes the connection). Errors are a
+/// protocol violation during initialization and an `exit` without `shutdown` (exit code 2, where
+/// the protocol asks for a non-zero code).
 pub fn run() -> Result<(), String> {
     let (connection, io_threads) = Connection::stdio();
     let (id, params) = connection
@@ -87,6 +90,7 @@ pub fn run() -> Result<(), String> {
         documents: FxHashMap::default(),
         recheck_at: None,
         shown_error: None,
+        shut_down: false,
     };
     server.serve()?;
     drop(server);
@@ -127,16 +131,29 @@ impl Server {
                 },
             };
             match message {
-                Message::Request(request) => {
-                    if self
-                        .connection
-                        .handle_shutdown(&request)
-                        .map_err(|e| e.to_string())?
-                    {
-                        return Ok(());
-                    }
-                    self.answer(request);
+                // After `shutdown` only `exit` counts; a client that asks again (Neovim does on
+                // quit) gets an error reply, not a dead server.
+                Message::Request(request) if self.shut_down => {
+                    self.send(Message::Response(Response::new_err(
+                        request.id,
+                        ErrorCode::InvalidRequest as i32,
+                        "the server is shutting down".into(),
+                    )));
                 }
+                Message::Request(request) if request.method == req::Shutdown::METHOD => {
+                    self.shut_down = true;
+                    self.recheck_at = None;
+                    self.send(Message::Response(Response::new_ok(request.id, ())));
+                }
+                Message::Request(request) => self.answer(request),
+                Message::Notification(n) if n.method == note::Exit::METHOD => {
+                    return if self.shut_down {
+                        Ok(())
+                    } else {
+                        Err("exit before shutdown".into())
+                    };
+                }
+                Message::Notification(_) if self.shut_down => {}
                 Message::Notification(n) => self.notified(n),
                 Message::Response(_) => {}
             }
@@ -231,10 +248,13 @@ impl Server {
                 any.parent().map(Path::to_path_buf)
             })
             .unwrap_or_else(|| PathBuf::from("/"));
-        let settings = match settings_for(&start) {
-            Ok(settings) => {
+        // A broken configuration or a failed check keeps the last diagnostics and says why once.
+        let checked =
+            settings_for(&start).and_then(|settings| Ok((self.findings(&settings)?, settings)));
+        let (mut findings, settings) = match checked {
+            Ok(checked) => {
                 self.shown_error = None;
-                settings
+                checked
             }
             Err(message) => {
                 if self.shown_error.as_deref() != Some(&message) {
@@ -244,7 +264,6 @@ impl Server {
                 return;
             }
         };
-        let mut findings = self.findings(&settings);
         let paths: Vec<PathBuf> = self.documents.keys().cloned().collect();
         for path in paths {
             let own = findings.remove(&path).unwrap_or_default();
@@ -261,7 +280,10 @@ impl Server {
     }
 
     /// The findings of every open document, by absolute path.
-    fn findings(&self, settings: &LintSettings) -> FxHashMap<PathBuf, Vec<Finding>> {
+    fn findings(
+        &self,
+        settings: &LintSettings,
+    ) -> Result<FxHashMap<PathBuf, Vec<Finding>>, String> {
         let mut by_path: FxHashMap<PathBuf, Vec<Finding>> = FxHashMap::default();
         let in_workspace = |p: &Path| self.root.as_deref().is_some_and(|r| p.starts_with(r));
         // Buffers of files in the workspace that exist on disk take part in the project; others
@@ -280,22 +302,32 @@ impl Server {
                 lint::cache::Cache::open(&settings.project_root.join(".swarmcheck_cache"), &{
                     settings.cache_key()
                 });
-            let scan = lint::check_paths(
-                &[root.to_path_buf()],
-                settings,
-                root,
-                &|_| {},
-                &|| {},
-                Some(&cache),
-                &unsaved,
-            );
+            // A panic in the project-wide phase must not take the editor's server down.
+            let scan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lint::check_paths(
+                    &[root.to_path_buf()],
+                    settings,
+                    root,
+                    &|_| {},
+                    &|| {},
+                    Some(&cache),
+                    &unsaved,
+                )
+            }));
             cache.save();
-            if let Ok(scan) = scan {
-                for f in scan.findings {
-                    let path = root.join(&f.path);
-                    if unsaved.contains_key(&path) {
-                        by_path.entry(path).or_default().push(f);
-                    }
+            let scan = match scan {
+                Ok(Ok(scan)) => scan,
+                Ok(Err(e)) => return Err(format!("cannot check the workspace: {e}")),
+                Err(_) => {
+                    return Err(
+                        "internal error while checking the workspace (please report it)".into(),
+                    )
+                }
+            };
+            for f in scan.findings {
+                let path = root.join(&f.path);
+                if unsaved.contains_key(&path) {
+                    by_path.entry(path).or_default().push(f);
                 }
             }
         }
@@ -304,7 +336,7 @@ impl Server {
             let scan = lint::check_unsaved(document.text.as_bytes(), path, cwd, settings);
             by_path.insert(path.clone(), scan.findings);
         }
-        by_path
+        Ok(by_path)
     }
 
     fn publish(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -343,11 +375,21 @@ fn settings_for(start: &Path) -> Result<LintSettings, String> {
         .as_deref()
         .map(config::load)
         .transpose()
-        .map_err(|e| miette::Report::new(*e).to_string())?;
+        .map_err(|e| plain(miette::Report::new(*e)))?;
     let (mut settings, _) = config::resolve(loaded.as_ref(), &Overrides::default())
-        .map_err(|e| miette::Report::from(e).to_string())?;
+        .map_err(|e| plain(miette::Report::from(e)))?;
     settings.project_root = config::project_root(loaded.as_ref(), start, start);
     Ok(settings)
+}
+
+/// A report as plain text for a message box: the file, line and column it points at, and the
+/// message, without colours or drawing.
+fn plain(report: miette::Report) -> String {
+    let mut text = String::new();
+    match miette::NarratableReportHandler::new().render_report(&mut text, report.as_ref()) {
+        Ok(()) => text.trim_end().to_string(),
+        Err(_) => report.to_string(),
+    }
 }
 
 fn local_path(uri: &Url) -> Option<PathBuf> {

@@ -138,7 +138,7 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
-            Condition::NotEnum { class } => {
+            Condition::NotEnum { class, only_self } => {
                 let h = &self.hierarchy;
                 let Some(id) = h.resolve(class) else {
                     return Some(Vec::new());
@@ -147,7 +147,8 @@ impl Project<'_> {
                     .ancestors_and_self(id)
                     .into_iter()
                     .any(|c| h.external_bases(c).iter().any(|b| ENUM_BASES.contains(b)));
-                (!is_enum).then(Vec::new)
+                let kept_anyway = *only_self && self.lifetimes.evidence(h, id).is_some();
+                (!is_enum && !kept_anyway).then(Vec::new)
             }
             Condition::LongLivedOwner { class, attr } => {
                 let h = &self.hierarchy;

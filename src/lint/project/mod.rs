@@ -80,8 +80,10 @@ pub enum Condition {
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
     /// A cache on a method of `class` keeps instances alive: a finding unless `class` (or a base
-    /// in any module) is an `enum.Enum`, whose instances are its finitely many members.
-    NotEnum { class: Name },
+    /// in any module) is an `enum.Enum`, whose instances are its finitely many members, or the
+    /// method takes only `self` (`only_self`: one entry per instance) and the project shows
+    /// `class` living for the process, so the instance the cache keeps is alive anyway.
+    NotEnum { class: Name, only_self: bool },
 }
 
 /// Everything phase one learns about a module that the project needs.
