@@ -63,6 +63,25 @@ impl Client {
         }
     }
 
+    /// Starts the server on `project` as its workspace and completes the handshake; returns the
+    /// `initialize` result too.
+    fn ready(project: &common::Project) -> (Client, Value) {
+        let mut client = Client::start(project);
+        let init = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(project.path()), "capabilities": {}}),
+        );
+        client.notify("initialized", json!({}));
+        (client, init)
+    }
+
+    fn open(&mut self, path: &std::path::Path, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}}),
+        );
+    }
+
     fn send(&mut self, message: Value) {
         let body = message.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
@@ -126,20 +145,12 @@ fn diagnostics_follow_the_buffers_and_the_modules_they_depend_on() {
     let runner = project.write("jobs/runner.py", RUNNER);
     let holder = project.write("jobs/__init__.py", HOLDER);
     let (runner_uri, holder_uri) = (uri(&runner), uri(&holder));
-    let mut client = Client::start(&project);
-    let init = client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(project.path()), "capabilities": {}}),
-    );
+    let (mut client, init) = Client::ready(&project);
     assert_eq!(init["serverInfo"]["name"], "swarmcheck");
     assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 1);
-    client.notify("initialized", json!({}));
 
     // Open: the list on a Runner that a module global of another module keeps alive.
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": runner_uri, "languageId": "python", "version": 1, "text": RUNNER}}),
-    );
+    client.open(&runner, RUNNER);
     let found = client.diagnostics(&runner_uri);
     assert_eq!(found.len(), 1, "{found:?}");
     let d = &found[0];
@@ -178,10 +189,7 @@ fn diagnostics_follow_the_buffers_and_the_modules_they_depend_on() {
     assert_eq!(edit["range"]["start"], json!({"line": 2, "character": 22}));
 
     // An unsaved edit of the other module (the global is gone) clears the finding here.
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": holder_uri, "languageId": "python", "version": 1, "text": HOLDER}}),
-    );
+    client.open(&holder, HOLDER);
     assert_eq!(client.diagnostics(&runner_uri).len(), 1);
     client.notify(
         "textDocument/didChange",
@@ -244,16 +252,8 @@ fn a_file_outside_the_workspace_is_checked_alone_and_noqa_is_honoured() {
     let outside = tempfile::tempdir().unwrap();
     let path = outside.path().join("loose.py");
     let text = "import json\n\ndef bump(p):\n    with open(p) as f:\n        d = json.load(f)\n    d['n'] += 1\n    with open(p, 'w') as f:\n        json.dump(d, f)\n\nfh = open('x')  # noqa: SWC301\n";
-    let mut client = Client::start(&project);
-    client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(project.path()), "capabilities": {}}),
-    );
-    client.notify("initialized", json!({}));
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri(&path), "languageId": "python", "version": 1, "text": text}}),
-    );
+    let (mut client, _) = Client::ready(&project);
+    client.open(&path, text);
     let found = client.diagnostics(&uri(&path));
     let codes: Vec<&str> = found.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"SWC201"), "{found:?}");
@@ -273,16 +273,8 @@ fn a_broken_configuration_is_shown_once_and_the_server_goes_on() {
     project.write("swarmcheck.toml", "select = [\"SWC1\"\n");
     let runner = project.write("jobs/runner.py", RUNNER);
     project.write("jobs/__init__.py", HOLDER);
-    let mut client = Client::start(&project);
-    client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(project.path()), "capabilities": {}}),
-    );
-    client.notify("initialized", json!({}));
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri(&runner), "languageId": "python", "version": 1, "text": RUNNER}}),
-    );
+    let (mut client, _) = Client::ready(&project);
+    client.open(&runner, RUNNER);
     let shown = client.wait_for(|m| m["method"] == "window/showMessage");
     assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
     assert!(shown["params"]["message"]

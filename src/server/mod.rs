@@ -298,10 +298,8 @@ impl Server {
             }
         }
         if let Some(root) = self.root.as_deref().filter(|_| !unsaved.is_empty()) {
-            let cache =
-                lint::cache::Cache::open(&settings.project_root.join(".swarmcheck_cache"), &{
-                    settings.cache_key()
-                });
+            let cache_dir = settings.project_root.join(".swarmcheck_cache");
+            let cache = lint::cache::Cache::open(&cache_dir, &settings.cache_key());
             // A panic in the project-wide phase must not take the editor's server down.
             let scan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 lint::check_paths(
