@@ -461,19 +461,21 @@ pub fn check_source(
 
 /// Checks source text that is not read from disk (standard input, an editor's buffer) as the
 /// file at `path` would be checked on its own: `path` gives the displayed name, the per-file
-/// ignores and, under `force-exclude`, the excludes. `path` must be absolute.
+/// ignores and, under `force-exclude`, the excludes. `path` must be absolute. Like a file on disk,
+/// text over `max-file-size` or an analysis that panics is one SWC000 finding, so a language
+/// server checking a half-typed buffer keeps running.
 pub fn check_unsaved(bytes: &[u8], path: &Path, cwd: &Path, settings: &LintSettings) -> ScanResult {
     if settings.is_force_excluded(path) {
         return ScanResult::default();
     }
     let display = display_path(path, cwd);
-    let (findings, suppressed) = if bytes.len() as u64 > settings.max_file_size {
-        let message = over_size_limit(bytes.len() as u64, settings);
-        (vec![whole_file_finding(&display, message, settings)], 0)
-    } else {
-        let is_stub = path.extension().is_some_and(|e| e == "pyi");
-        check_source(bytes, &display, is_stub, settings.rules_for(path), settings)
-    };
+    let is_stub = path.extension().is_some_and(|e| e == "pyi");
+    let unit = Unit::standalone(&display, is_stub);
+    let summary = summarize_bytes(bytes, &display, &unit, settings.rules_for(path), settings)
+        .unwrap_or_else(|| internal_error(&display, settings));
+    let (findings, suppressed) = finish_alone(&display, summary, settings, &|| {
+        source::decode(bytes).ok().map(|t| t.into_owned())
+    });
     ScanResult {
         files_scanned: 1,
         findings,

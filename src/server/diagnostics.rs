@@ -3,6 +3,7 @@
 
 use super::Document;
 use crate::finding::{Finding, Severity};
+use crate::lint::noqa;
 use crate::rules::catalog;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Diagnostic,
@@ -112,6 +113,8 @@ pub(super) fn hover(documents: &FxHashMap<PathBuf, Document>, p: &HoverParams) -
         .filter(|f| f.line <= line && line <= f.end_line.max(f.line))
         .map(|f| f.code)
         .collect();
+    // Findings are sorted by line, so the same rule can come back after another one.
+    codes.sort_unstable();
     codes.dedup();
     if codes.is_empty() {
         return None;
@@ -176,28 +179,23 @@ pub(super) fn noqa_actions(
 
 /// What replaces the trailing whitespace of `line` so that it suppresses `code`: a new comment,
 /// or the code appended to a `# noqa: A, B` that ends the line. `None` when the line already
-/// suppresses it (a bare `# noqa`, or one naming the code).
+/// suppresses it (a bare `# noqa`, or one naming the code). The directive is read by the same
+/// parser the suppressions use, so the action and the check agree on what it hides.
 fn noqa_addition(line: &str, code: &str) -> Option<String> {
-    let lower = line.to_ascii_lowercase();
-    let Some(at) = lower.rfind("# noqa") else {
+    let mut file = noqa::FileExemption::None;
+    let directive = line
+        .match_indices('#')
+        .find_map(|(at, _)| noqa::parse_comment(&line[at..], at as u32, &mut file));
+    let Some(directive) = directive else {
         return Some(format!("  # noqa: {code}"));
     };
-    let rest = line[at + "# noqa".len()..].trim_end();
     // A bare `# noqa` already hides everything on the line.
-    let codes = rest.trim_start().strip_prefix(':')?;
-    let listed: Vec<&str> = codes
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|c| !c.is_empty())
-        .collect();
-    if listed.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+    let codes = directive.codes?;
+    if codes.iter().any(|(c, _)| c == code) {
         return None;
     }
-    let is_code = |c: &str| {
-        let digits = c.trim_start_matches(|ch: char| ch.is_ascii_alphabetic());
-        digits.len() < c.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-    };
-    // Words after the codes end the directive, so the code can only go in a new comment.
-    if listed.iter().all(|c| is_code(c)) {
+    // Words after the codes end the directive, so a code can join it only where it ends the line.
+    if usize::from(directive.range.end()) == line.trim_end().len() {
         Some(format!(", {code}"))
     } else {
         Some(format!("  # noqa: {code}"))
@@ -223,6 +221,11 @@ mod tests {
         assert_eq!(
             noqa_addition("x  # noqa: SWC301 see issue", "SWC102").as_deref(),
             Some("  # noqa: SWC102")
+        );
+        // `#noqa` without a space is a directive too, as for the suppressions themselves.
+        assert_eq!(
+            noqa_addition("x  #noqa:SWC301", "SWC102").as_deref(),
+            Some(", SWC102")
         );
     }
 }
