@@ -641,7 +641,7 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
         .iter()
         .filter_map(|d| match &d.condition {
             project::Condition::LongLivedOwner { class, .. }
-            | project::Condition::NotEnum { class, .. } => {
+            | project::Condition::CacheKeepsInstances { class, .. } => {
                 Some(class.rsplit('.').next().unwrap_or(class).to_string())
             }
             _ => None,

@@ -32,7 +32,7 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
         (false, None) => "the `self` of each of its most recent calls alive".to_string(),
     };
     checker.report(Diagnostic {
-        condition: crate::lint::project::Condition::NotEnum {
+        condition: crate::lint::project::Condition::CacheKeepsInstances {
             class: format!("{}.{}", checker.context.module, class.name).into(),
             only_self: takes_only_self(func),
         },

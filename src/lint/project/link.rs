@@ -138,7 +138,7 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
-            Condition::NotEnum { class, only_self } => {
+            Condition::CacheKeepsInstances { class, only_self } => {
                 let h = &self.hierarchy;
                 let Some(id) = h.resolve(class) else {
                     return Some(Vec::new());

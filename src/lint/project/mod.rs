@@ -83,7 +83,7 @@ pub enum Condition {
     /// in any module) is an `enum.Enum`, whose instances are its finitely many members, or the
     /// method takes only `self` (`only_self`: one entry per instance) and the project shows
     /// `class` living for the process, so the instance the cache keeps is alive anyway.
-    NotEnum { class: Name, only_self: bool },
+    CacheKeepsInstances { class: Name, only_self: bool },
 }
 
 /// Everything phase one learns about a module that the project needs.
