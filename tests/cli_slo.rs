@@ -471,13 +471,23 @@ fn defaults_without_a_config() {
             "lock-availability",
             "lock-latency",
             "agents-active",
+            "memory-growth",
+            "open-handles",
             "memory-findings"
         ]
     );
-    // No metrics, no agents: no data, never "meeting". The memory gate has nothing to count.
-    for n in &names[..4] {
+    // No metrics, no agents, no processes: no data, never "meeting". The memory gate has
+    // nothing to count.
+    for n in &names[..6] {
         assert_eq!(objective(&r, n)["verdict"], "no_data", "{n}");
     }
+    assert!(
+        objective(&r, "memory-growth")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no process samples"),
+        "{r}"
+    );
     assert_eq!(objective(&r, "memory-findings")["verdict"], "meeting");
     assert_eq!(code(&out), 0);
 }
@@ -611,7 +621,9 @@ fn pulse_on_the_seed_system() {
     ]);
     let hist = std::fs::read_to_string(p.path().join("history.jsonl")).unwrap();
     assert_eq!(hist.lines().count(), 2);
-    assert!(hist.starts_with("{\"v\":1,\"ts\":\"2025-10-17T01:20:00Z\",\"agents\":8,\"active\":1,"));
+    assert!(
+        hist.starts_with("{\"v\":2,\"ts\":\"2025-10-17T01:20:00.000Z\",\"agents\":8,\"active\":1,")
+    );
 }
 
 #[test]

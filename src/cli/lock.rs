@@ -2,9 +2,10 @@
 //! and the legacy metrics file.
 
 use super::{fail, write_atomically, Status};
+use crate::obs::fmt::fmt_ms;
 use crate::obs::html;
 use crate::obs::load::{self, Dataset};
-use crate::obs::lock_report::{self, fmt_ms, Filter, LockReport, Stats};
+use crate::obs::lock_report::{self, Filter, LockReport, Stats};
 use crate::obs::optimize::{self, Schedule};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;

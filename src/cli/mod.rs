@@ -21,7 +21,6 @@ macro_rules! out {
 mod check;
 mod clean;
 mod lock;
-mod observe;
 pub(crate) mod output;
 mod pulse;
 mod rules;
@@ -29,8 +28,42 @@ mod server;
 mod slo;
 mod store;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Where `slo`, `swarm.pulse` and `health.ping` find their data; what is left out comes from
+/// the configuration's `[observe]` table.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceArgs {
+    /// Configuration file (default: swarmcheck.toml or pyproject.toml found from the project root up).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lock metrics file or glob; repeatable. Overrides [observe] metrics.
+    #[arg(long = "metrics", value_name = "PATH")]
+    pub metrics: Vec<String>,
+    /// Agent status directory, status file or orchestrator registry; repeatable. Overrides [observe] agents.
+    #[arg(long = "agents", value_name = "PATH")]
+    pub agents: Vec<PathBuf>,
+    /// An agent that says it is active but has not updated for this long is stale (default 15m).
+    #[arg(long, value_name = "DURATION")]
+    pub stale_after: Option<String>,
+    /// Evaluate at this time instead of now (RFC 3339); makes output reproducible.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+impl SourceArgs {
+    pub fn flags(&self) -> crate::obs::sources::SourceFlags {
+        crate::obs::sources::SourceFlags {
+            config: self.config.clone(),
+            metrics: self.metrics.clone(),
+            agents: self.agents.clone(),
+            stale_after: self.stale_after.clone(),
+            now: self.now.clone(),
+        }
+    }
+}
 
 /// Exit status of a command: 0 ok, 1 findings (or alerts) at the threshold, 2 usage, config or
 /// internal error.

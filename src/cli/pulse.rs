@@ -1,9 +1,10 @@
 //! `swarm.pulse` (agent states now) and `health.ping` (is every data source alive).
 
-use super::observe::{self, SourceArgs};
-use super::{fail, Status};
-use crate::obs::lock_report::{freshness_of_ops, human};
+use super::{fail, SourceArgs, Status};
+use crate::obs::fmt::{bytes, human};
+use crate::obs::lock_report::freshness_of_ops;
 use crate::obs::pulse::{self, Pulse};
+use crate::obs::sources::{self, load_pulse};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -18,9 +19,16 @@ pub enum Format {
 pub struct PulseArgs {
     #[command(flatten)]
     sources: SourceArgs,
-    /// Append this pulse as one JSON line to FILE (history for time-slice SLOs).
+    /// Append this pulse as one JSON line to FILE (history for time-slice SLOs); with --watch,
+    /// defaults to [observe] pulse-history.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Record a pulse every INTERVAL (e.g. 30s, 1m) until interrupted (SIGINT or SIGTERM).
+    #[arg(long, value_name = "INTERVAL")]
+    watch: Option<String>,
+    /// With --watch: stop after this many records.
+    #[arg(long, value_name = "N", requires = "watch")]
+    count: Option<u64>,
     /// Output format.
     #[arg(long, visible_alias = "format", value_enum, default_value = "text")]
     output_format: Format,
@@ -41,21 +49,19 @@ pub struct PingArgs {
     report_stale_after: String,
 }
 
-/// Loads the pulse of the configured (or given) agent sources.
-pub fn load_pulse(src: &observe::Sources) -> Result<Pulse, miette::Report> {
-    pulse::load(&src.agents, src.now_ms, src.stale_after_s).map_err(|e| miette::miette!("{e}"))
-}
-
 pub fn run(args: PulseArgs) -> Status {
-    let src = match observe::resolve(&PathBuf::from("."), &args.sources) {
+    let src = match sources::resolve(&PathBuf::from("."), &args.sources.flags()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    if src.agents.is_empty() {
+    if src.agents.is_empty() && src.processes.is_empty() {
         return fail(miette::miette!(
             help = "e.g. swarmcheck swarm.pulse --agents agent_workspaces --agents orchestrator-registry",
-            "no agent sources: pass --agents DIR|FILE or set [observe] agents in swarmcheck.toml"
+            "no agent sources: pass --agents DIR|FILE or set [observe] agents (or [[observe.process]]) in swarmcheck.toml"
         ));
+    }
+    if let Some(interval) = &args.watch {
+        return watch(src, &args, interval);
     }
     let p = match load_pulse(&src) {
         Ok(p) => p,
@@ -72,6 +78,92 @@ pub fn run(args: PulseArgs) -> Status {
             serde_json::to_string_pretty(&p).expect("serializable")
         ),
         Format::Text => out!("{}", render(&p)),
+    }
+    Status::Ok
+}
+
+/// `--watch`: a pulse, with its processes sampled, appended every interval until a signal
+/// (or `--count` records). Each record is one line on standard output.
+fn watch(mut src: sources::Sources, args: &PulseArgs, interval: &str) -> Status {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let every_ms = match crate::obs::parse_duration_ms(interval) {
+        Ok(ms) if ms >= 100 => ms,
+        Ok(_) => {
+            return fail(miette::miette!(
+                "--watch {interval}: the interval must be at least 100ms"
+            ))
+        }
+        Err(e) => return fail(miette::miette!("--watch: {e}")),
+    };
+    if args.sources.now.is_some() {
+        return fail(miette::miette!(
+            "--watch samples the running processes now; --now does not apply"
+        ));
+    }
+    let Some(path) = args.record.clone().or(src.pulse_history.clone()) else {
+        return fail(miette::miette!(
+            help = "pass --record FILE or set [observe] pulse-history",
+            "--watch needs a file to record to"
+        ));
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            return fail(miette::miette!("cannot handle signal {signal}: {e}"));
+        }
+    }
+    // The clock, even where the configuration pins `evaluate-at` for reports.
+    src.now_is_clock = true;
+    let mut recorded = 0u64;
+    let mut next = std::time::Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        src.now_ms = chrono::Utc::now().timestamp_millis();
+        let p = match load_pulse(&src) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = pulse::record(&path, &pulse::Snapshot::of(&p)) {
+            return fail(miette::miette!("cannot append to {}: {e}", path.display()));
+        }
+        recorded += 1;
+        outln!(
+            "{} recorded {} agents ({} active), {} processes to {}{}",
+            p.now,
+            p.totals.agents,
+            p.totals.active,
+            p.processes.len(),
+            path.display(),
+            if p.warnings.is_empty() {
+                String::new()
+            } else {
+                format!("; {} warnings", p.warnings.len())
+            }
+        );
+        for w in &p.warnings {
+            eprintln!(
+                "warning: {}: {}",
+                super::output::printable(&w.file),
+                super::output::printable(&w.message)
+            );
+        }
+        if args.count.is_some_and(|n| recorded >= n) {
+            break;
+        }
+        next += std::time::Duration::from_millis(every_ms as u64);
+        // Sleep in short steps so that a signal ends the wait promptly.
+        while !stop.load(Ordering::Relaxed) {
+            let now = std::time::Instant::now();
+            if now >= next {
+                break;
+            }
+            std::thread::sleep((next - now).min(std::time::Duration::from_millis(100)));
+        }
+        // A slow sample (or a suspended machine) skips the missed ticks instead of bursting.
+        if std::time::Instant::now() > next {
+            next = std::time::Instant::now();
+        }
     }
     Status::Ok
 }
@@ -123,6 +215,28 @@ fn render(p: &Pulse) -> String {
     if p.agents.iter().any(|a| a.time_source == "mtime") {
         let _ = writeln!(s, "  (* age from the file's modification time)");
     }
+    if !p.processes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<id_w$}  {:>8}  {:>10}  {:>6}  {:>7}  {:>8}",
+            "PROCESS", "PID", "RSS", "FDS", "THREADS", "CPU"
+        );
+        for x in &p.processes {
+            let name: String = x.name.chars().take(id_w).collect();
+            let opt = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
+            let _ = writeln!(
+                s,
+                "  {:<id_w$}  {:>8}  {:>10}  {:>6}  {:>7}  {:>8}",
+                super::output::printable(&name),
+                x.pid,
+                bytes(x.rss_bytes as f64),
+                opt(x.fds),
+                opt(x.threads),
+                x.cpu_seconds
+                    .map_or("-".to_string(), |c| format!("{c:.1}s"))
+            );
+        }
+    }
     if !p.warnings.is_empty() {
         let _ = writeln!(s, "\nWarnings:");
         for w in &p.warnings {
@@ -138,7 +252,7 @@ fn render(p: &Pulse) -> String {
 }
 
 pub fn ping(args: PingArgs) -> Status {
-    let src = match observe::resolve(&args.root, &args.sources) {
+    let src = match sources::resolve(&args.root, &args.sources.flags()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

@@ -1,17 +1,12 @@
 //! `slo`: verdicts and alerts for the project's objectives; `slo rules` and `slo validate`.
 
-use super::observe::{self, SourceArgs};
-use super::{fail, write_atomically, Status};
-use crate::finding::Severity;
-use crate::lint;
+use super::{fail, write_atomically, SourceArgs, Status};
 use crate::obs::html;
-use crate::obs::load::{self, Op};
-use crate::obs::lock_report::freshness_of_ops;
-use crate::obs::pulse::{self, Totals};
+use crate::obs::load::Op;
 use crate::obs::slo::{
-    self, eval, prometheus, render, spec, AgentsSource, FindingCounts, FindingsSource,
-    LockCounters, MetricsSource, Priority, Report,
+    self, eval, prometheus, render, spec, FindingRef, LockCounters, Priority, Report,
 };
+use crate::obs::sources::{self, Agents};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -99,16 +94,16 @@ pub fn run(args: SloArgs) -> Status {
     }
 }
 
-fn objectives_for(src: &observe::Sources) -> Result<spec::Objectives, miette::Report> {
+fn objectives_for(src: &sources::Sources) -> Result<spec::Objectives, miette::Report> {
     spec::from_config(src.config.as_ref()).map_err(|e| miette::Report::new(*e))
 }
 
 fn rules(args: RulesArgs) -> Status {
-    let flags = SourceArgs {
+    let flags = sources::SourceFlags {
         config: args.config,
-        ..SourceArgs::default()
+        ..Default::default()
     };
-    let result = observe::resolve(&args.root, &flags).and_then(|src| objectives_for(&src));
+    let result = sources::resolve(&args.root, &flags).and_then(|src| objectives_for(&src));
     let objectives = match result {
         Ok(o) => o,
         Err(e) => return fail(e),
@@ -118,9 +113,9 @@ fn rules(args: RulesArgs) -> Status {
 }
 
 fn validate(args: ValidateArgs) -> Status {
-    let flags = SourceArgs {
+    let flags = sources::SourceFlags {
         config: args.target.is_file().then(|| args.target.clone()),
-        ..SourceArgs::default()
+        ..Default::default()
     };
     let root = if args.target.is_file() {
         args.target
@@ -130,7 +125,7 @@ fn validate(args: ValidateArgs) -> Status {
     } else {
         args.target.clone()
     };
-    let src = match observe::resolve(&root, &flags) {
+    let src = match sources::resolve(&root, &flags) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -180,197 +175,6 @@ fn output(path: Option<&Path>, text: &str) -> Status {
     }
 }
 
-struct Metrics {
-    ops: Vec<Op>,
-    source: MetricsSource,
-    stale: Option<String>,
-}
-
-fn load_metrics(src: &observe::Sources) -> Result<Option<Metrics>, miette::Report> {
-    if src.metrics.is_empty() {
-        return Ok(None);
-    }
-    let data = load::load_all(&src.metrics).map_err(|e| miette::miette!("{e}"))?;
-    let mut ops = data.ops;
-    ops.sort_unstable_by_key(|o| o.end_ms);
-    let f = freshness_of_ops(&ops, src.now_ms, src.metrics_stale_after_s);
-    let stale = f.silent.then(|| f.status.clone());
-    Ok(Some(Metrics {
-        source: MetricsSource {
-            files: data.files.iter().map(|p| p.display().to_string()).collect(),
-            events: ops.len() as u64,
-            malformed_lines: data.malformed.len() as u64,
-            last_event: f.last_event.clone(),
-            silent: f.silent,
-            status: f.status,
-        },
-        ops,
-        stale,
-    }))
-}
-
-struct Agents {
-    observations: Vec<(i64, Totals)>,
-    states: Vec<(i64, std::collections::BTreeMap<String, pulse::PulseState>)>,
-    source: AgentsSource,
-    stale: Option<String>,
-}
-
-fn load_agents(
-    src: &observe::Sources,
-    history: Option<&Path>,
-) -> Result<Option<Agents>, miette::Report> {
-    if src.agents.is_empty() && history.is_none() {
-        return Ok(None);
-    }
-    let mut observations = Vec::new();
-    let mut states = Vec::new();
-    let mut source = AgentsSource {
-        files: Vec::new(),
-        totals: None,
-        warnings: Vec::new(),
-        history_file: history.map(|h| h.display().to_string()),
-        history_snapshots: 0,
-        history_malformed_lines: 0,
-    };
-    // Before the first `swarm.pulse --record` there is no history yet: no data, not an error.
-    if let Some(h) = history.filter(|h| !h.exists()) {
-        source.warnings.push(format!(
-            "pulse history {} does not exist yet; record it with `swarmcheck swarm.pulse --record`",
-            h.display()
-        ));
-    }
-    if let Some(h) = history.filter(|h| h.exists()) {
-        let hist = pulse::load_history(h).map_err(|e| miette::miette!("{e}"))?;
-        source.history_snapshots = hist.snapshots.len() as u64;
-        source.history_malformed_lines = hist.malformed.len() as u64;
-        for (line, why) in hist.malformed.iter().take(5) {
-            source
-                .warnings
-                .push(format!("{}:{line}: skipped: {why}", h.display()));
-        }
-        observations.extend(hist.snapshots);
-        states = hist.states;
-    }
-    if !src.agents.is_empty() {
-        let p = super::pulse::load_pulse(src)?;
-        source.files = p.sources.clone();
-        source.totals = Some(p.totals);
-        source.warnings.extend(
-            p.warnings
-                .iter()
-                .map(|w| format!("{}: {}", w.file, w.message)),
-        );
-        observations.push((src.now_ms, p.totals));
-        states.push((
-            src.now_ms,
-            p.agents.iter().map(|a| (a.id.clone(), a.state)).collect(),
-        ));
-    }
-    observations.sort_by_key(|(t, _)| *t);
-    let latest = observations
-        .iter()
-        .rev()
-        .find(|(t, _)| *t <= src.now_ms)
-        .map(|(t, _)| *t);
-    let stale = match latest {
-        None => Some("no agent observation at or before the evaluation time".to_string()),
-        Some(t) if (src.now_ms - t) / 1000 > src.stale_after_s => Some(format!(
-            "pulse history silent for {} (last snapshot {}); record it with `swarm.pulse --record`",
-            crate::obs::lock_report::human((src.now_ms - t) / 1000),
-            crate::obs::lock_report::fmt_ms(t)
-        )),
-        Some(_) => None,
-    };
-    states.sort_by_key(|(t, _)| *t);
-    Ok(Some(Agents {
-        observations,
-        states,
-        source,
-        stale,
-    }))
-}
-
-fn load_findings(
-    src: &observe::Sources,
-    report: Option<&Path>,
-) -> Result<(Vec<(String, Severity)>, FindingsSource), miette::Report> {
-    let (list, origin, path) = match report {
-        Some(path) => (read_report(path)?, "report", path.display().to_string()),
-        None => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
-            let (mut settings, _) =
-                crate::config::resolve(src.config.as_ref(), &Default::default())?;
-            settings.project_root =
-                crate::config::project_root(src.config.as_ref(), &src.root, &cwd);
-            if std::fs::symlink_metadata(&src.root).is_err() {
-                return Err(miette::miette!(
-                    "{}: no such file or directory",
-                    src.root.display()
-                ));
-            }
-            let result = lint::check_paths(
-                std::slice::from_ref(&src.root),
-                &settings,
-                &cwd,
-                &|_| {},
-                &|| {},
-                None,
-                &lint::Unsaved::default(),
-            )
-            .map_err(|e| miette::miette!("{e}"))?;
-            let list = result
-                .findings
-                .iter()
-                .map(|f| (f.code.to_string(), f.severity))
-                .collect();
-            (list, "scan", src.root.display().to_string())
-        }
-    };
-    let mut counts = [0u64; 3];
-    for (_, s) in &list {
-        counts[spec::severity_index(*s)] += 1;
-    }
-    Ok((
-        list,
-        FindingsSource {
-            origin,
-            path,
-            counts: FindingCounts::from(counts),
-        },
-    ))
-}
-
-/// The findings of a saved JSON report: `{"findings": [{"code", "severity", ...}]}`.
-fn read_report(path: &Path) -> Result<Vec<(String, Severity)>, miette::Report> {
-    #[derive(serde::Deserialize)]
-    struct Saved {
-        findings: Vec<SavedFinding>,
-    }
-    #[derive(serde::Deserialize)]
-    struct SavedFinding {
-        code: String,
-        severity: Severity,
-    }
-    let text = crate::store::files::read_regular_to_string(path, 1 << 30)
-        .map_err(|e| miette::miette!("cannot read findings report {}: {e}", path.display()))?;
-    let saved: Saved = serde_json::from_str(&text).map_err(|e| {
-        miette::miette!(
-            help = "write one with `swarmcheck check --output-format json -o REPORT.json`",
-            "{}:{}:{}: not a swarmcheck JSON report: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    Ok(saved
-        .findings
-        .into_iter()
-        .map(|f| (f.code, f.severity))
-        .collect())
-}
-
 /// The evaluated report and the data behind it, which the HTML page draws.
 struct Evaluation {
     report: Report,
@@ -380,22 +184,27 @@ struct Evaluation {
     latency_threshold_ms: Option<f64>,
     ops: Option<Vec<Op>>,
     agents: Option<Agents>,
-    findings: Option<Vec<(String, Severity)>>,
+    findings: Option<Vec<FindingRef>>,
     now_ms: i64,
 }
 
 /// Loads every source and evaluates the objectives.
 fn build_report(args: &EvalArgs) -> Result<Evaluation, miette::Report> {
-    let src = observe::resolve(&args.root, &args.sources)?;
+    let src = sources::resolve(&args.root, &args.sources.flags())?;
     let objectives = objectives_for(&src)?;
-    let metrics = load_metrics(&src)?;
+    let metrics = sources::load_metrics(&src)?;
     let history = args.pulse_history.clone().or(src.pulse_history.clone());
-    let agents = load_agents(&src, history.as_deref())?;
+    let agents = sources::load_agents(&src, history.as_deref())?;
+    let processes = agents.as_ref().and_then(|a| sources::processes_of(&src, a));
+    let cycles = sources::load_cycles(&src, &objectives)?;
     let findings_report = args.findings.clone().or(src.findings.clone());
-    let findings = if objectives.gates.is_empty() && findings_report.is_none() {
+    // Suspects of a process objective come from the findings too.
+    let wants_findings = !objectives.gates.is_empty()
+        || (processes.is_some() && objectives.slos.iter().any(|s| s.sli.on_processes()));
+    let findings = if !wants_findings && findings_report.is_none() {
         None
     } else {
-        Some(load_findings(&src, findings_report.as_deref())?)
+        Some(sources::load_findings(&src, findings_report.as_deref())?)
     };
     let inputs = eval::Inputs {
         now_ms: src.now_ms,
@@ -404,6 +213,8 @@ fn build_report(args: &EvalArgs) -> Result<Evaluation, miette::Report> {
         agent_observations: agents.as_ref().map(|a| a.observations.as_slice()),
         agents_stale: agents.as_ref().and_then(|a| a.stale.clone()),
         findings: findings.as_ref().map(|(list, _)| list.as_slice()),
+        processes: processes.as_ref().map(|p| p.series.as_slice()),
+        cycles: cycles.as_ref().map(|(c, _)| c.as_slice()),
     };
     // Only the HTML page draws the series; the other formats let each go once evaluated.
     let (evaluated, series): (Vec<_>, Vec<_>) = if args.output_format == Format::Html {
@@ -429,6 +240,8 @@ fn build_report(args: &EvalArgs) -> Result<Evaluation, miette::Report> {
         metrics: metrics_source,
         agents: agents.as_ref().map(|a| a.source.clone()),
         findings: findings_source,
+        processes: processes.map(|p| p.source),
+        cycles: cycles.map(|(_, s)| s),
     };
     let report = Report::new(
         src.now_ms,

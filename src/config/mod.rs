@@ -192,5 +192,5 @@ pub fn load(path: &Path) -> Result<LoadedConfig, Box<ConfigError>> {
 
 mod observe;
 mod resolve;
-pub use observe::{GateConfig, ObserveConfig, SloConfig};
+pub use observe::{GateConfig, ObserveConfig, ProcessConfig, SloConfig};
 pub use resolve::{resolve, Overrides, ResolveError};

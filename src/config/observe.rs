@@ -24,6 +24,24 @@ pub struct ObserveConfig {
     pub metrics_stale_after: Option<Spanned<String>>,
     /// Evaluate at this fixed time instead of now (reproducible demos and examples).
     pub evaluate_at: Option<Spanned<String>>,
+    /// Agent cycle logs (JSON Lines from `swarmcheck.observe.record_cycle`); globs allowed.
+    pub cycles: Option<Vec<Spanned<String>>>,
+    /// Processes to sample besides those named by a `pid` in an agent's status record.
+    pub process: Option<Vec<ProcessConfig>>,
+}
+
+/// One `[[observe.process]]`: a process found through a pid file or its command line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProcessConfig {
+    pub name: Spanned<String>,
+    /// A file holding the pid (as `daemon --pidfile` writes it).
+    pub pid_file: Option<Spanned<String>>,
+    /// A regular expression over the command line (arguments joined by spaces).
+    #[serde(rename = "match")]
+    pub matches: Option<Spanned<String>>,
+    /// The agent id this process runs, to join it with the agent's status.
+    pub agent: Option<String>,
 }
 
 /// One `[[slo]]`, named after OpenSLO and sloth fields.
@@ -32,7 +50,8 @@ pub struct ObserveConfig {
 pub struct SloConfig {
     pub name: Spanned<String>,
     pub description: Option<String>,
-    /// `lock-success`, `lock-latency` or `agents-active`.
+    /// `lock-success`, `lock-latency`, `agents-active`, `memory-growth`, `open-handles`,
+    /// `cycle-time` or `task-success`.
     pub sli: Spanned<String>,
     /// Target share of good events (or good time slices), e.g. 0.95.
     pub objective: Spanned<f64>,
@@ -52,6 +71,12 @@ pub struct SloConfig {
     pub path: Option<Spanned<String>>,
     /// Fewer events (or slices) than this in the window give `no_data`.
     pub min_events: Option<Spanned<u64>>,
+    /// `memory-growth`: a sample is good when resident memory grew slower than this (`100MB/h`).
+    pub max_growth: Option<Spanned<String>>,
+    /// `memory-growth`: the span the growth rate is fitted over (default 1h).
+    pub rate_window: Option<Spanned<String>>,
+    /// `open-handles`: a sample is good when the process has fewer open descriptors than this.
+    pub max_handles: Option<Spanned<u64>>,
 }
 
 /// One `[[gate]]` on static findings.

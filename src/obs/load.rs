@@ -181,7 +181,7 @@ pub fn load_all(inputs: &[String]) -> Result<Dataset, LoadError> {
     Ok(data)
 }
 
-fn expand(input: &str) -> Result<Vec<PathBuf>, LoadError> {
+pub(crate) fn expand(input: &str) -> Result<Vec<PathBuf>, LoadError> {
     if !input.contains(['*', '?', '[']) {
         return Ok(vec![PathBuf::from(input)]);
     }
@@ -301,7 +301,7 @@ const LEGACY_MAX_BYTES: u64 = 256 << 20;
 
 /// The longest event line kept; longer lines are reported as malformed and skipped, so a
 /// file without newlines cannot grow memory.
-const MAX_LINE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Bytes read per block. Blocks are parsed in parallel, so memory stays bounded however long
 /// the log is.

@@ -2,6 +2,7 @@
 //! retries, exact wait and hold percentiles, peak concurrent waiters, and freshness.
 
 use super::load::{Dataset, Op, Outcome};
+use crate::obs::fmt::{fmt_ms, human};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -304,25 +305,6 @@ pub fn freshness(last: Option<i64>, now_ms: i64, stale_after_s: i64) -> Freshnes
 }
 
 /// `45s`, `12m`, `5h`, `3d`.
-pub fn human(seconds: i64) -> String {
-    let s = seconds.max(0);
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m", s / 60)
-    } else if s < 86_400 {
-        format!("{}h", s / 3600)
-    } else {
-        format!("{}d", s / 86_400)
-    }
-}
-
-pub fn fmt_ms(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| ms.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,16 @@
 //! Observability: lock metrics (`lock.report`, `lock.optimize`, `obs.metrics`), agent pulse
 //! (`swarm.pulse`, `health.ping`) and SLOs (`slo`).
 
+pub mod cycles;
+pub mod fmt;
 pub mod html;
 pub mod load;
 pub mod lock_report;
 pub mod optimize;
+pub mod process;
 pub mod pulse;
 pub mod slo;
+pub mod sources;
 
 /// Parses `90s`, `15m`, `1h`, `3d` (a bare number is seconds).
 pub fn parse_duration_s(text: &str) -> Result<i64, String> {
@@ -43,19 +47,4 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
         return Err(format!("`{text}` is longer than 100 years"));
     }
     Ok((n * factor).round() as i64)
-}
-
-/// A window length as written in configs and labels: `5m`, `1h`, `30d`.
-pub fn window_label(ms: i64) -> String {
-    for (unit, size) in [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-    ] {
-        if ms >= size && ms % size == 0 {
-            return format!("{}{unit}", ms / size);
-        }
-    }
-    format!("{ms}ms")
 }

@@ -3,8 +3,9 @@
 
 use super::charts::{self, palette};
 use super::{aggregate, count, esc, page_end, page_start, swatch};
+use crate::obs::fmt::fmt_ms;
 use crate::obs::load::Op;
-use crate::obs::lock_report::{fmt_ms, LockReport, Stats};
+use crate::obs::lock_report::{LockReport, Stats};
 use crate::obs::slo::eval::pct;
 use std::fmt::Write as _;
 

@@ -3,12 +3,11 @@
 
 use super::charts::{self, palette};
 use super::{aggregate, count, esc, locks, page_end, page_start, swatch};
-use crate::finding::Severity;
+use crate::obs::fmt::window_label;
 use crate::obs::load::Op;
 use crate::obs::pulse::{PulseState, Totals};
 use crate::obs::slo::eval::{error_budget, pct, Series};
-use crate::obs::slo::{ObjectiveOut, Report, Verdict};
-use crate::obs::window_label;
+use crate::obs::slo::{FindingRef, ObjectiveOut, Report, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -28,7 +27,7 @@ pub struct SloPage<'a> {
     /// The first `lock-latency` objective's threshold, drawn on the wait histogram.
     pub latency_threshold_ms: Option<f64>,
     pub agents: Option<AgentHistory<'a>>,
-    pub findings: Option<&'a [(String, Severity)]>,
+    pub findings: Option<&'a [FindingRef]>,
     pub now_ms: i64,
 }
 
@@ -370,10 +369,10 @@ fn swarm_section(out: &mut String, agents: &AgentHistory, start: i64, end: i64) 
     out.push_str("</section>\n");
 }
 
-fn findings_section(out: &mut String, findings: &[(String, Severity)]) {
+fn findings_section(out: &mut String, findings: &[FindingRef]) {
     let mut by_rule: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
-    for (code, severity) in findings {
-        by_rule.entry(code).or_default()[crate::obs::slo::spec::severity_index(*severity)] += 1;
+    for f in findings {
+        by_rule.entry(&f.code).or_default()[crate::obs::slo::spec::severity_index(f.severity)] += 1;
     }
     let totals = by_rule.values().fold([0u64; 3], |mut acc, c| {
         for k in 0..3 {

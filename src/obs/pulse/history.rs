@@ -1,8 +1,12 @@
 //! Pulse history: one JSON line per `swarm.pulse --record`, read back by `slo` for time-slice
-//! objectives on agents.
+//! objectives on agents and for the memory and handle objectives on their processes.
+//!
+//! Line versions: 1 has the agent totals and states; 2 adds `processes`, one sample of each
+//! agent process. Both load, and a line without a field reads as empty.
 
 use super::{Pulse, PulseError, PulseState, Totals};
 use crate::obs::load::parse_time;
+use crate::obs::process::ProcessSample;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,13 +24,19 @@ pub struct Snapshot {
     /// Lines written before this field existed have none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub states: BTreeMap<String, PulseState>,
+    /// Each sampled process at the snapshot (version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessSample>,
 }
+
+/// The version of the lines this build writes.
+pub const HISTORY_VERSION: u32 = 2;
 
 impl Snapshot {
     pub fn of(pulse: &Pulse) -> Snapshot {
         Snapshot {
-            v: 1,
-            ts: pulse.now.clone(),
+            v: HISTORY_VERSION,
+            ts: crate::obs::fmt::fmt_ms_exact(pulse.now_ms),
             totals: pulse.totals,
             tasks_in_progress: pulse.tasks_in_progress,
             states: pulse
@@ -34,6 +44,7 @@ impl Snapshot {
                 .iter()
                 .map(|a| (a.id.clone(), a.state))
                 .collect(),
+            processes: pulse.processes.clone(),
         }
     }
 }
@@ -57,6 +68,8 @@ pub struct History {
     pub snapshots: Vec<(i64, Totals)>,
     /// Per-agent states of the snapshots that recorded them, oldest first.
     pub states: Vec<(i64, BTreeMap<String, PulseState>)>,
+    /// Process samples with their snapshot's time, oldest first.
+    pub processes: Vec<(i64, ProcessSample)>,
     pub malformed: Vec<(usize, String)>,
 }
 
@@ -78,6 +91,9 @@ pub fn load_history(path: &Path) -> Result<History, PulseError> {
                     if !s.states.is_empty() {
                         history.states.push((ms, s.states));
                     }
+                    history
+                        .processes
+                        .extend(s.processes.into_iter().map(|p| (ms, p)));
                 }
                 None => history
                     .malformed
@@ -88,6 +104,7 @@ pub fn load_history(path: &Path) -> Result<History, PulseError> {
     }
     history.snapshots.sort_by_key(|(ms, _)| *ms);
     history.states.sort_by_key(|(ms, _)| *ms);
+    history.processes.sort_by_key(|(ms, _)| *ms);
     Ok(history)
 }
 
@@ -111,5 +128,24 @@ mod tests {
         assert_eq!(states["a"], PulseState::Active);
         // A state this version does not know reads as unknown rather than dropping the line.
         assert_eq!(states["b"], PulseState::Unknown);
+    }
+
+    #[test]
+    fn version_2_lines_carry_process_samples() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pulse.jsonl");
+        let v1 = r#"{"v":1,"ts":"2026-11-20T10:00:00Z","agents":0,"active":0,"idle":0,"stale":0,"blocked":0,"done":0,"unknown":0}"#;
+        let v2 = r#"{"v":2,"ts":"2026-11-20T10:01:00Z","agents":0,"active":0,"idle":0,"stale":0,"blocked":0,"done":0,"unknown":0,"processes":[{"name":"Agent-1","pid":42,"started":"2026-11-20T09:00:00Z","rss_bytes":1048576,"fds":7}]}"#;
+        std::fs::write(&path, format!("{v1}\n{v2}\n")).unwrap();
+        let h = load_history(&path).unwrap();
+        assert!(h.malformed.is_empty(), "{:?}", h.malformed);
+        assert_eq!(h.snapshots.len(), 2);
+        assert_eq!(h.processes.len(), 1);
+        let (t, p) = &h.processes[0];
+        assert_eq!(*t, parse_time("2026-11-20T10:01:00Z").unwrap());
+        assert_eq!((p.pid, p.rss_bytes, p.fds), (42, 1 << 20, Some(7)));
+        // Written back, a sample keeps its fields and leaves out the unknown ones.
+        let line = serde_json::to_string(p).unwrap();
+        assert!(!line.contains("pss_bytes"), "{line}");
     }
 }

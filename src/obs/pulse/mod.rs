@@ -4,7 +4,7 @@
 //! optional and every oddity becomes a warning, never an error.
 
 use super::load::parse_time;
-use super::lock_report::fmt_ms;
+use crate::obs::fmt::fmt_ms;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -145,6 +145,13 @@ pub struct AgentRow {
     /// `last_update` in Unix milliseconds.
     #[serde(skip)]
     pub updated_ms: Option<i64>,
+    /// The agent's process, from a `pid` (or `process_id`) field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// When that process started, from `process_start_time` (or `pid_start_time`): a live pid
+    /// that started at another time is not the agent's process.
+    #[serde(skip)]
+    pub process_start_ms: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -192,11 +199,17 @@ pub struct Warning {
 #[derive(Clone, Debug, Serialize)]
 pub struct Pulse {
     pub now: String,
+    #[serde(skip)]
+    pub now_ms: i64,
     pub stale_after_seconds: i64,
     pub totals: Totals,
     /// Distinct tasks held by active agents.
     pub tasks_in_progress: u64,
     pub agents: Vec<AgentRow>,
+    /// The agents' processes, sampled now (see `obs::sources`); empty when none is known or
+    /// the pulse is evaluated at a pinned time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<crate::obs::process::ProcessSample>,
     pub warnings: Vec<Warning>,
     pub sources: Vec<String>,
 }
@@ -224,6 +237,8 @@ struct RawAgent {
     task: Option<String>,
     source: PathBuf,
     mtime_ms: Option<i64>,
+    pid: Option<i32>,
+    process_start: Option<String>,
 }
 
 /// Reads every agent source (directories are searched for `status.json` and `*registry*.json`
@@ -366,6 +381,8 @@ fn read_source(path: &Path, raw: &mut Vec<RawAgent>, warnings: &mut Vec<Warning>
                 task: task_text(obj, None),
                 source: path.to_path_buf(),
                 mtime_ms,
+                pid: pid_of(obj),
+                process_start: text(obj, PROCESS_START_KEYS),
             };
             if agent.status.is_none() {
                 warn(
@@ -395,6 +412,8 @@ fn registry_agent(
         task: task_text(a, Some(registry)),
         source: path.to_path_buf(),
         mtime_ms,
+        pid: pid_of(a),
+        process_start: text(a, PROCESS_START_KEYS),
     }
 }
 
@@ -405,6 +424,15 @@ fn text(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     })
+}
+
+const PROCESS_START_KEYS: &[&str] = &["process_start_time", "pid_start_time"];
+
+/// `pid` or `process_id`, as a number or a numeric string.
+fn pid_of(obj: &Map<String, Value>) -> Option<i32> {
+    text(obj, &["pid", "process_id"])
+        .and_then(|t| t.parse::<i32>().ok())
+        .filter(|p| *p > 0)
 }
 
 fn status_text(obj: &Map<String, Value>) -> Option<String> {
@@ -524,6 +552,8 @@ fn evaluate(
             suspect_timestamp: suspect,
             source: file,
             updated_ms: at,
+            pid: agent.pid,
+            process_start_ms: agent.process_start.as_deref().and_then(parse_time),
         };
         // The same agent in two registries: the newest record wins.
         match by_id.get(&agent.id) {
@@ -545,7 +575,7 @@ fn evaluate(
             file,
             message: format!(
                 "{who} {} in the future; not trusted, the file's mtime is used instead",
-                super::lock_report::human(ahead / 1000)
+                crate::obs::fmt::human(ahead / 1000)
             ),
         });
     }
@@ -563,10 +593,12 @@ fn evaluate(
     rows.sort_by_key(|a| natural_key(&a.id));
     Pulse {
         now: fmt_ms(now_ms),
+        now_ms,
         stale_after_seconds: stale_after_s,
         totals,
         tasks_in_progress,
         agents: rows,
+        processes: Vec::new(),
         warnings,
         sources,
     }

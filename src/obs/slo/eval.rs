@@ -6,14 +6,17 @@
 
 use super::spec::{severity_index, Budgeting, GateSpec, Objectives, Sli, SloSpec, SEVERITIES};
 use super::{
-    Alert, BudgetOut, Burn, FindingCounts, FindingLimits, GateOut, ObjectiveOut, Priority, SliOut,
-    Verdict,
+    Alert, BudgetOut, Burn, FindingCounts, FindingLimits, FindingRef, GateOut, ObjectiveOut,
+    Priority, ProcessOut, SliOut, Suspect, Verdict,
 };
 use crate::finding::Severity;
+use crate::obs::cycles::Cycle;
+use crate::obs::fmt::bytes;
+use crate::obs::fmt::human;
+use crate::obs::fmt::window_label;
 use crate::obs::load::{Op, Outcome};
-use crate::obs::lock_report::human;
+use crate::obs::process::{slope_per_hour, ProcessSeries};
 use crate::obs::pulse::Totals;
-use crate::obs::window_label;
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -78,8 +81,12 @@ pub struct Inputs<'a> {
     /// Agent observations `(time, totals)`, oldest first: pulse history plus the current pulse.
     pub agent_observations: Option<&'a [(i64, Totals)]>,
     pub agents_stale: Option<String>,
-    /// Static findings `(code, severity)`; `None` when they could not be obtained.
-    pub findings: Option<&'a [(String, Severity)]>,
+    /// Static findings; `None` when they could not be obtained.
+    pub findings: Option<&'a [FindingRef]>,
+    /// Sampled processes, one series each; `None` when nothing was ever sampled.
+    pub processes: Option<&'a [ProcessSeries]>,
+    /// Agent cycles, oldest first; `None` when no cycle log is configured.
+    pub cycles: Option<&'a [Cycle]>,
 }
 
 /// Events (or slices) in time order with a running count of bad ones, so any window is two
@@ -201,7 +208,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
     out.objective = Some(spec.objective);
     out.window = Some(window_label(spec.window_ms));
     out.budgeting = Some(spec.budgeting.as_str());
-    let (series, unit, stale, latest_agents) = match &spec.sli {
+    let (series, unit, stale, floor) = match &spec.sli {
         Sli::AgentsActive { min } => {
             let Some(obs) = inputs.agent_observations else {
                 out.reason = "no agent data: set [observe] agents or pulse-history (or pass --agents / --pulse-history)".into();
@@ -215,12 +222,38 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
                 Budgeting::Occurrences => MIN,
             };
             let s = slices(points, slice_ms, 1.0);
+            let floor = obs
+                .last()
+                .map(|(_, t)| *t)
+                .filter(|latest| latest.active < *min)
+                .map(|latest| Alert {
+                    priority: Priority::P1,
+                    rule: "agents-floor".into(),
+                    reason: format!(
+                        "{} of the {min} required agents active now ({} idle, {} stale, {} blocked, {} done, {} unknown)",
+                        latest.active, latest.idle, latest.stale, latest.blocked, latest.done, latest.unknown
+                    ),
+                });
             (
                 Series::new(s.into_iter()),
                 "timeslices",
                 inputs.agents_stale.clone(),
-                obs.last().map(|(_, t)| *t),
+                floor,
             )
+        }
+        Sli::MemoryGrowth { .. } | Sli::OpenHandles { .. } => {
+            return evaluate_processes(spec, inputs, out);
+        }
+        Sli::CycleTime { .. } | Sli::TaskSuccess => {
+            let Some(cycles) = inputs.cycles else {
+                out.reason = "no agent cycles: set [observe] cycles to the log swarmcheck.observe.record_cycle writes".into();
+                return (out, None);
+            };
+            let points = cycles
+                .iter()
+                .filter(|c| c.end_ms <= now)
+                .map(|c| (c.end_ms, cycle_is_bad(&spec.sli, c)));
+            (Series::new(points), "events", None, None)
         }
         sli => {
             let Some(ops) = inputs.ops else {
@@ -257,7 +290,220 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
             (series, unit, inputs.metrics_stale.clone(), None)
         }
     };
+    judge(spec, &mut out, &series, unit, stale, floor, now);
+    (out, Some(series))
+}
 
+/// A process objective: each process judged on its own samples (its own verdict, and its
+/// suspects when it is not meeting the objective), and the objective on all samples together.
+fn evaluate_processes(
+    spec: &SloSpec,
+    inputs: &Inputs,
+    mut out: ObjectiveOut,
+) -> (ObjectiveOut, Option<Series>) {
+    let now = inputs.now_ms;
+    let Some(procs) = inputs.processes.filter(|p| !p.is_empty()) else {
+        out.reason = "no process samples: record them with `swarm.pulse --record` or `--watch` (agents with a `pid` in their status, or [[observe.process]])".into();
+        return (out, None);
+    };
+    let mut all: Vec<(i64, bool)> = Vec::new();
+    for p in procs {
+        let points = process_points(&spec.sli, p, now);
+        let series = Series::new(points.iter().copied());
+        let mut own = ObjectiveOut::no_data(&p.name, "", spec.sli.kind());
+        judge(spec, &mut own, &series, "samples", None, None, now);
+        let latest = p.samples.iter().rev().find(|(t, _)| *t <= now);
+        let growth = match spec.sli {
+            Sli::MemoryGrowth { rate_window_ms, .. } => growth_at(p, now, rate_window_ms),
+            _ => None,
+        };
+        if points.is_empty() {
+            own.reason = match (&spec.sli, p.samples.first()) {
+                (Sli::MemoryGrowth { rate_window_ms, .. }, Some((first, _))) => format!(
+                    "observed for {} of the {} rate window: growth is judged once a whole window is covered",
+                    human((now - first).max(0) / 1000),
+                    window_label(*rate_window_ms)
+                ),
+                _ => "no sample at or before the evaluation time".into(),
+            };
+        }
+        let suspects = if matches!(own.verdict, Verdict::Violating | Verdict::AtRisk) {
+            suspects_of(&spec.sli, p, inputs.findings.unwrap_or_default())
+        } else {
+            Vec::new()
+        };
+        out.processes.push(ProcessOut {
+            process: p.name.clone(),
+            agent: p.agent.clone(),
+            pid: p.pid,
+            started: p.started.clone(),
+            verdict: own.verdict,
+            reason: own.reason,
+            sli: own.sli,
+            growth_bytes_per_hour: growth,
+            resident_bytes: latest.map(|(_, s)| s.rss_bytes),
+            open_fds: latest.and_then(|(_, s)| s.fds),
+            entry: p.entry.as_ref().map(|e| e.display().to_string()),
+            suspects,
+        });
+        all.extend(points);
+    }
+    all.sort_by_key(|(t, _)| *t);
+    let series = Series::new(all.into_iter());
+    judge(spec, &mut out, &series, "samples", None, None, now);
+    // The processes to look at, worst first, named in the alert with their suspects.
+    let culprits: Vec<String> = out
+        .processes
+        .iter()
+        .filter(|p| p.verdict == Verdict::Violating)
+        .chain(
+            out.processes
+                .iter()
+                .filter(|p| p.verdict == Verdict::AtRisk),
+        )
+        .map(|p| {
+            let what = match (&spec.sli, p.growth_bytes_per_hour, p.open_fds) {
+                (Sli::MemoryGrowth { .. }, Some(g), _) => format!("grows {}/h", bytes(g)),
+                (Sli::OpenHandles { .. }, _, Some(n)) => format!("{n} open descriptors"),
+                _ => p.verdict.as_str().to_string(),
+            };
+            let suspects = if p.suspects.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; suspects: {}",
+                    p.suspects
+                        .iter()
+                        .take(3)
+                        .map(|s| format!("{} {}:{}", s.code, s.path, s.line))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!("{} (pid {}) {what}{suspects}", p.process, p.pid)
+        })
+        .collect();
+    if !culprits.is_empty() {
+        let who = culprits.join("; ");
+        if let Some(a) = &mut out.alert {
+            a.reason = format!("{}: {who}", a.reason);
+        }
+        if out.verdict != Verdict::NoData {
+            out.reason = format!("{}: {who}", out.reason);
+        }
+    }
+    (out, Some(series))
+}
+
+/// The judged samples of one process: memory growth over the rate window ending at each
+/// sample (once a whole window is covered), or the open descriptors at each sample.
+fn process_points(sli: &Sli, p: &ProcessSeries, now: i64) -> Vec<(i64, bool)> {
+    let samples: Vec<&(i64, crate::obs::process::ProcessSample)> =
+        p.samples.iter().filter(|(t, _)| *t <= now).collect();
+    match *sli {
+        Sli::MemoryGrowth {
+            max_bytes_per_hour,
+            rate_window_ms,
+        } => {
+            let Some(first) = samples.first().map(|(t, _)| *t) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            let mut lo = 0;
+            for (i, (t, _)) in samples.iter().enumerate() {
+                if t - first < rate_window_ms {
+                    continue;
+                }
+                while samples[lo].0 < t - rate_window_ms {
+                    lo += 1;
+                }
+                let window: Vec<(i64, f64)> = samples[lo..=i]
+                    .iter()
+                    .map(|(t, s)| (*t, s.rss_bytes as f64))
+                    .collect();
+                if let Some(slope) = slope_per_hour(&window) {
+                    out.push((*t, slope >= max_bytes_per_hour));
+                }
+            }
+            out
+        }
+        Sli::OpenHandles { max } => samples
+            .iter()
+            .filter_map(|(t, s)| s.fds.map(|n| (*t, n >= max)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Resident-memory growth over the rate window ending at `now` (however much of it the
+/// samples cover), bytes/hour.
+pub fn growth_at(p: &ProcessSeries, now: i64, rate_window_ms: i64) -> Option<f64> {
+    let window: Vec<(i64, f64)> = p
+        .samples
+        .iter()
+        .filter(|(t, _)| *t <= now && *t >= now - rate_window_ms)
+        .map(|(t, s)| (*t, s.rss_bytes as f64))
+        .collect();
+    slope_per_hour(&window)
+}
+
+/// The findings in the code a process runs that can explain what its objective measures.
+fn suspects_of(sli: &Sli, p: &ProcessSeries, findings: &[FindingRef]) -> Vec<Suspect> {
+    let prefix = match sli {
+        Sli::MemoryGrowth { .. } => "SWC1",
+        _ => "SWC3",
+    };
+    let Some(scope) = &p.scope else {
+        return Vec::new();
+    };
+    let mut out: Vec<Suspect> = findings
+        .iter()
+        .filter(|f| f.code.starts_with(prefix))
+        .filter(|f| f.file.as_ref().is_some_and(|file| file.starts_with(scope)))
+        .map(|f| Suspect {
+            code: f.code.clone(),
+            severity: f.severity,
+            path: f.path.clone(),
+            line: f.line,
+            message: f.message.clone(),
+        })
+        .collect();
+    // The entry file's own findings first, then by severity.
+    let entry = p.entry.as_deref();
+    out.sort_by_key(|s| {
+        let in_entry = findings
+            .iter()
+            .any(|f| f.path == s.path && f.file.as_deref() == entry);
+        (
+            !in_entry,
+            severity_index(s.severity),
+            s.path.clone(),
+            s.line,
+        )
+    });
+    out
+}
+
+/// Whether a cycle is bad for a cycle objective.
+pub fn cycle_is_bad(sli: &Sli, c: &Cycle) -> bool {
+    match sli {
+        Sli::CycleTime { threshold_ms } => c.duration_ms > *threshold_ms,
+        _ => !c.ok,
+    }
+}
+
+/// Fills in the SLI, budget, burn rates, alert and verdict of `out` from its good/bad series.
+/// `stale` (why the data cannot be trusted) stops short of a verdict; `floor` is an alert that
+/// fires whatever the budget says (too few agents now).
+fn judge(
+    spec: &SloSpec,
+    out: &mut ObjectiveOut,
+    series: &Series,
+    unit: &'static str,
+    stale: Option<String>,
+    floor: Option<Alert>,
+    now: i64,
+) {
     let (good, total) = series.counts(now, spec.window_ms);
     let value = (total > 0).then(|| good as f64 / total as f64);
     out.sli = Some(SliOut {
@@ -292,7 +538,7 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
 
     if let Some(why) = stale {
         out.reason = why;
-        return (out, Some(series));
+        return;
     }
     if total == 0 || total < spec.min_events {
         out.reason = format!(
@@ -300,21 +546,12 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
             window_label(spec.window_ms),
             spec.min_events
         );
-        return (out, Some(series));
+        return;
     }
 
     out.alert = burn_alert(spec, &out.burn_rates, remaining.unwrap_or(1.0));
-    if let (Sli::AgentsActive { min }, Some(latest)) = (&spec.sli, latest_agents) {
-        if latest.active < *min {
-            out.alert = Some(Alert {
-                priority: Priority::P1,
-                rule: "agents-floor".into(),
-                reason: format!(
-                    "{} of the {min} required agents active now ({} idle, {} stale, {} blocked, {} done, {} unknown)",
-                    latest.active, latest.idle, latest.stale, latest.blocked, latest.done, latest.unknown
-                ),
-            });
-        }
+    if floor.is_some() {
+        out.alert = floor;
     }
     let value = value.unwrap_or(0.0);
     let sli_text = format!(
@@ -361,7 +598,6 @@ fn evaluate_slo(spec: &SloSpec, inputs: &Inputs) -> (ObjectiveOut, Option<Series
             pct(remaining)
         );
     }
-    (out, Some(series))
 }
 
 /// The highest-priority multi-window rule that fires, with its reason in plain words.
@@ -407,9 +643,9 @@ fn evaluate_gate(spec: &GateSpec, inputs: &Inputs) -> ObjectiveOut {
         return out;
     };
     let mut counts = [0u64; 3];
-    for (code, severity) in findings {
-        if crate::rules::Rule::from_code(code).is_some_and(|r| spec.rules.contains(r)) {
-            counts[severity_index(*severity)] += 1;
+    for f in findings {
+        if crate::rules::Rule::from_code(&f.code).is_some_and(|r| spec.rules.contains(r)) {
+            counts[severity_index(f.severity)] += 1;
         }
     }
     out.gate = Some(GateOut {

@@ -1,5 +1,5 @@
-//! SLOs: static findings, lock metrics and agent pulse turned into verdicts and P1/P2/P3
-//! alerts. The report is versioned (`swarmcheck.slo/v1`, described by
+//! SLOs: static findings, lock metrics, agent pulse, process samples and agent cycles turned
+//! into verdicts and P1/P2/P3 alerts. The report is versioned (`swarmcheck.slo/v1`, described by
 //! `schemas/slo-v1.schema.json`) and renders as text, JSON or Prometheus text.
 
 pub mod eval;
@@ -157,6 +157,52 @@ pub struct ObjectiveOut {
     pub burn_rates: Vec<Burn>,
     pub gate: Option<GateOut>,
     pub alert: Option<Alert>,
+    /// Process objectives: each process's own verdict, and its suspects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessOut>,
+}
+
+/// One process under a `memory-growth` or `open-handles` objective.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessOut {
+    pub process: String,
+    pub agent: Option<String>,
+    pub pid: i32,
+    pub started: String,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub sli: Option<SliOut>,
+    /// Resident memory growth fitted over the last rate window (memory-growth), bytes/hour.
+    pub growth_bytes_per_hour: Option<f64>,
+    pub resident_bytes: Option<u64>,
+    pub open_fds: Option<u64>,
+    /// The source file the process runs, when its command line names one in the project.
+    pub entry: Option<String>,
+    /// Static findings in the code the process runs that explain this kind of growth (SWC1xx
+    /// for memory, SWC3xx for handles); listed when the process is not meeting its objective.
+    pub suspects: Vec<Suspect>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Suspect {
+    pub code: String,
+    pub severity: crate::finding::Severity,
+    pub path: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// A static finding as the objectives see it: what gates count and suspects cite.
+#[derive(Clone, Debug)]
+pub struct FindingRef {
+    pub code: String,
+    pub severity: crate::finding::Severity,
+    /// As reported (relative to where the scan ran).
+    pub path: String,
+    /// Resolved on disk, for matching against the code a process runs.
+    pub file: Option<std::path::PathBuf>,
+    pub line: u64,
+    pub message: String,
 }
 
 impl ObjectiveOut {
@@ -176,6 +222,7 @@ impl ObjectiveOut {
             burn_rates: Vec::new(),
             gate: None,
             alert: None,
+            processes: Vec::new(),
         }
     }
 }
@@ -227,11 +274,46 @@ pub struct FindingsSource {
     pub counts: FindingCounts,
 }
 
+/// The newest sample of each process in the pulse history (and the current pulse).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessesSource {
+    pub processes: Vec<ProcessLatest>,
+    pub samples: u64,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessLatest {
+    pub process: String,
+    pub agent: Option<String>,
+    pub pid: i32,
+    pub sampled_at: String,
+    pub resident_bytes: u64,
+    pub open_fds: Option<u64>,
+    /// Least-squares growth over the samples of the last hour, bytes/hour.
+    pub growth_bytes_per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CyclesSource {
+    pub files: Vec<String>,
+    pub cycles: u64,
+    pub failed: u64,
+    pub malformed_lines: u64,
+    /// Cycles over each cycle-time objective's threshold: `slo name -> count`.
+    #[serde(skip)]
+    pub slow: std::collections::BTreeMap<String, u64>,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Sources {
     pub metrics: Option<MetricsSource>,
     pub agents: Option<AgentsSource>,
     pub findings: Option<FindingsSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processes: Option<ProcessesSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<CyclesSource>,
 }
 
 /// Lock operation totals for the Prometheus counters `slo rules` is written against.
@@ -330,7 +412,7 @@ impl Report {
         Report {
             schema: SCHEMA,
             tool_version: env!("CARGO_PKG_VERSION"),
-            evaluated_at: crate::obs::lock_report::fmt_ms(evaluated_at_ms),
+            evaluated_at: crate::obs::fmt::fmt_ms(evaluated_at_ms),
             objectives_from: if from_config { "config" } else { "defaults" },
             config,
             summary,

@@ -4,8 +4,8 @@
 use super::eval::{ALERT_RULES, BURN_WINDOWS_MS};
 use super::spec::{Budgeting, Objectives, Sli, SloSpec};
 use super::{Priority, Report, Verdict, WAIT_BUCKETS_S};
+use crate::obs::fmt::window_label;
 use crate::obs::pulse::PulseState;
-use crate::obs::window_label;
 use std::fmt::Write as _;
 
 /// A label value, escaped as the exposition format requires.
@@ -187,6 +187,80 @@ pub fn exposition(report: &Report) -> String {
             }
         }
     }
+    if let Some(ps) = &report.sources.processes {
+        let rows: Vec<(Vec<(&str, String)>, &super::ProcessLatest)> = ps
+            .processes
+            .iter()
+            .map(|p| {
+                let labels = vec![
+                    ("process", p.process.clone()),
+                    ("agent", p.agent.clone().unwrap_or_default()),
+                    ("pid", p.pid.to_string()),
+                ];
+                (labels, p)
+            })
+            .collect();
+        for (name, help, value) in [
+            (
+                "swarmcheck_process_resident_bytes",
+                "Resident memory of each agent process at its newest sample.",
+                0u8,
+            ),
+            (
+                "swarmcheck_process_open_fds",
+                "Open file descriptors of each agent process at its newest sample.",
+                1,
+            ),
+            (
+                "swarmcheck_process_resident_growth_bytes_per_hour",
+                "Least-squares growth of resident memory over the last hour of samples.",
+                2,
+            ),
+        ] {
+            f.header(name, "gauge", help);
+            for (labels, p) in &rows {
+                let v = match value {
+                    0 => Some(p.resident_bytes as f64),
+                    1 => p.open_fds.map(|n| n as f64),
+                    _ => p.growth_bytes_per_hour,
+                };
+                if let Some(v) = v {
+                    let l: Vec<(&str, &str)> =
+                        labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    f.sample(name, &l, v);
+                }
+            }
+        }
+    }
+    if let Some(c) = &report.sources.cycles {
+        f.header(
+            "swarmcheck_agent_cycles_total",
+            "counter",
+            "Agent cycles in the cycle logs by outcome.",
+        );
+        f.sample(
+            "swarmcheck_agent_cycles_total",
+            &[("outcome", "ok")],
+            (c.cycles - c.failed) as f64,
+        );
+        f.sample(
+            "swarmcheck_agent_cycles_total",
+            &[("outcome", "failed")],
+            c.failed as f64,
+        );
+        f.header(
+            "swarmcheck_agent_cycles_slow_total",
+            "counter",
+            "Agent cycles longer than each cycle-time objective's threshold.",
+        );
+        for (slo, n) in &c.slow {
+            f.sample(
+                "swarmcheck_agent_cycles_slow_total",
+                &[("slo", slo)],
+                *n as f64,
+            );
+        }
+    }
     if let Some(c) = &report.lock_counters {
         f.header(
             "swarmcheck_lock_operations_total",
@@ -267,6 +341,28 @@ fn error_ratio_expr(spec: &SloSpec, window: &str) -> String {
                 sel.trim_start_matches(',')
             )
         }
+        Sli::MemoryGrowth {
+            max_bytes_per_hour,
+            rate_window_ms,
+        } => {
+            return format!(
+                "1 - avg_over_time(avg(deriv(swarmcheck_process_resident_bytes[{}]) * 3600 < bool {})[{window}:1m])",
+                window_label(*rate_window_ms),
+                float(*max_bytes_per_hour)
+            );
+        }
+        Sli::OpenHandles { max } => {
+            return format!(
+                "1 - avg_over_time(avg(swarmcheck_process_open_fds < bool {max})[{window}:1m])"
+            );
+        }
+        Sli::CycleTime { .. } => format!(
+            "sum(rate(swarmcheck_agent_cycles_slow_total{{slo=\"{}\"}}[{window}])) / sum(rate(swarmcheck_agent_cycles_total[{window}]))",
+            spec.name
+        ),
+        Sli::TaskSuccess => format!(
+            "sum(rate(swarmcheck_agent_cycles_total{{outcome=\"failed\"}}[{window}])) / sum(rate(swarmcheck_agent_cycles_total[{window}]))"
+        ),
         Sli::AgentsActive { min } => {
             let step = match spec.budgeting {
                 Budgeting::Timeslices { slice_ms, .. } => window_label(slice_ms),
@@ -349,6 +445,61 @@ pub fn rules(objectives: &Objectives) -> String {
                 yq(&format!(
                     "{}: error budget burning faster than {}x over {long} and {short}",
                     spec.name, rule.factor
+                ))
+            );
+        }
+        if let Sli::MemoryGrowth {
+            max_bytes_per_hour,
+            rate_window_ms,
+        } = spec.sli
+        {
+            let rw = window_label(rate_window_ms);
+            let record = format!("swarmcheck:process_resident_growth_bytes_per_hour:deriv{rw}");
+            let _ = writeln!(s, "      - record: {}", yq(&record));
+            let _ = writeln!(
+                s,
+                "        expr: {}",
+                yq(&format!(
+                    "deriv(swarmcheck_process_resident_bytes[{rw}]) * 3600"
+                ))
+            );
+            let _ = writeln!(s, "      - alert: \"SwarmcheckProcessMemoryGrowth\"");
+            let _ = writeln!(
+                s,
+                "        expr: {}",
+                yq(&format!("{record} > {}", float(max_bytes_per_hour)))
+            );
+            let _ = writeln!(s, "        for: {}", yq(&rw));
+            let _ = writeln!(s, "        labels:");
+            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
+            let _ = writeln!(s, "          priority: \"p2\"");
+            let _ = writeln!(s, "        annotations:");
+            let _ = writeln!(
+                s,
+                "          summary: {}",
+                yq(&format!(
+                    "{{{{ $labels.process }}}} (pid {{{{ $labels.pid }}}}): resident memory grows faster than {}/h",
+                    crate::obs::fmt::bytes(max_bytes_per_hour)
+                ))
+            );
+        }
+        if let Sli::OpenHandles { max } = spec.sli {
+            let _ = writeln!(s, "      - alert: \"SwarmcheckProcessOpenHandles\"");
+            let _ = writeln!(
+                s,
+                "        expr: {}",
+                yq(&format!("swarmcheck_process_open_fds >= {max}"))
+            );
+            let _ = writeln!(s, "        for: \"5m\"");
+            let _ = writeln!(s, "        labels:");
+            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
+            let _ = writeln!(s, "          priority: \"p2\"");
+            let _ = writeln!(s, "        annotations:");
+            let _ = writeln!(
+                s,
+                "          summary: {}",
+                yq(&format!(
+                    "{{{{ $labels.process }}}} (pid {{{{ $labels.pid }}}}): {max} or more open file descriptors"
                 ))
             );
         }

@@ -2,6 +2,7 @@
 
 use super::eval::pct;
 use super::{ObjectiveOut, Report, Verdict};
+use crate::obs::fmt::bytes;
 use std::fmt::Write as _;
 
 fn paint(color: bool, code: &str, text: &str) -> String {
@@ -114,6 +115,30 @@ fn objective(s: &mut String, o: &ObjectiveOut, color: bool) {
             g.select.join(", ")
         );
     }
+    for p in &o.processes {
+        let measure = match (p.growth_bytes_per_hour, p.open_fds, o.kind) {
+            (Some(g), _, "memory-growth") => format!("{}/h", bytes(g)),
+            (_, Some(n), "open-handles") => format!("{n} fds"),
+            _ => "-".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "{pad}{:<10} {} (pid {}): {measure}, rss {}; {}",
+            p.verdict.as_str(),
+            p.process,
+            p.pid,
+            p.resident_bytes
+                .map_or("-".to_string(), |b| bytes(b as f64)),
+            p.reason
+        );
+        for x in &p.suspects {
+            let _ = writeln!(
+                s,
+                "{pad}    suspect {} [{}] {}:{}: {}",
+                x.code, x.severity, x.path, x.line, x.message
+            );
+        }
+    }
     s.push('\n');
 }
 
@@ -167,6 +192,31 @@ fn sources(s: &mut String, report: &Report) {
         None => {
             let _ = writeln!(s, "  agents    not configured");
         }
+    }
+    if let Some(p) = &src.processes {
+        let _ = writeln!(
+            s,
+            "  processes {} sampled, {} samples",
+            p.processes.len(),
+            p.samples
+        );
+        for w in &p.warnings {
+            let _ = writeln!(s, "            warning: {w}");
+        }
+    }
+    if let Some(c) = &src.cycles {
+        let _ = writeln!(
+            s,
+            "  cycles    {}: {} cycles, {} failed{}",
+            c.files.join(", "),
+            c.cycles,
+            c.failed,
+            if c.malformed_lines > 0 {
+                format!(" ({} malformed lines skipped)", c.malformed_lines)
+            } else {
+                String::new()
+            }
+        );
     }
     if let Some(f) = &src.findings {
         let _ = writeln!(

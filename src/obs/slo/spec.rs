@@ -16,6 +16,19 @@ pub enum Sli {
     LockLatency { threshold_ms: f64 },
     /// Time slices in which at least `min` agents were active over all observed slices.
     AgentsActive { min: u64 },
+    /// Process samples at which resident memory, fitted by least squares over the preceding
+    /// `rate_window_ms`, grew slower than `max_bytes_per_hour`. A sample before the process
+    /// has been observed for a whole window is not judged.
+    MemoryGrowth {
+        max_bytes_per_hour: f64,
+        rate_window_ms: i64,
+    },
+    /// Process samples with fewer than `max` open descriptors.
+    OpenHandles { max: u64 },
+    /// Agent cycles that took at most `threshold_ms`.
+    CycleTime { threshold_ms: f64 },
+    /// Agent cycles that succeeded.
+    TaskSuccess,
 }
 
 impl Sli {
@@ -24,8 +37,61 @@ impl Sli {
             Sli::LockSuccess => "lock-success",
             Sli::LockLatency { .. } => "lock-latency",
             Sli::AgentsActive { .. } => "agents-active",
+            Sli::MemoryGrowth { .. } => "memory-growth",
+            Sli::OpenHandles { .. } => "open-handles",
+            Sli::CycleTime { .. } => "cycle-time",
+            Sli::TaskSuccess => "task-success",
         }
     }
+
+    /// Whether it is measured on sampled processes.
+    pub fn on_processes(&self) -> bool {
+        matches!(self, Sli::MemoryGrowth { .. } | Sli::OpenHandles { .. })
+    }
+
+    /// Whether it is measured on lock operations (and so can be narrowed by `path`).
+    pub fn on_locks(&self) -> bool {
+        matches!(self, Sli::LockSuccess | Sli::LockLatency { .. })
+    }
+}
+
+/// The defaults of the process objectives, as the seed system's memory SLO states them.
+pub const DEFAULT_MAX_GROWTH_BYTES_PER_HOUR: f64 = 100.0 * 1024.0 * 1024.0;
+pub const DEFAULT_RATE_WINDOW_MS: i64 = 3_600_000;
+pub const DEFAULT_MAX_HANDLES: u64 = 100;
+
+/// Parses a growth rate: a size (`B`, `KB`, `MB`, `GB`, binary multiples as `ps` and `top`
+/// count; `KiB`, `MiB`, `GiB` too) per a duration (`h`, `30m`, `1d`): `100MB/h`.
+pub fn parse_growth(text: &str) -> Result<f64, String> {
+    let bad = || format!("`{text}` is not a growth rate (examples: 100MB/h, 512KB/m, 1GB/d)");
+    let (size, per) = text.split_once('/').ok_or_else(bad)?;
+    let size = size.trim();
+    let split = size
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or_else(bad)?;
+    let n: f64 = size[..split].trim().parse().map_err(|_| bad())?;
+    let factor = match size[split..].to_ascii_uppercase().as_str() {
+        "B" => 1.0,
+        "KB" | "KIB" | "K" => 1024.0,
+        "MB" | "MIB" | "M" => 1024.0 * 1024.0,
+        "GB" | "GIB" | "G" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{text}` (B, KB, MB, GB)"
+            ))
+        }
+    };
+    let per = per.trim();
+    // `h` alone means one hour.
+    let per_ms = if per.starts_with(|c: char| c.is_ascii_digit()) {
+        parse_duration_ms(per)?
+    } else {
+        parse_duration_ms(&format!("1{per}"))?
+    };
+    if !(n.is_finite() && n > 0.0) || per_ms <= 0 {
+        return Err(format!("`{text}` must be a positive rate"));
+    }
+    Ok(n * factor * 3_600_000.0 / per_ms as f64)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -90,9 +156,13 @@ pub struct Objectives {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Samples a process objective needs before it judges (per process, and overall).
+const PROCESS_MIN_EVENTS: u64 = 3;
+
 /// The defaults mirror the legacy monitor's thresholds: 95% lock success, an availability
-/// objective of 99.9% of busy minutes, lock waits under 500 ms, 8 agents working, and the
-/// memory gate of 0 high and fewer than 5 medium findings.
+/// objective of 99.9% of busy minutes, lock waits under 500 ms, 8 agents working, the memory
+/// gate of 0 high and fewer than 5 medium findings, and the runtime half of its memory-safety
+/// SLO: resident memory growing under 100 MB/h and under 100 open file handles.
 pub fn defaults() -> Objectives {
     Objectives {
         slos: vec![
@@ -144,6 +214,31 @@ pub fn defaults() -> Objectives {
                 },
                 path: None,
                 min_events: 1,
+            },
+            SloSpec {
+                name: "memory-growth".into(),
+                description: "Process samples whose resident memory grows under 100 MB/h".into(),
+                sli: Sli::MemoryGrowth {
+                    max_bytes_per_hour: DEFAULT_MAX_GROWTH_BYTES_PER_HOUR,
+                    rate_window_ms: DEFAULT_RATE_WINDOW_MS,
+                },
+                objective: 0.99,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Occurrences,
+                path: None,
+                min_events: PROCESS_MIN_EVENTS,
+            },
+            SloSpec {
+                name: "open-handles".into(),
+                description: "Process samples with fewer than 100 open file descriptors".into(),
+                sli: Sli::OpenHandles {
+                    max: DEFAULT_MAX_HANDLES,
+                },
+                objective: 0.99,
+                window_ms: 30 * DAY_MS,
+                budgeting: Budgeting::Occurrences,
+                path: None,
+                min_events: PROCESS_MIN_EVENTS,
             },
         ],
         gates: vec![memory_gate()],
@@ -272,18 +367,79 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
             };
             Sli::AgentsActive { min: *m.get_ref() }
         }
+        "memory-growth" => Sli::MemoryGrowth {
+            max_bytes_per_hour: match &c.max_growth {
+                Some(g) => parse_growth(g.get_ref()).map_err(|e| err(g.span(), e, None))?,
+                None => DEFAULT_MAX_GROWTH_BYTES_PER_HOUR,
+            },
+            rate_window_ms: match &c.rate_window {
+                Some(w) => duration(w, err)?,
+                None => DEFAULT_RATE_WINDOW_MS,
+            },
+        },
+        "open-handles" => Sli::OpenHandles {
+            max: c.max_handles.as_ref().map_or(DEFAULT_MAX_HANDLES, |m| *m.get_ref()),
+        },
+        "cycle-time" => {
+            let Some(t) = &c.threshold else {
+                return Err(err(
+                    c.sli.span(),
+                    "a cycle-time SLO needs `threshold` (e.g. \"2s\")".into(),
+                    None,
+                ));
+            };
+            Sli::CycleTime {
+                threshold_ms: duration(t, err)? as f64,
+            }
+        }
+        "task-success" => Sli::TaskSuccess,
         other => {
             return Err(err(
                 c.sli.span(),
                 format!("unknown sli `{other}`"),
-                Some("expected lock-success, lock-latency or agents-active"),
+                Some("expected lock-success, lock-latency, agents-active, memory-growth, open-handles, cycle-time or task-success"),
             ))
         }
     };
-    if let (Some(t), false) = (&c.threshold, matches!(sli, Sli::LockLatency { .. })) {
+    for (key, span, applies) in [
+        (
+            "max-growth",
+            c.max_growth.as_ref().map(Spanned::span),
+            matches!(sli, Sli::MemoryGrowth { .. }),
+        ),
+        (
+            "rate-window",
+            c.rate_window.as_ref().map(Spanned::span),
+            matches!(sli, Sli::MemoryGrowth { .. }),
+        ),
+        (
+            "max-handles",
+            c.max_handles.as_ref().map(Spanned::span),
+            matches!(sli, Sli::OpenHandles { .. }),
+        ),
+    ] {
+        if let (Some(span), false) = (span, applies) {
+            return Err(err(
+                span,
+                format!(
+                    "`{key}` only applies to {}",
+                    if key == "max-handles" {
+                        "open-handles"
+                    } else {
+                        "memory-growth"
+                    }
+                ),
+                None,
+            ));
+        }
+    }
+    if let (Some(t), false) = (
+        &c.threshold,
+        matches!(sli, Sli::LockLatency { .. } | Sli::CycleTime { .. }),
+    ) {
         return Err(err(
             t.span(),
-            "`threshold` only applies to lock-latency".into(),
+            "`threshold` only applies to lock-latency and cycle-time".into(),
             None,
         ));
     }
@@ -312,6 +468,17 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
             return Err(err(
                 span,
                 "agents-active is measured in time slices; use budgeting = \"timeslices\" or leave it out".into(),
+                None,
+            ))
+        }
+        Some(("timeslices", span)) if !sli.on_locks() => {
+            return Err(err(
+                span,
+                format!(
+                    "{} is counted per {}; use budgeting = \"occurrences\" or leave it out",
+                    sli.kind(),
+                    if sli.on_processes() { "process sample" } else { "cycle" }
+                ),
                 None,
             ))
         }
@@ -364,7 +531,7 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
         ));
     }
     let path = match &c.path {
-        Some(p) if agents => {
+        Some(p) if !sli.on_locks() => {
             return Err(err(
                 p.span(),
                 "`path` only applies to lock SLOs".into(),
@@ -378,10 +545,14 @@ fn slo_spec(c: &SloConfig, name: String, err: &ErrFn) -> Result<SloSpec, Box<Con
         }
         None => None,
     };
-    let min_events = c
-        .min_events
-        .as_ref()
-        .map_or(if agents { 1 } else { 10 }, |m| *m.get_ref());
+    let default_min = if agents {
+        1
+    } else if sli.on_processes() {
+        PROCESS_MIN_EVENTS
+    } else {
+        10
+    };
+    let min_events = c.min_events.as_ref().map_or(default_min, |m| *m.get_ref());
     Ok(SloSpec {
         description: c.description.clone().unwrap_or_default(),
         name,
@@ -479,7 +650,7 @@ pub fn warnings(o: &Objectives) -> Vec<String> {
             out.push(format!(
                 "slo `{}`: its window ({}) is shorter than the 3d burn-rate window; the slow ticket compares against more history than the objective covers",
                 s.name,
-                crate::obs::window_label(s.window_ms)
+                crate::obs::fmt::window_label(s.window_ms)
             ));
         }
     }
@@ -497,6 +668,27 @@ mod tests {
             "{:?}",
             warnings(&defaults())
         );
+    }
+
+    #[test]
+    fn growth_rates() {
+        let mb = 1024.0 * 1024.0;
+        assert_eq!(parse_growth("100MB/h").unwrap(), 100.0 * mb);
+        assert_eq!(parse_growth("100 MiB / 1h").unwrap(), 100.0 * mb);
+        assert_eq!(parse_growth("1MB/m").unwrap(), 60.0 * mb);
+        assert_eq!(parse_growth("2GB/d").unwrap(), 2.0 * 1024.0 * mb / 24.0);
+        assert_eq!(parse_growth("512KB/30m").unwrap(), 1024.0 * 1024.0);
+        for bad in [
+            "100MB",
+            "MB/h",
+            "100XB/h",
+            "0MB/h",
+            "100MB/0h",
+            "-1MB/h",
+            "100MB/fortnight",
+        ] {
+            assert!(parse_growth(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

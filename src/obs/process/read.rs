@@ -1,0 +1,151 @@
+//! Reading one process from `/proc` (Linux) with the `procfs` crate. Elsewhere there is no
+//! `/proc`: every read is an `Unsupported` error and `swarm.pulse` says so once per process.
+
+use super::{MAX_ARGS, MAX_ARG_CHARS};
+
+/// What could be read of a process. Memory and CPU come from `stat`/`status`, which any user
+/// can read; descriptors and PSS/USS need the process's owner (or root), and are `None` with a
+/// line in `unreadable` otherwise.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    pub start_ms: i64,
+    pub rss_bytes: u64,
+    pub pss_bytes: Option<u64>,
+    pub uss_bytes: Option<u64>,
+    pub fds: Option<u64>,
+    pub fd_files: Option<u64>,
+    pub fd_sockets: Option<u64>,
+    pub threads: Option<u64>,
+    pub cpu_seconds: Option<f64>,
+    pub cmdline: Vec<String>,
+    pub cwd: Option<String>,
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("no such process (it exited)")]
+    Gone,
+    #[error("cannot read /proc/{pid}: permission denied")]
+    Denied { pid: i32 },
+    #[error("cannot read /proc/{pid}: {reason}")]
+    Other { pid: i32, reason: String },
+    #[error("process sampling reads /proc, which this system does not have")]
+    Unsupported,
+}
+
+#[cfg(target_os = "linux")]
+pub fn read(pid: i32) -> Result<Reading, ReadError> {
+    match procfs::process::Process::new(pid) {
+        Ok(p) => read_process(&p, pid),
+        Err(e) => Err(classify(e, pid)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn read(_pid: i32) -> Result<Reading, ReadError> {
+    Err(ReadError::Unsupported)
+}
+
+/// Pids of running processes (not this one) whose command line matches `re`.
+#[cfg(target_os = "linux")]
+pub fn matching(re: &regex::Regex) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(all) = procfs::process::all_processes() else {
+        return Vec::new();
+    };
+    let mut out: Vec<i32> = all
+        .flatten()
+        .filter(|p| p.pid != me)
+        .filter(|p| {
+            p.cmdline()
+                .is_ok_and(|args| !args.is_empty() && re.is_match(&args.join(" ")))
+        })
+        .map(|p| p.pid)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn matching(_re: &regex::Regex) -> Vec<i32> {
+    Vec::new()
+}
+
+#[cfg(target_os = "linux")]
+fn classify(e: procfs::ProcError, pid: i32) -> ReadError {
+    match e {
+        procfs::ProcError::NotFound(_) => ReadError::Gone,
+        procfs::ProcError::PermissionDenied(_) => ReadError::Denied { pid },
+        procfs::ProcError::Io(ref io, _) if io.kind() == std::io::ErrorKind::NotFound => {
+            ReadError::Gone
+        }
+        other => ReadError::Other {
+            pid,
+            reason: other.to_string(),
+        },
+    }
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn read_process(p: &procfs::process::Process, pid: i32) -> Result<Reading, ReadError> {
+    use procfs::process::FDTarget;
+    let stat = p.stat().map_err(|e| classify(e, pid))?;
+    // A zombie has exited: its memory is gone and its descriptors are closed.
+    if stat.state == 'Z' {
+        return Err(ReadError::Gone);
+    }
+    let ticks = procfs::ticks_per_second() as f64;
+    let boot_s = procfs::boot_time_secs().map_err(|e| classify(e, pid))?;
+    let start_ms = boot_s as i64 * 1000 + (stat.starttime as f64 / ticks * 1000.0) as i64;
+    let mut r = Reading {
+        start_ms,
+        rss_bytes: stat.rss * procfs::page_size(),
+        threads: Some(stat.num_threads.max(0) as u64),
+        cpu_seconds: Some((stat.utime + stat.stime) as f64 / ticks),
+        ..Reading::default()
+    };
+    match p.smaps_rollup() {
+        Ok(rollup) => {
+            if let Some(m) = rollup.memory_map_rollup.0.first() {
+                let get = |k: &str| m.extension.map.get(k).copied();
+                r.pss_bytes = get("Pss");
+                r.uss_bytes = match (get("Private_Clean"), get("Private_Dirty")) {
+                    (Some(c), Some(d)) => Some(c + d),
+                    _ => None,
+                };
+            }
+        }
+        Err(e) => r
+            .unreadable
+            .push(format!("PSS/USS not sampled: {}", classify(e, pid))),
+    }
+    match p.fd() {
+        Ok(fds) => {
+            let (mut all, mut files, mut sockets) = (0u64, 0u64, 0u64);
+            for fd in fds.flatten() {
+                all += 1;
+                match fd.target {
+                    FDTarget::Path(path) if !path.starts_with("/dev") => files += 1,
+                    FDTarget::Socket(_) | FDTarget::Net(_) => sockets += 1,
+                    _ => {}
+                }
+            }
+            r.fds = Some(all);
+            r.fd_files = Some(files);
+            r.fd_sockets = Some(sockets);
+        }
+        Err(e) => r
+            .unreadable
+            .push(format!("open handles not sampled: {}", classify(e, pid))),
+    }
+    if let Ok(args) = p.cmdline() {
+        r.cmdline = args
+            .into_iter()
+            .take(MAX_ARGS)
+            .map(|a| a.chars().take(MAX_ARG_CHARS).collect())
+            .collect();
+    }
+    r.cwd = p.cwd().ok().map(|c| c.display().to_string());
+    Ok(r)
+}
