@@ -149,3 +149,40 @@ pub(super) fn read_process(p: &procfs::process::Process, pid: i32) -> Result<Rea
     r.cwd = p.cwd().ok().map(|c| c.display().to_string());
     Ok(r)
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_reads_whole() {
+        let r = read(std::process::id() as i32).unwrap();
+        assert!(r.rss_bytes > 0);
+        assert!(r.fds.is_some_and(|n| n >= 3), "{r:?}");
+        assert!(r.unreadable.is_empty(), "{:?}", r.unreadable);
+        assert!(!r.cmdline.is_empty());
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_named_not_fatal() {
+        // A process directory where only the world-readable files are readable, as for
+        // another user's process: memory and CPU, but no descriptors or PSS.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("4242");
+        std::fs::create_dir(&dir).unwrap();
+        for f in ["stat", "status"] {
+            std::fs::copy(format!("/proc/self/{f}"), dir.join(f)).unwrap();
+        }
+        let p = procfs::process::Process::new_with_root(dir).unwrap();
+        let r = read_process(&p, 4242).unwrap();
+        assert!(r.rss_bytes > 0);
+        assert_eq!((r.fds, r.pss_bytes), (None, None));
+        assert_eq!(r.unreadable.len(), 2, "{:?}", r.unreadable);
+        assert!(
+            r.unreadable[1].starts_with("open handles not sampled"),
+            "{:?}",
+            r.unreadable
+        );
+        assert!(matches!(read(i32::MAX), Err(ReadError::Gone)));
+    }
+}
