@@ -8,6 +8,10 @@ shaped so that `swarmcheck slo fixtures/demo-swarm` shows every verdict:
   - lock-latency: slow waits during the last hour            -> at_risk (fast-burn page)
   - registry-writes: a handful of events                     -> no_data (below min-events)
   - agents-active: history mostly >= 4 active, 3 active now  -> at_risk (P1 agents floor)
+  - memory-growth: Agent-3's resident memory climbs 40 MB/h for the last 6 hours, the other
+    agents stay flat                                         -> at_risk (P2 page-slow), with
+    the SWC1xx findings of the `swarm` package it runs as suspects
+  - open-handles: every agent under 30 descriptors          -> meeting
 Deterministic: a fixed seed, so regenerating gives the same files.
 """
 import json
@@ -72,6 +76,24 @@ with open(os.path.join(HERE, "locks.jsonl"), "w") as f:
 # verdict) stay what they were before per-agent states were recorded.
 AGENTS = [f"Agent-{i}" for i in range(1, 7)]
 who = random.Random(6)
+# Process samples come from generators of their own too, for the same reason.
+mem = random.Random(3)
+LEAK_START = END - timedelta(hours=6)
+MB = 1024 * 1024
+
+
+def process_sample(i, name, t):
+    """Agent-i's process at time t: flat memory with noise, except Agent-3's leak."""
+    base = (70 + 9 * i) * MB
+    rss = base + mem.uniform(-1.5, 1.5) * MB
+    if name == "Agent-3" and t > LEAK_START:
+        rss += (t - LEAK_START).total_seconds() / 3600 * 40 * MB
+    fds = 12 + i + mem.randrange(0, 4)
+    return {"name": name, "agent": name, "pid": 4100 + i, "started": "2026-10-15T06:00:00Z",
+            "rss_bytes": int(rss), "fds": fds, "fd_files": fds - 6, "fd_sockets": 3, "threads": 4,
+            "cpu_seconds": round((t - datetime(2026, 10, 15, 6, tzinfo=timezone.utc)).total_seconds() * 0.02, 1),
+            "cmdline": ["python3", "-m", "swarm.agent", "--id", name], "cwd": "/srv/demo-swarm"}
+
 lines = []
 t = start
 while t < END - timedelta(minutes=20):
@@ -84,9 +106,10 @@ while t < END - timedelta(minutes=20):
     while len(resting) < idle:
         resting.add(who.choices(AGENTS, weights)[0])
     states = {a: ("idle" if a in resting else "active") for a in AGENTS}
-    lines.append({"v": 1, "ts": stamp(t), "agents": 6, "active": active, "idle": idle, "stale": 0,
+    lines.append({"v": 2, "ts": stamp(t), "agents": 6, "active": active, "idle": idle, "stale": 0,
                   "blocked": 0, "done": 0, "unknown": 0, "tasks_in_progress": active,
-                  "states": states})
+                  "states": states,
+                  "processes": [process_sample(i, a, t) for i, a in enumerate(AGENTS, start=1)]})
 with open(os.path.join(HERE, "pulse.jsonl"), "w") as f:
     for line in lines:
         f.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -91,6 +91,8 @@ fn demo_shows_every_verdict_and_matches_the_schema() {
         ("lock-latency", "at_risk"),
         ("registry-writes", "no_data"),
         ("agents-active", "at_risk"),
+        ("agent-memory", "at_risk"),
+        ("agent-handles", "meeting"),
         ("memory-findings", "violating"),
         ("file-handles", "at_risk"),
     ];
@@ -103,7 +105,75 @@ fn demo_shows_every_verdict_and_matches_the_schema() {
     assert_eq!(alert("lock-latency"), "p2");
     assert_eq!(alert("queue-availability"), "p3");
     assert!(objective(&r, "lock-success")["alert"].is_null());
-    assert_eq!(r["summary"]["p1"], 2);
+    assert_eq!(alert("agent-memory"), "p1");
+    assert_eq!(r["summary"]["p1"], 3);
+    // Agent-3's memory climbs for the last 6 hours: its process is at risk, the others meet,
+    // and the suspects are the memory findings of the `swarm` package it runs, its entry
+    // module's own first.
+    let memory = objective(&r, "agent-memory");
+    let procs = memory["processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 6);
+    for p in procs {
+        let want = if p["process"] == "Agent-3" {
+            "at_risk"
+        } else {
+            "meeting"
+        };
+        assert_eq!(p["verdict"], want, "{p}");
+        assert_eq!(
+            p["suspects"].as_array().unwrap().is_empty(),
+            want == "meeting",
+            "{p}"
+        );
+    }
+    let agent3 = procs.iter().find(|p| p["process"] == "Agent-3").unwrap();
+    let growth = agent3["growth_bytes_per_hour"].as_f64().unwrap() / 1048576.0;
+    assert!((35.0..45.0).contains(&growth), "{agent3}");
+    assert!(
+        agent3["entry"]
+            .as_str()
+            .unwrap()
+            .ends_with("swarm/agent.py"),
+        "{agent3}"
+    );
+    let suspects: Vec<String> = agent3["suspects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["code"].as_str().unwrap(),
+                s["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        suspects[0].starts_with("SWC102 ") && suspects[0].ends_with("swarm/agent.py"),
+        "{suspects:?}"
+    );
+    assert!(
+        suspects.iter().all(|s| s.starts_with("SWC1")),
+        "{suspects:?}"
+    );
+    assert!(
+        suspects.iter().any(|s| s.ends_with("swarm/knowledge.py")),
+        "{suspects:?}"
+    );
+    assert!(
+        memory["alert"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Agent-3 (pid 4103) grows"),
+        "{memory}"
+    );
+    assert_eq!(
+        r["sources"]["processes"]["processes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
     // The current pulse: Agent-1, Agent-2 and the registry's running evaluator are active.
     assert_eq!(r["sources"]["agents"]["totals"]["active"], 3);
     assert_eq!(r["sources"]["agents"]["totals"]["stale"], 2);
@@ -448,6 +518,118 @@ fn rules_cover_every_slo_and_gate() {
     ));
     // lock-latency's page threshold: 14.4 x 2% = 0.288.
     assert!(text.contains("> 0.288 and"), "{text}");
+    // Process objectives: growth is deriv() over the resident-bytes gauge, per hour, over the
+    // rate window; 20 MB/h is 20971520 bytes/h.
+    assert!(
+        text.contains(r#"expr: "deriv(swarmcheck_process_resident_bytes[1h]) * 3600""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"expr: "swarmcheck:process_resident_growth_bytes_per_hour:deriv1h > 20971520""#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("avg(deriv(swarmcheck_process_resident_bytes[1h]) * 3600 < bool 20971520)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"expr: "swarmcheck_process_open_fds >= 100""#),
+        "{text}"
+    );
+}
+
+#[test]
+fn process_and_cycle_objectives_are_checked_where_they_are_written() {
+    let p = Project::new();
+    let cases = [
+        (
+            "sli = \"memory-growth\"\nmax-growth = \"100MB\"",
+            "is not a growth rate",
+        ),
+        (
+            "sli = \"memory-growth\"\nmax-handles = 5",
+            "`max-handles` only applies to open-handles",
+        ),
+        (
+            "sli = \"open-handles\"\nrate-window = \"1h\"",
+            "`rate-window` only applies to memory-growth",
+        ),
+        ("sli = \"cycle-time\"", "a cycle-time SLO needs `threshold`"),
+        (
+            "sli = \"task-success\"\npath = \"x.json\"",
+            "`path` only applies to lock SLOs",
+        ),
+        (
+            "sli = \"open-handles\"\nbudgeting = \"timeslices\"",
+            "counted per process sample",
+        ),
+    ];
+    for (body, want) in cases {
+        p.write(
+            "swarmcheck.toml",
+            format!("[[slo]]\nname = \"x\"\nobjective = 0.99\n{body}\n"),
+        );
+        let out = p.run(&["slo", "validate"]);
+        assert_eq!(code(&out), 2, "{body}");
+        assert!(stderr(&out).contains(want), "{body}: {}", stderr(&out));
+        assert!(stderr(&out).contains("swarmcheck.toml"), "{}", stderr(&out));
+    }
+    p.write(
+        "swarmcheck.toml",
+        "[[slo]]\nname = \"m\"\nobjective = 0.99\nsli = \"memory-growth\"\nmax-growth = \"50MB/h\"\nrate-window = \"30m\"\n\n[[slo]]\nname = \"c\"\nobjective = 0.9\nsli = \"cycle-time\"\nthreshold = \"2s\"\n",
+    );
+    let out = p.run(&["slo", "validate"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn cycle_objectives_from_a_cycle_log() {
+    let p = Project::new();
+    // 20 cycles in the last hour: 4 slower than 2 s, 1 failed; plus lines to skip.
+    let mut log = String::new();
+    for i in 0..20 {
+        let ms = if i % 5 == 0 { 2500.0 } else { 800.0 };
+        log += &format!(
+            "{{\"v\":1,\"ts\":\"2026-11-20T11:{:02}:00Z\",\"agent\":\"Agent-{}\",\"duration_ms\":{ms},\"ok\":{}}}\n",
+            10 + i,
+            i % 3,
+            i != 7
+        );
+    }
+    log += "garbage\n{\"v\":1,\"ts\":\"2026-11-20T11:59:00Z\",\"agent\":\"a\",\"duration_ms\":\"slow\",\"ok\":true}\n";
+    p.write("logs/cycles-1.jsonl", log);
+    p.write(
+        "swarmcheck.toml",
+        "[observe]\ncycles = [\"logs/cycles-*.jsonl\"]\nevaluate-at = \"2026-11-20T12:00:00Z\"\n\n[[slo]]\nname = \"cycle-time\"\nsli = \"cycle-time\"\nthreshold = \"2s\"\nobjective = 0.9\nmin-events = 5\n\n[[slo]]\nname = \"task-success\"\nsli = \"task-success\"\nobjective = 0.9\nmin-events = 5\n",
+    );
+    let out = p.run(&["slo", "--output-format", "json", "--fail-on", "never"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let r = json(&out);
+    validate_slo_schema(&r);
+    let ct = objective(&r, "cycle-time");
+    assert_eq!(
+        (ct["sli"]["good"].as_u64(), ct["sli"]["total"].as_u64()),
+        (Some(16), Some(20))
+    );
+    assert_eq!(ct["verdict"], "violating", "{ct}");
+    let ts = objective(&r, "task-success");
+    assert_eq!(ts["sli"]["good"], 19);
+    // 1 failure of the 2 the objective allows: half the budget left, no alert.
+    assert_eq!(ts["verdict"], "meeting", "{ts}");
+    assert_eq!(ts["error_budget"]["remaining_ratio"], 0.5);
+    assert_eq!(r["sources"]["cycles"]["malformed_lines"], 2);
+    let out = p.run(&["slo", "--output-format", "prometheus", "--fail-on", "never"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("swarmcheck_agent_cycles_total{outcome=\"failed\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("swarmcheck_agent_cycles_slow_total{slo=\"cycle-time\"} 4\n"),
+        "{text}"
+    );
 }
 
 #[test]
