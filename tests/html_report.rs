@@ -184,6 +184,17 @@ fn the_demo_slo_page_has_every_objective_in_order_of_urgency() {
     let locks: String = select(&doc, "#locks")[0].html();
     assert!(locks.contains("objective 500ms"));
     assert!(locks.contains("p99"));
+    // The memory objective lists each agent process, and Agent-3's suspects.
+    let memory: String = select(&doc, "section.objective")
+        .into_iter()
+        .map(|s| s.html())
+        .find(|h| h.contains("agent-memory"))
+        .expect("the agent-memory objective has a section");
+    assert_eq!(memory.matches("<tr><td>Agent-").count(), 6, "{memory}");
+    assert!(
+        memory.contains("SWC102 ") && memory.contains("demo-swarm/swarm/agent.py:12"),
+        "{memory}"
+    );
 }
 
 #[test]

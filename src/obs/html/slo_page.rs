@@ -3,7 +3,7 @@
 
 use super::charts::{self, palette};
 use super::{aggregate, count, esc, locks, page_end, page_start, swatch};
-use crate::obs::fmt::window_label;
+use crate::obs::fmt::{bytes, window_label};
 use crate::obs::load::Op;
 use crate::obs::pulse::{PulseState, Totals};
 use crate::obs::slo::eval::{error_budget, pct, Series};
@@ -250,6 +250,9 @@ fn objective_section(
     if let Some(g) = &o.gate {
         gate_table(out, g);
     }
+    if !o.processes.is_empty() {
+        process_table(out, o);
+    }
     if let (Some((series, window)), Some(objective)) = (history, o.objective) {
         slo_charts(out, series, window, objective, now);
     } else if o.gate.is_none() {
@@ -271,6 +274,32 @@ fn objective_section(
         out.push_str("</table>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// Each process of a process objective: its own verdict, what it measures now, and the
+/// findings suspected of causing it.
+fn process_table(out: &mut String, o: &ObjectiveOut) {
+    out.push_str("<table>\n<tr><th>process</th><th class=\"n\">pid</th><th>verdict</th><th class=\"n\">resident</th><th class=\"n\">growth</th><th class=\"n\">fds</th><th>suspects</th></tr>\n");
+    for p in &o.processes {
+        let suspects: Vec<String> = p
+            .suspects
+            .iter()
+            .map(|s| format!("{} {}:{}", esc(&s.code), esc(&s.path), s.line))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td><span class=\"badge v-{}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(&p.process),
+            p.pid,
+            p.verdict.as_str(),
+            verdict_words(p.verdict),
+            p.resident_bytes.map_or("-".into(), |b| bytes(b as f64)),
+            p.growth_bytes_per_hour.map_or("-".into(), |g| format!("{}/h", bytes(g))),
+            p.open_fds.map_or("-".into(), |n| n.to_string()),
+            if suspects.is_empty() { "-".to_string() } else { suspects.join("<br>") }
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn gate_table(out: &mut String, g: &crate::obs::slo::GateOut) {
