@@ -357,6 +357,10 @@ pid-file = "run/missing.pid"
             && err.contains("no such process"),
         "{err}"
     );
+    // health.ping fails the processes line while a named process cannot be sampled.
+    let out = p.run(&["health.ping"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("processes FAIL"), "{}", stdout(&out));
     let history = std::fs::read_to_string(dir.join("pulse.jsonl")).unwrap();
     assert_eq!(history.lines().count(), 8);
     assert!(

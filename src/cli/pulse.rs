@@ -279,18 +279,46 @@ pub fn ping(args: PingArgs) -> Status {
             Ok(p) => {
                 let newest = p.newest_update_ms().map(|ms| (src.now_ms - ms) / 1000);
                 let fresh = newest.is_some_and(|age| age <= src.stale_after_s);
+                let agent_warnings = p
+                    .warnings
+                    .iter()
+                    .filter(|w| !w.file.starts_with("process "))
+                    .count();
                 let text = format!(
                     "{} agents found ({} active); newest update {}{}",
                     p.totals.agents,
                     p.totals.active,
                     newest.map_or("never".to_string(), |a| format!("{} ago", human(a))),
-                    if p.warnings.is_empty() {
+                    if agent_warnings == 0 {
                         String::new()
                     } else {
-                        format!("; {} warnings", p.warnings.len())
+                        format!("; {agent_warnings} warnings")
                     }
                 );
                 line("agents", p.totals.agents > 0 && fresh, text);
+                // Every process named (by a status pid or [[observe.process]]) must be readable.
+                let named = p.agents.iter().filter(|a| a.pid.is_some()).count();
+                if named > 0 || !src.processes.is_empty() {
+                    let problems: Vec<&str> = p
+                        .warnings
+                        .iter()
+                        .filter(|w| w.file.starts_with("process "))
+                        .map(|w| w.message.as_str())
+                        .collect();
+                    let text = format!(
+                        "{} sampled{}",
+                        p.processes.len(),
+                        problems.first().map_or(String::new(), |m| format!(
+                            "; {} warnings, first: {m}",
+                            problems.len()
+                        ))
+                    );
+                    line(
+                        "processes",
+                        problems.is_empty() && !p.processes.is_empty(),
+                        text,
+                    );
+                }
             }
             Err(e) => line("agents", false, e.to_string()),
         }
