@@ -35,16 +35,24 @@ pub fn report_growth(
         if sites > 1 { format!(" and {} other place{}", sites - 1, if sites == 2 { "" } else { "s" }) } else { String::new() },
         if container.edge_bound.is_some() { " while its owner works" } else { "" },
     );
+    let place = if first.in_endless_loop() {
+        format!(
+            "in `{}`, inside a loop that runs until the process stops",
+            first.function
+        )
+    } else {
+        format!("in `{}`", first.function)
+    };
     let mut related = vec![(
         first.range,
         match key_evidence {
             Some(why) => format!(
-                "grows here (in `{}`): {why}; no bound on `{}` was found",
-                first.function, container.display
+                "grows here ({place}): {why}; no bound on `{}` was found",
+                container.display
             ),
             None => format!(
-                "grows here (in `{}`); no bound on `{}` was found",
-                first.function, container.display
+                "grows here ({place}); no bound on `{}` was found",
+                container.display
             ),
         },
     )];

@@ -72,6 +72,15 @@ pub struct Growth {
     pub key: GrowthKey,
     /// The module-level function the growth is in (`None` inside classes).
     top_function: Option<String>,
+    /// Inside a loop that runs until the process stops: repeated however often its function
+    /// is called.
+    in_endless_loop: bool,
+}
+
+impl Growth {
+    pub fn in_endless_loop(&self) -> bool {
+        self.in_endless_loop
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -177,8 +186,10 @@ pub fn analyze<'a>(
         c.settle_size_checks();
     }
     records::bound_settings_records(suite, &mut facts.containers);
-    // Growth in helpers that only module-level code calls happens once, at import. Only computed
-    // when such growth exists: it walks the whole module again.
+    // Growth in helpers that only module-level code calls happens once, at import, unless it
+    // sits in a loop that runs until the process stops (`def main(): while True: ...` under
+    // `if __name__ == "__main__":`). Only computed when such growth exists: it walks the whole
+    // module again.
     let in_top_functions = facts
         .containers
         .iter()
@@ -187,9 +198,10 @@ pub fn analyze<'a>(
         let import_time_only = import_time_only_functions(suite);
         for c in &mut facts.containers {
             c.growth.retain(|g| {
-                g.top_function
-                    .as_deref()
-                    .is_none_or(|f| !import_time_only.contains(f))
+                g.in_endless_loop
+                    || g.top_function
+                        .as_deref()
+                        .is_none_or(|f| !import_time_only.contains(f))
             });
         }
     }

@@ -75,6 +75,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     aliases: Vec<(&'a str, usize)>,
     /// The module-level function being walked, if any.
     top_function: Option<&'a str>,
+    /// How many loops that only end with the process (`while True:`, `while not
+    /// stop.is_set():`) enclose the current statement in the current function.
+    endless_loops: usize,
 }
 
 impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
@@ -94,6 +97,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             distinct: Vec::new(),
             aliases: Vec::new(),
             top_function: None,
+            endless_loops: 0,
         }
     }
 }
@@ -162,11 +166,13 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
         let function = func.name.to_string();
         let top_function = self.top_function.map(str::to_string);
+        let in_endless_loop = self.endless_loops > 0;
         self.facts.containers[c].growth.push(Growth {
             range,
             function,
             key,
             top_function,
+            in_endless_loop,
         });
     }
 
@@ -586,6 +592,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     warned: OnceCell::new(),
                 };
                 let saved_fn = self.function.replace(ctx);
+                let saved_loops = std::mem::take(&mut self.endless_loops);
                 let saved_fixed = self.fixed_names.len();
                 let saved_aliases = self.aliases.len();
                 let saved_distinct = self.distinct.len();
@@ -604,6 +611,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.aliases.truncate(saved_aliases);
                 self.distinct.truncate(saved_distinct);
                 self.top_function = saved_top;
+                self.endless_loops = saved_loops;
                 self.function = saved_fn;
                 self.scope = saved_scope;
                 // Nested functions see the enclosing method's `self` through the closure.
@@ -694,6 +702,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             }
                             self.visit_body(&clause.body);
                         }
+                    }
+                    Stmt::While(w) if runs_until_stopped(&w.test) => {
+                        self.endless_loops += 1;
+                        visitor::walk_stmt(self, stmt);
+                        self.endless_loops -= 1;
                     }
                     _ => visitor::walk_stmt(self, stmt),
                 }
@@ -932,5 +945,21 @@ impl<'a> Visitor<'a> for DottedNames<'_> {
             }
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+/// A loop test that holds until the process is told to stop: a true constant (`while True:`,
+/// `while 1:`) or an event not yet set (`while not stop.is_set():`). A loop over a shrinking
+/// work list or a counter ends by itself.
+fn runs_until_stopped(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(1)),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => matches!(
+            u.operand.as_ref(),
+            Expr::Call(call) if call.arguments.is_empty()
+                && matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "is_set")
+        ),
+        _ => false,
     }
 }
