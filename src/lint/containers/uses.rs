@@ -250,6 +250,31 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`, the
     /// member of a set, the value of a list that holds each value once (`if x not in xs:
     /// xs.append(x)`); other list items have none.
+    /// What `c |= value` (or `c += value`) adds. Into a set or dict, a literal adds its
+    /// elements or keys, judged as `.add(x)` and `.update({k: v})` judge them; anything else
+    /// adds unknown keys. A list gains an item.
+    fn union_key(&self, c: usize, value: &'a Expr) -> GrowthKey {
+        let keys: Vec<&Expr> = match (&self.facts.containers[c].kind, value) {
+            (ContainerKind::Set, Expr::Set(set)) => set.elts.iter().collect(),
+            (ContainerKind::Set, _) => return GrowthKey::Unknown,
+            (ContainerKind::List | ContainerKind::Deque, _) => return GrowthKey::Item,
+            (_, Expr::Dict(d)) => d.items.iter().filter_map(|i| i.key.as_ref()).collect(),
+            _ => return GrowthKey::Unknown,
+        };
+        let mut open = None;
+        for k in keys {
+            if self.fixed_key(k) || self.warns_once(k) {
+                continue;
+            }
+            match self.key_of(k) {
+                GrowthKey::Fixed => {}
+                key @ GrowthKey::PerEvent(_) => return key,
+                other => open = open.or(Some(other)),
+            }
+        }
+        open.unwrap_or(GrowthKey::Fixed)
+    }
+
     fn added_key(&self, c: usize, method: &str, call: &'a ast::ExprCall) -> GrowthKey {
         let first = call.arguments.args.first();
         match (method, first) {
@@ -647,7 +672,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     target => {
                         if let Some(c) = self.lookup(target) {
                             if matches!(aug.op, Operator::Add | Operator::BitOr) {
-                                self.grow(c, aug.target.range(), GrowthKey::Item);
+                                let key = self.union_key(c, &aug.value);
+                                self.grow(c, aug.target.range(), key);
                             } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
                                 self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
                             }
