@@ -23,6 +23,7 @@ class Agent:
 
 def main():
     agent = Agent()
+    open("leaker.ready", "w").close()
     while True:
         agent.run_cycle()
         time.sleep(0.01)
@@ -46,6 +47,7 @@ def handle(path):
 
 
 def main():
+    open("handles.ready", "w").close()
     while True:
         threading.Thread(target=handle, args=(__file__,), daemon=True).start()
         time.sleep(0.02)
@@ -59,6 +61,7 @@ const STEADY: &str = r#"import time
 
 
 def main():
+    open("steady.ready", "w").close()
     while True:
         time.sleep(0.05)
 
@@ -175,7 +178,9 @@ pid-file = "run/handles.pid"
 name = "memory"
 sli = "memory-growth"
 objective = 0.9
-max-growth = "100MB/h"
+# Far above what a sleeping interpreter's page-level noise reaches over one second, far below
+# the leaker's ~70 GB/h.
+max-growth = "5GB/h"
 rate-window = "1s"
 
 [[slo]]
@@ -186,7 +191,18 @@ max-handles = 40
 "#
         ),
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // Sampling starts once every interpreter has started up: start-up growth is not a leak.
+    let start = Instant::now();
+    while ["leaker", "handles", "steady"]
+        .iter()
+        .any(|n| !dir.join(format!("{n}.ready")).exists())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the scripts did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let out = run_bounded(
         &dir,
         &["swarm.pulse", "--watch", "250ms", "--count", "14"],
@@ -286,7 +302,11 @@ fn gone_reused_and_exiting_processes_are_warnings() {
     let kids = Children(vec![
         python(&dir, "steady.py"),
         Command::new("python3")
-            .args(["-c", "import time; time.sleep(1.2)"])
+            .args([
+                "-c",
+                "import time; open('short.ready', 'w').close(); time.sleep(0.8)",
+            ])
+            .current_dir(&dir)
             .spawn()
             .unwrap(),
     ]);
@@ -325,6 +345,18 @@ name = "missing"
 pid-file = "run/missing.pid"
 "#,
     );
+    // Both are running (and the short one has not yet ended) when the first sample is taken.
+    let start = Instant::now();
+    while ["steady", "short"]
+        .iter()
+        .any(|n| !dir.join(format!("{n}.ready")).exists())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the scripts did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let out = run_bounded(
         &dir,
         &["swarm.pulse", "--watch", "300ms", "--count", "8"],
