@@ -115,6 +115,21 @@ fn run_bounded(dir: &std::path::Path, args: &[&str], limit: Duration) -> std::pr
     child.wait_with_output().unwrap()
 }
 
+/// Waits (at most 30 s) until each script has written `NAME.ready`: it has started up.
+fn wait_ready(dir: &std::path::Path, names: &[&str]) {
+    let start = Instant::now();
+    while names
+        .iter()
+        .any(|n| !dir.join(format!("{n}.ready")).exists())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the scripts did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn process<'a>(objective: &'a Value, name: &str) -> &'a Value {
     objective["processes"]
         .as_array()
@@ -192,17 +207,7 @@ max-handles = 40
         ),
     );
     // Sampling starts once every interpreter has started up: start-up growth is not a leak.
-    let start = Instant::now();
-    while ["leaker", "handles", "steady"]
-        .iter()
-        .any(|n| !dir.join(format!("{n}.ready")).exists())
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the scripts did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_ready(&dir, &["leaker", "handles", "steady"]);
     let out = run_bounded(
         &dir,
         &["swarm.pulse", "--watch", "250ms", "--count", "14"],
@@ -346,17 +351,7 @@ pid-file = "run/missing.pid"
 "#,
     );
     // Both are running (and the short one has not yet ended) when the first sample is taken.
-    let start = Instant::now();
-    while ["steady", "short"]
-        .iter()
-        .any(|n| !dir.join(format!("{n}.ready")).exists())
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the scripts did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_ready(&dir, &["steady", "short"]);
     let out = run_bounded(
         &dir,
         &["swarm.pulse", "--watch", "300ms", "--count", "8"],

@@ -429,96 +429,65 @@ pub fn rules(objectives: &Objectives) -> String {
                 n = spec.name,
                 t = float(threshold)
             );
-            let _ = writeln!(
-                s,
-                "      - alert: {}",
-                yq(&format!("SwarmcheckSLOBurn{}", camel(rule.name)))
-            );
-            let _ = writeln!(s, "        expr: {}", yq(&expr));
-            let _ = writeln!(s, "        labels:");
-            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
-            let _ = writeln!(s, "          priority: {}", yq(rule.priority.as_str()));
-            let _ = writeln!(s, "        annotations:");
-            let _ = writeln!(
-                s,
-                "          summary: {}",
-                yq(&format!(
+            alert(
+                &mut s,
+                &format!("SwarmcheckSLOBurn{}", camel(rule.name)),
+                &expr,
+                None,
+                &[("slo", &spec.name), ("priority", rule.priority.as_str())],
+                &format!(
                     "{}: error budget burning faster than {}x over {long} and {short}",
                     spec.name, rule.factor
-                ))
+                ),
             );
         }
-        if let Sli::MemoryGrowth {
-            max_bytes_per_hour,
-            rate_window_ms,
-        } = spec.sli
-        {
-            let rw = window_label(rate_window_ms);
-            let record = format!("swarmcheck:process_resident_growth_bytes_per_hour:deriv{rw}");
-            let _ = writeln!(s, "      - record: {}", yq(&record));
-            let _ = writeln!(
-                s,
-                "        expr: {}",
-                yq(&format!(
-                    "deriv(swarmcheck_process_resident_bytes[{rw}]) * 3600"
-                ))
-            );
-            let _ = writeln!(s, "      - alert: \"SwarmcheckProcessMemoryGrowth\"");
-            let _ = writeln!(
-                s,
-                "        expr: {}",
-                yq(&format!("{record} > {}", float(max_bytes_per_hour)))
-            );
-            let _ = writeln!(s, "        for: {}", yq(&rw));
-            let _ = writeln!(s, "        labels:");
-            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
-            let _ = writeln!(s, "          priority: \"p2\"");
-            let _ = writeln!(s, "        annotations:");
-            let _ = writeln!(
-                s,
-                "          summary: {}",
-                yq(&format!(
-                    "{{{{ $labels.process }}}} (pid {{{{ $labels.pid }}}}): resident memory grows faster than {}/h",
-                    crate::obs::fmt::bytes(max_bytes_per_hour)
-                ))
-            );
-        }
-        if let Sli::OpenHandles { max } = spec.sli {
-            let _ = writeln!(s, "      - alert: \"SwarmcheckProcessOpenHandles\"");
-            let _ = writeln!(
-                s,
-                "        expr: {}",
-                yq(&format!("swarmcheck_process_open_fds >= {max}"))
-            );
-            let _ = writeln!(s, "        for: \"5m\"");
-            let _ = writeln!(s, "        labels:");
-            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
-            let _ = writeln!(s, "          priority: \"p2\"");
-            let _ = writeln!(s, "        annotations:");
-            let _ = writeln!(
-                s,
-                "          summary: {}",
-                yq(&format!(
+        let slo = [("slo", spec.name.as_str())];
+        match spec.sli {
+            Sli::MemoryGrowth {
+                max_bytes_per_hour,
+                rate_window_ms,
+            } => {
+                let rw = window_label(rate_window_ms);
+                let record = format!("swarmcheck:process_resident_growth_bytes_per_hour:deriv{rw}");
+                let _ = writeln!(s, "      - record: {}", yq(&record));
+                let _ = writeln!(
+                    s,
+                    "        expr: {}",
+                    yq(&format!(
+                        "deriv(swarmcheck_process_resident_bytes[{rw}]) * 3600"
+                    ))
+                );
+                alert(
+                    &mut s,
+                    "SwarmcheckProcessMemoryGrowth",
+                    &format!("{record} > {}", float(max_bytes_per_hour)),
+                    Some(&rw),
+                    &[slo[0], ("priority", "p2")],
+                    &format!(
+                        "{{{{ $labels.process }}}} (pid {{{{ $labels.pid }}}}): resident memory grows faster than {}/h",
+                        crate::obs::fmt::bytes(max_bytes_per_hour)
+                    ),
+                );
+            }
+            Sli::OpenHandles { max } => alert(
+                &mut s,
+                "SwarmcheckProcessOpenHandles",
+                &format!("swarmcheck_process_open_fds >= {max}"),
+                Some("5m"),
+                &[slo[0], ("priority", "p2")],
+                &format!(
                     "{{{{ $labels.process }}}} (pid {{{{ $labels.pid }}}}): {max} or more open file descriptors"
-                ))
-            );
-        }
-        if let Sli::AgentsActive { min } = spec.sli {
-            let _ = writeln!(s, "      - alert: \"SwarmcheckAgentsBelowFloor\"");
-            let _ = writeln!(
-                s,
-                "        expr: {}",
-                yq(&format!("swarmcheck_agents{{state=\"active\"}} < {min}"))
-            );
-            let _ = writeln!(s, "        labels:");
-            let _ = writeln!(s, "          slo: {}", yq(&spec.name));
-            let _ = writeln!(s, "          priority: \"p1\"");
-            let _ = writeln!(s, "        annotations:");
-            let _ = writeln!(
-                s,
-                "          summary: {}",
-                yq(&format!("fewer than {min} agents active"))
-            );
+                ),
+            ),
+            Sli::AgentsActive { min } => alert(
+                &mut s,
+                "SwarmcheckAgentsBelowFloor",
+                &format!("swarmcheck_agents{{state=\"active\"}} < {min}"),
+                None,
+                &[slo[0], ("priority", "p1")],
+                &format!("fewer than {min} agents active"),
+            ),
+            _ => {}
         }
     }
     if !objectives.gates.is_empty() {
@@ -528,28 +497,43 @@ pub fn rules(objectives: &Objectives) -> String {
             for (i, sev) in ["high", "medium", "low"].iter().enumerate() {
                 let Some(max) = g.max[i] else { continue };
                 let priority = ["p1", "p2", "p3"][i];
-                let _ = writeln!(s, "      - alert: \"SwarmcheckGate{}\"", camel(sev));
-                let _ = writeln!(
-                    s,
-                    "        expr: {}",
-                    yq(&format!(
+                alert(
+                    &mut s,
+                    &format!("SwarmcheckGate{}", camel(sev)),
+                    &format!(
                         "swarmcheck_gate_findings{{gate=\"{}\",severity=\"{sev}\"}} > {max}",
                         g.name
-                    ))
-                );
-                let _ = writeln!(s, "        labels:");
-                let _ = writeln!(s, "          gate: {}", yq(&g.name));
-                let _ = writeln!(s, "          priority: {}", yq(priority));
-                let _ = writeln!(s, "        annotations:");
-                let _ = writeln!(
-                    s,
-                    "          summary: {}",
-                    yq(&format!("more than {max} {sev} findings in {}", g.name))
+                    ),
+                    None,
+                    &[("gate", &g.name), ("priority", priority)],
+                    &format!("more than {max} {sev} findings in {}", g.name),
                 );
             }
         }
     }
     s
+}
+
+/// One alerting rule of a rule group, its label values and summary quoted for YAML.
+fn alert(
+    s: &mut String,
+    name: &str,
+    expr: &str,
+    for_: Option<&str>,
+    labels: &[(&str, &str)],
+    summary: &str,
+) {
+    let _ = writeln!(s, "      - alert: {}", yq(name));
+    let _ = writeln!(s, "        expr: {}", yq(expr));
+    if let Some(f) = for_ {
+        let _ = writeln!(s, "        for: {}", yq(f));
+    }
+    let _ = writeln!(s, "        labels:");
+    for (k, v) in labels {
+        let _ = writeln!(s, "          {k}: {}", yq(v));
+    }
+    let _ = writeln!(s, "        annotations:");
+    let _ = writeln!(s, "          summary: {}", yq(summary));
 }
 
 fn camel(name: &str) -> String {
