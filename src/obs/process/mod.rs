@@ -42,8 +42,9 @@ pub struct ProcessSample {
     pub threads: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_seconds: Option<f64>,
-    /// The command line (at most [`MAX_ARGS`] arguments) and working directory: what code
-    /// the process runs, for joining it with the static findings.
+    /// The command line up to what it runs (the script or `-m module`; see
+    /// [`read::entry_args`]), and the working directory: what code the process runs, for
+    /// joining it with the static findings. Later arguments are never recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cmdline: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

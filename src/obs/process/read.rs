@@ -140,14 +140,80 @@ pub(super) fn read_process(p: &procfs::process::Process, pid: i32) -> Result<Rea
             .push(format!("open handles not sampled: {}", classify(e, pid))),
     }
     if let Ok(args) = p.cmdline() {
-        r.cmdline = args
-            .into_iter()
+        r.cmdline = entry_args(&args)
+            .iter()
             .take(MAX_ARGS)
             .map(|a| a.chars().take(MAX_ARG_CHARS).collect())
             .collect();
     }
     r.cwd = p.cwd().ok().map(|c| c.display().to_string());
     Ok(r)
+}
+
+/// The part of a command line that says what code runs: a Python interpreter with its flags up
+/// to the script or `-m module`, or the program alone. Arguments after it (which can hold
+/// tokens and passwords) are never recorded.
+pub fn entry_args(args: &[String]) -> &[String] {
+    let Some(first) = args.first() else {
+        return args;
+    };
+    let exe = std::path::Path::new(first)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !(exe.starts_with("python") || exe.starts_with("pypy")) {
+        return &args[..1];
+    }
+    let mut i = 1;
+    while i < args.len() {
+        match args[i].as_str() {
+            // The module name is what runs; `-c` code is not kept.
+            "-m" => return &args[..(i + 2).min(args.len())],
+            "-c" => return &args[..=i],
+            "-X" | "-W" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => return &args[..=i],
+        }
+    }
+    &args[..args.len().min(i)]
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::entry_args;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn arguments_after_the_entry_are_dropped() {
+        for (args, kept) in [
+            (&["python3", "-u", "agent.py", "--token", "s3cret"][..], 3),
+            (
+                &[
+                    "/usr/bin/python3.11",
+                    "-X",
+                    "dev",
+                    "-m",
+                    "swarm.agent",
+                    "--id",
+                    "A",
+                ][..],
+                5,
+            ),
+            (&["python", "-c", "print('password')"][..], 2),
+            (
+                &["celery", "-A", "proj", "worker", "--password", "x"][..],
+                1,
+            ),
+            (&["python3", "-O"][..], 2),
+        ] {
+            let args = v(args);
+            assert_eq!(entry_args(&args), &args[..kept], "{args:?}");
+        }
+        assert!(entry_args(&[]).is_empty());
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
