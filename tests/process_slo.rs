@@ -155,7 +155,7 @@ fn leaking_processes_violate_their_objectives_and_name_their_findings() {
     p.write("handles.py", HANDLES);
     p.write("steady.py", STEADY);
     let dir = p.path().to_path_buf();
-    let mut kids = Children(vec![
+    let kids = Children(vec![
         python(&dir, "leaker.py"),
         python(&dir, "handles.py"),
         python(&dir, "steady.py"),
@@ -223,7 +223,8 @@ max-handles = 40
         Duration::from_secs(60),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    drop(kids.0.drain(..).collect::<Vec<_>>());
+    // Killed and reaped now: dropping a `Child` alone would leave the process running.
+    drop(kids);
     let r = json(&out);
     validate_slo_schema(&r);
     let objectives = r["objectives"].as_array().unwrap();
