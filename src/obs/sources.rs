@@ -397,7 +397,11 @@ pub fn processes_of(src: &Sources, agents: &Agents) -> Option<Processes> {
                 sampled_at: fmt_ms(*t),
                 resident_bytes: x.rss_bytes,
                 open_fds: x.fds,
-                growth_bytes_per_hour: crate::obs::slo::eval::growth_at(s, *t, 3_600_000),
+                growth_bytes_per_hour: crate::obs::slo::eval::growth_at(
+                    s,
+                    *t,
+                    spec::DEFAULT_RATE_WINDOW_MS,
+                ),
             })
         })
         .collect();

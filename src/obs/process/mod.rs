@@ -227,61 +227,42 @@ pub fn sample(targets: &[Target], warnings: &mut Vec<SampleWarning>) -> Vec<Proc
 /// looked up under the process's working directory and then under `project_root` (a history
 /// recorded on another host, or in another checkout).
 pub fn entry_file(sample: &ProcessSample, project_root: &std::path::Path) -> Option<PathBuf> {
-    let args = &sample.cmdline;
-    let first = args.first()?;
-    let exe = std::path::Path::new(first)
-        .file_name()?
-        .to_string_lossy()
-        .into_owned();
-    let rest: &[String] = if exe.starts_with("python") || exe == "pypy" || exe == "pypy3" {
-        &args[1..]
-    } else {
-        args
-    };
+    // What runs is at the end of the command line's entry part: `-m module`, a script, or
+    // (for another program) the program itself.
+    let args = read::entry_args(&sample.cmdline);
+    let (last, before) = args.split_last()?;
+    let python = read::is_python(&args[0]);
     let bases: Vec<PathBuf> = sample
         .cwd
         .iter()
         .map(PathBuf::from)
         .chain(std::iter::once(project_root.to_path_buf()))
         .collect();
-    let mut i = 0;
-    while i < rest.len() {
-        let a = rest[i].as_str();
-        if a == "-m" {
-            let module = rest.get(i + 1)?;
-            let rel: PathBuf = module.split('.').collect();
-            return bases.iter().find_map(|b| {
-                let stem = b.join(&rel);
-                [stem.with_extension("py"), stem.join("__main__.py")]
-                    .into_iter()
-                    .find(|p| p.is_file())
-            });
-        }
-        if a == "-c" {
-            return None;
-        }
-        if a.starts_with('-') {
-            // Interpreter flags (-u, -O, -X dev, -W error): skip the flag and a separate value.
-            if matches!(a, "-X" | "-W") {
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        let p = std::path::Path::new(a);
-        if p.is_absolute() {
-            if p.is_file() {
-                return Some(p.to_path_buf());
-            }
-            // Recorded elsewhere: try the same name inside the project.
-            return p
-                .file_name()
-                .map(|n| project_root.join(n))
-                .filter(|c| c.is_file());
-        }
-        return bases.iter().map(|b| b.join(p)).find(|c| c.is_file());
+    if python && before.last().is_some_and(|a| a == "-m") {
+        let rel: PathBuf = last.split('.').collect();
+        return bases.iter().find_map(|b| {
+            let stem = b.join(&rel);
+            [stem.with_extension("py"), stem.join("__main__.py")]
+                .into_iter()
+                .find(|p| p.is_file())
+        });
     }
-    None
+    // An interpreter with no script (`python -c ...`, `python -m` cut short, a bare REPL).
+    if python && (before.is_empty() || last.starts_with('-')) {
+        return None;
+    }
+    let p = std::path::Path::new(last);
+    if p.is_absolute() {
+        if p.is_file() {
+            return Some(p.to_path_buf());
+        }
+        // Recorded elsewhere: try the same name inside the project.
+        return p
+            .file_name()
+            .map(|n| project_root.join(n))
+            .filter(|c| c.is_file());
+    }
+    bases.iter().map(|b| b.join(p)).find(|c| c.is_file())
 }
 
 /// The directory whose findings are a process's suspects: the top package containing its
@@ -298,4 +279,56 @@ pub fn code_scope(entry: &std::path::Path) -> PathBuf {
         }
     }
     scope
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(cmdline: &[&str], cwd: Option<&std::path::Path>) -> ProcessSample {
+        ProcessSample {
+            name: "a".into(),
+            agent: None,
+            pid: 1,
+            started: String::new(),
+            rss_bytes: 0,
+            pss_bytes: None,
+            uss_bytes: None,
+            fds: None,
+            fd_files: None,
+            fd_sockets: None,
+            threads: None,
+            cpu_seconds: None,
+            cmdline: cmdline.iter().map(|s| s.to_string()).collect(),
+            cwd: cwd.map(|c| c.display().to_string()),
+        }
+    }
+
+    #[test]
+    fn the_entry_file_comes_from_the_script_or_module() {
+        let root = tempfile::tempdir().unwrap();
+        let cwd = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("swarm")).unwrap();
+        std::fs::write(root.path().join("swarm/__init__.py"), "").unwrap();
+        std::fs::write(root.path().join("swarm/agent.py"), "").unwrap();
+        std::fs::write(cwd.path().join("run.py"), "").unwrap();
+        let entry = |args: &[&str]| entry_file(&sample(args, Some(cwd.path())), root.path());
+        // `-m` is looked up under the working directory, then the project.
+        assert_eq!(
+            entry(&["python3", "-X", "dev", "-m", "swarm.agent", "--id", "A"]),
+            Some(root.path().join("swarm/agent.py"))
+        );
+        assert_eq!(
+            entry(&["/usr/bin/python3.11", "-u", "run.py", "--x"]),
+            Some(cwd.path().join("run.py"))
+        );
+        assert_eq!(entry(&["python3", "-c", "print(1)"]), None);
+        assert_eq!(entry(&["python3", "-m"]), None);
+        assert_eq!(entry(&["python3"]), None);
+        assert_eq!(entry(&["python3", "missing.py"]), None);
+        assert_eq!(
+            code_scope(&root.path().join("swarm/agent.py")),
+            root.path().join("swarm")
+        );
+    }
 }

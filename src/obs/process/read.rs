@@ -150,6 +150,14 @@ pub(super) fn read_process(p: &procfs::process::Process, pid: i32) -> Result<Rea
     Ok(r)
 }
 
+/// Whether a command line's program is a Python interpreter (`python3.11`, `/usr/bin/pypy3`).
+pub fn is_python(program: &str) -> bool {
+    std::path::Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
+}
+
 /// The part of a command line that says what code runs: a Python interpreter with its flags up
 /// to the script or `-m module`, or the program alone. Arguments after it (which can hold
 /// tokens and passwords) are never recorded.
@@ -157,11 +165,7 @@ pub fn entry_args(args: &[String]) -> &[String] {
     let Some(first) = args.first() else {
         return args;
     };
-    let exe = std::path::Path::new(first)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !(exe.starts_with("python") || exe.starts_with("pypy")) {
+    if !is_python(first) {
         return &args[..1];
     }
     let mut i = 1;

@@ -456,10 +456,23 @@ fn suspects_of(sli: &Sli, p: &ProcessSeries, findings: &[FindingRef]) -> Vec<Sus
     let Some(scope) = &p.scope else {
         return Vec::new();
     };
-    let mut out: Vec<Suspect> = findings
+    let mut found: Vec<&FindingRef> = findings
         .iter()
         .filter(|f| f.code.starts_with(prefix))
         .filter(|f| f.file.as_ref().is_some_and(|file| file.starts_with(scope)))
+        .collect();
+    // The entry file's own findings first, then by severity.
+    let entry = p.entry.as_deref();
+    found.sort_by_key(|f| {
+        (
+            f.file.as_deref() != entry,
+            severity_index(f.severity),
+            &f.path,
+            f.line,
+        )
+    });
+    found
+        .into_iter()
         .map(|f| Suspect {
             code: f.code.clone(),
             severity: f.severity,
@@ -467,21 +480,7 @@ fn suspects_of(sli: &Sli, p: &ProcessSeries, findings: &[FindingRef]) -> Vec<Sus
             line: f.line,
             message: f.message.clone(),
         })
-        .collect();
-    // The entry file's own findings first, then by severity.
-    let entry = p.entry.as_deref();
-    out.sort_by_key(|s| {
-        let in_entry = findings
-            .iter()
-            .any(|f| f.path == s.path && f.file.as_deref() == entry);
-        (
-            !in_entry,
-            severity_index(s.severity),
-            s.path.clone(),
-            s.line,
-        )
-    });
-    out
+        .collect()
 }
 
 /// Whether a cycle is bad for a cycle objective.

@@ -188,46 +188,35 @@ pub fn exposition(report: &Report) -> String {
         }
     }
     if let Some(ps) = &report.sources.processes {
-        let rows: Vec<(Vec<(&str, String)>, &super::ProcessLatest)> = ps
-            .processes
-            .iter()
-            .map(|p| {
-                let labels = vec![
-                    ("process", p.process.clone()),
-                    ("agent", p.agent.clone().unwrap_or_default()),
-                    ("pid", p.pid.to_string()),
-                ];
-                (labels, p)
-            })
-            .collect();
-        for (name, help, value) in [
+        type Value = fn(&super::ProcessLatest) -> Option<f64>;
+        let gauges: [(&str, &str, Value); 3] = [
             (
                 "swarmcheck_process_resident_bytes",
                 "Resident memory of each agent process at its newest sample.",
-                0u8,
+                |p| Some(p.resident_bytes as f64),
             ),
             (
                 "swarmcheck_process_open_fds",
                 "Open file descriptors of each agent process at its newest sample.",
-                1,
+                |p| p.open_fds.map(|n| n as f64),
             ),
             (
                 "swarmcheck_process_resident_growth_bytes_per_hour",
                 "Least-squares growth of resident memory over the last hour of samples.",
-                2,
+                |p| p.growth_bytes_per_hour,
             ),
-        ] {
+        ];
+        for (name, help, value) in gauges {
             f.header(name, "gauge", help);
-            for (labels, p) in &rows {
-                let v = match value {
-                    0 => Some(p.resident_bytes as f64),
-                    1 => p.open_fds.map(|n| n as f64),
-                    _ => p.growth_bytes_per_hour,
-                };
-                if let Some(v) = v {
-                    let l: Vec<(&str, &str)> =
-                        labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                    f.sample(name, &l, v);
+            for p in &ps.processes {
+                if let Some(v) = value(p) {
+                    let pid = p.pid.to_string();
+                    let labels = [
+                        ("process", p.process.as_str()),
+                        ("agent", p.agent.as_deref().unwrap_or_default()),
+                        ("pid", pid.as_str()),
+                    ];
+                    f.sample(name, &labels, v);
                 }
             }
         }
