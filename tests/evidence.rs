@@ -56,17 +56,164 @@ fn assert_mentions(chain: &[String], needles: &[&str]) {
     }
 }
 
+/// The findings of a checked fixture with `require-concurrency-evidence` on: (path suffix,
+/// line, code) → (severity, related messages).
+fn strict(fixture: &str) -> Vec<(String, u64, String, String, Vec<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(fixture);
+    let p = Project::new();
+    let config = p.write(
+        "strict.toml",
+        "[options]\nrequire-concurrency-evidence = true\n",
+    );
+    let out = p.run(&[
+        "check",
+        "--no-cache",
+        "--exit-zero",
+        "--output-format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        root.to_str().unwrap(),
+    ]);
+    json(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let related = f["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["message"].as_str().unwrap_or_default().to_string())
+                .collect();
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                related,
+            )
+        })
+        .collect()
+}
+
+/// The severity of the one finding of `code` at `path_suffix:line`.
+fn severity_of(
+    found: &[(String, u64, String, String, Vec<String>)],
+    path_suffix: &str,
+    line: u64,
+    code: &str,
+) -> String {
+    let hits: Vec<_> = found
+        .iter()
+        .filter(|f| f.0.ends_with(path_suffix) && f.1 == line && f.2 == code)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "{code} at {path_suffix}:{line} in {found:#?}"
+    );
+    hits[0].3.clone()
+}
+
 #[test]
-fn request_handler_and_coroutine_are_concurrency_evidence() {
+fn request_handler_is_concurrency_evidence() {
     let route = related(
         "SWC201/request_handlers.py",
         "request_handlers.py",
         16,
         "SWC201",
     );
-    assert_mentions(&route, &["`set_setting` handles requests (`@app.post`)"]);
-    let coroutine = related("SWC201/async_helpers", "server.py", 38, "SWC201");
-    assert_mentions(&coroutine, &["`add_server` is a coroutine"]);
+    assert_mentions(&route, &["`set_setting` (`@app.post`) handles requests"]);
+}
+
+#[test]
+fn a_spawn_per_item_reaches_the_helper_through_its_callers() {
+    let chain = related("SWC201/spawned_per_item", "jobs.py", 15, "SWC201");
+    assert_mentions(
+        &chain,
+        &[
+            "`record` is called from `handle` here",
+            "`map` runs `handle` for every item at once",
+        ],
+    );
+    // Threads are what a thread lock excludes: no evidence for SWC204, so it is demoted.
+    let found = strict("SWC201/spawned_per_item");
+    assert_eq!(severity_of(&found, "jobs.py", 15, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "jobs.py", 29, "SWC204"), "low");
+}
+
+#[test]
+fn another_module_writing_the_file_is_concurrency_evidence() {
+    let chain = related("SWC201/shared_file", "service.py", 12, "SWC201");
+    assert_mentions(
+        &chain,
+        &["`registry.json` is also written by `registry.paths`"],
+    );
+    let found = strict("SWC201/shared_file");
+    assert_eq!(severity_of(&found, "service.py", 12, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "notes.py", 12, "SWC201"), "low");
+    let note = found
+        .iter()
+        .find(|f| f.0.ends_with("notes.py") && f.2 == "SWC201")
+        .unwrap();
+    assert!(
+        note.4.iter().all(|m| !m.contains("also written")),
+        "{note:?}"
+    );
+}
+
+#[test]
+fn a_file_under_the_home_directory_is_shared_by_every_process() {
+    let chain = related("SWC201/home_directory", "settings.py", 11, "SWC201");
+    assert_mentions(
+        &chain,
+        &["is under the user's home directory (`Path.home()`)"],
+    );
+    let found = strict("SWC201/home_directory");
+    assert_eq!(severity_of(&found, "settings.py", 11, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "settings.py", 18, "SWC201"), "low");
+}
+
+#[test]
+fn a_program_started_once_per_agent_runs_concurrently() {
+    let found = strict("demo-swarm");
+    assert_eq!(severity_of(&found, "orchestrator.py", 20, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "task_queue.py", 35, "SWC203"), "high");
+    let registry = related("demo-swarm", "orchestrator.py", 20, "SWC201");
+    assert_mentions(
+        &registry,
+        &[
+            "`swarm.orchestrator` starts `swarm.agent` as a new process once per item of a loop",
+            "`swarm.orchestrator` is part of that program: `swarm.agent` imports it",
+        ],
+    );
+}
+
+#[test]
+fn without_the_option_no_finding_is_demoted() {
+    // The default keeps each rule's severity: the evidence is shown where found.
+    let p = Project::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/SWC201/shared_file");
+    let out = p.run(&[
+        "check",
+        "--no-cache",
+        "--exit-zero",
+        "--output-format",
+        "json",
+        root.to_str().unwrap(),
+    ]);
+    let doc = json(&out);
+    let notes: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "SWC201")
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(notes.iter().all(|f| f["severity"] == "high"), "{notes:#?}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 """Score a swarmcheck binary against the hand labels of the real-code corpus.
 
 usage: score.py BINARY [--corpus DIR] [--labels FILE] [--repos FILE] [--codes SWC1,SWC2]
-                [--json] [--unlabelled] [--errors]
+                [--json] [--unlabelled] [--errors] [--min-severity low|medium|high]
+                [--config FILE]
 
 For every repository of labels.tsv (and repos.tsv) present as CORPUS/<owner>+<name>, runs
   BINARY check --output-format json --no-cache --exit-zero --select CODES CORPUS/<owner>+<name>
@@ -10,6 +11,9 @@ and matches each finding (repo-relative path, line, code) against the label rows
   TP  finding inside the line window of a POS row with that code
   FP  finding inside the line window of a NEG row with that code (and of no POS row)
   unlabelled  any other finding (review it and add a row)
+With --min-severity, findings below that severity are left out (`medium`: what a CI gate on
+medium sees; the file-concurrency rules report at low severity when nothing shows them running
+concurrently).
 precision = TP / (TP + FP); recall = POS rows of that code matched by some finding of that code
 / POS rows of that code (POS rows of repos absent locally are left out of the denominator).
 Standard library only.
@@ -34,9 +38,11 @@ def code_selected(code, selectors):
     return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
 
 
-def run_binary(binary, root, codes):
+def run_binary(binary, root, codes, config=None):
     cmd = [binary, "check", "--output-format", "json", "--no-cache", "--exit-zero",
            "--select", codes, root]
+    if config:
+        cmd[2:2] = ["--config", config]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(f"warning: {' '.join(cmd)} exited {proc.returncode}\n{proc.stderr[-2000:]}\n")
@@ -68,7 +74,12 @@ def main():
                     help="list unlabelled findings as `repo path:line code message`")
     ap.add_argument("--errors", action="store_true",
                     help="list false positives and missed POS rows, each with its label's reason")
+    ap.add_argument("--config", help="configuration file passed to the binary (instead of each "
+                    "repository's own)")
+    ap.add_argument("--min-severity", choices=["low", "medium", "high"], default="low",
+                    help="leave out findings below this severity")
     args = ap.parse_args()
+    rank = {"low": 0, "medium": 1, "high": 2}
     selectors = [c.strip() for c in args.codes.split(",") if c.strip()]
 
     labels = [r for r in read_tsv(args.labels) if r.get("repo")]
@@ -95,9 +106,11 @@ def main():
             missing.append(repo)
             continue
         present.append(repo)
-        out = run_binary(args.binary, root, ",".join(selectors))
+        out = run_binary(args.binary, root, ",".join(selectors), args.config)
         for f in out.get("findings", []):
             if not code_selected(f["code"], selectors) or f["code"] == "SWC000":
+                continue
+            if rank[f.get("severity", "high")] < rank[args.min_severity]:
                 continue
             findings.append((repo, rel_path(f["path"], root), int(f["line"]), f["code"], f.get("message", "")))
     for repo in missing:

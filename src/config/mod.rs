@@ -61,6 +61,7 @@ pub struct OptionsConfig {
     pub long_lived_functions: Option<Vec<String>>,
     pub bounded_types: Option<Vec<String>>,
     pub ignore_names: Option<Vec<Spanned<String>>>,
+    pub require_concurrency_evidence: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -186,6 +186,7 @@ pub fn resolve(
             lock_context_managers: options.lock_context_managers.clone().unwrap_or_default(),
             long_lived_functions: options.long_lived_functions.clone().unwrap_or_default(),
             bounded_types: options.bounded_types.clone().unwrap_or_default(),
+            require_concurrency_evidence: options.require_concurrency_evidence.unwrap_or(false),
             ignore_names: build_globset(
                 options
                     .ignore_names

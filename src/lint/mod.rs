@@ -147,7 +147,7 @@ pub fn check_paths(
         .iter()
         .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
-    let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    let linked = project::link::link(&facts, &settings.options);
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
     let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
@@ -304,7 +304,7 @@ fn finish_alone(
     source: &dyn Fn() -> Option<String>,
 ) -> (Vec<Finding>, usize) {
     let facts = [(display.to_string(), &summary.facts)];
-    let linked = project::link::link(&facts, &settings.options.long_lived_functions);
+    let linked = project::link::link(&facts, &settings.options);
     summary.finish(display, &linked, source)
 }
 
@@ -585,6 +585,26 @@ pub fn summarize_source(
             .into_iter()
             .map(|(name, summary)| (format!("{}.{name}", unit.module).into(), summary))
             .collect();
+    }
+    if needs_project {
+        facts.written_files = exports
+            .written_files
+            .iter()
+            .map(|(file, at)| {
+                let line = index.line_column(at.start(), text).line.get() as u32;
+                (file.as_str().into(), line)
+            })
+            .collect();
+        facts.file_constants = exports
+            .file_constants
+            .into_iter()
+            .map(|(name, file)| (format!("{}.{name}", unit.module).into(), file.into()))
+            .collect();
+        facts.launches = project::launches::collect(suite, &semantic)
+            .into_iter()
+            .map(|(program, at)| (program, index.line_column(at, text).line.get() as u32))
+            .collect();
+        facts.imports_inside = project::launches::imports_inside_functions(suite);
     }
 
     // Suppressions from comments.

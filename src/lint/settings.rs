@@ -54,6 +54,9 @@ pub struct RuleOptions {
     pub ignore_names: GlobSet,
     /// The `ignore-names` patterns as written (for the cache key).
     pub ignore_name_patterns: Vec<String>,
+    /// Read-modify-write findings (SWC201, SWC203, SWC204) with no evidence in the project that
+    /// they run concurrently are reported at low severity.
+    pub require_concurrency_evidence: bool,
 }
 
 /// Everything the engine needs to check files.
@@ -154,11 +157,12 @@ impl LintSettings {
             ));
         }
         out.push_str(&format!(
-            "options.lock-context-managers = {:?}\noptions.long-lived-functions = {:?}\noptions.bounded-types = {:?}\noptions.ignore-names = {:?}\n",
+            "options.lock-context-managers = {:?}\noptions.long-lived-functions = {:?}\noptions.bounded-types = {:?}\noptions.ignore-names = {:?}\noptions.require-concurrency-evidence = {}\n",
             self.options.lock_context_managers,
             self.options.long_lived_functions,
             self.options.bounded_types,
-            self.options.ignore_name_patterns
+            self.options.ignore_name_patterns,
+            self.options.require_concurrency_evidence
         ));
         out
     }

@@ -1,4 +1,28 @@
-//! Shared wording of the file-concurrency fixes (SWC201-SWC204).
+//! What the read-modify-write rules (SWC201, SWC203, SWC204) share: the condition under which a
+//! finding stands with the evidence that it runs concurrently, and the wording of the fixes.
+
+use crate::lint::json_io::Rmw;
+use crate::lint::project::Condition;
+use ruff_text_size::TextRange;
+
+/// The condition of a read-modify-write finding, and its related locations: the read (`read`
+/// says how it is shown), then the module's evidence of concurrent runs. With `processes_only`
+/// (SWC204, whose thread lock already excludes the threads of one process), threads or tasks
+/// spawned per item are no evidence.
+pub fn concurrent_rmw(
+    rmw: &Rmw,
+    read: String,
+    processes_only: bool,
+) -> (Condition, Vec<(TextRange, String)>) {
+    let usable = !(processes_only && rmw.threads_only);
+    let condition = Condition::ConcurrentRmw {
+        file: rmw.file.as_deref().map(Into::into),
+        shown: usable && !rmw.concurrency.is_empty(),
+    };
+    let evidence = rmw.concurrency.iter().filter(|_| usable).cloned();
+    let related = std::iter::once((rmw.read, read)).chain(evidence).collect();
+    (condition, related)
+}
 
 pub const USE_STORE: &str =
     "or use swarmcheck's locked JSON store: `with swarmcheck.store.locked_json(path) as doc:`";

@@ -1,6 +1,7 @@
 //! SWC203 split-lock-rmw: the read and the write are each locked, but the lock is released in
 //! between, so another process can write in the gap.
 
+use super::file_concurrency::concurrent_rmw;
 use super::file_concurrency::hold_one_lock;
 use crate::lint::checker::{Checker, Diagnostic};
 use crate::lint::json_io::{JsonFacts, RmwKind};
@@ -8,16 +9,20 @@ use crate::rules::Rule;
 
 pub fn check(checker: &mut Checker, facts: &JsonFacts) {
     for rmw in facts.rmw.iter().filter(|r| r.kind == RmwKind::SplitLock) {
+        let (condition, related) = concurrent_rmw(
+            rmw,
+            format!("`{}` is read here, under a separate lock", rmw.path),
+            false,
+        );
         checker.report(Diagnostic {
-            // A script that ends and that nothing imports has no concurrent run to race with.
-            condition: crate::lint::project::Condition::ModuleLivesLong,
+            condition,
             rule: Rule::SplitLockRmw,
             range: rmw.write,
             message: format!(
                 "`{}` is read under a lock and written under a lock, but the lock is released in between: another process can write in the gap and its update is lost",
                 rmw.path
             ),
-            related: vec![(rmw.read, format!("`{}` is read here, under a separate lock", rmw.path))],
+            related,
             fix: Some(hold_one_lock(&rmw.path)),
         });
     }

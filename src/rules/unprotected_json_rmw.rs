@@ -1,7 +1,7 @@
 //! SWC201 unprotected-json-rmw: a JSON document read from a path and written back to it with
 //! no cross-process lock held from the read to the write.
 
-use super::file_concurrency::hold_one_lock;
+use super::file_concurrency::{concurrent_rmw, hold_one_lock};
 use crate::lint::checker::{Checker, Diagnostic};
 use crate::lint::json_io::{JsonFacts, RmwKind};
 use crate::rules::Rule;
@@ -13,18 +13,17 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
         } else {
             "is read, changed and written back"
         };
+        let (condition, related) =
+            concurrent_rmw(rmw, format!("`{}` is read here", rmw.path), false);
         checker.report(Diagnostic {
-            // A script that ends and that nothing imports has no concurrent run to race with.
-            condition: crate::lint::project::Condition::ModuleLivesLong,
+            condition,
             rule: Rule::UnprotectedJsonRmw,
             range: rmw.write,
             message: format!(
                 "`{}` {how} with no cross-process lock held from the read to the write: processes that do this concurrently lose each other's updates",
                 rmw.path
             ),
-            related: std::iter::once((rmw.read, format!("`{}` is read here", rmw.path)))
-                .chain(rmw.concurrency.clone())
-                .collect(),
+            related,
             fix: Some(hold_one_lock(&rmw.path)),
         });
     }

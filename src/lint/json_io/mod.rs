@@ -9,6 +9,8 @@
 //! JSON to `path`", "calls its callable argument under a lock") and the summaries are applied at
 //! call sites, so helpers, `__init__`-cached snapshots and closures passed to wrappers are seen.
 
+mod concurrency;
+mod files;
 mod locks;
 mod origins;
 pub mod paths;
@@ -42,9 +44,17 @@ pub struct Rmw {
     pub write: TextRange,
     /// The read happened in another method (a snapshot cached on `self`).
     pub cached_read: bool,
-    /// Why the read-modify-write can run concurrently, when the function shows it: (where,
-    /// sentence).
-    pub concurrency: Option<(TextRange, String)>,
+    /// Why the read-modify-write can run concurrently, as far as the module shows: steps from
+    /// its function out to the handler, spawn or loop that runs it many times at once (empty
+    /// when the module shows none).
+    pub concurrency: Vec<(TextRange, String)>,
+    /// What names the file beyond this function: its file name, or the module constant it is
+    /// imported as (`@pkg.paths.QUEUE`), for matching the other modules that touch it.
+    pub file: Option<String>,
+    /// The evidence shows only threads or tasks of one process (a spawn per item), which a
+    /// thread lock does exclude.
+    pub threads_only: bool,
+    key: PathKey,
 }
 
 /// How a write reaches the file.
@@ -84,6 +94,11 @@ pub struct JsonFacts {
     /// The module's functions that read or write JSON for their callers: (name in the module,
     /// summary).
     pub helpers: Vec<(String, Summary)>,
+    /// Files the module writes, by what names them across modules ([`Rmw::file`]), outside
+    /// test code: evidence that several parts of the project change the same file.
+    pub written_files: Vec<(String, TextRange)>,
+    /// Module constants that name a file: (constant, file name).
+    pub file_constants: Vec<(String, String)>,
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
@@ -187,6 +202,7 @@ pub fn analyze<'a>(
     // Writes of a value derived from a read of the same file, locked or not.
     let mut derived_writes: Vec<TextRange> = Vec::new();
     let mut state_writers: Vec<String> = Vec::new();
+    let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
             Some(class) => snapshots
@@ -210,6 +226,12 @@ pub fn analyze<'a>(
                 .map(|r| (r.key.clone(), r.range, f.id.clone(), r.tolerated_in)),
         );
         derived_writes.extend(result.derived_writes.iter().copied());
+        written.extend(
+            result
+                .written
+                .into_iter()
+                .map(|(k, at)| (k, at, f.class.as_deref())),
+        );
         facts.rmw.extend(result.rmw);
         state_writers.extend(result.state_writers);
         facts.risky_writes.extend(result.risky_writes);
@@ -278,6 +300,40 @@ pub fn analyze<'a>(
         .collect();
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
+    if !written.is_empty() {
+        let names = files::FileNames::collect(suite, semantic);
+        let class_at = |at: TextRange| {
+            functions
+                .iter()
+                .skip(1)
+                .filter(|f| f.def_range.contains_range(at))
+                .min_by_key(|f| f.def_range.len())
+                .and_then(|f| f.class.as_deref())
+        };
+        if !facts.rmw.is_empty() {
+            let runs = concurrency::ConcurrentRuns::collect(&functions);
+            for r in &mut facts.rmw {
+                let class = class_at(r.write);
+                (r.concurrency, r.threads_only) = runs.of(r.write);
+                if let Some((at, home)) = names.per_user(&r.key, class) {
+                    let at = if at.is_empty() { r.read } else { at };
+                    r.concurrency.push((
+                        at,
+                        format!("`{}` is under the user's home directory (`{home}`): every process of the tool the user runs, in every terminal and session, shares it", r.path),
+                    ));
+                    r.threads_only = false;
+                }
+                r.file = names.of_key(&r.key, class);
+            }
+        }
+        if !is_test {
+            facts.written_files = written
+                .iter()
+                .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
+                .collect();
+            facts.file_constants = names.constants();
+        }
+    }
     facts
 }
 
@@ -542,6 +598,8 @@ struct FunctionResult {
     state_writers: Vec<String>,
     /// Writes of a value derived from a read of the same file (under a lock or not).
     derived_writes: Vec<TextRange>,
+    /// Every write with a known path: (path, where).
+    written: Vec<(PathKey, TextRange)>,
 }
 
 /// An open file handle bound to a name.

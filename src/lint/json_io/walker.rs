@@ -57,6 +57,7 @@ pub(super) fn analyze_function<'a>(
             closures_under_locks: Vec::new(),
             state_writers: Vec::new(),
             derived_writes: Vec::new(),
+            written: Vec::new(),
         },
     };
     for kind in inherited {
@@ -1081,7 +1082,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.result.state_writers.push(callee.clone());
                 }
             }
-            self.summarize_write(key, source, &regions);
+            self.summarize_write(key, source, &regions, call.range());
         }
         for (param, kinds) in &summary.calls_param {
             let Some(arg) = arg_map.get(param) else {
@@ -1190,7 +1191,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 repeated: None,
             });
         }
-        self.summarize_write(key, tw.source, &regions);
+        self.summarize_write(key, tw.source, &regions, dst.range());
     }
 
     fn write_file(
@@ -1221,13 +1222,20 @@ impl<'w, 'a> Walker<'w, 'a> {
                 repeated: None,
             });
         }
-        self.summarize_write(key, source, &regions);
+        self.summarize_write(key, source, &regions, range);
     }
 
-    fn summarize_write(&mut self, key: PathKey, source: ValueSource, regions: &[(u32, LockKind)]) {
+    fn summarize_write(
+        &mut self,
+        key: PathKey,
+        source: ValueSource,
+        regions: &[(u32, LockKind)],
+        at: TextRange,
+    ) {
         if key.has_unknown() {
             return;
         }
+        self.result.written.push((key.clone(), at));
         // `self.content = response.json()` earlier in this function: what it writes is fresh,
         // not the caller's cached copy of the document.
         let source = match source {
@@ -1236,47 +1244,6 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let kinds = regions.iter().map(|(_, k)| *k).collect();
         self.result.summary.writes.push((key, source, kinds));
-    }
-
-    /// What the function's own definition says about concurrent runs: a request handler of a
-    /// web framework (`@app.post(...)`, `@router.get(...)`, `@app.route(...)`), or a coroutine,
-    /// which interleaves with other tasks at every `await`.
-    fn concurrency(&self) -> Option<(TextRange, String)> {
-        let node = self.f.node?;
-        let name = node.name.as_str();
-        for d in &node.decorator_list {
-            let func = match &d.expression {
-                Expr::Call(c) => c.func.as_ref(),
-                other => other,
-            };
-            if let Expr::Attribute(a) = func {
-                let verb = a.attr.as_str();
-                let route = matches!(
-                    verb,
-                    "get"
-                        | "post"
-                        | "put"
-                        | "patch"
-                        | "delete"
-                        | "route"
-                        | "api_route"
-                        | "websocket"
-                );
-                if route && matches!(a.value.as_ref(), Expr::Name(_) | Expr::Attribute(_)) {
-                    let app = dotted(&a.value).unwrap_or_default();
-                    return Some((
-                        d.range(),
-                        format!("`{name}` handles requests (`@{app}.{verb}`): concurrent requests, and every worker process of the server, run it at once"),
-                    ));
-                }
-            }
-        }
-        node.is_async.then(|| {
-            (
-                node.name.range(),
-                format!("`{name}` is a coroutine: other tasks run at each `await`, and other processes of the program run the same code"),
-            )
-        })
     }
 
     /// A write whose value derives from a read of the same file completes a read-modify-write.
@@ -1317,7 +1284,10 @@ impl<'w, 'a> Walker<'w, 'a> {
             read: read.range,
             write: range,
             cached_read: read.cached,
-            concurrency: self.concurrency(),
+            concurrency: Vec::new(),
+            file: None,
+            threads_only: false,
+            key: key.clone(),
         });
     }
 }

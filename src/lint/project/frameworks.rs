@@ -9,6 +9,17 @@ pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
+    pub handler_decorators: HandlerDecorators,
+    pub spawn_calls: Vec<String>,
+    pub mapping_calls: Vec<String>,
+}
+
+/// Decorators of handlers a framework runs many at a time, by what they handle.
+#[derive(Debug, Deserialize)]
+pub struct HandlerDecorators {
+    pub request: Vec<String>,
+    pub task: Vec<String>,
+    pub event: Vec<String>,
 }
 
 pub fn table() -> &'static Frameworks {

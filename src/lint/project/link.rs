@@ -3,8 +3,9 @@
 
 use super::hierarchy::Hierarchy;
 use super::lifetime::{self, Lifetimes};
+use super::shared_files::SharedFiles;
 use super::{Condition, ModuleFacts};
-use crate::finding::Related;
+use crate::finding::{Related, Severity};
 use crate::lint::json_io::Summary;
 use rustc_hash::FxHashSet as HashSet;
 
@@ -33,11 +34,38 @@ pub struct Project<'p> {
     /// Per module: a script that ends (nothing imports it and its entry point runs no loop).
     ends: Vec<bool>,
     module_of_path: rustc_hash::FxHashMap<&'p str, usize>,
+    modules: &'p [(String, &'p ModuleFacts)],
+    shared_files: SharedFiles<'p>,
+    launched: super::launches::Launched,
+    /// Demote read-modify-writes with no evidence of concurrent runs to low severity.
+    require_concurrency_evidence: bool,
+}
+
+/// What the project says about a finding that stands.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Related locations that justify it.
+    pub evidence: Vec<Related>,
+    /// Reported at this severity at most, with the reason appended to its message.
+    pub demoted: Option<(Severity, &'static str)>,
+}
+
+impl Verdict {
+    fn holds(evidence: Vec<Related>) -> Verdict {
+        Verdict {
+            evidence,
+            demoted: None,
+        }
+    }
 }
 
 /// Links `modules` (displayed path and facts of each). `long_lived` are class names the
 /// configuration declares long-lived.
-pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String]) -> Project<'p> {
+pub fn link<'p>(
+    modules: &'p [(String, &'p ModuleFacts)],
+    options: &crate::lint::settings::RuleOptions,
+) -> Project<'p> {
+    let long_lived = &options.long_lived_functions;
     let hierarchy = Hierarchy::build(modules);
     // Every module some other module imports (by any prefix of an imported name).
     let mut imported = vec![false; modules.len()];
@@ -107,6 +135,7 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
                 .push(name);
         }
     }
+    let launched = super::launches::Launched::build(modules, &hierarchy);
     Project {
         hierarchy,
         lifetimes,
@@ -115,8 +144,15 @@ pub fn link<'p>(modules: &'p [(String, &'p ModuleFacts)], long_lived: &[String])
         helpers_by_module,
         ends,
         module_of_path,
+        modules,
+        shared_files: SharedFiles::build(modules),
+        launched,
+        require_concurrency_evidence: options.require_concurrency_evidence,
     }
 }
+
+/// Why a read-modify-write with no sign of concurrent runs is reported at low severity.
+const NO_CONCURRENCY_SHOWN: &str = "nothing in the project shows it running concurrently (no request or task handler, no thread or task per item, no other module writing the file): low severity, since another run of the program, a cron job or a second launch can still race with it";
 
 /// The standard library's enum base classes: a subclass has a fixed set of instances.
 const ENUM_BASES: &[&str] = &[
@@ -131,17 +167,55 @@ const ENUM_BASES: &[&str] = &[
 impl Project<'_> {
     /// `Some(evidence)` when a finding under `condition`, reported in module `module` (shown as
     /// `path`), holds; the evidence goes into its related locations.
-    pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Vec<Related>> {
-        match condition {
+    pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Verdict> {
+        let evidence = match condition {
             Condition::Always => Some(Vec::new()),
             Condition::ModuleLivesLong => {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
+            Condition::ConcurrentRmw { file, shown } => {
+                let module = self.module_of_path.get(path).copied();
+                if module.is_some_and(|i| self.ends[i]) {
+                    return None;
+                }
+                if *shown {
+                    return Some(Verdict::default());
+                }
+                let mut evidence = module
+                    .and_then(|i| self.launched.evidence(self.modules, i))
+                    .unwrap_or_default();
+                if let (Some(file), Some(i)) = (file, module) {
+                    let shown = self.shared_files.file(file.as_str());
+                    for (j, line) in self
+                        .shared_files
+                        .other_writers(file.as_str(), i)
+                        .into_iter()
+                        .take(3)
+                    {
+                        evidence.push(Related {
+                            path: Some(self.modules[j].0.clone()),
+                            line: line as usize,
+                            column: 1,
+                            message: format!(
+                                "`{shown}` is also written by `{}`: two parts of the project change the same file, each from its own copy of the document",
+                                self.modules[j].1.module
+                            ),
+                        });
+                    }
+                }
+                if evidence.is_empty() && self.require_concurrency_evidence {
+                    return Some(Verdict {
+                        evidence,
+                        demoted: Some((Severity::Low, NO_CONCURRENCY_SHOWN)),
+                    });
+                }
+                Some(evidence)
+            }
             Condition::CacheKeepsInstances { class, only_self } => {
                 let h = &self.hierarchy;
                 let Some(id) = h.resolve(class) else {
-                    return Some(Vec::new());
+                    return Some(Verdict::default());
                 };
                 let is_enum = h
                     .ancestors_and_self(id)
@@ -163,7 +237,8 @@ impl Project<'_> {
                     .any(|&c| h.class(c).bounds.iter().any(|(a, _, _)| a == attr));
                 (!bounded).then_some(evidence)
             }
-        }
+        };
+        evidence.map(Verdict::holds)
     }
 
     /// The project's lock and JSON helpers that `module` imports, by the names it uses for them:

@@ -11,12 +11,14 @@
 
 pub mod context;
 pub mod facts;
-mod frameworks;
+pub(crate) mod frameworks;
 pub mod hierarchy;
+pub mod launches;
 pub mod lifetime;
 pub mod link;
 pub mod name;
 pub mod names;
+mod shared_files;
 mod stdlib;
 pub mod summary;
 
@@ -84,6 +86,12 @@ pub enum Condition {
     /// method takes only `self` (`only_self`: one entry per instance) and the project shows
     /// `class` living for the process, so the instance the cache keeps is alive anyway.
     CacheKeepsInstances { class: Name, only_self: bool },
+    /// A read-modify-write of a shared file: a finding unless the module is a script that ends
+    /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
+    /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
+    /// one), or another module of the project writes the same `file`. Otherwise it is reported
+    /// at low severity.
+    ConcurrentRmw { file: Option<Name>, shown: bool },
 }
 
 /// Everything phase one learns about a module that the project needs.
@@ -117,6 +125,19 @@ pub struct ModuleFacts {
     /// Modules imported whole (`import pkg.utils`); names imported from a module are in
     /// `exports`.
     pub imported: Vec<Name>,
+    /// JSON files the module writes outside test code, by file name or by the imported
+    /// constant that names them (`@pkg.paths.QUEUE`), and the line.
+    #[serde(default)]
+    pub written_files: Vec<(Name, u32)>,
+    /// Module constants that name a file: (qualified constant, file name).
+    #[serde(default)]
+    pub file_constants: Vec<(Name, Name)>,
+    /// Programs the module starts once per item of a loop (a process per agent), and the line.
+    #[serde(default)]
+    pub launches: Vec<(launches::Program, u32)>,
+    /// Modules imported inside functions (`from swarm.queue import claim` in `main()`).
+    #[serde(default)]
+    pub imports_inside: Vec<Name>,
 }
 
 impl ModuleFacts {

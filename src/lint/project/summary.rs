@@ -63,12 +63,18 @@ impl ModuleSummary {
             .candidates
             .iter()
             .filter_map(|c| {
-                let evidence = match &c.condition {
-                    Condition::Always => Vec::new(),
+                let verdict = match &c.condition {
+                    Condition::Always => Default::default(),
                     condition => project.verdict(path, condition)?,
                 };
                 let mut f = c.finding.clone();
-                f.related.extend(evidence);
+                f.related.extend(verdict.evidence);
+                if let Some((at_most, why)) = verdict.demoted {
+                    if f.severity > at_most {
+                        f.severity = at_most;
+                        f.message = format!("{}; {why}", f.message);
+                    }
+                }
                 if let Some(range) = c.deferred_snippet {
                     deferred.push((f.fingerprint.clone(), range));
                 }

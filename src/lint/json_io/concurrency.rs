@@ -1,0 +1,347 @@
+//! Why a function of the module can run concurrently with itself, as the module shows it: a
+//! handler decorator (a web route, a task-queue task, a bot command), a spawn of one thread,
+//! process or task per item (`Thread(target=work)` in a loop, `pool.map(work, items)`,
+//! `asyncio.gather(*(work(x) for x in xs))`), or a call from a function that has such evidence.
+//! The evidence is a chain of steps a reviewer can follow from the read-modify-write outward.
+
+use super::Function;
+use crate::lint::project::frameworks;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// One step of the evidence: where, and what it shows.
+pub type Step = (TextRange, String);
+
+/// The longest chain kept: the read-modify-write's function, the callers between, the root.
+const MAX_STEPS: usize = 4;
+
+pub struct ConcurrentRuns {
+    /// Per function of the module (same order), the evidence that it runs concurrently.
+    chains: Vec<Vec<Step>>,
+    /// Per function: its evidence is a spawn of threads or tasks inside one process.
+    spawned: Vec<bool>,
+    def_ranges: Vec<TextRange>,
+}
+
+impl ConcurrentRuns {
+    pub fn collect(functions: &[Function<'_>]) -> ConcurrentRuns {
+        let def_ranges: Vec<TextRange> = functions.iter().map(|f| f.def_range).collect();
+        let mut chains: Vec<Vec<Step>> = functions
+            .iter()
+            .map(|f| f.node.and_then(handler).into_iter().collect())
+            .collect();
+        let mut sites = Sites::default();
+        if let Some(module) = functions.first() {
+            sites.visit_body(module.body);
+        }
+        let caller = |at: TextRange| innermost(&def_ranges, at);
+        let mut spawned = vec![false; functions.len()];
+        for spawn in &sites.spawns {
+            let class = caller(spawn.at).and_then(|i| functions[i].class.as_deref());
+            for i in callees(functions, &spawn.target, class) {
+                if chains[i].is_empty() {
+                    let name = last_name(&functions[i].id);
+                    chains[i].push((spawn.at, spawn.describe(name)));
+                    spawned[i] = spawn.how != "Process";
+                }
+            }
+        }
+        // A function called from one that runs concurrently runs concurrently too.
+        for _ in 0..MAX_STEPS {
+            let mut changed = false;
+            for call in &sites.calls {
+                let Some(from) = caller(call.at) else {
+                    continue;
+                };
+                if chains[from].is_empty() || chains[from].len() >= MAX_STEPS {
+                    continue;
+                }
+                let class = functions[from].class.as_deref();
+                for to in callees(functions, &call.target, class) {
+                    if to == from || !chains[to].is_empty() {
+                        continue;
+                    }
+                    let step = (
+                        call.at,
+                        format!(
+                            "`{}` is called from `{}` here",
+                            last_name(&functions[to].id),
+                            last_name(&functions[from].id)
+                        ),
+                    );
+                    let mut chain = vec![step];
+                    chain.extend(chains[from].iter().cloned());
+                    chains[to] = chain;
+                    spawned[to] = spawned[from];
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        ConcurrentRuns {
+            chains,
+            spawned,
+            def_ranges,
+        }
+    }
+
+    /// The evidence for code at `at`: that of its innermost function with some, from the inside
+    /// out (a closure runs when its enclosing function does), and whether it shows only threads
+    /// or tasks of one process.
+    pub fn of(&self, at: TextRange) -> (Vec<Step>, bool) {
+        let mut enclosing: Vec<usize> = (1..self.def_ranges.len())
+            .filter(|&i| self.def_ranges[i].contains_range(at))
+            .collect();
+        enclosing.sort_by_key(|&i| self.def_ranges[i].len());
+        enclosing
+            .into_iter()
+            .find(|&i| !self.chains[i].is_empty())
+            .map(|i| (self.chains[i].clone(), self.spawned[i]))
+            .unwrap_or_default()
+    }
+}
+
+/// The smallest function (not the module body) whose definition contains `at`.
+fn innermost(def_ranges: &[TextRange], at: TextRange) -> Option<usize> {
+    (1..def_ranges.len())
+        .filter(|&i| def_ranges[i].contains_range(at))
+        .min_by_key(|&i| def_ranges[i].len())
+}
+
+fn last_name(id: &str) -> &str {
+    id.rsplit('.').next().unwrap_or(id)
+}
+
+/// A function named at a call or spawn: by its name (`work`) or as a method of the caller's
+/// class (`self.work`).
+#[derive(Debug)]
+struct Target {
+    name: String,
+    on_self: bool,
+}
+
+impl Target {
+    fn of(expr: &Expr) -> Option<Target> {
+        match expr {
+            Expr::Name(n) => Some(Target {
+                name: n.id.to_string(),
+                on_self: false,
+            }),
+            Expr::Attribute(a) => match a.value.as_ref() {
+                Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls") => Some(Target {
+                    name: a.attr.to_string(),
+                    on_self: true,
+                }),
+                _ => None,
+            },
+            // `functools.partial(work, item)` runs `work`.
+            Expr::Call(c) if last_segment(&c.func) == Some("partial") => {
+                c.arguments.args.first().and_then(Target::of)
+            }
+            Expr::Lambda(l) => match l.body.as_ref() {
+                Expr::Call(c) => Target::of(&c.func),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The module's functions `target` can name from a function of `class`: a method of that class
+/// through `self`, otherwise a function outside any class.
+fn callees(functions: &[Function<'_>], target: &Target, class: Option<&str>) -> Vec<usize> {
+    (1..functions.len())
+        .filter(|&i| {
+            let f = &functions[i];
+            last_name(&f.id) == target.name
+                && if target.on_self {
+                    class.is_some() && f.class.as_deref() == class
+                } else {
+                    f.class.is_none()
+                }
+        })
+        .collect()
+}
+
+fn last_segment(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.as_str()),
+        _ => None,
+    }
+}
+
+/// The decorator that makes the function a handler its framework runs many at a time.
+fn handler(node: &ast::StmtFunctionDef) -> Option<Step> {
+    let table = &frameworks::table().handler_decorators;
+    let name = node.name.as_str();
+    for d in &node.decorator_list {
+        let func = match &d.expression {
+            Expr::Call(c) => c.func.as_ref(),
+            other => other,
+        };
+        let Some(verb) = last_segment(func) else {
+            continue;
+        };
+        let shown = crate::lint::blocks::dotted(func).unwrap_or_else(|| verb.to_string());
+        let is = |list: &[String]| list.iter().any(|v| v == verb);
+        // A bare `@get` is some other decorator; routes are methods of an app or router.
+        let on_object = matches!(func, Expr::Attribute(_));
+        let why = if is(&table.request) && on_object {
+            "handles requests: concurrent requests, and every worker process of the server, run it at once"
+        } else if is(&table.task) {
+            "is a task-queue task: every worker process, and each worker's concurrent slots, run it at once"
+        } else if is(&table.event) && on_object {
+            "handles bot or server events: one call per event, many in flight at once"
+        } else {
+            continue;
+        };
+        return Some((d.range(), format!("`{name}` (`@{shown}`) {why}")));
+    }
+    None
+}
+
+struct Spawn {
+    at: TextRange,
+    target: Target,
+    /// The call that starts it (`Thread`, `submit`, `gather`).
+    how: String,
+    /// The call runs its function once per item by itself (`pool.map`).
+    mapping: bool,
+}
+
+impl Spawn {
+    fn describe(&self, name: &str) -> String {
+        if self.mapping {
+            format!("`{}` runs `{name}` for every item at once", self.how)
+        } else {
+            format!(
+                "`{}` starts `{name}` once per item of a loop: the copies run at once",
+                self.how
+            )
+        }
+    }
+}
+
+struct Call {
+    at: TextRange,
+    target: Target,
+}
+
+/// Spawns of one concurrent run per item, and calls of the module's functions.
+#[derive(Default)]
+struct Sites {
+    spawns: Vec<Spawn>,
+    calls: Vec<Call>,
+    /// Loops and comprehensions around the walk, within the current function.
+    repeating: u32,
+}
+
+impl Sites {
+    fn spawn(&mut self, call: &ast::ExprCall) {
+        let table = frameworks::table();
+        let Some(how) = last_segment(&call.func) else {
+            return;
+        };
+        if !table.spawn_calls.iter().any(|s| s == how) {
+            return;
+        }
+        let mapping = table.mapping_calls.iter().any(|s| s == how);
+        if !(mapping || self.repeating > 0) {
+            return;
+        }
+        let args = &call.arguments.args;
+        let keyword = |name: &str| {
+            call.arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+                .map(|k| &k.value)
+        };
+        let mut targets: Vec<&Expr> = Vec::new();
+        match how {
+            "Thread" | "Process" => targets.extend(keyword("target")),
+            "Timer" => targets.extend(keyword("function").or(args.get(1))),
+            "run_in_executor" => targets.extend(args.get(1)),
+            "create_task" | "ensure_future" | "gather" | "start_soon" | "spawn" => {
+                for arg in args.iter() {
+                    called_in(arg, &mut targets);
+                }
+                if how == "start_soon" || how == "spawn" {
+                    targets.extend(args.first());
+                }
+            }
+            _ => targets.extend(args.first()),
+        }
+        // `map` alone is the builtin: one call after another, not at once.
+        if how == "map" && matches!(call.func.as_ref(), Expr::Name(_)) {
+            return;
+        }
+        for t in targets {
+            if let Some(target) = Target::of(t) {
+                self.spawns.push(Spawn {
+                    at: call.range(),
+                    target,
+                    how: how.to_string(),
+                    mapping,
+                });
+            }
+        }
+    }
+}
+
+/// The functions called in a coroutine argument: `work(x)`, `*[work(x) for x in xs]`.
+fn called_in<'a>(arg: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match arg {
+        Expr::Call(c) => out.push(&c.func),
+        Expr::Starred(s) => called_in(&s.value, out),
+        Expr::ListComp(c) => called_in(&c.elt, out),
+        Expr::Generator(c) => called_in(&c.elt, out),
+        Expr::SetComp(c) => called_in(&c.elt, out),
+        Expr::Await(a) => called_in(&a.value, out),
+        _ => {}
+    }
+}
+
+impl<'a> Visitor<'a> for Sites {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                let outer = std::mem::take(&mut self.repeating);
+                visitor::walk_stmt(self, stmt);
+                self.repeating = outer;
+            }
+            Stmt::For(_) | Stmt::While(_) => {
+                self.repeating += 1;
+                visitor::walk_stmt(self, stmt);
+                self.repeating -= 1;
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                self.repeating += 1;
+                visitor::walk_expr(self, expr);
+                self.repeating -= 1;
+                return;
+            }
+            Expr::Call(call) => {
+                self.spawn(call);
+                if let Some(target) = Target::of(&call.func) {
+                    self.calls.push(Call {
+                        at: call.range(),
+                        target,
+                    });
+                }
+            }
+            _ => {}
+        }
+        visitor::walk_expr(self, expr);
+    }
+}

@@ -1,0 +1,273 @@
+//! Which file a path names beyond the function that uses it, so modules that touch the same
+//! file can be matched: its file name (`QUEUE = Path("state") / "queue.json"` names
+//! `queue.json`), or the module constant another module imports it as (`@pkg.paths.QUEUE`).
+
+use super::paths::PathKey;
+use crate::lint::semantic::{ScopeId, SemanticModel};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use rustc_hash::FxHashMap as HashMap;
+
+/// How many names are followed from a path to its literal (`A = B / "x.json"; B = ...`).
+const MAX_DEPTH: u32 = 4;
+
+pub struct FileNames<'a> {
+    semantic: &'a SemanticModel<'a>,
+    /// Module-level assignments: name, value.
+    constants: HashMap<&'a str, &'a Expr>,
+    /// `self.<attr> = value` in the methods of each class: (class, attr), value.
+    attributes: HashMap<(&'a str, &'a str), &'a Expr>,
+}
+
+impl<'a> FileNames<'a> {
+    pub fn collect(suite: &'a [Stmt], semantic: &'a SemanticModel<'a>) -> FileNames<'a> {
+        let mut constants = HashMap::default();
+        let mut attributes = HashMap::default();
+        for stmt in suite {
+            match stmt {
+                Stmt::Assign(a) => {
+                    for t in &a.targets {
+                        if let Expr::Name(n) = t {
+                            constants.insert(n.id.as_str(), a.value.as_ref());
+                        }
+                    }
+                }
+                Stmt::AnnAssign(a) => {
+                    if let (Expr::Name(n), Some(v)) = (a.target.as_ref(), &a.value) {
+                        constants.insert(n.id.as_str(), v.as_ref());
+                    }
+                }
+                Stmt::ClassDef(c) => {
+                    for item in &c.body {
+                        if let Stmt::FunctionDef(f) = item {
+                            self_assignments(&f.body, c.name.as_str(), &mut attributes);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        FileNames {
+            semantic,
+            constants,
+            attributes,
+        }
+    }
+
+    /// The module constants that name a file: (constant, file name), for other modules that
+    /// import them.
+    pub fn constants(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .constants
+            .iter()
+            .filter_map(|(name, value)| {
+                let file = self.of_expr(value, None, 0)?;
+                (!file.starts_with('@')).then(|| (name.to_string(), file))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The file a path key names, seen from a method of `class` (for `self.<attr>` paths).
+    pub fn of_key(&self, key: &PathKey, class: Option<&str>) -> Option<String> {
+        match key {
+            PathKey::Lit(s) => file_name(s),
+            PathKey::Join(parts) => self.of_key(parts.last()?, class),
+            PathKey::Concat(parts) => {
+                let mut whole = String::new();
+                for p in parts {
+                    match p {
+                        PathKey::Lit(s) => whole.push_str(s),
+                        _ => return None,
+                    }
+                }
+                file_name(&whole)
+            }
+            PathKey::Var(name) => self.of_name(name, 0),
+            PathKey::Attr(chain) => {
+                let attr = chain.strip_prefix("self.")?;
+                let value = self.attributes.get(&(class?, attr))?;
+                self.of_expr(value, class, 0)
+            }
+            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unknown => None,
+        }
+    }
+
+    /// Where the path is rooted in the user's home directory (`Path.home()`, `"~/.tool"`,
+    /// `platformdirs.user_config_dir(...)`), a file every process of the tool the user runs
+    /// shares: the expression and what it calls.
+    pub fn per_user(&self, key: &PathKey, class: Option<&str>) -> Option<(TextRange, String)> {
+        match key {
+            // Written where it is used: the caller points at the use.
+            PathKey::Lit(s) if s.starts_with("~/") => Some((TextRange::default(), s.clone())),
+            PathKey::Join(parts) => self.per_user(parts.first()?, class),
+            PathKey::Var(name) => {
+                let value = self.constants.get(name.as_str())?;
+                self.home_in(value, class, 0)
+            }
+            PathKey::Attr(chain) => {
+                let attr = chain.strip_prefix("self.")?;
+                let value = self.attributes.get(&(class?, attr))?;
+                self.home_in(value, class, 0)
+            }
+            _ => None,
+        }
+    }
+
+    fn home_in(&self, expr: &Expr, class: Option<&str>, depth: u32) -> Option<(TextRange, String)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let found = |what: &str| Some((expr.range(), what.to_string()));
+        match expr {
+            Expr::StringLiteral(s) if s.value.to_str().starts_with("~/") => found("~/"),
+            Expr::Name(n) => {
+                let value = self.constants.get(n.id.as_str())?;
+                self.home_in(value, class, depth + 1)
+            }
+            Expr::Attribute(a) => match a.value.as_ref() {
+                Expr::Name(n) if n.id.as_str() == "self" => {
+                    let value = self.attributes.get(&(class?, a.attr.as_str()))?;
+                    self.home_in(value, class, depth + 1)
+                }
+                _ => None,
+            },
+            Expr::BinOp(b) => self.home_in(&b.left, class, depth + 1),
+            Expr::Call(c) => {
+                let name = crate::lint::blocks::dotted(&c.func).unwrap_or_default();
+                let last = name.rsplit('.').next().unwrap_or_default();
+                let home = last == "home"
+                    || last.starts_with("user_") && last.ends_with("_dir")
+                    || (matches!(last, "getenv" | "get")
+                        && c.arguments.args.first().is_some_and(|a| {
+                            matches!(a, Expr::StringLiteral(s) if matches!(s.value.to_str(), "HOME" | "APPDATA" | "XDG_CONFIG_HOME" | "XDG_DATA_HOME" | "XDG_STATE_HOME"))
+                        }));
+                if home {
+                    return found(&format!("{name}()"));
+                }
+                let inner = c.arguments.args.first().or(match c.func.as_ref() {
+                    Expr::Attribute(a) => Some(a.value.as_ref()),
+                    _ => None,
+                })?;
+                self.home_in(inner, class, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    fn of_name(&self, name: &str, depth: u32) -> Option<String> {
+        if let Some(value) = self.constants.get(name) {
+            return self.of_expr(value, None, depth + 1);
+        }
+        // Imported from another module of the project: named by that module's constant.
+        match self
+            .semantic
+            .resolve(ScopeId::MODULE, name, TextSize::new(u32::MAX))
+        {
+            crate::lint::semantic::Resolved::Binding(_, b) => match &b.kind {
+                crate::lint::semantic::BindingKind::Import(q) => Some(format!("@{q}")),
+                _ => None,
+            },
+            crate::lint::semantic::Resolved::Builtin => None,
+        }
+    }
+
+    fn of_expr(&self, expr: &Expr, class: Option<&str>, depth: u32) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match expr {
+            Expr::StringLiteral(s) => file_name(s.value.to_str()),
+            Expr::FString(_) => None,
+            Expr::Name(n) => self.of_name(n.id.as_str(), depth),
+            Expr::Attribute(a) => match a.value.as_ref() {
+                Expr::Name(n) if n.id.as_str() == "self" => {
+                    let value = self.attributes.get(&(class?, a.attr.as_str()))?;
+                    self.of_expr(value, class, depth + 1)
+                }
+                _ => None,
+            },
+            Expr::BinOp(b) => self.of_expr(&b.right, class, depth + 1),
+            Expr::Call(c) => {
+                let func = match c.func.as_ref() {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    _ => return None,
+                };
+                let receiver = match c.func.as_ref() {
+                    Expr::Attribute(a) => Some(a.value.as_ref()),
+                    _ => None,
+                };
+                match func {
+                    "Path" | "PurePath" | "join" | "joinpath" | "str" | "fspath" | "abspath"
+                    | "realpath" | "normpath" | "expanduser" => match c.arguments.args.last() {
+                        Some(last) => self.of_expr(last, class, depth + 1),
+                        None => self.of_expr(receiver?, class, depth + 1),
+                    },
+                    "resolve" | "absolute" => self.of_expr(receiver?, class, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn self_assignments<'a>(
+    body: &'a [Stmt],
+    class: &'a str,
+    out: &mut HashMap<(&'a str, &'a str), &'a Expr>,
+) {
+    for stmt in body {
+        let (targets, value): (Vec<&Expr>, &Expr) = match stmt {
+            Stmt::Assign(a) => (a.targets.iter().collect(), a.value.as_ref()),
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(v),
+                ..
+            }) => (vec![target.as_ref()], v.as_ref()),
+            Stmt::If(i) => {
+                self_assignments(&i.body, class, out);
+                for clause in &i.elif_else_clauses {
+                    self_assignments(&clause.body, class, out);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        for t in targets {
+            if let Expr::Attribute(a) = t {
+                if matches!(a.value.as_ref(), Expr::Name(n) if n.id.as_str() == "self") {
+                    out.entry((class, a.attr.as_str())).or_insert(value);
+                }
+            }
+        }
+    }
+}
+
+/// The last component of a path literal when it names a file (`state/queue.json` names
+/// `queue.json`): a stem and an extension, no wildcard.
+fn file_name(path: &str) -> Option<String> {
+    let last = path.rsplit(['/', '\\']).next()?;
+    let (stem, ext) = last.rsplit_once('.')?;
+    let plausible = !stem.is_empty()
+        && (1..=6).contains(&ext.len())
+        && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        && !last.contains(['*', '?', '{', ' ']);
+    plausible.then(|| last.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn file_names() {
+        assert_eq!(file_name("state/queue.json").as_deref(), Some("queue.json"));
+        assert_eq!(file_name("registry.json").as_deref(), Some("registry.json"));
+        assert_eq!(file_name("state"), None);
+        assert_eq!(file_name("*.json"), None);
+        assert_eq!(file_name(".json"), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! Files that several modules of the project write: evidence that a read-modify-write of one of
+//! them races with another part of the project, not only with a second run of its own code.
+
+use super::ModuleFacts;
+use rustc_hash::FxHashMap as HashMap;
+
+pub struct SharedFiles<'p> {
+    /// File name (or imported constant, when the project does not define it) → the modules
+    /// that write it: (module index, line).
+    writers: HashMap<&'p str, Vec<(usize, u32)>>,
+    /// Qualified module constant → the file it names.
+    constants: HashMap<&'p str, &'p str>,
+}
+
+impl<'p> SharedFiles<'p> {
+    pub fn build(modules: &'p [(String, &'p ModuleFacts)]) -> SharedFiles<'p> {
+        let constants: HashMap<&str, &str> = modules
+            .iter()
+            .flat_map(|(_, m)| m.file_constants.iter())
+            .map(|(c, f)| (c.as_str(), f.as_str()))
+            .collect();
+        let mut writers: HashMap<&str, Vec<(usize, u32)>> = HashMap::default();
+        for (i, (_, m)) in modules.iter().enumerate() {
+            for (file, line) in &m.written_files {
+                let file = resolve(&constants, file.as_str());
+                let entry = writers.entry(file).or_default();
+                if !entry.iter().any(|(j, _)| *j == i) {
+                    entry.push((i, *line));
+                }
+            }
+        }
+        SharedFiles { writers, constants }
+    }
+
+    /// The file `name` denotes: an imported constant is the file its module names.
+    pub fn file<'n>(&self, name: &'n str) -> &'n str
+    where
+        'p: 'n,
+    {
+        resolve(&self.constants, name)
+    }
+
+    /// The modules other than `module` that write the file `name` denotes: (module, line).
+    pub fn other_writers(&self, name: &str, module: usize) -> Vec<(usize, u32)> {
+        let file = resolve(&self.constants, name);
+        self.writers
+            .get(file)
+            .into_iter()
+            .flatten()
+            .filter(|(j, _)| *j != module)
+            .copied()
+            .collect()
+    }
+}
+
+fn resolve<'n>(constants: &HashMap<&'n str, &'n str>, name: &'n str) -> &'n str {
+    name.strip_prefix('@')
+        .and_then(|c| constants.get(c).copied())
+        .unwrap_or(name)
+}
