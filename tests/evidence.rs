@@ -242,3 +242,28 @@ fn a_scripts_repeated_write_shows_the_loop() {
     let why = related("SWC202/one_shot_scripts", "evaluate.py", 21, "SWC202");
     assert_mentions(&why, &["`RESULTS` is written again on every pass here"]);
 }
+
+#[test]
+fn a_handler_of_another_module_calling_the_helper_is_concurrency_evidence() {
+    let chain = related("SWC201/handler_calls", "store.py", 10, "SWC201");
+    assert_mentions(
+        &chain,
+        &["called here by a handler: `create_note` (`@app.post`) handles requests"],
+    );
+    let found = strict("SWC201/handler_calls");
+    assert_eq!(severity_of(&found, "store.py", 10, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "store.py", 19, "SWC201"), "low");
+}
+
+#[test]
+fn a_home_directory_constant_of_another_module_is_concurrency_evidence() {
+    let chain = related("SWC201/home_constant", "servers.py", 14, "SWC201");
+    assert_mentions(
+        &chain,
+        &["`tool.constants.DATA_DIR` is under the user's home directory"],
+    );
+    assert_eq!(
+        severity_of(&strict("SWC201/home_constant"), "servers.py", 14, "SWC201"),
+        "high"
+    );
+}

@@ -50,8 +50,6 @@ pub struct Exports {
     pub json_helpers: Vec<(String, json_io::Summary)>,
     /// Files the module writes, named across modules, and where.
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
-    /// Module constants that name a file: (constant, file name).
-    pub file_constants: Vec<(String, String)>,
 }
 
 pub struct Checker<'a, 'm> {
@@ -118,7 +116,6 @@ impl<'a, 'm> Checker<'a, 'm> {
         }
         let mut json_helpers = Vec::new();
         let mut written_files = Vec::new();
-        let mut file_constants = Vec::new();
         let file_rules = [
             Rule::UnprotectedJsonRmw,
             Rule::NonAtomicWrite,
@@ -135,7 +132,6 @@ impl<'a, 'm> Checker<'a, 'm> {
             );
             json_helpers = facts.helpers.clone();
             written_files = facts.written_files.clone();
-            file_constants = facts.file_constants.clone();
             if self.enabled(Rule::UnprotectedJsonRmw) {
                 rules::unprotected_json_rmw::check(&mut self, &facts);
             }
@@ -155,7 +151,6 @@ impl<'a, 'm> Checker<'a, 'm> {
                 lock_helpers,
                 json_helpers,
                 written_files,
-                file_constants,
             },
         )
     }

@@ -595,16 +595,34 @@ pub fn summarize_source(
                 (file.as_str().into(), line)
             })
             .collect();
-        facts.file_constants = exports
-            .file_constants
+        // Paths other modules import: the files they name, and those under the home directory.
+        let names = json_io::files::FileNames::collect(suite, &semantic);
+        let qualified = |name: &str| -> project::Name { format!("{}.{name}", unit.module).into() };
+        facts.file_constants = names
+            .constants()
             .into_iter()
-            .map(|(name, file)| (format!("{}.{name}", unit.module).into(), file.into()))
+            .map(|(name, file)| (qualified(&name), file.into()))
+            .collect();
+        facts.home_constants = names
+            .home_constants()
+            .into_iter()
+            .map(|(name, at)| {
+                let line = index.line_column(at.start(), text).line.get() as u32;
+                (qualified(&name), line)
+            })
             .collect();
         facts.launches = project::launches::collect(suite, &semantic)
             .into_iter()
             .map(|(program, at)| (program, index.line_column(at, text).line.get() as u32))
             .collect();
         facts.imports_inside = project::launches::imports_inside_functions(suite);
+        facts.handler_calls = json_io::concurrency::handler_calls(suite, &semantic)
+            .into_iter()
+            .map(|(callee, at, why)| {
+                let line = index.line_column(at.start(), text).line.get() as u32;
+                (callee.into(), line, why)
+            })
+            .collect();
     }
 
     // Suppressions from comments.

@@ -11,6 +11,7 @@ use ruff_text_size::TextRange;
 /// spawned per item are no evidence.
 pub fn concurrent_rmw(
     rmw: &Rmw,
+    module: &str,
     read: String,
     processes_only: bool,
 ) -> (Condition, Vec<(TextRange, String)>) {
@@ -18,6 +19,11 @@ pub fn concurrent_rmw(
     let condition = Condition::ConcurrentRmw {
         file: rmw.file.as_deref().map(Into::into),
         shown: usable && !rmw.concurrency.is_empty(),
+        root: rmw.root.as_deref().map(Into::into),
+        function: rmw
+            .function
+            .as_ref()
+            .map(|f| format!("{module}.{f}").into()),
     };
     let evidence = rmw.concurrency.iter().filter(|_| usable).cloned();
     let related = std::iter::once((rmw.read, read)).chain(evidence).collect();

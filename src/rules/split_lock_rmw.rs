@@ -11,6 +11,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
     for rmw in facts.rmw.iter().filter(|r| r.kind == RmwKind::SplitLock) {
         let (condition, related) = concurrent_rmw(
             rmw,
+            checker.context.module,
             format!("`{}` is read here, under a separate lock", rmw.path),
             false,
         );

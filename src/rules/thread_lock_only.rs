@@ -9,8 +9,12 @@ use crate::rules::Rule;
 
 pub fn check(checker: &mut Checker, facts: &JsonFacts) {
     for rmw in facts.rmw.iter().filter(|r| r.kind == RmwKind::ThreadOnly) {
-        let (condition, related) =
-            concurrent_rmw(rmw, format!("`{}` is read here", rmw.path), true);
+        let (condition, related) = concurrent_rmw(
+            rmw,
+            checker.context.module,
+            format!("`{}` is read here", rmw.path),
+            true,
+        );
         checker.report(Diagnostic {
             condition,
             rule: Rule::ThreadLockOnly,

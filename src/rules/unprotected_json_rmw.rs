@@ -13,8 +13,12 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
         } else {
             "is read, changed and written back"
         };
-        let (condition, related) =
-            concurrent_rmw(rmw, format!("`{}` is read here", rmw.path), false);
+        let (condition, related) = concurrent_rmw(
+            rmw,
+            checker.context.module,
+            format!("`{}` is read here", rmw.path),
+            false,
+        );
         checker.report(Diagnostic {
             condition,
             rule: Rule::UnprotectedJsonRmw,

@@ -16,7 +16,7 @@ pub type Step = (TextRange, String);
 /// The longest chain kept: the read-modify-write's function, the callers between, the root.
 const MAX_STEPS: usize = 4;
 
-pub struct ConcurrentRuns {
+pub(super) struct ConcurrentRuns {
     /// Per function of the module (same order), the evidence that it runs concurrently.
     chains: Vec<Vec<Step>>,
     /// Per function: its evidence is a spawn of threads or tasks inside one process.
@@ -25,7 +25,7 @@ pub struct ConcurrentRuns {
 }
 
 impl ConcurrentRuns {
-    pub fn collect(functions: &[Function<'_>]) -> ConcurrentRuns {
+    pub(super) fn collect(functions: &[Function<'_>]) -> ConcurrentRuns {
         let def_ranges: Vec<TextRange> = functions.iter().map(|f| f.def_range).collect();
         let mut chains: Vec<Vec<Step>> = functions
             .iter()
@@ -91,7 +91,7 @@ impl ConcurrentRuns {
     /// The evidence for code at `at`: that of its innermost function with some, from the inside
     /// out (a closure runs when its enclosing function does), and whether it shows only threads
     /// or tasks of one process.
-    pub fn of(&self, at: TextRange) -> (Vec<Step>, bool) {
+    pub(super) fn of(&self, at: TextRange) -> (Vec<Step>, bool) {
         let mut enclosing: Vec<usize> = (1..self.def_ranges.len())
             .filter(|&i| self.def_ranges[i].contains_range(at))
             .collect();
@@ -344,4 +344,57 @@ impl<'a> Visitor<'a> for Sites {
         }
         visitor::walk_expr(self, expr);
     }
+}
+
+/// Calls that handlers of this module (a route, a task, an event handler) make to functions
+/// imported from other modules: (the callee's qualified name, the call, why the handler runs
+/// concurrently). A read-modify-write in the callee runs concurrently too.
+pub fn handler_calls(
+    suite: &[Stmt],
+    semantic: &crate::lint::semantic::SemanticModel<'_>,
+) -> Vec<(String, TextRange, String)> {
+    /// Calls of plain names, with the scope they resolve in.
+    struct Calls<'c> {
+        out: Vec<&'c ast::ExprCall>,
+    }
+    impl<'c> Visitor<'c> for Calls<'c> {
+        fn visit_expr(&mut self, expr: &'c Expr) {
+            if let Expr::Call(call) = expr {
+                if matches!(call.func.as_ref(), Expr::Name(_) | Expr::Attribute(_)) {
+                    self.out.push(call);
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut handlers: Vec<&ast::StmtFunctionDef> = Vec::new();
+    for stmt in suite {
+        match stmt {
+            Stmt::FunctionDef(f) => handlers.push(f),
+            Stmt::ClassDef(c) => handlers.extend(c.body.iter().filter_map(|s| match s {
+                Stmt::FunctionDef(f) => Some(f),
+                _ => None,
+            })),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for f in handlers {
+        let Some((_, why)) = handler(f) else {
+            continue;
+        };
+        let scope = semantic
+            .scope_of(f)
+            .unwrap_or(crate::lint::semantic::ScopeId::MODULE);
+        let mut calls = Calls { out: Vec::new() };
+        calls.visit_body(&f.body);
+        for call in calls.out {
+            if let Some(q) = semantic.qualified_name(scope, &call.func) {
+                if !q.starts_with("builtins.") {
+                    out.push((q, call.range(), why.clone()));
+                }
+            }
+        }
+    }
+    out
 }

@@ -15,8 +15,8 @@ pub struct FileNames<'a> {
     semantic: &'a SemanticModel<'a>,
     /// Module-level assignments: name, value.
     constants: HashMap<&'a str, &'a Expr>,
-    /// `self.<attr> = value` in the methods of each class: (class, attr), value.
-    attributes: HashMap<(&'a str, &'a str), &'a Expr>,
+    /// `self.<attr> = value` in the methods of each class: (class, attr), every value.
+    attributes: HashMap<(&'a str, &'a str), Vec<&'a Expr>>,
 }
 
 impl<'a> FileNames<'a> {
@@ -69,6 +69,36 @@ impl<'a> FileNames<'a> {
         out
     }
 
+    /// The module constants rooted in the user's home directory: (constant, where).
+    pub fn home_constants(&self) -> Vec<(String, TextRange)> {
+        let mut out: Vec<(String, TextRange)> = self
+            .constants
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), self.home_in(value, None, 0)?.0)))
+            .collect();
+        out.sort_by_key(|(_, at)| at.start());
+        out
+    }
+
+    /// The qualified name of the imported constant a path starts from (`constants.LETTA_DIR`
+    /// with `from letta import constants`; `CACHE_DIR` imported by name), for a root defined in
+    /// another module.
+    pub fn imported_root(&self, key: &PathKey) -> Option<String> {
+        match key {
+            PathKey::Join(parts) => self.imported_root(parts.first()?),
+            PathKey::Var(name) => self.of_name(name, 0)?.strip_prefix('@').map(str::to_string),
+            PathKey::Attr(chain) => {
+                let (first, rest) = chain.split_once('.')?;
+                if first == "self" {
+                    return None;
+                }
+                let module = self.of_name(first, 0)?;
+                Some(format!("{}.{rest}", module.strip_prefix('@')?))
+            }
+            _ => None,
+        }
+    }
+
     /// The file a path key names, seen from a method of `class` (for `self.<attr>` paths).
     pub fn of_key(&self, key: &PathKey, class: Option<&str>) -> Option<String> {
         match key {
@@ -87,8 +117,8 @@ impl<'a> FileNames<'a> {
             PathKey::Var(name) => self.of_name(name, 0),
             PathKey::Attr(chain) => {
                 let attr = chain.strip_prefix("self.")?;
-                let value = self.attributes.get(&(class?, attr))?;
-                self.of_expr(value, class, 0)
+                let values = self.attributes.get(&(class?, attr))?;
+                values.iter().find_map(|v| self.of_expr(v, class, 0))
             }
             PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unknown => None,
         }
@@ -100,7 +130,7 @@ impl<'a> FileNames<'a> {
     pub fn per_user(&self, key: &PathKey, class: Option<&str>) -> Option<(TextRange, String)> {
         match key {
             // Written where it is used: the caller points at the use.
-            PathKey::Lit(s) if s.starts_with("~/") => Some((TextRange::default(), s.clone())),
+            PathKey::Lit(s) if is_home_literal(s) => Some((TextRange::default(), s.clone())),
             PathKey::Join(parts) => self.per_user(parts.first()?, class),
             PathKey::Var(name) => {
                 let value = self.constants.get(name.as_str())?;
@@ -108,8 +138,8 @@ impl<'a> FileNames<'a> {
             }
             PathKey::Attr(chain) => {
                 let attr = chain.strip_prefix("self.")?;
-                let value = self.attributes.get(&(class?, attr))?;
-                self.home_in(value, class, 0)
+                let values = self.attributes.get(&(class?, attr))?;
+                values.iter().find_map(|v| self.home_in(v, class, 0))
             }
             _ => None,
         }
@@ -121,15 +151,17 @@ impl<'a> FileNames<'a> {
         }
         let found = |what: &str| Some((expr.range(), what.to_string()));
         match expr {
-            Expr::StringLiteral(s) if s.value.to_str().starts_with("~/") => found("~/"),
+            Expr::StringLiteral(s) if is_home_literal(s.value.to_str()) => found("~"),
             Expr::Name(n) => {
                 let value = self.constants.get(n.id.as_str())?;
                 self.home_in(value, class, depth + 1)
             }
             Expr::Attribute(a) => match a.value.as_ref() {
                 Expr::Name(n) if n.id.as_str() == "self" => {
-                    let value = self.attributes.get(&(class?, a.attr.as_str()))?;
-                    self.home_in(value, class, depth + 1)
+                    let values = self.attributes.get(&(class?, a.attr.as_str()))?;
+                    values
+                        .iter()
+                        .find_map(|v| self.home_in(v, class, depth + 1))
                 }
                 _ => None,
             },
@@ -183,8 +215,10 @@ impl<'a> FileNames<'a> {
             Expr::Name(n) => self.of_name(n.id.as_str(), depth),
             Expr::Attribute(a) => match a.value.as_ref() {
                 Expr::Name(n) if n.id.as_str() == "self" => {
-                    let value = self.attributes.get(&(class?, a.attr.as_str()))?;
-                    self.of_expr(value, class, depth + 1)
+                    let values = self.attributes.get(&(class?, a.attr.as_str()))?;
+                    values
+                        .iter()
+                        .find_map(|v| self.of_expr(v, class, depth + 1))
                 }
                 _ => None,
             },
@@ -217,7 +251,7 @@ impl<'a> FileNames<'a> {
 fn self_assignments<'a>(
     body: &'a [Stmt],
     class: &'a str,
-    out: &mut HashMap<(&'a str, &'a str), &'a Expr>,
+    out: &mut HashMap<(&'a str, &'a str), Vec<&'a Expr>>,
 ) {
     for stmt in body {
         let (targets, value): (Vec<&Expr>, &Expr) = match stmt {
@@ -239,11 +273,16 @@ fn self_assignments<'a>(
         for t in targets {
             if let Expr::Attribute(a) = t {
                 if matches!(a.value.as_ref(), Expr::Name(n) if n.id.as_str() == "self") {
-                    out.entry((class, a.attr.as_str())).or_insert(value);
+                    out.entry((class, a.attr.as_str())).or_default().push(value);
                 }
             }
         }
     }
+}
+
+/// `~`, `~/x` or `~\\x`: the user's home directory once expanded.
+fn is_home_literal(s: &str) -> bool {
+    s == "~" || s.starts_with("~/") || s.starts_with("~\\")
 }
 
 /// The last component of a path literal when it names a file (`state/queue.json` names

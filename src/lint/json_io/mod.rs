@@ -9,8 +9,8 @@
 //! JSON to `path`", "calls its callable argument under a lock") and the summaries are applied at
 //! call sites, so helpers, `__init__`-cached snapshots and closures passed to wrappers are seen.
 
-mod concurrency;
-mod files;
+pub mod concurrency;
+pub mod files;
 mod locks;
 mod origins;
 pub mod paths;
@@ -54,6 +54,12 @@ pub struct Rmw {
     /// The evidence shows only threads or tasks of one process (a spawn per item), which a
     /// thread lock does exclude.
     pub threads_only: bool,
+    /// The imported constant the path starts from (`pkg.constants.DATA_DIR`), which the
+    /// project may show to be under the user's home directory.
+    pub root: Option<String>,
+    /// The module-level function that does it (its name in the module), which handlers of
+    /// other modules may call.
+    pub function: Option<String>,
     key: PathKey,
 }
 
@@ -97,8 +103,6 @@ pub struct JsonFacts {
     /// Files the module writes, by what names them across modules ([`Rmw::file`]), outside
     /// test code: evidence that several parts of the project change the same file.
     pub written_files: Vec<(String, TextRange)>,
-    /// Module constants that name a file: (constant, file name).
-    pub file_constants: Vec<(String, String)>,
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
@@ -324,6 +328,16 @@ pub fn analyze<'a>(
                     r.threads_only = false;
                 }
                 r.file = names.of_key(&r.key, class);
+                if r.concurrency.is_empty() {
+                    r.root = names.imported_root(&r.key);
+                    r.function = functions
+                        .iter()
+                        .skip(1)
+                        .filter(|f| f.def_range.contains_range(r.write))
+                        .min_by_key(|f| f.def_range.len())
+                        .filter(|f| f.class.is_none() && !f.id.contains('.'))
+                        .map(|f| f.id.clone());
+                }
             }
         }
         if !is_test {
@@ -331,7 +345,6 @@ pub fn analyze<'a>(
                 .iter()
                 .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
                 .collect();
-            facts.file_constants = names.constants();
         }
     }
     facts

@@ -1287,6 +1287,8 @@ impl<'w, 'a> Walker<'w, 'a> {
             concurrency: Vec::new(),
             file: None,
             threads_only: false,
+            root: None,
+            function: None,
             key: key.clone(),
         });
     }

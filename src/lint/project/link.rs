@@ -174,7 +174,12 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
-            Condition::ConcurrentRmw { file, shown } => {
+            Condition::ConcurrentRmw {
+                file,
+                shown,
+                root,
+                function,
+            } => {
                 let module = self.module_of_path.get(path).copied();
                 if module.is_some_and(|i| self.ends[i]) {
                     return None;
@@ -185,6 +190,20 @@ impl Project<'_> {
                 let mut evidence = module
                     .and_then(|i| self.launched.evidence(self.modules, i))
                     .unwrap_or_default();
+                if let Some(function) = function {
+                    evidence.extend(self.handlers_calling(function.as_str()));
+                }
+                if let Some((j, line)) = root.as_ref().and_then(|r| self.home_constant(r)) {
+                    evidence.push(Related {
+                        path: Some(self.modules[j].0.clone()),
+                        line: line as usize,
+                        column: 1,
+                        message: format!(
+                            "`{}` is under the user's home directory: every process of the tool the user runs, in every terminal and session, shares what is below it",
+                            root.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
                 if let (Some(file), Some(i)) = (file, module) {
                     let shown = self.shared_files.file(file.as_str());
                     for (j, line) in self
@@ -239,6 +258,48 @@ impl Project<'_> {
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// Handlers of other modules that call `function` (qualified), directly or through a
+    /// re-export: the call, and why the handler runs concurrently.
+    fn handlers_calling(&self, function: &str) -> Vec<Related> {
+        let is_it = |n: &str| n == function;
+        fn last(n: &str) -> &str {
+            n.rsplit('.').next().unwrap_or(n)
+        }
+        let name = last(function);
+        let mut out = Vec::new();
+        for (path, m) in self.modules {
+            for (callee, line, why) in &m.handler_calls {
+                if last(callee.as_str()) != name {
+                    continue;
+                }
+                let hit = callee.as_str() == function
+                    || self
+                        .hierarchy
+                        .resolve_name(callee.as_str(), &is_it)
+                        .is_some();
+                if hit && out.len() < 3 {
+                    out.push(Related {
+                        path: Some(path.clone()),
+                        line: *line as usize,
+                        column: 1,
+                        message: format!("called here by a handler: {why}"),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The module and line of `name`, a module constant under the user's home directory.
+    fn home_constant(&self, name: &str) -> Option<(usize, u32)> {
+        self.modules.iter().enumerate().find_map(|(j, (_, m))| {
+            m.home_constants
+                .iter()
+                .find(|(c, _)| c.as_str() == name)
+                .map(|(_, line)| (j, *line))
+        })
     }
 
     /// The project's lock and JSON helpers that `module` imports, by the names it uses for them:

@@ -91,7 +91,15 @@ pub enum Condition {
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
     /// one), or another module of the project writes the same `file`. Otherwise it is reported
     /// at low severity.
-    ConcurrentRmw { file: Option<Name>, shown: bool },
+    /// `root` is the imported constant the path starts from, when the project may show it to
+    /// be under the user's home directory; `function` the qualified module-level function that
+    /// does it, which a handler of another module may call.
+    ConcurrentRmw {
+        file: Option<Name>,
+        shown: bool,
+        root: Option<Name>,
+        function: Option<Name>,
+    },
 }
 
 /// Everything phase one learns about a module that the project needs.
@@ -132,6 +140,13 @@ pub struct ModuleFacts {
     /// Module constants that name a file: (qualified constant, file name).
     #[serde(default)]
     pub file_constants: Vec<(Name, Name)>,
+    /// Module constants whose path is under the user's home directory: (qualified, line).
+    #[serde(default)]
+    pub home_constants: Vec<(Name, u32)>,
+    /// Calls that the module's handlers (routes, tasks, event handlers) make to functions of
+    /// other modules: (callee, line, why the handler runs concurrently).
+    #[serde(default)]
+    pub handler_calls: Vec<(Name, u32, String)>,
     /// Programs the module starts once per item of a loop (a process per agent), and the line.
     #[serde(default)]
     pub launches: Vec<(launches::Program, u32)>,
