@@ -120,7 +120,9 @@ impl<'a> FileNames<'a> {
                 let values = self.attributes.get(&(class?, attr))?;
                 values.iter().find_map(|v| self.of_expr(v, class, 0))
             }
-            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unknown => None,
+            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Derived(..) | PathKey::Unknown => {
+                None
+            }
         }
     }
 

@@ -20,6 +20,10 @@ pub enum PathKey {
     Concat(Vec<PathKey>),
     /// A derived name: `p.with_suffix(".tmp")`, `p + ".tmp"`.
     Suffix(Box<PathKey>, String),
+    /// What a project function returns for these arguments: `metadata_path(run)`,
+    /// `self.state_file()`. Path helpers compute, they do not draw: the same call names the
+    /// same file.
+    Derived(String, Vec<PathKey>),
     Unknown,
 }
 
@@ -32,7 +36,9 @@ impl PathKey {
     pub fn has_unknown(&self) -> bool {
         match self {
             PathKey::Unknown => true,
-            PathKey::Join(parts) | PathKey::Concat(parts) => parts.iter().any(PathKey::has_unknown),
+            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
+                parts.iter().any(PathKey::has_unknown)
+            }
             PathKey::Suffix(base, _) => base.has_unknown(),
             _ => false,
         }
@@ -43,7 +49,9 @@ impl PathKey {
     pub fn has_param(&self) -> bool {
         match self {
             PathKey::Param(_) => true,
-            PathKey::Join(parts) | PathKey::Concat(parts) => parts.iter().any(PathKey::has_param),
+            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
+                parts.iter().any(PathKey::has_param)
+            }
             PathKey::Suffix(base, _) => base.has_param(),
             _ => false,
         }
@@ -60,6 +68,10 @@ impl PathKey {
                 PathKey::Concat(parts.iter().map(|p| p.substitute(args)).collect())
             }
             PathKey::Suffix(base, s) => PathKey::Suffix(Box::new(base.substitute(args)), s.clone()),
+            PathKey::Derived(f, parts) => PathKey::Derived(
+                f.clone(),
+                parts.iter().map(|p| p.substitute(args)).collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -78,6 +90,10 @@ impl PathKey {
             PathKey::Suffix(base, s) => {
                 PathKey::Suffix(Box::new(base.substitute_vars(vars)), s.clone())
             }
+            PathKey::Derived(f, parts) => PathKey::Derived(
+                f.clone(),
+                parts.iter().map(|p| p.substitute_vars(vars)).collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -124,6 +140,16 @@ impl fmt::Display for PathKey {
                 f.write_str("\"")
             }
             PathKey::Suffix(base, s) => write!(f, "{base}{s}"),
+            PathKey::Derived(func, args) => {
+                write!(f, "{func}(")?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                f.write_str(")")
+            }
             PathKey::Unknown => f.write_str("<path>"),
         }
     }
@@ -150,6 +176,18 @@ mod tests {
         assert!(a.same_file(&b));
         assert!(!PathKey::Unknown.same_file(&PathKey::Unknown));
         assert_eq!(b.to_string(), "base / \"state\" / \"queue.json\"");
+    }
+
+    #[test]
+    fn helper_calls_match_on_their_arguments() {
+        let call =
+            |arg: &str| PathKey::Derived("metadata_path".into(), vec![PathKey::Param(arg.into())]);
+        assert!(call("run_id").same_file(&call("run_id")));
+        assert!(!call("run_id").same_file(&call("other")));
+        let seen = call("run_id").substitute(&|_| Some(PathKey::Var("RUN".into())));
+        assert_eq!(seen.to_string(), "metadata_path(RUN)");
+        let unknown = PathKey::Derived("f".into(), vec![PathKey::Unknown]);
+        assert!(!unknown.same_file(&unknown));
     }
 
     #[test]

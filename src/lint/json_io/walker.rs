@@ -273,6 +273,28 @@ impl<'w, 'a> Walker<'w, 'a> {
                     ) if !args.is_empty() => {
                         PathKey::join(args.iter().map(|a| self.key_depth(a, depth + 1)).collect())
                     }
+                    // A function of the project (defined here or imported from it), or a
+                    // method of `self`: a path helper. Keyword arguments may choose another
+                    // file, so only positional calls are followed.
+                    qualified if call.arguments.keywords.is_empty() => {
+                        let helper = match (call.func.as_ref(), qualified) {
+                            (Expr::Name(n), None) => Some(n.id.to_string()),
+                            (Expr::Name(n), Some(q)) if !crate::lint::project::is_stdlib(q) => {
+                                Some(n.id.to_string())
+                            }
+                            (Expr::Attribute(a), _) if self.is_receiver(&a.value) => {
+                                Some(format!("self.{}", a.attr))
+                            }
+                            _ => None,
+                        };
+                        match helper {
+                            Some(name) => PathKey::Derived(
+                                name,
+                                args.iter().map(|a| self.key_depth(a, depth + 1)).collect(),
+                            ),
+                            None => PathKey::Unknown,
+                        }
+                    }
                     _ => PathKey::Unknown,
                 }
             }

@@ -20,6 +20,7 @@ pub mod name;
 pub mod names;
 mod shared_files;
 mod stdlib;
+pub use stdlib::is_stdlib;
 pub mod summary;
 
 pub use name::Name;
