@@ -133,10 +133,12 @@ pub fn summarize<'a>(
     // Functions the entry point calls run until exit too; and every function may register
     // objects with a framework, keep a singleton through `global`, or hand instances to a
     // constructor (which every module may do: the walk is not skipped).
+    // At module level, a name handed to a constructor is looked up among the module's own
+    // assignments (`tk = Toolkit()` then `Agent(tools=[*tk.get_tools()])` in a script).
     let mut registrations = Registrations {
         b: &mut b,
         scope: ScopeId::MODULE,
-        body: &[],
+        body: suite,
     };
     registrations.visit_body(suite);
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
@@ -883,7 +885,15 @@ impl<'a> Registrations<'_, 'a, '_> {
             Expr::Set(t) => t.elts.iter().for_each(|e| self.carried(e, depth + 1, out)),
             Expr::Starred(s) => match s.value.as_ref() {
                 Expr::Call(c) => match c.func.as_ref() {
-                    Expr::Attribute(a) => out.extend(self.b.constructed(self.scope, &a.value)),
+                    // `*tk.get_tools()` with `tk = Toolkit()` bound before.
+                    Expr::Attribute(a) => match a.value.as_ref() {
+                        Expr::Name(n) => {
+                            if let Some(value) = self.assigned_before(n) {
+                                out.extend(self.b.constructed(self.scope, value));
+                            }
+                        }
+                        receiver => out.extend(self.b.constructed(self.scope, receiver)),
+                    },
                     _ => self.carried(&s.value, depth + 1, out),
                 },
                 other => self.carried(other, depth + 1, out),
@@ -893,20 +903,25 @@ impl<'a> Registrations<'_, 'a, '_> {
                 out.extend(self.b.constructed(self.scope, &a.value));
             }
             Expr::Name(n) => {
-                let mut value = None;
-                for_each_stmt(self.body, &mut |s| {
-                    if let Some((Expr::Name(t), v)) = single_assignment(s) {
-                        if t.id == n.id && v.start() < n.start() {
-                            value = Some(v);
-                        }
-                    }
-                });
-                if let Some(value) = value {
+                if let Some(value) = self.assigned_before(n) {
                     self.carried(value, depth + 1, out);
                 }
             }
             other => out.extend(self.b.constructed(self.scope, other)),
         }
+    }
+
+    /// The value of the last single assignment to `n` before it, in the body being walked.
+    fn assigned_before(&self, n: &ast::ExprName) -> Option<&'a Expr> {
+        let mut value = None;
+        for_each_stmt(self.body, &mut |s| {
+            if let Some((Expr::Name(t), v)) = single_assignment(s) {
+                if t.id == n.id && v.start() < n.start() {
+                    value = Some(v);
+                }
+            }
+        });
+        value
     }
 }
 
