@@ -174,3 +174,16 @@ pub fn dotted(expr: &Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// A loop statement: its body runs once per item.
+pub fn repeats_stmt(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::For(_) | Stmt::While(_))
+}
+
+/// A comprehension: its element runs once per item.
+pub fn repeats_expr(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_)
+    )
+}

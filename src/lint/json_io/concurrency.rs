@@ -314,7 +314,7 @@ impl<'a> Visitor<'a> for Sites {
                 visitor::walk_stmt(self, stmt);
                 self.repeating = outer;
             }
-            Stmt::For(_) | Stmt::While(_) => {
+            s if crate::lint::blocks::repeats_stmt(s) => {
                 self.repeating += 1;
                 visitor::walk_stmt(self, stmt);
                 self.repeating -= 1;
@@ -325,7 +325,7 @@ impl<'a> Visitor<'a> for Sites {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+            e if crate::lint::blocks::repeats_expr(e) => {
                 self.repeating += 1;
                 visitor::walk_expr(self, expr);
                 self.repeating -= 1;

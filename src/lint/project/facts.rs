@@ -139,6 +139,7 @@ pub fn summarize<'a>(
         b: &mut b,
         scope: ScopeId::MODULE,
         body: suite,
+        class: None,
     };
     registrations.visit_body(suite);
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
@@ -805,6 +806,8 @@ struct Registrations<'v, 'a, 'm> {
     /// The body of the function being walked: an argument passed by name (`tools`) is looked up
     /// among its single assignments (`tools = [...]`) when a constructor is handed it.
     body: &'a [Stmt],
+    /// The module-level class whose body is being walked.
+    class: Option<&'a str>,
 }
 
 impl<'a> Registrations<'_, 'a, '_> {
@@ -911,6 +914,41 @@ impl<'a> Registrations<'_, 'a, '_> {
         }
     }
 
+    /// A singleton kept on its class: `cls._instance = cls()` (or `super().__new__(cls)`, or
+    /// `Name._instance = Name()`) in a method. The class object is a module global, so the
+    /// instance lives for the process.
+    fn singleton(&mut self, body: &'a [Stmt]) {
+        let Some(class) = self.class else { return };
+        let mut stmts = Vec::new();
+        for_each_stmt(body, &mut |s| stmts.push(s));
+        for s in stmts {
+            let Some((Expr::Attribute(target), value)) = single_assignment(s) else {
+                continue;
+            };
+            let on_class = matches!(target.value.as_ref(), Expr::Name(n) if n.id.as_str() == "cls" || n.id.as_str() == class);
+            if !on_class {
+                continue;
+            }
+            let Expr::Call(call) = value else { continue };
+            let creates_own = match call.func.as_ref() {
+                Expr::Name(n) => n.id.as_str() == "cls" || n.id.as_str() == class,
+                // `super().__new__(cls)`, `object.__new__(cls)`
+                Expr::Attribute(a) => a.attr.as_str() == "__new__",
+                _ => false,
+            };
+            if creates_own {
+                let qualified = format!("{}.{class}", self.b.facts.module);
+                self.b.hold(
+                    qualified,
+                    value.start(),
+                    HoldSite::ModuleGlobal {
+                        name: Name::new(&format!("{class}.{}", target.attr)),
+                    },
+                );
+            }
+        }
+    }
+
     /// The value of the last single assignment to `n` before it, in the body being walked.
     fn assigned_before(&self, n: &ast::ExprName) -> Option<&'a Expr> {
         let mut value = None;
@@ -941,6 +979,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                     })
                     .flatten()
                     .collect();
+                self.singleton(&f.body);
                 if !globals.is_empty() {
                     let mut stmts = Vec::new();
                     for_each_stmt(&f.body, &mut |s| stmts.push(s));
@@ -966,9 +1005,14 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
             }
             Stmt::ClassDef(c) => {
                 let saved = self.scope;
+                let saved_class = self.class;
                 self.scope = self.b.semantic.scope_of(c).unwrap_or(saved);
+                if saved == ScopeId::MODULE {
+                    self.class = Some(c.name.as_str());
+                }
                 self.visit_body(&c.body);
                 self.scope = saved;
+                self.class = saved_class;
             }
             _ => visitor::walk_stmt(self, stmt),
         }
