@@ -1,8 +1,7 @@
 //! SWC203 split-lock-rmw: the read and the write are each locked, but the lock is released in
 //! between, so another process can write in the gap.
 
-use super::file_concurrency::concurrent_rmw;
-use super::file_concurrency::hold_one_lock;
+use super::file_concurrency::{concurrent_rmw, hold_one_lock};
 use crate::lint::checker::{Checker, Diagnostic};
 use crate::lint::json_io::{JsonFacts, RmwKind};
 use crate::rules::Rule;

@@ -1,8 +1,7 @@
 //! SWC204 thread-lock-only: the read-modify-write is protected by a `threading`/`asyncio` lock,
 //! which other processes do not see.
 
-use super::file_concurrency::concurrent_rmw;
-use super::file_concurrency::USE_STORE;
+use super::file_concurrency::{concurrent_rmw, USE_STORE};
 use crate::lint::checker::{Checker, Diagnostic};
 use crate::lint::json_io::{JsonFacts, RmwKind};
 use crate::rules::Rule;

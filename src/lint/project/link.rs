@@ -59,8 +59,8 @@ impl Verdict {
     }
 }
 
-/// Links `modules` (displayed path and facts of each). `long_lived` are class names the
-/// configuration declares long-lived.
+/// Links `modules` (displayed path and facts of each) under the rule options (the classes the
+/// configuration declares long-lived, whether read-modify-writes need concurrency evidence).
 pub fn link<'p>(
     modules: &'p [(String, &'p ModuleFacts)],
     options: &crate::lint::settings::RuleOptions,
@@ -152,7 +152,7 @@ pub fn link<'p>(
 }
 
 /// Why a read-modify-write with no sign of concurrent runs is reported at low severity.
-const NO_CONCURRENCY_SHOWN: &str = "nothing in the project shows it running concurrently (no request or task handler, no thread or task per item, no other module writing the file): low severity, since another run of the program, a cron job or a second launch can still race with it";
+const NO_CONCURRENCY_SHOWN: &str = "nothing in the project shows it running concurrently (no request, task or event handler reaching it, no thread, process or task per item, no path under the home directory, no other module writing the file, no program started once per item): low severity, since a second launch of the program or a cron job can still race with it";
 
 /// The standard library's enum base classes: a subclass has a fixed set of instances.
 const ENUM_BASES: &[&str] = &[
@@ -165,8 +165,8 @@ const ENUM_BASES: &[&str] = &[
 ];
 
 impl Project<'_> {
-    /// `Some(evidence)` when a finding under `condition`, reported in module `module` (shown as
-    /// `path`), holds; the evidence goes into its related locations.
+    /// `Some(verdict)` when a finding under `condition`, reported in the module shown as `path`,
+    /// holds: the evidence goes into its related locations, and a demotion caps its severity.
     pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Verdict> {
         let evidence = match condition {
             Condition::Always => Some(Vec::new()),
@@ -187,42 +187,7 @@ impl Project<'_> {
                 if *shown {
                     return Some(Verdict::default());
                 }
-                let mut evidence = module
-                    .and_then(|i| self.launched.evidence(self.modules, i))
-                    .unwrap_or_default();
-                if let Some(function) = function {
-                    evidence.extend(self.handlers_calling(function.as_str()));
-                }
-                if let Some((j, line)) = root.as_ref().and_then(|r| self.home_constant(r)) {
-                    evidence.push(Related {
-                        path: Some(self.modules[j].0.clone()),
-                        line: line as usize,
-                        column: 1,
-                        message: format!(
-                            "`{}` is under the user's home directory: every process of the tool the user runs, in every terminal and session, shares what is below it",
-                            root.as_deref().unwrap_or_default()
-                        ),
-                    });
-                }
-                if let (Some(file), Some(i)) = (file, module) {
-                    let shown = self.shared_files.file(file.as_str());
-                    for (j, line) in self
-                        .shared_files
-                        .other_writers(file.as_str(), i)
-                        .into_iter()
-                        .take(3)
-                    {
-                        evidence.push(Related {
-                            path: Some(self.modules[j].0.clone()),
-                            line: line as usize,
-                            column: 1,
-                            message: format!(
-                                "`{shown}` is also written by `{}`: two parts of the project change the same file, each from its own copy of the document",
-                                self.modules[j].1.module
-                            ),
-                        });
-                    }
-                }
+                let evidence = self.concurrency_evidence(module, file, root, function);
                 if evidence.is_empty() && self.require_concurrency_evidence {
                     return Some(Verdict {
                         evidence,
@@ -258,6 +223,56 @@ impl Project<'_> {
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// What the project shows about concurrent runs of a read-modify-write in module `module`
+    /// that its own module does not: the program it belongs to is started once per item, a
+    /// handler of another module calls its `function`, its path starts from a home-directory
+    /// constant `root` of another module, or another module writes the same `file`.
+    fn concurrency_evidence(
+        &self,
+        module: Option<usize>,
+        file: &Option<super::Name>,
+        root: &Option<super::Name>,
+        function: &Option<super::Name>,
+    ) -> Vec<Related> {
+        let mut evidence = module
+            .and_then(|i| self.launched.evidence(self.modules, i))
+            .unwrap_or_default();
+        if let Some(function) = function {
+            evidence.extend(self.handlers_calling(function.as_str()));
+        }
+        if let Some((j, line)) = root.as_ref().and_then(|r| self.home_constant(r)) {
+            evidence.push(Related {
+                path: Some(self.modules[j].0.clone()),
+                line: line as usize,
+                column: 1,
+                message: format!(
+                    "`{}` is under the user's home directory: every process of the tool the user runs, in every terminal and session, shares what is below it",
+                    root.as_deref().unwrap_or_default()
+                ),
+            });
+        }
+        if let (Some(file), Some(i)) = (file, module) {
+            let shown = self.shared_files.file(file.as_str());
+            for (j, line) in self
+                .shared_files
+                .other_writers(file.as_str(), i)
+                .into_iter()
+                .take(3)
+            {
+                evidence.push(Related {
+                    path: Some(self.modules[j].0.clone()),
+                    line: line as usize,
+                    column: 1,
+                    message: format!(
+                        "`{shown}` is also written by `{}`: two parts of the project change the same file, each from its own copy of the document",
+                        self.modules[j].1.module
+                    ),
+                });
+            }
+        }
+        evidence
     }
 
     /// Handlers of other modules that call `function` (qualified), directly or through a
