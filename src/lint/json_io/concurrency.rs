@@ -35,7 +35,7 @@ impl ConcurrentRuns {
         if let Some(module) = functions.first() {
             sites.visit_body(module.body);
         }
-        let caller = |at: TextRange| innermost(&def_ranges, at);
+        let caller = |at: TextRange| super::innermost(functions, at);
         let mut spawned = vec![false; functions.len()];
         for spawn in &sites.spawns {
             let class = caller(spawn.at).and_then(|i| functions[i].class.as_deref());
@@ -102,13 +102,6 @@ impl ConcurrentRuns {
             .map(|i| (self.chains[i].clone(), self.spawned[i]))
             .unwrap_or_default()
     }
-}
-
-/// The smallest function (not the module body) whose definition contains `at`.
-fn innermost(def_ranges: &[TextRange], at: TextRange) -> Option<usize> {
-    (1..def_ranges.len())
-        .filter(|&i| def_ranges[i].contains_range(at))
-        .min_by_key(|&i| def_ranges[i].len())
 }
 
 fn last_name(id: &str) -> &str {

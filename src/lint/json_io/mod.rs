@@ -306,18 +306,11 @@ pub fn analyze<'a>(
     facts.rmw.dedup_by_key(|r| r.write);
     if !written.is_empty() {
         let names = files::FileNames::collect(suite, semantic);
-        let class_at = |at: TextRange| {
-            functions
-                .iter()
-                .skip(1)
-                .filter(|f| f.def_range.contains_range(at))
-                .min_by_key(|f| f.def_range.len())
-                .and_then(|f| f.class.as_deref())
-        };
         if !facts.rmw.is_empty() {
             let runs = concurrency::ConcurrentRuns::collect(&functions);
             for r in &mut facts.rmw {
-                let class = class_at(r.write);
+                let owner = innermost(&functions, r.write).map(|i| &functions[i]);
+                let class = owner.and_then(|f| f.class.as_deref());
                 (r.concurrency, r.threads_only) = runs.of(r.write);
                 if let Some((at, home)) = names.per_user(&r.key, class) {
                     let at = if at.is_empty() { r.read } else { at };
@@ -330,11 +323,7 @@ pub fn analyze<'a>(
                 r.file = names.of_key(&r.key, class);
                 if r.concurrency.is_empty() {
                     r.root = names.imported_root(&r.key);
-                    r.function = functions
-                        .iter()
-                        .skip(1)
-                        .filter(|f| f.def_range.contains_range(r.write))
-                        .min_by_key(|f| f.def_range.len())
+                    r.function = owner
                         .filter(|f| f.class.is_none() && !f.id.contains('.'))
                         .map(|f| f.id.clone());
                 }
@@ -477,6 +466,14 @@ struct Function<'a> {
     receiver: Option<&'a str>,
     body: &'a [Stmt],
     node: Option<&'a ast::StmtFunctionDef>,
+}
+
+/// The smallest function (not the module body, which comes first) whose definition contains
+/// `at`.
+fn innermost(functions: &[Function<'_>], at: TextRange) -> Option<usize> {
+    (1..functions.len())
+        .filter(|&i| functions[i].def_range.contains_range(at))
+        .min_by_key(|&i| functions[i].def_range.len())
 }
 
 fn collect_functions(suite: &[Stmt]) -> Vec<Function<'_>> {
