@@ -1,4 +1,4 @@
-//! SWC105 unbounded-dict-cache: a long-lived plain dict that only ever gains keys.
+//! SWC105 unbounded-dict-cache: a long-lived plain dict (or `Counter`) that only ever gains keys.
 
 use super::growth_report::report_growth;
 use crate::lint::checker::Checker;
@@ -7,7 +7,12 @@ use crate::rules::Rule;
 
 pub fn check(checker: &mut Checker, containers: &[Container]) {
     for c in containers {
-        if c.kind != ContainerKind::Dict || c.bound.is_some() {
+        let problem = match c.kind {
+            ContainerKind::Dict => "is a dict that only gains keys",
+            ContainerKind::Counter => "is a Counter that only gains keys",
+            _ => continue,
+        };
+        if c.bound.is_some() {
             continue;
         }
         // Keys of unknown provenance may be a finite catalogue (markets, channels, files).
@@ -19,7 +24,7 @@ pub fn check(checker: &mut Checker, containers: &[Container]) {
             Rule::UnboundedDictCache,
             c,
             (site, Some(why)),
-            "is a dict that only gains keys".to_string(),
+            problem.to_string(),
             "bound it: `cachetools.LRUCache(maxsize=N)` / `TTLCache`, an `OrderedDict` with `popitem(last=False)` past a size, or delete entries when they are done",
         );
     }

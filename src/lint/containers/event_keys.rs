@@ -87,6 +87,16 @@ pub(super) struct KeyScope<'s, 'a> {
     pub local: &'s dyn Fn(&str) -> Option<&'a Expr>,
     /// Loop variables counting positions in what a call yields (`enumerate(stream())`).
     pub stream_positions: &'s [&'a str],
+    /// Whether a call's callee (`helper`, `self._make_key`) is a function or method of this
+    /// module: a key it builds keeps what its arguments are.
+    pub own_function: &'s dyn Fn(&Expr) -> bool,
+    /// Why the values the module's callers pass as a parameter of the current function are new
+    /// with each event (`None` for a name that is no parameter, or where no caller shows it).
+    pub parameter: &'s dyn Fn(&str) -> Option<String>,
+    /// Whether a name for text or content (`msg`, `text`) is evidence. Not for what a caller
+    /// passes: a helper's callers pass messages written in the code (a warn-once set's
+    /// deprecation texts) as often as traffic.
+    pub content_names: bool,
 }
 
 /// Why `key` is new with each event, phrased for the finding ("keys are ..."); `None` when the
@@ -105,24 +115,29 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
                     "keys are positions (`{name}`) in what a call yields, which need not repeat"
                 ));
             }
-            named(name).or_else(|| {
-                (depth < 3)
-                    .then(|| (scope.local)(name))
-                    .flatten()
-                    .and_then(|value| evidence(value, scope, depth + 1))
-            })
+            named(name, scope.content_names)
+                .or_else(|| {
+                    (depth < 3)
+                        .then(|| (scope.local)(name))
+                        .flatten()
+                        .and_then(|value| evidence(value, scope, depth + 1))
+                })
+                .or_else(|| (scope.parameter)(name))
         }
         // `msg.id`; `uuid4().hex` is what the call made.
-        Expr::Attribute(a) => named(a.attr.as_str()).or_else(|| match a.value.as_ref() {
-            value @ Expr::Call(_) => inner(value),
-            _ => None,
-        }),
+        Expr::Attribute(a) => {
+            named(a.attr.as_str(), scope.content_names).or_else(|| match a.value.as_ref() {
+                value @ Expr::Call(_) => inner(value),
+                _ => None,
+            })
+        }
         // `order["id"]`
         Expr::Subscript(s) => match s.slice.as_ref() {
-            Expr::StringLiteral(lit) => named(lit.value.to_str()),
+            Expr::StringLiteral(lit) => named(lit.value.to_str(), scope.content_names),
             _ => None,
         },
         Expr::Tuple(t) => t.elts.iter().find_map(inner),
+        Expr::List(l) => l.elts.iter().find_map(inner),
         Expr::BinOp(b) => inner(&b.left).or_else(|| inner(&b.right)),
         Expr::FString(f) => f.value.elements().find_map(|e| match e {
             ast::InterpolatedStringElement::Interpolation(i) => inner(&i.expression),
@@ -148,7 +163,7 @@ fn call_evidence<'a>(
         _ => None,
     };
     if let Some(field) = looked_up {
-        return named(field);
+        return named(field, scope.content_names);
     }
     let callee = match call.func.as_ref() {
         Expr::Name(n) => n.id.as_str(),
@@ -158,6 +173,21 @@ fn call_evidence<'a>(
     // Conversions keep what their argument is.
     if matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset") && args.len() == 1 {
         return evidence(&args[0], scope, depth);
+    }
+    // A key built from parts keeps what its parts are: a path joined from a content hash, a
+    // `"{}:{}".format(tool_id, ...)`, or the module's own key helper (`self._make_key(tool_id,
+    // config)`).
+    let builds = matches!(
+        callee,
+        "join" | "format" | "Path" | "PurePath" | "PurePosixPath"
+    ) || (scope.own_function)(&call.func);
+    if builds && depth < 3 {
+        let mut parts = args
+            .iter()
+            .chain(call.arguments.keywords.iter().map(|k| &k.value));
+        if let Some(why) = parts.find_map(|a| evidence(a, scope, depth + 1)) {
+            return Some(why);
+        }
     }
     // `hash(())` or `id(CONSTANT)` of nothing varying would be odd; a generator needs no
     // argument to be fresh, and `len(x)` / `id(x)` / `hash(x)` take one.
@@ -170,11 +200,11 @@ fn call_evidence<'a>(
 /// Why arguments passed as parameter `name` are new with each event (for a memo cache's key,
 /// SWC103), from the name alone; `None` when the name gives no evidence.
 pub fn per_event_parameter(name: &str) -> Option<String> {
-    named(name)
+    named(name, true)
 }
 
-/// Evidence from a key's name: an identifier, an event object, or content.
-fn named(name: &str) -> Option<String> {
+/// Evidence from a key's name: an identifier, an event object, or content (when `content`).
+fn named(name: &str, content: bool) -> Option<String> {
     let bare = name.trim_start_matches('_');
     let lower = bare.to_ascii_lowercase();
     // Members of a pool fixed when the process starts: a sharded bot's shards, whose ids are
@@ -205,7 +235,7 @@ fn named(name: &str) -> Option<String> {
             "keys are `{name}` values: one per {word} the process meets, without end"
         ));
     }
-    if CONTENT_NOUNS.contains(&word) {
+    if content && CONTENT_NOUNS.contains(&word) {
         return Some(format!(
             "keys are `{name}` values: text or content, one entry per distinct input"
         ));
@@ -232,13 +262,13 @@ mod tests {
             "user",
             "_request",
         ] {
-            assert!(named(name).is_some(), "{name}");
+            assert!(named(name, true).is_some(), "{name}");
         }
         for name in [
             "pair", "path", "name", "key", "coin", "token", "provider", "index", "paid", "valid",
             "shard_id",
         ] {
-            assert!(named(name).is_none(), "{name}");
+            assert!(named(name, true).is_none(), "{name}");
         }
     }
 }

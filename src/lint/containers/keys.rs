@@ -73,7 +73,10 @@ fn strip_suffix_ignore_case<'s>(s: &'s str, suffix: &str) -> Option<&'s str> {
 /// Parameters of the module's private helpers (`_warn(code)`, `self._cache_type(module, attr)`)
 /// that every call in the module passes a literal, an ALL_CAPS constant, or a parameter of the
 /// caller that is fixed the same way: the helper sees only the values written in the code.
-pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
+pub(super) fn fixed_params<'a>(
+    suite: &'a [Stmt],
+    calls: &[ModuleCall<'a>],
+) -> Vec<(&'a str, &'a str)> {
     /// Private helpers and their explicit parameters (without `self`/`cls`).
     fn helpers<'a>(stmts: &'a [Stmt], in_class: bool, out: &mut Vec<(&'a str, Vec<&'a str>)>) {
         for stmt in stmts {
@@ -97,37 +100,11 @@ pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
             }
         }
     }
-    /// Calls of those helpers, with the parameters of the function each call is in.
-    #[derive(Default)]
-    struct Calls<'a> {
-        /// Names of the functions the walk is in, innermost last.
-        enclosing: Vec<&'a str>,
-        found: Vec<(&'a ast::ExprCall, Option<&'a str>)>,
-    }
-    impl<'a> Visitor<'a> for Calls<'a> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if let Stmt::FunctionDef(f) = stmt {
-                self.enclosing.push(f.name.as_str());
-                visitor::walk_stmt(self, stmt);
-                self.enclosing.pop();
-            } else {
-                visitor::walk_stmt(self, stmt);
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Call(call) = expr {
-                self.found.push((call, self.enclosing.last().copied()));
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
     let mut defs = Vec::new();
     helpers(suite, false, &mut defs);
     if defs.is_empty() {
         return Vec::new();
     }
-    let mut calls = Calls::default();
-    calls.visit_body(suite);
     fn callee(call: &ast::ExprCall) -> Option<&str> {
         match call.func.as_ref() {
             Expr::Name(n) => Some(n.id.as_str()),
@@ -158,22 +135,15 @@ pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
             for (i, param) in params.iter().enumerate() {
                 let mut seen = false;
                 let all_fixed = calls
-                    .found
                     .iter()
-                    .filter(|(c, _)| callee(c) == Some(*name))
-                    .all(|(c, within)| {
+                    .filter(|c| callee(c.call) == Some(*name))
+                    .all(|c| {
+                        let within = c.function.map(|f| f.name.as_str());
                         seen = true;
-                        let arg = c.arguments.args.get(i).or_else(|| {
-                            c.arguments
-                                .keywords
-                                .iter()
-                                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == *param))
-                                .map(|k| &k.value)
-                        });
-                        arg.is_some_and(|a| {
+                        argument(c.call, i, param).is_some_and(|a| {
                             literal(a)
                                 || matches!((a, within), (Expr::Name(n), Some(f))
-                                    if fixed.contains(&(*f, n.id.as_str())))
+                                    if fixed.contains(&(f, n.id.as_str())))
                         })
                     });
                 if seen && all_fixed {
@@ -184,6 +154,72 @@ pub(super) fn fixed_params(suite: &[Stmt]) -> Vec<(&str, &str)> {
         fixed = next;
     }
     fixed
+}
+
+/// A call in a module, with the function and class it is written in.
+pub(super) struct ModuleCall<'a> {
+    pub call: &'a ast::ExprCall,
+    /// The innermost function around the call (`None` at module or class level).
+    pub function: Option<&'a ast::StmtFunctionDef>,
+    /// The innermost class around the call.
+    pub class: Option<&'a str>,
+}
+
+/// Every call of a module, with where it is written: the call sites that tell what a helper's
+/// parameters receive.
+pub(super) fn module_calls(suite: &[Stmt]) -> Vec<ModuleCall<'_>> {
+    #[derive(Default)]
+    struct Calls<'a> {
+        functions: Vec<&'a ast::StmtFunctionDef>,
+        classes: Vec<&'a str>,
+        found: Vec<ModuleCall<'a>>,
+    }
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    self.functions.push(f);
+                    visitor::walk_stmt(self, stmt);
+                    self.functions.pop();
+                }
+                Stmt::ClassDef(c) => {
+                    self.classes.push(c.name.as_str());
+                    visitor::walk_stmt(self, stmt);
+                    self.classes.pop();
+                }
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                self.found.push(ModuleCall {
+                    call,
+                    function: self.functions.last().copied(),
+                    class: self.classes.last().copied(),
+                });
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut calls = Calls::default();
+    calls.visit_body(suite);
+    calls.found
+}
+
+/// What a call passes as parameter `param`, the `index`-th explicit one: positionally or by
+/// keyword.
+pub(super) fn argument<'a>(call: &'a ast::ExprCall, index: usize, param: &str) -> Option<&'a Expr> {
+    call.arguments
+        .args
+        .get(index)
+        .filter(|a| !a.is_starred_expr())
+        .or_else(|| {
+            call.arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == param))
+                .map(|k| &k.value)
+        })
 }
 
 /// Local names stored to exactly once in a function body (outside nested definitions), by a

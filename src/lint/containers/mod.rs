@@ -35,8 +35,10 @@ pub enum ContainerKind {
     Set,
     /// `deque()` without `maxlen`.
     Deque,
-    /// `{}`, `dict()`, `OrderedDict()`, `Counter()`.
+    /// `{}`, `dict()`, `OrderedDict()`.
     Dict,
+    /// `Counter()`: a missing key reads as 0, so `counts[key] += 1` adds `key`.
+    Counter,
 }
 
 /// Where the container is bound.
@@ -451,9 +453,8 @@ impl<'a> Facts<'a, '_, '_> {
                 match self.semantic.qualified_name(scope, value)?.as_str() {
                     "builtins.list" => Some(ContainerKind::List),
                     "builtins.set" => Some(ContainerKind::Set),
-                    "builtins.dict" | "collections.OrderedDict" | "collections.Counter" => {
-                        Some(ContainerKind::Dict)
-                    }
+                    "builtins.dict" | "collections.OrderedDict" => Some(ContainerKind::Dict),
+                    "collections.Counter" => Some(ContainerKind::Counter),
                     "collections.deque" => Some(ContainerKind::Deque),
                     _ => None,
                 }
@@ -469,10 +470,10 @@ impl<'a> Facts<'a, '_, '_> {
                 match q.as_str() {
                     "builtins.list" => Some(ContainerKind::List),
                     "builtins.set" => Some(ContainerKind::Set),
-                    "builtins.dict"
-                    | "collections.OrderedDict"
-                    | "collections.Counter"
-                    | "typing.OrderedDict" => Some(ContainerKind::Dict),
+                    "builtins.dict" | "collections.OrderedDict" | "typing.OrderedDict" => {
+                        Some(ContainerKind::Dict)
+                    }
+                    "collections.Counter" | "typing.Counter" => Some(ContainerKind::Counter),
                     "collections.deque" => {
                         let bounded = call
                             .arguments

@@ -2,7 +2,10 @@
 //! bounds it.
 
 use super::event_keys::{per_event_key, KeyScope};
-use super::keys::{bound_once, fixed_params, is_configuration_name, is_constant_name};
+use super::keys::{
+    argument, bound_once, fixed_params, is_configuration_name, is_constant_name, module_calls,
+    ModuleCall,
+};
 use super::once::{is_init_like, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
 use crate::lint::semantic::ScopeId;
@@ -26,6 +29,7 @@ const REMOVE_METHODS: &[&str] = &["pop", "popitem", "remove", "discard", "clear"
 
 struct FunctionCtx<'a> {
     name: &'a str,
+    def: &'a ast::StmtFunctionDef,
     /// Growth here does not accumulate over the process: `__init__` for `self` attributes, or
     /// a registration decorator that returns its argument.
     runs_once_per_instance: bool,
@@ -60,6 +64,10 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// constant (or a parameter that is itself fixed this way): (function, parameter). Computed
     /// on first need: it walks the whole module.
     fixed_params: OnceCell<Vec<(&'a str, &'a str)>>,
+    /// Every call of the module, with where it is (computed on first need).
+    calls: OnceCell<Vec<ModuleCall<'a>>>,
+    /// Names of the module's functions and methods (computed on first need).
+    own_functions: OnceCell<Vec<&'a str>>,
     suite: &'a [Stmt],
     /// The class being walked, and the methods that only its initializers (or such methods)
     /// call, computed on first need.
@@ -90,6 +98,8 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             fixed_names: Vec::new(),
             stream_positions: Vec::new(),
             fixed_params: OnceCell::new(),
+            calls: OnceCell::new(),
+            own_functions: OnceCell::new(),
             suite,
             class_node: None,
             once_methods: OnceCell::new(),
@@ -240,11 +250,103 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| *v)
         };
+        let own_function = |callee: &Expr| self.is_own_function(callee);
+        let parameter = |name: &str| self.caller_evidence(name);
         let scope = KeyScope {
             local: &local,
             stream_positions: &self.stream_positions,
+            own_function: &own_function,
+            parameter: &parameter,
+            content_names: true,
         };
         per_event_key(key, &scope).map_or(GrowthKey::Unknown, GrowthKey::PerEvent)
+    }
+
+    fn module_calls(&self) -> &[ModuleCall<'a>] {
+        self.calls.get_or_init(|| module_calls(self.suite))
+    }
+
+    /// `helper(...)` of a module-level function, or `self.helper(...)` / `cls.helper(...)` of
+    /// a method defined in this module.
+    fn is_own_function(&self, callee: &Expr) -> bool {
+        let name = match callee {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) if is_name(&a.value, "self") || is_name(&a.value, "cls") => {
+                a.attr.as_str()
+            }
+            _ => return false,
+        };
+        self.own_functions
+            .get_or_init(|| {
+                let mut names = Vec::new();
+                for stmt in self.suite {
+                    match stmt {
+                        Stmt::FunctionDef(f) => names.push(f.name.as_str()),
+                        Stmt::ClassDef(c) => names.extend(c.body.iter().filter_map(|s| match s {
+                            Stmt::FunctionDef(f) => Some(f.name.as_str()),
+                            _ => None,
+                        })),
+                        _ => {}
+                    }
+                }
+                names
+            })
+            .contains(&name)
+    }
+
+    /// Why the values passed as parameter `param` of the current function are new with each
+    /// event, shown by a call of it in this module: `self.lock_for(cache_key)` in a method of
+    /// the same class, or `track(session_id)` of a module-level function, where the argument
+    /// has that evidence in the caller (its own parameters are not followed further).
+    fn caller_evidence(&self, param: &str) -> Option<String> {
+        let f = self.function.as_ref()?;
+        let skip = usize::from(f.is_method && first_param(f.def).is_some());
+        let index = f
+            .def
+            .parameters
+            .iter_non_variadic_params()
+            .skip(skip)
+            .position(|p| p.parameter.name.as_str() == param)?;
+        let class = self.class.map(|(ci, _)| self.facts.classes[ci].name);
+        self.module_calls().iter().find_map(|site| {
+            let direct = match (site.call.func.as_ref(), class) {
+                // A method, called on the instance or class from a method of its own class.
+                (Expr::Attribute(a), Some(cls)) => {
+                    a.attr.as_str() == f.name
+                        && site.class == Some(cls)
+                        && (is_name(&a.value, "self")
+                            || is_name(&a.value, "cls")
+                            || site
+                                .function
+                                .and_then(first_param)
+                                .is_some_and(|r| is_name(&a.value, r)))
+                }
+                (Expr::Name(n), None) => n.id.as_str() == f.name,
+                _ => false,
+            };
+            if !direct {
+                return None;
+            }
+            let arg = argument(site.call, index, param)?;
+            let caller = site.function?;
+            let locals = bound_once(&caller.body);
+            let local = |name: &str| locals.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            let own_function = |callee: &Expr| self.is_own_function(callee);
+            let no_parameter = |_: &str| None;
+            let scope = KeyScope {
+                local: &local,
+                stream_positions: &[],
+                own_function: &own_function,
+                parameter: &no_parameter,
+                content_names: false,
+            };
+            let why = per_event_key(arg, &scope)?;
+            let why = why.strip_prefix("keys are ").unwrap_or(&why);
+            Some(format!(
+                "keys are the `{param}` values `{}` passes, which are {why}",
+                caller.name
+            ))
+        })
     }
 
     /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`, the
@@ -381,7 +483,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     || (depth < 3 && self.local_fixed(name, depth))
                     || self.function.as_ref().is_some_and(|f| {
                         self.fixed_params
-                            .get_or_init(|| fixed_params(self.suite))
+                            .get_or_init(|| fixed_params(self.suite, self.module_calls()))
                             .contains(&(f.name, name))
                     })
             }
@@ -601,6 +703,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 let ctx = FunctionCtx {
                     name,
+                    def: func,
                     runs_once_per_instance: is_init_like(name),
                     // Class creation runs once per class the code defines: `__init_subclass__`
                     // and a metaclass's `__new__`/`__init__` register classes, not traffic.
@@ -661,8 +764,10 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     Expr::Subscript(sub) => {
                         if let Some(c) = self.lookup(&sub.value) {
                             let kind = &self.facts.containers[c].kind;
-                            if matches!(kind, ContainerKind::DefaultDict { .. })
-                                && !self.known_present(c, &sub.slice)
+                            if matches!(
+                                kind,
+                                ContainerKind::DefaultDict { .. } | ContainerKind::Counter
+                            ) && !self.known_present(c, &sub.slice)
                             {
                                 let key = self.key_of(&sub.slice);
                                 self.grow(c, aug.target.range(), key);
@@ -825,18 +930,6 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                 format!("entries are removed with `.{method}()`"),
                             );
                         }
-                    } else if let Expr::Subscript(sub) = attr.value.as_ref() {
-                        // `d[key].append(x)` adds `key` to a defaultdict.
-                        if let Some(c) = self.lookup(&sub.value) {
-                            if matches!(
-                                self.facts.containers[c].kind,
-                                ContainerKind::DefaultDict { .. }
-                            ) && !self.known_present(c, &sub.slice)
-                            {
-                                let key = self.key_of(&sub.slice);
-                                self.grow(c, expr.range(), key);
-                            }
-                        }
                     }
                 }
                 // A removal method handed over as a callback removes later:
@@ -857,6 +950,21 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                 );
                             }
                         }
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+            // Reading a missing key of a defaultdict stores it: `d[key].append(x)`, `h =
+            // d[key]` before `h.append(x)`, `return d[key]` to a caller that appends.
+            Expr::Subscript(sub) if sub.ctx.is_load() => {
+                if let Some(c) = self.lookup(&sub.value) {
+                    if matches!(
+                        self.facts.containers[c].kind,
+                        ContainerKind::DefaultDict { .. }
+                    ) && !self.known_present(c, &sub.slice)
+                    {
+                        let key = self.key_of(&sub.slice);
+                        self.grow(c, expr.range(), key);
                     }
                 }
                 visitor::walk_expr(self, expr);
