@@ -175,6 +175,14 @@ fn a_file_under_the_home_directory_is_shared_by_every_process() {
     let found = strict("SWC201/home_directory");
     assert_eq!(severity_of(&found, "settings.py", 11, "SWC201"), "high");
     assert_eq!(severity_of(&found, "settings.py", 18, "SWC201"), "low");
+    // Through a method that returns a path it builds under the home directory.
+    let helper = related("SWC201/home_directory", "settings.py", 35, "SWC201");
+    assert_mentions(
+        &helper,
+        &["is under the user's home directory (`Path.home()`)"],
+    );
+    assert_eq!(severity_of(&found, "settings.py", 35, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "settings.py", 40, "SWC201"), "low");
 }
 
 #[test]

@@ -17,14 +17,21 @@ pub struct FileNames<'a> {
     constants: HashMap<&'a str, &'a Expr>,
     /// `self.<attr> = value` in the methods of each class: (class, attr), every value.
     attributes: HashMap<(&'a str, &'a str), Vec<&'a Expr>>,
+    /// What the module's functions (class `None`) and methods return: (class, function), every
+    /// returned value, a local name replaced by what the function assigns to it.
+    returns: HashMap<(Option<&'a str>, &'a str), Vec<&'a Expr>>,
 }
 
 impl<'a> FileNames<'a> {
     pub fn collect(suite: &'a [Stmt], semantic: &'a SemanticModel<'a>) -> FileNames<'a> {
         let mut constants = HashMap::default();
         let mut attributes = HashMap::default();
+        let mut returns = HashMap::default();
         for stmt in suite {
             match stmt {
+                Stmt::FunctionDef(f) => {
+                    returns.insert((None, f.name.as_str()), returned_values(&f.body));
+                }
                 Stmt::Assign(a) => {
                     for t in &a.targets {
                         if let Expr::Name(n) = t {
@@ -41,6 +48,10 @@ impl<'a> FileNames<'a> {
                     for item in &c.body {
                         if let Stmt::FunctionDef(f) = item {
                             self_assignments(&f.body, c.name.as_str(), &mut attributes);
+                            returns.insert(
+                                (Some(c.name.as_str()), f.name.as_str()),
+                                returned_values(&f.body),
+                            );
                         }
                     }
                 }
@@ -51,6 +62,7 @@ impl<'a> FileNames<'a> {
             semantic,
             constants,
             attributes,
+            returns,
         }
     }
 
@@ -120,9 +132,11 @@ impl<'a> FileNames<'a> {
                 let values = self.attributes.get(&(class?, attr))?;
                 values.iter().find_map(|v| self.of_expr(v, class, 0))
             }
-            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Derived(..) | PathKey::Unknown => {
-                None
-            }
+            PathKey::Derived(helper, _) => self
+                .returned(helper, class)?
+                .iter()
+                .find_map(|v| self.of_expr(v, class, 0)),
+            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unknown => None,
         }
     }
 
@@ -143,8 +157,27 @@ impl<'a> FileNames<'a> {
                 let values = self.attributes.get(&(class?, attr))?;
                 values.iter().find_map(|v| self.home_in(v, class, 0))
             }
+            // `self.data_file()` returning `Path.home() / ".tool" / "data.json"`.
+            PathKey::Derived(helper, _) => self
+                .returned(helper, class)?
+                .iter()
+                .find_map(|v| self.home_in(v, class, 0)),
             _ => None,
         }
+    }
+
+    /// What the helper a derived path key calls returns (`self.name` for a method of
+    /// `class`, `name` for a module-level function).
+    fn returned(&self, helper: &str, class: Option<&str>) -> Option<&Vec<&'a Expr>> {
+        let (class, name) = match helper.strip_prefix("self.") {
+            Some(method) => (Some(class?), method),
+            None => (None, helper),
+        };
+        // Keyed by borrowed names of the module's source: looked up by value.
+        self.returns
+            .iter()
+            .find(|((c, f), _)| *c == class && *f == name)
+            .map(|(_, v)| v)
     }
 
     fn home_in(&self, expr: &Expr, class: Option<&str>, depth: u32) -> Option<(TextRange, String)> {
@@ -280,6 +313,52 @@ fn self_assignments<'a>(
             }
         }
     }
+}
+
+/// The values a function body returns (outside nested definitions); a returned local name is
+/// replaced by every value the body assigns to it, since a path helper usually builds its path
+/// in a local first.
+fn returned_values(body: &[Stmt]) -> Vec<&Expr> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    #[derive(Default)]
+    struct Returns<'a> {
+        returned: Vec<&'a Expr>,
+        assigned: Vec<(&'a str, &'a Expr)>,
+    }
+    impl<'a> Visitor<'a> for Returns<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Return(r) => self.returned.extend(r.value.as_deref()),
+                Stmt::Assign(a) => {
+                    if let [Expr::Name(n)] = a.targets.as_slice() {
+                        self.assigned.push((n.id.as_str(), &a.value));
+                    }
+                }
+                Stmt::AnnAssign(a) => {
+                    if let (Expr::Name(n), Some(v)) = (a.target.as_ref(), &a.value) {
+                        self.assigned.push((n.id.as_str(), v));
+                    }
+                }
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut r = Returns::default();
+    r.visit_body(body);
+    let mut out = Vec::new();
+    for value in r.returned {
+        match value {
+            Expr::Name(n) => out.extend(
+                r.assigned
+                    .iter()
+                    .filter(|(name, _)| *name == n.id.as_str())
+                    .map(|(_, v)| *v),
+            ),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `~`, `~/x` or `~\\x`: the user's home directory once expanded.
