@@ -143,10 +143,14 @@ pub fn summarize<'a>(
     };
     registrations.visit_body(suite);
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
+    // The program keeps running when a function the entry point reaches through the module's
+    // own calls loops (`main()` runs `asyncio.run(monitor(...))`, and `monitor` loops).
+    for f in reached_functions(suite, &entry) {
+        b.note_loops(&f.body);
+    }
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
             if entry.contains(&f.name.as_str()) {
-                b.note_loops(&f.body);
                 let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
                 let mut found = Vec::new();
                 for_each_stmt(&f.body, &mut |s| found.push(s));
@@ -699,6 +703,68 @@ impl<'a> FactsBuilder<'a, '_> {
         let mut calls = Calls { b: self, function };
         calls.visit_body(body);
     }
+}
+
+/// The module-level functions `entry` names, and the coroutines they hand to an event loop in
+/// turn (`asyncio.run(monitor(url))`, `loop.run_until_complete(serve())`, `anyio.run(main)`),
+/// which are the program's main: a few hops deep.
+fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::StmtFunctionDef> {
+    const DEPTH: usize = 3;
+    let defs: Vec<&ast::StmtFunctionDef> = suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    struct Called<'a>(Vec<&'a str>);
+    impl<'a> Visitor<'a> for Called<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                let runner = match call.func.as_ref() {
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    Expr::Name(n) => n.id.as_str(),
+                    _ => "",
+                };
+                if matches!(runner, "run" | "run_until_complete") {
+                    match call.arguments.args.first() {
+                        Some(Expr::Call(inner)) => {
+                            if let Expr::Name(n) = inner.func.as_ref() {
+                                self.0.push(n.id.as_str());
+                            }
+                        }
+                        Some(Expr::Name(n)) => self.0.push(n.id.as_str()),
+                        _ => {}
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut reached: Vec<&ast::StmtFunctionDef> = Vec::new();
+    let mut frontier: Vec<&str> = entry.to_vec();
+    for _ in 0..DEPTH {
+        let mut next = Vec::new();
+        for name in frontier {
+            let Some(f) = defs.iter().find(|f| f.name.as_str() == name) else {
+                continue;
+            };
+            if reached.iter().any(|r| std::ptr::eq(*r, *f)) {
+                continue;
+            }
+            reached.push(f);
+            let mut called = Called(Vec::new());
+            called.visit_body(&f.body);
+            next.extend(called.0);
+        }
+        frontier = next;
+    }
+    reached
 }
 
 /// Records the first bound of each attribute (one is enough to clear a finding).
