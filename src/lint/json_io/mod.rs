@@ -108,6 +108,11 @@ pub struct JsonFacts {
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
 pub const JSON_MODULES: &[&str] = &["json", "ujson", "orjson", "simplejson", "rapidjson"];
 
+/// google-auth's loader of a stored OAuth token, a JSON document the program rewrites after
+/// every refresh (`token_file.write_text(creds.to_json())`).
+pub const TOKEN_FILE_READER: &str =
+    "google.oauth2.credentials.Credentials.from_authorized_user_file";
+
 /// Modules whose locks exclude other processes; a module that imports none defines no lock
 /// helper.
 const LOCK_MODULES: &[&str] = &[
@@ -156,7 +161,10 @@ pub fn analyze<'a>(
     imported: &[(String, Summary)],
     is_test: bool,
 ) -> JsonFacts {
-    if imported.is_empty() && !semantic.imports_from_any(JSON_MODULES) {
+    if imported.is_empty()
+        && !semantic.imports_from_any(JSON_MODULES)
+        && !semantic.imports_from_any(&["google"])
+    {
         return JsonFacts::default();
     }
     let locks = LockTable::build(suite, semantic, extra_locks);

@@ -5,7 +5,7 @@ use super::locks::{LockKind, LockTable};
 use super::paths::PathKey;
 use super::{
     collect_calls, dotted, Function, FunctionResult, Handle, Mode, Read, RiskyWrite, Rmw, RmwKind,
-    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, JSON_MODULES,
+    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, JSON_MODULES, TOKEN_FILE_READER,
 };
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -366,6 +366,17 @@ impl<'w, 'a> Walker<'w, 'a> {
             let source = call.arguments.find_argument_value("s", 0)?;
             let key = self.read_text_of(source)?;
             return Some(self.record_read(key, expr.range(), true, Vec::new()));
+        }
+        // A library that loads a JSON file by its path: google-auth's stored OAuth token. The
+        // read makes the file state (a torn rewrite loses the user's authorization, SWC202), but
+        // what is written back is the credential refreshed from the server, one whole document
+        // with nothing of another process's to lose: no taint, so no read-modify-write.
+        if self.qualified(&call.func).as_deref() == Some(TOKEN_FILE_READER) {
+            let key = self.key(call.arguments.find_argument_value("filename", 0)?);
+            if !key.has_unknown() {
+                self.record_read(key, expr.range(), true, Vec::new());
+            }
+            return None;
         }
         // A helper that returns a loaded document.
         let closure = self.calls_closure(call);
@@ -1130,11 +1141,20 @@ impl<'w, 'a> Walker<'w, 'a> {
         find(self.f.body, n.id.as_str())
     }
 
-    /// The value serialized by `json.dumps(value)` inside an argument, if any.
+    /// The value serialized by `json.dumps(value)` inside an argument, if any; or by the
+    /// object's own JSON serializer (`creds.to_json()` of google-auth credentials, pydantic's
+    /// `model.model_dump_json()`), which yields JSON text of the receiver.
     fn dumps_value(&self, arg: &'a Expr) -> Option<&'a Expr> {
         let mut calls = Vec::new();
         collect_calls(arg, &mut calls);
         calls.into_iter().find_map(|c| {
+            if let Expr::Attribute(a) = c.func.as_ref() {
+                if matches!(a.attr.as_str(), "to_json" | "model_dump_json")
+                    && c.arguments.args.is_empty()
+                {
+                    return Some(a.value.as_ref());
+                }
+            }
             self.is_json_call(&c.func, &["dumps"])
                 .then(|| c.arguments.find_argument_value("obj", 0))
                 .flatten()
