@@ -239,7 +239,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     /// What storing under `key` does to the container's size.
     fn key_of(&self, key: &'a Expr) -> GrowthKey {
-        if self.fixed_key(key) {
+        if self.fixed_key(key) || self.thread_ident_parameter(key) {
             return GrowthKey::Fixed;
         }
         let local = |name: &str| -> Option<&'a Expr> {
@@ -260,6 +260,61 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             content_names: true,
         };
         per_event_key(key, &scope).map_or(GrowthKey::Unknown, GrowthKey::PerEvent)
+    }
+
+    /// A parameter that every call of the current function in the module passes the calling
+    /// thread's identifier (`manager.add_timeout(threading.get_ident(), ttl)`): the keys are
+    /// the threads alive at once, since the system reuses the identifier of a thread that has
+    /// ended, whatever the parameter is called (`thread_id`).
+    fn thread_ident_parameter(&self, key: &Expr) -> bool {
+        let (Expr::Name(n), Some(f)) = (key, self.function.as_ref()) else {
+            return false;
+        };
+        let param = n.id.as_str();
+        let skip = usize::from(f.is_method && first_param(f.def).is_some());
+        let Some(index) = f
+            .def
+            .parameters
+            .iter_non_variadic_params()
+            .skip(skip)
+            .position(|p| p.parameter.name.as_str() == param)
+        else {
+            return false;
+        };
+        let is_ident = |e: &Expr| match e {
+            Expr::Call(c) => matches!(
+                crate::lint::blocks::dotted(&c.func).as_deref(),
+                Some(
+                    "threading.get_ident"
+                        | "threading.get_native_id"
+                        | "_thread.get_ident"
+                        | "get_ident"
+                        | "get_native_id"
+                )
+            ),
+            // `threading.current_thread().ident`
+            Expr::Attribute(a) => {
+                matches!(a.attr.as_str(), "ident" | "native_id")
+                    && matches!(a.value.as_ref(), Expr::Call(c)
+                        if crate::lint::blocks::dotted(&c.func)
+                            .is_some_and(|d| d.ends_with("current_thread")))
+            }
+            _ => false,
+        };
+        let mut seen = false;
+        let all = self
+            .module_calls()
+            .iter()
+            .filter(|site| match site.call.func.as_ref() {
+                Expr::Attribute(a) => a.attr.as_str() == f.name,
+                Expr::Name(c) => c.id.as_str() == f.name,
+                _ => false,
+            })
+            .all(|site| {
+                seen = true;
+                argument(site.call, index, param).is_some_and(is_ident)
+            });
+        seen && all
     }
 
     fn module_calls(&self) -> &[ModuleCall<'a>] {
