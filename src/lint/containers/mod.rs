@@ -9,6 +9,7 @@
 //! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
 //! a bounded type, or keys that come from a fixed set.
 
+mod callers;
 pub mod event_keys;
 mod keys;
 mod once;

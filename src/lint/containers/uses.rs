@@ -1,10 +1,12 @@
 //! The walk over a module's code that finds what grows each long-lived container and what
 //! bounds it.
 
+use super::callers::{
+    caller_evidence, module_function_names, own_function, passes_thread_ident, Callee,
+};
 use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{
-    argument, bound_once, fixed_params, is_configuration_name, is_constant_name, module_calls,
-    ModuleCall,
+    bound_once, fixed_params, is_configuration_name, is_constant_name, module_calls, ModuleCall,
 };
 use super::once::{is_init_like, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
@@ -263,145 +265,43 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     }
 
     /// A parameter that every call of the current function in the module passes the calling
-    /// thread's identifier (`manager.add_timeout(threading.get_ident(), ttl)`): the keys are
-    /// the threads alive at once, since the system reuses the identifier of a thread that has
-    /// ended, whatever the parameter is called (`thread_id`).
+    /// thread's identifier: bounded by the threads alive at once.
     fn thread_ident_parameter(&self, key: &Expr) -> bool {
         let (Expr::Name(n), Some(f)) = (key, self.function.as_ref()) else {
             return false;
         };
-        let param = n.id.as_str();
-        let skip = usize::from(f.is_method && first_param(f.def).is_some());
-        let Some(index) = f
-            .def
-            .parameters
-            .iter_non_variadic_params()
-            .skip(skip)
-            .position(|p| p.parameter.name.as_str() == param)
-        else {
-            return false;
+        let callee = Callee {
+            def: f.def,
+            is_method: f.is_method,
+            class: None,
         };
-        let is_ident = |e: &Expr| match e {
-            Expr::Call(c) => matches!(
-                crate::lint::blocks::dotted(&c.func).as_deref(),
-                Some(
-                    "threading.get_ident"
-                        | "threading.get_native_id"
-                        | "_thread.get_ident"
-                        | "get_ident"
-                        | "get_native_id"
-                )
-            ),
-            // `threading.current_thread().ident`
-            Expr::Attribute(a) => {
-                matches!(a.attr.as_str(), "ident" | "native_id")
-                    && matches!(a.value.as_ref(), Expr::Call(c)
-                        if crate::lint::blocks::dotted(&c.func)
-                            .is_some_and(|d| d.ends_with("current_thread")))
-            }
-            _ => false,
-        };
-        let mut seen = false;
-        let all = self
-            .module_calls()
-            .iter()
-            .filter(|site| match site.call.func.as_ref() {
-                Expr::Attribute(a) => a.attr.as_str() == f.name,
-                Expr::Name(c) => c.id.as_str() == f.name,
-                _ => false,
-            })
-            .all(|site| {
-                seen = true;
-                argument(site.call, index, param).is_some_and(is_ident)
-            });
-        seen && all
+        passes_thread_ident(&callee, self.module_calls(), n.id.as_str())
     }
 
     fn module_calls(&self) -> &[ModuleCall<'a>] {
         self.calls.get_or_init(|| module_calls(self.suite))
     }
 
-    /// `helper(...)` of a module-level function, or `self.helper(...)` / `cls.helper(...)` of
-    /// a method defined in this module.
+    /// Whether a callee is a function or method of this module (see [`own_function`]).
     fn is_own_function(&self, callee: &Expr) -> bool {
-        let name = match callee {
-            Expr::Name(n) => n.id.as_str(),
-            Expr::Attribute(a) if is_name(&a.value, "self") || is_name(&a.value, "cls") => {
-                a.attr.as_str()
-            }
-            _ => return false,
-        };
-        self.own_functions
-            .get_or_init(|| {
-                let mut names = Vec::new();
-                for stmt in self.suite {
-                    match stmt {
-                        Stmt::FunctionDef(f) => names.push(f.name.as_str()),
-                        Stmt::ClassDef(c) => names.extend(c.body.iter().filter_map(|s| match s {
-                            Stmt::FunctionDef(f) => Some(f.name.as_str()),
-                            _ => None,
-                        })),
-                        _ => {}
-                    }
-                }
-                names
-            })
-            .contains(&name)
+        own_function(
+            callee,
+            self.own_functions
+                .get_or_init(|| module_function_names(self.suite)),
+        )
     }
 
-    /// Why the values passed as parameter `param` of the current function are new with each
-    /// event, shown by a call of it in this module: `self.lock_for(cache_key)` in a method of
-    /// the same class, or `track(session_id)` of a module-level function, where the argument
-    /// has that evidence in the caller (its own parameters are not followed further).
+    /// Why the values the module's calls pass as parameter `param` of the current function are
+    /// new with each event (see [`caller_evidence`]).
     fn caller_evidence(&self, param: &str) -> Option<String> {
         let f = self.function.as_ref()?;
-        let skip = usize::from(f.is_method && first_param(f.def).is_some());
-        let index = f
-            .def
-            .parameters
-            .iter_non_variadic_params()
-            .skip(skip)
-            .position(|p| p.parameter.name.as_str() == param)?;
-        let class = self.class.map(|(ci, _)| self.facts.classes[ci].name);
-        self.module_calls().iter().find_map(|site| {
-            let direct = match (site.call.func.as_ref(), class) {
-                // A method, called on the instance or class from a method of its own class.
-                (Expr::Attribute(a), Some(cls)) => {
-                    a.attr.as_str() == f.name
-                        && site.class == Some(cls)
-                        && (is_name(&a.value, "self")
-                            || is_name(&a.value, "cls")
-                            || site
-                                .function
-                                .and_then(first_param)
-                                .is_some_and(|r| is_name(&a.value, r)))
-                }
-                (Expr::Name(n), None) => n.id.as_str() == f.name,
-                _ => false,
-            };
-            if !direct {
-                return None;
-            }
-            let arg = argument(site.call, index, param)?;
-            let caller = site.function?;
-            let locals = bound_once(&caller.body);
-            let local = |name: &str| locals.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-            let own_function = |callee: &Expr| self.is_own_function(callee);
-            let no_parameter = |_: &str| None;
-            let scope = KeyScope {
-                local: &local,
-                stream_positions: &[],
-                own_function: &own_function,
-                parameter: &no_parameter,
-                content_names: false,
-            };
-            let why = per_event_key(arg, &scope)?;
-            let why = why.strip_prefix("keys are ").unwrap_or(&why);
-            Some(format!(
-                "keys are the `{param}` values `{}` passes, which are {why}",
-                caller.name
-            ))
-        })
+        let callee = Callee {
+            def: f.def,
+            is_method: f.is_method,
+            class: self.class.map(|(ci, _)| self.facts.classes[ci].name),
+        };
+        let own = |e: &Expr| self.is_own_function(e);
+        caller_evidence(&callee, self.module_calls(), &own, param)
     }
 
     /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`, the
