@@ -66,6 +66,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// constant (or a parameter that is itself fixed this way): (function, parameter). Computed
     /// on first need: it walks the whole module.
     fixed_params: OnceCell<Vec<(&'a str, &'a str)>>,
+    /// Some container of the module is a defaultdict: only then can a subscript read grow one
+    /// (a cheap test before the name lookup on every subscript).
+    has_defaultdict: bool,
     /// Every call of the module, with where it is (computed on first need).
     calls: OnceCell<Vec<ModuleCall<'a>>>,
     /// Names of the module's functions and methods (computed on first need).
@@ -92,7 +95,12 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
 
 impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
     pub(super) fn new(facts: &'f mut Facts<'a, 'm, 'o>, suite: &'a [Stmt]) -> Self {
+        let has_defaultdict = facts
+            .containers
+            .iter()
+            .any(|c| matches!(c.kind, ContainerKind::DefaultDict { .. }));
         UseWalker {
+            has_defaultdict,
             facts,
             scope: ScopeId::MODULE,
             class: None,
@@ -911,7 +919,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
             }
             // Reading a missing key of a defaultdict stores it: `d[key].append(x)`, `h =
             // d[key]` before `h.append(x)`, `return d[key]` to a caller that appends.
-            Expr::Subscript(sub) if sub.ctx.is_load() => {
+            Expr::Subscript(sub) if sub.ctx.is_load() && self.has_defaultdict => {
                 if let Some(c) = self.lookup(&sub.value) {
                     if matches!(
                         self.facts.containers[c].kind,
