@@ -143,8 +143,9 @@ pub fn summarize<'a>(
     };
     registrations.visit_body(suite);
     let entry: Vec<&str> = std::mem::take(&mut b.entry_functions);
-    // The program keeps running when a function the entry point reaches through the module's
-    // own calls loops (`main()` runs `asyncio.run(monitor(...))`, and `monitor` loops).
+    // The program keeps running when a function the entry point calls loops, or a coroutine
+    // such a function hands to the event loop (`main()` runs `asyncio.run(monitor(...))`, and
+    // `monitor` loops).
     for f in reached_functions(suite, &entry) {
         b.note_loops(&f.body);
     }
