@@ -239,7 +239,23 @@ impl<'w, 'a> Walker<'w, 'a> {
                     let method = attr.attr.as_str();
                     match method {
                         "with_suffix" | "with_name" => {
-                            if let Some(Expr::StringLiteral(s)) = args.first() {
+                            let added = match args.first() {
+                                Some(Expr::StringLiteral(s)) => Some(s),
+                                // `p.with_suffix(p.suffix + ".tmp")`: `reports.json.tmp`.
+                                Some(Expr::BinOp(b))
+                                    if method == "with_suffix"
+                                        && b.op == ast::Operator::Add
+                                        && matches!(b.left.as_ref(),
+                                            Expr::Attribute(a) if a.attr.as_str() == "suffix") =>
+                                {
+                                    match b.right.as_ref() {
+                                        Expr::StringLiteral(s) => Some(s),
+                                        _ => None,
+                                    }
+                                }
+                                _ => None,
+                            };
+                            if let Some(s) = added {
                                 return PathKey::Suffix(
                                     Box::new(self.key_depth(&attr.value, depth + 1)),
                                     s.value.to_str().to_string(),
