@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 
 // A scan allocates an AST per file on every thread, and mimalloc is faster at that than the
-// system allocator (Ruff uses mimalloc on Windows and jemalloc elsewhere; jemalloc here cut
-// system time but raised peak memory about 15% on the benchmark corpus). Without transparent huge pages (`no_thp`), freed AST memory is not
-// kept resident in 2 MiB pages: peak memory on the benchmark corpus stays below Ruff's instead of
-// reaching 1.3x (README, Benchmarks).
+// system allocator. (Ruff uses mimalloc on Windows and jemalloc elsewhere; jemalloc here cut
+// system time but raised peak memory about 15% on the benchmark corpus.) Without transparent huge
+// pages (`no_thp`), freed AST memory is not kept resident in 2 MiB pages, which keeps peak memory
+// on the benchmark corpus near Ruff's instead of reaching 1.3x (README, Benchmarks).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
