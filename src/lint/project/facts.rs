@@ -126,7 +126,9 @@ pub fn summarize<'a>(
                 Expr::Await(a) => a.value.as_ref(),
                 other => other,
             };
-            b.facts.calls_at_top_level |= matches!(call, Expr::Call(_));
+            if let Expr::Call(call) = call {
+                b.facts.calls_at_top_level |= !is_setup_call(semantic, call);
+            }
         }
         b.note_loops(std::slice::from_ref(s));
     }
@@ -709,6 +711,55 @@ impl<'a> FactsBuilder<'a, '_> {
 /// The module-level functions `entry` names, and the coroutines they hand to an event loop in
 /// turn (`asyncio.run(monitor(url))`, `loop.run_until_complete(serve())`, `anyio.run(main)`),
 /// which are the program's main: a few hops deep.
+/// Module-level calls that configure the process rather than do its work: a plugin module
+/// that sets up logging or loads `.env` at import is still a library, not a script.
+const SETUP_CALLS: &[&str] = &[
+    "logging.",
+    "warnings.",
+    "sys.path.",
+    "sys.setrecursionlimit",
+    "os.environ.",
+    "os.makedirs",
+    "dotenv.load_dotenv",
+    "nest_asyncio.apply",
+    "faulthandler.",
+    "multiprocessing.set_start_method",
+    "asyncio.set_event_loop_policy",
+    "random.seed",
+    "numpy.random.seed",
+    "torch.manual_seed",
+    "mimetypes.",
+    "signal.signal",
+    "atexit.register",
+    "locale.setlocale",
+    "urllib3.disable_warnings",
+    "socket.setdefaulttimeout",
+    "sentry_sdk.init",
+    "structlog.configure",
+    "matplotlib.use",
+    "pandas.set_option",
+];
+
+/// `call` (or the call its method chain starts from: `logging.getLogger(x).setLevel(...)`)
+/// resolves to one of `SETUP_CALLS`.
+fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
+    let mut func = call.func.as_ref();
+    loop {
+        if let Some(q) = semantic.qualified_name(ScopeId::MODULE, func) {
+            return SETUP_CALLS
+                .iter()
+                .any(|s| q == *s || (s.ends_with('.') && q.starts_with(s)));
+        }
+        match func {
+            Expr::Attribute(a) => match a.value.as_ref() {
+                Expr::Call(inner) => func = inner.func.as_ref(),
+                other => func = other,
+            },
+            _ => return false,
+        }
+    }
+}
+
 fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::StmtFunctionDef> {
     const DEPTH: usize = 3;
     let defs: Vec<&ast::StmtFunctionDef> = suite
