@@ -12,8 +12,16 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
         let mut related = Vec::new();
         let message = match &w.scheme {
             Scheme::InPlace => {
-                if let Some(read) = w.read {
-                    related.push((read, format!("`{}` is read back here, so it is a state file", w.path)));
+                match (w.read, &w.read_family) {
+                    (Some(read), Some(family)) => related.push((
+                        read,
+                        format!("another record of the same store, `{family}`, is read here, so these files are state"),
+                    )),
+                    (Some(read), None) => related.push((
+                        read,
+                        format!("`{}` is read back here, so it is a state file", w.path),
+                    )),
+                    _ => {}
                 }
                 format!(
                     "JSON state file `{}` is written in place: the file is truncated first, so a crash or a concurrent reader sees an empty or half-written document",

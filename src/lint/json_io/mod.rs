@@ -82,12 +82,17 @@ pub struct RiskyWrite {
     function: String,
     /// The path is a parameter of that function.
     param_path: bool,
+    /// [`PathKey::record_family`] of the path: reading another record of the same store makes
+    /// this one a state file too.
+    family: Option<String>,
     pub range: TextRange,
     pub scheme: Scheme,
     /// The target is deleted before the temporary file is moved into place.
     pub unlinked_first: bool,
     /// Where the module reads the same file (the reason it is a state file).
     pub read: Option<TextRange>,
+    /// Set when that read is of another record of the same store: the family's text.
+    pub read_family: Option<String>,
     /// Where the same file is written again in one run: the write sits in a loop, or its
     /// function is called from one (a progress file saved after every item).
     pub repeated: Option<TextRange>,
@@ -256,10 +261,19 @@ pub fn analyze<'a>(
         // A parameter names a file only inside its function: it is a state file when the same
         // function reads it, or when a caller of this helper also reads what it passes.
         let same_function = |f: &String| !w.param_path || *f == w.function;
-        let reads: Vec<_> = all_reads
+        let mut reads: Vec<_> = all_reads
             .iter()
             .filter(|(k, _, f, _)| k.to_string() == w.path && same_function(f))
             .collect();
+        if reads.is_empty() && w.family.is_some() {
+            reads = all_reads
+                .iter()
+                .filter(|(k, _, _, _)| k.record_family() == w.family)
+                .collect();
+            if !reads.is_empty() {
+                w.read_family = w.family.clone();
+            }
+        }
         // A cache, not state: named one by the code, what is written is not derived from the
         // file, and every read treats an unreadable file as missing (and does not skip this
         // write when it fails), so a truncated file costs a recomputation, not data. (Without

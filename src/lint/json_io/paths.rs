@@ -98,6 +98,71 @@ impl PathKey {
         }
     }
 
+    /// The key with the record-naming parts of a path template left open, when it has any:
+    /// `tasks_dir / f"{task_id}.json"` and `tasks_dir / f"{task.id}.json"` are both
+    /// `tasks_dir / f"{*}.json"`, one record store; so are `self.path_for(run, "meta.json")`
+    /// and `self.path_for(other, "meta.json")`. Only f-string placeholders and a path helper's
+    /// arguments are opened; a bare parameter or variable (a directory handed in) stays as it
+    /// is. `None` when nothing was opened or a part is unknown.
+    pub fn record_family(&self) -> Option<String> {
+        fn open(key: &PathKey, opened: &mut bool) -> PathKey {
+            let wild = PathKey::Var("*".into());
+            match key {
+                PathKey::Join(parts) => {
+                    PathKey::Join(parts.iter().map(|p| open(p, opened)).collect())
+                }
+                PathKey::Suffix(base, s) => {
+                    PathKey::Suffix(Box::new(open(base, opened)), s.clone())
+                }
+                PathKey::Concat(parts) if parts.iter().any(|p| matches!(p, PathKey::Lit(_))) => {
+                    PathKey::Concat(
+                        parts
+                            .iter()
+                            .map(|p| match p {
+                                PathKey::Lit(_) => p.clone(),
+                                _ => {
+                                    *opened = true;
+                                    wild.clone()
+                                }
+                            })
+                            .collect(),
+                    )
+                }
+                PathKey::Derived(f, args) => PathKey::Derived(
+                    f.clone(),
+                    args.iter()
+                        .map(|a| match a {
+                            PathKey::Lit(_) => a.clone(),
+                            PathKey::Concat(_) => open(a, opened),
+                            // The instance's own attributes and constants name the same
+                            // directory on every call.
+                            PathKey::Attr(chain) if is_fixed_attr(chain) => a.clone(),
+                            _ => {
+                                *opened = true;
+                                wild.clone()
+                            }
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            }
+        }
+        fn is_fixed_attr(chain: &str) -> bool {
+            let root = chain.split('.').next().unwrap_or_default();
+            let last = chain.rsplit('.').next().unwrap_or_default();
+            matches!(root, "self" | "cls")
+                || last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }
+        if self.has_unknown() {
+            return None;
+        }
+        let mut opened = false;
+        let family = open(self, &mut opened);
+        opened.then(|| family.to_string())
+    }
+
     /// Joins parts, flattening nested joins so `(a / "b") / "c"` equals `a / "b" / "c"`.
     pub fn join(parts: Vec<PathKey>) -> PathKey {
         let mut flat = Vec::with_capacity(parts.len());
@@ -158,6 +223,45 @@ impl fmt::Display for PathKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_families_open_placeholders_and_helper_arguments() {
+        let file = |name: PathKey| {
+            PathKey::join(vec![
+                PathKey::Derived("get_tasks_dir".into(), vec![]),
+                PathKey::Concat(vec![name, PathKey::Lit(".json".into())]),
+            ])
+        };
+        let by_param = file(PathKey::Param("task_id".into()));
+        let by_attr = file(PathKey::Attr("task.id".into()));
+        assert_ne!(by_param, by_attr);
+        assert_eq!(by_param.record_family(), by_attr.record_family());
+        assert_eq!(
+            by_param.record_family().as_deref(),
+            Some("get_tasks_dir() / f\"{*}.json\"")
+        );
+        let other_suffix = PathKey::join(vec![
+            PathKey::Derived("get_tasks_dir".into(), vec![]),
+            PathKey::Concat(vec![
+                PathKey::Param("task_id".into()),
+                PathKey::Lit(".log".into()),
+            ]),
+        ]);
+        assert_ne!(other_suffix.record_family(), by_param.record_family());
+        // A directory handed in is not opened, and a fixed name has no family.
+        let fixed = PathKey::join(vec![
+            PathKey::Param("d".into()),
+            PathKey::Lit("a.json".into()),
+        ]);
+        assert_eq!(fixed.record_family(), None);
+        let helper = |arg: &str| {
+            PathKey::Derived(
+                "self._save_path".into(),
+                vec![PathKey::Param(arg.into()), PathKey::Lit("x".into())],
+            )
+        };
+        assert_eq!(helper("a").record_family(), helper("b").record_family());
+    }
 
     #[test]
     fn joins_flatten_and_unknown_never_matches() {

@@ -1241,11 +1241,13 @@ impl<'w, 'a> Walker<'w, 'a> {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
                 param_path: matches!(key, PathKey::Param(_)),
+                family: key.record_family(),
                 path: key.to_string(),
                 range: src.range().cover(dst.range()),
                 scheme,
                 unlinked_first: unlinked,
                 read: None,
+                read_family: None,
                 repeated: None,
             });
         }
@@ -1272,11 +1274,13 @@ impl<'w, 'a> Walker<'w, 'a> {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
                 param_path: matches!(key, PathKey::Param(_)),
+                family: key.record_family(),
                 path: key.to_string(),
                 range,
                 scheme,
                 unlinked_first,
                 read: None,
+                read_family: None,
                 repeated: None,
             });
         }
