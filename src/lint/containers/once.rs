@@ -23,13 +23,14 @@ pub(super) fn is_init_like(name: &str) -> bool {
 }
 
 /// Methods that run once per instance because only its initializers call them (directly or
-/// through other such methods): `cog_load` calling `self.parse_zones()`. A method handed on
+/// through other such methods): `cog_load` calling `self.parse_zones()`; or because each call
+/// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A method handed on
 /// without being called (a callback, a listener) may run any number of times, and one with a
 /// `while` or `async for` loop keeps running, so neither counts.
 pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
     let mut escaped: Vec<&str> = Vec::new();
     let mut looping: Vec<&str> = Vec::new();
-    let methods: Vec<(&str, Vec<&str>)> = class
+    let methods: Vec<(&str, Vec<(&str, bool)>)> = class
         .body
         .iter()
         .filter_map(|s| match s {
@@ -67,15 +68,19 @@ pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
             {
                 continue;
             }
-            let callers: Vec<&str> = methods
+            // Callers that call it, and whether every such call sits under a once-flag.
+            let callers: Vec<(&str, bool)> = methods
                 .iter()
-                .filter(|(_, calls)| calls.contains(name))
-                .map(|(m, _)| *m)
+                .filter(|(_, calls)| calls.iter().any(|(c, _)| c == name))
+                .map(|(m, calls)| {
+                    let guarded = calls.iter().filter(|(c, _)| c == name).all(|(_, g)| *g);
+                    (*m, guarded)
+                })
                 .collect();
             if !callers.is_empty()
-                && callers
-                    .iter()
-                    .all(|c| c != name && (is_init_like(c) || once.contains(c)))
+                && callers.iter().all(|(c, guarded)| {
+                    c != name && (*guarded || is_init_like(c) || once.contains(c))
+                })
             {
                 once.push(name);
             }
@@ -117,8 +122,8 @@ fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
 }
 
 struct SelfRefs<'a> {
-    /// `receiver.<name>(...)`.
-    calls: Vec<&'a str>,
+    /// `receiver.<name>(...)`, and whether the call sits under a once-flag.
+    calls: Vec<(&'a str, bool)>,
     /// `receiver.<name>` used other than by calling it (names of data attributes too).
     escaped: Vec<&'a str>,
     /// The body has a `while` or `async for` loop.
@@ -130,12 +135,21 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
     struct Walk<'r, 'a> {
         receiver: &'r str,
         refs: SelfRefs<'a>,
+        /// Inside the body of a once-flag guard.
+        guarded: bool,
     }
     impl<'a> Visitor<'a> for Walk<'_, 'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
                 Stmt::While(_) => self.refs.loops = true,
                 Stmt::For(f) if f.is_async => self.refs.loops = true,
+                Stmt::If(i) if !self.guarded && once_flag_guard(i, self.receiver) => {
+                    self.visit_expr(&i.test);
+                    self.guarded = true;
+                    self.visit_body(&i.body);
+                    self.guarded = false;
+                    return;
+                }
                 _ => {}
             }
             visitor::walk_stmt(self, stmt);
@@ -144,7 +158,7 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
             match expr {
                 Expr::Call(call) => match call.func.as_ref() {
                     Expr::Attribute(a) if is_name(&a.value, self.receiver) => {
-                        self.refs.calls.push(a.attr.as_str());
+                        self.refs.calls.push((a.attr.as_str(), self.guarded));
                         for arg in &*call.arguments.args {
                             self.visit_expr(arg);
                         }
@@ -168,7 +182,30 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
             escaped: Vec::new(),
             loops: false,
         },
+        guarded: false,
     };
     walk.visit_body(body);
     walk.refs
+}
+
+/// `if not receiver.flag:` with no `else`, whose body sets `receiver.flag = True` before
+/// anything can run twice: the body runs once per instance.
+fn once_flag_guard(i: &ast::StmtIf, receiver: &str) -> bool {
+    let Expr::UnaryOp(not) = i.test.as_ref() else {
+        return false;
+    };
+    if not.op != ast::UnaryOp::Not || !i.elif_else_clauses.is_empty() {
+        return false;
+    }
+    let flag = match not.operand.as_ref() {
+        Expr::Attribute(a) if is_name(&a.value, receiver) => a.attr.as_str(),
+        _ => return false,
+    };
+    i.body.iter().any(|s| {
+        matches!(s, Stmt::Assign(a)
+            if matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value)
+                && a.targets.iter().any(|t| {
+                    matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
+                }))
+    })
 }

@@ -222,6 +222,21 @@ impl<'a> PrivateOrigins<'a> {
         scope: ScopeId,
         semantic: &SemanticModel<'a>,
     ) -> bool {
+        // `given or f"anon-{uuid4()}"`: a fresh name only when nothing was given, so private
+        // only when every alternative is.
+        match value {
+            Expr::BoolOp(b) => {
+                return b
+                    .values
+                    .iter()
+                    .all(|v| self.is_private(v, roots, scope, semantic));
+            }
+            Expr::If(i) => {
+                return self.is_private(&i.body, roots, scope, semantic)
+                    && self.is_private(&i.orelse, roots, scope, semantic);
+            }
+            _ => {}
+        }
         if uses_any_name(value, roots) {
             return true;
         }

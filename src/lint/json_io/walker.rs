@@ -370,6 +370,30 @@ impl<'w, 'a> Walker<'w, 'a> {
             {
                 return self.read_expr(&c.arguments.args[1]);
             }
+            // `set(json.loads(text))`, `sorted(load(p))`: the same data in another container.
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && self
+                        .qualified(&c.func)
+                        .is_some_and(|q| CONVERSIONS.iter().any(|b| q == *b)) =>
+            {
+                return self.read_expr(&c.arguments.args[0]);
+            }
+            // `json.loads(text).get("injected", [])`: a part of the document (but `self.get(k)`
+            // is a call of its own, perhaps of a helper that loads).
+            Expr::Call(c)
+                if matches!(c.func.as_ref(), Expr::Attribute(a)
+                    if a.attr.as_str() == "get" && matches!(a.value.as_ref(), Expr::Call(_))) =>
+            {
+                let Expr::Attribute(a) = c.func.as_ref() else {
+                    return None;
+                };
+                if let Some(taint) = self.read_expr(&a.value) {
+                    return Some(taint);
+                }
+                expr
+            }
             other => other,
         };
         let Expr::Call(call) = expr else { return None };
@@ -1391,9 +1415,42 @@ fn union_into(merged: &mut TaintMaps, branch: (&HashMap<String, Taint>, &HashMap
     }
 }
 
+/// Builtins that copy a document into another container, keeping its data.
+const CONVERSIONS: &[&str] = &[
+    "builtins.set",
+    "builtins.list",
+    "builtins.dict",
+    "builtins.tuple",
+    "builtins.frozenset",
+    "builtins.sorted",
+];
+
 impl ValueSource {
     fn of(expr: &Expr, f: &Function) -> ValueSource {
         match expr {
+            // `sorted(items)`, `list(items)`: the parameter's data in another container.
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && matches!(c.func.as_ref(), Expr::Name(n)
+                        if CONVERSIONS.iter().any(|b| b.strip_prefix("builtins.") == Some(n.id.as_str()))) =>
+            {
+                match ValueSource::of(&c.arguments.args[0], f) {
+                    p @ ValueSource::Param(_) => p,
+                    _ => ValueSource::Other,
+                }
+            }
+            // `{"injected": sorted(items)}`: a document built around the parameter's data.
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .map(|item| ValueSource::of(&item.value, f))
+                .find(|s| matches!(s, ValueSource::Param(_)))
+                .unwrap_or(if is_constant_document(expr) {
+                    ValueSource::Constant
+                } else {
+                    ValueSource::Other
+                }),
             Expr::Name(n) if f.params.contains(&n.id.as_str()) => {
                 ValueSource::Param(n.id.to_string())
             }

@@ -93,7 +93,16 @@ pub fn compute<'p>(
                 continue;
             };
             match &hold.site {
-                HoldSite::ModuleGlobal { .. } | HoldSite::Entry { .. } if ends[mi] => continue,
+                // What a script that ends hands to a constructor is kept by the object it builds,
+                // which the script keeps no longer than it runs, whatever the class does
+                // elsewhere.
+                HoldSite::ModuleGlobal { .. }
+                | HoldSite::Entry { .. }
+                | HoldSite::Argument { .. }
+                    if ends[mi] =>
+                {
+                    continue
+                }
                 HoldSite::Entry { .. } if !entry_lives[mi] => continue,
                 HoldSite::Attribute { owner, .. } | HoldSite::Argument { owner, .. } => {
                     if let Some(o) = h.resolve(owner) {
