@@ -165,6 +165,36 @@ fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
     assert!(!findings(&p.run(ARGS)).contains(&leak));
 }
 
+#[test]
+fn import_time_registration_follows_edits_of_other_modules_with_the_cache_on() {
+    let p = Project::new();
+    p.write("app/__init__.py", "");
+    p.write(
+        "app/registry.py",
+        "class Registry:\n    def __init__(self):\n        self.listeners = []\n\n    def add_listener(self, f):\n        self.listeners.append(f)\n\n\nREGISTRY = Registry()\n",
+    );
+    p.write(
+        "app/hooks.py",
+        "from app.registry import REGISTRY\n\nREGISTRY.add_listener(print)\n",
+    );
+    let leak = ("app/registry.py".to_string(), 3, "SWC102".to_string());
+    // Only module-level code adds listeners: once each, at import.
+    assert!(!findings(&p.run(ARGS)).contains(&leak));
+    // A function of another module now adds one per call.
+    p.write(
+        "app/hooks.py",
+        "from app.registry import REGISTRY\n\nREGISTRY.add_listener(print)\n\n\ndef on_request(f):\n    REGISTRY.add_listener(f)\n",
+    );
+    let out = p.run(ARGS);
+    assert!(findings(&out).contains(&leak));
+    assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
+    p.write(
+        "app/hooks.py",
+        "from app.registry import REGISTRY\n\nREGISTRY.add_listener(print)\n",
+    );
+    assert!(!findings(&p.run(ARGS)).contains(&leak));
+}
+
 /// The attack the cache's seal stops: a pull request commits a `.swarmcheck_cache` made on the
 /// attacker's machine for a clean file, then swaps in a file of the same size with a finding and
 /// the same modification time. On any other machine the cache does not verify and is ignored.

@@ -18,7 +18,7 @@ mod uses;
 
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level, single_assignment};
-use crate::lint::project::Condition;
+use crate::lint::project::{Condition, Name};
 use once::is_init_like;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -217,6 +217,13 @@ pub fn analyze<'a>(
                 (Owner::SelfAttr(_), Some(class)) => Condition::LongLivedOwner {
                     class: format!("{module}.{class}").into(),
                     attr: c.attr.clone().into(),
+                    grown_in: {
+                        let mut names: Vec<Name> =
+                            c.growth.iter().map(|g| Name::new(&g.function)).collect();
+                        names.sort_unstable_by_key(|n| n.as_str());
+                        names.dedup();
+                        names
+                    },
                 },
                 _ => Condition::ModuleLivesLong,
             };

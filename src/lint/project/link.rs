@@ -33,6 +33,8 @@ pub struct Project<'p> {
     helpers_by_module: rustc_hash::FxHashMap<&'p str, Vec<&'p str>>,
     /// Per module: a script that ends (nothing imports it and its entry point runs no loop).
     ends: Vec<bool>,
+    /// Methods only module-level code calls ([`super::import_calls`]).
+    import_only_methods: rustc_hash::FxHashSet<&'static str>,
     module_of_path: rustc_hash::FxHashMap<&'p str, usize>,
     modules: &'p [(String, &'p ModuleFacts)],
     shared_files: SharedFiles<'p>,
@@ -137,6 +139,7 @@ pub fn link<'p>(
     }
     let launched = super::launches::Launched::build(modules, &hierarchy);
     Project {
+        import_only_methods: super::import_calls::import_only_methods(modules),
         hierarchy,
         lifetimes,
         lock_helpers,
@@ -208,7 +211,18 @@ impl Project<'_> {
                 let kept_anyway = *only_self && self.lifetimes.evidence(h, id).is_some();
                 (!is_enum && !kept_anyway).then(Vec::new)
             }
-            Condition::LongLivedOwner { class, attr } => {
+            Condition::LongLivedOwner {
+                class,
+                attr,
+                grown_in,
+            } => {
+                if !grown_in.is_empty()
+                    && grown_in
+                        .iter()
+                        .all(|m| self.import_only_methods.contains(m.as_str()))
+                {
+                    return None;
+                }
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
                 let evidence = self.lifetimes.evidence(h, id)?;

@@ -13,6 +13,7 @@ pub mod context;
 pub mod facts;
 pub(crate) mod frameworks;
 pub mod hierarchy;
+pub mod import_calls;
 pub mod launches;
 pub mod lifetime;
 pub mod link;
@@ -77,7 +78,14 @@ pub enum Condition {
     Always,
     /// A container on instances of `class` grows: a finding only when those instances (or those
     /// of a subclass) live for the process, and no subclass in the project bounds `attr`.
-    LongLivedOwner { class: Name, attr: Name },
+    /// `grown_in`: the methods that add to it; when module-level code is all that calls them,
+    /// they add a fixed number of times ([`import_calls`]).
+    LongLivedOwner {
+        class: Name,
+        attr: Name,
+        #[serde(default)]
+        grown_in: Vec<Name>,
+    },
     /// A finding unless the module is a script that ends (nothing imports it, it is run
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
@@ -154,6 +162,12 @@ pub struct ModuleFacts {
     /// Modules imported inside functions (`from swarm.queue import claim` in `main()`).
     #[serde(default)]
     pub imports_inside: Vec<Name>,
+    /// Method names module-level code calls (`registry.add_listener(f)` at import).
+    #[serde(default)]
+    pub import_time_method_calls: Vec<Name>,
+    /// Attribute names the module's functions use ([`import_calls`]).
+    #[serde(default)]
+    pub function_attr_names: import_calls::AttrNameFilter,
 }
 
 impl ModuleFacts {
