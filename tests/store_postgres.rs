@@ -7,8 +7,21 @@ mod common;
 use common::{pg_document, pg_server};
 use serde_json::{json, Value};
 use std::process::{Command, Output};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 use swarmcheck::store::{CorruptPolicy, JsonStore, RawJson, StoreError, StoreOptions};
+
+/// One test kills every connection of this process (the tests share its pid, which names the
+/// connections); the others hold row locks across calls, so it runs alone.
+static CONNECTIONS: RwLock<()> = RwLock::new(());
+
+fn alongside_others() -> RwLockReadGuard<'static, ()> {
+    CONNECTIONS.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn alone() -> RwLockWriteGuard<'static, ()> {
+    CONNECTIONS.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_swarmcheck"))
@@ -50,6 +63,7 @@ fn value_store(address: &str, options: StoreOptions) -> JsonStore<Value> {
 
 #[test]
 fn the_same_commands_give_the_same_bytes_as_the_file_backend() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "same-bytes");
     let dir = tempfile::tempdir().unwrap();
@@ -96,6 +110,7 @@ fn the_same_commands_give_the_same_bytes_as_the_file_backend() {
 
 #[test]
 fn a_missing_document_reads_as_the_default_and_get_of_a_missing_pointer_exits_1() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "missing");
     let out = cli(&["store", "get", &address]);
@@ -107,6 +122,7 @@ fn a_missing_document_reads_as_the_default_and_get_of_a_missing_pointer_exits_1(
 
 #[test]
 fn a_timed_out_wait_takes_the_timeout_and_names_the_holder() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "timeout");
     let store: JsonStore<RawJson> = JsonStore::open(&address, StoreOptions::default(), || {
@@ -150,6 +166,7 @@ fn a_timed_out_wait_takes_the_timeout_and_names_the_holder() {
 
 #[test]
 fn the_library_timeout_is_accurate() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "accurate");
     let holder = value_store(&address, StoreOptions::default());
@@ -178,6 +195,7 @@ fn the_library_timeout_is_accurate() {
 
 #[test]
 fn a_nested_update_is_an_error_not_a_deadlock() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "nested");
     let store = value_store(&address, StoreOptions::default());
@@ -197,6 +215,7 @@ fn a_nested_update_is_an_error_not_a_deadlock() {
 
 #[test]
 fn a_failed_closure_writes_nothing_and_releases_the_row() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "abort");
     let store = value_store(&address, StoreOptions::default());
@@ -225,6 +244,7 @@ fn a_failed_closure_writes_nothing_and_releases_the_row() {
 
 #[test]
 fn a_corrupt_row_is_preserved_and_the_policies_apply() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "corrupt");
     let name = document_name(&address);
@@ -297,6 +317,7 @@ fn a_corrupt_row_is_preserved_and_the_policies_apply() {
 
 #[test]
 fn a_newer_schema_is_refused_and_nothing_is_written() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let schema = format!("future_{}", std::process::id());
     let base = format!("{server}?schema={schema}");
@@ -329,6 +350,7 @@ fn a_newer_schema_is_refused_and_nothing_is_written() {
 
 #[test]
 fn bad_addresses_are_clear_errors_with_exit_2() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let (userinfo, rest) = server.split_once('@').unwrap();
     let host_port = rest.split('/').next().unwrap();
@@ -379,6 +401,7 @@ fn bad_addresses_are_clear_errors_with_exit_2() {
 
 #[test]
 fn a_terminated_connection_fails_one_update_and_the_next_one_succeeds() {
+    let _alone = alone();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "terminated");
     let store = value_store(&address, StoreOptions::default());
@@ -412,6 +435,7 @@ fn a_terminated_connection_fails_one_update_and_the_next_one_succeeds() {
 
 #[test]
 fn concurrent_updates_from_processes_and_threads_lose_nothing() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, "count");
     let children: Vec<_> = (0..4)
@@ -462,6 +486,7 @@ fn concurrent_updates_from_processes_and_threads_lose_nothing() {
 
 #[test]
 fn sslmode_require_encrypts_and_verifies_the_server() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let Ok(dir) = std::env::var("SWARMCHECK_TEST_PG_DIR") else {
         panic!("SWARMCHECK_TEST_PG_DIR is not set: scripts/test sets it with the server");
@@ -512,6 +537,7 @@ fn sslmode_require_encrypts_and_verifies_the_server() {
 
 #[test]
 fn quotes_and_backslashes_in_names_and_documents_are_kept_as_text() {
+    let _shared = alongside_others();
     let Some(server) = pg_server() else { return };
     let address = pg_document(&server, r"o'brien\'; DROP TABLE x; --é");
     let value = r#"{"q": "it's", "b": "back\\slash \" and \u0027", "e": "'' \\\\ E'x'"}"#;

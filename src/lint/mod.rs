@@ -576,6 +576,7 @@ pub fn summarize_source(
             },
         )
     };
+    facts.growth_methods = growth_methods(&diagnostics);
     // The JSON libraries themselves are modelled directly; a project that contains one (a
     // vendored copy, the standard library) must not make every `json.load` call a helper call.
     let top = unit.module.split('.').next().unwrap_or_default();
@@ -686,6 +687,22 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
         })
         .collect();
     out.sort();
+    out.dedup();
+    out
+}
+
+/// The methods that add to the containers findings report ([`project::import_calls`]).
+fn growth_methods(diagnostics: &[Diagnostic]) -> Vec<project::Name> {
+    let mut out: Vec<project::Name> = diagnostics
+        .iter()
+        .filter_map(|d| match &d.condition {
+            project::Condition::LongLivedOwner { grown_in, .. } => Some(grown_in),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .collect();
+    out.sort_unstable_by_key(|n| n.as_str());
     out.dedup();
     out
 }

@@ -73,6 +73,13 @@ pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
             }
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
+            // A lambda's body runs when it is called, like a function's.
+            if let Expr::Lambda(_) = expr {
+                self.depth += 1;
+                visitor::walk_expr(self, expr);
+                self.depth -= 1;
+                return;
+            }
             match expr {
                 Expr::Call(call) if self.depth == 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
@@ -102,14 +109,23 @@ pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
     )
 }
 
-/// Method names that module-level code of the project calls and that no function of the
-/// project (outside test code) uses.
+/// Methods that grow a container somewhere in the project, that module-level code of the
+/// project calls, and that no function of the project (outside test code) uses. Only names that
+/// grow something are looked up in every module's filter.
 pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'static str> {
     let live = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
-    live()
+    let growing: FxHashSet<&str> = live()
+        .flat_map(|m| m.growth_methods.iter().map(|n| n.as_str()))
+        .collect();
+    if growing.is_empty() {
+        return FxHashSet::default();
+    }
+    let mut called: FxHashSet<&'static str> = live()
         .flat_map(|m| m.import_time_method_calls.iter().map(|n| n.as_str()))
-        .filter(|name| !live().any(|m| m.function_attr_names.may_contain(name)))
-        .collect()
+        .filter(|name| growing.contains(name))
+        .collect();
+    called.retain(|name| !live().any(|m| m.function_attr_names.may_contain(name)));
+    called
 }
 
 #[cfg(test)]
@@ -120,6 +136,7 @@ mod tests {
     #[test]
     fn import_calls_and_function_names() {
         let source = "registry.add_listener(on_change)\n\
+                      later = lambda: registry.flush()\n\
                       if ready:\n    registry.start()\n\
                       def handle(x):\n    registry.record(x)\n    return registry.on_close\n\
                       class C:\n    def m(self):\n        self.items.append(1)\n";
@@ -127,7 +144,7 @@ mod tests {
         let (at_import, filter) = collect(&parsed.syntax().body);
         let names: Vec<&str> = at_import.iter().map(|n| n.as_str()).collect();
         assert_eq!(names, ["add_listener", "start"]);
-        for used in ["record", "on_close", "append", "items"] {
+        for used in ["record", "on_close", "append", "items", "flush"] {
             assert!(filter.may_contain(used), "{used}");
         }
         assert!(!filter.may_contain("add_listener"));

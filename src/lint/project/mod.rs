@@ -168,6 +168,9 @@ pub struct ModuleFacts {
     /// Attribute names the module's functions use ([`import_calls`]).
     #[serde(default)]
     pub function_attr_names: import_calls::AttrNameFilter,
+    /// Methods that add to a container on `self` in this module.
+    #[serde(default)]
+    pub growth_methods: Vec<Name>,
 }
 
 impl ModuleFacts {
