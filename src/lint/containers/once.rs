@@ -24,9 +24,9 @@ pub(super) fn is_init_like(name: &str) -> bool {
 
 /// Methods that run once per instance because only its initializers call them (directly or
 /// through other such methods): `cog_load` calling `self.parse_zones()`; or because each call
-/// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A method handed on
-/// without being called (a callback, a listener) may run any number of times, and one with a
-/// `while` or `async for` loop keeps running, so neither counts.
+/// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A
+/// method handed on without being called (a callback, a listener) may run any number of times,
+/// and one with a `while` or `async for` loop keeps running, so neither counts.
 pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
     let mut escaped: Vec<&str> = Vec::new();
     let mut looping: Vec<&str> = Vec::new();

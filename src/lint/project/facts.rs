@@ -712,9 +712,6 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 }
 
-/// The module-level functions `entry` names, and the coroutines they hand to an event loop in
-/// turn (`asyncio.run(monitor(url))`, `loop.run_until_complete(serve())`, `anyio.run(main)`),
-/// which are the program's main: a few hops deep.
 /// Module-level calls that configure the process rather than do its work: a plugin module
 /// that sets up logging or loads `.env` at import is still a library, not a script.
 const SETUP_CALLS: &[&str] = &[
@@ -764,6 +761,9 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
     }
 }
 
+/// The module-level functions `entry` names, and the coroutines they hand to an event loop in
+/// turn (`asyncio.run(monitor(url))`, `loop.run_until_complete(serve())`, `anyio.run(main)`),
+/// which are the program's main: a few hops deep.
 fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::StmtFunctionDef> {
     const DEPTH: usize = 3;
     let defs: Vec<&ast::StmtFunctionDef> = suite
