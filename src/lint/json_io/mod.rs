@@ -254,6 +254,8 @@ pub fn analyze<'a>(
         facts.risky_writes.extend(result.risky_writes);
     }
     // A write in place is a risk only for a state file: one the module also reads.
+    // Record families of the reads, rendered once and only when a write needs them.
+    let read_families: std::cell::OnceCell<Vec<Option<String>>> = std::cell::OnceCell::new();
     facts.risky_writes.retain_mut(|w| {
         if w.scheme != Scheme::InPlace {
             return true;
@@ -266,9 +268,13 @@ pub fn analyze<'a>(
             .filter(|(k, _, f, _)| k.to_string() == w.path && same_function(f))
             .collect();
         if reads.is_empty() && w.family.is_some() {
+            let families = read_families
+                .get_or_init(|| all_reads.iter().map(|(k, ..)| k.record_family()).collect());
             reads = all_reads
                 .iter()
-                .filter(|(k, _, _, _)| k.record_family() == w.family)
+                .zip(families)
+                .filter(|(_, family)| **family == w.family)
+                .map(|(read, _)| read)
                 .collect();
             if !reads.is_empty() {
                 w.read_family = w.family.clone();
