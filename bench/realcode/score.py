@@ -72,6 +72,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--unlabelled", action="store_true",
                     help="list unlabelled findings as `repo path:line code message`")
+    ap.add_argument("--tp", action="store_true",
+                    help="list the true positives (findings on POS rows) with their messages")
     ap.add_argument("--errors", action="store_true",
                     help="list false positives and missed POS rows, each with its label's reason")
     ap.add_argument("--config", help="configuration file passed to the binary (instead of each "
@@ -120,6 +122,7 @@ def main():
     matched_pos = set()
     unlabelled = []
     false_pos = []
+    true_pos = []
     for repo, path, line, code, msg in findings:
         st = stats[code]
         st["findings"] += 1
@@ -133,6 +136,7 @@ def main():
                     neg = True
         if pos:
             st["tp"] += 1
+            true_pos.append(f"TP   {code} {repo} {path}:{line} {msg}")
         elif neg:
             st["fp"] += 1
             why = next(labels[i]["reason"] for i, s, e, codes, lab in rows_by_file[(repo, path)]
@@ -183,6 +187,9 @@ def main():
         json.dump({"binary": args.binary, "codes": selectors, "repos": present, "missing": missing,
                    "rules": table, "unlabelled": unlabelled}, sys.stdout, indent=2)
         print()
+        return
+    if args.tp:
+        print("\n".join(true_pos))
         return
     if args.errors:
         for fp in false_pos:

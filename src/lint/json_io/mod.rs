@@ -676,7 +676,7 @@ struct TempWrite {
 }
 
 /// Which read a value derives from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Taint(usize);
 
 /// Calls inside an expression, innermost first (arguments are evaluated before the call).

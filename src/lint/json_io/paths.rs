@@ -61,6 +61,18 @@ impl PathKey {
     pub fn substitute(&self, args: &dyn Fn(&str) -> Option<PathKey>) -> PathKey {
         match self {
             PathKey::Param(name) => args(name).unwrap_or(PathKey::Unknown),
+            // `f"{task.id}.json"` on a parameter `task`: the attribute of what the caller passed
+            // (`current.id`), so the caller can tell which of its objects names the file.
+            PathKey::Attr(chain) => match chain.split_once('.') {
+                Some((head, rest)) => match args(head) {
+                    Some(PathKey::Var(n) | PathKey::Param(n) | PathKey::Attr(n)) => {
+                        PathKey::Attr(format!("{n}.{rest}"))
+                    }
+                    Some(_) => PathKey::Unknown,
+                    None => self.clone(),
+                },
+                None => self.clone(),
+            },
             PathKey::Join(parts) => {
                 PathKey::Join(parts.iter().map(|p| p.substitute(args)).collect())
             }
@@ -299,5 +311,25 @@ mod tests {
         let k = PathKey::Suffix(Box::new(PathKey::Param("path".into())), ".tmp".into());
         let s = k.substitute(&|n| (n == "path").then(|| PathKey::Attr("self.queue".into())));
         assert_eq!(s.to_string(), "self.queue.tmp");
+    }
+
+    #[test]
+    fn substitution_maps_fields_of_parameters() {
+        let field = |chain: &str| {
+            PathKey::Concat(vec![
+                PathKey::Attr(chain.into()),
+                PathKey::Lit(".json".into()),
+            ])
+        };
+        let args = |n: &str| match n {
+            "task" => Some(PathKey::Var("current".into())),
+            "job" => Some(PathKey::Unknown),
+            _ => None,
+        };
+        // The caller's object names the file; a field of an unknown argument is unknown; a
+        // chain on anything else (a module, `self`) stays as it is.
+        assert_eq!(field("task.id").substitute(&args), field("current.id"));
+        assert!(field("job.id").substitute(&args).has_unknown());
+        assert_eq!(field("config.name").substitute(&args), field("config.name"));
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn analyze_function<'a>(
         handles: HashMap::default(),
         temps: HashMap::default(),
         taint: HashMap::default(),
+        documents: HashMap::default(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
         tolerant_try: Vec::new(),
@@ -112,6 +113,9 @@ struct Walker<'w, 'a> {
     handles: HashMap<String, Handle>,
     temps: HashMap<String, Temp>,
     taint: HashMap<String, Taint>,
+    /// Names bound to a loaded document itself (`task = load_task(task_id)`), not to a value
+    /// computed from one: an attribute of such a name (`task.id`) is the document's own field.
+    documents: HashMap<String, Taint>,
     self_taint: HashMap<String, Taint>,
     /// Bodies of the enclosing `try` statements whose handlers treat an unreadable document as
     /// missing, innermost last.
@@ -643,17 +647,19 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             Stmt::Assign(assign) => {
                 self.exprs(&assign.value);
-                let taint = self
-                    .read_expr(&assign.value)
-                    .or_else(|| self.taint_of(&assign.value));
+                let document = self.read_expr(&assign.value);
+                let taint = document.or_else(|| self.taint_of(&assign.value));
                 for target in &assign.targets {
+                    self.bind_document(target, document);
                     self.bind(target, &assign.value, taint);
                 }
             }
             Stmt::AnnAssign(assign) => {
                 if let Some(value) = &assign.value {
                     self.exprs(value);
-                    let taint = self.read_expr(value).or_else(|| self.taint_of(value));
+                    let document = self.read_expr(value);
+                    let taint = document.or_else(|| self.taint_of(value));
+                    self.bind_document(&assign.target, document);
                     self.bind(&assign.target, value, taint);
                 }
             }
@@ -731,6 +737,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let mut names = Vec::new();
                 crate::lint::blocks::bound_names(&l.target, &mut names);
                 for name in names {
+                    self.documents.remove(&name);
                     match taint {
                         Some(t) => self.taint.insert(name, t),
                         None => self.taint.remove(&name),
@@ -874,6 +881,41 @@ impl<'w, 'a> Walker<'w, 'a> {
             mode: Mode::Write,
             temp: Some(Temp::Unique),
         })
+    }
+
+    fn bind_document(&mut self, target: &Expr, document: Option<Taint>) {
+        if let Expr::Name(n) = target {
+            match document {
+                Some(t) => self.documents.insert(n.id.to_string(), t),
+                None => self.documents.remove(n.id.as_str()),
+            };
+        }
+    }
+
+    /// Whether `key` names another record of the store the read `idx` came from through a
+    /// field of that very document (`f"{task.id}.json"` after `task = load_task(task_id)`
+    /// read `f"{task_id}.json"`): the record the document was loaded from, under its own id.
+    fn names_own_record(&self, key: &PathKey, idx: usize) -> bool {
+        fn field_heads<'k>(key: &'k PathKey, out: &mut Vec<&'k str>) {
+            match key {
+                PathKey::Attr(chain) => out.extend(chain.split_once('.').map(|(h, _)| h)),
+                PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
+                    parts.iter().for_each(|p| field_heads(p, out))
+                }
+                PathKey::Suffix(base, _) => field_heads(base, out),
+                _ => {}
+            }
+        }
+        let mut heads = Vec::new();
+        field_heads(key, &mut heads);
+        if !heads
+            .iter()
+            .any(|h| self.documents.get(*h) == Some(&Taint(idx)))
+        {
+            return false;
+        }
+        let family = key.record_family();
+        family.is_some() && family == self.reads[idx].key.record_family()
     }
 
     fn bind(&mut self, target: &'a Expr, value: &'a Expr, taint: Option<Taint>) {
@@ -1138,8 +1180,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(arg) => (self.taint_of(arg), ValueSource::of(arg, self.f)),
                     None => (None, ValueSource::Other),
                 },
+                // A copy cached on `self` by another method is a snapshot the helper sees too:
+                // it reports the write-back itself, once, where it writes.
                 ValueSource::SelfAttr(a) => (
-                    self.self_taint.get(a).copied(),
+                    self.self_taint
+                        .get(a)
+                        .copied()
+                        .filter(|t| !self.reads[t.0].cached),
                     ValueSource::SelfAttr(a.clone()),
                 ),
                 ValueSource::Other | ValueSource::Constant => (None, source.clone()),
@@ -1342,7 +1389,7 @@ impl<'w, 'a> Walker<'w, 'a> {
     ) {
         let Some(Taint(idx)) = taint else { return };
         let read = &self.reads[idx];
-        if !read.key.same_file(key) {
+        if !read.key.same_file(key) && !self.names_own_record(key, idx) {
             return;
         }
         self.result.derived_writes.push(range);
@@ -1415,6 +1462,43 @@ fn union_into(merged: &mut TaintMaps, branch: (&HashMap<String, Taint>, &HashMap
     }
 }
 
+/// Methods of data-model objects that return their fields as a plain document: dataclasses
+/// and attrs (`asdict`), pydantic v1 and v2, and the common hand-written spellings.
+const SERIALIZING_METHODS: &[&str] = &["to_dict", "dict", "model_dump", "as_dict", "to_json_dict"];
+
+/// Functions that return an object's fields as a plain document.
+const SERIALIZING_FUNCTIONS: &[&str] = &["asdict", "vars", "jsonable_encoder"];
+
+/// The object whose fields `expr` serializes: `asdict(task)`, `dataclasses.asdict(task)`,
+/// `task.model_dump()`, `task.__dict__`, and per item `[t.to_dict() for t in tasks]` (then
+/// `tasks`).
+fn serialized(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::Call(c) => {
+            let callee = match c.func.as_ref() {
+                Expr::Name(n) => Some(n.id.as_str()),
+                Expr::Attribute(a) => Some(a.attr.as_str()),
+                _ => None,
+            }?;
+            match (c.func.as_ref(), c.arguments.args.first()) {
+                (Expr::Attribute(a), None) if SERIALIZING_METHODS.contains(&callee) => {
+                    Some(&a.value)
+                }
+                (_, Some(arg)) if SERIALIZING_FUNCTIONS.contains(&callee) => Some(arg),
+                _ => None,
+            }
+        }
+        Expr::Attribute(a) if a.attr.as_str() == "__dict__" => Some(&a.value),
+        Expr::ListComp(lc) => match (lc.generators.as_slice(), serialized(&lc.elt)) {
+            ([g], Some(Expr::Name(item))) if matches!(&g.target, Expr::Name(t) if t.id == item.id) => {
+                Some(&g.iter)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Builtins that copy a document into another container, keeping its data.
 const CONVERSIONS: &[&str] = &[
     "builtins.set",
@@ -1437,6 +1521,15 @@ impl ValueSource {
             {
                 match ValueSource::of(&c.arguments.args[0], f) {
                     p @ ValueSource::Param(_) => p,
+                    _ => ValueSource::Other,
+                }
+            }
+            // `asdict(task)`, `task.model_dump()`, `[t.to_dict() for t in tasks]`: the
+            // parameter's object serialized, field by field.
+            _ if serialized(expr).is_some() => {
+                match serialized(expr).map(|e| ValueSource::of(e, f)) {
+                    Some(p @ ValueSource::Param(_)) => p,
+                    Some(a @ ValueSource::SelfAttr(_)) => a,
                     _ => ValueSource::Other,
                 }
             }
