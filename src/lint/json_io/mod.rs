@@ -118,6 +118,14 @@ pub const JSON_MODULES: &[&str] = &["json", "ujson", "orjson", "simplejson", "ra
 pub const TOKEN_FILE_READER: &str =
     "google.oauth2.credentials.Credentials.from_authorized_user_file";
 
+/// google-auth's credential built from a stored token's fields (`Credentials(token=data["token"],
+/// ...)`, `Credentials.from_authorized_user_info(data)`): what the program writes back from it
+/// is the credential the server refreshed, one whole document, not the stored one changed.
+pub const CREDENTIAL_BUILDERS: &[&str] = &[
+    "google.oauth2.credentials.Credentials",
+    "google.oauth2.credentials.Credentials.from_authorized_user_info",
+];
+
 /// Modules whose locks exclude other processes; a module that imports none defines no lock
 /// helper.
 const LOCK_MODULES: &[&str] = &[

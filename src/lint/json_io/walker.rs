@@ -5,7 +5,8 @@ use super::locks::{LockKind, LockTable};
 use super::paths::PathKey;
 use super::{
     collect_calls, dotted, Function, FunctionResult, Handle, Mode, Read, RiskyWrite, Rmw, RmwKind,
-    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, JSON_MODULES, TOKEN_FILE_READER,
+    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, CREDENTIAL_BUILDERS, JSON_MODULES,
+    TOKEN_FILE_READER,
 };
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -278,6 +279,10 @@ impl<'w, 'a> Walker<'w, 'a> {
                     }
                 }
                 match self.qualified(&call.func).as_deref() {
+                    // The user's home directory: one place for every process of the user.
+                    Some("pathlib.Path.home" | "pathlib.PosixPath.home") if args.is_empty() => {
+                        PathKey::Lit("~".to_string())
+                    }
                     Some(
                         "pathlib.Path"
                         | "pathlib.PurePath"
@@ -326,6 +331,14 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// The read a value derives from, if any.
     fn taint_of(&self, expr: &Expr) -> Option<Taint> {
+        if let Expr::Call(call) = expr {
+            if self
+                .qualified(&call.func)
+                .is_some_and(|q| CREDENTIAL_BUILDERS.contains(&q.as_str()))
+            {
+                return None;
+            }
+        }
         let mut found = None;
         self.each_subexpr(expr, &mut |e| {
             if found.is_some() {
