@@ -1017,7 +1017,18 @@ impl<'w, 'a> Walker<'w, 'a> {
                 self.taint.entry(n.id.to_string()).or_insert(t);
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
-                self.self_taint.entry(a.attr.to_string()).or_insert(t);
+                if self.self_taint.contains_key(a.attr.as_str()) {
+                    return;
+                }
+                self.self_taint.insert(a.attr.to_string(), t);
+                // `self.servers[port] = entry` for each entry of the document: the attribute
+                // caches the document's data as much as `self.servers = doc` would.
+                let read = &self.reads[t.0];
+                if !read.cached && !read.key.has_param() {
+                    self.result
+                        .self_snapshots
+                        .push((a.attr.to_string(), (read.key.clone(), read.range)));
+                }
             }
             _ => {}
         }
