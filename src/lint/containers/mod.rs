@@ -36,7 +36,7 @@ pub enum ContainerKind {
     Set,
     /// `deque()` without `maxlen`.
     Deque,
-    /// `{}`, `dict()`, `OrderedDict()`.
+    /// `{}`, `dict()`, `dict.fromkeys(seed)`, `OrderedDict()`.
     Dict,
     /// `Counter()`: a missing key reads as 0, so `counts[key] += 1` adds `key`.
     Counter,
@@ -478,9 +478,13 @@ impl<'a> Facts<'a, '_, '_> {
                 match q.as_str() {
                     "builtins.list" => Some(ContainerKind::List),
                     "builtins.set" => Some(ContainerKind::Set),
-                    "builtins.dict" | "collections.OrderedDict" | "typing.OrderedDict" => {
-                        Some(ContainerKind::Dict)
-                    }
+                    "builtins.dict"
+                    | "collections.OrderedDict"
+                    | "typing.OrderedDict"
+                    // `dict.fromkeys(CHANNELS, 0.0)`: seeded from a fixed list, but a dict like
+                    // any other once keys are added.
+                    | "builtins.dict.fromkeys"
+                    | "collections.OrderedDict.fromkeys" => Some(ContainerKind::Dict),
                     "collections.Counter" | "typing.Counter" => Some(ContainerKind::Counter),
                     "collections.deque" => {
                         let bounded = call
