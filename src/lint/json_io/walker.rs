@@ -974,15 +974,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.self_fresh.remove(a.attr.as_str());
                 }
                 if let Some(t) = taint {
-                    self.self_taint.insert(a.attr.to_string(), t);
-                    let read = &self.reads[t.0];
-                    // `load(self, path)` caches what `path` held in this call; `save(self, path)`
-                    // in another method may be handed any other file.
-                    if !read.cached && !read.key.has_param() {
-                        self.result
-                            .self_snapshots
-                            .push((a.attr.to_string(), (read.key.clone(), read.range)));
-                    }
+                    self.cache_on_self(a.attr.as_str(), t);
                 }
             }
             // `out[k] = item` with an item from the document: `out` carries it now.
@@ -1016,21 +1008,28 @@ impl<'w, 'a> Walker<'w, 'a> {
             Expr::Name(n) => {
                 self.taint.entry(n.id.to_string()).or_insert(t);
             }
-            Expr::Attribute(a) if self.is_receiver(&a.value) => {
-                if self.self_taint.contains_key(a.attr.as_str()) {
-                    return;
-                }
-                self.self_taint.insert(a.attr.to_string(), t);
-                // `self.servers[port] = entry` for each entry of the document: the attribute
-                // caches the document's data as much as `self.servers = doc` would.
-                let read = &self.reads[t.0];
-                if !read.cached && !read.key.has_param() {
-                    self.result
-                        .self_snapshots
-                        .push((a.attr.to_string(), (read.key.clone(), read.range)));
-                }
+            // `self.servers[port] = entry` for each entry of the document: the attribute caches
+            // the document's data as much as `self.servers = doc` would.
+            Expr::Attribute(a)
+                if self.is_receiver(&a.value) && !self.self_taint.contains_key(a.attr.as_str()) =>
+            {
+                self.cache_on_self(a.attr.as_str(), t);
             }
             _ => {}
+        }
+    }
+
+    /// `self.<attr>` holds data of the read `t` from here on, and other methods of the class see
+    /// it as a snapshot of that file. (`load(self, path)` caches what `path` held in this call;
+    /// `save(self, path)` in another method may be handed any other file, so a parameter's file
+    /// is no snapshot.)
+    fn cache_on_self(&mut self, attr: &str, t: Taint) {
+        self.self_taint.insert(attr.to_string(), t);
+        let read = &self.reads[t.0];
+        if !read.cached && !read.key.has_param() {
+            self.result
+                .self_snapshots
+                .push((attr.to_string(), (read.key.clone(), read.range)));
         }
     }
 
