@@ -1497,20 +1497,18 @@ const SERIALIZING_FUNCTIONS: &[&str] = &["asdict", "vars", "jsonable_encoder"];
 /// `tasks`).
 fn serialized(expr: &Expr) -> Option<&Expr> {
     match expr {
-        Expr::Call(c) => {
-            let callee = match c.func.as_ref() {
-                Expr::Name(n) => Some(n.id.as_str()),
-                Expr::Attribute(a) => Some(a.attr.as_str()),
-                _ => None,
-            }?;
-            match (c.func.as_ref(), c.arguments.args.first()) {
-                (Expr::Attribute(a), None) if SERIALIZING_METHODS.contains(&callee) => {
-                    Some(&a.value)
-                }
-                (_, Some(arg)) if SERIALIZING_FUNCTIONS.contains(&callee) => Some(arg),
-                _ => None,
+        Expr::Call(c) => match (c.func.as_ref(), c.arguments.args.first()) {
+            (Expr::Attribute(a), None) if SERIALIZING_METHODS.contains(&a.attr.as_str()) => {
+                Some(&a.value)
             }
-        }
+            (Expr::Name(n), Some(arg)) if SERIALIZING_FUNCTIONS.contains(&n.id.as_str()) => {
+                Some(arg)
+            }
+            (Expr::Attribute(a), Some(arg)) if SERIALIZING_FUNCTIONS.contains(&a.attr.as_str()) => {
+                Some(arg)
+            }
+            _ => None,
+        },
         Expr::Attribute(a) if a.attr.as_str() == "__dict__" => Some(&a.value),
         Expr::ListComp(lc) => match (lc.generators.as_slice(), serialized(&lc.elt)) {
             ([g], Some(Expr::Name(item))) if matches!(&g.target, Expr::Name(t) if t.id == item.id) => {
@@ -1534,6 +1532,14 @@ const CONVERSIONS: &[&str] = &[
 
 impl ValueSource {
     fn of(expr: &Expr, f: &Function) -> ValueSource {
+        // `asdict(task)`, `task.model_dump()`, `[t.to_dict() for t in tasks]`: the parameter's
+        // (or attribute's) object serialized, field by field.
+        if let Some(object) = serialized(expr) {
+            return match ValueSource::of(object, f) {
+                source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
+                _ => ValueSource::Other,
+            };
+        }
         match expr {
             // `sorted(items)`, `list(items)`: the parameter's data in another container.
             Expr::Call(c)
@@ -1544,15 +1550,6 @@ impl ValueSource {
             {
                 match ValueSource::of(&c.arguments.args[0], f) {
                     p @ ValueSource::Param(_) => p,
-                    _ => ValueSource::Other,
-                }
-            }
-            // `asdict(task)`, `task.model_dump()`, `[t.to_dict() for t in tasks]`: the
-            // parameter's object serialized, field by field.
-            _ if serialized(expr).is_some() => {
-                match serialized(expr).map(|e| ValueSource::of(e, f)) {
-                    Some(p @ ValueSource::Param(_)) => p,
-                    Some(a @ ValueSource::SelfAttr(_)) => a,
                     _ => ValueSource::Other,
                 }
             }
