@@ -40,6 +40,7 @@ pub(super) fn analyze_function<'a>(
         temps: HashMap::default(),
         taint: HashMap::default(),
         documents: HashMap::default(),
+        texts: HashMap::default(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
         tolerant_try: Vec::new(),
@@ -114,6 +115,9 @@ struct Walker<'w, 'a> {
     handles: HashMap<String, Handle>,
     temps: HashMap<String, Temp>,
     taint: HashMap<String, Taint>,
+    /// Names bound to a file's unparsed text (`text = f.read()`), by the file's path: parsing the
+    /// name later (`json.loads(text)`) reads that file.
+    texts: HashMap<String, PathKey>,
     /// Names bound to a loaded document itself (`task = load_task(task_id)`), not to a value
     /// computed from one: an attribute of such a name (`task.id`) is the document's own field.
     documents: HashMap<String, Taint>,
@@ -288,6 +292,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                         | "pathlib.PurePath"
                         | "pathlib.PosixPath"
                         | "pathlib.WindowsPath"
+                        // Async wrappers of `pathlib.Path`: the same file.
+                        | "anyio.Path"
+                        | "trio.Path"
                         | "os.path.join"
                         | "os.fspath"
                         | "builtins.str"
@@ -486,8 +493,15 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
     }
 
-    /// `p.read_text()`, `f.read()`, `open(p).read()`.
+    /// `p.read_text()`, `f.read()`, `open(p).read()`, and their awaited async forms
+    /// (`await anyio.Path(p).read_text()`, `await f.read()` on an aiofiles handle).
     fn read_text_of(&self, expr: &Expr) -> Option<PathKey> {
+        if let Expr::Await(a) = expr {
+            return self.read_text_of(&a.value);
+        }
+        if let Expr::Name(n) = expr {
+            return self.texts.get(n.id.as_str()).cloned();
+        }
         let Expr::Call(call) = expr else { return None };
         let Expr::Attribute(attr) = call.func.as_ref() else {
             return None;
@@ -502,8 +516,13 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
     }
 
-    /// `open(p, mode)`, `io.open`, `codecs.open`, `p.open(mode)`: the path and mode.
+    /// `open(p, mode)`, `io.open`, `codecs.open`, `p.open(mode)`, and the async openers: the path
+    /// and mode.
     fn opened(&self, expr: &Expr) -> Option<(PathKey, Mode)> {
+        // `await anyio.open_file(p)`
+        if let Expr::Await(a) = expr {
+            return self.opened(&a.value);
+        }
         let Expr::Call(call) = expr else { return None };
         let q = self.qualified(&call.func);
         let (path, mode_arg) = match q.as_deref() {
@@ -515,7 +534,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                 return (mentions_flag(flags, "O_TRUNC") && !mentions_flag(flags, "O_APPEND"))
                     .then(|| (self.key(path), Mode::Write));
             }
-            Some("builtins.open" | "io.open" | "codecs.open") => (
+            // `aiofiles.open` and `anyio.open_file` open the same file for async reads and
+            // writes (`await f.read()`, `await f.write(...)`).
+            Some(
+                "builtins.open" | "io.open" | "codecs.open" | "aiofiles.open" | "anyio.open_file",
+            ) => (
                 call.arguments.find_argument_value("file", 0)?,
                 call.arguments.find_argument_value("mode", 1),
             ),
@@ -946,6 +969,10 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let opened = self.opened(value);
                 let handle = self.temp_file_handle(value).or_else(|| self.fdopen(value));
                 let key = self.key(value);
+                match self.read_text_of(value) {
+                    Some(text) => self.texts.insert(name.clone(), text),
+                    None => self.texts.remove(&name),
+                };
                 self.handles.remove(&name);
                 self.local_locks.remove(&name);
                 self.local_paths.remove(&name);
