@@ -388,6 +388,12 @@ impl<'w, 'a> Walker<'w, 'a> {
             Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
                 return b.values.first().and_then(|v| self.read_expr(v));
             }
+            // `json.load(f) if os.path.exists(p) else {}`
+            Expr::If(i) => {
+                return self
+                    .read_expr(&i.body)
+                    .or_else(|| self.read_expr(&i.orelse));
+            }
             Expr::Call(c)
                 if c.arguments.args.len() == 2
                     && self.qualified(&c.func).as_deref() == Some("typing.cast") =>
@@ -499,8 +505,13 @@ impl<'w, 'a> Walker<'w, 'a> {
         if let Expr::Await(a) = expr {
             return self.read_text_of(&a.value);
         }
-        if let Expr::Name(n) = expr {
-            return self.texts.get(n.id.as_str()).cloned();
+        match expr {
+            Expr::Name(n) => return self.texts.get(n.id.as_str()).cloned(),
+            // `json.loads(f.read() or "{}")`
+            Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
+                return b.values.first().and_then(|v| self.read_text_of(v));
+            }
+            _ => {}
         }
         let Expr::Call(call) = expr else { return None };
         let Expr::Attribute(attr) = call.func.as_ref() else {
@@ -715,14 +726,22 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             Stmt::Expr(e) => {
                 self.exprs(&e.value);
-                // `out.append(item)` with an item from the document: `out` carries it now.
+                // `out.append(item)` with an item from the document, or the document itself
+                // (`defaults.update(json.load(f))`): `out` carries it now.
                 if let Expr::Call(call) = e.value.as_ref() {
                     if let Expr::Attribute(m) = call.func.as_ref() {
                         let fills = matches!(
                             m.attr.as_str(),
                             "append" | "extend" | "update" | "add" | "insert" | "setdefault"
                         );
-                        let taint = call.arguments.args.iter().find_map(|a| self.taint_of(a));
+                        let taint = fills
+                            .then(|| {
+                                call.arguments
+                                    .args
+                                    .iter()
+                                    .find_map(|a| self.read_expr(a).or_else(|| self.taint_of(a)))
+                            })
+                            .flatten();
                         if let (true, Some(t)) = (fills, taint) {
                             self.carry_into(&m.value, t);
                         }
