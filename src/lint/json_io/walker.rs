@@ -41,6 +41,8 @@ pub(super) fn analyze_function<'a>(
         taint: HashMap::default(),
         documents: HashMap::default(),
         texts: HashMap::default(),
+        self_paths: Vec::new(),
+        param_snapshots: Vec::new(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
         tolerant_try: Vec::new(),
@@ -81,6 +83,21 @@ pub(super) fn analyze_function<'a>(
         w.self_taint.insert(attr.clone(), Taint(idx));
     }
     w.body(f.body);
+    // `self.path = path` with `path` read into an attribute here: the attribute caches the file
+    // other methods reach as `self.path` (`__init__(self, path)` loading what `save` rewrites).
+    for (attr, read) in std::mem::take(&mut w.param_snapshots) {
+        let key = &w.reads[read.0].key;
+        if let Some((_, held)) = w.self_paths.iter().find(|(k, _)| k == key) {
+            let held = PathKey::Attr(held.clone());
+            let mut same = w.reads[read.0].clone();
+            w.result
+                .self_snapshots
+                .push((attr, (held.clone(), same.range)));
+            // The module reads `self.path` here as much as `path`: a state file for SWC202.
+            same.key = held;
+            w.reads.push(same);
+        }
+    }
     w.result.summary.tolerant_reads = w
         .result
         .summary
@@ -118,6 +135,12 @@ struct Walker<'w, 'a> {
     /// Names bound to a file's unparsed text (`text = f.read()`), by the file's path: parsing the
     /// name later (`json.loads(text)`) reads that file.
     texts: HashMap<String, PathKey>,
+    /// Attributes of `self` bound here to a path named by parameters (`self.path = path`): the
+    /// key and the attribute's dotted name.
+    self_paths: Vec<(PathKey, String)>,
+    /// Attributes of `self` that cache a read of a parameter's file, kept until the walk ends to
+    /// learn whether an attribute of `self` names that file too.
+    param_snapshots: Vec<(String, Taint)>,
     /// Names bound to a loaded document itself (`task = load_task(task_id)`), not to a value
     /// computed from one: an attribute of such a name (`task.id`) is the document's own field.
     documents: HashMap<String, Taint>,
@@ -1011,6 +1034,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
+                let key = self.key(value);
+                if taint.is_none() && key.has_param() && !key.has_unknown() {
+                    if let Some(dotted) = dotted(target) {
+                        self.self_paths.push((key, dotted));
+                    }
+                }
                 // `self.content = response.json()`: the attribute no longer holds the document
                 // (what is written from it next is not derived from the read).
                 if taint.is_none() {
@@ -1076,6 +1105,8 @@ impl<'w, 'a> Walker<'w, 'a> {
             self.result
                 .self_snapshots
                 .push((attr.to_string(), (read.key.clone(), read.range)));
+        } else if !read.cached {
+            self.param_snapshots.push((attr.to_string(), t));
         }
     }
 
