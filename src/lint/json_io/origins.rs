@@ -37,6 +37,20 @@ const NOW_CALLS: &[&str] = &[
     "datetime.datetime.today",
 ];
 
+/// Whether a name is built from a value unique to this process or call (`f"{path}.{os.getpid()}.tmp"`,
+/// a `uuid4()`): no other writer produces it.
+pub(super) fn has_unique_part(value: &Expr, scope: ScopeId, semantic: &SemanticModel<'_>) -> bool {
+    let mut calls = Vec::new();
+    super::collect_calls(value, &mut calls);
+    let coarse_time = calls.iter().any(|c| is_coarse_strftime(c));
+    calls.iter().any(|c| {
+        semantic.qualified_name(scope, &c.func).is_some_and(|q| {
+            UNIQUE_NAME_CALLS.contains(&q.as_str())
+                || (!coarse_time && NOW_CALLS.contains(&q.as_str()))
+        })
+    })
+}
+
 pub(super) struct PrivateOrigins<'a> {
     /// Functions of the module (last name) whose every return is a private name.
     functions: Vec<&'a str>,

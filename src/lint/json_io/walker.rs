@@ -42,6 +42,7 @@ pub(super) fn analyze_function<'a>(
         documents: HashMap::default(),
         texts: HashMap::default(),
         self_paths: Vec::new(),
+        handle_paths: HashMap::default(),
         param_snapshots: Vec::new(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
@@ -135,6 +136,8 @@ struct Walker<'w, 'a> {
     /// Names bound to a file's unparsed text (`text = f.read()`), by the file's path: parsing the
     /// name later (`json.loads(text)`) reads that file.
     texts: HashMap<String, PathKey>,
+    /// Names bound to the path of a file object (`tmp = f.name`), by the object's dotted name.
+    handle_paths: HashMap<String, String>,
     /// Attributes of `self` bound here to a path named by parameters (`self.path = path`): the
     /// key and the attribute's dotted name.
     self_paths: Vec<(PathKey, String)>,
@@ -919,6 +922,16 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// Temp-ness of a path key: a name from `mkstemp`, or a fixed derived name.
     fn temp_of(&self, key: &PathKey) -> Option<Temp> {
+        // The path of a temp name bound here (`tmp = f"{path}.{os.getpid()}.tmp"`): what the
+        // binding decided.
+        if let Some(temp) = self
+            .local_paths
+            .iter()
+            .find(|(_, k)| *k == key)
+            .and_then(|(n, _)| self.temps.get(n))
+        {
+            return Some(temp.clone());
+        }
         match key {
             PathKey::Var(n) | PathKey::Param(n) => self.temps.get(n).cloned(),
             PathKey::Suffix(_, s) if s.contains("tmp") || s.contains("temp") => Some(Temp::Fixed),
@@ -1015,6 +1028,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(text) => self.texts.insert(name.clone(), text),
                     None => self.texts.remove(&name),
                 };
+                // `tmp = f.name` of a temp-file handle: moving `tmp` moves what `f` wrote.
+                match (value, dotted(value)) {
+                    (Expr::Attribute(a), Some(text)) if a.attr.as_str() == "name" => {
+                        self.handle_paths.insert(name.clone(), text)
+                    }
+                    _ => self.handle_paths.remove(&name),
+                };
                 self.handles.remove(&name);
                 self.local_locks.remove(&name);
                 self.local_paths.remove(&name);
@@ -1028,6 +1048,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.handles.insert(name, h);
                 } else if taint.is_none() && key != PathKey::Unknown {
                     if let Some(temp) = self.temp_of(&key) {
+                        // `f"{path}.{os.getpid()}.tmp"`: a temp name of this process alone.
+                        let temp =
+                            if super::origins::has_unique_part(value, self.scope, self.semantic) {
+                                Temp::Unique
+                            } else {
+                                temp
+                            };
                         self.temps.insert(name.clone(), temp);
                     }
                     self.local_paths.insert(name, key);
@@ -1388,10 +1415,19 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// `os.replace(tmp, path)` after a JSON write to `tmp`.
     fn move_into_place(&mut self, src: &Expr, dst: &Expr) {
-        let src_text = dotted(src);
+        let src_text = match src {
+            Expr::Name(n) => self.handle_paths.get(n.id.as_str()).cloned(),
+            _ => None,
+        }
+        .or_else(|| dotted(src));
         let src_key = self.key(src);
+        // A name bound once to a path with a part the module cannot spell (the process id) still
+        // names the file it was bound to.
+        let same_binding = |k: &PathKey| matches!(src, Expr::Name(_)) && *k == src_key;
         let Some(pos) = self.temp_writes.iter().rposition(|t| {
-            t.key.same_file(&src_key) || (t.handle_name.is_some() && t.handle_name == src_text)
+            t.key.same_file(&src_key)
+                || same_binding(&t.key)
+                || (t.handle_name.is_some() && t.handle_name == src_text)
         }) else {
             return;
         };
