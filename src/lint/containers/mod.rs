@@ -719,3 +719,37 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
         .filter(|name| refs.at_module.contains(name) && !refs.as_values.contains(name))
         .collect()
 }
+
+/// Whether `value` holds the items of `target` again: `list(set(x))`, `sorted(x)`,
+/// `list(dict.fromkeys(x))`, nested. A slice, a filter or a new value are not.
+pub(crate) fn same_items(value: &Expr, target: &Expr) -> bool {
+    if ruff_python_ast::comparable::ComparableExpr::from(value)
+        == ruff_python_ast::comparable::ComparableExpr::from(target)
+    {
+        return true;
+    }
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    let [arg] = &call.arguments.args[..] else {
+        return false;
+    };
+    // `sorted(x, key=...)` keeps every item; other keywords may not.
+    let only_order = call
+        .arguments
+        .keywords
+        .iter()
+        .all(|k| matches!(k.arg.as_deref(), Some("key" | "reverse")));
+    let reshapes = match call.func.as_ref() {
+        Expr::Name(n) => matches!(
+            n.id.as_str(),
+            "list" | "set" | "sorted" | "tuple" | "dict" | "frozenset" | "deque"
+        ),
+        Expr::Attribute(a) => {
+            a.attr.as_str() == "fromkeys"
+                && matches!(a.value.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "dict" | "OrderedDict"))
+        }
+        _ => false,
+    };
+    only_order && reshapes && same_items(arg, target)
+}

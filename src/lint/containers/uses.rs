@@ -617,7 +617,13 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
             other => {
                 if let Some(c) = self.lookup(other) {
-                    if self.facts.containers[c].def_stmt != stmt.range() {
+                    // `self.seen = list(dict.fromkeys(self.seen))`: the same items again, in
+                    // another order or without duplicates; nothing old is dropped for good.
+                    let reshaped = match stmt {
+                        Stmt::Assign(a) => super::same_items(&a.value, other),
+                        _ => false,
+                    };
+                    if self.facts.containers[c].def_stmt != stmt.range() && !reshaped {
                         let func = self.function.as_ref().map_or("", |f| f.name);
                         self.bound(c, other.range(), format!("reassigned in `{func}`"));
                     }

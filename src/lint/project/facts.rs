@@ -626,7 +626,9 @@ impl<'a> FactsBuilder<'a, '_> {
             let Some(attr) = self_attr(target, self_name) else {
                 continue;
             };
-            if !init_like {
+            // `self.seen = sorted(set(self.seen))` keeps every distinct item: no bound.
+            let reshaped = value.is_some_and(|v| crate::lint::containers::same_items(v, target));
+            if !init_like && !reshaped {
                 push_bound_unless(
                     bounds_nothing,
                     &mut facts.bounds,
