@@ -528,10 +528,8 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// `p.read_text()`, `f.read()`, `open(p).read()`, and their awaited async forms
     /// (`await anyio.Path(p).read_text()`, `await f.read()` on an aiofiles handle).
     fn read_text_of(&self, expr: &Expr) -> Option<PathKey> {
-        if let Expr::Await(a) = expr {
-            return self.read_text_of(&a.value);
-        }
         match expr {
+            Expr::Await(a) => return self.read_text_of(&a.value),
             Expr::Name(n) => return self.texts.get(n.id.as_str()).cloned(),
             // `json.loads(f.read() or "{}")`
             Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
@@ -768,7 +766,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                                     .find_map(|a| self.read_expr(a).or_else(|| self.taint_of(a)))
                             })
                             .flatten();
-                        if let (true, Some(t)) = (fills, taint) {
+                        if let Some(t) = taint {
                             self.carry_into(&m.value, t);
                         }
                     }
@@ -1423,7 +1421,9 @@ impl<'w, 'a> Walker<'w, 'a> {
         let src_key = self.key(src);
         // A name bound once to a path with a part the module cannot spell (the process id) still
         // names the file it was bound to.
-        let same_binding = |k: &PathKey| matches!(src, Expr::Name(_)) && *k == src_key;
+        let same_binding = |k: &PathKey| {
+            matches!(src, Expr::Name(_)) && src_key != PathKey::Unknown && *k == src_key
+        };
         let Some(pos) = self.temp_writes.iter().rposition(|t| {
             t.key.same_file(&src_key)
                 || same_binding(&t.key)
