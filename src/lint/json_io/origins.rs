@@ -44,11 +44,16 @@ pub(super) fn has_unique_part(value: &Expr, scope: ScopeId, semantic: &SemanticM
     super::collect_calls(value, &mut calls);
     let coarse_time = calls.iter().any(|c| is_coarse_strftime(c));
     calls.iter().any(|c| {
-        semantic.qualified_name(scope, &c.func).is_some_and(|q| {
-            UNIQUE_NAME_CALLS.contains(&q.as_str())
-                || (!coarse_time && NOW_CALLS.contains(&q.as_str()))
-        })
+        semantic
+            .qualified_name(scope, &c.func)
+            .is_some_and(|q| names_uniquely(&q, coarse_time))
     })
+}
+
+/// A call (by qualified name) whose value differs in every process or call; the current time
+/// only when the name does not format it coarsely.
+fn names_uniquely(qualified: &str, coarse_time: bool) -> bool {
+    UNIQUE_NAME_CALLS.contains(&qualified) || (!coarse_time && NOW_CALLS.contains(&qualified))
 }
 
 pub(super) struct PrivateOrigins<'a> {
@@ -259,10 +264,7 @@ impl<'a> PrivateOrigins<'a> {
         let coarse_time = calls.iter().any(|c| is_coarse_strftime(c));
         let private_call = calls.iter().any(|c| {
             if let Some(q) = semantic.qualified_name(scope, &c.func) {
-                if PRIVATE_DIR_CALLS.contains(&q.as_str())
-                    || UNIQUE_NAME_CALLS.contains(&q.as_str())
-                    || (!coarse_time && NOW_CALLS.contains(&q.as_str()))
-                {
+                if PRIVATE_DIR_CALLS.contains(&q.as_str()) || names_uniquely(&q, coarse_time) {
                     return true;
                 }
             }

@@ -1027,11 +1027,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     None => self.texts.remove(&name),
                 };
                 // `tmp = f.name` of a temp-file handle: moving `tmp` moves what `f` wrote.
-                match (value, dotted(value)) {
-                    (Expr::Attribute(a), Some(text)) if a.attr.as_str() == "name" => {
-                        self.handle_paths.insert(name.clone(), text)
-                    }
-                    _ => self.handle_paths.remove(&name),
+                let handle_path = match value {
+                    Expr::Attribute(a) if a.attr.as_str() == "name" => dotted(value),
+                    _ => None,
+                };
+                match handle_path {
+                    Some(text) => self.handle_paths.insert(name.clone(), text),
+                    None => self.handle_paths.remove(&name),
                 };
                 self.handles.remove(&name);
                 self.local_locks.remove(&name);
@@ -1059,10 +1061,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
-                let key = self.key(value);
-                if taint.is_none() && key.has_param() && !key.has_unknown() {
-                    if let Some(dotted) = dotted(target) {
-                        self.self_paths.push((key, dotted));
+                if taint.is_none() {
+                    let key = self.key(value);
+                    if key.has_param() && !key.has_unknown() {
+                        if let Some(dotted) = dotted(target) {
+                            self.self_paths.push((key, dotted));
+                        }
                     }
                 }
                 // `self.content = response.json()`: the attribute no longer holds the document
