@@ -76,6 +76,39 @@ pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> boo
     }
 }
 
+/// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
+/// counts to a limit and ends by itself. Loops nested inside are their own.
+pub fn counts_to_limit(body: &[Stmt]) -> bool {
+    fn leaves(body: &[Stmt]) -> bool {
+        let mut found = false;
+        walk_blocks(body, &mut |s| {
+            found |= matches!(s, Stmt::Break(_) | Stmt::Return(_));
+            !matches!(s, Stmt::For(_) | Stmt::While(_))
+        });
+        found
+    }
+    fn orders(test: &Expr) -> bool {
+        match test {
+            Expr::Compare(c) => c.ops.iter().any(|op| {
+                matches!(
+                    op,
+                    ast::CmpOp::Lt | ast::CmpOp::LtE | ast::CmpOp::Gt | ast::CmpOp::GtE
+                )
+            }),
+            Expr::BoolOp(b) => b.values.iter().any(orders),
+            _ => false,
+        }
+    }
+    let mut found = false;
+    walk_blocks(body, &mut |s| {
+        if let Stmt::If(i) = s {
+            found |= orders(&i.test) && leaves(&i.body);
+        }
+        !matches!(s, Stmt::For(_) | Stmt::While(_))
+    });
+    found
+}
+
 pub fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
     match stmt {
         Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),

@@ -10,6 +10,7 @@ use super::keys::{
 };
 use super::once::{is_init_like, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
+use crate::lint::blocks::counts_to_limit;
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -803,7 +804,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             self.visit_body(&clause.body);
                         }
                     }
-                    Stmt::While(w) if ends_only_when_stopped(&w.test) => {
+                    Stmt::While(w)
+                        if ends_only_when_stopped(&w.test) && !counts_to_limit(&w.body) =>
+                    {
                         self.endless_loops += 1;
                         visitor::walk_stmt(self, stmt);
                         self.endless_loops -= 1;

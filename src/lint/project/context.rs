@@ -4,18 +4,22 @@
 use std::path::Path;
 
 /// Whether the file is test code by pytest's and unittest's conventions: under a `tests`/`test`
-/// directory (or an end-to-end suite's `e2e`/`cypress` directory), or named `test_*.py`,
-/// `*_test.py`, `tests.py` or `conftest.py`.
+/// directory or one of a suite's (`integration_tests`, `tests_e2e`), an end-to-end suite's
+/// `e2e`/`cypress` directory, or a package of test support (`testing`, `_testing`, as in
+/// `numpy.testing`: doubles and scripted fakes for tests), or named `test_*.py`, `*_test.py`,
+/// `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = path
         .parent()
         .into_iter()
         .flat_map(|p| p.components())
+        .filter_map(|c| c.as_os_str().to_str())
         .any(|c| {
             matches!(
-                c.as_os_str().to_str(),
-                Some("tests" | "test" | "e2e" | "cypress")
-            )
+                c,
+                "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
+            ) || c.ends_with("_tests")
+                || c.starts_with("tests_")
         });
     let name = path
         .file_name()
@@ -59,6 +63,9 @@ mod tests {
             "conftest.py",
             "a/test/b/c.py",
             "cypress/e2e/data_layer/main.py",
+            "integration_tests/_contract_support.py",
+            "src/agents/testing/model.py",
+            "pkg/tests_e2e/run.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
@@ -67,6 +74,8 @@ mod tests {
             "contest.py",
             "a/latest/x.py",
             "attest.py",
+            "a/contests/x.py",
+            "a/testing_tools/x.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
         }

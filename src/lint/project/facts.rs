@@ -4,7 +4,8 @@
 use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
-    first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
+    counts_to_limit, first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
+    walk_blocks,
 };
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -134,6 +135,10 @@ pub fn summarize<'a>(
                 b.facts.calls_at_top_level |= !is_setup_call(semantic, call);
             }
         }
+        // A loop or `with` block at module level does its work at import too.
+        if matches!(s, Stmt::For(_) | Stmt::While(_) | Stmt::With(_)) {
+            b.facts.calls_at_top_level = true;
+        }
         b.note_loops(std::slice::from_ref(s));
     }
     // Functions the entry point calls run until exit too; and every function may register
@@ -208,7 +213,7 @@ impl<'a> FactsBuilder<'a, '_> {
                     return;
                 }
                 if let Stmt::While(w) = stmt {
-                    if runs_until_stopped(&w.test) {
+                    if keeps_running(w) {
                         self.found = Some(("a `while` loop".into(), w.start()));
                         return;
                     }
@@ -572,6 +577,7 @@ impl<'a> FactsBuilder<'a, '_> {
                     // It must also be the method's own loop, not a wait nested in other work.
                     let outermost = conventional || is_outermost(&method.body, w);
                     let forever = outermost
+                        && !counts_to_limit(&w.body)
                         && match w.test.as_ref() {
                             Expr::BooleanLiteral(b) => {
                                 b.value && (conventional || !returns_from(&w.body))
@@ -897,6 +903,41 @@ fn push_bound_unless(
     if !bounds_nothing && !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
     }
+}
+
+/// Whether a `while` loop keeps a program running until something stops it: its test holds
+/// until stopped ([`runs_until_stopped`]), it does not count its turns to a limit, and its test
+/// is not data the loop itself fetches again (`while result.interruptions: ...; result =
+/// run(...)` ends when the data says so).
+fn keeps_running(w: &ast::StmtWhile) -> bool {
+    runs_until_stopped(&w.test) && !counts_to_limit(&w.body) && !refetches_test(w)
+}
+
+/// The name a `while` test reads (`result` of `result.interruptions`) is bound again inside the
+/// loop to something other than a flag value.
+fn refetches_test(w: &ast::StmtWhile) -> bool {
+    fn root(e: &Expr) -> Option<&str> {
+        match e {
+            Expr::Name(n) => Some(n.id.as_str()),
+            Expr::Attribute(a) => root(&a.value),
+            Expr::UnaryOp(u) => root(&u.operand),
+            _ => None,
+        }
+    }
+    let Some(name) = root(&w.test) else {
+        return false;
+    };
+    if matches!(name, "self" | "cls") {
+        return false;
+    }
+    let mut found = false;
+    walk_blocks(&w.body, &mut |s| {
+        if let Some((Expr::Name(n), value)) = single_assignment(s) {
+            found |= n.id.as_str() == name && !matches!(value, Expr::BooleanLiteral(_));
+        }
+        true
+    });
+    found
 }
 
 /// Whether a `while` test keeps a program running until something stops it (`True`, a flag, a

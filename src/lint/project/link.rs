@@ -105,7 +105,10 @@ pub fn link<'p>(
             let is_imported = hierarchy
                 .module_named(&m.module)
                 .is_some_and(|j| imported[j]);
-            let plain_script = several && !m.in_package && m.calls_at_top_level;
+            // A file whose name is no identifier (`2-agent-tools.py`) cannot be imported, so
+            // even inside a package it only ever runs as a script.
+            let importable = m.module.rsplit('.').next().is_some_and(is_identifier);
+            let plain_script = several && (!m.in_package || !importable) && m.calls_at_top_level;
             !is_imported && (m.has_main_guard || plain_script) && !lives
         })
         .collect();
@@ -367,4 +370,11 @@ impl Project<'_> {
         out.json_helpers.dedup_by(|a, b| a.0 == b.0);
         out
     }
+}
+
+/// Whether `name` can be written in an `import` statement.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
