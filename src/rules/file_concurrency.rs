@@ -19,6 +19,7 @@ pub fn concurrent_rmw(
     let condition = Condition::ConcurrentRmw {
         file: rmw.file.as_deref().map(Into::into),
         shown: usable && !rmw.concurrency.is_empty(),
+        snapshot: rmw.cached_read,
         root: rmw.root.as_deref().map(Into::into),
         function: rmw
             .function

@@ -140,14 +140,18 @@ impl<'a> FileNames<'a> {
         }
     }
 
-    /// Where the path is rooted in the user's home directory (`Path.home()`, `"~/.tool"`,
-    /// `platformdirs.user_config_dir(...)`), a file every process of the tool the user runs
-    /// shares: the expression and what it calls.
-    pub fn per_user(&self, key: &PathKey, class: Option<&str>) -> Option<(TextRange, String)> {
+    /// Where the path is rooted in a directory many processes share: the user's home directory
+    /// (`Path.home()`, `"~/.tool"`, `platformdirs.user_config_dir(...)`), a file every process
+    /// of the tool the user runs shares, or the system's temp directory (`tempfile.gettempdir()`,
+    /// `"/tmp/x.json"`), where a fixed name is shared by every process on the machine: the
+    /// expression and what it calls.
+    pub fn shared_place(&self, key: &PathKey, class: Option<&str>) -> Option<(TextRange, String)> {
         match key {
             // Written where it is used: the caller points at the use.
-            PathKey::Lit(s) if is_home_literal(s) => Some((TextRange::default(), s.clone())),
-            PathKey::Join(parts) => self.per_user(parts.first()?, class),
+            PathKey::Lit(s) if is_home_literal(s) || is_system_temp_literal(s) => {
+                Some((TextRange::default(), s.clone()))
+            }
+            PathKey::Join(parts) => self.shared_place(parts.first()?, class),
             PathKey::Var(name) => {
                 let value = self.constants.get(name.as_str())?;
                 self.home_in(value, class, 0)
@@ -187,6 +191,9 @@ impl<'a> FileNames<'a> {
         let found = |what: &str| Some((expr.range(), what.to_string()));
         match expr {
             Expr::StringLiteral(s) if is_home_literal(s.value.to_str()) => found("~"),
+            Expr::StringLiteral(s) if is_system_temp_literal(s.value.to_str()) => {
+                found(s.value.to_str())
+            }
             Expr::Name(n) => {
                 let value = self.constants.get(n.id.as_str())?;
                 self.home_in(value, class, depth + 1)
@@ -205,6 +212,7 @@ impl<'a> FileNames<'a> {
                 let name = crate::lint::blocks::dotted(&c.func).unwrap_or_default();
                 let last = name.rsplit('.').next().unwrap_or_default();
                 let home = last == "home"
+                    || name == "tempfile.gettempdir"
                     || last.starts_with("user_") && last.ends_with("_dir")
                     || (matches!(last, "getenv" | "get")
                         && c.arguments.args.first().is_some_and(|a| {
@@ -364,6 +372,11 @@ fn returned_values(body: &[Stmt]) -> Vec<&Expr> {
 /// `~`, `~/x` or `~\\x`: the user's home directory once expanded.
 fn is_home_literal(s: &str) -> bool {
     s == "~" || s.starts_with("~/") || s.starts_with("~\\")
+}
+
+/// `/tmp/...` or `/var/tmp/...`: the system's temp directory, one for every process on the host.
+pub fn is_system_temp_literal(s: &str) -> bool {
+    ["/tmp/", "/var/tmp/"].iter().any(|t| s.starts_with(t))
 }
 
 /// The last component of a path literal when it names a file (`state/queue.json` names

@@ -348,11 +348,17 @@ pub fn analyze<'a>(
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
                 let class = owner.and_then(|f| f.class.as_deref());
                 (r.concurrency, r.threads_only) = runs.of(r.write);
-                if let Some((at, home)) = names.per_user(&r.key, class) {
+                if let Some((at, root)) = names.shared_place(&r.key, class) {
                     let at = if at.is_empty() { r.read } else { at };
+                    let system_temp =
+                        root.starts_with("tempfile.") || files::is_system_temp_literal(&root);
                     r.concurrency.push((
                         at,
-                        format!("`{}` is under the user's home directory (`{home}`): every process of the tool the user runs, in every terminal and session, shares it", r.path),
+                        if system_temp {
+                            format!("`{}` has a fixed name in the system's temp directory (`{root}`): every process on the machine that uses it shares it", r.path)
+                        } else {
+                            format!("`{}` is under the user's home directory (`{root}`): every process of the tool the user runs, in every terminal and session, shares it", r.path)
+                        },
                     ));
                     r.threads_only = false;
                 }

@@ -183,6 +183,7 @@ impl Project<'_> {
             Condition::ConcurrentRmw {
                 file,
                 shown,
+                snapshot,
                 root,
                 function,
             } => {
@@ -194,6 +195,9 @@ impl Project<'_> {
                     return Some(Verdict::default());
                 }
                 let evidence = self.concurrency_evidence(module, file, root, function);
+                if evidence.is_empty() && *snapshot {
+                    return None;
+                }
                 if evidence.is_empty() && self.require_concurrency_evidence {
                     return Some(Verdict {
                         evidence,

@@ -103,9 +103,13 @@ pub enum Condition {
     /// `root` is the imported constant the path starts from, when the project may show it to
     /// be under the user's home directory; `function` the qualified module-level function that
     /// does it, which a handler of another module may call.
+    /// `snapshot`: the document was read by another method and kept on `self`; with no
+    /// evidence of concurrent runs there is no finding, since a process that loads a file once
+    /// and saves its copy in memory is the file's owner until a second process shows up.
     ConcurrentRmw {
         file: Option<Name>,
         shown: bool,
+        snapshot: bool,
         root: Option<Name>,
         function: Option<Name>,
     },
