@@ -577,6 +577,13 @@ pub fn summarize_source(
         )
     };
     facts.growth_methods = growth_methods(&diagnostics);
+    if needs_project {
+        let calls = project::import_calls::collect(suite, &facts.growth_methods);
+        facts.import_time_method_calls = calls.at_import;
+        facts.function_attr_names = calls.in_functions;
+        facts.registration_edges = calls.edges;
+        facts.registration_factories = calls.factories;
+    }
     // The JSON libraries themselves are modelled directly; a project that contains one (a
     // vendored copy, the standard library) must not make every `json.load` call a helper call.
     let top = unit.module.split('.').next().unwrap_or_default();

@@ -87,10 +87,6 @@ pub fn summarize<'a>(
         keep_classes,
     };
     b.collect_imports(suite);
-    (
-        b.facts.import_time_method_calls,
-        b.facts.function_attr_names,
-    ) = super::import_calls::collect(suite);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
     for stmt in module_level(suite) {
         match stmt {

@@ -2,10 +2,11 @@
 //! the top of another module, and no function anywhere naming `add_state_listener`. What such a
 //! method adds to its container, it adds a fixed number of times.
 //!
-//! Phase one keeps, per module, the method names its module-level code calls and a small filter
-//! of the attribute names its functions use (a called method, a bound method handed on as a
-//! callback). Linking keeps the names called at import that no function of the project uses.
-//! The filter can only err towards "used", which keeps a finding.
+//! Phase one keeps, per module, the method names its module-level code calls, hashes of the
+//! attribute names its functions use (a called method, a bound method handed on as a callback),
+//! and the `self.m(...)` calls that lead to its growing methods. Linking keeps the names called
+//! at import, directly or through such calls, that no other function of the project uses. The
+//! hashes can only err towards "used", which keeps a finding.
 
 use super::{ModuleFacts, Name};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -13,61 +14,119 @@ use ruff_python_ast::{Expr, Stmt};
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-/// A Bloom filter of attribute names, about 8 bits per name and three hashes (a few percent of
-/// false "maybe"s), so a module costs about a byte per distinct name it uses.
+/// The attribute names a module's functions use, as sorted 32-bit hashes: four bytes a name.
+/// A Bloom filter was smaller, but its false "maybe"s add up over the modules of a project
+/// (with a few percent each, a name looked up in twenty modules was "used" nearly every other
+/// time); a 32-bit hash errs once in billions per module.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttrNameFilter(Vec<u64>);
+pub struct AttrNameHashes(Vec<u32>);
 
-impl AttrNameFilter {
+impl AttrNameHashes {
     fn with_names(names: &FxHashSet<&str>) -> Self {
-        let words = names.len().div_ceil(8).next_power_of_two();
-        let mut filter = AttrNameFilter(vec![0; words]);
-        for name in names {
-            for bit in filter.bits(name) {
-                filter.0[bit / 64] |= 1 << (bit % 64);
-            }
-        }
-        filter
+        let mut hashes: Vec<u32> = names.iter().map(|n| hash(n)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        AttrNameHashes(hashes)
     }
 
-    fn bits(&self, name: &str) -> [usize; 3] {
-        // FNV-1a; three indexes from one 64-bit hash (double hashing).
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in name.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        let size = (self.0.len() * 64) as u64;
-        let (a, b) = (h & 0xffff_ffff, (h >> 32) | 1);
-        [0, 1, 2].map(|i| (a.wrapping_add(i * b) % size) as usize)
-    }
-
-    /// `false` only when `name` was never inserted.
-    pub fn may_contain(&self, name: &str) -> bool {
-        !self.0.is_empty()
-            && self
-                .bits(name)
-                .iter()
-                .all(|&bit| self.0[bit / 64] & (1 << (bit % 64)) != 0)
+    /// `false` when `name` was never inserted; `true` when it was (or, rarely, when another
+    /// name has the same hash, which errs towards "used" and keeps a finding).
+    #[cfg(test)]
+    fn may_contain(&self, name: &str) -> bool {
+        self.0.binary_search(&hash(name)).is_ok()
     }
 }
 
-/// The method names module-level code calls (`x.m(...)`, also in `if`/`try` blocks and the
-/// `__main__` block, not in function or class bodies), and the filter of attribute names used
-/// inside functions.
-pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
-    struct Walk<'a> {
+/// FNV-1a, folded to 32 bits.
+fn hash(name: &str) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+/// What [`collect`] finds in a module.
+pub struct ImportCalls {
+    /// Method names module-level code calls, decorators of module-level definitions included.
+    pub at_import: Vec<Name>,
+    /// Attribute names functions use, except the calls [`ImportCalls::edges`] keeps.
+    pub in_functions: AttrNameHashes,
+    /// `(caller, callee)`: a function of the module calls `self.callee(...)` where `callee` adds
+    /// to a container of this module, directly or through such calls. The caller is the
+    /// function's name, or the decorator factory's for a call in the decorator it returns
+    /// (`def message_handler(...): def decorator(f): self.add_handler(f); return f`), which
+    /// runs once per decorated definition; empty for a call in another nested function (a
+    /// callback, which may run any time).
+    pub edges: Vec<(Name, Name)>,
+    /// The decorator factories among the callers of `edges`.
+    pub factories: Vec<Name>,
+}
+
+/// The method names module-level code calls (`x.m(...)`, also in `if`/`try` blocks, the
+/// `__main__` block and the decorators of module-level definitions, not in function or class
+/// bodies), the hashes of attribute names used inside functions, and the calls between methods
+/// that lead to the module's `growth` methods.
+pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
+    let leads_to_growth = methods_leading_to(suite, growth);
+    struct Walk<'a, 'g> {
         depth: usize,
+        /// The functions the walk is in, outermost first: (name, is a decorator it returns).
+        functions: Vec<(&'a str, bool)>,
+        leads_to_growth: &'g FxHashSet<&'a str>,
         at_import: Vec<&'a str>,
         in_functions: FxHashSet<&'a str>,
+        edges: Vec<(&'a str, &'a str)>,
+        factories: Vec<&'a str>,
     }
-    impl<'a> Visitor<'a> for Walk<'a> {
+    impl<'a> Walk<'a, '_> {
+        /// Who a call in the current function is made by, as [`ImportCalls::edges`] names it,
+        /// and whether it is made in a decorator that caller returns.
+        fn caller(&self) -> (&'a str, bool) {
+            let mut at = self.functions.len();
+            while at > 1 && self.functions[at - 1].1 {
+                at -= 1;
+            }
+            let in_decorator = at < self.functions.len();
+            let name = match at {
+                1 => self.functions[0].0,
+                // A method of a class, or a decorator inside one.
+                2 if self.functions.len() >= 2 && self.functions[0].0.is_empty() => {
+                    self.functions[1].0
+                }
+                _ => "",
+            };
+            (name, in_decorator && !name.is_empty())
+        }
+    }
+    impl<'a> Visitor<'a> for Walk<'a, '_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                Stmt::FunctionDef(f) => {
+                    // Decorators run where the definition is, when it is executed.
+                    for d in &f.decorator_list {
+                        self.visit_expr(&d.expression);
+                    }
+                    // Defined in a function (not a class body) and handing back its argument.
+                    let decorator = self.functions.last().is_some_and(|(n, _)| !n.is_empty())
+                        && returns_first_param(f);
+                    self.functions.push((f.name.as_str(), decorator));
                     self.depth += 1;
-                    visitor::walk_stmt(self, stmt);
+                    self.visit_body(&f.body);
                     self.depth -= 1;
+                    self.functions.pop();
+                }
+                Stmt::ClassDef(c) => {
+                    for d in &c.decorator_list {
+                        self.visit_expr(&d.expression);
+                    }
+                    // Methods are named by themselves; the class is a frame with no name.
+                    self.functions.push(("", false));
+                    self.depth += 1;
+                    self.visit_body(&c.body);
+                    self.depth -= 1;
+                    self.functions.pop();
                 }
                 _ => visitor::walk_stmt(self, stmt),
             }
@@ -76,7 +135,9 @@ pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
             // A lambda's body runs when it is called, like a function's.
             if let Expr::Lambda(_) = expr {
                 self.depth += 1;
+                self.functions.push(("", false));
                 visitor::walk_expr(self, expr);
+                self.functions.pop();
                 self.depth -= 1;
                 return;
             }
@@ -84,6 +145,26 @@ pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
                 Expr::Call(call) if self.depth == 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
                         self.at_import.push(a.attr.as_str());
+                    }
+                }
+                Expr::Call(call) if self.depth > 0 => {
+                    if let Expr::Attribute(a) = call.func.as_ref() {
+                        let on_self = matches!(a.value.as_ref(),
+                            Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"));
+                        if on_self && self.leads_to_growth.contains(a.attr.as_str()) {
+                            let (caller, factory) = self.caller();
+                            self.edges.push((caller, a.attr.as_str()));
+                            if factory {
+                                self.factories.push(caller);
+                            }
+                            for arg in &*call.arguments.args {
+                                self.visit_expr(arg);
+                            }
+                            for kw in &*call.arguments.keywords {
+                                self.visit_expr(&kw.value);
+                            }
+                            return;
+                        }
                     }
                 }
                 Expr::Attribute(a) if self.depth > 0 => {
@@ -96,22 +177,99 @@ pub fn collect(suite: &[Stmt]) -> (Vec<Name>, AttrNameFilter) {
     }
     let mut walk = Walk {
         depth: 0,
+        functions: Vec::new(),
+        leads_to_growth: &leads_to_growth,
         at_import: Vec::new(),
         in_functions: FxHashSet::default(),
+        edges: Vec::new(),
+        factories: Vec::new(),
     };
     walk.visit_body(suite);
     let mut names = walk.at_import;
     names.sort_unstable();
     names.dedup();
-    (
-        names.iter().map(|n| Name::new(n)).collect(),
-        AttrNameFilter::with_names(&walk.in_functions),
-    )
+    let mut edges = walk.edges;
+    edges.sort_unstable();
+    edges.dedup();
+    let mut factories = walk.factories;
+    factories.sort_unstable();
+    factories.dedup();
+    ImportCalls {
+        at_import: names.iter().map(|n| Name::new(n)).collect(),
+        in_functions: AttrNameHashes::with_names(&walk.in_functions),
+        edges: edges
+            .into_iter()
+            .map(|(a, b)| (Name::new(a), Name::new(b)))
+            .collect(),
+        factories: factories.into_iter().map(Name::new).collect(),
+    }
 }
 
-/// Methods that grow a container somewhere in the project, that module-level code of the
-/// project calls, and that no function of the project (outside test code) uses. Only names that
-/// grow something are looked up in every module's filter.
+/// `def decorator(f): ...; return f`: a function that hands back what it is given.
+fn returns_first_param(f: &ruff_python_ast::StmtFunctionDef) -> bool {
+    let Some(first) = f.parameters.iter_non_variadic_params().next() else {
+        return false;
+    };
+    matches!(f.body.last(), Some(Stmt::Return(r))
+        if matches!(r.value.as_deref(),
+            Some(Expr::Name(n)) if n.id.as_str() == first.parameter.name.as_str()))
+}
+
+/// The module's `growth` methods and the methods of its classes that reach them through
+/// `self.m(...)` calls.
+fn methods_leading_to<'a>(suite: &'a [Stmt], growth: &[Name]) -> FxHashSet<&'a str> {
+    let mut calls: Vec<(&'a str, &'a str)> = Vec::new();
+    let mut out: FxHashSet<&'a str> = FxHashSet::default();
+    for stmt in suite {
+        let Stmt::ClassDef(class) = stmt else {
+            continue;
+        };
+        for item in &class.body {
+            let Stmt::FunctionDef(f) = item else { continue };
+            if growth.iter().any(|g| g.as_str() == f.name.as_str()) {
+                out.insert(f.name.as_str());
+            }
+            struct SelfCalls<'a>(Vec<&'a str>);
+            impl<'a> Visitor<'a> for SelfCalls<'a> {
+                fn visit_expr(&mut self, expr: &'a Expr) {
+                    if let Expr::Call(call) = expr {
+                        if let Expr::Attribute(a) = call.func.as_ref() {
+                            if matches!(a.value.as_ref(),
+                                Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
+                            {
+                                self.0.push(a.attr.as_str());
+                            }
+                        }
+                    }
+                    visitor::walk_expr(self, expr);
+                }
+            }
+            let mut found = SelfCalls(Vec::new());
+            found.visit_body(&f.body);
+            calls.extend(found.0.into_iter().map(|c| (f.name.as_str(), c)));
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    loop {
+        let before = out.len();
+        for (caller, callee) in &calls {
+            if out.contains(callee) {
+                out.insert(caller);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// Methods that grow a container somewhere in the project and that run only while modules are
+/// imported: module-level code of the project calls them, or they are called through
+/// `self.m(...)` only by such methods (a decorator factory used at module level, a
+/// `register_*` method module-level code calls) or by methods nothing calls, and no other
+/// function of the project (outside test code) uses their name.
 pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'static str> {
     let live = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
     let growing: FxHashSet<&str> = live()
@@ -120,12 +278,79 @@ pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'st
     if growing.is_empty() {
         return FxHashSet::default();
     }
-    let mut called: FxHashSet<&'static str> = live()
-        .flat_map(|m| m.import_time_method_calls.iter().map(|n| n.as_str()))
-        .filter(|name| growing.contains(name))
+    let edges: Vec<(&'static str, &'static str)> = live()
+        .flat_map(|m| {
+            m.registration_edges
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+        })
         .collect();
-    called.retain(|name| !live().any(|m| m.function_attr_names.may_contain(name)));
-    called
+    // A decorator factory registers once per definition it decorates, which the program's code
+    // bounds: it runs "at import" even when nothing in the project uses it yet.
+    let factories: FxHashSet<&'static str> = live()
+        .flat_map(|m| m.registration_factories.iter().map(|n| n.as_str()))
+        .collect();
+    let at_import: FxHashSet<&'static str> = live()
+        .flat_map(|m| m.import_time_method_calls.iter().map(|n| n.as_str()))
+        .collect();
+    // Candidates: the growing methods and every method on a path of calls to one.
+    let mut candidates: FxHashSet<&'static str> = growing.clone();
+    loop {
+        let before = candidates.len();
+        for (caller, callee) in &edges {
+            if candidates.contains(callee) && !caller.is_empty() {
+                candidates.insert(caller);
+            }
+        }
+        if candidates.len() == before {
+            break;
+        }
+    }
+    // One pass over every module's hashes, keeping those of the candidates.
+    let wanted: FxHashSet<u32> = candidates.iter().map(|n| hash(n)).collect();
+    let used: FxHashSet<u32> = live()
+        .flat_map(|m| m.function_attr_names.0.iter().copied())
+        .filter(|h| wanted.contains(h))
+        .collect();
+    let used_in_functions = |name: &str| used.contains(&hash(name));
+    // A method nothing in the project calls (a `register_*` of the public API no code uses)
+    // runs no time at all here: its calls add nothing.
+    let never_called: FxHashSet<&'static str> = candidates
+        .iter()
+        .copied()
+        .filter(|name| {
+            !name.is_empty()
+                && !at_import.contains(name)
+                && !edges.iter().any(|(_, c)| c == name)
+                && !used_in_functions(name)
+        })
+        .collect();
+    candidates.retain(|name| !used_in_functions(name));
+    // Least fixpoint: reached at import (called there, or by a method known to run only then),
+    // and every call from a function is by one known to run only at import, or by one nothing
+    // calls (a hook a framework calls is not reached at import, so what it calls is not either).
+    let mut import_only: FxHashSet<&'static str> = FxHashSet::default();
+    loop {
+        let before = import_only.len();
+        for name in &candidates {
+            if import_only.contains(name) {
+                continue;
+            }
+            let mut callers = edges.iter().filter(|(_, c)| c == name);
+            let reached = at_import.contains(name)
+                || factories.contains(name)
+                || callers.clone().any(|(f, _)| import_only.contains(f));
+            if reached && callers.all(|(f, _)| import_only.contains(f) || never_called.contains(f))
+            {
+                import_only.insert(name);
+            }
+        }
+        if import_only.len() == before {
+            break;
+        }
+    }
+    import_only.retain(|name| growing.contains(name));
+    import_only
 }
 
 #[cfg(test)]
@@ -141,12 +366,54 @@ mod tests {
                       def handle(x):\n    registry.record(x)\n    return registry.on_close\n\
                       class C:\n    def m(self):\n        self.items.append(1)\n";
         let parsed = parse_module(source).expect("valid");
-        let (at_import, filter) = collect(&parsed.syntax().body);
-        let names: Vec<&str> = at_import.iter().map(|n| n.as_str()).collect();
+        let calls = collect(&parsed.syntax().body, &[]);
+        let names: Vec<&str> = calls.at_import.iter().map(|n| n.as_str()).collect();
         assert_eq!(names, ["add_listener", "start"]);
         for used in ["record", "on_close", "append", "items", "flush"] {
-            assert!(filter.may_contain(used), "{used}");
+            assert!(calls.in_functions.may_contain(used), "{used}");
         }
-        assert!(!filter.may_contain("add_listener"));
+        assert!(!calls.in_functions.may_contain("add_listener"));
+        assert!(calls.edges.is_empty());
+    }
+
+    #[test]
+    fn registration_paths() {
+        let source = "class Bot:\n\
+                      \x20   def handler(self, cmd):\n\
+                      \x20       def decorator(f):\n\
+                      \x20           self.add_handler(f)\n\
+                      \x20           return f\n\
+                      \x20       return decorator\n\
+                      \x20   def register(self, f):\n\
+                      \x20       self.add_handler(f)\n\
+                      \x20   def on_event(self, f):\n\
+                      \x20       def later():\n\
+                      \x20           self.add_handler(f)\n\
+                      \x20       return later\n\
+                      \x20   def add_handler(self, f):\n\
+                      \x20       self.handlers.append(f)\n\
+                      @bot.handler('start')\n\
+                      def start(m):\n    pass\n";
+        let parsed = parse_module(source).expect("valid");
+        let calls = collect(&parsed.syntax().body, &[Name::new("add_handler")]);
+        let edges: Vec<(&str, &str)> = calls
+            .edges
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        // The decorator's call is the factory's; a callback's is nobody's in particular.
+        assert_eq!(
+            edges,
+            [
+                ("", "add_handler"),
+                ("handler", "add_handler"),
+                ("register", "add_handler")
+            ]
+        );
+        let names: Vec<&str> = calls.at_import.iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["handler"]);
+        assert!(!calls.in_functions.may_contain("add_handler"));
+        let factories: Vec<&str> = calls.factories.iter().map(|n| n.as_str()).collect();
+        assert_eq!(factories, ["handler"]);
     }
 }

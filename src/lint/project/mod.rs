@@ -171,10 +171,16 @@ pub struct ModuleFacts {
     pub import_time_method_calls: Vec<Name>,
     /// Attribute names the module's functions use ([`import_calls`]).
     #[serde(default)]
-    pub function_attr_names: import_calls::AttrNameFilter,
+    pub function_attr_names: import_calls::AttrNameHashes,
     /// Methods that add to a container on `self` in this module.
     #[serde(default)]
     pub growth_methods: Vec<Name>,
+    /// `self.m(...)` calls that lead to `growth_methods` ([`import_calls::ImportCalls::edges`]).
+    #[serde(default)]
+    pub registration_edges: Vec<(Name, Name)>,
+    /// Decorator factories among the callers of `registration_edges`.
+    #[serde(default)]
+    pub registration_factories: Vec<Name>,
 }
 
 impl ModuleFacts {
