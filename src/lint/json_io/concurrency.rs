@@ -231,6 +231,8 @@ struct Sites {
     calls: Vec<Call>,
     /// Loops and comprehensions around the walk, within the current function.
     repeating: u32,
+    /// The spawn call being awaited right where it is made (`await asyncio.to_thread(save)`).
+    awaited: Option<TextRange>,
 }
 
 impl Sites {
@@ -243,7 +245,10 @@ impl Sites {
             return;
         }
         let mapping = table.mapping_calls.iter().any(|s| s == how);
-        if !(mapping || self.repeating > 0) {
+        // `await asyncio.to_thread(save)` in a loop: each copy ends before the loop goes on, so
+        // one runs at a time, as with a plain call of `save`.
+        let one_at_a_time = !mapping && self.awaited == Some(call.range());
+        if !(mapping || self.repeating > 0 || one_at_a_time) {
             return;
         }
         let args = &call.arguments.args;
@@ -275,6 +280,13 @@ impl Sites {
         }
         for t in targets {
             if let Some(target) = Target::of(t) {
+                if one_at_a_time {
+                    self.calls.push(Call {
+                        at: call.range(),
+                        target,
+                    });
+                    continue;
+                }
                 self.spawns.push(Spawn {
                     at: call.range(),
                     target,
@@ -323,6 +335,11 @@ impl<'a> Visitor<'a> for Sites {
                 visitor::walk_expr(self, expr);
                 self.repeating -= 1;
                 return;
+            }
+            Expr::Await(a) => {
+                if let Expr::Call(call) = a.value.as_ref() {
+                    self.awaited = Some(call.range());
+                }
             }
             Expr::Call(call) => {
                 self.spawn(call);

@@ -113,6 +113,10 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                         && returns_first_param(f);
                     self.functions.push((f.name.as_str(), decorator));
                     self.depth += 1;
+                    self.visit_parameters(&f.parameters);
+                    if let Some(returns) = &f.returns {
+                        self.visit_annotation(returns);
+                    }
                     self.visit_body(&f.body);
                     self.depth -= 1;
                     self.functions.pop();
@@ -124,6 +128,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     // Methods are named by themselves; the class is a frame with no name.
                     self.functions.push(("", false));
                     self.depth += 1;
+                    if let Some(arguments) = &c.arguments {
+                        self.visit_arguments(arguments);
+                    }
                     self.visit_body(&c.body);
                     self.depth -= 1;
                     self.functions.pop();
