@@ -181,6 +181,15 @@ def _hold_then_release(path, seconds, ready):
         time.sleep(seconds)
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt in the test, whatever the runner inherited: a background job
+    of a non-interactive shell starts with SIGINT ignored, and Python then keeps it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
 def test_a_signal_handler_does_not_break_a_blocking_wait(tmp_path):
     path = tmp_path / "s.json"
@@ -204,7 +213,7 @@ def test_a_signal_handler_does_not_break_a_blocking_wait(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
-def test_ctrl_c_during_a_blocking_wait_raises_keyboard_interrupt(tmp_path):
+def test_ctrl_c_during_a_blocking_wait_raises_keyboard_interrupt(tmp_path, ctrl_c_raises):
     path = tmp_path / "k.json"
     ctx = mp.get_context("spawn")
     ready = ctx.Event()
@@ -265,7 +274,7 @@ def _interrupt_main_after(seconds):
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
-def test_ctrl_c_during_a_timed_wait_raises_at_once(tmp_path):
+def test_ctrl_c_during_a_timed_wait_raises_at_once(tmp_path, ctrl_c_raises):
     path = tmp_path / "t.json"
     holder = _hold_in_process(path, 4.0)
     _interrupt_main_after(0.3)
@@ -281,7 +290,7 @@ def test_ctrl_c_during_a_timed_wait_raises_at_once(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
-def test_ctrl_c_while_another_thread_holds_the_lock(tmp_path):
+def test_ctrl_c_while_another_thread_holds_the_lock(tmp_path, ctrl_c_raises):
     path = tmp_path / "h.json"
     ready = threading.Event()
     holder = threading.Thread(target=_hold_then_release, args=(path, 3.0, ready))
