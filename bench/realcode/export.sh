@@ -20,7 +20,7 @@ tail -n +2 "$here/repos.tsv" | while IFS=$'\t' read -r repo commit; do
   [ -n "$repo" ] || continue
   key=${repo/\//+}
   gitdir=""
-  for cand in "$mirrors/$key/repo" "$mirrors/$key/.git" "$mirrors/$key" "$mirrors/$key.git"; do
+  for cand in "$mirrors/$key/repo" "$mirrors/$key/repo/.git" "$mirrors/$key/.git" "$mirrors/$key" "$mirrors/$key.git"; do
     if [ -d "$cand" ] && git --git-dir="$cand" rev-parse --git-dir >/dev/null 2>&1; then gitdir=$cand; break; fi
   done
   if [ -z "$gitdir" ]; then echo "skip $repo: no git dir under $mirrors/$key" >&2; continue; fi
