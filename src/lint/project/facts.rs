@@ -45,6 +45,8 @@ pub struct FactsBuilder<'a, 'm> {
     entry_functions: Vec<&'a str>,
     /// Classes that findings of this module name in their conditions: always summarized.
     keep_classes: &'m [String],
+    /// Module globals bound to a call of a qualified callable (`app = Flask(__name__)`).
+    module_assignments: Vec<(&'a str, String)>,
 }
 
 /// What phase one knows of a module besides its AST.
@@ -85,7 +87,18 @@ pub fn summarize<'a>(
         },
         entry_functions: Vec::new(),
         keep_classes,
+        module_assignments: Vec::new(),
     };
+    b.module_assignments = module_level(suite)
+        .into_iter()
+        .filter_map(|s| match single_assignment(s)? {
+            (Expr::Name(n), Expr::Call(c)) => Some((
+                n.id.as_str(),
+                semantic.qualified_name(ScopeId::MODULE, &c.func)?,
+            )),
+            _ => None,
+        })
+        .collect();
     b.collect_imports(suite);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
     for stmt in module_level(suite) {
@@ -201,6 +214,7 @@ impl<'a> FactsBuilder<'a, '_> {
         struct Loops<'s> {
             found: Option<(String, TextSize)>,
             serve: &'s [String],
+            serves: &'s dyn Fn(&ast::ExprCall) -> bool,
         }
         impl<'a> Visitor<'a> for Loops<'_> {
             fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -229,9 +243,9 @@ impl<'a> FactsBuilder<'a, '_> {
                     // `t.join()` waits on a thread, greenlet or process; `os.path.join(a, b)` and
                     // `", ".join(xs)` take positional arguments and wait on nothing.
                     let waits = |n: &str| n != "join" || call.arguments.args.is_empty();
-                    if let Some(name) =
-                        name.filter(|n| self.serve.iter().any(|s| s == n) && waits(n))
-                    {
+                    if let Some(name) = name.filter(|n| {
+                        (self.serve.iter().any(|s| s == n) && waits(n)) || (self.serves)(call)
+                    }) {
                         self.found = Some((format!("`{name}(...)`"), call.start()));
                         return;
                     }
@@ -239,14 +253,38 @@ impl<'a> FactsBuilder<'a, '_> {
                 visitor::walk_expr(self, expr);
             }
         }
+        let serves = |call: &ast::ExprCall| self.serves(call);
         let mut loops = Loops {
             found: None,
             serve: &frameworks::table().serve_calls,
+            serves: &serves,
         };
         loops.visit_body(body);
-        if let Some((what, at)) = loops.found {
+        let found = loops.found;
+        if let Some((what, at)) = found {
             self.facts.runs_forever = Some((what.into(), self.line(at)));
         }
+    }
+
+    /// `uvicorn.run(app)`, or `app.run()` on a module-global web application
+    /// (`app = Flask(__name__)`): a call that serves until stopped.
+    fn serves(&self, call: &ast::ExprCall) -> bool {
+        let table = frameworks::table();
+        if let Some(q) = self.semantic.qualified_name(ScopeId::MODULE, &call.func) {
+            if table.serve_functions.contains(&q) {
+                return true;
+            }
+        }
+        let Expr::Attribute(a) = call.func.as_ref() else {
+            return false;
+        };
+        let Expr::Name(app) = a.value.as_ref() else {
+            return false;
+        };
+        a.attr.as_str() == "run"
+            && self.module_assignments.iter().any(|(name, class)| {
+                *name == app.id.as_str() && table.serving_apps.iter().any(|c| c == class)
+            })
     }
 
     fn line(&self, offset: TextSize) -> u32 {
@@ -1110,6 +1148,26 @@ impl<'a> Registrations<'_, 'a, '_> {
         }
     }
 
+    /// The body being walked hands local `n` back after registering it with `method`.
+    fn unregistered(&self, n: &ast::ExprName, method: &str) -> bool {
+        let Some(undo) = unregistration(method) else {
+            return false;
+        };
+        let mut found = false;
+        for_each_stmt(self.body, &mut |s| {
+            if found || s.start() < n.start() {
+                return;
+            }
+            let Stmt::Expr(e) = s else { return };
+            let Expr::Call(c) = e.value.as_ref() else {
+                return;
+            };
+            found = matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == undo)
+                && c.arguments.args.iter().any(|a| matches!(a, Expr::Name(x) if x.id == n.id));
+        });
+        found
+    }
+
     /// The value of the last single assignment to `n` before it, in the body being walked.
     fn assigned_before(&self, n: &ast::ExprName) -> Option<&'a Expr> {
         let mut value = None;
@@ -1122,6 +1180,17 @@ impl<'a> Registrations<'_, 'a, '_> {
         });
         value
     }
+}
+
+/// The call that undoes registration method `method`: `addHandler` → `removeHandler`,
+/// `add_listener` → `remove_listener`, `register_plugin` → `unregister_plugin`.
+fn unregistration(method: &str) -> Option<String> {
+    if let Some(rest) = method.strip_prefix("add") {
+        return Some(format!("remove{rest}"));
+    }
+    method
+        .starts_with("register")
+        .then(|| format!("un{method}"))
 }
 
 impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
@@ -1190,7 +1259,16 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                     .any(|r| r == m.attr.as_str())
                 {
                     for arg in call.arguments.args.iter() {
-                        for c in self.b.constructed(self.scope, arg) {
+                        // `h = Capture(); log.addHandler(h)`: the local's constructor, unless the
+                        // same function hands it back (`log.removeHandler(h)`), which scopes the
+                        // registration to one call.
+                        let value = match arg {
+                            Expr::Name(n) if !self.unregistered(n, m.attr.as_str()) => {
+                                self.assigned_before(n).unwrap_or(arg)
+                            }
+                            _ => arg,
+                        };
+                        for c in self.b.constructed(self.scope, value) {
                             self.b.hold(
                                 c,
                                 call.start(),

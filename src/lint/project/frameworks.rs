@@ -9,6 +9,8 @@ pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
+    pub serve_functions: Vec<String>,
+    pub serving_apps: Vec<String>,
     pub handler_decorators: HandlerDecorators,
     pub spawn_calls: Vec<String>,
     pub mapping_calls: Vec<String>,
