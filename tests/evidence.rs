@@ -261,6 +261,27 @@ fn a_handler_of_another_module_calling_the_helper_is_concurrency_evidence() {
     let found = strict("SWC201/handler_calls");
     assert_eq!(severity_of(&found, "store.py", 10, "SWC201"), "high");
     assert_eq!(severity_of(&found, "store.py", 19, "SWC201"), "low");
+    assert_eq!(severity_of(&found, "store.py", 27, "SWC201"), "high");
+    assert_eq!(severity_of(&found, "store.py", 35, "SWC201"), "high");
+}
+
+#[test]
+fn a_process_a_handler_starts_carries_the_handlers_evidence() {
+    let chain = related("SWC201/handler_calls", "store.py", 27, "SWC201");
+    assert_mentions(
+        &chain,
+        &[
+            "called here by `archive_job`, which runs concurrently",
+            "`archive_note` starts `archive_job` here (`Process`)",
+            "`archive_note` (`@app.post`) handles requests",
+        ],
+    );
+}
+
+#[test]
+fn a_route_defined_inside_a_function_is_a_handler() {
+    let chain = related("SWC201/handler_calls", "store.py", 35, "SWC201");
+    assert_mentions(&chain, &["`rename_note` (`@notes.route`) handles requests"]);
 }
 
 #[test]

@@ -62,14 +62,13 @@ impl ConcurrentRuns {
                     if to == from || !chains[to].is_empty() {
                         continue;
                     }
-                    let step = (
-                        call.at,
-                        format!(
-                            "`{}` is called from `{}` here",
-                            last_name(&functions[to].id),
-                            last_name(&functions[from].id)
-                        ),
-                    );
+                    let (callee, caller) =
+                        (last_name(&functions[to].id), last_name(&functions[from].id));
+                    let message = match &call.started_by {
+                        Some(how) => format!("`{caller}` starts `{callee}` here (`{how}`)"),
+                        None => format!("`{callee}` is called from `{caller}` here"),
+                    };
+                    let step = (call.at, message);
                     let mut chain = vec![step];
                     chain.extend(chains[from].iter().cloned());
                     chains[to] = chain;
@@ -222,6 +221,8 @@ impl Spawn {
 struct Call {
     at: TextRange,
     target: Target,
+    /// The spawn that runs it (`Process`, `to_thread`), when it is not called directly.
+    started_by: Option<String>,
 }
 
 /// Spawns of one concurrent run per item, and calls of the module's functions.
@@ -246,11 +247,11 @@ impl Sites {
         }
         let mapping = table.mapping_calls.iter().any(|s| s == how);
         // `await asyncio.to_thread(save)` in a loop: each copy ends before the loop goes on, so
-        // one runs at a time, as with a plain call of `save`.
-        let one_at_a_time = !mapping && self.awaited == Some(call.range());
-        if !(mapping || self.repeating > 0 || one_at_a_time) {
-            return;
-        }
+        // one runs at a time, as with a plain call of `save`. A spawn outside any loop starts one
+        // copy each time its caller runs: also a call, which carries the caller's evidence (a
+        // route that starts a process per request).
+        let one_at_a_time =
+            !mapping && (self.awaited == Some(call.range()) || self.repeating == 0);
         let args = &call.arguments.args;
         let keyword = |name: &str| {
             call.arguments
@@ -284,6 +285,7 @@ impl Sites {
                     self.calls.push(Call {
                         at: call.range(),
                         target,
+                        started_by: Some(how.to_string()),
                     });
                     continue;
                 }
@@ -347,6 +349,7 @@ impl<'a> Visitor<'a> for Sites {
                     self.calls.push(Call {
                         at: call.range(),
                         target,
+                        started_by: None,
                     });
                 }
             }
@@ -356,18 +359,40 @@ impl<'a> Visitor<'a> for Sites {
     }
 }
 
-/// Calls that handlers of this module (a route, a task, an event handler) make to functions
-/// imported from other modules: (the callee's qualified name, the call, why the handler runs
-/// concurrently). A read-modify-write in the callee runs concurrently too.
+/// A handler is defined anywhere in `stmts`: Flask blueprints are often built inside a function.
+fn any_handler(stmts: &[Stmt]) -> bool {
+    let mut found = false;
+    crate::lint::blocks::walk_blocks(stmts, &mut |s| {
+        found = found
+            || match s {
+                Stmt::FunctionDef(f) => handler(f).is_some() || any_handler(&f.body),
+                Stmt::ClassDef(c) => any_handler(&c.body),
+                _ => false,
+            };
+        !found
+    });
+    found
+}
+
+/// Calls that functions of this module which run concurrently (a route, a task, an event
+/// handler, or a function one of them calls or starts) make to functions imported from other
+/// modules: (the callee's qualified name, the call, the evidence as one sentence). A
+/// read-modify-write in the callee runs concurrently too. Only modules with a handler are
+/// walked: elsewhere no chain can start.
 pub fn handler_calls(
     suite: &[Stmt],
     semantic: &crate::lint::semantic::SemanticModel<'_>,
 ) -> Vec<(String, TextRange, String)> {
-    /// Calls of plain names, with the scope they resolve in.
     struct Calls<'c> {
         out: Vec<&'c ast::ExprCall>,
     }
     impl<'c> Visitor<'c> for Calls<'c> {
+        fn visit_stmt(&mut self, stmt: &'c Stmt) {
+            // A nested definition runs when it is called, which its own chain decides.
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
         fn visit_expr(&mut self, expr: &'c Expr) {
             if let Expr::Call(call) = expr {
                 if matches!(call.func.as_ref(), Expr::Name(_) | Expr::Attribute(_)) {
@@ -377,27 +402,32 @@ pub fn handler_calls(
             visitor::walk_expr(self, expr);
         }
     }
-    let mut handlers: Vec<&ast::StmtFunctionDef> = Vec::new();
-    for stmt in suite {
-        match stmt {
-            Stmt::FunctionDef(f) => handlers.push(f),
-            Stmt::ClassDef(c) => handlers.extend(c.body.iter().filter_map(|s| match s {
-                Stmt::FunctionDef(f) => Some(f),
-                _ => None,
-            })),
-            _ => {}
-        }
+    if !any_handler(suite) {
+        return Vec::new();
     }
+    let functions = super::collect_functions(suite);
+    let runs = ConcurrentRuns::collect(&functions);
     let mut out = Vec::new();
-    for f in handlers {
-        let Some((_, why)) = handler(f) else {
+    for (i, f) in functions.iter().enumerate().skip(1) {
+        let chain = &runs.chains[i];
+        let Some(node) = f.node.filter(|_| !chain.is_empty()) else {
             continue;
         };
+        let why = if chain.len() == 1 {
+            format!("called here by a handler: {}", chain[0].1)
+        } else {
+            let steps: Vec<&str> = chain.iter().map(|(_, m)| m.as_str()).collect();
+            format!(
+                "called here by `{}`, which runs concurrently: {}",
+                last_name(&f.id),
+                steps.join("; ")
+            )
+        };
         let scope = semantic
-            .scope_of(f)
+            .scope_of(node)
             .unwrap_or(crate::lint::semantic::ScopeId::MODULE);
         let mut calls = Calls { out: Vec::new() };
-        calls.visit_body(&f.body);
+        calls.visit_body(&node.body);
         for call in calls.out {
             if let Some(q) = semantic.qualified_name(scope, &call.func) {
                 if !q.starts_with("builtins.") {

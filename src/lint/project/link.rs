@@ -320,7 +320,7 @@ impl Project<'_> {
                         path: Some(path.clone()),
                         line: *line as usize,
                         column: 1,
-                        message: format!("called here by a handler: {why}"),
+                        message: why.clone(),
                     });
                 }
             }
