@@ -13,7 +13,8 @@
 //!   tasks, jobs, users, chats, conversations; prompts, queries, messages, content. (Not URLs:
 //!   `base_url`, `api_url` are configuration more often than traffic.)
 //!
-//! The last two are hints from the name alone, documented as such in SWC101 and SWC105.
+//! The last two are hints from the name alone, documented as such in SWC101 and SWC105. A local
+//! bound to `os.getpid()` overrides its name: one key per process is no growth.
 
 use crate::lint::blocks::is_name;
 use ruff_python_ast::{self as ast, Expr};
@@ -115,6 +116,11 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
                     "keys are positions (`{name}`) in what a call yields, which need not repeat"
                 ));
             }
+            // `pid = os.getpid()`: one key per process that runs this, whatever the name says.
+            let local = (depth < 3).then(|| (scope.local)(name)).flatten();
+            if local.is_some_and(is_own_pid) {
+                return None;
+            }
             named(name, scope.content_names)
                 .or_else(|| {
                     (depth < 3)
@@ -195,6 +201,12 @@ fn call_evidence<'a>(
         .iter()
         .find(|(name, _)| *name == callee)
         .map(|(_, why)| format!("keys are {why}"))
+}
+
+/// `os.getpid()`: the same in every call of one process.
+fn is_own_pid(value: &Expr) -> bool {
+    matches!(value, Expr::Call(c) if matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "getpid")
+        || is_name(&c.func, "getpid"))
 }
 
 /// Why arguments passed as parameter `name` are new with each event (for a memo cache's key,

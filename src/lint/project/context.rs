@@ -15,11 +15,10 @@ pub fn is_test_path(path: &Path) -> bool {
         .flat_map(|p| p.components())
         .filter_map(|c| c.as_os_str().to_str())
         .any(|c| {
-            matches!(
-                c,
-                "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
-            ) || c.ends_with("_tests")
-                || c.starts_with("tests_")
+            matches!(c, "e2e" | "cypress" | "testing" | "_testing")
+                // `tests`, `integration_tests`, `tests_e2e`, `extension_test_fixtures`: a word of
+                // the directory name, split at `_` and `-`, is `test` or `tests`.
+                || c.split(['_', '-']).any(|w| w == "test" || w == "tests")
         });
     let name = path
         .file_name()
@@ -66,6 +65,8 @@ mod tests {
             "integration_tests/_contract_support.py",
             "src/agents/testing/model.py",
             "pkg/tests_e2e/run.py",
+            "backend/extension_test_fixtures/demo_extensions.py",
+            "pkg/test-data/x.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
@@ -76,6 +77,8 @@ mod tests {
             "attest.py",
             "a/contests/x.py",
             "a/testing_tools/x.py",
+            "a/latest_results/x.py",
+            "a/contest_entries/x.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
         }
