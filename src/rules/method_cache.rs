@@ -8,7 +8,9 @@
 //! `enum.Enum` subclasses (in any module of the project), whose instances are their members.
 //! A method that takes only `self` on a class the project shows living for the process (a
 //! module-level singleton, held by a long-lived owner) keeps one entry per instance, and that
-//! instance is alive anyway.
+//! instance is alive anyway. Nor a cache the class empties while it works
+//! (`self._get.cache_clear()` when its view changes, not only in `close()`): what it keeps is
+//! released there.
 
 use super::memoize::{is_static_or_class_method, memoize_decorator};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -23,7 +25,7 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
     let Some(memo) = memoize_decorator(checker, func) else {
         return;
     };
-    if memo.cap.is_some_and(|n| n <= 1) {
+    if memo.cap.is_some_and(|n| n <= 1) || cleared_while_working(class, func.name.as_str()) {
         return;
     }
     let kept = match (memo.uncapped, memo.cap) {
@@ -47,6 +49,44 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
             "cache per instance in `__init__` (`self.f = functools.lru_cache(maxsize=N)(self._f)`), or move the cached logic to a module-level function of the arguments that matter".to_string(),
         ),
     });
+}
+
+/// A method of `class` (other than one that runs when the object ends) calls
+/// `self.<method>.cache_clear()` (or through `cls` or the class name).
+fn cleared_while_working(class: &ast::StmtClassDef, method: &str) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    use ruff_python_ast::Expr;
+    struct Clears<'m> {
+        method: &'m str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Clears<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                if let Expr::Attribute(clear) = call.func.as_ref() {
+                    if clear.attr.as_str() == "cache_clear"
+                        && matches!(clear.value.as_ref(), Expr::Attribute(m)
+                            if m.attr.as_str() == self.method && matches!(m.value.as_ref(), Expr::Name(_)))
+                    {
+                        self.found = true;
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut clears = Clears {
+        method,
+        found: false,
+    };
+    for stmt in &class.body {
+        if let ast::Stmt::FunctionDef(f) = stmt {
+            if !crate::lint::blocks::runs_at_life_edge(f.name.as_str()) {
+                clears.visit_body(&f.body);
+            }
+        }
+    }
+    clears.found
 }
 
 /// `def f(self)`: no argument besides the receiver, so one cache entry per instance.

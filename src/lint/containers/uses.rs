@@ -133,6 +133,21 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         self.facts.lookup(self.scope, self.class, expr)
     }
 
+    /// The container `self.__dict__["name"]` stores, in a method of its class.
+    fn dict_slot(&self, sub: &ast::ExprSubscript) -> Option<usize> {
+        let Expr::Attribute(d) = sub.value.as_ref() else {
+            return None;
+        };
+        let Expr::StringLiteral(name) = sub.slice.as_ref() else {
+            return None;
+        };
+        let (ci, self_name) = self.class?;
+        if d.attr.as_str() != "__dict__" || !is_name(&d.value, self_name) {
+            return None;
+        }
+        self.facts.member(ci, name.value.to_str(), true)
+    }
+
     /// `x = container` and `a, b = c1, c2` inside a function make local aliases.
     fn record_aliases(&mut self, target: &'a Expr, value: &'a Expr) {
         if !self.in_function() {
@@ -597,6 +612,14 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
         match target {
+            // `self.__dict__["subs"] = [...]` (written so to skip a `__setattr__` hook) replaces
+            // `self.subs`.
+            Expr::Subscript(sub) if self.dict_slot(sub).is_some() => {
+                if let Some(c) = self.dict_slot(sub) {
+                    let func = self.function.as_ref().map_or("", |f| f.name);
+                    self.bound(c, target.range(), format!("reassigned in `{func}`"));
+                }
+            }
             Expr::Subscript(sub) => {
                 if let Some(c) = self.lookup(&sub.value) {
                     if matches!(sub.slice.as_ref(), Expr::Slice(_)) {

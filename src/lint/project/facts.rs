@@ -509,6 +509,19 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        let replaced = replaced_attributes(&class.body);
+        if !replaced.is_empty() {
+            let mut i = holds_before;
+            while i < self.facts.holds.len() {
+                let drop = matches!(&self.facts.holds[i].site, HoldSite::Attribute { owner, attr }
+                    if *owner == qualified && replaced.contains(&attr.as_str()));
+                if drop {
+                    self.facts.holds.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
         // Instances used as context managers live for their `with` block: the loop they run in
         // the background is stopped when the block ends (`__exit__` closes it), not at exit.
         let scoped_by_with = class.body.iter().any(|s| {
@@ -863,6 +876,86 @@ fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::Stmt
         frontier = next;
     }
     reached
+}
+
+/// Attributes of `self` whose instance is replaced while the object works, so none lives as long
+/// as the object: assigned inside a loop (`self.current = queue.get()` in `run`), or assigned and
+/// then reset to `None` by the same call (`self.dk = Kitchen(...)` in `start`, which ends by
+/// calling `self.clean_up()`, where `self.dk = None`).
+fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
+    let methods: Vec<(&ast::StmtFunctionDef, &str)> = body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some((f, crate::lint::blocks::first_param(f)?)),
+            _ => None,
+        })
+        .collect();
+    // `self.x = value` statements of a body, nested blocks included: (attr, is None, where).
+    fn assignments<'s>(stmts: &'s [Stmt], me: &str) -> Vec<(&'s str, bool, TextSize)> {
+        let mut out = Vec::new();
+        for_each_stmt(stmts, &mut |s| {
+            if let Some((target, value)) = single_assignment(s) {
+                if let Some(attr) = self_attr(target, me) {
+                    out.push((attr, value.is_none_literal_expr(), s.start()));
+                }
+            }
+        });
+        out
+    }
+    let resets: Vec<(&str, Vec<&str>)> = methods
+        .iter()
+        .map(|(f, me)| {
+            let none: Vec<&str> = assignments(&f.body, me)
+                .into_iter()
+                .filter(|(_, is_none, _)| *is_none)
+                .map(|(a, ..)| a)
+                .collect();
+            (f.name.as_str(), none)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (f, me) in &methods {
+        crate::lint::blocks::walk_blocks(&f.body, &mut |s| match s {
+            Stmt::For(ast::StmtFor { body, .. }) | Stmt::While(ast::StmtWhile { body, .. }) => {
+                out.extend(
+                    assignments(body, me)
+                        .into_iter()
+                        .filter(|(_, is_none, _)| !is_none)
+                        .map(|(a, ..)| a),
+                );
+                false
+            }
+            _ => true,
+        });
+        let mine = assignments(&f.body, me);
+        let mut calls = Vec::new();
+        for_each_stmt(&f.body, &mut |s| {
+            if let Stmt::Expr(e) = s {
+                if let Expr::Call(c) = e.value.as_ref() {
+                    if let Some(m) = self_attr(&c.func, me) {
+                        calls.push((m, s.start()));
+                    }
+                }
+            }
+        });
+        for (attr, _, at) in mine.iter().filter(|(_, is_none, _)| !is_none) {
+            let reset_here = mine
+                .iter()
+                .any(|(a, is_none, when)| a == attr && *is_none && when > at);
+            let reset_by_call = calls.iter().any(|(m, when)| {
+                when > at
+                    && resets
+                        .iter()
+                        .any(|(name, none)| name == m && none.contains(attr))
+            });
+            if reset_here || reset_by_call {
+                out.push(*attr);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Records the first bound of each attribute (one is enough to clear a finding).
