@@ -68,19 +68,21 @@ pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
             {
                 continue;
             }
-            // Callers that call it, and whether every such call sits under a once-flag.
+            // Callers that call it, and whether every such call sits under a once-flag. A
+            // method calling itself (walking a nested menu) runs within the call that started
+            // it: the recursion is no caller of its own.
             let callers: Vec<(&str, bool)> = methods
                 .iter()
-                .filter(|(_, calls)| calls.iter().any(|(c, _)| c == name))
+                .filter(|(m, calls)| m != name && calls.iter().any(|(c, _)| c == name))
                 .map(|(m, calls)| {
                     let guarded = calls.iter().filter(|(c, _)| c == name).all(|(_, g)| *g);
                     (*m, guarded)
                 })
                 .collect();
             if !callers.is_empty()
-                && callers.iter().all(|(c, guarded)| {
-                    c != name && (*guarded || is_init_like(c) || once.contains(c))
-                })
+                && callers
+                    .iter()
+                    .all(|(c, guarded)| *guarded || is_init_like(c) || once.contains(c))
             {
                 once.push(name);
             }

@@ -92,6 +92,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// How many loops that only end with the process (`while True:`, `while not
     /// stop.is_set():`) enclose the current statement in the current function.
     endless_loops: usize,
+    /// How many blocks around the current statement run once: each sits under a test of a flag
+    /// it sets (`if not self.started: ... self.started = True`).
+    flag_guarded: usize,
 }
 
 impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
@@ -119,6 +122,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             aliases: Vec::new(),
             top_function: None,
             endless_loops: 0,
+            flag_guarded: 0,
         }
     }
 }
@@ -131,6 +135,45 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
         }
         self.facts.lookup(self.scope, self.class, expr)
+    }
+
+    /// Whether the body, or the `else` block, of `if self.flag:` / `if not self.flag:` runs
+    /// once per instance: the block that runs while the flag is unset sets it (`self.started =
+    /// True`), so later calls take the other way.
+    fn flag_guard(&self, if_stmt: &'a ast::StmtIf) -> (bool, bool) {
+        let Some((_, me)) = self.class else {
+            return (false, false);
+        };
+        let (flag, unset_is_body) = match if_stmt.test.as_ref() {
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => (u.operand.as_ref(), true),
+            other => (other, false),
+        };
+        let Expr::Attribute(a) = flag else {
+            return (false, false);
+        };
+        if !is_name(&a.value, me) {
+            return (false, false);
+        }
+        let sets_flag = |body: &'a [Stmt]| {
+            let mut found = false;
+            for_each_stmt(body, &mut |s| {
+                if let Stmt::Assign(assign) = s {
+                    found |= assign.targets.iter().any(|t| {
+                        matches!(t, Expr::Attribute(t) if t.attr.as_str() == a.attr.as_str() && is_name(&t.value, me))
+                    }) && matches!(assign.value.as_ref(), Expr::BooleanLiteral(b) if b.value);
+                }
+            });
+            found
+        };
+        if unset_is_body {
+            (sets_flag(&if_stmt.body), false)
+        } else {
+            let else_body = if_stmt
+                .elif_else_clauses
+                .last()
+                .filter(|c| c.test.is_none() && if_stmt.elif_else_clauses.len() == 1);
+            (false, else_body.is_some_and(|c| sets_flag(&c.body)))
+        }
     }
 
     /// The container `self.__dict__["name"]` stores, in a method of its class.
@@ -191,6 +234,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let container = &self.facts.containers[c];
         if matches!(container.owner, Owner::SelfAttr(_))
             && (func.runs_once_per_instance
+                || self.flag_guarded > 0
                 || (func.is_method
                     && self.class_node.is_some_and(|class| {
                         self.once_methods
@@ -817,14 +861,20 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         let saved_distinct = self.distinct.len();
                         self.present_keys.extend(present);
                         self.distinct.extend(absent);
+                        let (once_body, once_else) = self.flag_guard(if_stmt);
+                        self.flag_guarded += usize::from(once_body);
                         self.visit_body(&if_stmt.body);
+                        self.flag_guarded -= usize::from(once_body);
                         self.present_keys.truncate(saved);
                         self.distinct.truncate(saved_distinct);
                         for clause in &if_stmt.elif_else_clauses {
                             if let Some(test) = &clause.test {
                                 self.visit_expr(test);
                             }
+                            let once = once_else && clause.test.is_none();
+                            self.flag_guarded += usize::from(once);
                             self.visit_body(&clause.body);
+                            self.flag_guarded -= usize::from(once);
                         }
                     }
                     Stmt::While(w)

@@ -250,8 +250,7 @@ impl Sites {
         // one runs at a time, as with a plain call of `save`. A spawn outside any loop starts one
         // copy each time its caller runs: also a call, which carries the caller's evidence (a
         // route that starts a process per request).
-        let one_at_a_time =
-            !mapping && (self.awaited == Some(call.range()) || self.repeating == 0);
+        let one_at_a_time = !mapping && (self.awaited == Some(call.range()) || self.repeating == 0);
         let args = &call.arguments.args;
         let keyword = |name: &str| {
             call.arguments

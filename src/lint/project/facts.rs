@@ -1256,7 +1256,10 @@ impl<'a> Registrations<'_, 'a, '_> {
                 return;
             };
             found = matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == undo)
-                && c.arguments.args.iter().any(|a| matches!(a, Expr::Name(x) if x.id == n.id));
+                && c.arguments
+                    .args
+                    .iter()
+                    .any(|a| matches!(a, Expr::Name(x) if x.id == n.id));
         });
         found
     }
