@@ -36,7 +36,13 @@ mod tests {
     #[test]
     fn the_table_parses() {
         let t = super::table();
-        assert!(t.long_lived_bases.iter().any(|b| b == "threading.Thread"));
+        assert!(t
+            .long_lived_bases
+            .iter()
+            .any(|b| b == "discord.ext.commands.Cog"));
+        // A thread is a service by its run loop, not by its base class.
+        assert!(!t.long_lived_bases.iter().any(|b| b == "threading.Thread"));
+        assert!(t.serve_functions.iter().any(|f| f == "uvicorn.run"));
         assert!(t.registration_methods.iter().any(|m| m == "add_cog"));
     }
 }
