@@ -109,18 +109,52 @@ fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
     if !matches!(guard.body.last(), Some(Stmt::Return(_))) || !guard.elif_else_clauses.is_empty() {
         return false;
     }
+    sets_flag_within(body, receiver, flag)
+}
+
+/// `receiver.flag = True`.
+fn sets_flag(stmt: &Stmt, receiver: &str, flag: &str) -> bool {
+    matches!(stmt, Stmt::Assign(a)
+    if matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value)
+        && a.targets.iter().any(|t| {
+            matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
+        }))
+}
+
+/// Some statement of `body`, nested blocks included, is `receiver.flag = True`.
+fn sets_flag_within(body: &[Stmt], receiver: &str, flag: &str) -> bool {
     let mut sets = false;
-    for_each_stmt(body, &mut |s| {
-        if let Stmt::Assign(a) = s {
-            let sets_flag = a.targets.iter().any(|t| {
-                matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
-            });
-            if sets_flag && matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value) {
-                sets = true;
-            }
-        }
-    });
+    for_each_stmt(body, &mut |s| sets |= sets_flag(s, receiver, flag));
     sets
+}
+
+/// Whether the body, or the `else` block, of `if receiver.flag:` / `if not receiver.flag:` runs
+/// once per instance: the block that runs while the flag is unset sets it (`self.started =
+/// True`), so later calls take the other way.
+pub(super) fn once_branches(if_stmt: &ast::StmtIf, receiver: &str) -> (bool, bool) {
+    let (flag, unset_is_body) = match if_stmt.test.as_ref() {
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => (u.operand.as_ref(), true),
+        other => (other, false),
+    };
+    let Expr::Attribute(a) = flag else {
+        return (false, false);
+    };
+    if !is_name(&a.value, receiver) {
+        return (false, false);
+    }
+    let flag = a.attr.as_str();
+    if unset_is_body {
+        (sets_flag_within(&if_stmt.body, receiver, flag), false)
+    } else {
+        let else_body = if_stmt
+            .elif_else_clauses
+            .last()
+            .filter(|c| c.test.is_none() && if_stmt.elif_else_clauses.len() == 1);
+        (
+            false,
+            else_body.is_some_and(|c| sets_flag_within(&c.body, receiver, flag)),
+        )
+    }
 }
 
 struct SelfRefs<'a> {
@@ -203,11 +237,5 @@ fn once_flag_guard(i: &ast::StmtIf, receiver: &str) -> bool {
         Expr::Attribute(a) if is_name(&a.value, receiver) => a.attr.as_str(),
         _ => return false,
     };
-    i.body.iter().any(|s| {
-        matches!(s, Stmt::Assign(a)
-            if matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value)
-                && a.targets.iter().any(|t| {
-                    matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
-                }))
-    })
+    i.body.iter().any(|s| sets_flag(s, receiver, flag))
 }

@@ -8,7 +8,7 @@ use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{
     bound_once, fixed_params, is_configuration_name, is_constant_name, module_calls, ModuleCall,
 };
-use super::once::{is_init_like, once_methods};
+use super::once::{is_init_like, once_branches, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
 use crate::lint::blocks::counts_to_limit;
 use crate::lint::semantic::ScopeId;
@@ -135,45 +135,6 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }
         }
         self.facts.lookup(self.scope, self.class, expr)
-    }
-
-    /// Whether the body, or the `else` block, of `if self.flag:` / `if not self.flag:` runs
-    /// once per instance: the block that runs while the flag is unset sets it (`self.started =
-    /// True`), so later calls take the other way.
-    fn flag_guard(&self, if_stmt: &'a ast::StmtIf) -> (bool, bool) {
-        let Some((_, me)) = self.class else {
-            return (false, false);
-        };
-        let (flag, unset_is_body) = match if_stmt.test.as_ref() {
-            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => (u.operand.as_ref(), true),
-            other => (other, false),
-        };
-        let Expr::Attribute(a) = flag else {
-            return (false, false);
-        };
-        if !is_name(&a.value, me) {
-            return (false, false);
-        }
-        let sets_flag = |body: &'a [Stmt]| {
-            let mut found = false;
-            for_each_stmt(body, &mut |s| {
-                if let Stmt::Assign(assign) = s {
-                    found |= assign.targets.iter().any(|t| {
-                        matches!(t, Expr::Attribute(t) if t.attr.as_str() == a.attr.as_str() && is_name(&t.value, me))
-                    }) && matches!(assign.value.as_ref(), Expr::BooleanLiteral(b) if b.value);
-                }
-            });
-            found
-        };
-        if unset_is_body {
-            (sets_flag(&if_stmt.body), false)
-        } else {
-            let else_body = if_stmt
-                .elif_else_clauses
-                .last()
-                .filter(|c| c.test.is_none() && if_stmt.elif_else_clauses.len() == 1);
-            (false, else_body.is_some_and(|c| sets_flag(&c.body)))
-        }
     }
 
     /// The container `self.__dict__["name"]` stores, in a method of its class.
@@ -656,16 +617,13 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
         match target {
-            // `self.__dict__["subs"] = [...]` (written so to skip a `__setattr__` hook) replaces
-            // `self.subs`.
-            Expr::Subscript(sub) if self.dict_slot(sub).is_some() => {
+            Expr::Subscript(sub) => {
+                // `self.__dict__["subs"] = [...]` (written so to skip a `__setattr__` hook)
+                // replaces `self.subs`.
                 if let Some(c) = self.dict_slot(sub) {
                     let func = self.function.as_ref().map_or("", |f| f.name);
                     self.bound(c, target.range(), format!("reassigned in `{func}`"));
-                }
-            }
-            Expr::Subscript(sub) => {
-                if let Some(c) = self.lookup(&sub.value) {
+                } else if let Some(c) = self.lookup(&sub.value) {
                     if matches!(sub.slice.as_ref(), Expr::Slice(_)) {
                         self.bound(c, target.range(), "truncated by a slice assignment");
                     } else if !matches!(
@@ -861,7 +819,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         let saved_distinct = self.distinct.len();
                         self.present_keys.extend(present);
                         self.distinct.extend(absent);
-                        let (once_body, once_else) = self.flag_guard(if_stmt);
+                        let (once_body, once_else) = self
+                            .class
+                            .map_or((false, false), |(_, me)| once_branches(if_stmt, me));
                         self.flag_guarded += usize::from(once_body);
                         self.visit_body(&if_stmt.body);
                         self.flag_guarded -= usize::from(once_body);

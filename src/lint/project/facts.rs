@@ -902,19 +902,18 @@ fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
         });
         out
     }
-    let resets: Vec<(&str, Vec<&str>)> = methods
+    // Per method, in `methods` order: every `self.x = ...` of its body.
+    let assigned: Vec<Vec<(&str, bool, TextSize)>> = methods
         .iter()
-        .map(|(f, me)| {
-            let none: Vec<&str> = assignments(&f.body, me)
-                .into_iter()
-                .filter(|(_, is_none, _)| *is_none)
-                .map(|(a, ..)| a)
-                .collect();
-            (f.name.as_str(), none)
-        })
+        .map(|(f, me)| assignments(&f.body, me))
         .collect();
+    let resets = |method: &str, attr: &str| {
+        methods.iter().zip(&assigned).any(|((f, _), list)| {
+            f.name.as_str() == method && list.iter().any(|(a, is_none, _)| *is_none && *a == attr)
+        })
+    };
     let mut out = Vec::new();
-    for (f, me) in &methods {
+    for ((f, me), mine) in methods.iter().zip(&assigned) {
         crate::lint::blocks::walk_blocks(&f.body, &mut |s| match s {
             Stmt::For(ast::StmtFor { body, .. }) | Stmt::While(ast::StmtWhile { body, .. }) => {
                 out.extend(
@@ -927,7 +926,6 @@ fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
             }
             _ => true,
         });
-        let mine = assignments(&f.body, me);
         let mut calls = Vec::new();
         for_each_stmt(&f.body, &mut |s| {
             if let Stmt::Expr(e) = s {
@@ -942,12 +940,7 @@ fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
             let reset_here = mine
                 .iter()
                 .any(|(a, is_none, when)| a == attr && *is_none && when > at);
-            let reset_by_call = calls.iter().any(|(m, when)| {
-                when > at
-                    && resets
-                        .iter()
-                        .any(|(name, none)| name == m && none.contains(attr))
-            });
+            let reset_by_call = calls.iter().any(|(m, when)| when > at && resets(m, attr));
             if reset_here || reset_by_call {
                 out.push(*attr);
             }
