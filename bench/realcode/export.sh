@@ -7,6 +7,8 @@
 #                MIRROR_ROOT/<owner>+<name>/repo (layout of the `fetch` tool), then
 #                MIRROR_ROOT/<owner>+<name>/.git, MIRROR_ROOT/<owner>+<name> and
 #                MIRROR_ROOT/<owner>+<name>.git (a `git clone` or `git clone --bare`).
+# REPOS_TSV (environment) exports the pins of another file of the same shape instead of repos.tsv
+# (a new batch, before it is added).
 #
 # Snapshots from the fetch tool lack files of 4 MiB and more (and LFS content). `git archive`
 # aborts on such trees, so the commit's tree is written blob by blob with `git cat-file --batch`;
@@ -16,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 corpus=${1:-/work/corpus}
 mirrors=${2:-/work/.mirror}
 mkdir -p "$corpus"
-tail -n +2 "$here/repos.tsv" | while IFS=$'\t' read -r repo commit; do
+tail -n +2 "${REPOS_TSV:-$here/repos.tsv}" | while IFS=$'\t' read -r repo commit; do
   [ -n "$repo" ] || continue
   key=${repo/\//+}
   gitdir=""

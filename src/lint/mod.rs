@@ -687,6 +687,7 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
         .iter()
         .filter_map(|d| match &d.condition {
             project::Condition::LongLivedOwner { class, .. }
+            | project::Condition::ClassBodyContainer { class, .. }
             | project::Condition::CacheKeepsInstances { class, .. } => {
                 Some(class.rsplit('.').next().unwrap_or(class).to_string())
             }
@@ -703,7 +704,8 @@ fn growth_methods(diagnostics: &[Diagnostic]) -> Vec<project::Name> {
     let mut out: Vec<project::Name> = diagnostics
         .iter()
         .filter_map(|d| match &d.condition {
-            project::Condition::LongLivedOwner { grown_in, .. } => Some(grown_in),
+            project::Condition::LongLivedOwner { grown_in, .. }
+            | project::Condition::ClassBodyContainer { grown_in, .. } => Some(grown_in),
             _ => None,
         })
         .flatten()

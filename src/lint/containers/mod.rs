@@ -19,7 +19,7 @@ mod uses;
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level, single_assignment};
 use crate::lint::project::{Condition, Name};
-use once::is_init_like;
+pub(crate) use once::is_init_like;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -209,21 +209,40 @@ pub fn analyze<'a>(
         }
     }
     let module = options.module;
+    // Classes with a base outside the module, perhaps a model class of another module of the
+    // project (then their class-level containers are per-instance fields).
+    let foreign_base: Vec<bool> = (0..facts.classes.len())
+        .map(|ci| {
+            std::iter::once(ci).chain(facts.ancestors(ci)).any(|c| {
+                facts.classes[c]
+                    .bases
+                    .iter()
+                    .any(|b| !facts.class_index.contains_key(b))
+            })
+        })
+        .collect();
     let Facts { containers, .. } = facts;
+    let grown_in = |c: &Container| {
+        let mut names: Vec<Name> = c.growth.iter().map(|g| Name::new(&g.function)).collect();
+        names.sort_unstable_by_key(|n| n.as_str());
+        names.dedup();
+        names
+    };
     containers
         .into_iter()
         .map(|mut c| {
             c.condition = match (c.owner, &c.class) {
+                (Owner::ClassAttr(ci), Some(class)) if foreign_base[ci] => {
+                    Condition::ClassBodyContainer {
+                        class: format!("{module}.{class}").into(),
+                        attr: c.attr.clone().into(),
+                        grown_in: grown_in(&c),
+                    }
+                }
                 (Owner::SelfAttr(_), Some(class)) => Condition::LongLivedOwner {
                     class: format!("{module}.{class}").into(),
                     attr: c.attr.clone().into(),
-                    grown_in: {
-                        let mut names: Vec<Name> =
-                            c.growth.iter().map(|g| Name::new(&g.function)).collect();
-                        names.sort_unstable_by_key(|n| n.as_str());
-                        names.dedup();
-                        names
-                    },
+                    grown_in: grown_in(&c),
                 },
                 _ => Condition::ModuleLivesLong,
             };
@@ -580,7 +599,7 @@ impl<'a> Facts<'a, '_, '_> {
 
 /// A class whose class-level assignments declare per-instance fields with defaults: a
 /// `@dataclass`, an attrs class, a pydantic model (by decorator or base).
-fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel) -> bool {
+pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel) -> bool {
     const DECORATORS: &[&str] = &[
         "dataclasses.dataclass",
         "attr.s",

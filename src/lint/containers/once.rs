@@ -6,12 +6,13 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 /// Methods that run once per instance, where attributes are first built.
-pub(super) fn is_init_like(name: &str) -> bool {
+pub(crate) fn is_init_like(name: &str) -> bool {
     matches!(
         name,
         "__init__"
             | "__new__"
             | "__post_init__"
+            | "model_post_init"
             | "setUp"
             | "asyncSetUp"
             | "__enter__"

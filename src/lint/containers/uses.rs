@@ -1052,24 +1052,79 @@ fn stream_position<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
 }
 
 /// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per
-/// decorated definition, so what it adds is bounded by the code.
+/// decorated definition, so what it adds is bounded by the code. The parameter it returns is
+/// what it stores (itself, or wrapped: `HANDLERS.append(Handler(fn))`); a function that returns
+/// the record it was handed after filing something else under one of its fields
+/// (`self.io_old[proc["pid"]] = counters; return proc`) is no decorator.
 fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
     let params: Vec<&str> = func
         .parameters
         .iter_non_variadic_params()
         .map(|p| p.parameter.name.as_str())
         .collect();
-    let mut found = false;
+    let mut returned: Vec<&str> = Vec::new();
     for_each_stmt(&func.body, &mut |s| {
         if let Stmt::Return(r) = s {
             if let Some(Expr::Name(n)) = r.value.as_deref() {
                 if params.contains(&n.id.as_str()) {
-                    found = true;
+                    returned.push(n.id.as_str());
                 }
             }
         }
     });
-    found
+    if returned.is_empty() {
+        return false;
+    }
+    let mut stores_it = false;
+    for_each_stmt(&func.body, &mut |s| {
+        let stored: Vec<&Expr> = match s {
+            Stmt::Assign(a) if a.targets.iter().any(|t| matches!(t, Expr::Subscript(_))) => {
+                vec![&a.value]
+            }
+            Stmt::Expr(e) => match e.value.as_ref() {
+                Expr::Call(c)
+                    if matches!(c.func.as_ref(), Expr::Attribute(m) if matches!(
+                        m.attr.as_str(),
+                        "append" | "add" | "appendleft" | "insert" | "setdefault" | "extend" | "update"
+                    )) =>
+                {
+                    c.arguments.args.iter().collect()
+                }
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        stores_it |= stored
+            .into_iter()
+            .any(|v| returned.iter().any(|p| mentions_whole(v, p)));
+    });
+    stores_it
+}
+
+/// Whether `expr` uses the object `name` itself, not only a part of it (`name["pid"]`,
+/// `name.id`).
+fn mentions_whole(expr: &Expr, name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Name(n) if n.id.as_str() == self.name => self.found = true,
+                Expr::Subscript(ast::ExprSubscript { value, slice, .. })
+                    if is_name(value, self.name) =>
+                {
+                    self.visit_expr(slice);
+                }
+                Expr::Attribute(a) if is_name(&a.value, self.name) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut f = Finder { name, found: false };
+    f.visit_expr(expr);
+    f.found
 }
 
 /// Collects the names and attribute chains (`model`, `self.name`) an expression uses.

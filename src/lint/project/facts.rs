@@ -302,7 +302,74 @@ impl<'a> FactsBuilder<'a, '_> {
             class: class.into(),
             line,
             site,
+            subclasses: false,
         });
+    }
+
+    /// Plugin discovery: under `if issubclass(cls, Base):` (or `... and issubclass(cls, Base)`),
+    /// an instance `cls(...)` stored on `self` (`self.plugins.append(cls(cfg))`, through a local
+    /// or not) keeps an instance of whichever subclass of `Base` was found.
+    fn discovered_instances(
+        &mut self,
+        owner: &str,
+        scope: ScopeId,
+        guard: &ast::StmtIf,
+        self_name: &str,
+    ) {
+        let Some((var, base)) = issubclass_guard(&guard.test)
+            .and_then(|(var, base)| Some((var, self.class_ref(scope, base)?)))
+        else {
+            return;
+        };
+        let made = |e: &Expr, locals: &[&str]| match e {
+            Expr::Call(c) => crate::lint::blocks::is_name(&c.func, var),
+            Expr::Name(n) => locals.contains(&n.id.as_str()),
+            _ => false,
+        };
+        let mut locals: Vec<&str> = Vec::new();
+        let mut kept: Vec<(&str, TextSize)> = Vec::new();
+        for_each_stmt(&guard.body, &mut |s| match s {
+            Stmt::Assign(a) if a.targets.len() == 1 && made(&a.value, &locals) => {
+                match &a.targets[0] {
+                    Expr::Name(n) => locals.push(n.id.as_str()),
+                    t => {
+                        let t = match t {
+                            Expr::Subscript(sub) => sub.value.as_ref(),
+                            other => other,
+                        };
+                        if let Some(attr) = self_attr(t, self_name) {
+                            kept.push((attr, a.start()));
+                        }
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                if let Expr::Call(c) = e.value.as_ref() {
+                    if let Expr::Attribute(m) = c.func.as_ref() {
+                        let stores =
+                            matches!(m.attr.as_str(), "append" | "add" | "appendleft" | "insert");
+                        if stores && c.arguments.args.iter().any(|a| made(a, &locals)) {
+                            if let Some(attr) = self_attr(&m.value, self_name) {
+                                kept.push((attr, c.start()));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        });
+        for (attr, at) in kept {
+            let line = self.line(at);
+            self.facts.holds.push(Hold {
+                class: base.as_str().into(),
+                line,
+                site: HoldSite::Attribute {
+                    owner: Name::new(owner),
+                    attr: Name::new(attr),
+                },
+                subclasses: true,
+            });
+        }
     }
 
     fn collect_imports(&mut self, suite: &'a [Stmt]) {
@@ -463,6 +530,7 @@ impl<'a> FactsBuilder<'a, '_> {
             bases,
             service_loop: None,
             bounds: Vec::new(),
+            is_model: crate::lint::containers::is_model_class(class, self.semantic),
         };
         let started = started_methods(&class.body);
         for item in &class.body {
@@ -524,11 +592,29 @@ impl<'a> FactsBuilder<'a, '_> {
         }
         // Instances used as context managers live for their `with` block: the loop they run in
         // the background is stopped when the block ends (`__exit__` closes it), not at exit.
+        // A loop the caller runs in the foreground (`with Bot() as bot: bot.run()`) holds the
+        // block open for as long as it runs.
         let scoped_by_with = class.body.iter().any(|s| {
             matches!(s, Stmt::FunctionDef(f)
                 if matches!(f.name.as_str(), "__enter__" | "__aenter__" | "__exit__" | "__aexit__"))
         });
-        if scoped_by_with {
+        let in_background = |method: &str| {
+            started.contains(&method)
+                || facts.bases.iter().any(|b| {
+                    matches!(
+                        b.as_str(),
+                        "threading.Thread"
+                            | "multiprocessing.Process"
+                            | "multiprocessing.context.Process"
+                    )
+                })
+        };
+        if scoped_by_with
+            && facts
+                .service_loop
+                .as_ref()
+                .is_some_and(|(method, _)| in_background(method.as_str()))
+        {
             facts.service_loop = None;
         }
         // A class with no base, no loop, no bound and nothing it holds tells other modules nothing
@@ -608,13 +694,18 @@ impl<'a> FactsBuilder<'a, '_> {
         let mut stmts = Vec::new();
         for_each_stmt(&method.body, &mut |s| stmts.push(s));
         for stmt in stmts {
+            if let Stmt::If(guard) = stmt {
+                self.discovered_instances(owner, scope, guard, self_name);
+            }
             match stmt {
                 Stmt::While(w) if conventional || started.contains(&method.name.as_str()) => {
                     let on_self = |e: &Expr| match e {
                         Expr::Attribute(a) => crate::lint::blocks::is_name(&a.value, self_name),
-                        // `self._stop.is_set()`
+                        // `self._stop.is_set()`, or a predicate of its own: `self.is_running()`
                         Expr::Call(c) => matches!(c.func.as_ref(), Expr::Attribute(m)
-                            if matches!(m.value.as_ref(), Expr::Attribute(a)
+                            if crate::lint::blocks::is_name(&m.value, self_name)
+                                && c.arguments.is_empty()
+                            || matches!(m.value.as_ref(), Expr::Attribute(a)
                                 if crate::lint::blocks::is_name(&a.value, self_name))),
                         _ => false,
                     };
@@ -1377,5 +1468,22 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
             }
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+/// `issubclass(cls, Base)` in an `if` test, alone or among `and`ed conditions: the class
+/// variable and the base expression.
+fn issubclass_guard(test: &Expr) -> Option<(&str, &Expr)> {
+    match test {
+        Expr::BoolOp(b) if b.op == ast::BoolOp::And => b.values.iter().find_map(issubclass_guard),
+        Expr::Call(c) if crate::lint::blocks::is_name(&c.func, "issubclass") => {
+            match c.arguments.args.as_ref() {
+                [Expr::Name(var), base] if !matches!(base, Expr::Tuple(_)) => {
+                    Some((var.id.as_str(), base))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

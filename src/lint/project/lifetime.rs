@@ -106,7 +106,13 @@ pub fn compute<'p>(
                 HoldSite::Entry { .. } if !entry_lives[mi] => continue,
                 HoldSite::Attribute { owner, .. } | HoldSite::Argument { owner, .. } => {
                     if let Some(o) = h.resolve(owner) {
-                        by_owner.push((o, id, mi, hold));
+                        if hold.subclasses {
+                            for sub in h.descendants_and_self(id).into_iter().filter(|&c| c != id) {
+                                by_owner.push((o, sub, mi, hold));
+                            }
+                        } else {
+                            by_owner.push((o, id, mi, hold));
+                        }
                     }
                     continue;
                 }
@@ -227,6 +233,11 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                 }
                 HoldSite::Entry { function } => format!(
                     "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
+                ),
+                HoldSite::Attribute { owner, attr } if hold.subclasses => format!(
+                    "`{name}` is held by `{}.{attr}`, which keeps an instance of each subclass of `{}` it finds (`issubclass` check)",
+                    short_name(owner),
+                    short_name(&hold.class)
                 ),
                 HoldSite::Attribute { owner, attr } => {
                     format!("`{name}` is held by `{}.{attr}`", short_name(owner))

@@ -50,13 +50,16 @@ pub struct Verdict {
     pub evidence: Vec<Related>,
     /// Reported at this severity at most, with the reason appended to its message.
     pub demoted: Option<(Severity, &'static str)>,
+    /// The project shows the finding's subject to be something else than the module thought:
+    /// each (as written, as it is) pair is replaced in its message and related messages.
+    pub renamed: Vec<(String, String)>,
 }
 
 impl Verdict {
     fn holds(evidence: Vec<Related>) -> Verdict {
         Verdict {
             evidence,
-            demoted: None,
+            ..Verdict::default()
         }
     }
 }
@@ -202,11 +205,16 @@ impl Project<'_> {
                     return Some(Verdict {
                         evidence,
                         demoted: Some((Severity::Low, NO_CONCURRENCY_SHOWN)),
+                        ..Verdict::default()
                     });
                 }
                 Some(evidence)
             }
-            Condition::CacheKeepsInstances { class, only_self } => {
+            Condition::CacheKeepsInstances {
+                class,
+                only_self,
+                capped,
+            } => {
                 let h = &self.hierarchy;
                 let Some(id) = h.resolve(class) else {
                     return Some(Verdict::default());
@@ -215,8 +223,65 @@ impl Project<'_> {
                     .ancestors_and_self(id)
                     .into_iter()
                     .any(|c| h.external_bases(c).iter().any(|b| ENUM_BASES.contains(b)));
-                let kept_anyway = *only_self && self.lifetimes.evidence(h, id).is_some();
+                let kept_anyway =
+                    (*only_self || *capped) && self.lifetimes.evidence(h, id).is_some();
                 (!is_enum && !kept_anyway).then(Vec::new)
+            }
+            Condition::ClassBodyContainer {
+                class,
+                attr,
+                grown_in,
+            } => {
+                let h = &self.hierarchy;
+                let model = h.resolve(class).and_then(|id| {
+                    h.ancestors_and_self(id)
+                        .into_iter()
+                        .find(|&c| h.class(c).is_model)
+                });
+                let Some(model) = model else {
+                    return self.verdict(path, &Condition::ModuleLivesLong);
+                };
+                // A field default: one container per instance, and what the initializers add
+                // is added once per instance.
+                let grown_in: Vec<_> = grown_in
+                    .iter()
+                    .filter(|m| !crate::lint::containers::is_init_like(m.as_str()))
+                    .copied()
+                    .collect();
+                if grown_in.is_empty() {
+                    return None;
+                }
+                let mut verdict = self.verdict(
+                    path,
+                    &Condition::LongLivedOwner {
+                        class: *class,
+                        attr: *attr,
+                        grown_in,
+                    },
+                )?;
+                let short = class.as_str().rsplit('.').next().unwrap_or(class.as_str());
+                let (model_path, _) = h.module_of(model);
+                let model_facts = h.class(model);
+                verdict.evidence.insert(
+                    0,
+                    Related {
+                        path: Some(model_path.to_string()),
+                        line: model_facts.line as usize,
+                        column: 1,
+                        message: format!(
+                            "`{short}` derives from the model class `{}` (pydantic, dataclass or attrs): `{attr}` in its class body is a field, one per instance",
+                            model_facts.name.as_str().rsplit('.').next().unwrap_or_default()
+                        ),
+                    },
+                );
+                verdict.renamed = vec![
+                    (
+                        format!("class attribute `{short}.{attr}`"),
+                        format!("`self.{attr}` (on `{short}` instances, a field of a model class)"),
+                    ),
+                    (format!("`{short}.{attr}`"), format!("`self.{attr}`")),
+                ];
+                return Some(verdict);
             }
             Condition::LongLivedOwner {
                 class,

@@ -53,6 +53,10 @@ pub struct Hold {
     pub class: Name,
     pub line: u32,
     pub site: HoldSite,
+    /// The instance is of a subclass of `class` found at run time (`if issubclass(cls,
+    /// Connector): self.connectors.append(cls(config))`): every subclass is kept this way.
+    #[serde(default)]
+    pub subclasses: bool,
 }
 
 /// A class as other modules need to know it.
@@ -69,6 +73,10 @@ pub struct ClassFacts {
     /// `self.<attr>` is emptied, trimmed or replaced here: (attr, line, what bounds it). Seen by
     /// containers defined in a base class of another module.
     pub bounds: Vec<(Name, u32, Name)>,
+    /// Its class-level assignments declare per-instance fields (a dataclass, an attrs class, a
+    /// pydantic model): subclasses in other modules inherit that.
+    #[serde(default)]
+    pub is_model: bool,
 }
 
 /// Why a finding holds only under project facts.
@@ -86,6 +94,17 @@ pub enum Condition {
         #[serde(default)]
         grown_in: Vec<Name>,
     },
+    /// A container assigned in the body of `class`, which has a base in another module: a class
+    /// attribute shared by every instance (as [`Condition::ModuleLivesLong`]) unless a base
+    /// makes the class a model (pydantic, dataclass, attrs), whose class-level assignments are
+    /// per-instance field defaults; then it is a container on instances, as
+    /// [`Condition::LongLivedOwner`].
+    ClassBodyContainer {
+        class: Name,
+        attr: Name,
+        #[serde(default)]
+        grown_in: Vec<Name>,
+    },
     /// A finding unless the module is a script that ends (nothing imports it, it is run
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
@@ -93,8 +112,15 @@ pub enum Condition {
     /// A cache on a method of `class` keeps instances alive: a finding unless `class` (or a base
     /// in any module) is an `enum.Enum`, whose instances are its finitely many members, or the
     /// method takes only `self` (`only_self`: one entry per instance) and the project shows
-    /// `class` living for the process, so the instance the cache keeps is alive anyway.
-    CacheKeepsInstances { class: Name, only_self: bool },
+    /// `class` living for the process, so the instance the cache keeps is alive anyway; or the
+    /// cache has a size cap (`capped`), so it keeps a bounded number of instances that the
+    /// project shows alive anyway.
+    CacheKeepsInstances {
+        class: Name,
+        only_self: bool,
+        #[serde(default)]
+        capped: bool,
+    },
     /// A read-modify-write of a shared file: a finding unless the module is a script that ends
     /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from

@@ -68,6 +68,12 @@ impl ModuleSummary {
                     condition => project.verdict(path, condition)?,
                 };
                 let mut f = c.finding.clone();
+                for (written, is) in &verdict.renamed {
+                    f.message = f.message.replacen(written.as_str(), is, 1);
+                    for r in &mut f.related {
+                        r.message = r.message.replacen(written.as_str(), is, 1);
+                    }
+                }
                 f.related.extend(verdict.evidence);
                 if let Some((at_most, why)) = verdict.demoted {
                     if f.severity > at_most {
