@@ -297,3 +297,34 @@ fn unchanged_runs_replay_and_edits_do_not() {
     p.write("pkg/extra.py", "g = open('y')\n");
     assert!(stdout(&p.run(&["check", ".", "--exit-zero"])).contains("pkg/extra.py"));
 }
+
+/// Test code is judged below the directory the check covers: a project checked on its own is not
+/// test code because it sits in a `tests/` directory, and a cached summary made from a wider root
+/// (where it was test code) is not reused for it.
+#[test]
+fn test_code_is_judged_below_the_checked_root() {
+    let p = Project::new();
+    p.write(
+        "tests/app/svc.py",
+        "SEEN = []\n\n\ndef on_message(msg):\n    SEEN.append(msg)\n",
+    );
+    let args = |root: &'static str, cache: bool| {
+        let mut a = vec!["check", root, "--output-format", "json", "--exit-zero"];
+        if !cache {
+            a.push("--no-cache");
+        }
+        a
+    };
+    let swc102 = |out: &std::process::Output| {
+        findings(out)
+            .into_iter()
+            .filter(|(_, _, code)| code == "SWC102")
+            .count()
+    };
+    // From the repository root, `tests/` is the project's test suite.
+    assert_eq!(swc102(&p.run(&args(".", true))), 0);
+    // Checked on its own, the application under it is not.
+    assert_eq!(swc102(&p.run(&args("tests/app", true))), 1);
+    assert_eq!(swc102(&p.run(&args("tests/app", false))), 1);
+    assert_eq!(swc102(&p.run(&args(".", true))), 0);
+}

@@ -95,6 +95,7 @@ pub fn check_paths(
                 path,
                 display,
                 rules: rules.bits(),
+                test: Unit::is_test(path, checked_root(path, &roots)),
                 stamp: *stamp,
             })
             .collect();
@@ -116,7 +117,7 @@ pub fn check_paths(
             .par_iter()
             .zip(&discovered)
             .map(|(path, (display, rules, stamp))| {
-                let unit = Unit::of(path, &packages);
+                let unit = Unit::of(path, &packages, checked_root(path, &roots));
                 let (out, hash) = match unsaved.get(path) {
                     Some(bytes) => (
                         summarize_bytes(bytes, display, &unit, *rules, settings)
@@ -160,7 +161,7 @@ pub fn check_paths(
                 if helpers.is_empty() {
                     return None;
                 }
-                let unit = Unit::of(path, &packages);
+                let unit = Unit::of(path, &packages, checked_root(path, &roots));
                 let bytes = match unsaved.get(path) {
                     Some(bytes) => bytes.clone(),
                     None => std::fs::read(path).ok()?,
@@ -201,6 +202,7 @@ pub fn check_paths(
                     path: path.to_string_lossy().into_owned(),
                     display: display.clone(),
                     rules: rules.bits(),
+                    test: Unit::is_test(path, checked_root(path, &roots)),
                     size: stamp.size,
                     modified_ns: stamp.modified_ns,
                     content_hash: (*hash)?,
@@ -224,14 +226,22 @@ pub struct Unit {
 }
 
 impl Unit {
-    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>) -> Unit {
+    /// `root`: the directory every checked file is under. Test code is judged below it, so a
+    /// project that itself sits in a `tests/` directory (pytest's temporary directories, a
+    /// checkout under `~/tests/`) is not all test code.
+    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>, root: &Path) -> Unit {
         let (module, package) = project::names::module_name(path, packages);
         Unit {
             module,
             package,
-            is_test: project::context::is_test_path(path),
+            is_test: Unit::is_test(path, root),
             is_stub: path.extension().is_some_and(|e| e == "pyi"),
         }
+    }
+
+    /// Whether `path` is test code, judged on its path below `root`.
+    pub fn is_test(path: &Path, root: &Path) -> bool {
+        project::context::is_test_path(path.strip_prefix(root).unwrap_or(path))
     }
 
     /// A file checked on its own, named `display`.
@@ -247,6 +257,23 @@ impl Unit {
             is_stub,
         }
     }
+}
+
+/// The widest of the checked `roots` that holds `file` (the parent directory of a root that is
+/// a file).
+fn checked_root<'r>(file: &'r Path, roots: &'r [PathBuf]) -> &'r Path {
+    roots
+        .iter()
+        .map(|r| {
+            if r.as_path() == file {
+                r.parent().unwrap_or(Path::new(""))
+            } else {
+                r.as_path()
+            }
+        })
+        .filter(|r| file.starts_with(r))
+        .min_by_key(|r| r.components().count())
+        .unwrap_or_else(|| file.parent().unwrap_or(Path::new("")))
 }
 
 /// Hides findings whose fingerprint is in `baseline`.
@@ -348,7 +375,12 @@ fn summarize_file(
         if let Some((hit, hash)) =
             c.lookup(path, display, rules.bits(), s, || std::fs::read(path).ok())
         {
-            return (hit, Some(hash));
+            // The same file is test code or not, and named, by where the check starts from.
+            let same_unit = hit.facts.module.as_str().is_empty()
+                || (hit.facts.is_test == unit.is_test && hit.facts.module.as_str() == unit.module);
+            if same_unit {
+                return (hit, Some(hash));
+            }
         }
     }
     let unreadable = |message: String| {

@@ -18,6 +18,8 @@ pub struct FileInput {
     pub path: String,
     pub display: String,
     pub rules: u64,
+    /// Judged test code (by its path below the checked root).
+    pub test: bool,
     pub size: u64,
     pub modified_ns: u128,
     pub content_hash: u64,
@@ -37,6 +39,7 @@ pub struct Discovered<'a> {
     pub path: &'a Path,
     pub display: &'a str,
     pub rules: u64,
+    pub test: bool,
     pub stamp: Option<Stamp>,
 }
 
@@ -74,6 +77,7 @@ pub fn replay(
         if old.path.as_bytes() != new.path.as_os_str().as_encoded_bytes()
             || old.display != new.display
             || old.rules != new.rules
+            || old.test != new.test
             || old.size != stamp.size
         {
             return None;
