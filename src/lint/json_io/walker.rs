@@ -46,6 +46,7 @@ pub(super) fn analyze_function<'a>(
         param_snapshots: Vec::new(),
         self_taint: HashMap::default(),
         self_fresh: Default::default(),
+        http_clients: Default::default(),
         tolerant_try: Vec::new(),
         absent: Vec::new(),
         temp_writes: Vec::new(),
@@ -156,6 +157,8 @@ struct Walker<'w, 'a> {
     absent: Vec<PathKey>,
     /// Attributes of `self` this function has assigned a value not read from a file.
     self_fresh: rustc_hash::FxHashSet<String>,
+    /// Local names bound to an HTTP client session (`async with aiohttp.ClientSession() as s`).
+    http_clients: rustc_hash::FxHashSet<&'a str>,
     temp_writes: Vec<TempWrite>,
     unlinked: Vec<PathKey>,
     reads: Vec<Read>,
@@ -362,8 +365,11 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     // ---- taint -------------------------------------------------------------------------
 
-    /// The read a value derives from, if any.
+    /// The read a value derives from, if any. What an HTTP request returns is the server's
+    /// answer, fetched anew, even when the request carries a field of the read (a refresh token):
+    /// writing it back replaces the document, it does not merge into it.
     fn taint_of(&self, expr: &Expr) -> Option<Taint> {
+        use ruff_python_ast::visitor::{self, Visitor};
         if let Expr::Call(call) = expr {
             if self
                 .qualified(&call.func)
@@ -372,34 +378,66 @@ impl<'w, 'a> Walker<'w, 'a> {
                 return None;
             }
         }
-        let mut found = None;
-        self.each_subexpr(expr, &mut |e| {
-            if found.is_some() {
-                return;
-            }
-            match e {
-                Expr::Name(n) => found = self.taint.get(n.id.as_str()).copied(),
-                Expr::Attribute(a) if self.is_receiver(&a.value) => {
-                    found = self.self_taint.get(a.attr.as_str()).copied();
+        struct Find<'t, 'w, 'a> {
+            w: &'t Walker<'w, 'a>,
+            found: Option<Taint>,
+        }
+        impl<'e> Visitor<'e> for Find<'_, '_, '_> {
+            fn visit_expr(&mut self, e: &'e Expr) {
+                if self.found.is_some() || matches!(e, Expr::Lambda(_)) {
+                    return;
                 }
-                _ => {}
-            }
-        });
-        found
-    }
-
-    fn each_subexpr(&self, expr: &Expr, f: &mut dyn FnMut(&Expr)) {
-        use ruff_python_ast::visitor::{self, Visitor};
-        struct All<'f>(&'f mut dyn FnMut(&Expr));
-        impl<'e> Visitor<'e> for All<'_> {
-            fn visit_expr(&mut self, expr: &'e Expr) {
-                (self.0)(expr);
-                if !matches!(expr, Expr::Lambda(_)) {
-                    visitor::walk_expr(self, expr);
+                match e {
+                    Expr::Name(n) => self.found = self.w.taint.get(n.id.as_str()).copied(),
+                    Expr::Attribute(a) if self.w.is_receiver(&a.value) => {
+                        self.found = self.w.self_taint.get(a.attr.as_str()).copied();
+                    }
+                    Expr::Call(c) if self.w.is_http_request(c) => {}
+                    _ => visitor::walk_expr(self, e),
                 }
             }
         }
-        All(f).visit_expr(expr);
+        let mut find = Find {
+            w: self,
+            found: None,
+        };
+        find.visit_expr(expr);
+        find.found
+    }
+
+    /// A request to a web server: `requests.post(...)`, `httpx.get(...)`, `urlopen(...)`, or
+    /// `session.post(...)` on a client session bound here.
+    fn is_http_request(&self, call: &ast::ExprCall) -> bool {
+        const METHODS: &[&str] = &[
+            "get", "post", "put", "patch", "delete", "head", "request", "send", "urlopen",
+        ];
+        let method = match call.func.as_ref() {
+            Expr::Attribute(a) => a.attr.as_str(),
+            Expr::Name(n) => n.id.as_str(),
+            _ => return false,
+        };
+        if !METHODS.contains(&method) {
+            return false;
+        }
+        if let Expr::Attribute(a) = call.func.as_ref() {
+            if let Expr::Name(n) = a.value.as_ref() {
+                if self.http_clients.contains(n.id.as_str()) {
+                    return true;
+                }
+            }
+        }
+        self.qualified(&call.func).is_some_and(|q| {
+            HTTP_MODULES
+                .iter()
+                .any(|m| q.strip_prefix(m).is_some_and(|rest| rest.starts_with('.')))
+        })
+    }
+
+    /// `aiohttp.ClientSession()`, `requests.Session()`, `httpx.AsyncClient()`.
+    fn is_http_client(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Call(c) if self
+            .qualified(&c.func)
+            .is_some_and(|q| HTTP_CLIENTS.contains(&q.as_str())))
     }
 
     // ---- reads -------------------------------------------------------------------------
@@ -717,6 +755,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                 self.regions.truncate(depth);
             }
             Stmt::Assign(assign) => {
+                if let [Expr::Name(n)] = assign.targets.as_slice() {
+                    if self.is_http_client(&assign.value) {
+                        self.http_clients.insert(n.id.as_str());
+                    }
+                }
                 self.exprs(&assign.value);
                 let document = self.read_expr(&assign.value);
                 let taint = document.or_else(|| self.taint_of(&assign.value));
@@ -905,6 +948,10 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let Expr::Name(name) = var else { return };
         let name = name.id.as_str();
+        if self.is_http_client(ctx) {
+            self.http_clients.insert(name);
+            return;
+        }
         if let Some((key, mode)) = self.opened(ctx) {
             let temp = self.temp_of(&key);
             self.handles
@@ -1729,3 +1776,15 @@ fn mentions_flag(flags: &Expr, flag: &str) -> bool {
 fn ends_in_return(body: &[Stmt]) -> bool {
     matches!(body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
 }
+
+/// Modules whose functions send a request to a web server.
+const HTTP_MODULES: &[&str] = &["requests", "httpx", "aiohttp", "urllib.request", "urllib3"];
+
+/// Client sessions whose `get`/`post`/... methods send requests.
+const HTTP_CLIENTS: &[&str] = &[
+    "aiohttp.ClientSession",
+    "requests.Session",
+    "requests.sessions.Session",
+    "httpx.Client",
+    "httpx.AsyncClient",
+];
