@@ -8,8 +8,7 @@
 //! `enum.Enum` subclasses (in any module of the project), whose instances are their members.
 //! A method that takes only `self` on a class the project shows living for the process (a
 //! module-level singleton, held by a long-lived owner) keeps one entry per instance, and that
-//! instance is alive anyway; so does a capped cache there, whatever its arguments (a bounded
-//! number of entries for an instance alive anyway). Nor a cache the class empties while it works
+//! instance is alive anyway. Nor a cache the class empties while it works
 //! (`self._get.cache_clear()` when its view changes, not only in `close()`): what it keeps is
 //! released there.
 
@@ -38,7 +37,6 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
         condition: crate::lint::project::Condition::CacheKeepsInstances {
             class: format!("{}.{}", checker.context.module, class.name).into(),
             only_self: takes_only_self(func),
-            capped: !memo.uncapped,
         },
         rule: Rule::MethodCache,
         range: memo.decorator.range(),

@@ -210,11 +210,7 @@ impl Project<'_> {
                 }
                 Some(evidence)
             }
-            Condition::CacheKeepsInstances {
-                class,
-                only_self,
-                capped,
-            } => {
+            Condition::CacheKeepsInstances { class, only_self } => {
                 let h = &self.hierarchy;
                 let Some(id) = h.resolve(class) else {
                     return Some(Verdict::default());
@@ -223,8 +219,7 @@ impl Project<'_> {
                     .ancestors_and_self(id)
                     .into_iter()
                     .any(|c| h.external_bases(c).iter().any(|b| ENUM_BASES.contains(b)));
-                let kept_anyway =
-                    (*only_self || *capped) && self.lifetimes.evidence(h, id).is_some();
+                let kept_anyway = *only_self && self.lifetimes.evidence(h, id).is_some();
                 (!is_enum && !kept_anyway).then(Vec::new)
             }
             Condition::ClassBodyContainer {

@@ -112,15 +112,8 @@ pub enum Condition {
     /// A cache on a method of `class` keeps instances alive: a finding unless `class` (or a base
     /// in any module) is an `enum.Enum`, whose instances are its finitely many members, or the
     /// method takes only `self` (`only_self`: one entry per instance) and the project shows
-    /// `class` living for the process, so the instance the cache keeps is alive anyway; or the
-    /// cache has a size cap (`capped`), so it keeps a bounded number of instances that the
-    /// project shows alive anyway.
-    CacheKeepsInstances {
-        class: Name,
-        only_self: bool,
-        #[serde(default)]
-        capped: bool,
-    },
+    /// `class` living for the process, so the instance the cache keeps is alive anyway.
+    CacheKeepsInstances { class: Name, only_self: bool },
     /// A read-modify-write of a shared file: a finding unless the module is a script that ends
     /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
