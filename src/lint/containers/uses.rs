@@ -706,7 +706,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || name.starts_with("_register")
                         || name == "__init_subclass__"
                         || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
-                        || returns_a_parameter(func)
+                        || returns_a_parameter(func, self.class.is_some())
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
                     is_method: self.class.is_some(),
@@ -1055,13 +1055,16 @@ fn stream_position<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
 /// decorated definition, so what it adds is bounded by the code. The parameter it returns is
 /// what it stores (itself, or wrapped: `HANDLERS.append(Handler(fn))`); a function that returns
 /// the record it was handed after filing something else under one of its fields
-/// (`self.io_old[proc["pid"]] = counters; return proc`) is no decorator.
-fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
+/// (`self.io_old[proc["pid"]] = counters; return proc`) is no decorator. A method that returns
+/// its receiver is a builder step (`Word().suppress_warning(...)`), run while a structure is
+/// set up.
+fn returns_a_parameter(func: &ast::StmtFunctionDef, is_method: bool) -> bool {
     let params: Vec<&str> = func
         .parameters
         .iter_non_variadic_params()
         .map(|p| p.parameter.name.as_str())
         .collect();
+    let receiver = is_method.then(|| first_param(func)).flatten();
     let mut returned: Vec<&str> = Vec::new();
     for_each_stmt(&func.body, &mut |s| {
         if let Stmt::Return(r) = s {
@@ -1074,6 +1077,9 @@ fn returns_a_parameter(func: &ast::StmtFunctionDef) -> bool {
     });
     if returned.is_empty() {
         return false;
+    }
+    if receiver.is_some_and(|r| returned.contains(&r)) {
+        return true;
     }
     let mut stores_it = false;
     for_each_stmt(&func.body, &mut |s| {
