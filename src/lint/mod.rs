@@ -74,15 +74,22 @@ pub fn check_paths(
         .build()
         .map_err(|e| format!("cannot start analysis threads: {e}"))?;
     // With a cache, each file's stamp and rules are taken first: if the last run read exactly
-    // these files, its result stands (`cache::memo`).
-    let discovered: Vec<(String, RuleSet, Option<cache::Stamp>)> = pool.install(|| {
+    // these files, its result stands (`cache::memo`). Whether a file is test code is judged once,
+    // on its path below the checked root, and serves the memo, the summary and the cache.
+    let discovered: Vec<(String, RuleSet, bool, Option<cache::Stamp>)> = pool.install(|| {
         files
             .par_iter()
             .map(|path| {
                 let stamp = cache
                     .filter(|_| !unsaved.contains_key(path))
                     .and_then(|_| cache::stamp(path));
-                (display_path(path, cwd), settings.rules_for(path), stamp)
+                let test = Unit::is_test(path, checked_root(path, &roots));
+                (
+                    display_path(path, cwd),
+                    settings.rules_for(path),
+                    test,
+                    stamp,
+                )
             })
             .collect()
     });
@@ -91,13 +98,15 @@ pub fn check_paths(
         let now: Vec<cache::memo::Discovered<'_>> = files
             .iter()
             .zip(&discovered)
-            .map(|(path, (display, rules, stamp))| cache::memo::Discovered {
-                path,
-                display,
-                rules: rules.bits(),
-                test: Unit::is_test(path, checked_root(path, &roots)),
-                stamp: *stamp,
-            })
+            .map(
+                |(path, (display, rules, test, stamp))| cache::memo::Discovered {
+                    path,
+                    display,
+                    rules: rules.bits(),
+                    test: *test,
+                    stamp: *stamp,
+                },
+            )
             .collect();
         if let Some(replay) = c.replay(&now) {
             if let Some(files) = replay.restamped {
@@ -116,8 +125,8 @@ pub fn check_paths(
         files
             .par_iter()
             .zip(&discovered)
-            .map(|(path, (display, rules, stamp))| {
-                let unit = Unit::of(path, &packages, checked_root(path, &roots));
+            .map(|(path, (display, rules, test, stamp))| {
+                let unit = Unit::of(path, &packages, *test);
                 let (out, hash) = match unsaved.get(path) {
                     Some(bytes) => (
                         summarize_bytes(bytes, display, &unit, *rules, settings)
@@ -156,12 +165,12 @@ pub fn check_paths(
             .par_iter()
             .zip(&summaries)
             .zip(&discovered)
-            .map(|((path, (display, summary, _)), (_, rules, _))| {
+            .map(|((path, (display, summary, _)), (_, rules, test, _))| {
                 let helpers = linked.imports_of(&summary.facts);
                 if helpers.is_empty() {
                     return None;
                 }
-                let unit = Unit::of(path, &packages, checked_root(path, &roots));
+                let unit = Unit::of(path, &packages, *test);
                 let bytes = match unsaved.get(path) {
                     Some(bytes) => bytes.clone(),
                     None => std::fs::read(path).ok()?,
@@ -196,13 +205,13 @@ pub fn check_paths(
             .iter()
             .zip(&discovered)
             .zip(&summaries)
-            .map(|((path, (display, rules, stamp)), (_, _, hash))| {
+            .map(|((path, (display, rules, test, stamp)), (_, _, hash))| {
                 let stamp = stamp.as_ref()?;
                 Some(cache::memo::FileInput {
                     path: path.to_string_lossy().into_owned(),
                     display: display.clone(),
                     rules: rules.bits(),
-                    test: Unit::is_test(path, checked_root(path, &roots)),
+                    test: *test,
                     size: stamp.size,
                     modified_ns: stamp.modified_ns,
                     content_hash: (*hash)?,
@@ -226,20 +235,20 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// `root`: the directory every checked file is under. Test code is judged below it, so a
-    /// project that itself sits in a `tests/` directory (pytest's temporary directories, a
-    /// checkout under `~/tests/`) is not all test code.
-    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>, root: &Path) -> Unit {
+    /// `is_test`: the file is test code ([`Unit::is_test`]).
+    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>, is_test: bool) -> Unit {
         let (module, package) = project::names::module_name(path, packages);
         Unit {
             module,
             package,
-            is_test: Unit::is_test(path, root),
+            is_test,
             is_stub: path.extension().is_some_and(|e| e == "pyi"),
         }
     }
 
-    /// Whether `path` is test code, judged on its path below `root`.
+    /// Whether `path` is test code, judged on its path below `root`, the checked directory
+    /// that holds it: a project that itself sits in a `tests/` directory (pytest's temporary
+    /// directories, a checkout under `~/tests/`) is not all test code.
     pub fn is_test(path: &Path, root: &Path) -> bool {
         project::context::is_test_path(path.strip_prefix(root).unwrap_or(path))
     }

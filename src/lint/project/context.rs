@@ -78,8 +78,8 @@ mod tests {
             "a/testing_tools/x.py",
             "a/latest_results/x.py",
             "a/contest_entries/x.py",
-            // The directories above a project are checked too (the paths are absolute), so a
-            // word rule would make a project under `test_hooks0/` all test code.
+            // A directory named like a test run (pytest's `test_hooks_gate0/`) is not a suite;
+            // and the path is judged below the checked root, so what lies above it never counts.
             "tmp/test_hooks_gate0/work/jobs/runner.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
