@@ -594,6 +594,7 @@ pub fn summarize_source(
         Rule::UnboundedDefaultdict,
         Rule::UncheckedAppend,
         Rule::UnboundedDictCache,
+        Rule::MethodCache,
         Rule::UnprotectedJsonRmw,
         Rule::NonAtomicWrite,
         Rule::SplitLockRmw,

@@ -76,6 +76,8 @@ pub struct SemanticModel<'a> {
     scopes: Vec<Scope<'a>>,
     /// Scope created by the function, lambda or class starting at this offset.
     scope_at: HashMap<TextSize, ScopeId>,
+    /// Modules whose names `from m import *` brings in, absolute where the package is known.
+    star_imports: Vec<String>,
 }
 
 impl<'a> SemanticModel<'a> {
@@ -92,12 +94,18 @@ impl<'a> SemanticModel<'a> {
             model: SemanticModel {
                 scopes: vec![Scope::new(ScopeKind::Module, None)],
                 scope_at: HashMap::default(),
+                star_imports: Vec::new(),
             },
             current: ScopeId::MODULE,
             package,
         };
         builder.visit_body(suite);
         builder.model
+    }
+
+    /// Modules the module imports every public name of (`from .base import *`).
+    pub fn star_imports(&self) -> &[String] {
+        &self.star_imports
     }
 
     pub fn scope(&self, id: ScopeId) -> &Scope<'a> {
@@ -305,6 +313,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 };
                 for alias in &import.names {
                     if alias.name.as_str() == "*" {
+                        self.model.star_imports.push(format!("{prefix}{module}"));
                         continue;
                     }
                     let qualified = if module.is_empty() {

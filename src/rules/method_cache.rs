@@ -6,9 +6,10 @@
 //! per-instance wrapping in `__init__` (`self.f = lru_cache(maxsize=32)(self._f)`), which dies
 //! with the instance, `maxsize=0` or `1`, which keeps at most one instance, and methods of
 //! `enum.Enum` subclasses (in any module of the project), whose instances are their members.
-//! A method that takes only `self` on a class the project shows living for the process (a
-//! module-level singleton, held by a long-lived owner) keeps one entry per instance, and that
-//! instance is alive anyway. Nor a cache the class empties while it works
+//! Reported only when the project shows instances that come and go (a framework base that makes
+//! one per request, or a function that makes one and drops it when it returns): a class made once
+//! (a singleton, an attribute of its owner) keeps alive through the cache only what is alive
+//! anyway. Nor a cache the class empties while it works
 //! (`self._get.cache_clear()` when its view changes, not only in `close()`): what it keeps is
 //! released there.
 
@@ -36,7 +37,6 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
     checker.report(Diagnostic {
         condition: crate::lint::project::Condition::CacheKeepsInstances {
             class: format!("{}.{}", checker.context.module, class.name).into(),
-            only_self: takes_only_self(func),
         },
         rule: Rule::MethodCache,
         range: memo.decorator.range(),
@@ -87,13 +87,4 @@ fn cleared_while_working(class: &ast::StmtClassDef, method: &str) -> bool {
         }
     }
     clears.found
-}
-
-/// `def f(self)`: no argument besides the receiver, so one cache entry per instance.
-fn takes_only_self(func: &ast::StmtFunctionDef) -> bool {
-    let p = &func.parameters;
-    p.posonlyargs.len() + p.args.len() == 1
-        && p.kwonlyargs.is_empty()
-        && p.vararg.is_none()
-        && p.kwarg.is_none()
 }

@@ -13,6 +13,9 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextSize};
 
+/// The local name under which `exports` records a `from m import *`: the target is the module.
+pub const STAR: &str = "*";
+
 /// Methods that remove from a container or empty it.
 const REMOVALS: &[&str] = &[
     "pop",
@@ -191,11 +194,15 @@ pub fn summarize<'a>(
             }
         }
     }
+    if !is_test {
+        b.facts.temporaries = super::temporaries::collect(&b, suite, &entry);
+    }
     let mut facts = b.facts;
     // Summaries of every module stay in memory until linking: no spare capacity.
     facts.exports.shrink_to_fit();
     facts.imported.shrink_to_fit();
     facts.holds.shrink_to_fit();
+    facts.temporaries.shrink_to_fit();
     facts.classes.shrink_to_fit();
     for c in &mut facts.classes {
         c.bases.shrink_to_fit();
@@ -287,7 +294,11 @@ impl<'a> FactsBuilder<'a, '_> {
             })
     }
 
-    fn line(&self, offset: TextSize) -> u32 {
+    pub(super) fn semantic(&self) -> &SemanticModel<'a> {
+        self.semantic
+    }
+
+    pub(super) fn line(&self, offset: TextSize) -> u32 {
         self.index.line_index(offset).get() as u32
     }
 
@@ -384,6 +395,9 @@ impl<'a> FactsBuilder<'a, '_> {
                 }
                 Stmt::ImportFrom(import) => {
                     for alias in &import.names {
+                        if alias.name.as_str() == "*" {
+                            continue;
+                        }
                         let local = alias.asname.as_ref().unwrap_or(&alias.name);
                         let Resolved::Binding(_, binding) =
                             self.semantic
@@ -399,6 +413,12 @@ impl<'a> FactsBuilder<'a, '_> {
                     }
                 }
                 _ => {}
+            }
+        }
+        // Re-exports by `from .base import *`, followed when another module names one of them.
+        for star in self.semantic.star_imports() {
+            if !star.starts_with('.') && !stdlib::is_stdlib(star) {
+                self.facts.exports.push((Name::new(STAR), Name::new(star)));
             }
         }
     }
@@ -480,7 +500,7 @@ impl<'a> FactsBuilder<'a, '_> {
 
     /// Classes whose instances `value` evaluates to: `C(...)`, `x or C(...)`,
     /// `C(...) if a else D(...)`.
-    fn constructed(&self, scope: ScopeId, value: &Expr) -> Vec<String> {
+    pub(super) fn constructed(&self, scope: ScopeId, value: &Expr) -> Vec<String> {
         let mut out = Vec::new();
         let mut stack = vec![value];
         while let Some(e) = stack.pop() {

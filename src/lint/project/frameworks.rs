@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 #[derive(Debug, Deserialize)]
 pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
+    pub per_request_bases: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
     pub serve_functions: Vec<String>,

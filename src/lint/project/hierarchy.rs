@@ -170,14 +170,29 @@ impl<'p> Hierarchy<'p> {
                     continue;
                 };
                 let (first, tail) = rest.split_once('.').unwrap_or((rest, ""));
-                let target = self.modules[mi]
-                    .1
-                    .exports
+                let exports = &self.modules[mi].1.exports;
+                let named = exports
                     .iter()
                     .find(|(local, _)| local == first)
-                    .map(|(_, t)| t)?;
+                    .map(|(_, t)| t.to_string());
+                // Else a module it star-imports that defines or re-exports the name.
+                let starred = || {
+                    exports
+                        .iter()
+                        .filter(|(local, _)| local == super::facts::STAR)
+                        .map(|(_, m)| format!("{m}.{first}"))
+                        .find(|candidate| {
+                            exists(candidate)
+                                || candidate.rsplit_once('.').is_some_and(|(m, n)| {
+                                    self.module_index.get(m).is_some_and(|&j| {
+                                        self.modules[j].1.exports.iter().any(|(l, _)| l == n)
+                                    })
+                                })
+                        })
+                };
+                let target = named.or_else(starred)?;
                 next = Some(if tail.is_empty() {
-                    target.to_string()
+                    target
                 } else {
                     format!("{target}.{tail}")
                 });

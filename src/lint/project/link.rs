@@ -210,17 +210,17 @@ impl Project<'_> {
                 }
                 Some(evidence)
             }
-            Condition::CacheKeepsInstances { class, only_self } => {
+            Condition::CacheKeepsInstances { class } => {
                 let h = &self.hierarchy;
-                let Some(id) = h.resolve(class) else {
-                    return Some(Verdict::default());
-                };
+                let id = h.resolve(class)?;
                 let is_enum = h
                     .ancestors_and_self(id)
                     .into_iter()
                     .any(|c| h.external_bases(c).iter().any(|b| ENUM_BASES.contains(b)));
-                let kept_anyway = *only_self && self.lifetimes.evidence(h, id).is_some();
-                (!is_enum && !kept_anyway).then(Vec::new)
+                if is_enum {
+                    return None;
+                }
+                self.instances_come_and_go(id)
             }
             Condition::ClassBodyContainer {
                 class,
@@ -304,6 +304,54 @@ impl Project<'_> {
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// Why class `id` has instances that come and go, so that a cache on one of its methods
+    /// keeps alive what would otherwise be freed: a framework base that makes one per request,
+    /// or a function that makes one (of it or a subclass) and drops it when it returns.
+    fn instances_come_and_go(&self, id: super::hierarchy::ClassId) -> Option<Vec<Related>> {
+        let h = &self.hierarchy;
+        let short = |c: super::hierarchy::ClassId| {
+            let name = h.class(c).name.as_str();
+            name.rsplit('.').next().unwrap_or(name).to_string()
+        };
+        let table = super::frameworks::table();
+        for a in h.ancestors_and_self(id) {
+            if let Some(base) = h
+                .external_bases(a)
+                .iter()
+                .find(|b| table.per_request_bases.iter().any(|t| t == *b))
+            {
+                return Some(vec![Related {
+                    path: Some(h.module_of(a).0.to_string()),
+                    line: h.class(a).line as usize,
+                    column: 1,
+                    message: format!(
+                        "`{}` subclasses `{base}`, which the framework instantiates for every request it serves",
+                        short(a)
+                    ),
+                }]);
+            }
+        }
+        let family = h.descendants_and_self(id);
+        for (path, m) in self.modules {
+            for t in &m.temporaries {
+                let Some(made) = h.resolve(&t.class).filter(|c| family.contains(c)) else {
+                    continue;
+                };
+                return Some(vec![Related {
+                    path: Some(path.clone()),
+                    line: t.line as usize,
+                    column: 1,
+                    message: format!(
+                        "`{}` makes a `{}` that it drops when it returns: a new instance on every call",
+                        t.function,
+                        short(made)
+                    ),
+                }]);
+            }
+        }
+        None
     }
 
     /// What the project shows about concurrent runs of a read-modify-write in module `module`

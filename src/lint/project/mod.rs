@@ -23,6 +23,7 @@ mod shared_files;
 mod stdlib;
 pub use stdlib::is_stdlib;
 pub mod summary;
+mod temporaries;
 
 pub use name::Name;
 use serde::{Deserialize, Serialize};
@@ -109,11 +110,12 @@ pub enum Condition {
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
-    /// A cache on a method of `class` keeps instances alive: a finding unless `class` (or a base
-    /// in any module) is an `enum.Enum`, whose instances are its finitely many members, or the
-    /// method takes only `self` (`only_self`: one entry per instance) and the project shows
-    /// `class` living for the process, so the instance the cache keeps is alive anyway.
-    CacheKeepsInstances { class: Name, only_self: bool },
+    /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
+    /// the project shows instances that come and go (a framework makes one per request, or a
+    /// function makes one that dies with the call, [`Temporary`]), and `class` is no
+    /// `enum.Enum` (in any module). Without such evidence the instances may be few and
+    /// long-lived, and the cache keeps nothing that would otherwise be freed.
+    CacheKeepsInstances { class: Name },
     /// A read-modify-write of a shared file: a finding unless the module is a script that ends
     /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
@@ -142,7 +144,8 @@ pub struct ModuleFacts {
     /// The module is test code: a test double here is not a long-lived service.
     pub is_test: bool,
     /// Module-level names bound by imports: (local name, absolute qualified target); how
-    /// re-exports (`from .runner import Runner` in `__init__.py`) are followed.
+    /// re-exports (`from .runner import Runner` in `__init__.py`) are followed; `from .base import
+    /// *` is recorded as (`*`, the module).
     pub exports: Vec<(Name, Name)>,
     pub classes: Vec<ClassFacts>,
     pub holds: Vec<Hold>,
@@ -200,6 +203,19 @@ pub struct ModuleFacts {
     /// Decorator factories among the callers of `registration_edges`.
     #[serde(default)]
     pub registration_factories: Vec<Name>,
+    /// Classes the module instantiates into something that dies with the call
+    /// ([`temporaries`]): the first site of each.
+    #[serde(default)]
+    pub temporaries: Vec<Temporary>,
+}
+
+/// `claim = Claim(task)` in `function`, which does not hand the instance back: every call makes
+/// one more instance of `class`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Temporary {
+    pub class: Name,
+    pub line: u32,
+    pub function: Name,
 }
 
 impl ModuleFacts {

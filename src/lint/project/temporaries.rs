@@ -1,0 +1,163 @@
+//! Where a module makes instances that die with the call that made them: a class instantiated
+//! into a local that the function does not hand back (`claim = Claim(task)`), or used and dropped
+//! in one expression (`Claim(task).score()`). Such a class has as many instances over the life of
+//! the process as the function has calls, which is what a cache on one of its methods keeps.
+//!
+//! Entry points (what the `__main__` block calls) and initializers run once per process or per
+//! owner, so what they make is not counted; nor is test code, which makes everything this way.
+
+use super::facts::FactsBuilder;
+use super::{Name, Temporary};
+use crate::lint::semantic::ScopeId;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
+
+/// The first site per class where the module makes a temporary instance of it.
+pub(super) fn collect<'a>(
+    b: &FactsBuilder<'a, '_>,
+    suite: &'a [Stmt],
+    entry: &[&str],
+) -> Vec<Temporary> {
+    let mut walk = Walk {
+        b,
+        entry,
+        scope: ScopeId::MODULE,
+        function: None,
+        class: None,
+        out: Vec::new(),
+    };
+    walk.visit_body(suite);
+    walk.out
+}
+
+struct Walk<'w, 'a, 'm> {
+    b: &'w FactsBuilder<'a, 'm>,
+    entry: &'w [&'w str],
+    scope: ScopeId,
+    /// The function being walked, and its qualified display name, when it counts.
+    function: Option<(&'a ast::StmtFunctionDef, String)>,
+    /// The class whose body is being walked.
+    class: Option<&'a str>,
+    out: Vec<Temporary>,
+}
+
+impl<'a> Walk<'_, 'a, '_> {
+    fn record(&mut self, value: &'a Expr) {
+        let Some((_, function)) = &self.function else {
+            return;
+        };
+        for class in self.b.constructed(self.scope, value) {
+            if self.out.iter().any(|t| t.class.as_str() == class) {
+                continue;
+            }
+            self.out.push(Temporary {
+                class: Name::new(&class),
+                line: self.b.line(value.start()),
+                function: Name::new(function),
+            });
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                let saved_scope = self.scope;
+                let saved_function = self.function.take();
+                self.scope = self.b.semantic().scope_of(f).unwrap_or(saved_scope);
+                let name = f.name.as_str();
+                let once = crate::lint::containers::is_init_like(name)
+                    || (self.class.is_none()
+                        && saved_scope == ScopeId::MODULE
+                        && self.entry.contains(&name));
+                if !once {
+                    let shown = match self.class {
+                        Some(c) => format!("{c}.{name}"),
+                        None => name.to_string(),
+                    };
+                    self.function = Some((f, shown));
+                }
+                let saved_class = self.class.take();
+                self.visit_body(&f.body);
+                self.class = saved_class;
+                self.scope = saved_scope;
+                self.function = saved_function;
+            }
+            Stmt::ClassDef(c) => {
+                let saved_scope = self.scope;
+                let saved_class = self.class.replace(c.name.as_str());
+                self.scope = self.b.semantic().scope_of(c).unwrap_or(saved_scope);
+                self.visit_body(&c.body);
+                self.scope = saved_scope;
+                self.class = saved_class;
+            }
+            Stmt::Assign(a) => {
+                if let ([Expr::Name(n)], Some((f, _))) = (a.targets.as_slice(), &self.function) {
+                    if !hands_back(f, n.id.as_str()) {
+                        self.record(&a.value);
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        // `Claim(task).score()`: made, used once and dropped.
+        if let Expr::Attribute(a) = expr {
+            if matches!(a.value.as_ref(), Expr::Call(_)) {
+                self.record(&a.value);
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// `f` returns or yields local `name`, declares it `global`, or stores it where it outlives the
+/// call (`self.x = name`, `self.items.append(name)`): the instance is not dropped with the call.
+fn hands_back(f: &ast::StmtFunctionDef, name: &str) -> bool {
+    struct Finds<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finds<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            let name = self.name;
+            let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
+            match stmt {
+                Stmt::Return(r) if r.value.as_deref().is_some_and(is_name) => self.found = true,
+                Stmt::Global(g) if g.names.iter().any(|n| n.as_str() == name) => self.found = true,
+                Stmt::Assign(a)
+                    if is_name(&a.value)
+                        && a.targets.iter().any(|t| !matches!(t, Expr::Name(_))) =>
+                {
+                    self.found = true
+                }
+                _ => {}
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            let name = self.name;
+            let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
+            match expr {
+                Expr::Yield(y) if y.value.as_deref().is_some_and(is_name) => self.found = true,
+                // Handed to a method of something else, which may keep it.
+                Expr::Call(c)
+                    if matches!(c.func.as_ref(), Expr::Attribute(m) if !is_name(&m.value))
+                        && c.arguments.args.iter().any(is_name) =>
+                {
+                    self.found = true
+                }
+                _ => {}
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finds = Finds { name, found: false };
+    finds.visit_body(&f.body);
+    finds.found
+}
