@@ -730,7 +730,8 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
         .filter_map(|d| match &d.condition {
             project::Condition::LongLivedOwner { class, .. }
             | project::Condition::ClassBodyContainer { class, .. }
-            | project::Condition::CacheKeepsInstances { class, .. } => {
+            | project::Condition::CacheKeepsInstances { class, .. }
+            | project::Condition::GrowsPerInstance { class } => {
                 Some(class.rsplit('.').next().unwrap_or(class).to_string())
             }
             _ => None,

@@ -78,6 +78,9 @@ pub struct Growth {
     /// Inside a loop that runs until the process stops: repeated however often its function
     /// is called.
     in_endless_loop: bool,
+    /// In an initializer of this class of the module, for a container shared by its instances
+    /// (a module global, a class attribute): it grows once per instance made.
+    per_instance_of: Option<String>,
 }
 
 impl Growth {
@@ -231,7 +234,16 @@ pub fn analyze<'a>(
     containers
         .into_iter()
         .map(|mut c| {
+            let per_instance_of = c.growth.first().and_then(|g| g.per_instance_of.clone());
+            let per_instance = per_instance_of.filter(|k| {
+                c.growth
+                    .iter()
+                    .all(|g| g.per_instance_of.as_ref() == Some(k))
+            });
             c.condition = match (c.owner, &c.class) {
+                _ if per_instance.is_some() => Condition::GrowsPerInstance {
+                    class: format!("{module}.{}", per_instance.unwrap_or_default()).into(),
+                },
                 (Owner::ClassAttr(ci), Some(class)) if foreign_base[ci] => {
                     Condition::ClassBodyContainer {
                         class: format!("{module}.{class}").into(),

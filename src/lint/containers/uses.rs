@@ -205,6 +205,10 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         {
             return;
         }
+        let per_instance_of = match (self.class, func.runs_once_per_instance && func.is_method) {
+            (Some((ci, _)), true) => Some(self.facts.classes[ci].name.to_string()),
+            _ => None,
+        };
         let function = func.name.to_string();
         let top_function = self.top_function.map(str::to_string);
         let in_endless_loop = self.endless_loops > 0;
@@ -214,6 +218,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             key,
             top_function,
             in_endless_loop,
+            per_instance_of,
         });
     }
 

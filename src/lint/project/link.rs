@@ -210,6 +210,14 @@ impl Project<'_> {
                 }
                 Some(evidence)
             }
+            Condition::GrowsPerInstance { class } => {
+                let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
+                if ends {
+                    return None;
+                }
+                let id = self.hierarchy.resolve(class)?;
+                self.instances_come_and_go(id)
+            }
             Condition::CacheKeepsInstances { class } => {
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
@@ -344,7 +352,7 @@ impl Project<'_> {
                     line: t.line as usize,
                     column: 1,
                     message: format!(
-                        "`{}` makes a `{}` that it drops when it returns: a new instance on every call",
+                        "`{}` makes a new `{}` on every call and drops it when it returns",
                         t.function,
                         short(made)
                     ),
