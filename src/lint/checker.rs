@@ -40,6 +40,9 @@ pub struct Context<'c> {
     pub extra_locks: &'c [String],
     /// JSON helpers of other modules this module imports, by the names it calls them with.
     pub json_helpers: &'c [(String, json_io::Summary)],
+    /// Functions of other modules this module imports that remove from a parameter, by the
+    /// names it calls them with, and the parameter's position.
+    pub removers: &'c [(String, usize)],
 }
 
 /// What the walk found that other modules need.
@@ -50,6 +53,8 @@ pub struct Exports {
     pub json_helpers: Vec<(String, json_io::Summary)>,
     /// Files the module writes, named across modules, and where.
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
+    /// The module's functions that remove from a parameter: (name in the module, position).
+    pub removers: Vec<(String, usize)>,
 }
 
 pub struct Checker<'a, 'm> {
@@ -93,6 +98,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             self.context.module,
             self.context.extra_locks,
         );
+        let removers = containers::removers::removers(self.suite);
         let growth_rules = [
             Rule::UnboundedDefaultdict,
             Rule::UncheckedAppend,
@@ -102,6 +108,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             let options = ContainerOptions {
                 bounded_types: &self.options.bounded_types,
                 module: self.context.module,
+                removers: self.context.removers,
             };
             let found = containers::analyze(self.suite, self.semantic, &options);
             if self.enabled(Rule::UnboundedDefaultdict) {
@@ -151,6 +158,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 lock_helpers,
                 json_helpers,
                 written_files,
+                removers,
             },
         )
     }

@@ -166,7 +166,20 @@ pub fn check_paths(
             .zip(&summaries)
             .zip(&discovered)
             .map(|((path, (display, summary, _)), (_, rules, test, _))| {
-                let helpers = linked.imports_of(&summary.facts);
+                let mut helpers = linked.imports_of(&summary.facts);
+                // A removal helper only matters to a module with a growth finding to drop.
+                let grows = summary.candidates.iter().any(|c| {
+                    [
+                        Rule::UnboundedDefaultdict,
+                        Rule::UncheckedAppend,
+                        Rule::UnboundedDictCache,
+                    ]
+                    .iter()
+                    .any(|r| r.code() == c.finding.code)
+                });
+                if !grows {
+                    helpers.removers.clear();
+                }
                 if helpers.is_empty() {
                     return None;
                 }
@@ -587,6 +600,7 @@ pub fn summarize_source(
         is_test: unit.is_test,
         extra_locks: &extra_locks,
         json_helpers: &imports.json_helpers,
+        removers: &imports.removers,
     };
     let (diagnostics, exports) =
         Checker::new(&semantic, suite, rules, &settings.options, &context).run();
@@ -637,6 +651,11 @@ pub fn summarize_source(
             .collect();
     }
     if needs_project {
+        facts.removers = exports
+            .removers
+            .iter()
+            .map(|(name, i)| (format!("{}.{name}", unit.module).into(), *i as u8))
+            .collect();
         facts.written_files = exports
             .written_files
             .iter()

@@ -14,6 +14,7 @@ pub mod event_keys;
 mod keys;
 mod once;
 mod records;
+pub mod removers;
 mod uses;
 
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
@@ -157,6 +158,9 @@ pub struct ContainerOptions<'o> {
     pub bounded_types: &'o [String],
     /// Qualified name of the module, to name classes in findings' conditions.
     pub module: &'o str,
+    /// Functions of other modules that remove from a parameter ([`removers`]), by the names
+    /// this module calls them with, and the parameter's position.
+    pub removers: &'o [(String, usize)],
 }
 
 struct ClassInfo<'a> {
@@ -180,12 +184,14 @@ pub fn analyze<'a>(
         class_index: HashMap::default(),
         containers: Vec::new(),
         by_key: HashMap::default(),
+        local_removers: Vec::new(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
     if facts.containers.is_empty() {
         return Vec::new();
     }
+    facts.local_removers = removers::removers(suite);
     let mut walker = UseWalker::new(&mut facts, suite);
     walker.visit_body(suite);
     for c in &mut facts.containers {
@@ -270,6 +276,8 @@ struct Facts<'a, 'm, 'o> {
     class_index: HashMap<&'a str, usize>,
     containers: Vec<Container>,
     by_key: HashMap<(Owner, String), usize>,
+    /// The module's own functions that remove from a parameter ([`removers`]).
+    local_removers: Vec<(String, usize)>,
 }
 
 impl<'a> Facts<'a, '_, '_> {

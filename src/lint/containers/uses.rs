@@ -28,7 +28,8 @@ const GROW_METHODS: &[&str] = &[
     "appendleft",
     "extendleft",
 ];
-const REMOVE_METHODS: &[&str] = &["pop", "popitem", "remove", "discard", "clear", "popleft"];
+pub(super) const REMOVE_METHODS: &[&str] =
+    &["pop", "popitem", "remove", "discard", "clear", "popleft"];
 
 struct FunctionCtx<'a> {
     name: &'a str,
@@ -220,6 +221,51 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             in_endless_loop,
             per_instance_of,
         });
+    }
+
+    /// The container `call` hands to a function that removes from that parameter (of this
+    /// module, or imported from another one), and the function as called.
+    fn handed_to_remover(&self, call: &ast::ExprCall) -> Option<(usize, String)> {
+        let handed: Vec<(usize, usize)> = call
+            .arguments
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Some((i, self.lookup(a)?)))
+            .collect();
+        if handed.is_empty() {
+            return None;
+        }
+        let semantic = self.facts.semantic;
+        let (removers, name): (&[(String, usize)], String) = match call.func.as_ref() {
+            Expr::Name(n) => match semantic.resolve(self.scope, n.id.as_str(), n.start()) {
+                crate::lint::semantic::Resolved::Binding(ScopeId::MODULE, b)
+                    if b.kind == crate::lint::semantic::BindingKind::FunctionDef =>
+                {
+                    (&self.facts.local_removers, n.id.to_string())
+                }
+                _ => (
+                    self.facts.options.removers,
+                    semantic.qualified_name(self.scope, &call.func)?,
+                ),
+            },
+            Expr::Attribute(_) => (
+                self.facts.options.removers,
+                semantic.qualified_name(self.scope, &call.func)?,
+            ),
+            _ => return None,
+        };
+        handed.into_iter().find_map(|(i, c)| {
+            removers
+                .iter()
+                .any(|(f, p)| *f == name && *p == i)
+                .then(|| {
+                    (
+                        c,
+                        crate::lint::blocks::dotted(&call.func).unwrap_or(name.clone()),
+                    )
+                })
+        })
     }
 
     fn bound(&mut self, c: usize, range: TextRange, why: impl Into<String>) {
@@ -941,6 +987,14 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             );
                         }
                     }
+                }
+                // A helper that removes from what it is handed: `safe_remove(self.waiting, x)`.
+                if let Some((c, helper)) = self.handed_to_remover(call) {
+                    self.bound(
+                        c,
+                        expr.range(),
+                        format!("entries are removed by `{helper}(...)`, which it is handed to"),
+                    );
                 }
                 // A removal method handed over as a callback removes later:
                 // `task.add_done_callback(self._tasks.discard)`, `weakref.finalize(o, d.pop, k)`.

@@ -16,11 +16,13 @@ pub struct ProjectImports {
     pub lock_helpers: Vec<String>,
     /// Functions that read or write JSON for their callers.
     pub json_helpers: Vec<(String, Summary)>,
+    /// Functions that remove from a container they are handed, and the parameter's position.
+    pub removers: Vec<(String, usize)>,
 }
 
 impl ProjectImports {
     pub fn is_empty(&self) -> bool {
-        self.lock_helpers.is_empty() && self.json_helpers.is_empty()
+        self.lock_helpers.is_empty() && self.json_helpers.is_empty() && self.removers.is_empty()
     }
 }
 
@@ -29,7 +31,9 @@ pub struct Project<'p> {
     lifetimes: Lifetimes<'p>,
     lock_helpers: HashSet<&'p str>,
     json_helpers: rustc_hash::FxHashMap<&'p str, &'p Summary>,
-    /// Lock and JSON helpers of each module, by the module's name.
+    /// Functions that remove from a parameter, with its position.
+    removers: rustc_hash::FxHashMap<&'p str, u8>,
+    /// Lock, JSON and removal helpers of each module, by the module's name.
     helpers_by_module: rustc_hash::FxHashMap<&'p str, Vec<&'p str>>,
     /// Per module: a script that ends (nothing imports it and its entry point runs no loop).
     ends: Vec<bool>,
@@ -129,12 +133,17 @@ pub fn link<'p>(
         .iter()
         .flat_map(|(_, m)| m.json_helpers.iter().map(|(n, s)| (n.as_str(), s)))
         .collect();
+    let removers = modules
+        .iter()
+        .flat_map(|(_, m)| m.removers.iter().map(|(n, i)| (n.as_str(), *i)))
+        .collect();
     let mut helpers_by_module: rustc_hash::FxHashMap<&str, Vec<&str>> = Default::default();
     for (_, m) in modules {
         let names = m
             .lock_helpers
             .iter()
             .chain(m.json_helpers.iter().map(|(n, _)| n))
+            .chain(m.removers.iter().map(|(n, _)| n))
             .map(super::Name::as_str);
         for name in names {
             helpers_by_module
@@ -150,6 +159,7 @@ pub fn link<'p>(
         lifetimes,
         lock_helpers,
         json_helpers,
+        removers,
         helpers_by_module,
         ends,
         module_of_path,
@@ -459,11 +469,13 @@ impl Project<'_> {
     /// `pkg.file_lock` through a re-export.
     pub fn imports_of(&self, module: &ModuleFacts) -> ProjectImports {
         let mut out = ProjectImports::default();
-        if self.lock_helpers.is_empty() && self.json_helpers.is_empty() {
+        if self.lock_helpers.is_empty() && self.json_helpers.is_empty() && self.removers.is_empty()
+        {
             return out;
         }
         let json = |n: &str| self.json_helpers.contains_key(n);
         let lock = |n: &str| self.lock_helpers.contains(n);
+        let remover = |n: &str| self.removers.contains_key(n);
         for name in module.imported_names() {
             // `import pkg.utils`: every helper of that module, by its full name.
             for helper in self.helpers_by_module.get(name).into_iter().flatten() {
@@ -474,6 +486,13 @@ impl Project<'_> {
                 if lock(helper) {
                     out.lock_helpers.push(helper.to_string());
                 }
+                if let Some(&i) = self.removers.get(helper) {
+                    out.removers.push((helper.to_string(), i.into()));
+                }
+            }
+            if let Some(canonical) = self.hierarchy.resolve_name(name, &remover) {
+                out.removers
+                    .push((name.to_string(), self.removers[canonical.as_str()].into()));
             }
             if let Some(canonical) = self.hierarchy.resolve_name(name, &json) {
                 let summary = self.json_helpers[canonical.as_str()];
@@ -488,6 +507,8 @@ impl Project<'_> {
         out.lock_helpers.dedup();
         out.json_helpers.sort_by(|a, b| a.0.cmp(&b.0));
         out.json_helpers.dedup_by(|a, b| a.0 == b.0);
+        out.removers.sort();
+        out.removers.dedup();
         out
     }
 }

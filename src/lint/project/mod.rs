@@ -213,6 +213,9 @@ pub struct ModuleFacts {
     /// ([`temporaries`]): the first site of each.
     #[serde(default)]
     pub temporaries: Vec<Temporary>,
+    /// Module-level functions that remove from a parameter: (qualified name, its position).
+    #[serde(default)]
+    pub removers: Vec<(Name, u8)>,
 }
 
 /// `claim = Claim(task)` in `function`, which does not hand the instance back: every call makes

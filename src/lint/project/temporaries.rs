@@ -43,14 +43,25 @@ struct Walk<'w, 'a, 'm> {
 }
 
 impl<'a> Walk<'_, 'a, '_> {
-    fn record(&mut self, value: &'a Expr) {
-        let Some((_, function)) = &self.function else {
+    /// Records the classes `value` constructs, unless `kept` (checked only for a construction
+    /// of a class not seen yet: it walks the function again) says the instance outlives the call.
+    fn record(&mut self, value: &'a Expr, kept: impl Fn(&ast::StmtFunctionDef) -> bool) {
+        let Some((f, function)) = &self.function else {
             return;
         };
-        for class in self.b.constructed(self.scope, value) {
-            if self.out.iter().any(|t| t.class.as_str() == class) {
-                continue;
-            }
+        // Cheap tests first: most values are no call of a class.
+        if !matches!(
+            value,
+            Expr::Call(_) | Expr::BoolOp(_) | Expr::If(_) | Expr::Await(_)
+        ) {
+            return;
+        }
+        let mut classes = self.b.constructed(self.scope, value);
+        classes.retain(|c| !self.out.iter().any(|t| t.class.as_str() == c));
+        if classes.is_empty() || kept(f) {
+            return;
+        }
+        for class in classes {
             self.out.push(Temporary {
                 class: Name::new(&class),
                 line: self.b.line(value.start()),
@@ -94,10 +105,9 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
                 self.class = saved_class;
             }
             Stmt::Assign(a) => {
-                if let ([Expr::Name(n)], Some((f, _))) = (a.targets.as_slice(), &self.function) {
-                    if !hands_back(f, n.id.as_str()) {
-                        self.record(&a.value);
-                    }
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    let name = n.id.as_str();
+                    self.record(&a.value, |f| hands_back(f, name));
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -109,7 +119,7 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
         // `Claim(task).score()`: made, used once and dropped.
         if let Expr::Attribute(a) = expr {
             if matches!(a.value.as_ref(), Expr::Call(_)) {
-                self.record(&a.value);
+                self.record(&a.value, |_| false);
             }
         }
         visitor::walk_expr(self, expr);
