@@ -20,6 +20,7 @@ pub fn concurrent_rmw(
         file: rmw.file.as_deref().map(Into::into),
         shown: usable && !rmw.concurrency.is_empty(),
         snapshot: rmw.cached_read,
+        one_shot: rmw.one_shot,
         root: rmw.root.as_deref().map(Into::into),
         function: rmw
             .function

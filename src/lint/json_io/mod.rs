@@ -60,6 +60,9 @@ pub struct Rmw {
     /// The module-level function that does it (its name in the module), which handlers of
     /// other modules may call.
     pub function: Option<String>,
+    /// It runs in a command of a command-line interface (click, typer): once per invocation by
+    /// the user, so only another part of the project touching the file makes it concurrent.
+    pub one_shot: bool,
     key: PathKey,
 }
 
@@ -329,6 +332,25 @@ pub fn analyze<'a>(
             w.repeated = repeats.of_write(w);
         }
     }
+    // A command-line command runs once per invocation: a document it writes once is written
+    // again by running it again (as by a script that ends), and its read-modify-write has no
+    // concurrent run of itself.
+    if (!facts.rmw.is_empty() || !facts.risky_writes.is_empty())
+        && semantic.imports_from_any(&["click", "typer"])
+    {
+        let commands: Vec<TextRange> = functions
+            .iter()
+            .filter(|f| f.node.is_some_and(is_cli_command))
+            .map(|f| f.def_range)
+            .collect();
+        let in_command = |at: TextRange| commands.iter().any(|c| c.contains_range(at));
+        facts
+            .risky_writes
+            .retain(|w| w.repeated.is_some() || !in_command(w.range));
+        for r in &mut facts.rmw {
+            r.one_shot = in_command(r.write);
+        }
+    }
     facts.helpers = functions
         .iter()
         .filter(|f| f.class.is_none() && f.node.is_some() && !f.id.contains('.'))
@@ -508,6 +530,18 @@ struct Function<'a> {
     receiver: Option<&'a str>,
     body: &'a [Stmt],
     node: Option<&'a ast::StmtFunctionDef>,
+}
+
+/// `@cli.command(...)`, `@app.command()`, `@click.command()`: a command of a click or typer
+/// command-line interface (the caller checks that the module uses one of them).
+fn is_cli_command(f: &ast::StmtFunctionDef) -> bool {
+    f.decorator_list.iter().any(|d| {
+        let func = match &d.expression {
+            Expr::Call(c) => c.func.as_ref(),
+            other => other,
+        };
+        matches!(func, Expr::Attribute(a) if a.attr.as_str() == "command")
+    })
 }
 
 /// The smallest function (not the module body, which comes first) whose definition contains

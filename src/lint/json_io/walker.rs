@@ -1609,6 +1609,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             threads_only: false,
             root: None,
             function: None,
+            one_shot: false,
             key: key.clone(),
         });
     }

@@ -197,6 +197,7 @@ impl Project<'_> {
                 file,
                 shown,
                 snapshot,
+                one_shot,
                 root,
                 function,
             } => {
@@ -208,7 +209,7 @@ impl Project<'_> {
                     return Some(Verdict::default());
                 }
                 let evidence = self.concurrency_evidence(module, file, root, function);
-                if evidence.is_empty() && *snapshot {
+                if evidence.is_empty() && (*snapshot || *one_shot) {
                     return None;
                 }
                 if evidence.is_empty() && self.require_concurrency_evidence {

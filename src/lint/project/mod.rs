@@ -137,6 +137,10 @@ pub enum Condition {
         file: Option<Name>,
         shown: bool,
         snapshot: bool,
+        /// It runs in a command-line command, once per invocation: like `snapshot`, no
+        /// finding without evidence of concurrent runs.
+        #[serde(default)]
+        one_shot: bool,
         root: Option<Name>,
         function: Option<Name>,
     },
