@@ -662,6 +662,10 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             Expr::Tuple(t) => t.elts.iter().all(|e| self.fixed_key(e)),
             Expr::List(l) => l.elts.iter().all(|e| self.fixed_key(e)),
             Expr::Set(s) => s.elts.iter().all(|e| self.fixed_key(e)),
+            // A constant collection of the module or of the configuration
+            // (`config.MESSAGES_TO_FILTER`), unless it is a container the code grows.
+            Expr::Name(n) if is_constant_name(n.id.as_str()) => self.lookup(iter).is_none(),
+            Expr::Attribute(a) if is_constant_name(a.attr.as_str()) => self.lookup(iter).is_none(),
             other => self.is_enum_expr(other),
         }
     }
