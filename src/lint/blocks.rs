@@ -77,7 +77,8 @@ pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> boo
 }
 
 /// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
-/// counts to a limit and ends by itself. Loops nested inside are their own.
+/// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
+/// runs out (`except StopIteration: break`). Loops nested inside are their own.
 pub fn counts_to_limit(body: &[Stmt]) -> bool {
     fn leaves(body: &[Stmt]) -> bool {
         let mut found = false;
@@ -99,10 +100,29 @@ pub fn counts_to_limit(body: &[Stmt]) -> bool {
             _ => false,
         }
     }
+    fn exhausted(handler: &ast::ExceptHandler) -> bool {
+        let ast::ExceptHandler::ExceptHandler(h) = handler;
+        let names_stop = |e: &Expr| {
+            let last = match e {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => return false,
+            };
+            matches!(last, "StopIteration" | "StopAsyncIteration")
+        };
+        let caught = match h.type_.as_deref() {
+            Some(Expr::Tuple(t)) => t.elts.iter().any(names_stop),
+            Some(e) => names_stop(e),
+            None => false,
+        };
+        caught && leaves(&h.body)
+    }
     let mut found = false;
     walk_blocks(body, &mut |s| {
-        if let Stmt::If(i) = s {
-            found |= orders(&i.test) && leaves(&i.body);
+        match s {
+            Stmt::If(i) => found |= orders(&i.test) && leaves(&i.body),
+            Stmt::Try(t) => found |= t.handlers.iter().any(exhausted),
+            _ => {}
         }
         !matches!(s, Stmt::For(_) | Stmt::While(_))
     });
