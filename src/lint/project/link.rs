@@ -353,8 +353,14 @@ impl Project<'_> {
             }
         }
         let family = h.descendants_and_self(id);
+        let short_names: Vec<String> = family.iter().map(|&c| short(c)).collect();
         for (path, m) in self.modules {
             for t in &m.temporaries {
+                // A cheap test before resolving the name through re-exports.
+                let last = t.class.rsplit('.').next().unwrap_or(&t.class);
+                if !short_names.iter().any(|s| s == last) {
+                    continue;
+                }
                 let Some(made) = h.resolve(&t.class).filter(|c| family.contains(c)) else {
                     continue;
                 };

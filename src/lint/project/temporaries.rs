@@ -13,6 +13,25 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
+/// Builtins that use an object without keeping it.
+const KEEPS_NOTHING: &[&str] = &[
+    "print",
+    "len",
+    "str",
+    "repr",
+    "bool",
+    "int",
+    "float",
+    "isinstance",
+    "hash",
+    "id",
+    "type",
+    "format",
+    "sorted",
+    "list",
+    "tuple",
+];
+
 /// The first site per class where the module makes a temporary instance of it.
 pub(super) fn collect<'a>(
     b: &FactsBuilder<'a, '_>,
@@ -126,8 +145,9 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
     }
 }
 
-/// `f` returns or yields local `name`, declares it `global`, or stores it where it outlives the
-/// call (`self.x = name`, `self.items.append(name)`): the instance is not dropped with the call.
+/// `f` returns or yields local `name`, declares it `global`, stores it where it outlives the call
+/// (`self.x = name`), or hands it to a call that may keep it (`self.items.append(name)`,
+/// `register(name)`; not `print(name)` and the like): the instance may outlive the call.
 fn hands_back(f: &ast::StmtFunctionDef, name: &str) -> bool {
     struct Finds<'n> {
         name: &'n str,
@@ -155,10 +175,18 @@ fn hands_back(f: &ast::StmtFunctionDef, name: &str) -> bool {
             let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
             match expr {
                 Expr::Yield(y) if y.value.as_deref().is_some_and(is_name) => self.found = true,
-                // Handed to a method of something else, which may keep it.
+                // Handed to a function or to a method of something else, which may keep it.
                 Expr::Call(c)
-                    if matches!(c.func.as_ref(), Expr::Attribute(m) if !is_name(&m.value))
-                        && c.arguments.args.iter().any(is_name) =>
+                    if c.arguments
+                        .args
+                        .iter()
+                        .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                        .any(is_name)
+                        && match c.func.as_ref() {
+                            Expr::Attribute(m) => !is_name(&m.value),
+                            Expr::Name(f) => !KEEPS_NOTHING.contains(&f.id.as_str()),
+                            _ => true,
+                        } =>
                 {
                     self.found = true
                 }
