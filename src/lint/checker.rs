@@ -109,6 +109,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 bounded_types: &self.options.bounded_types,
                 module: self.context.module,
                 removers: self.context.removers,
+                local_removers: &removers,
             };
             let found = containers::analyze(self.suite, self.semantic, &options);
             if self.enabled(Rule::UnboundedDefaultdict) {

@@ -161,6 +161,8 @@ pub struct ContainerOptions<'o> {
     /// Functions of other modules that remove from a parameter ([`removers`]), by the names
     /// this module calls them with, and the parameter's position.
     pub removers: &'o [(String, usize)],
+    /// The module's own such functions, by name.
+    pub local_removers: &'o [(String, usize)],
 }
 
 struct ClassInfo<'a> {
@@ -184,14 +186,12 @@ pub fn analyze<'a>(
         class_index: HashMap::default(),
         containers: Vec::new(),
         by_key: HashMap::default(),
-        local_removers: Vec::new(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
     if facts.containers.is_empty() {
         return Vec::new();
     }
-    facts.local_removers = removers::removers(suite);
     let mut walker = UseWalker::new(&mut facts, suite);
     walker.visit_body(suite);
     for c in &mut facts.containers {
@@ -276,8 +276,6 @@ struct Facts<'a, 'm, 'o> {
     class_index: HashMap<&'a str, usize>,
     containers: Vec<Container>,
     by_key: HashMap<(Owner, String), usize>,
-    /// The module's own functions that remove from a parameter ([`removers`]).
-    local_removers: Vec<(String, usize)>,
 }
 
 impl<'a> Facts<'a, '_, '_> {

@@ -242,7 +242,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 crate::lint::semantic::Resolved::Binding(ScopeId::MODULE, b)
                     if b.kind == crate::lint::semantic::BindingKind::FunctionDef =>
                 {
-                    (&self.facts.local_removers, n.id.to_string())
+                    (self.facts.options.local_removers, n.id.to_string())
                 }
                 _ => (
                     self.facts.options.removers,
