@@ -28,7 +28,7 @@ pub(crate) fn is_init_like(name: &str) -> bool {
 /// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A
 /// method handed on without being called (a callback, a listener) may run any number of times,
 /// and one with a `while` or `async for` loop keeps running, so neither counts.
-pub(super) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
+pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
     let mut escaped: Vec<&str> = Vec::new();
     let mut looping: Vec<&str> = Vec::new();
     let methods: Vec<(&str, Vec<(&str, bool)>)> = class

@@ -64,6 +64,10 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// Loop variables counting positions in what a call yields (`enumerate(stream())`), which
     /// need not repeat from one call to the next.
     stream_positions: Vec<&'a str>,
+    /// Loop variables over the keys or items another object already holds (`for digest in
+    /// protocol.models:`): a key copied from there adds nothing that container lacks, so
+    /// what its name suggests is no evidence of novelty.
+    copied_names: Vec<&'a str>,
     /// Parameters of private helpers that every call in the module passes a literal or a
     /// constant (or a parameter that is itself fixed this way): (function, parameter). Computed
     /// on first need: it walks the whole module.
@@ -112,6 +116,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             function: None,
             fixed_names: Vec::new(),
             stream_positions: Vec::new(),
+            copied_names: Vec::new(),
             fixed_params: OnceCell::new(),
             calls: OnceCell::new(),
             own_functions: OnceCell::new(),
@@ -323,6 +328,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     fn key_of(&self, key: &'a Expr) -> GrowthKey {
         if self.fixed_key(key) || self.thread_ident_parameter(key) {
             return GrowthKey::Fixed;
+        }
+        if matches!(key, Expr::Name(n) if self.copied_names.contains(&n.id.as_str())) {
+            return GrowthKey::Unknown;
         }
         let local = |name: &str| -> Option<&'a Expr> {
             let f = self.function.as_ref()?;
@@ -923,10 +931,15 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     _ => None,
                 };
                 let stream = stream_position(for_stmt.target.as_ref(), &for_stmt.iter);
+                let copied = match for_stmt.target.as_ref() {
+                    Expr::Name(n) if held_elsewhere(&for_stmt.iter) => Some(n.id.as_str()),
+                    _ => None,
+                };
                 self.visit_expr(&for_stmt.iter);
                 if let Some(n) = fixed {
                     self.fixed_names.push(n);
                 }
+                self.copied_names.extend(copied);
                 self.stream_positions.extend(stream);
                 let saved = self.present_keys.len();
                 if let Some((c, key)) = own_key {
@@ -936,6 +949,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.present_keys.truncate(saved);
                 if fixed.is_some() {
                     self.fixed_names.pop();
+                }
+                if copied.is_some() {
+                    self.copied_names.pop();
                 }
                 if stream.is_some() {
                     self.stream_positions.pop();
@@ -1228,4 +1244,26 @@ fn ends_only_when_stopped(test: &Expr) -> bool {
         ),
         _ => false,
     }
+}
+
+/// An iterable that is a container another object holds, by attribute (`protocol.models`,
+/// `self.registry.handlers.keys()`), not what a call makes or yields.
+fn held_elsewhere(iter: &Expr) -> bool {
+    let held = match iter {
+        Expr::Call(call) if call.arguments.is_empty() => match call.func.as_ref() {
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "keys" | "values" | "items") => {
+                a.value.as_ref()
+            }
+            _ => return false,
+        },
+        other => other,
+    };
+    let Expr::Attribute(a) = held else {
+        return false;
+    };
+    let mut owner = a.value.as_ref();
+    while let Expr::Attribute(inner) = owner {
+        owner = inner.value.as_ref();
+    }
+    matches!(owner, Expr::Name(_))
 }

@@ -332,6 +332,19 @@ pub fn analyze<'a>(
             w.repeated = repeats.of_write(w);
         }
     }
+    // A script's `__main__` block runs once per invocation of the script, as a command below
+    // does: a document it writes once is written again by running it again, and its
+    // read-modify-write has no concurrent run of itself unless something shows several.
+    let entry_runs = script_entry_runs(suite);
+    if !entry_runs.is_empty() {
+        let in_entry = |at: TextRange| entry_runs.iter().any(|b| b.contains_range(at));
+        facts
+            .risky_writes
+            .retain(|w| w.repeated.is_some() || !in_entry(w.range));
+        for r in &mut facts.rmw {
+            r.one_shot |= in_entry(r.write);
+        }
+    }
     // A command-line command runs once per invocation: a document it writes once is written
     // again by running it again (as by a script that ends), and its read-modify-write has no
     // concurrent run of itself.
@@ -348,7 +361,7 @@ pub fn analyze<'a>(
             .risky_writes
             .retain(|w| w.repeated.is_some() || !in_command(w.range));
         for r in &mut facts.rmw {
-            r.one_shot = in_command(r.write);
+            r.one_shot |= in_command(r.write);
         }
     }
     facts.helpers = functions
@@ -394,8 +407,11 @@ pub fn analyze<'a>(
             }
         }
         if !is_test {
+            // What a script writes once per invocation shows no part of the program that runs
+            // alongside another: it is no evidence that the file is shared.
             facts.written_files = written
                 .iter()
+                .filter(|(_, at, _)| !entry_runs.iter().any(|b| b.contains_range(*at)))
                 .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
                 .collect();
         }
@@ -530,6 +546,28 @@ struct Function<'a> {
     receiver: Option<&'a str>,
     body: &'a [Stmt],
     node: Option<&'a ast::StmtFunctionDef>,
+}
+
+/// The statements of the module's `if __name__ == "__main__":` blocks that run once per
+/// invocation: everything but `while` loops, which keep a process running (an agent loop of
+/// which several copies may run).
+fn script_entry_runs(suite: &[Stmt]) -> Vec<TextRange> {
+    let mut out = Vec::new();
+    for stmt in suite {
+        let Stmt::If(guard) = stmt else { continue };
+        if !crate::lint::blocks::is_main_guard(&guard.test) {
+            continue;
+        }
+        crate::lint::blocks::walk_blocks(&guard.body, &mut |s| match s {
+            Stmt::While(_) => false,
+            Stmt::If(_) | Stmt::Try(_) | Stmt::With(_) | Stmt::For(_) | Stmt::Match(_) => true,
+            other => {
+                out.push(other.range());
+                false
+            }
+        });
+    }
+    out
 }
 
 /// `@cli.command(...)`, `@app.command()`, `@click.command()`: a command of a click or typer

@@ -1025,6 +1025,15 @@ fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
     };
     let mut out = Vec::new();
     for ((f, me), mine) in methods.iter().zip(&assigned) {
+        // A handler the framework runs once per command or event (`@group.command()`, a
+        // route): what it stores replaces what the previous event stored.
+        if runs_per_event(f) {
+            out.extend(
+                mine.iter()
+                    .filter(|(_, is_none, _)| !is_none)
+                    .map(|(a, ..)| *a),
+            );
+        }
         crate::lint::blocks::walk_blocks(&f.body, &mut |s| match s {
             Stmt::For(ast::StmtFor { body, .. }) | Stmt::While(ast::StmtWhile { body, .. }) => {
                 out.extend(
@@ -1060,6 +1069,27 @@ fn replaced_attributes(body: &[Stmt]) -> Vec<&str> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// A method its framework calls once per event: decorated as a route, a task, a bot event or a
+/// bot command (`@group.command()` on a method; a click command is a function, not a method).
+fn runs_per_event(f: &ast::StmtFunctionDef) -> bool {
+    let table = &super::frameworks::table().handler_decorators;
+    f.decorator_list.iter().any(|d| {
+        let func = match &d.expression {
+            Expr::Call(c) => c.func.as_ref(),
+            other => other,
+        };
+        let Expr::Attribute(a) = func else {
+            return false;
+        };
+        let verb = a.attr.as_str();
+        let listed = |list: &[String]| list.iter().any(|v| v == verb);
+        matches!(verb, "command" | "group")
+            || listed(&table.request)
+            || listed(&table.task)
+            || listed(&table.event)
+    })
 }
 
 /// Records the first bound of each attribute (one is enough to clear a finding).

@@ -79,8 +79,26 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         in_functions: FxHashSet<&'a str>,
         edges: Vec<(&'a str, &'a str)>,
         factories: Vec<&'a str>,
+        /// Per function the walk is in: the receivers it binds to an instance it makes.
+        fresh: Vec<Vec<Receiver<'a>>>,
+        /// Loops around the walk within the current function: a call there repeats.
+        loops: usize,
+        /// Per class the walk is in: its methods that run once per instance (initializers and
+        /// what only they call), and the `self` attributes its initializers bind to an
+        /// instance they make.
+        classes: Vec<(Vec<&'a str>, Vec<Receiver<'a>>)>,
     }
     impl<'a> Walk<'a, '_> {
+        /// Whether `value` is a receiver the current function bound to an instance it made.
+        fn is_fresh(&self, value: &Expr) -> bool {
+            let Some(fresh) = self.fresh.last() else {
+                return false;
+            };
+            if self.loops > 0 {
+                return false;
+            }
+            receiver(value).is_some_and(|r| fresh.contains(&r))
+        }
         /// Who a call in the current function is made by, as [`ImportCalls::edges`] names it,
         /// and whether it is made in a decorator that caller returns.
         fn caller(&self) -> (&'a str, bool) {
@@ -110,8 +128,20 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     }
                     // Defined in a function (not a class body) and handing back its argument.
                     let decorator = self.functions.last().is_some_and(|(n, _)| !n.is_empty())
-                        && returns_first_param(f);
+                        && returns_decorated(f);
+                    let mut fresh = made_here(&f.body);
+                    // A method that runs once per instance reaches the instances its
+                    // initializers made: `self.bot = Bot()` in `__init__`, which then calls
+                    // `self._setup()` to register on it.
+                    let in_class = self.functions.last().is_some_and(|(n, _)| n.is_empty());
+                    if let (true, Some((once, made))) = (in_class, self.classes.last()) {
+                        if once.contains(&f.name.as_str()) {
+                            fresh.extend(made.iter().copied());
+                        }
+                    }
                     self.functions.push((f.name.as_str(), decorator));
+                    self.fresh.push(fresh);
+                    let loops = std::mem::take(&mut self.loops);
                     self.depth += 1;
                     self.visit_parameters(&f.parameters);
                     if let Some(returns) = &f.returns {
@@ -119,7 +149,14 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     }
                     self.visit_body(&f.body);
                     self.depth -= 1;
+                    self.loops = loops;
                     self.functions.pop();
+                    self.fresh.pop();
+                }
+                Stmt::For(_) | Stmt::While(_) => {
+                    self.loops += 1;
+                    visitor::walk_stmt(self, stmt);
+                    self.loops -= 1;
                 }
                 Stmt::ClassDef(c) => {
                     for d in &c.decorator_list {
@@ -127,6 +164,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     }
                     // Methods are named by themselves; the class is a frame with no name.
                     self.functions.push(("", false));
+                    self.fresh.push(Vec::new());
+                    self.classes.push(once_per_instance(c));
                     self.depth += 1;
                     if let Some(arguments) = &c.arguments {
                         self.visit_arguments(arguments);
@@ -134,6 +173,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     self.visit_body(&c.body);
                     self.depth -= 1;
                     self.functions.pop();
+                    self.fresh.pop();
+                    self.classes.pop();
                 }
                 _ => visitor::walk_stmt(self, stmt),
             }
@@ -143,7 +184,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
             if let Expr::Lambda(_) = expr {
                 self.depth += 1;
                 self.functions.push(("", false));
+                self.fresh.push(Vec::new());
                 visitor::walk_expr(self, expr);
+                self.fresh.pop();
                 self.functions.pop();
                 self.depth -= 1;
                 return;
@@ -156,6 +199,19 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 }
                 Expr::Call(call) if self.depth > 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
+                        // `agent = Agent(...); agent.include(p)`: it adds to the instance just
+                        // made, once per instance, as code at import adds once.
+                        if self.is_fresh(&a.value) {
+                            self.at_import.push(a.attr.as_str());
+                            self.visit_expr(&a.value);
+                            for arg in &*call.arguments.args {
+                                self.visit_expr(arg);
+                            }
+                            for kw in &*call.arguments.keywords {
+                                self.visit_expr(&kw.value);
+                            }
+                            return;
+                        }
                         let on_self = matches!(a.value.as_ref(),
                             Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"));
                         if on_self && self.leads_to_growth.contains(a.attr.as_str()) {
@@ -190,6 +246,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         in_functions: FxHashSet::default(),
         edges: Vec::new(),
         factories: Vec::new(),
+        fresh: Vec::new(),
+        loops: 0,
+        classes: Vec::new(),
     };
     walk.visit_body(suite);
     let mut names = walk.at_import;
@@ -212,14 +271,120 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
     }
 }
 
+/// A receiver of method calls a function may bind to a new instance: a local, or an attribute
+/// of its `self`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Receiver<'a> {
+    Local(&'a str),
+    OnSelf(&'a str),
+}
+
+fn receiver(value: &Expr) -> Option<Receiver<'_>> {
+    match value {
+        Expr::Name(n) => Some(Receiver::Local(n.id.as_str())),
+        Expr::Attribute(a) => match a.value.as_ref() {
+            Expr::Name(n) if n.id.as_str() == "self" => Some(Receiver::OnSelf(a.attr.as_str())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The receivers a function body binds (outside nested functions and classes) to an instance
+/// it makes there: `agent = Agent(...)`, `self.bot = Bot(...)`, the callee named as a class
+/// (capitalized). Each is bound to nothing else in the body, so every call on it reaches the
+/// instance made there.
+fn made_here(body: &[Stmt]) -> Vec<Receiver<'_>> {
+    let mut made: Vec<Receiver<'_>> = Vec::new();
+    let mut other: Vec<Receiver<'_>> = Vec::new();
+    crate::lint::blocks::for_each_stmt(body, &mut |stmt| {
+        let (targets, value): (&[Expr], Option<&Expr>) = match stmt {
+            Stmt::Assign(a) => (&a.targets, Some(&a.value)),
+            Stmt::AnnAssign(a) => (std::slice::from_ref(&a.target), a.value.as_deref()),
+            Stmt::AugAssign(a) => (std::slice::from_ref(&a.target), None),
+            Stmt::For(f) => (std::slice::from_ref(&f.target), None),
+            Stmt::With(w) => {
+                for item in &w.items {
+                    other.extend(item.optional_vars.as_deref().and_then(receiver));
+                }
+                return;
+            }
+            _ => return,
+        };
+        let constructed = value.is_some_and(|v| matches!(v, Expr::Call(c) if names_class(&c.func)));
+        for t in targets {
+            // Names unpacked from a tuple are bound to something else than a new instance.
+            let parts = match t {
+                Expr::Tuple(tuple) => Some(&tuple.elts),
+                Expr::List(list) => Some(&list.elts),
+                _ => None,
+            };
+            if let Some(parts) = parts {
+                other.extend(parts.iter().filter_map(receiver));
+                continue;
+            }
+            if let Some(r) = receiver(t) {
+                if constructed {
+                    made.push(r);
+                } else {
+                    other.push(r);
+                }
+            }
+        }
+    });
+    made.retain(|r| !other.contains(r));
+    made
+}
+
+/// A class's methods that run once per instance, and the `self` attributes its initializers
+/// bind to instances they make (see [`made_here`]).
+fn once_per_instance(class: &ruff_python_ast::StmtClassDef) -> (Vec<&str>, Vec<Receiver<'_>>) {
+    let mut once = crate::lint::containers::once_methods(class);
+    let mut made = Vec::new();
+    for stmt in &class.body {
+        if let Stmt::FunctionDef(f) = stmt {
+            if crate::lint::containers::is_init_like(f.name.as_str()) {
+                once.push(f.name.as_str());
+                made.extend(
+                    made_here(&f.body)
+                        .into_iter()
+                        .filter(|r| matches!(r, Receiver::OnSelf(_))),
+                );
+            }
+        }
+    }
+    (once, made)
+}
+
+/// A callee written as a class is: `Agent`, `uagents.Agent`.
+fn names_class(callee: &Expr) -> bool {
+    let last = match callee {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+        && last.chars().any(|c| c.is_ascii_lowercase())
+}
+
 /// `def decorator(f): ...; return f`: a function that hands back what it is given.
-fn returns_first_param(f: &ruff_python_ast::StmtFunctionDef) -> bool {
+fn returns_decorated(f: &ruff_python_ast::StmtFunctionDef) -> bool {
     let Some(first) = f.parameters.iter_non_variadic_params().next() else {
         return false;
     };
-    matches!(f.body.last(), Some(Stmt::Return(r))
-        if matches!(r.value.as_deref(),
-            Some(Expr::Name(n)) if n.id.as_str() == first.parameter.name.as_str()))
+    let Some(Stmt::Return(r)) = f.body.last() else {
+        return false;
+    };
+    let Some(Expr::Name(n)) = r.value.as_deref() else {
+        return false;
+    };
+    let returned = n.id.as_str();
+    // The function itself, or a wrapper defined here around it (`@functools.wraps(func)`),
+    // which stands for it wherever it is decorated.
+    returned == first.parameter.name.as_str()
+        || f.body
+            .iter()
+            .any(|s| matches!(s, Stmt::FunctionDef(inner) if inner.name.as_str() == returned))
 }
 
 /// The module's `growth` methods and the methods of its classes that reach them through
