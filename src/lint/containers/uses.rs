@@ -318,6 +318,49 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
+    /// Whether `body` (nested blocks included) adds to container `c` in place: a growth method
+    /// called on it, or a store under a key.
+    fn grows_in(&self, body: &'a [Stmt], c: usize) -> bool {
+        struct Finder<'w, 'f, 'a, 'm, 'o, 'x> {
+            walker: &'w UseWalker<'f, 'a, 'm, 'o>,
+            c: usize,
+            found: bool,
+            _x: std::marker::PhantomData<&'x ()>,
+        }
+        impl<'a> Visitor<'a> for Finder<'_, '_, 'a, '_, '_, '_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                match stmt {
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                    Stmt::Assign(a) => {
+                        self.found |= a.targets.iter().any(|t| {
+                            matches!(t,
+                            Expr::Subscript(sub) if self.walker.lookup(&sub.value) == Some(self.c))
+                        });
+                        visitor::walk_stmt(self, stmt);
+                    }
+                    _ => visitor::walk_stmt(self, stmt),
+                }
+            }
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if let Expr::Call(call) = expr {
+                    if let Expr::Attribute(a) = call.func.as_ref() {
+                        self.found |= GROW_METHODS.contains(&a.attr.as_str())
+                            && self.walker.lookup(&a.value) == Some(self.c);
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut finder = Finder {
+            walker: self,
+            c,
+            found: false,
+            _x: std::marker::PhantomData,
+        };
+        finder.visit_body(body);
+        finder.found
+    }
+
     /// Whether a key expression comes from a fixed set: a literal, an Enum member or an
     /// ALL_CAPS constant, a loop variable over such a set, or a tuple of those.
     fn fixed_key(&self, key: &Expr) -> bool {
@@ -807,6 +850,21 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     self.assign_target(target, stmt);
                     self.record_aliases(target, &assign.value);
                 }
+                // `pop = self._pending.pop`, called later: removal through the bound method.
+                if let Expr::Attribute(a) = assign.value.as_ref() {
+                    if REMOVE_METHODS.contains(&a.attr.as_str()) {
+                        if let Some(c) = self.lookup(&a.value) {
+                            self.bound(
+                                c,
+                                assign.value.range(),
+                                format!(
+                                    "entries are removed through `.{}`, bound to a name",
+                                    a.attr
+                                ),
+                            );
+                        }
+                    }
+                }
                 self.visit_expr(&assign.value);
             }
             Stmt::AnnAssign(assign) => {
@@ -855,18 +913,16 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 visitor::walk_stmt(self, stmt);
             }
-            // `if not _patterns: _patterns.extend(...)`: filled once, when empty.
-            Stmt::If(ast::StmtIf { test, .. }) | Stmt::While(ast::StmtWhile { test, .. }) => {
-                let tested = match test.as_ref() {
-                    Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => u.operand.as_ref(),
-                    other => other,
+            // `if not _patterns: _patterns.extend(...)`: filled once, when empty. An emptiness
+            // test elsewhere (`if history: return history[-1]`) bounds nothing.
+            Stmt::If(ast::StmtIf { test, body, .. })
+            | Stmt::While(ast::StmtWhile { test, body, .. }) => {
+                let emptied = match test.as_ref() {
+                    Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => self.lookup(&u.operand),
+                    _ => None,
                 };
-                if let Some(c) = self.lookup(tested) {
-                    self.bound(
-                        c,
-                        tested.range(),
-                        "filled only when its emptiness is checked",
-                    );
+                if let Some(c) = emptied.filter(|&c| self.grows_in(body, c)) {
+                    self.bound(c, test.range(), "filled only when its emptiness is checked");
                 }
                 match stmt {
                     Stmt::If(if_stmt) => {
