@@ -114,7 +114,11 @@ pub fn summarize<'a>(
             }
             other => {
                 if let Some((Expr::Name(n), value)) = single_assignment(other) {
-                    for class in b.constructed(ScopeId::MODULE, value) {
+                    let mut classes = b.constructed(ScopeId::MODULE, value);
+                    if classes.is_empty() {
+                        classes = b.factory_made(suite, value);
+                    }
+                    for class in classes {
                         let site = if is_main_module {
                             HoldSite::Entry {
                                 function: "__main__".into(),
@@ -519,6 +523,56 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        out
+    }
+
+    /// Classes a call of one of the module's own functions hands back, when that function
+    /// returns an instance it makes: `interaction = initialize_system()`, where
+    /// `initialize_system` ends with `return Interaction(agents)` or returns a local bound to
+    /// one.
+    fn factory_made(&self, suite: &'a [Stmt], value: &Expr) -> Vec<String> {
+        let Expr::Call(call) = value else {
+            return Vec::new();
+        };
+        let Expr::Name(callee) = call.func.as_ref() else {
+            return Vec::new();
+        };
+        let factory = suite.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if f.name.as_str() == callee.id.as_str() => Some(f),
+            _ => None,
+        });
+        let Some(factory) = factory else {
+            return Vec::new();
+        };
+        let scope = self.semantic.scope_of(factory).unwrap_or(ScopeId::MODULE);
+        let mut bound: Vec<(&str, &Expr)> = Vec::new();
+        let mut returned: Vec<&Expr> = Vec::new();
+        for_each_stmt(&factory.body, &mut |s| {
+            if let Stmt::Return(r) = s {
+                returned.extend(r.value.as_deref());
+            } else if let Some((Expr::Name(n), v)) = single_assignment(s) {
+                bound.push((n.id.as_str(), v));
+            }
+        });
+        let mut out = Vec::new();
+        for r in returned {
+            match r {
+                Expr::Name(n) => {
+                    let values: Vec<&Expr> = bound
+                        .iter()
+                        .filter(|(name, _)| *name == n.id.as_str())
+                        .map(|(_, v)| *v)
+                        .collect();
+                    // Bound once: the name is the instance made there.
+                    if let [v] = values.as_slice() {
+                        out.extend(self.constructed(scope, v));
+                    }
+                }
+                other => out.extend(self.constructed(scope, other)),
+            }
+        }
+        out.sort();
+        out.dedup();
         out
     }
 

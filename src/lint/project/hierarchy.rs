@@ -71,12 +71,19 @@ impl<'p> Hierarchy<'p> {
             }
         }
         let mut namespace_names = HashMap::default();
-        // Only for files outside any regular package: a package's own modules are imported by
-        // their package names, and aliases for all of them would cost memory on large trees.
+        // Only for files outside any regular package, and for the `__init__.py` of a top-level
+        // package: a package's own modules are imported by their package names, and aliases for
+        // all of them would cost memory on large trees. The top-level package's alias
+        // (`sources.agents` for `agents/`, under a `sources/` with no `__init__.py`) is enough:
+        // a name below it is rewritten through it (`sources.agents.browser_agent.X`).
+        let top_package = |path: &str, m: &ModuleFacts| {
+            !m.module.as_str().contains('.')
+                && (path.ends_with("/__init__.py") || path.ends_with("/__init__.pyi"))
+        };
         for (mi, (path, m)) in modules
             .iter()
             .enumerate()
-            .filter(|(_, (_, m))| !m.in_package)
+            .filter(|(_, (path, m))| !m.in_package || top_package(path, m))
         {
             for name in namespace_names_of(path, m.module.as_str()) {
                 if !module_index.contains_key(name.as_str()) {
