@@ -265,3 +265,101 @@ pub(super) fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
         .filter(|(n, _)| stores_of.get(n) == Some(&1))
         .collect()
 }
+
+/// Whether `key` names a module of the program: the function that stores under it imports a
+/// module named from it (`importlib.import_module(f"providers.{provider_id}.chat")`), directly
+/// or through a function of the module it hands the key to. A container keyed so holds at most
+/// one entry per module the program ships.
+pub(super) fn names_a_module(key: &str, body: &[Stmt], suite: &[Stmt]) -> bool {
+    let mut found = false;
+    for_each_call(body, &mut |call| {
+        if found || !call_mentions(call, key) {
+            return;
+        }
+        if imports_module(call) {
+            found = imports_module_from(call, key);
+            return;
+        }
+        // A helper of the module handed the key: does it import a module named from the
+        // parameter it receives the key as?
+        let Expr::Name(callee) = call.func.as_ref() else {
+            return;
+        };
+        let helper = suite.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if f.name.as_str() == callee.id.as_str() => Some(f),
+            _ => None,
+        });
+        let Some(helper) = helper else { return };
+        let params: Vec<&str> = helper
+            .parameters
+            .iter_non_variadic_params()
+            .map(|p| p.parameter.name.as_str())
+            .collect();
+        for (i, arg) in call.arguments.args.iter().enumerate() {
+            let passes = matches!(arg, Expr::Name(n) if n.id.as_str() == key);
+            if let (true, Some(param)) = (passes, params.get(i)) {
+                for_each_call(&helper.body, &mut |inner| {
+                    found |= imports_module(inner) && imports_module_from(inner, param);
+                });
+            }
+        }
+    });
+    found
+}
+
+fn imports_module(call: &ast::ExprCall) -> bool {
+    match call.func.as_ref() {
+        Expr::Name(n) => matches!(n.id.as_str(), "import_module" | "__import__"),
+        Expr::Attribute(a) => a.attr.as_str() == "import_module",
+        _ => false,
+    }
+}
+
+/// The module name `import_module` is given is built from `key`.
+fn imports_module_from(call: &ast::ExprCall, key: &str) -> bool {
+    call.arguments
+        .args
+        .first()
+        .is_some_and(|name| mentions(name, key))
+}
+
+fn call_mentions(call: &ast::ExprCall, key: &str) -> bool {
+    call.arguments.args.iter().any(|a| mentions(a, key))
+}
+
+/// `key` itself, or a string built from it (an f-string, `+`, `.format`, `%`).
+fn mentions(expr: &Expr, key: &str) -> bool {
+    match expr {
+        Expr::Name(n) => n.id.as_str() == key,
+        Expr::FString(f) => f.value.elements().any(|e| match e {
+            ast::InterpolatedStringElement::Interpolation(i) => mentions(&i.expression, key),
+            ast::InterpolatedStringElement::Literal(_) => false,
+        }),
+        Expr::BinOp(b) => mentions(&b.left, key) || mentions(&b.right, key),
+        Expr::Call(c) => {
+            matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "format")
+                && c.arguments.args.iter().any(|a| mentions(a, key))
+        }
+        _ => false,
+    }
+}
+
+/// Calls `f` on every call in `body`, nested functions excluded.
+fn for_each_call<'b>(body: &'b [Stmt], f: &mut dyn FnMut(&'b ast::ExprCall)) {
+    struct Calls<'f, 'b>(&'f mut dyn FnMut(&'b ast::ExprCall));
+    impl<'b> Visitor<'b> for Calls<'_, 'b> {
+        fn visit_stmt(&mut self, stmt: &'b Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'b Expr) {
+            if let Expr::Call(call) = expr {
+                (self.0)(call);
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut calls = Calls(f);
+    calls.visit_body(body);
+}

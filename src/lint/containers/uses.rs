@@ -375,6 +375,11 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         if matches!(key, Expr::Name(n) if self.copied_names.contains(&n.id.as_str())) {
             return GrowthKey::Unknown;
         }
+        if let (Expr::Name(n), Some(f)) = (key, self.function.as_ref()) {
+            if super::keys::names_a_module(n.id.as_str(), &f.def.body, self.suite) {
+                return GrowthKey::Fixed;
+            }
+        }
         let local = |name: &str| -> Option<&'a Expr> {
             let f = self.function.as_ref()?;
             f.bound_once

@@ -332,36 +332,29 @@ pub fn analyze<'a>(
             w.repeated = repeats.of_write(w);
         }
     }
-    // A script's `__main__` block runs once per invocation of the script, as a command below
-    // does: a document it writes once is written again by running it again, and its
+    // Code that runs once per invocation of the program: a script's `__main__` block (outside
+    // `while` loops) and the commands of a click or typer command-line interface. A document it
+    // writes once is written again by running it again (as by a script that ends), and its
     // read-modify-write has no concurrent run of itself unless something shows several.
     let entry_runs = script_entry_runs(suite);
-    if !entry_runs.is_empty() {
-        let in_entry = |at: TextRange| entry_runs.iter().any(|b| b.contains_range(at));
-        facts
-            .risky_writes
-            .retain(|w| w.repeated.is_some() || !in_entry(w.range));
-        for r in &mut facts.rmw {
-            r.one_shot |= in_entry(r.write);
-        }
-    }
-    // A command-line command runs once per invocation: a document it writes once is written
-    // again by running it again (as by a script that ends), and its read-modify-write has no
-    // concurrent run of itself.
+    let mut once_per_run = entry_runs.clone();
     if (!facts.rmw.is_empty() || !facts.risky_writes.is_empty())
         && semantic.imports_from_any(&["click", "typer"])
     {
-        let commands: Vec<TextRange> = functions
-            .iter()
-            .filter(|f| f.node.is_some_and(is_cli_command))
-            .map(|f| f.def_range)
-            .collect();
-        let in_command = |at: TextRange| commands.iter().any(|c| c.contains_range(at));
+        once_per_run.extend(
+            functions
+                .iter()
+                .filter(|f| f.node.is_some_and(is_cli_command))
+                .map(|f| f.def_range),
+        );
+    }
+    if !once_per_run.is_empty() {
+        let in_run = |at: TextRange| once_per_run.iter().any(|b| b.contains_range(at));
         facts
             .risky_writes
-            .retain(|w| w.repeated.is_some() || !in_command(w.range));
+            .retain(|w| w.repeated.is_some() || !in_run(w.range));
         for r in &mut facts.rmw {
-            r.one_shot |= in_command(r.write);
+            r.one_shot = in_run(r.write);
         }
     }
     facts.helpers = functions
