@@ -321,13 +321,12 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// Whether `body` (nested blocks included) adds to container `c` in place: a growth method
     /// called on it, or a store under a key.
     fn grows_in(&self, body: &'a [Stmt], c: usize) -> bool {
-        struct Finder<'w, 'f, 'a, 'm, 'o, 'x> {
+        struct Finder<'w, 'f, 'a, 'm, 'o> {
             walker: &'w UseWalker<'f, 'a, 'm, 'o>,
             c: usize,
             found: bool,
-            _x: std::marker::PhantomData<&'x ()>,
         }
-        impl<'a> Visitor<'a> for Finder<'_, '_, 'a, '_, '_, '_> {
+        impl<'a> Visitor<'a> for Finder<'_, '_, 'a, '_, '_> {
             fn visit_stmt(&mut self, stmt: &'a Stmt) {
                 match stmt {
                     Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
@@ -355,7 +354,6 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             walker: self,
             c,
             found: false,
-            _x: std::marker::PhantomData,
         };
         finder.visit_body(body);
         finder.found
