@@ -240,3 +240,30 @@ pub fn repeats_expr(expr: &Expr) -> bool {
         Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_)
     )
 }
+
+/// The calls in a function body, outside nested definitions and lambdas (those run when they are
+/// called, as functions of their own).
+pub fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Calls<'a>(Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Lambda(_) => {}
+                Expr::Call(call) => {
+                    self.0.push(call);
+                    visitor::walk_expr(self, expr);
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_body(body);
+    calls.0
+}

@@ -271,40 +271,38 @@ pub(super) fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
 /// or through a function of the module it hands the key to. A container keyed so holds at most
 /// one entry per module the program ships.
 pub(super) fn names_a_module(key: &str, body: &[Stmt], suite: &[Stmt]) -> bool {
-    let mut found = false;
-    for_each_call(body, &mut |call| {
-        if found || !call_mentions(call, key) {
-            return;
+    crate::lint::blocks::calls_in(body).into_iter().any(|call| {
+        if !call_mentions(call, key) {
+            return false;
         }
         if imports_module(call) {
-            found = imports_module_from(call, key);
-            return;
+            return imports_module_from(call, key);
         }
         // A helper of the module handed the key: does it import a module named from the
         // parameter it receives the key as?
         let Expr::Name(callee) = call.func.as_ref() else {
-            return;
+            return false;
         };
         let helper = suite.iter().find_map(|s| match s {
             Stmt::FunctionDef(f) if f.name.as_str() == callee.id.as_str() => Some(f),
             _ => None,
         });
-        let Some(helper) = helper else { return };
+        let Some(helper) = helper else { return false };
         let params: Vec<&str> = helper
             .parameters
             .iter_non_variadic_params()
             .map(|p| p.parameter.name.as_str())
             .collect();
-        for (i, arg) in call.arguments.args.iter().enumerate() {
+        call.arguments.args.iter().enumerate().any(|(i, arg)| {
             let passes = matches!(arg, Expr::Name(n) if n.id.as_str() == key);
-            if let (true, Some(param)) = (passes, params.get(i)) {
-                for_each_call(&helper.body, &mut |inner| {
-                    found |= imports_module(inner) && imports_module_from(inner, param);
-                });
-            }
-        }
-    });
-    found
+            passes
+                && params.get(i).is_some_and(|param| {
+                    crate::lint::blocks::calls_in(&helper.body)
+                        .into_iter()
+                        .any(|inner| imports_module(inner) && imports_module_from(inner, param))
+                })
+        })
+    })
 }
 
 fn imports_module(call: &ast::ExprCall) -> bool {
@@ -342,24 +340,4 @@ fn mentions(expr: &Expr, key: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Calls `f` on every call in `body`, nested functions excluded.
-fn for_each_call<'b>(body: &'b [Stmt], f: &mut dyn FnMut(&'b ast::ExprCall)) {
-    struct Calls<'f, 'b>(&'f mut dyn FnMut(&'b ast::ExprCall));
-    impl<'b> Visitor<'b> for Calls<'_, 'b> {
-        fn visit_stmt(&mut self, stmt: &'b Stmt) {
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                visitor::walk_stmt(self, stmt);
-            }
-        }
-        fn visit_expr(&mut self, expr: &'b Expr) {
-            if let Expr::Call(call) = expr {
-                (self.0)(call);
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut calls = Calls(f);
-    calls.visit_body(body);
 }

@@ -93,7 +93,7 @@ impl<'a> PrivateOrigins<'a> {
                 let roots = origins.roots(f, semantic);
                 let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
                 let private = |e: &Expr| origins.is_private(e, &roots, scope, semantic);
-                for call in calls_in(f.body) {
+                for call in crate::lint::blocks::calls_in(f.body) {
                     let callee = match call.func.as_ref() {
                         Expr::Name(n) => n.id.as_str(),
                         Expr::Attribute(a) => a.attr.as_str(),
@@ -343,32 +343,6 @@ fn is_coarse_strftime(call: &ast::ExprCall) -> bool {
         }
         _ => false,
     }
-}
-
-/// The calls in a function body, outside nested definitions (those are functions of their own).
-fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Calls<'a>(Vec<&'a ast::ExprCall>);
-    impl<'a> Visitor<'a> for Calls<'a> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                visitor::walk_stmt(self, stmt);
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Lambda(_) => {}
-                Expr::Call(call) => {
-                    self.0.push(call);
-                    visitor::walk_expr(self, expr);
-                }
-                _ => visitor::walk_expr(self, expr),
-            }
-        }
-    }
-    let mut calls = Calls(Vec::new());
-    calls.visit_body(body);
-    calls.0
 }
 
 /// `@pytest.fixture`, `@pytest.fixture(...)`, `@fixture`.
