@@ -204,12 +204,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                         if self.is_fresh(&a.value) {
                             self.at_import.push(a.attr.as_str());
                             self.visit_expr(&a.value);
-                            for arg in &*call.arguments.args {
-                                self.visit_expr(arg);
-                            }
-                            for kw in &*call.arguments.keywords {
-                                self.visit_expr(&kw.value);
-                            }
+                            self.visit_arguments(&call.arguments);
                             return;
                         }
                         let on_self = matches!(a.value.as_ref(),
@@ -220,12 +215,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                             if factory {
                                 self.factories.push(caller);
                             }
-                            for arg in &*call.arguments.args {
-                                self.visit_expr(arg);
-                            }
-                            for kw in &*call.arguments.keywords {
-                                self.visit_expr(&kw.value);
-                            }
+                            self.visit_arguments(&call.arguments);
                             return;
                         }
                     }
@@ -338,21 +328,30 @@ fn made_here(body: &[Stmt]) -> Vec<Receiver<'_>> {
 
 /// A class's methods that run once per instance, and the `self` attributes its initializers
 /// bind to instances they make (see [`made_here`]).
+///
+/// The once-per-instance methods are only worked out when an initializer makes such an
+/// instance: without one they reach nothing, and most classes have none.
 fn once_per_instance(class: &ruff_python_ast::StmtClassDef) -> (Vec<&str>, Vec<Receiver<'_>>) {
-    let mut once = crate::lint::containers::once_methods(class);
-    let mut made = Vec::new();
-    for stmt in &class.body {
-        if let Stmt::FunctionDef(f) = stmt {
-            if crate::lint::containers::is_init_like(f.name.as_str()) {
-                once.push(f.name.as_str());
-                made.extend(
-                    made_here(&f.body)
-                        .into_iter()
-                        .filter(|r| matches!(r, Receiver::OnSelf(_))),
-                );
+    let initializers: Vec<&ruff_python_ast::StmtFunctionDef> = class
+        .body
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::FunctionDef(f) if crate::lint::containers::is_init_like(f.name.as_str()) => {
+                Some(f)
             }
-        }
+            _ => None,
+        })
+        .collect();
+    let made: Vec<Receiver<'_>> = initializers
+        .iter()
+        .flat_map(|f| made_here(&f.body))
+        .filter(|r| matches!(r, Receiver::OnSelf(_)))
+        .collect();
+    if made.is_empty() {
+        return (Vec::new(), made);
     }
+    let mut once = crate::lint::containers::once_methods(class);
+    once.extend(initializers.iter().map(|f| f.name.as_str()));
     (once, made)
 }
 
