@@ -125,7 +125,9 @@ impl<'a> SemanticModel<'a> {
         let mut first = true;
         loop {
             let scope = self.scope(id);
-            if scope.globals.contains(&name) {
+            // `global x` at module level (legal, and a no-op) must not send the lookup back to
+            // the module forever.
+            if id != ScopeId::MODULE && scope.globals.contains(&name) {
                 id = ScopeId::MODULE;
                 first = false;
                 continue;
@@ -456,6 +458,14 @@ mod tests {
             call_names(src),
             vec![Some("builtins.open".into()), None, None]
         );
+    }
+
+    #[test]
+    fn module_level_global_statement_resolves() {
+        // `global` at module level is a no-op; it once sent every lookup of the name in a loop
+        // (chatgpt-on-wechat's voice/xunfei modules hung the checker).
+        let src = "global p\nimport json as p\nclass C:\n    x = p.loads()\n";
+        assert_eq!(call_names(src), vec![Some("json.loads".into())]);
     }
 
     #[test]
