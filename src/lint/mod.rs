@@ -639,6 +639,8 @@ pub fn summarize_source(
         facts.function_attr_names = calls.in_functions;
         facts.registration_edges = calls.edges;
         facts.registration_factories = calls.factories;
+        let growers = global_growers(&diagnostics, &unit.module);
+        facts.startup_calls = project::startup::collect(suite, &semantic, &unit.module, &growers);
     }
     // The JSON libraries themselves are modelled directly; a project that contains one (a
     // vendored copy, the standard library) must not make every `json.load` call a helper call.
@@ -774,6 +776,22 @@ fn growth_methods(diagnostics: &[Diagnostic]) -> Vec<project::Name> {
         .copied()
         .collect();
     out.sort_unstable_by_key(|n| n.as_str());
+    out.dedup();
+    out
+}
+
+/// This module's functions that a module global grows in (their names, without the module).
+fn global_growers<'d>(diagnostics: &'d [Diagnostic], module: &str) -> Vec<&'d str> {
+    let mut out: Vec<&str> = diagnostics
+        .iter()
+        .filter_map(|d| match &d.condition {
+            project::Condition::GlobalGrows { grown_in } => Some(grown_in),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|f| f.as_str().strip_prefix(module)?.strip_prefix('.'))
+        .collect();
+    out.sort_unstable();
     out.dedup();
     out
 }

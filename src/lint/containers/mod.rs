@@ -262,11 +262,31 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                 },
+                (Owner::Module, _) if module_functions_only(&c) => Condition::GlobalGrows {
+                    grown_in: c
+                        .growth
+                        .iter()
+                        .filter_map(|g| g.top_function.as_deref())
+                        .map(|f| Name::new(&format!("{module}.{f}")))
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                },
                 _ => Condition::ModuleLivesLong,
             };
             c
         })
         .collect()
+}
+
+/// Every growth site of `c` is directly in a module-level function (not in a function nested in
+/// it, which may run at any time), outside an endless loop: whether it repeats is up to the
+/// callers of those functions.
+fn module_functions_only(c: &Container) -> bool {
+    !c.growth.is_empty()
+        && c.growth
+            .iter()
+            .all(|g| g.top_function.as_deref() == Some(g.function.as_str()) && !g.in_endless_loop)
 }
 
 struct Facts<'a, 'm, 'o> {

@@ -490,6 +490,26 @@ impl<'a> FactsBuilder<'a, '_> {
             .filter(|q| !q.starts_with("builtins."))
     }
 
+    /// The class of the elements of an annotated container: `list[Platform]`,
+    /// `dict[str, Platform]`, `typing.Deque[Platform]`.
+    fn element_class(&self, scope: ScopeId, annotation: &Expr) -> Option<String> {
+        let Expr::Subscript(s) = annotation else {
+            return None;
+        };
+        let container = self.semantic.qualified_name(scope, &s.value)?;
+        let last = container.rsplit('.').next().unwrap_or(&container);
+        let element = match (last, s.slice.as_ref()) {
+            ("list" | "List" | "set" | "Set" | "deque" | "Deque" | "Sequence", e) => e,
+            ("dict" | "Dict" | "OrderedDict" | "Mapping" | "MutableMapping", Expr::Tuple(t))
+                if t.elts.len() == 2 =>
+            {
+                &t.elts[1]
+            }
+            _ => return None,
+        };
+        self.class_ref(scope, element)
+    }
+
     fn local_class(&self, name: &str) -> Option<String> {
         match self
             .semantic
@@ -882,6 +902,20 @@ impl<'a> FactsBuilder<'a, '_> {
             }
             if let Some(ann) = annotation {
                 classes.extend(self.class_ref(scope, ann));
+                // `self.platforms: list[Platform] = []`: what it is filled with lives as long as
+                // its owner, of the annotated class or any subclass.
+                if let Some(element) = self.element_class(scope, ann) {
+                    let line = self.line(target.start());
+                    self.facts.holds.push(Hold {
+                        class: element.as_str().into(),
+                        line,
+                        site: HoldSite::Attribute {
+                            owner: Name::new(owner),
+                            attr: Name::new(attr),
+                        },
+                        subclasses: true,
+                    });
+                }
             }
             for c in classes {
                 self.hold(

@@ -15,6 +15,16 @@ pub struct Frameworks {
     pub handler_decorators: HandlerDecorators,
     pub spawn_calls: Vec<String>,
     pub mapping_calls: Vec<String>,
+    pub startup_hooks: StartupHooks,
+}
+
+/// How a framework is told to run a function once, while the application starts.
+#[derive(Debug, Deserialize)]
+pub struct StartupHooks {
+    pub modules: Vec<String>,
+    pub keywords: Vec<String>,
+    pub decorators: Vec<String>,
+    pub events: Vec<String>,
 }
 
 /// Decorators of handlers a framework runs many at a time, by what they handle.

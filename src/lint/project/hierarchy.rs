@@ -10,6 +10,9 @@ pub type ClassId = usize;
 pub struct Hierarchy<'p> {
     pub modules: &'p [(String, &'p ModuleFacts)],
     module_index: HashMap<&'p str, usize>,
+    /// Two files have one module name (each service of a monorepo has its own `app`): a name
+    /// resolves to the first only.
+    duplicate_modules: bool,
     /// Longer names of modules under directories without `__init__.py`, which Python imports
     /// as namespace packages: `endpoints/chat.py` (module `chat`) is also `endpoints.chat`.
     namespace_names: HashMap<String, usize>,
@@ -63,8 +66,14 @@ impl<'p> Hierarchy<'p> {
         let mut module_index = HashMap::default();
         let mut class_index = HashMap::default();
         let mut classes = Vec::new();
+        let mut duplicate_modules = false;
         for (mi, (_, m)) in modules.iter().enumerate() {
-            module_index.entry(m.module.as_str()).or_insert(mi);
+            match module_index.entry(m.module.as_str()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(mi);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => duplicate_modules = true,
+            }
             for (ci, c) in m.classes.iter().enumerate() {
                 class_index.entry(c.name.as_str()).or_insert(classes.len());
                 classes.push((mi as u32, ci as u32));
@@ -94,6 +103,7 @@ impl<'p> Hierarchy<'p> {
         let mut h = Hierarchy {
             modules,
             module_index,
+            duplicate_modules,
             namespace_names,
             class_index,
             classes,
@@ -155,6 +165,10 @@ impl<'p> Hierarchy<'p> {
     pub fn resolve(&self, name: &str) -> Option<ClassId> {
         let found = self.resolve_name(name, &|n| self.class_index.contains_key(n))?;
         self.class_index.get(found.as_str()).copied()
+    }
+
+    pub fn has_duplicate_modules(&self) -> bool {
+        self.duplicate_modules
     }
 
     /// Follows re-exports from `name` until `exists` accepts a name; returns that name.

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub struct AttrNameHashes(Vec<u32>);
 
 impl AttrNameHashes {
-    fn with_names(names: &FxHashSet<&str>) -> Self {
+    pub(crate) fn with_names(names: &FxHashSet<&str>) -> Self {
         let mut hashes: Vec<u32> = names.iter().map(|n| hash(n)).collect();
         hashes.sort_unstable();
         hashes.dedup();
@@ -31,8 +31,7 @@ impl AttrNameHashes {
 
     /// `false` when `name` was never inserted; `true` when it was (or, rarely, when another
     /// name has the same hash, which errs towards "used" and keeps a finding).
-    #[cfg(test)]
-    fn may_contain(&self, name: &str) -> bool {
+    pub(crate) fn may_contain(&self, name: &str) -> bool {
         self.0.binary_search(&hash(name)).is_ok()
     }
 }

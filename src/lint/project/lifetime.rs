@@ -235,7 +235,7 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                     "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
                 ),
                 HoldSite::Attribute { owner, attr } if hold.subclasses => format!(
-                    "`{name}` is held by `{}.{attr}`, which keeps an instance of each subclass of `{}` it finds (`issubclass` check)",
+                    "`{name}` is held by `{}.{attr}`, which keeps instances of `{}` and of its subclasses (by an `issubclass` check or its annotation)",
                     short_name(owner),
                     short_name(&hold.class)
                 ),

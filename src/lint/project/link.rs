@@ -193,6 +193,15 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
+            Condition::GlobalGrows { grown_in } => {
+                let startup_only = grown_in.iter().all(|f| {
+                    super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
+                });
+                if startup_only {
+                    return None;
+                }
+                return self.verdict(path, &Condition::ModuleLivesLong);
+            }
             Condition::ConcurrentRmw {
                 file,
                 shown,

@@ -20,6 +20,7 @@ pub mod link;
 pub mod name;
 pub mod names;
 mod shared_files;
+pub mod startup;
 mod stdlib;
 pub use stdlib::is_stdlib;
 pub mod summary;
@@ -110,6 +111,10 @@ pub enum Condition {
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
+    /// A module global that grows only in module-level functions of its module, `grown_in`
+    /// (qualified), outside endless loops: as [`Condition::ModuleLivesLong`], and no finding
+    /// when the project calls each of them only while it starts ([`startup`]).
+    GlobalGrows { grown_in: Vec<Name> },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
     /// function makes one that dies with the call, [`Temporary`]), and `class` is no
@@ -220,6 +225,10 @@ pub struct ModuleFacts {
     /// Module-level functions that remove from a parameter: (qualified name, its position).
     #[serde(default)]
     pub removers: Vec<(Name, u8)>,
+    /// What start-up code calls, what functions that grow a module global call, and the names
+    /// the rest of the code uses ([`startup`]).
+    #[serde(default)]
+    pub startup_calls: startup::StartupCalls,
 }
 
 /// `claim = Claim(task)` in `function`, which does not hand the instance back: every call makes

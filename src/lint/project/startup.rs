@@ -1,0 +1,405 @@
+//! Functions that run only while the program starts: called by module-level code (at import or
+//! from the `__main__` block), by a function only such code calls, or by a start-up hook of a
+//! web framework (`FastAPI(lifespan=...)`, `@app.on_event("startup")`), and by nothing else in
+//! the project. What such a function adds to a module global, it adds a fixed number of times:
+//! TaskingAI's provider table is filled by `load_provider_data()` from the lifespan, from the
+//! directories the service ships, and only read by request handlers.
+//!
+//! Phase one keeps, per module, the qualified functions its start-up code calls, the calls
+//! that its functions which grow a module global make (they run at start-up when all their
+//! callers do), and the hashes of every other name its code uses. Linking accepts a function
+//! when some start-up code calls it and no other code of the project names it. The hashes can
+//! only err towards "named elsewhere", which keeps a finding.
+
+use super::frameworks::table;
+use super::import_calls::AttrNameHashes;
+use super::Name;
+use crate::lint::blocks::is_main_guard;
+use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+/// What [`collect`] finds in a module.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartupCalls {
+    /// Qualified functions that module-level code and start-up hooks call, outside loops.
+    pub at_startup: Vec<Name>,
+    /// `(caller, callee)`, both qualified: calls made by the module's functions that grow a
+    /// module global ([`collect`]'s `growers`).
+    pub from_growers: Vec<(Name, Name)>,
+    /// Every other name the module's code uses (a call, a callback handed on, an attribute).
+    pub elsewhere: AttrNameHashes,
+}
+
+impl StartupCalls {
+    pub fn is_empty(&self) -> bool {
+        self.at_startup.is_empty() && self.from_growers.is_empty()
+    }
+}
+
+/// `growers`: names of the module-level functions of this module that add to a module global.
+pub fn collect(
+    suite: &[Stmt],
+    semantic: &SemanticModel<'_>,
+    module: &str,
+    growers: &[&str],
+) -> StartupCalls {
+    let functions: FxHashMap<&str, &ast::StmtFunctionDef> = suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some((f.name.as_str(), f)),
+            _ => None,
+        })
+        .collect();
+    let (roots, hook_refs) = startup_hooks(suite, semantic, &functions);
+    let hook_offsets: FxHashSet<_> = hook_refs.iter().map(|n| n.range.start()).collect();
+    // The module's own functions that run only at start-up: the hooks, and those that start-up
+    // code calls (outside loops) and no other code of the module names. Each walk may show
+    // more (what those call) or fewer (one also called elsewhere); a few walks settle it.
+    let mut startup = roots.clone();
+    let mut walk;
+    let mut walks = 0;
+    loop {
+        walk = Walk {
+            semantic,
+            module,
+            scope: ScopeId::MODULE,
+            startup: true,
+            loops: 0,
+            at_startup: Vec::new(),
+            from_growers: Vec::new(),
+            grower: None,
+            elsewhere: FxHashSet::default(),
+            hook_refs: hook_offsets.clone(),
+        };
+        walk.walk_module(suite, &startup, growers);
+        walks += 1;
+        let prefix_len = module.len() + 1;
+        let mut next = roots.clone();
+        next.extend(
+            walk.at_startup
+                .iter()
+                .filter(|q| {
+                    q.len() > prefix_len
+                        && q.starts_with(module)
+                        && q.as_bytes()[module.len()] == b'.'
+                })
+                .map(|q| &q[prefix_len..])
+                .filter_map(|n| functions.get_key_value(n).map(|(k, _)| *k))
+                .filter(|n| !walk.elsewhere.contains(n)),
+        );
+        if next == startup || walks >= 4 {
+            break;
+        }
+        startup = next;
+    }
+    // A hook runs once; resolved from module level, where hooks are defined or imported.
+    for name in &hook_refs {
+        if let Some(q) = walk.callee(&Expr::Name((*name).clone())) {
+            walk.at_startup.push(q);
+        }
+    }
+    let mut at_startup: Vec<Name> = walk.at_startup.iter().map(|n| Name::new(n)).collect();
+    at_startup.sort_unstable_by_key(|n| n.as_str());
+    at_startup.dedup();
+    let mut from_growers: Vec<(Name, Name)> = walk
+        .from_growers
+        .iter()
+        .map(|(g, c)| (Name::new(&format!("{module}.{g}")), Name::new(c)))
+        .collect();
+    from_growers.sort_unstable_by_key(|(g, c)| (g.as_str(), c.as_str()));
+    from_growers.dedup();
+    StartupCalls {
+        at_startup,
+        from_growers,
+        elsewhere: AttrNameHashes::with_names(&walk.elsewhere),
+    }
+}
+
+struct Walk<'a, 'm> {
+    semantic: &'m SemanticModel<'a>,
+    module: &'m str,
+    scope: ScopeId,
+    /// The code walked runs once, while the program starts (loops aside).
+    startup: bool,
+    loops: usize,
+    at_startup: Vec<String>,
+    from_growers: Vec<(&'a str, String)>,
+    /// The function walked, when it grows a module global.
+    grower: Option<&'a str>,
+    elsewhere: FxHashSet<&'a str>,
+    /// Where a function is handed to the framework as a start-up hook.
+    hook_refs: FxHashSet<ruff_text_size::TextSize>,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// Walks the module: the functions of `startup` as start-up code, those of `growers` for
+    /// the calls they make.
+    fn walk_module(&mut self, suite: &'a [Stmt], startup: &FxHashSet<&str>, growers: &[&str]) {
+        for stmt in suite {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    for d in &f.decorator_list {
+                        self.visit_decorator(d);
+                    }
+                    self.visit_parameters(&f.parameters);
+                    let name = f.name.as_str();
+                    let saved = self.scope;
+                    self.scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
+                    self.startup = startup.contains(name);
+                    self.grower = (!self.startup && growers.contains(&name)).then_some(name);
+                    self.visit_body(&f.body);
+                    self.scope = saved;
+                    self.startup = true;
+                    self.grower = None;
+                }
+                _ => self.visit_stmt(stmt),
+            }
+        }
+    }
+
+    /// The qualified name of a called function: imported, or defined at module level here.
+    fn callee(&self, func: &Expr) -> Option<String> {
+        if let Expr::Name(n) = func {
+            if let Resolved::Binding(ScopeId::MODULE, b) =
+                self.semantic
+                    .resolve(self.scope, n.id.as_str(), n.range.start())
+            {
+                if b.kind == BindingKind::FunctionDef {
+                    return Some(format!("{}.{}", self.module, n.id));
+                }
+            }
+        }
+        self.semantic
+            .qualified_name(self.scope, func)
+            .filter(|q| !q.starts_with("builtins."))
+    }
+}
+
+impl<'a> Visitor<'a> for Walk<'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            // A nested definition runs whenever it is called or handed to, which is not known.
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                let (startup, grower) = (self.startup, self.grower.take());
+                self.startup = false;
+                let saved = self.scope;
+                if let Some(scope) = self.semantic.scope_of(stmt) {
+                    self.scope = scope;
+                }
+                visitor::walk_stmt(self, stmt);
+                self.scope = saved;
+                (self.startup, self.grower) = (startup, grower);
+            }
+            Stmt::For(_) | Stmt::While(_) => {
+                self.loops += 1;
+                visitor::walk_stmt(self, stmt);
+                self.loops -= 1;
+            }
+            // The `__main__` block runs once, like the rest of module-level code.
+            Stmt::If(i) if is_main_guard(&i.test) => visitor::walk_stmt(self, stmt),
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Call(call) => {
+                let once = self.startup && self.loops == 0;
+                let callee = if once || self.grower.is_some() {
+                    self.callee(&call.func)
+                } else {
+                    None
+                };
+                match (callee, once, self.grower) {
+                    (Some(q), true, _) => {
+                        self.at_startup.push(q);
+                        // `mod.load()`: the module is named, not used.
+                        if let Expr::Attribute(a) = call.func.as_ref() {
+                            self.visit_expr(&a.value);
+                        }
+                    }
+                    (Some(q), false, Some(g)) => {
+                        self.from_growers.push((g, q));
+                        if let Expr::Attribute(a) = call.func.as_ref() {
+                            self.visit_expr(&a.value);
+                        }
+                    }
+                    _ => self.visit_expr(&call.func),
+                }
+                self.visit_arguments(&call.arguments);
+            }
+            Expr::Name(n) => {
+                if !self.hook_refs.contains(&n.range.start()) {
+                    self.elsewhere.insert(n.id.as_str());
+                }
+            }
+            Expr::Attribute(a) => {
+                self.elsewhere.insert(a.attr.as_str());
+                self.visit_expr(&a.value);
+            }
+            Expr::Lambda(_) => {
+                let startup = self.startup;
+                self.startup = false;
+                visitor::walk_expr(self, expr);
+                self.startup = startup;
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+}
+
+/// The module's functions that a web framework runs once, while the application starts. Also
+/// returns the names that hand a function to the framework as a hook (`lifespan=lifespan`,
+/// `add_event_handler("startup", load_tools)`): uses that are no call of their own.
+fn startup_hooks<'a>(
+    suite: &'a [Stmt],
+    semantic: &SemanticModel<'_>,
+    functions: &FxHashMap<&'a str, &'a ast::StmtFunctionDef>,
+) -> (FxHashSet<&'a str>, Vec<&'a ast::ExprName>) {
+    let hooks = &table().startup_hooks;
+    let mut hook_refs: Vec<&ast::ExprName> = Vec::new();
+    let mut roots: FxHashSet<&str> = FxHashSet::default();
+    // Hooks named by keyword (`FastAPI(lifespan=lifespan)`) or registered for the start-up
+    // event, and hooks by decorator; only a module that imports a web framework names them
+    // (which spares a walk over every call of every other module).
+    let frameworks: Vec<&str> = hooks.modules.iter().map(String::as_str).collect();
+    let web = semantic.imports_from_any(&frameworks);
+    for call in if web { all_calls(suite) } else { Vec::new() } {
+        for kw in &call.arguments.keywords {
+            let Some(arg) = kw.arg.as_ref() else { continue };
+            if hooks.keywords.iter().any(|k| k == arg.as_str()) {
+                hook_refs.extend(function_names(&kw.value));
+            }
+        }
+        if let Expr::Attribute(a) = call.func.as_ref() {
+            if a.attr.as_str() == "add_event_handler" && names_startup_event(call) {
+                hook_refs.extend(
+                    call.arguments
+                        .args
+                        .get(1)
+                        .into_iter()
+                        .flat_map(function_names),
+                );
+            }
+        }
+    }
+    for (name, f) in functions {
+        let hooked = f.decorator_list.iter().any(|d| {
+            let (func, call) = match &d.expression {
+                Expr::Call(c) => (c.func.as_ref(), Some(c)),
+                e => (e, None),
+            };
+            let Expr::Attribute(a) = func else {
+                return false;
+            };
+            let attr = a.attr.as_str();
+            hooks.decorators.iter().any(|h| h == attr)
+                || (attr == "on_event" && call.is_some_and(names_startup_event))
+        });
+        if hooked && web {
+            roots.insert(name);
+        }
+    }
+    roots.extend(
+        hook_refs
+            .iter()
+            .map(|n| n.id.as_str())
+            .filter(|r| functions.contains_key(r)),
+    );
+    (roots, hook_refs)
+}
+
+/// `X.on_event("startup")`, `X.add_event_handler("startup", f)`.
+fn names_startup_event(call: &ast::ExprCall) -> bool {
+    matches!(call.arguments.args.first(), Some(Expr::StringLiteral(s))
+        if table().startup_hooks.events.iter().any(|e| e == s.value.to_str()))
+}
+
+/// The functions an argument names: `f`, or each of `[f, g]`.
+fn function_names(value: &Expr) -> Vec<&ast::ExprName> {
+    match value {
+        Expr::Name(n) => vec![n],
+        Expr::List(l) => l.elts.iter().flat_map(function_names).collect(),
+        Expr::Tuple(t) => t.elts.iter().flat_map(function_names).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every call of the module, in functions and classes too (`create_app()` often builds the
+/// application).
+fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
+    struct Calls<'a>(Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                self.0.push(call);
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_body(suite);
+    calls.0
+}
+
+/// Whether `function` (qualified) runs only while the program starts: some start-up code of the
+/// project calls it, and every other caller is a function that itself runs only then, and no
+/// other code of the project (test code aside) names it.
+pub fn only_at_startup(
+    modules: &[(String, &super::ModuleFacts)],
+    hierarchy: &super::hierarchy::Hierarchy<'_>,
+    function: &str,
+) -> bool {
+    let mut seen = Vec::new();
+    only_at_startup_from(modules, hierarchy, function, &mut seen)
+}
+
+fn only_at_startup_from<'f>(
+    modules: &'f [(String, &super::ModuleFacts)],
+    hierarchy: &super::hierarchy::Hierarchy<'_>,
+    function: &'f str,
+    seen: &mut Vec<&'f str>,
+) -> bool {
+    // A cycle of callers, or a chain too long to follow, is no evidence.
+    if seen.contains(&function) || seen.len() > 8 {
+        return false;
+    }
+    seen.push(function);
+    let name = function.rsplit('.').next().unwrap_or(function);
+    let production = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
+    if production().any(|m| m.startup_calls.elsewhere.may_contain(name)) {
+        return false;
+    }
+    // Through re-exports; or, when the project has two packages of one name (the services of a
+    // monorepo, each with its own `app`), by the package and the function's name.
+    fn top(n: &str) -> &str {
+        n.split('.').next().unwrap_or(n)
+    }
+    let is_it = |callee: &str| {
+        callee.rsplit('.').next() == Some(name)
+            && (callee == function
+                || top(callee) == top(function) && hierarchy.has_duplicate_modules()
+                || hierarchy
+                    .resolve_name(callee, &|n: &str| n == function)
+                    .is_some())
+    };
+    let mut called = false;
+    for m in production() {
+        let calls = &m.startup_calls;
+        if calls.at_startup.iter().any(|c| is_it(c.as_str())) {
+            called = true;
+        }
+        for (caller, callee) in &calls.from_growers {
+            if is_it(callee.as_str()) {
+                if !only_at_startup_from(modules, hierarchy, caller.as_str(), seen) {
+                    return false;
+                }
+                called = true;
+            }
+        }
+    }
+    called
+}
