@@ -785,6 +785,25 @@ impl<'a> FactsBuilder<'a, '_> {
             .collect();
         // A conventional service method name (`run`, `serve_forever`) needs no starter.
         let conventional = SERVICE_LOOPS.contains(&method.name.as_str());
+        // A method that hands the process to a serving loop (`application.run_polling()`,
+        // `server.serve_forever()`) keeps its object running as long as a loop of its own would.
+        if facts.service_loop.is_none() {
+            let serving = frameworks::table();
+            let serve = crate::lint::blocks::calls_in(&method.body)
+                .into_iter()
+                .find(|call| match call.func.as_ref() {
+                    Expr::Attribute(a) => {
+                        let name = a.attr.as_str();
+                        !matches!(name, "join" | "run_until_complete")
+                            && serving.serve_calls.iter().any(|s| s == name)
+                    }
+                    _ => self.serves(call),
+                });
+            if let Some(call) = serve {
+                facts.service_loop =
+                    Some((Name::new(method.name.as_str()), self.line(call.start())));
+            }
+        }
         let mut stmts = Vec::new();
         for_each_stmt(&method.body, &mut |s| stmts.push(s));
         for stmt in stmts {
