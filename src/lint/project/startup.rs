@@ -14,7 +14,6 @@
 use super::frameworks::table;
 use super::import_calls::AttrNameHashes;
 use super::Name;
-use crate::lint::blocks::is_main_guard;
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -31,12 +30,6 @@ pub struct StartupCalls {
     pub from_growers: Vec<(Name, Name)>,
     /// Every other name the module's code uses (a call, a callback handed on, an attribute).
     pub elsewhere: AttrNameHashes,
-}
-
-impl StartupCalls {
-    pub fn is_empty(&self) -> bool {
-        self.at_startup.is_empty() && self.from_growers.is_empty()
-    }
 }
 
 /// `growers`: names of the module-level functions of this module that add to a module global.
@@ -199,7 +192,6 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 self.loops -= 1;
             }
             // The `__main__` block runs once, like the rest of module-level code.
-            Stmt::If(i) if is_main_guard(&i.test) => visitor::walk_stmt(self, stmt),
             _ => visitor::walk_stmt(self, stmt),
         }
     }
@@ -368,6 +360,17 @@ fn only_at_startup_from<'f>(
         return false;
     }
     seen.push(function);
+    let only = only_at_startup_unseen(modules, hierarchy, function, seen);
+    seen.pop();
+    only
+}
+
+fn only_at_startup_unseen<'f>(
+    modules: &'f [(String, &super::ModuleFacts)],
+    hierarchy: &super::hierarchy::Hierarchy<'_>,
+    function: &'f str,
+    seen: &mut Vec<&'f str>,
+) -> bool {
     let name = function.rsplit('.').next().unwrap_or(function);
     let production = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
     if production().any(|m| m.startup_calls.elsewhere.may_contain(name)) {
@@ -402,4 +405,73 @@ fn only_at_startup_from<'f>(
         }
     }
     called
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn collect_from(source: &str, growers: &[&str]) -> StartupCalls {
+        let parsed = parse_module(source).expect("valid");
+        let semantic = SemanticModel::build(parsed.suite());
+        collect(parsed.suite(), &semantic, "pkg.app", growers)
+    }
+
+    fn names(calls: &[Name]) -> Vec<&str> {
+        calls.iter().map(Name::as_str).collect()
+    }
+
+    #[test]
+    fn main_and_what_only_it_calls_run_at_startup() {
+        let calls = collect_from(
+            "from pkg.cache import load, serve, handle\n\
+             def prepare():\n    load()\n\
+             def main():\n    prepare()\n    while True:\n        handle()\n\
+             if __name__ == '__main__':\n    main()\n",
+            &[],
+        );
+        // `handle` runs in the loop: named elsewhere, not at start-up.
+        assert_eq!(
+            names(&calls.at_startup),
+            ["pkg.app.main", "pkg.app.prepare", "pkg.cache.load"]
+        );
+        assert!(calls.elsewhere.may_contain("handle"));
+        assert!(!calls.elsewhere.may_contain("load"));
+    }
+
+    #[test]
+    fn a_function_also_called_by_a_handler_is_no_startup_code() {
+        let calls = collect_from(
+            "from pkg.cache import load\n\
+             def prepare():\n    load()\n\
+             def on_request():\n    prepare()\n\
+             prepare()\n",
+            &[],
+        );
+        assert_eq!(names(&calls.at_startup), ["pkg.app.prepare"]);
+        assert!(calls.elsewhere.may_contain("load"));
+    }
+
+    #[test]
+    fn lifespan_hooks_and_growers() {
+        let calls = collect_from(
+            "from fastapi import FastAPI\nfrom pkg.labels import set_label\n\
+             from pkg.cache import load\n\
+             TABLE = {}\n\
+             async def lifespan(app):\n    load()\n    yield\n\
+             def fill(name):\n    TABLE[name] = 1\n    set_label(name)\n\
+             app = FastAPI(lifespan=lifespan)\n",
+            &["fill"],
+        );
+        assert!(names(&calls.at_startup).contains(&"pkg.cache.load"));
+        assert!(names(&calls.at_startup).contains(&"pkg.app.lifespan"));
+        let edges: Vec<(&str, &str)> = calls
+            .from_growers
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(edges, [("pkg.app.fill", "pkg.labels.set_label")]);
+        assert!(!calls.elsewhere.may_contain("set_label"));
+    }
 }
