@@ -307,6 +307,11 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 
     fn hold(&mut self, class: String, at: TextSize, site: HoldSite) {
+        self.hold_of(class, at, site, false);
+    }
+
+    /// As [`Self::hold`]; with `subclasses`, what is kept may be of any subclass of `class`.
+    fn hold_of(&mut self, class: String, at: TextSize, site: HoldSite, subclasses: bool) {
         // A module of the project may shadow a standard-library name: its own classes stay.
         let own_top = self.facts.module.split('.').next().unwrap_or_default();
         if stdlib::is_stdlib(&class) && class.split('.').next() != Some(own_top) {
@@ -317,7 +322,7 @@ impl<'a> FactsBuilder<'a, '_> {
             class: class.into(),
             line,
             site,
-            subclasses: false,
+            subclasses,
         });
     }
 
@@ -374,16 +379,11 @@ impl<'a> FactsBuilder<'a, '_> {
             _ => {}
         });
         for (attr, at) in kept {
-            let line = self.line(at);
-            self.facts.holds.push(Hold {
-                class: base.as_str().into(),
-                line,
-                site: HoldSite::Attribute {
-                    owner: Name::new(owner),
-                    attr: Name::new(attr),
-                },
-                subclasses: true,
-            });
+            let site = HoldSite::Attribute {
+                owner: Name::new(owner),
+                attr: Name::new(attr),
+            };
+            self.hold_of(base.clone(), at, site, true);
         }
     }
 
@@ -924,16 +924,11 @@ impl<'a> FactsBuilder<'a, '_> {
                 // `self.platforms: list[Platform] = []`: what it is filled with lives as long as
                 // its owner, of the annotated class or any subclass.
                 if let Some(element) = self.element_class(scope, ann) {
-                    let line = self.line(target.start());
-                    self.facts.holds.push(Hold {
-                        class: element.as_str().into(),
-                        line,
-                        site: HoldSite::Attribute {
-                            owner: Name::new(owner),
-                            attr: Name::new(attr),
-                        },
-                        subclasses: true,
-                    });
+                    let site = HoldSite::Attribute {
+                        owner: Name::new(owner),
+                        attr: Name::new(attr),
+                    };
+                    self.hold_of(element, target.start(), site, true);
                 }
             }
             for c in classes {

@@ -186,7 +186,7 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 self.scope = saved;
                 (self.startup, self.grower) = (startup, grower);
             }
-            Stmt::For(_) | Stmt::While(_) => {
+            s if crate::lint::blocks::repeats_stmt(s) => {
                 self.loops += 1;
                 visitor::walk_stmt(self, stmt);
                 self.loops -= 1;
@@ -231,6 +231,11 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
             Expr::Attribute(a) => {
                 self.elsewhere.insert(a.attr.as_str());
                 self.visit_expr(&a.value);
+            }
+            e if crate::lint::blocks::repeats_expr(e) => {
+                self.loops += 1;
+                visitor::walk_expr(self, expr);
+                self.loops -= 1;
             }
             Expr::Lambda(_) => {
                 let startup = self.startup;
@@ -278,7 +283,7 @@ fn startup_hooks<'a>(
             }
         }
     }
-    for (name, f) in functions {
+    for (name, f) in functions.iter().filter(|_| web) {
         let hooked = f.decorator_list.iter().any(|d| {
             let (func, call) = match &d.expression {
                 Expr::Call(c) => (c.func.as_ref(), Some(c)),
@@ -291,7 +296,7 @@ fn startup_hooks<'a>(
             hooks.decorators.iter().any(|h| h == attr)
                 || (attr == "on_event" && call.is_some_and(names_startup_event))
         });
-        if hooked && web {
+        if hooked {
             roots.insert(name);
         }
     }
@@ -451,6 +456,19 @@ mod tests {
         );
         assert_eq!(names(&calls.at_startup), ["pkg.app.prepare"]);
         assert!(calls.elsewhere.may_contain("load"));
+    }
+
+    #[test]
+    fn calls_per_item_of_a_comprehension_repeat() {
+        let calls = collect_from(
+            "from pkg.cache import load, each
+load()
+xs = [each(x) for x in items()]
+",
+            &[],
+        );
+        assert_eq!(names(&calls.at_startup), ["pkg.cache.load"]);
+        assert!(calls.elsewhere.may_contain("each"));
     }
 
     #[test]
