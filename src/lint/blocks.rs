@@ -78,7 +78,9 @@ pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> boo
 
 /// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
 /// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
-/// runs out (`except StopIteration: break`). Loops nested inside are their own.
+/// runs out (`except StopIteration: break`), one that breaks on its straight path, and a retry
+/// loop that leaves once an attempt succeeds (`while True: try: content = extract(fp); break` / `except Timeout: continue`): its
+/// work is one task, however many attempts it takes. Loops nested inside are their own.
 pub fn counts_to_limit(body: &[Stmt]) -> bool {
     fn leaves(body: &[Stmt]) -> bool {
         let mut found = false;
@@ -117,16 +119,33 @@ pub fn counts_to_limit(body: &[Stmt]) -> bool {
         };
         caught && leaves(&h.body)
     }
-    let mut found = false;
+    // A `break` on the loop's own straight path: it runs once, `continue` aside.
+    let mut found = body.iter().any(|s| matches!(s, Stmt::Break(_)));
     walk_blocks(body, &mut |s| {
         match s {
             Stmt::If(i) => found |= orders(&i.test) && leaves(&i.body),
-            Stmt::Try(t) => found |= t.handlers.iter().any(exhausted),
+            Stmt::Try(t) => found |= t.handlers.iter().any(exhausted) || retries(t),
             _ => {}
         }
         !matches!(s, Stmt::For(_) | Stmt::While(_))
     });
     found
+}
+
+/// A `try` with handlers whose body (or `else`) ends the loop on its own straight path: the
+/// attempt succeeded, so the loop is done; a failure goes round again. An attempt that waits
+/// (`await asyncio.wait_for(stop.wait(), timeout=...)`; `break`) is a service's pause that ends
+/// when it is told to stop, not work being retried.
+fn retries(t: &ast::StmtTry) -> bool {
+    let ends = |body: &[Stmt]| {
+        body.iter()
+            .any(|s| matches!(s, Stmt::Break(_) | Stmt::Return(_)))
+    };
+    let waits = calls_in(&t.body).into_iter().any(|c| {
+        matches!(c.func.as_ref(), Expr::Attribute(a) if matches!(a.attr.as_str(), "wait" | "wait_for"))
+            || matches!(c.func.as_ref(), Expr::Name(n) if n.id.as_str() == "wait_for")
+    });
+    !t.handlers.is_empty() && !waits && (ends(&t.body) || ends(&t.orelse))
 }
 
 pub fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
@@ -266,4 +285,58 @@ pub fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
     let mut calls = Calls(Vec::new());
     calls.visit_body(body);
     calls.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    /// Whether the first `while` of `source` counts to a limit or otherwise ends by itself.
+    fn ends_by_itself(source: &str) -> bool {
+        let parsed = parse_module(source).expect("valid");
+        let mut verdict = None;
+        walk_blocks(&parsed.syntax().body, &mut |s| {
+            if let (Stmt::While(w), None) = (s, verdict) {
+                verdict = Some(counts_to_limit(&w.body));
+            }
+            true
+        });
+        verdict.expect("a while loop")
+    }
+
+    #[test]
+    fn retry_loops_end_when_an_attempt_succeeds() {
+        assert!(ends_by_itself(
+            "while True:\n    try:\n        content = extract(fp)\n        break\n    except Timeout:\n        continue\n"
+        ));
+        assert!(ends_by_itself(
+            "while True:\n    try:\n        r = fetch()\n    except OSError:\n        sleep(1)\n    else:\n        return r\n"
+        ));
+        assert!(ends_by_itself(
+            "while True:\n    if turns >= limit:\n        break\n"
+        ));
+        assert!(ends_by_itself(
+            "while True:\n    check()\n    parts = split(text)\n    break\n"
+        ));
+    }
+
+    #[test]
+    fn service_loops_do_not() {
+        // A worker that survives a failed job, and one that stops on a sentinel.
+        assert!(!ends_by_itself(
+            "while True:\n    try:\n        handle(queue.get())\n    except Exception:\n        log()\n"
+        ));
+        assert!(!ends_by_itself(
+            "while True:\n    job = queue.get()\n    if job is None:\n        break\n    handle(job)\n"
+        ));
+        // A pause until told to stop, then the next round.
+        assert!(!ends_by_itself(
+            "while not stop.is_set():\n    poll()\n    try:\n        await asyncio.wait_for(stop.wait(), timeout=30)\n        break\n    except asyncio.TimeoutError:\n        continue\n"
+        ));
+        // A `break` that leaves a loop nested in the attempt is that loop's own.
+        assert!(!ends_by_itself(
+            "while True:\n    try:\n        for x in poll():\n            break\n    except Exception:\n        pass\n"
+        ));
+    }
 }

@@ -83,10 +83,11 @@ pub fn check_paths(
                 let stamp = cache
                     .filter(|_| !unsaved.contains_key(path))
                     .and_then(|_| cache::stamp(path));
-                let test = Unit::is_test(path, checked_root(path, &roots));
+                let root = checked_root(path, &roots);
+                let test = Unit::is_test(path, root);
                 (
                     display_path(path, cwd),
-                    settings.rules_for(path),
+                    Unit::rules_below(path, root, settings.rules_for(path)),
                     test,
                     stamp,
                 )
@@ -266,6 +267,17 @@ impl Unit {
         project::context::is_test_path(path.strip_prefix(root).unwrap_or(path))
     }
 
+    /// The rules that apply to `path` given those configured for it: in example code (judged,
+    /// like test code, on its path below `root`), not the memory-growth rules.
+    pub fn rules_below(path: &Path, root: &Path, configured: RuleSet) -> RuleSet {
+        let below = path.strip_prefix(root).unwrap_or(path);
+        if project::context::is_example_path(below) {
+            configured.minus(RuleSet::from_selector("SWC1").unwrap_or_default())
+        } else {
+            configured
+        }
+    }
+
     /// A file checked on its own, named `display`.
     pub fn standalone(display: &str, is_stub: bool) -> Unit {
         let path = Path::new(display);
@@ -334,7 +346,7 @@ pub fn check_file(
             path,
             display,
             &unit,
-            settings.rules_for(path),
+            Unit::rules_below(Path::new(display), Path::new(""), settings.rules_for(path)),
             settings,
             cache,
             &cache.and_then(|_| cache::stamp(path)),
@@ -525,7 +537,8 @@ pub fn check_unsaved(bytes: &[u8], path: &Path, cwd: &Path, settings: &LintSetti
     let display = display_path(path, cwd);
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
     let unit = Unit::standalone(&display, is_stub);
-    let summary = summarize_bytes(bytes, &display, &unit, settings.rules_for(path), settings)
+    let rules = Unit::rules_below(Path::new(&display), Path::new(""), settings.rules_for(path));
+    let summary = summarize_bytes(bytes, &display, &unit, rules, settings)
         .unwrap_or_else(|| internal_error(&display, settings));
     let (findings, suppressed) = finish_alone(&display, summary, settings, &|| {
         source::decode(bytes).ok().map(|t| t.into_owned())

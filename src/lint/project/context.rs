@@ -36,6 +36,33 @@ pub fn is_test_path(path: &Path) -> bool {
         || stem == "conftest"
 }
 
+/// Whether the file is example or documentation code: under an `examples`/`example`,
+/// `cookbook`/`cookbooks`, `demo`/`demos` or `docs`/`doc`/`docs_src` directory. Such a program
+/// is run to show an API, briefly, and its in-memory tables stand in for the database a real
+/// deployment would use: keeping everything is what it means to do, so the memory-growth rules
+/// do not report there. Its JSON files are still checked: an example that races on a file
+/// teaches the race.
+pub fn is_example_path(path: &Path) -> bool {
+    path.parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .filter_map(|c| c.as_os_str().to_str())
+        .any(|c| {
+            matches!(
+                c,
+                "examples"
+                    | "example"
+                    | "cookbook"
+                    | "cookbooks"
+                    | "demo"
+                    | "demos"
+                    | "docs"
+                    | "doc"
+                    | "docs_src"
+            )
+        })
+}
+
 /// Parameters through which pytest hands a test a directory of its own.
 pub const PRIVATE_DIR_FIXTURES: &[&str] =
     &["tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"];
@@ -83,6 +110,28 @@ mod tests {
             "tmp/test_hooks_gate0/work/jobs/runner.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn example_paths() {
+        for p in [
+            "examples/bot.py",
+            "cookbook/05_agent_os/slack/app.py",
+            "pkg/docs_src/tutorial001.py",
+            "a/demo/server.py",
+        ] {
+            assert!(is_example_path(Path::new(p)), "{p}");
+        }
+        // Judged on directories: a module named like one, or a directory that only starts
+        // with the word (the bundled `demo-swarm`), is the program itself.
+        for p in [
+            "examples.py",
+            "pkg/docs.py",
+            "demo-swarm/worker.py",
+            "src/exampleapp/x.py",
+        ] {
+            assert!(!is_example_path(Path::new(p)), "{p}");
         }
     }
 }
