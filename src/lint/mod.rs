@@ -798,7 +798,7 @@ fn global_growers<'d>(diagnostics: &'d [Diagnostic], module: &str) -> Vec<&'d st
     let mut out: Vec<&str> = diagnostics
         .iter()
         .filter_map(|d| match &d.condition {
-            project::Condition::GlobalGrows { grown_in } => Some(grown_in),
+            project::Condition::SharedContainer { grown_in, .. } => Some(grown_in),
             _ => None,
         })
         .flatten()

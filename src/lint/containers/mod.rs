@@ -262,15 +262,23 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                 },
-                (Owner::Module, _) if module_functions_only(&c) => Condition::GlobalGrows {
-                    grown_in: c
-                        .growth
-                        .iter()
-                        .filter_map(|g| g.top_function.as_deref())
-                        .map(|f| Name::new(&format!("{module}.{f}")))
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect(),
+                (Owner::Module, _) => Condition::SharedContainer {
+                    name: Name::new(&format!("{module}.{}", c.attr)),
+                    grown_in: if module_functions_only(&c) {
+                        c.growth
+                            .iter()
+                            .filter_map(|g| g.top_function.as_deref())
+                            .map(|f| Name::new(&format!("{module}.{f}")))
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                },
+                (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
+                    name: Name::new(&format!("{module}.{class}.{}", c.attr)),
+                    grown_in: Vec::new(),
                 },
                 _ => Condition::ModuleLivesLong,
             };

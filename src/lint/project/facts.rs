@@ -200,6 +200,7 @@ pub fn summarize<'a>(
     }
     if !is_test {
         b.facts.temporaries = super::temporaries::collect(&b, suite, &entry);
+        b.facts.resets = super::resets::collect(semantic, suite);
     }
     let mut facts = b.facts;
     // Summaries of every module stay in memory until linking: no spare capacity.

@@ -193,11 +193,13 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
-            Condition::GlobalGrows { grown_in } => {
-                let startup_only = grown_in.iter().all(|f| {
-                    super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
-                });
-                if startup_only {
+            Condition::SharedContainer { name, grown_in } => {
+                let reset_elsewhere = self.modules.iter().any(|(_, m)| m.resets.contains(name));
+                let startup_only = !grown_in.is_empty()
+                    && grown_in.iter().all(|f| {
+                        super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
+                    });
+                if reset_elsewhere || startup_only {
                     return None;
                 }
                 return self.verdict(path, &Condition::ModuleLivesLong);

@@ -19,6 +19,7 @@ pub mod lifetime;
 pub mod link;
 pub mod name;
 pub mod names;
+mod resets;
 mod shared_files;
 pub mod startup;
 mod stdlib;
@@ -111,10 +112,13 @@ pub enum Condition {
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
-    /// A module global that grows only in module-level functions of its module, `grown_in`
-    /// (qualified), outside endless loops: as [`Condition::ModuleLivesLong`], and no finding
-    /// when the project calls each of them only while it starts ([`startup`]).
-    GlobalGrows { grown_in: Vec<Name> },
+    /// A module global or a class attribute, `name` (qualified): as
+    /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
+    /// trims or replaces it through that name ([`resets`]). `grown_in`: when it grows only in
+    /// module-level functions of its module, outside endless loops, those functions
+    /// (qualified); no finding when the project calls each of them only while it starts
+    /// ([`startup`]).
+    SharedContainer { name: Name, grown_in: Vec<Name> },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
     /// function makes one that dies with the call, [`Temporary`]), and `class` is no
@@ -229,6 +233,10 @@ pub struct ModuleFacts {
     /// the rest of the code uses ([`startup`]).
     #[serde(default)]
     pub startup_calls: startup::StartupCalls,
+    /// Containers of other modules this module resets through an imported name, qualified
+    /// (outside test code; [`resets`]).
+    #[serde(default)]
+    pub resets: Vec<Name>,
 }
 
 /// `claim = Claim(task)` in `function`, which does not hand the instance back: every call makes
