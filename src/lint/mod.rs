@@ -627,7 +627,10 @@ pub fn summarize_source(
         Rule::SplitLockRmw,
         Rule::ThreadLockOnly,
     ];
-    let needs_project = project_rules.iter().any(|r| rules.contains(*r));
+    // Judged on the run's rules, not this file's: a file whose own findings are off (example
+    // code, a per-file ignore) still shows other modules who keeps their instances and calls
+    // their registration methods.
+    let needs_project = project_rules.iter().any(|r| settings.rules.contains(*r));
     let mut facts = if !needs_project {
         // No selected rule asks the project anything.
         project::ModuleFacts::default()

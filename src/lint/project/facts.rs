@@ -201,6 +201,10 @@ pub fn summarize<'a>(
     if !is_test {
         b.facts.temporaries = super::temporaries::collect(&b, suite, &entry);
         b.facts.resets = super::resets::collect(semantic, suite);
+        b.facts.instance_caches = super::singletons::instance_caches(suite)
+            .into_iter()
+            .map(|f| Name::new(&format!("{module}.{f}")))
+            .collect();
     }
     let mut facts = b.facts;
     // Summaries of every module stay in memory until linking: no spare capacity.
@@ -626,6 +630,21 @@ impl<'a> FactsBuilder<'a, '_> {
             service_loop: None,
             bounds: Vec::new(),
             is_model: crate::lint::containers::is_model_class(class, self.semantic),
+            decorators: class
+                .decorator_list
+                .iter()
+                .filter_map(|d| match &d.expression {
+                    Expr::Name(n)
+                        if self.semantic.qualified_name(scope, &d.expression).is_none() =>
+                    {
+                        Some(Name::new(&format!("{}.{}", self.facts.module, n.id)))
+                    }
+                    e @ (Expr::Name(_) | Expr::Attribute(_)) => {
+                        self.semantic.qualified_name(scope, e).map(Name::from)
+                    }
+                    _ => None,
+                })
+                .collect(),
         };
         let started = started_methods(&class.body);
         for item in &class.body {

@@ -23,6 +23,8 @@ enum Cause<'p> {
     Framework { class: ClassId, base: &'p str },
     /// Listed in the `long-lived` option.
     Configured,
+    /// Decorated with `decorator`, which keeps one instance of the class for the process.
+    Singleton { decorator: &'p str },
     /// An instance is kept by `hold` in module `module`; for an attribute hold, `via` is the
     /// long-lived owner.
     Held {
@@ -58,11 +60,31 @@ pub fn compute<'p>(
         causes[id] = Some(cause);
         queue.push_back(id);
     };
+    let instance_caches: Vec<&'p str> = h
+        .modules
+        .iter()
+        .filter(|(_, m)| !m.is_test)
+        .flat_map(|(_, m)| m.instance_caches.iter().map(|n| n.as_str()))
+        .collect();
     // Seeds from the classes themselves.
     for id in 0..n {
         let class = h.class(id);
         if class.service_loop.is_some() {
             seed(id, Cause::ServiceLoop, &mut queue);
+            continue;
+        }
+        let singleton = class
+            .decorators
+            .iter()
+            .find(|d| instance_caches.contains(&d.as_str()));
+        if let Some(decorator) = singleton {
+            seed(
+                id,
+                Cause::Singleton {
+                    decorator: decorator.as_str(),
+                },
+                &mut queue,
+            );
             continue;
         }
         let framework = h
@@ -217,6 +239,14 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
             path,
             class.line,
             format!("`{name}` is listed as long-lived in the configuration"),
+        ),
+        Cause::Singleton { decorator } => at(
+            path,
+            class.line,
+            format!(
+                "`{name}` is decorated with `@{}` (`{decorator}`), which keeps the one instance it makes for the life of the process",
+                short_name(decorator)
+            ),
         ),
         Cause::Held { module, hold, .. } => {
             let (path, facts) = h.module(module);

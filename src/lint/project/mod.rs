@@ -21,6 +21,7 @@ pub mod name;
 pub mod names;
 mod resets;
 mod shared_files;
+mod singletons;
 pub mod startup;
 mod stdlib;
 pub use stdlib::is_stdlib;
@@ -80,6 +81,10 @@ pub struct ClassFacts {
     /// pydantic model): subclasses in other modules inherit that.
     #[serde(default)]
     pub is_model: bool,
+    /// Its decorators, qualified (`common.singleton.singleton`); a decorator that keeps one
+    /// instance ([`singletons`]) makes the class live for the process.
+    #[serde(default)]
+    pub decorators: Vec<Name>,
 }
 
 /// Why a finding holds only under project facts.
@@ -237,6 +242,10 @@ pub struct ModuleFacts {
     /// (outside test code; [`resets`]).
     #[serde(default)]
     pub resets: Vec<Name>,
+    /// Its decorators that keep one instance of the class they decorate, qualified
+    /// ([`singletons`]).
+    #[serde(default)]
+    pub instance_caches: Vec<Name>,
 }
 
 /// `claim = Claim(task)` in `function`, which does not hand the instance back: every call makes
