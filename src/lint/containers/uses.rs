@@ -140,7 +140,35 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 return Some(*c);
             }
         }
-        self.facts.lookup(self.scope, self.class, expr)
+        self.facts
+            .lookup(self.scope, self.class, expr)
+            .or_else(|| self.instance_member(expr))
+    }
+
+    /// `channel.sessions` where the function binds `channel = WebChannel()` once, a class of
+    /// this module: the attribute of an instance of that class (a removal there bounds it).
+    fn instance_member(&self, expr: &Expr) -> Option<usize> {
+        let Expr::Attribute(attr) = expr else {
+            return None;
+        };
+        let Expr::Name(local) = attr.value.as_ref() else {
+            return None;
+        };
+        let f = self.function.as_ref()?;
+        let value = f
+            .bound_once
+            .get_or_init(|| bound_once(f.body))
+            .iter()
+            .find(|(n, _)| *n == local.id.as_str())
+            .map(|(_, v)| *v)?;
+        let Expr::Call(call) = value else {
+            return None;
+        };
+        let Expr::Name(class) = call.func.as_ref() else {
+            return None;
+        };
+        let ci = *self.facts.class_index.get(class.id.as_str())?;
+        self.facts.member(ci, attr.attr.as_str(), true)
     }
 
     /// The container `self.__dict__["name"]` stores, in a method of its class.

@@ -73,10 +73,12 @@ pub fn compute<'p>(
             seed(id, Cause::ServiceLoop, &mut queue);
             continue;
         }
-        let singleton = class
-            .decorators
-            .iter()
-            .find(|d| instance_caches.contains(&d.as_str()));
+        // Through re-exports and namespace packages (`common.singleton.singleton` names the
+        // module `singleton` of a directory without `__init__.py`).
+        let is_cache = |n: &str| instance_caches.contains(&n);
+        let singleton = class.decorators.iter().find(|d| {
+            !instance_caches.is_empty() && h.resolve_name(d.as_str(), &is_cache).is_some()
+        });
         if let Some(decorator) = singleton {
             seed(
                 id,
