@@ -81,24 +81,36 @@ impl<'a> FileNames<'a> {
         out
     }
 
-    /// The module constants rooted in the user's home directory: (constant, where).
+    /// The module constants rooted in the user's home directory, and the module-level functions
+    /// that return such a path (`def user_dir(): return Path(click.get_app_dir("tool"))`):
+    /// (name, where).
     pub fn home_constants(&self) -> Vec<(String, TextRange)> {
+        let functions = self.returns.iter().filter_map(|((class, f), values)| {
+            let at = values.iter().find_map(|v| self.home_in(v, None, 0))?.0;
+            class.is_none().then(|| (f.to_string(), at))
+        });
         let mut out: Vec<(String, TextRange)> = self
             .constants
             .iter()
             .filter_map(|(name, value)| Some((name.to_string(), self.home_in(value, None, 0)?.0)))
+            .chain(functions)
             .collect();
         out.sort_by_key(|(_, at)| at.start());
         out
     }
 
     /// The qualified name of the imported constant a path starts from (`constants.LETTA_DIR`
-    /// with `from letta import constants`; `CACHE_DIR` imported by name), for a root defined in
-    /// another module.
+    /// with `from letta import constants`; `CACHE_DIR` imported by name), or of the imported
+    /// function that returns it (`user_dir() / "keys.json"`), for a root defined in another
+    /// module.
     pub fn imported_root(&self, key: &PathKey) -> Option<String> {
         match key {
             PathKey::Join(parts) => self.imported_root(parts.first()?),
             PathKey::Var(name) => self.of_name(name, 0)?.strip_prefix('@').map(str::to_string),
+            PathKey::Derived(helper, _) if !helper.contains('.') => self
+                .of_name(helper, 0)?
+                .strip_prefix('@')
+                .map(str::to_string),
             PathKey::Attr(chain) => {
                 let (first, rest) = chain.split_once('.')?;
                 if first == "self" {
@@ -212,6 +224,8 @@ impl<'a> FileNames<'a> {
                 let name = crate::lint::blocks::dotted(&c.func).unwrap_or_default();
                 let last = name.rsplit('.').next().unwrap_or_default();
                 let home = last == "home"
+                    // click's and typer's per-user application directory
+                    || last == "get_app_dir"
                     || name == "tempfile.gettempdir"
                     || last.starts_with("user_") && last.ends_with("_dir")
                     || (matches!(last, "getenv" | "get")
