@@ -79,8 +79,9 @@ pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> boo
 /// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
 /// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
 /// runs out (`except StopIteration: break`), one that breaks on its straight path, and a retry
-/// loop that leaves once an attempt succeeds (`while True: try: content = extract(fp); break` / `except Timeout: continue`): its
-/// work is one task, however many attempts it takes. Loops nested inside are their own.
+/// loop that leaves once an attempt succeeds (`while True: try: content = extract(fp); break` /
+/// `except Timeout: continue`): its work is one task, however many attempts it takes. Loops
+/// nested inside are their own.
 pub fn counts_to_limit(body: &[Stmt]) -> bool {
     fn leaves(body: &[Stmt]) -> bool {
         let mut found = false;
