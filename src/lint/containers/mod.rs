@@ -26,6 +26,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use uses::UseWalker;
+pub(crate) use uses::REMOVE_METHODS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerKind {

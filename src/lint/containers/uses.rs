@@ -28,7 +28,7 @@ const GROW_METHODS: &[&str] = &[
     "appendleft",
     "extendleft",
 ];
-pub(super) const REMOVE_METHODS: &[&str] =
+pub(crate) const REMOVE_METHODS: &[&str] =
     &["pop", "popitem", "remove", "discard", "clear", "popleft"];
 
 struct FunctionCtx<'a> {
@@ -154,14 +154,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let Expr::Name(local) = attr.value.as_ref() else {
             return None;
         };
-        let f = self.function.as_ref()?;
-        let value = f
-            .bound_once
-            .get_or_init(|| bound_once(f.body))
-            .iter()
-            .find(|(n, _)| *n == local.id.as_str())
-            .map(|(_, v)| *v)?;
-        let Expr::Call(call) = value else {
+        let Expr::Call(call) = self.local_value(local.id.as_str())? else {
             return None;
         };
         let Expr::Name(class) = call.func.as_ref() else {
@@ -406,14 +399,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 return GrowthKey::Fixed;
             }
         }
-        let local = |name: &str| -> Option<&'a Expr> {
-            let f = self.function.as_ref()?;
-            f.bound_once
-                .get_or_init(|| bound_once(f.body))
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
-        };
+        let local = |name: &str| self.local_value(name);
         let own_function = |callee: &Expr| self.is_own_function(callee);
         let parameter = |name: &str| self.caller_evidence(name);
         let scope = KeyScope {
@@ -625,14 +611,18 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     /// A local name of the current function stored to once, from a key from a fixed set.
     fn local_fixed(&self, name: &str, depth: u8) -> bool {
-        let Some(f) = &self.function else {
-            return false;
-        };
+        self.local_value(name)
+            .is_some_and(|value| self.fixed_key_within(value, depth + 1))
+    }
+
+    /// The value of `name`, a local of the current function stored to once.
+    fn local_value(&self, name: &str) -> Option<&'a Expr> {
+        let f = self.function.as_ref()?;
         f.bound_once
             .get_or_init(|| bound_once(f.body))
             .iter()
             .find(|(n, _)| *n == name)
-            .is_some_and(|(_, value)| self.fixed_key_within(value, depth + 1))
+            .map(|(_, v)| *v)
     }
 
     /// `d.update(a=1)` or `d.update(kwargs)` with the function's `**kwargs`: the keys are

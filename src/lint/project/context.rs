@@ -9,18 +9,13 @@ use std::path::Path;
 /// `numpy.testing`: doubles and scripted fakes for tests), or named `test_*.py`, `*_test.py`,
 /// `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
-    let in_test_dir = path
-        .parent()
-        .into_iter()
-        .flat_map(|p| p.components())
-        .filter_map(|c| c.as_os_str().to_str())
-        .any(|c| {
-            matches!(
-                c,
-                "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
-            ) || c.ends_with("_tests")
-                || c.starts_with("tests_")
-        });
+    let in_test_dir = directories(path).any(|c| {
+        matches!(
+            c,
+            "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
+        ) || c.ends_with("_tests")
+            || c.starts_with("tests_")
+    });
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -43,24 +38,28 @@ pub fn is_test_path(path: &Path) -> bool {
 /// do not report there. Its JSON files are still checked: an example that races on a file
 /// teaches the race.
 pub fn is_example_path(path: &Path) -> bool {
+    directories(path).any(|c| {
+        matches!(
+            c,
+            "examples"
+                | "example"
+                | "cookbook"
+                | "cookbooks"
+                | "demo"
+                | "demos"
+                | "docs"
+                | "doc"
+                | "docs_src"
+        )
+    })
+}
+
+/// The names of the directories a file is in.
+fn directories(path: &Path) -> impl Iterator<Item = &str> {
     path.parent()
         .into_iter()
         .flat_map(|p| p.components())
         .filter_map(|c| c.as_os_str().to_str())
-        .any(|c| {
-            matches!(
-                c,
-                "examples"
-                    | "example"
-                    | "cookbook"
-                    | "cookbooks"
-                    | "demo"
-                    | "demos"
-                    | "docs"
-                    | "doc"
-                    | "docs_src"
-            )
-        })
 }
 
 /// Parameters through which pytest hands a test a directory of its own.

@@ -633,16 +633,15 @@ impl<'a> FactsBuilder<'a, '_> {
             decorators: class
                 .decorator_list
                 .iter()
-                .filter_map(|d| match &d.expression {
-                    Expr::Name(n)
-                        if self.semantic.qualified_name(scope, &d.expression).is_none() =>
-                    {
-                        Some(Name::new(&format!("{}.{}", self.facts.module, n.id)))
+                .filter_map(|d| {
+                    // Imported, or else a function of this module.
+                    let qualified = self.semantic.qualified_name(scope, &d.expression);
+                    match &d.expression {
+                        Expr::Name(n) if qualified.is_none() => {
+                            Some(Name::new(&format!("{}.{}", self.facts.module, n.id)))
+                        }
+                        _ => qualified.map(Name::from),
                     }
-                    e @ (Expr::Name(_) | Expr::Attribute(_)) => {
-                        self.semantic.qualified_name(scope, e).map(Name::from)
-                    }
-                    _ => None,
                 })
                 .collect(),
         };

@@ -66,6 +66,9 @@ pub fn compute<'p>(
         .filter(|(_, m)| !m.is_test)
         .flat_map(|(_, m)| m.instance_caches.iter().map(|n| n.as_str()))
         .collect();
+    // Matched through re-exports and namespace packages (`common.singleton.singleton` names the
+    // module `singleton` of a directory without `__init__.py`).
+    let is_cache = |n: &str| instance_caches.contains(&n);
     // Seeds from the classes themselves.
     for id in 0..n {
         let class = h.class(id);
@@ -73,12 +76,11 @@ pub fn compute<'p>(
             seed(id, Cause::ServiceLoop, &mut queue);
             continue;
         }
-        // Through re-exports and namespace packages (`common.singleton.singleton` names the
-        // module `singleton` of a directory without `__init__.py`).
-        let is_cache = |n: &str| instance_caches.contains(&n);
-        let singleton = class.decorators.iter().find(|d| {
-            !instance_caches.is_empty() && h.resolve_name(d.as_str(), &is_cache).is_some()
-        });
+        let singleton = class
+            .decorators
+            .iter()
+            .filter(|_| !instance_caches.is_empty())
+            .find(|d| h.resolve_name(d.as_str(), &is_cache).is_some());
         if let Some(decorator) = singleton {
             seed(
                 id,

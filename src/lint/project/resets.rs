@@ -5,12 +5,10 @@
 //! Test code resetting a fixture between tests bounds nothing in production and is not asked.
 
 use super::Name;
+use crate::lint::containers::REMOVE_METHODS;
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-
-/// Methods that take entries out of a container or empty it.
-const REMOVALS: &[&str] = &["pop", "popitem", "popleft", "clear", "remove", "discard"];
 
 /// Qualified names (`g4f.debug.logs`) of imported containers that the module resets, sorted.
 pub(super) fn collect<'a>(semantic: &SemanticModel<'a>, suite: &'a [Stmt]) -> Vec<Name> {
@@ -69,7 +67,7 @@ impl<'a> Visitor<'a> for Walk<'_, 'a> {
             Stmt::Expr(e) => {
                 if let Expr::Call(ast::ExprCall { func, .. }) = e.value.as_ref() {
                     if let Expr::Attribute(m) = func.as_ref() {
-                        if REMOVALS.contains(&m.attr.as_str()) {
+                        if REMOVE_METHODS.contains(&m.attr.as_str()) {
                             self.record(&m.value);
                         }
                     }
