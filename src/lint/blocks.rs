@@ -149,6 +149,56 @@ fn retries(t: &ast::StmtTry) -> bool {
     !t.handlers.is_empty() && !waits && (ends(&t.body) || ends(&t.orelse))
 }
 
+/// A loop that reads from a connection with nothing inside it to outlive the connection's end
+/// (`while True: data = await ws.receive_bytes()`, no `try` with handlers around the read)
+/// stops when the peer closes or the read fails: it serves one connection, and lasts as long as
+/// that connection. A loop that catches the failure and goes round again (to reconnect) keeps
+/// running.
+pub fn reads_until_closed(body: &[Stmt]) -> bool {
+    let reads = |e: &Expr| {
+        let mut calls = Vec::new();
+        collect_calls(e, &mut calls);
+        calls.iter().any(|c| {
+            matches!(c.func.as_ref(), Expr::Attribute(a)
+                if a.attr.starts_with("recv") || a.attr.starts_with("receive"))
+        })
+    };
+    let mut found = false;
+    walk_blocks(body, &mut |s| {
+        match s {
+            Stmt::Expr(e) => found |= reads(&e.value),
+            Stmt::Assign(a) => found |= reads(&a.value),
+            Stmt::AnnAssign(a) => found |= a.value.as_deref().is_some_and(reads),
+            _ => {}
+        }
+        match s {
+            // A read a handler survives, or one in a nested loop, is not this loop's end.
+            Stmt::Try(t) => t.handlers.is_empty(),
+            Stmt::For(_) | Stmt::While(_) => false,
+            _ => true,
+        }
+    });
+    found
+}
+
+fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Calls<'a, 'o>(&'o mut Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'a, '_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Lambda(_) => {}
+                Expr::Call(call) => {
+                    self.0.push(call);
+                    visitor::walk_expr(self, expr);
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    Calls(out).visit_expr(expr);
+}
+
 pub fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
     match stmt {
         Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),
@@ -304,6 +354,43 @@ mod tests {
             true
         });
         verdict.expect("a while loop")
+    }
+
+    /// Whether the first `while` of `source` ends with the connection it reads.
+    fn ends_with_connection(source: &str) -> bool {
+        let parsed = parse_module(source).expect("valid");
+        let mut verdict = None;
+        walk_blocks(&parsed.syntax().body, &mut |s| {
+            if let (Stmt::While(w), None) = (s, verdict) {
+                verdict = Some(reads_until_closed(&w.body));
+            }
+            true
+        });
+        verdict.expect("a while loop")
+    }
+
+    #[test]
+    fn connection_loops_end_with_their_connection() {
+        assert!(ends_with_connection(
+            "while True:\n    data = await ws.receive_bytes()\n    handle(data)\n"
+        ));
+        assert!(ends_with_connection(
+            "while not self.closed:\n    if ready:\n        msg = sock.recv(4096)\n"
+        ));
+        // A `try` without handlers lets the failure end the loop.
+        assert!(ends_with_connection(
+            "while True:\n    try:\n        frames.append(await ws.recv())\n    finally:\n        n += 1\n"
+        ));
+        // Surviving the failure (to reconnect), a read in a nested loop, or no read at all.
+        assert!(!ends_with_connection(
+            "while True:\n    try:\n        msg = await ws.recv()\n    except ConnectionError:\n        await asyncio.sleep(5)\n"
+        ));
+        assert!(!ends_with_connection(
+            "while True:\n    for ws in clients:\n        ws.recv()\n"
+        ));
+        assert!(!ends_with_connection(
+            "while True:\n    job = queue.get()\n    handle(job)\n"
+        ));
     }
 
     #[test]

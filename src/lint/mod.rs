@@ -122,7 +122,7 @@ pub fn check_paths(
         }
     }
     let packages = project::names::package_dirs(&files);
-    let summaries: Vec<(String, ModuleSummary, Option<u64>)> = pool.install(|| {
+    let mut summaries: Vec<(String, ModuleSummary, Option<u64>)> = pool.install(|| {
         files
             .par_iter()
             .zip(&discovered)
@@ -153,6 +153,9 @@ pub fn check_paths(
             format!("cannot scan: {}", error.message),
             settings,
         ));
+    }
+    for (path, (_, summary, _)) in files.iter().zip(summaries.iter_mut()) {
+        summary.facts.is_example = Unit::is_example(path, checked_root(path, &roots));
     }
     let facts: Vec<(String, &project::ModuleFacts)> = summaries
         .iter()
@@ -267,11 +270,16 @@ impl Unit {
         project::context::is_test_path(path.strip_prefix(root).unwrap_or(path))
     }
 
-    /// The rules that apply to `path` given those configured for it: in example code (judged,
-    /// like test code, on its path below `root`), not the memory-growth rules.
+    /// Whether `path` is example or documentation code, judged like test code on its path
+    /// below `root`.
+    pub fn is_example(path: &Path, root: &Path) -> bool {
+        project::context::is_example_path(path.strip_prefix(root).unwrap_or(path))
+    }
+
+    /// The rules that apply to `path` given those configured for it: in example code
+    /// ([`Unit::is_example`]), not the memory-growth rules.
     pub fn rules_below(path: &Path, root: &Path, configured: RuleSet) -> RuleSet {
-        let below = path.strip_prefix(root).unwrap_or(path);
-        if project::context::is_example_path(below) {
+        if Unit::is_example(path, root) {
             configured.minus(RuleSet::from_selector("SWC1").unwrap_or_default())
         } else {
             configured

@@ -40,6 +40,13 @@ const SERVICE_LOOPS: &[&str] = &[
     "_worker",
 ];
 
+/// A public conventional service method (`run`, `serve_forever`) is what the code that makes the
+/// object calls and blocks in; a private one (`_run`) or a method the class starts as a task
+/// runs in the background of whoever holds the object.
+pub(super) fn caller_runs_loop(method: &str) -> bool {
+    !method.starts_with('_') && SERVICE_LOOPS.contains(&method)
+}
+
 pub struct FactsBuilder<'a, 'm> {
     semantic: &'m SemanticModel<'a>,
     index: &'m LineIndex,
@@ -199,7 +206,9 @@ pub fn summarize<'a>(
         }
     }
     if !is_test {
-        b.facts.temporaries = super::temporaries::collect(&b, suite, &entry);
+        let made = super::temporaries::collect(&b, suite, &entry);
+        b.facts.temporaries = made.temporaries;
+        b.facts.returned = made.returned;
         b.facts.resets = super::resets::collect(semantic, suite);
         b.facts.instance_caches = super::singletons::instance_caches(suite)
             .into_iter()
@@ -212,6 +221,7 @@ pub fn summarize<'a>(
     facts.imported.shrink_to_fit();
     facts.holds.shrink_to_fit();
     facts.temporaries.shrink_to_fit();
+    facts.returned.shrink_to_fit();
     facts.classes.shrink_to_fit();
     for c in &mut facts.classes {
         c.bases.shrink_to_fit();
@@ -569,20 +579,43 @@ impl<'a> FactsBuilder<'a, '_> {
         let Some(factory) = factory else {
             return Vec::new();
         };
-        let scope = self.semantic.scope_of(factory).unwrap_or(ScopeId::MODULE);
+        let mut out: Vec<String> = self
+            .returned_instances(factory)
+            .into_iter()
+            .map(|(class, _)| class)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The classes `f` makes and returns, with the line of each construction: `return C(...)`,
+    /// or a local bound once to `C(...)` and returned. A local that is also stored where it
+    /// outlives the call (`self._client = c`, `cache[key] = c`) is a memo, not a new instance per
+    /// call, and is left out.
+    pub(super) fn returned_instances(
+        &self,
+        f: &'a ast::StmtFunctionDef,
+    ) -> Vec<(String, TextSize)> {
+        let scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
         let mut bound: Vec<(&str, &Expr)> = Vec::new();
+        let mut stored: Vec<&str> = Vec::new();
         let mut returned: Vec<&Expr> = Vec::new();
-        for_each_stmt(&factory.body, &mut |s| {
+        for_each_stmt(&f.body, &mut |s| {
             if let Stmt::Return(r) = s {
                 returned.extend(r.value.as_deref());
-            } else if let Some((Expr::Name(n), v)) = single_assignment(s) {
-                bound.push((n.id.as_str(), v));
+            } else if let Some((target, v)) = single_assignment(s) {
+                match (target, v) {
+                    (Expr::Name(n), v) => bound.push((n.id.as_str(), v)),
+                    (_, Expr::Name(v)) => stored.push(v.id.as_str()),
+                    _ => {}
+                }
             }
         });
         let mut out = Vec::new();
         for r in returned {
             match r {
-                Expr::Name(n) => {
+                Expr::Name(n) if !stored.contains(&n.id.as_str()) => {
                     let values: Vec<&Expr> = bound
                         .iter()
                         .filter(|(name, _)| *name == n.id.as_str())
@@ -590,14 +623,21 @@ impl<'a> FactsBuilder<'a, '_> {
                         .collect();
                     // Bound once: the name is the instance made there.
                     if let [v] = values.as_slice() {
-                        out.extend(self.constructed(scope, v));
+                        out.extend(
+                            self.constructed(scope, v)
+                                .into_iter()
+                                .map(|c| (c, v.start())),
+                        );
                     }
                 }
-                other => out.extend(self.constructed(scope, other)),
+                Expr::Name(_) => {}
+                other => out.extend(
+                    self.constructed(scope, other)
+                        .into_iter()
+                        .map(|c| (c, other.start())),
+                ),
             }
         }
-        out.sort();
-        out.dedup();
         out
     }
 
@@ -848,6 +888,7 @@ impl<'a> FactsBuilder<'a, '_> {
                     let outermost = conventional || is_outermost(&method.body, w);
                     let forever = outermost
                         && !counts_to_limit(&w.body)
+                        && !crate::lint::blocks::reads_until_closed(&w.body)
                         && match w.test.as_ref() {
                             Expr::BooleanLiteral(b) => {
                                 b.value && (conventional || !returns_from(&w.body))

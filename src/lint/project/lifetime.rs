@@ -4,8 +4,8 @@
 //! registered with a running framework, runs a service loop, subclasses a long-running
 //! framework class (`frameworks.toml`), or is held by an attribute of a long-lived instance or
 //! handed to the constructor of a long-lived class.
-//! Test code keeps nothing alive. Each verdict keeps the link that proved it, so a finding can
-//! show the whole chain.
+//! Test code and example code keep nothing alive. Each verdict keeps the link that proved it, so
+//! a finding can show the whole chain.
 
 use super::frameworks;
 use super::hierarchy::{ClassId, Hierarchy};
@@ -54,7 +54,8 @@ pub fn compute<'p>(
     let mut queue = VecDeque::new();
     let table = frameworks::table();
     let mut seed = |id: ClassId, cause: Cause<'p>, queue: &mut VecDeque<ClassId>| {
-        if h.module_of(id).1.is_test || causes[id].is_some() {
+        let module = h.module_of(id).1;
+        if module.is_test || module.is_example || causes[id].is_some() {
             return;
         }
         causes[id] = Some(cause);
@@ -69,10 +70,27 @@ pub fn compute<'p>(
     // Matched through re-exports and namespace packages (`common.singleton.singleton` names the
     // module `singleton` of a directory without `__init__.py`).
     let is_cache = |n: &str| instance_caches.contains(&n);
+    // A class some function makes and returns anew on every call (`def stream(self): return
+    // SpeechStream(...)`) has one instance per call: a loop it runs in the background runs until
+    // that instance is closed, which says nothing of the process. A public `run()` that the
+    // caller blocks in is the caller's own loop (`with make_worker() as w: w.run()`).
+    let mut made_per_call = vec![false; n];
+    for (_, m) in h.modules.iter().filter(|(_, m)| !m.is_test) {
+        for r in &m.returned {
+            if let Some(id) = h.resolve(&r.class) {
+                made_per_call[id] = true;
+            }
+        }
+    }
     // Seeds from the classes themselves.
-    for id in 0..n {
+    for (id, &per_call) in made_per_call.iter().enumerate() {
         let class = h.class(id);
-        if class.service_loop.is_some() {
+        let per_instance_loop = per_call
+            && class
+                .service_loop
+                .as_ref()
+                .is_some_and(|(method, _)| !super::facts::caller_runs_loop(method));
+        if class.service_loop.is_some() && !per_instance_loop {
             seed(id, Cause::ServiceLoop, &mut queue);
             continue;
         }
@@ -110,8 +128,10 @@ pub fn compute<'p>(
     // Seeds from where instances are kept; attribute holds wait for their owner:
     // (owner, held class, module, hold), sorted by owner.
     let mut by_owner: Vec<(ClassId, ClassId, usize, &'p Hold)> = Vec::new();
+    // Nor does example code: a demonstration keeps its objects for as long as it runs, which
+    // says nothing of how long a deployment keeps them.
     for (mi, (_, m)) in h.modules.iter().enumerate() {
-        if m.is_test {
+        if m.is_test || m.is_example {
             continue;
         }
         for hold in &m.holds {

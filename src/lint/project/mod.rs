@@ -167,6 +167,11 @@ pub struct ModuleFacts {
     pub module: Name,
     /// The module is test code: a test double here is not a long-lived service.
     pub is_test: bool,
+    /// The module is example or documentation code ([`context::is_example_path`], judged below
+    /// the checked root): what it keeps shows how the project may be used, not how long its
+    /// objects live. Set on every run, never cached: it depends on the checked root.
+    #[serde(skip)]
+    pub is_example: bool,
     /// Module-level names bound by imports: (local name, absolute qualified target); how
     /// re-exports (`from .runner import Runner` in `__init__.py`) are followed; `from .base import
     /// *` is recorded as (`*`, the module).
@@ -231,6 +236,10 @@ pub struct ModuleFacts {
     /// ([`temporaries`]): the first site of each.
     #[serde(default)]
     pub temporaries: Vec<Temporary>,
+    /// Classes a function of the module makes and returns, a new instance per call
+    /// ([`temporaries`]): the first site of each.
+    #[serde(default)]
+    pub returned: Vec<Temporary>,
     /// Module-level functions that remove from a parameter: (qualified name, its position).
     #[serde(default)]
     pub removers: Vec<(Name, u8)>,

@@ -3,6 +3,9 @@
 //! in one expression (`Claim(task).score()`). Such a class has as many instances over the life of
 //! the process as the function has calls, which is what a cache on one of its methods keeps.
 //!
+//! A function that makes an instance and returns it (`def stream(self): return SpeechStream(...)`)
+//! also makes one per call; [`Made::returned`] lists those.
+//!
 //! Entry points (what the `__main__` block calls) and initializers run once per process or per
 //! owner, so what they make is not counted; nor is test code, which makes everything this way.
 
@@ -32,12 +35,25 @@ const KEEPS_NOTHING: &[&str] = &[
     "tuple",
 ];
 
-/// The first site per class where the module makes a temporary instance of it.
-pub(super) fn collect<'a>(
-    b: &FactsBuilder<'a, '_>,
-    suite: &'a [Stmt],
-    entry: &[&str],
-) -> Vec<Temporary> {
+/// What the module's functions make anew on every call.
+pub(super) struct Made {
+    /// The first site per class where an instance dies with the call.
+    pub temporaries: Vec<Temporary>,
+    /// The first site per class where a function returns an instance it makes.
+    pub returned: Vec<Temporary>,
+}
+
+/// Decorators that make a function hand back the same object on every call (the last part of
+/// their qualified name: `functools.lru_cache`, `async_lru.alru_cache`, `builtins.property`).
+const MEMOIZING: &[&str] = &[
+    "property",
+    "cached_property",
+    "cache",
+    "lru_cache",
+    "alru_cache",
+];
+
+pub(super) fn collect<'a>(b: &FactsBuilder<'a, '_>, suite: &'a [Stmt], entry: &[&str]) -> Made {
     let mut walk = Walk {
         b,
         entry,
@@ -45,9 +61,13 @@ pub(super) fn collect<'a>(
         function: None,
         class: None,
         out: Vec::new(),
+        returned: Vec::new(),
     };
     walk.visit_body(suite);
-    walk.out
+    Made {
+        temporaries: walk.out,
+        returned: walk.returned,
+    }
 }
 
 struct Walk<'w, 'a, 'm> {
@@ -59,6 +79,7 @@ struct Walk<'w, 'a, 'm> {
     /// The class whose body is being walked.
     class: Option<&'a str>,
     out: Vec<Temporary>,
+    returned: Vec<Temporary>,
 }
 
 impl<'a> Walk<'_, 'a, '_> {
@@ -107,6 +128,29 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
                         Some(c) => format!("{c}.{name}"),
                         None => name.to_string(),
                     };
+                    let memoized = f.decorator_list.iter().any(|d| {
+                        let e = match &d.expression {
+                            Expr::Call(c) => c.func.as_ref(),
+                            other => other,
+                        };
+                        let last = match e {
+                            Expr::Name(n) => n.id.as_str(),
+                            Expr::Attribute(a) => a.attr.as_str(),
+                            _ => "",
+                        };
+                        MEMOIZING.contains(&last)
+                    });
+                    if !memoized {
+                        for (class, at) in self.b.returned_instances(f) {
+                            if !self.returned.iter().any(|t| t.class.as_str() == class) {
+                                self.returned.push(Temporary {
+                                    class: Name::new(&class),
+                                    line: self.b.line(at),
+                                    function: Name::new(&shown),
+                                });
+                            }
+                        }
+                    }
                     self.function = Some((f, shown));
                 }
                 let saved_class = self.class.take();
