@@ -665,11 +665,30 @@ pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel
         "attrs.mutable",
         "pydantic.dataclasses.dataclass",
     ];
+    // Pydantic models under other names: LangChain's runnables, tools and models are pydantic
+    // models, and so are SQLModel tables.
     const BASES: &[&str] = &[
         "pydantic.BaseModel",
         "pydantic.main.BaseModel",
+        "pydantic.RootModel",
+        "pydantic.v1.BaseModel",
         "pydantic_settings.BaseSettings",
         "msgspec.Struct",
+        "sqlmodel.SQLModel",
+        "langchain_core.pydantic_v1.BaseModel",
+        "langchain.pydantic_v1.BaseModel",
+        "langchain_core.load.serializable.Serializable",
+        "langchain_core.runnables.RunnableSerializable",
+        "langchain_core.runnables.base.RunnableSerializable",
+        "langchain_core.tools.BaseTool",
+        "langchain_core.tools.base.BaseTool",
+        "langchain.tools.BaseTool",
+        "langchain_core.language_models.BaseChatModel",
+        "langchain_core.language_models.chat_models.BaseChatModel",
+        "langchain_core.language_models.BaseLLM",
+        "langchain_core.language_models.llms.BaseLLM",
+        "langchain.chains.base.Chain",
+        "langchain.agents.AgentExecutor",
     ];
     class.decorator_list.iter().any(|d| {
         let e = match &d.expression {
@@ -680,6 +699,11 @@ pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel
             .qualified_name(ScopeId::MODULE, e)
             .is_some_and(|q| DECORATORS.contains(&q.as_str()))
     }) || class.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+        // `RunnableSerializable[Dict, Output]`: the generic base itself.
+        let b = match b {
+            Expr::Subscript(s) => s.value.as_ref(),
+            other => other,
+        };
         semantic
             .qualified_name(ScopeId::MODULE, b)
             .is_some_and(|q| BASES.contains(&q.as_str()))
