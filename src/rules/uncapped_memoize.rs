@@ -30,6 +30,11 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
     else {
         return;
     };
+    // `render.cache_clear()` where the program works (a chat switched, a file reloaded):
+    // emptied as it goes, so not kept for the life of the process.
+    if cleared_while_working(checker.suite, func.name.as_str()) {
+        return;
+    }
     let what = if in_class { "method" } else { "function" };
     checker.report(Diagnostic {
             condition: crate::lint::project::Condition::Always,
@@ -56,4 +61,45 @@ fn takes_no_arguments(func: &ast::StmtFunctionDef, in_class: bool) -> bool {
         .any(|d| matches!(&d.expression, ast::Expr::Name(n) if n.id.as_str() == "classmethod"));
     let count = p.iter_non_variadic_params().count();
     count == usize::from(in_class && receiver)
+}
+
+/// Some function of the module (other than one that runs when the program ends) calls
+/// `<name>.cache_clear()`, or `<Class>.<name>.cache_clear()` for a static or class method.
+fn cleared_while_working(suite: &[ast::Stmt], name: &str) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    use ruff_python_ast::{Expr, Stmt};
+    struct Clears<'m> {
+        name: &'m str,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Clears<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(f) if crate::lint::blocks::runs_at_life_edge(f.name.as_str()) => {
+                }
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                if let Expr::Attribute(clear) = call.func.as_ref() {
+                    let cleared = match clear.value.as_ref() {
+                        Expr::Name(n) => n.id.as_str() == self.name,
+                        Expr::Attribute(m) => m.attr.as_str() == self.name,
+                        _ => false,
+                    };
+                    self.found |= clear.attr.as_str() == "cache_clear" && cleared;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut clears = Clears { name, found: false };
+    for stmt in suite {
+        // Module-level code runs once, at import.
+        if let Stmt::FunctionDef(_) | Stmt::ClassDef(_) = stmt {
+            clears.visit_stmt(stmt);
+        }
+    }
+    clears.found
 }

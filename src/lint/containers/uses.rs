@@ -525,7 +525,30 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// code can emit (a model name, a deprecated option), which the call sites bound, not one
     /// per event. Only warnings count (`logger.warning(...)`, `warnings.warn(...)`): a bot that
     /// logs each message it handles at info level is not warning once.
+    ///
+    /// The entry may also pair the warning with where it was raised (`site = (message,
+    /// caller.f_code.co_filename, caller.f_lineno)`): a place in the source, of which the code
+    /// has finitely many.
     fn warns_once(&self, value: &Expr) -> bool {
+        let value = match value {
+            Expr::Name(n) => self
+                .local_value(n.id.as_str())
+                .filter(|v| matches!(v, Expr::Tuple(_)))
+                .unwrap_or(value),
+            other => other,
+        };
+        if let Expr::Tuple(t) = value {
+            let in_source = |e: &Expr| {
+                matches!(e, Expr::Attribute(a) if matches!(
+                    a.attr.as_str(),
+                    "f_lineno" | "co_filename" | "co_name" | "lineno" | "filename"
+                ))
+            };
+            return t.elts.iter().any(|e| self.warns_once(e))
+                && t.elts
+                    .iter()
+                    .all(|e| in_source(e) || self.fixed_key(e) || self.warns_once(e));
+        }
         let Some(f) = &self.function else {
             return false;
         };
