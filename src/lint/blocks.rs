@@ -80,8 +80,9 @@ pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> boo
 /// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
 /// runs out (`except StopIteration: break`), one that breaks on its straight path, and a retry
 /// loop that leaves once an attempt succeeds (`while True: try: content = extract(fp); break` /
-/// `except Timeout: continue`): its work is one task, however many attempts it takes. Loops
-/// nested inside are their own.
+/// `except Timeout: continue`): its work is one task, however many attempts it takes. So does one
+/// that leaves when a wait times out or a queue is empty (a timer, a drain). Loops nested inside
+/// are their own.
 pub fn counts_to_limit(body: &[Stmt]) -> bool {
     fn leaves(body: &[Stmt]) -> bool {
         let mut found = false;
@@ -120,12 +121,36 @@ pub fn counts_to_limit(body: &[Stmt]) -> bool {
         };
         caught && leaves(&h.body)
     }
+    // A wait that gives up when nothing comes (`except TimeoutError: fire(); break`,
+    // `except queue.Empty: return`): the loop runs until things go quiet, a timer or a drain.
+    fn quiet(handler: &ast::ExceptHandler) -> bool {
+        let ast::ExceptHandler::ExceptHandler(h) = handler;
+        let names_quiet = |e: &Expr| {
+            let last = match e {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => return false,
+            };
+            matches!(last, "TimeoutError" | "Timeout" | "timeout" | "Empty")
+        };
+        let caught = match h.type_.as_deref() {
+            Some(Expr::Tuple(t)) => t.elts.iter().all(names_quiet),
+            Some(e) => names_quiet(e),
+            None => false,
+        };
+        caught
+            && h.body
+                .iter()
+                .any(|s| matches!(s, Stmt::Break(_) | Stmt::Return(_)))
+    }
     // A `break` on the loop's own straight path: it runs once, `continue` aside.
     let mut found = body.iter().any(|s| matches!(s, Stmt::Break(_)));
     walk_blocks(body, &mut |s| {
         match s {
             Stmt::If(i) => found |= orders(&i.test) && leaves(&i.body),
-            Stmt::Try(t) => found |= t.handlers.iter().any(exhausted) || retries(t),
+            Stmt::Try(t) => {
+                found |= t.handlers.iter().any(|h| exhausted(h) || quiet(h)) || retries(t)
+            }
             _ => {}
         }
         !matches!(s, Stmt::For(_) | Stmt::While(_))
@@ -406,6 +431,23 @@ mod tests {
         ));
         assert!(ends_by_itself(
             "while True:\n    check()\n    parts = split(text)\n    break\n"
+        ));
+    }
+
+    #[test]
+    fn timers_and_drains_end_when_things_go_quiet() {
+        assert!(ends_by_itself(
+            "while True:\n    try:\n        await asyncio.wait_for(ev.wait(), timeout=d)\n    except TimeoutError:\n        await fire()\n        break\n"
+        ));
+        assert!(ends_by_itself(
+            "while True:\n    try:\n        item = q.get(timeout=1)\n    except queue.Empty:\n        return\n    handle(item)\n"
+        ));
+        // Waiting on: a timeout that goes round again, or a stop that comes from outside.
+        assert!(!ends_by_itself(
+            "while True:\n    try:\n        item = q.get(timeout=1)\n    except queue.Empty:\n        continue\n    handle(item)\n"
+        ));
+        assert!(!ends_by_itself(
+            "while True:\n    try:\n        await tick()\n    except asyncio.CancelledError:\n        break\n"
         ));
     }
 
