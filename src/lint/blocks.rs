@@ -206,16 +206,17 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
     found
 }
 
-fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
+/// Calls inside an expression, innermost first (arguments are evaluated before the call).
+pub fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
     use ruff_python_ast::visitor::{self, Visitor};
-    struct Calls<'a, 'o>(&'o mut Vec<&'a ast::ExprCall>);
-    impl<'a> Visitor<'a> for Calls<'a, '_> {
+    struct Calls<'v, 'a>(&'v mut Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'_, 'a> {
         fn visit_expr(&mut self, expr: &'a Expr) {
             match expr {
                 Expr::Lambda(_) => {}
                 Expr::Call(call) => {
-                    self.0.push(call);
                     visitor::walk_expr(self, expr);
+                    self.0.push(call);
                 }
                 _ => visitor::walk_expr(self, expr),
             }
@@ -368,30 +369,27 @@ mod tests {
     use super::*;
     use ruff_python_parser::parse_module;
 
-    /// Whether the first `while` of `source` counts to a limit or otherwise ends by itself.
-    fn ends_by_itself(source: &str) -> bool {
+    /// `judge` applied to the body of the first `while` of `source`.
+    fn first_loop(source: &str, judge: fn(&[Stmt]) -> bool) -> bool {
         let parsed = parse_module(source).expect("valid");
         let mut verdict = None;
         walk_blocks(&parsed.syntax().body, &mut |s| {
             if let (Stmt::While(w), None) = (s, verdict) {
-                verdict = Some(counts_to_limit(&w.body));
+                verdict = Some(judge(&w.body));
             }
             true
         });
         verdict.expect("a while loop")
     }
 
+    /// Whether the first `while` of `source` counts to a limit or otherwise ends by itself.
+    fn ends_by_itself(source: &str) -> bool {
+        first_loop(source, counts_to_limit)
+    }
+
     /// Whether the first `while` of `source` ends with the connection it reads.
     fn ends_with_connection(source: &str) -> bool {
-        let parsed = parse_module(source).expect("valid");
-        let mut verdict = None;
-        walk_blocks(&parsed.syntax().body, &mut |s| {
-            if let (Stmt::While(w), None) = (s, verdict) {
-                verdict = Some(reads_until_closed(&w.body));
-            }
-            true
-        });
-        verdict.expect("a while loop")
+        first_loop(source, reads_until_closed)
     }
 
     #[test]

@@ -758,23 +758,6 @@ struct TempWrite {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Taint(usize);
 
-/// Calls inside an expression, innermost first (arguments are evaluated before the call).
-fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Calls<'v, 'a>(&'v mut Vec<&'a ast::ExprCall>);
-    impl<'a> Visitor<'a> for Calls<'_, 'a> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Lambda(_) => {}
-                Expr::Call(call) => {
-                    visitor::walk_expr(self, expr);
-                    self.0.push(call);
-                }
-                _ => visitor::walk_expr(self, expr),
-            }
-        }
-    }
-    Calls(out).visit_expr(expr);
-}
+pub(crate) use crate::lint::blocks::collect_calls;
 
 pub(crate) use crate::lint::blocks::dotted;
