@@ -544,11 +544,17 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     "f_lineno" | "co_filename" | "co_name" | "lineno" | "filename"
                 ))
             };
-            return t.elts.iter().any(|e| self.warns_once(e))
+            return t.elts.iter().any(|e| self.warned(e))
                 && t.elts
                     .iter()
-                    .all(|e| in_source(e) || self.fixed_key(e) || self.warns_once(e));
+                    .all(|e| in_source(e) || self.fixed_key(e) || self.warned(e));
         }
+        self.warned(value)
+    }
+
+    /// `value` (a name or a dotted name) is among what a warning of the current function
+    /// reports.
+    fn warned(&self, value: &Expr) -> bool {
         let Some(f) = &self.function else {
             return false;
         };

@@ -1697,10 +1697,16 @@ const CONVERSIONS: &[&str] = &[
 
 impl ValueSource {
     fn of(expr: &Expr, f: &Function) -> ValueSource {
+        ValueSource::within(expr, f, 0)
+    }
+
+    /// `locals` counts the local names followed to their value: a name bound to an expression
+    /// that names it again (`data = sorted(data)`) must not be followed for ever.
+    fn within(expr: &Expr, f: &Function, locals: u8) -> ValueSource {
         // `asdict(task)`, `task.model_dump()`, `[t.to_dict() for t in tasks]`: the parameter's
         // (or attribute's) object serialized, field by field.
         if let Some(object) = serialized(expr) {
-            return match ValueSource::of(object, f) {
+            return match ValueSource::within(object, f, locals) {
                 source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
                 _ => ValueSource::Other,
             };
@@ -1713,7 +1719,7 @@ impl ValueSource {
                     && matches!(c.func.as_ref(), Expr::Name(n)
                         if CONVERSIONS.iter().any(|b| b.strip_prefix("builtins.") == Some(n.id.as_str()))) =>
             {
-                match ValueSource::of(&c.arguments.args[0], f) {
+                match ValueSource::within(&c.arguments.args[0], f, locals) {
                     p @ ValueSource::Param(_) => p,
                     _ => ValueSource::Other,
                 }
@@ -1722,7 +1728,7 @@ impl ValueSource {
             Expr::Dict(d) => d
                 .items
                 .iter()
-                .map(|item| ValueSource::of(&item.value, f))
+                .map(|item| ValueSource::within(&item.value, f, locals))
                 .find(|s| matches!(s, ValueSource::Param(_)))
                 .unwrap_or(if is_constant_document(expr) {
                     ValueSource::Constant
@@ -1734,11 +1740,14 @@ impl ValueSource {
             }
             // `data = asdict(state)` (then `data["saved_at"] = now`), bound once: what it was
             // bound to.
+            Expr::Name(n) if locals >= 3 => ValueSource::Free(n.id.to_string()),
             Expr::Name(n) => match local_value(f.body, n.id.as_str()) {
-                Local::Once(v) if !matches!(v, Expr::Name(_)) => match ValueSource::of(v, f) {
-                    source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
-                    _ => ValueSource::Other,
-                },
+                Local::Once(v) if !matches!(v, Expr::Name(_)) => {
+                    match ValueSource::within(v, f, locals + 1) {
+                        source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
+                        _ => ValueSource::Other,
+                    }
+                }
                 Local::Once(_) | Local::Several => ValueSource::Other,
                 Local::Unbound => ValueSource::Free(n.id.to_string()),
             },
