@@ -225,6 +225,51 @@ pub fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
     Calls(out).visit_expr(expr);
 }
 
+/// Local names stored to exactly once in a function body (outside nested definitions), by a
+/// plain `name = value`, with that value: only those hold one value for the whole body, whatever
+/// branch ran.
+pub fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    #[derive(Default)]
+    struct Stores<'a> {
+        names: Vec<&'a str>,
+        assigned: Vec<(&'a str, &'a Expr)>,
+    }
+    impl<'a> Visitor<'a> for Stores<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Assign(a) => {
+                    if let [Expr::Name(n)] = a.targets.as_slice() {
+                        self.assigned.push((n.id.as_str(), &a.value));
+                    }
+                    visitor::walk_stmt(self, stmt);
+                }
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                if n.ctx == ast::ExprContext::Store {
+                    self.names.push(n.id.as_str());
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut stores = Stores::default();
+    stores.visit_body(body);
+    let mut stores_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for n in &stores.names {
+        *stores_of.entry(n).or_default() += 1;
+    }
+    stores
+        .assigned
+        .into_iter()
+        .filter(|(n, _)| stores_of.get(n) == Some(&1))
+        .collect()
+}
+
 pub fn single_assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
     match stmt {
         Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),

@@ -222,49 +222,7 @@ pub(super) fn argument<'a>(call: &'a ast::ExprCall, index: usize, param: &str) -
         })
 }
 
-/// Local names stored to exactly once in a function body (outside nested definitions), by a
-/// plain `name = value`, with that value: only those hold one value for the whole body, whatever
-/// branch ran.
-pub(super) fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
-    #[derive(Default)]
-    struct Stores<'a> {
-        names: Vec<&'a str>,
-        assigned: Vec<(&'a str, &'a Expr)>,
-    }
-    impl<'a> Visitor<'a> for Stores<'a> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::Assign(a) => {
-                    if let [Expr::Name(n)] = a.targets.as_slice() {
-                        self.assigned.push((n.id.as_str(), &a.value));
-                    }
-                    visitor::walk_stmt(self, stmt);
-                }
-                _ => visitor::walk_stmt(self, stmt),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                if n.ctx == ast::ExprContext::Store {
-                    self.names.push(n.id.as_str());
-                }
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut stores = Stores::default();
-    stores.visit_body(body);
-    let mut stores_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
-    for n in &stores.names {
-        *stores_of.entry(n).or_default() += 1;
-    }
-    stores
-        .assigned
-        .into_iter()
-        .filter(|(n, _)| stores_of.get(n) == Some(&1))
-        .collect()
-}
+pub(super) use crate::lint::blocks::bound_once;
 
 /// Whether `key` names a module of the program: the function that stores under it imports a
 /// module named from it (`importlib.import_module(f"providers.{provider_id}.chat")`), directly

@@ -1741,16 +1741,19 @@ impl ValueSource {
             // `data = asdict(state)` (then `data["saved_at"] = now`), bound once: what it was
             // bound to.
             Expr::Name(n) if locals >= 3 => ValueSource::Free(n.id.to_string()),
-            Expr::Name(n) => match local_value(f.body, n.id.as_str()) {
-                Local::Once(v) if !matches!(v, Expr::Name(_)) => {
-                    match ValueSource::within(v, f, locals + 1) {
-                        source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
-                        _ => ValueSource::Other,
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                let locals_bound = crate::lint::blocks::bound_once(f.body);
+                match locals_bound.iter().find(|(local, _)| *local == name) {
+                    Some((_, v)) if !matches!(v, Expr::Name(_)) => {
+                        match ValueSource::within(v, f, locals + 1) {
+                            source @ (ValueSource::Param(_) | ValueSource::SelfAttr(_)) => source,
+                            _ => ValueSource::Other,
+                        }
                     }
+                    _ => ValueSource::Free(name.to_string()),
                 }
-                Local::Once(_) | Local::Several => ValueSource::Other,
-                Local::Unbound => ValueSource::Free(n.id.to_string()),
-            },
+            }
             Expr::Attribute(a) => match (a.value.as_ref(), f.receiver) {
                 (Expr::Name(n), Some(r)) if n.id.as_str() == r => {
                     ValueSource::SelfAttr(a.attr.to_string())
@@ -1760,63 +1763,6 @@ impl ValueSource {
             _ if is_constant_document(expr) => ValueSource::Constant,
             _ => ValueSource::Other,
         }
-    }
-}
-
-/// How `body` binds a local (outside nested definitions).
-enum Local<'b> {
-    Unbound,
-    /// Once, by a plain assignment of this value.
-    Once(&'b Expr),
-    /// Several times, or by a loop, a `with`, an unpacking or an augmented assignment.
-    Several,
-}
-
-fn local_value<'b>(body: &'b [Stmt], name: &str) -> Local<'b> {
-    let mut values = Vec::new();
-    let mut other_binding = false;
-    crate::lint::blocks::for_each_stmt(body, &mut |s| match s {
-        Stmt::Assign(a) => {
-            for t in &a.targets {
-                match t {
-                    Expr::Name(t) if t.id.as_str() == name => values.push(a.value.as_ref()),
-                    Expr::Tuple(_) | Expr::List(_) => {
-                        let mut names = Vec::new();
-                        crate::lint::blocks::bound_names(t, &mut names);
-                        other_binding |= names.iter().any(|n| n == name);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Stmt::AnnAssign(a) => {
-            if matches!(a.target.as_ref(), Expr::Name(t) if t.id.as_str() == name) {
-                values.extend(a.value.as_deref());
-            }
-        }
-        Stmt::AugAssign(a) => {
-            other_binding |= matches!(a.target.as_ref(), Expr::Name(t) if t.id.as_str() == name)
-        }
-        Stmt::For(f) => {
-            let mut names = Vec::new();
-            crate::lint::blocks::bound_names(&f.target, &mut names);
-            other_binding |= names.iter().any(|n| n == name);
-        }
-        Stmt::With(w) => {
-            for item in &w.items {
-                if let Some(v) = &item.optional_vars {
-                    let mut names = Vec::new();
-                    crate::lint::blocks::bound_names(v, &mut names);
-                    other_binding |= names.iter().any(|n| n == name);
-                }
-            }
-        }
-        _ => {}
-    });
-    match (values.as_slice(), other_binding) {
-        ([v], false) => Local::Once(v),
-        ([], false) => Local::Unbound,
-        _ => Local::Several,
     }
 }
 
