@@ -104,41 +104,38 @@ pub fn counts_to_limit(body: &[Stmt]) -> bool {
             _ => false,
         }
     }
+    /// The last part of each exception name a handler catches (`queue.Empty`: `Empty`);
+    /// `None` for one that is no plain name, nothing for a bare `except:`.
+    fn caught(h: &ast::ExceptHandlerExceptHandler) -> Vec<Option<&str>> {
+        fn last(e: &Expr) -> Option<&str> {
+            match e {
+                Expr::Name(n) => Some(n.id.as_str()),
+                Expr::Attribute(a) => Some(a.attr.as_str()),
+                _ => None,
+            }
+        }
+        match h.type_.as_deref() {
+            Some(Expr::Tuple(t)) => t.elts.iter().map(last).collect(),
+            Some(e) => vec![last(e)],
+            None => Vec::new(),
+        }
+    }
     fn exhausted(handler: &ast::ExceptHandler) -> bool {
         let ast::ExceptHandler::ExceptHandler(h) = handler;
-        let names_stop = |e: &Expr| {
-            let last = match e {
-                Expr::Name(n) => n.id.as_str(),
-                Expr::Attribute(a) => a.attr.as_str(),
-                _ => return false,
-            };
-            matches!(last, "StopIteration" | "StopAsyncIteration")
-        };
-        let caught = match h.type_.as_deref() {
-            Some(Expr::Tuple(t)) => t.elts.iter().any(names_stop),
-            Some(e) => names_stop(e),
-            None => false,
-        };
-        caught && leaves(&h.body)
+        caught(h)
+            .iter()
+            .any(|n| matches!(n, Some("StopIteration" | "StopAsyncIteration")))
+            && leaves(&h.body)
     }
     // A wait that gives up when nothing comes (`except TimeoutError: fire(); break`,
     // `except queue.Empty: return`): the loop runs until things go quiet, a timer or a drain.
     fn quiet(handler: &ast::ExceptHandler) -> bool {
         let ast::ExceptHandler::ExceptHandler(h) = handler;
-        let names_quiet = |e: &Expr| {
-            let last = match e {
-                Expr::Name(n) => n.id.as_str(),
-                Expr::Attribute(a) => a.attr.as_str(),
-                _ => return false,
-            };
-            matches!(last, "TimeoutError" | "Timeout" | "timeout" | "Empty")
-        };
-        let caught = match h.type_.as_deref() {
-            Some(Expr::Tuple(t)) => t.elts.iter().all(names_quiet),
-            Some(e) => names_quiet(e),
-            None => false,
-        };
-        caught
+        let names = caught(h);
+        !names.is_empty()
+            && names
+                .iter()
+                .all(|n| matches!(n, Some("TimeoutError" | "Timeout" | "timeout" | "Empty")))
             && h.body
                 .iter()
                 .any(|s| matches!(s, Stmt::Break(_) | Stmt::Return(_)))
