@@ -136,7 +136,6 @@ impl<'a, 'm> Checker<'a, 'm> {
                 self.semantic,
                 self.context.extra_locks,
                 self.context.json_helpers,
-                self.context.is_test,
             );
             json_helpers = facts.helpers.clone();
             written_files = facts.written_files.clone();

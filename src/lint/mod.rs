@@ -277,10 +277,17 @@ impl Unit {
     }
 
     /// The rules that apply to `path` given those configured for it: in example code
-    /// ([`Unit::is_example`]), not the memory-growth rules.
+    /// ([`Unit::is_example`]), not the memory-growth rules; in test code ([`Unit::is_test`]),
+    /// not the file-concurrency rules either, since the files a test writes are its own
+    /// fixtures, not state the deployed program shares.
     pub fn rules_below(path: &Path, root: &Path, configured: RuleSet) -> RuleSet {
-        if Unit::is_example(path, root) {
-            configured.minus(RuleSet::from_selector("SWC1").unwrap_or_default())
+        let memory = || RuleSet::from_selector("SWC1").unwrap_or_default();
+        if Unit::is_test(path, root) {
+            configured
+                .minus(memory())
+                .minus(RuleSet::from_selector("SWC2").unwrap_or_default())
+        } else if Unit::is_example(path, root) {
+            configured.minus(memory())
         } else {
             configured
         }

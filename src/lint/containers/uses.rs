@@ -462,7 +462,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let keys: Vec<&Expr> = match (&self.facts.containers[c].kind, value) {
             (ContainerKind::Set, Expr::Set(set)) => set.elts.iter().collect(),
             (ContainerKind::Set, _) => return GrowthKey::Unknown,
-            (ContainerKind::List | ContainerKind::Deque, _) => return GrowthKey::Item,
+            (ContainerKind::List | ContainerKind::Deque, _) => return self.items_key(c, value),
             (_, Expr::Dict(d)) => d.items.iter().filter_map(|i| i.key.as_ref()).collect(),
             _ => return GrowthKey::Unknown,
         };
@@ -516,7 +516,37 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     GrowthKey::Item
                 }
             }
+            ("extend", Some(value)) => self.items_key(c, value),
             _ => GrowthKey::Item,
+        }
+    }
+
+    /// What `xs.extend(values)` (or `xs += values`) adds to list `c`: an item each, unless the
+    /// values are those of a comprehension that keeps only the ones not in `xs` yet (`[t for t
+    /// in topics if t not in self.topics]`, directly or through a local bound once). Then the
+    /// list holds each value once, like `if x not in xs: xs.append(x)`, and what it can hold
+    /// is what the comprehension's element can be.
+    fn items_key(&self, c: usize, value: &'a Expr) -> GrowthKey {
+        let value = match value {
+            Expr::Name(n) => self.local_value(n.id.as_str()).unwrap_or(value),
+            other => other,
+        };
+        let (elt, generators) = match value {
+            Expr::ListComp(l) => (l.elt.as_ref(), &l.generators),
+            Expr::Generator(g) => (g.elt.as_ref(), &g.generators),
+            Expr::SetComp(s) => (s.elt.as_ref(), &s.generators),
+            _ => return GrowthKey::Item,
+        };
+        let held_once = ComparableExpr::from(elt);
+        let filtered = generators.iter().flat_map(|g| &g.ifs).any(|test| {
+            self.absence(test)
+                .iter()
+                .any(|(k, e)| *k == c && *e == held_once)
+        });
+        if filtered {
+            self.key_of(elt)
+        } else {
+            GrowthKey::Item
         }
     }
 

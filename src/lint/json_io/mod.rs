@@ -168,14 +168,13 @@ pub fn lock_helpers<'a>(
 /// Analyzes a module. `extra_locks` are qualified names of context managers that hold a
 /// cross-process lock (the `lock-context-managers` option and the project's lock helpers this
 /// module imports); `imported` are summaries of JSON helpers of other modules, by the qualified
-/// name this module calls them with. In test code (`is_test`), a path a test or its helper is
-/// handed (a fixture, a helper's argument) is the test's own.
+/// name this module calls them with. Test code is not analyzed: the files a test writes are
+/// its own fixtures ([`crate::lint::Unit::rules_below`]).
 pub fn analyze<'a>(
     suite: &'a [Stmt],
     semantic: &SemanticModel<'a>,
     extra_locks: &[String],
     imported: &[(String, Summary)],
-    is_test: bool,
 ) -> JsonFacts {
     if imported.is_empty()
         && !semantic.imports_from_any(JSON_MODULES)
@@ -312,7 +311,7 @@ pub fn analyze<'a>(
     // named uniquely by the call that writes them, are private: no other process writes them.
     // Only computed for modules with something to report: it walks every function again.
     if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
-        let origins = origins::PrivateOrigins::collect(&functions, semantic, is_test);
+        let origins = origins::PrivateOrigins::collect(&functions, semantic);
         let private: Vec<(TextRange, Vec<&str>)> = functions
             .iter()
             .map(|f| (f.def_range, origins.roots(f, semantic)))
@@ -399,15 +398,13 @@ pub fn analyze<'a>(
                 }
             }
         }
-        if !is_test {
-            // What a script writes once per invocation shows no part of the program that runs
-            // alongside another: it is no evidence that the file is shared.
-            facts.written_files = written
-                .iter()
-                .filter(|(_, at, _)| !entry_runs.iter().any(|b| b.contains_range(*at)))
-                .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
-                .collect();
-        }
+        // What a script writes once per invocation shows no part of the program that runs
+        // alongside another: it is no evidence that the file is shared.
+        facts.written_files = written
+            .iter()
+            .filter(|(_, at, _)| !entry_runs.iter().any(|b| b.contains_range(*at)))
+            .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
+            .collect();
     }
     facts
 }

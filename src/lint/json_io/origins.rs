@@ -65,23 +65,14 @@ pub(super) struct PrivateOrigins<'a> {
     /// Parameters of private helpers (`_name`) that every call in the module passes a private
     /// name: (function, parameter).
     params: Vec<(&'a str, &'a str)>,
-    /// Test code: the parameters of tests and pytest fixtures name the test's own files (pytest
-    /// builds fixtures per test, usually under `tmp_path`), and so do a helper's parameters when
-    /// every call passes one of those.
-    in_tests: bool,
 }
 
 impl<'a> PrivateOrigins<'a> {
-    pub(super) fn collect(
-        functions: &[Function<'a>],
-        semantic: &SemanticModel<'a>,
-        in_tests: bool,
-    ) -> Self {
+    pub(super) fn collect(functions: &[Function<'a>], semantic: &SemanticModel<'a>) -> Self {
         let mut origins = PrivateOrigins {
             functions: Vec::new(),
             attrs: Vec::new(),
             params: Vec::new(),
-            in_tests,
         };
         // Helpers calling helpers, and attributes set from helpers: two rounds settle it.
         for _ in 0..2 {
@@ -99,9 +90,8 @@ impl<'a> PrivateOrigins<'a> {
                         Expr::Attribute(a) => a.attr.as_str(),
                         _ => continue,
                     };
-                    // A private helper sees only the calls of its module; in test code, every
-                    // helper is there for the tests.
-                    if !(callee.starts_with('_') || in_tests) || callee.starts_with("__") {
+                    // A private helper sees only the calls of its module.
+                    if !callee.starts_with('_') || callee.starts_with("__") {
                         continue;
                     }
                     for target in functions
@@ -176,14 +166,11 @@ impl<'a> PrivateOrigins<'a> {
             return Vec::new();
         };
         let name = node.name.as_str();
-        let test_entry = self.in_tests && (name.starts_with("test") || is_pytest_fixture(node));
         let mut roots: Vec<&str> = f
             .params
             .iter()
             .copied()
-            .filter(|p| {
-                test_entry || PRIVATE_DIR_FIXTURES.contains(p) || self.params.contains(&(name, *p))
-            })
+            .filter(|p| PRIVATE_DIR_FIXTURES.contains(p) || self.params.contains(&(name, *p)))
             .collect();
         let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
         let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
@@ -343,19 +330,4 @@ fn is_coarse_strftime(call: &ast::ExprCall) -> bool {
         }
         _ => false,
     }
-}
-
-/// `@pytest.fixture`, `@pytest.fixture(...)`, `@fixture`.
-fn is_pytest_fixture(f: &ast::StmtFunctionDef) -> bool {
-    f.decorator_list.iter().any(|d| {
-        let target = match &d.expression {
-            Expr::Call(c) => c.func.as_ref(),
-            other => other,
-        };
-        match target {
-            Expr::Attribute(a) => a.attr.as_str() == "fixture",
-            Expr::Name(n) => n.id.as_str() == "fixture",
-            _ => false,
-        }
-    })
 }
