@@ -29,7 +29,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 )
             }
             Scheme::FixedTemp(tmp) if w.unlinked_first => format!(
-                "`{}` is replaced through the temporary name `{tmp}`, which every process shares, and it is deleted before the move: a window where the file does not exist, and concurrent writers overwrite each other's temp file",
+                "`{}` is replaced through the temporary name `{tmp}`, which every process shares, and it is deleted or moved away before the move: a window where the file does not exist, and concurrent writers overwrite each other's temp file",
                 w.path
             ),
             Scheme::FixedTemp(tmp) => format!(
@@ -37,7 +37,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 w.path
             ),
             Scheme::Atomic => format!(
-                "`{}` is deleted before the temporary file is moved into place: a window where the file does not exist; `os.replace` needs no delete",
+                "`{}` is deleted or moved away before the temporary file is moved into place: a window where the file does not exist; `os.replace` needs neither (copy the backup instead)",
                 w.path
             ),
         };

@@ -1480,6 +1480,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                 || same_binding(&t.key)
                 || (t.handle_name.is_some() && t.handle_name == src_text)
         }) else {
+            // Not a temp file just written: the move takes the file away from its path (a
+            // backup made before the new version is moved in), as deleting it would.
+            if src_key != PathKey::Unknown {
+                self.unlinked.push(src_key);
+            }
             return;
         };
         let tw = self.temp_writes.remove(pos);
@@ -1491,10 +1496,15 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let regions = tw.regions.clone();
         self.check_rmw(&key, tw.value, dst.range().cover(src.range()), &regions);
-        // A shared temp name is safe while a cross-process lock serializes the writers; deleting
-        // the target first still leaves a window for lock-free readers.
-        let serialized = regions.iter().any(|(_, k)| *k == LockKind::Process);
-        let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_)) && !serialized;
+        // A shared temp name is safe while a lock serializes the writers: a cross-process lock,
+        // or a thread lock the author took for the writers they expected, the threads of one
+        // process; deleting the target first still leaves a window for lock-free readers.
+        let serialized = !regions.is_empty();
+        let scheme = match scheme {
+            Scheme::FixedTemp(_) if serialized => Scheme::Atomic,
+            other => other,
+        };
+        let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_));
         if shared_temp_risk || unlinked {
             self.result.risky_writes.push(RiskyWrite {
                 function: self.f.id.clone(),
