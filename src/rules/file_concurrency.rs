@@ -1,7 +1,7 @@
 //! What the read-modify-write rules (SWC201, SWC203, SWC204) share: the condition under which a
 //! finding stands with the evidence that it runs concurrently, and the wording of the fixes.
 
-use crate::lint::json_io::Rmw;
+use crate::lint::json_io::{Rmw, RmwKind};
 use crate::lint::project::Condition;
 use ruff_text_size::TextRange;
 
@@ -21,6 +21,7 @@ pub fn concurrent_rmw(
         shown: usable && !rmw.concurrency.is_empty(),
         snapshot: rmw.cached_read,
         one_shot: rmw.one_shot,
+        locked: rmw.kind != RmwKind::Unprotected,
         root: rmw.root.as_deref().map(Into::into),
         function: rmw
             .function

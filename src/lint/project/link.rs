@@ -209,6 +209,7 @@ impl Project<'_> {
                 shown,
                 snapshot,
                 one_shot,
+                locked,
                 root,
                 function,
             } => {
@@ -220,7 +221,11 @@ impl Project<'_> {
                     return Some(Verdict::default());
                 }
                 let evidence = self.concurrency_evidence(module, file, root, function);
-                if evidence.is_empty() && (*snapshot || *one_shot) {
+                // Example code with nothing showing it run concurrently, and no lock to say its
+                // author expects that, is a demonstration run once by hand: its
+                // read-modify-write races with no one.
+                let example = !*locked && module.is_some_and(|i| self.modules[i].1.is_example);
+                if evidence.is_empty() && (*snapshot || *one_shot || example) {
                     return None;
                 }
                 if evidence.is_empty() && self.require_concurrency_evidence {

@@ -155,6 +155,10 @@ pub enum Condition {
         /// finding without evidence of concurrent runs.
         #[serde(default)]
         one_shot: bool,
+        /// A lock is taken around it (a thread lock, or one released between the read and the
+        /// write): the author expects concurrent runs, even in example code.
+        #[serde(default)]
+        locked: bool,
         root: Option<Name>,
         function: Option<Name>,
     },
