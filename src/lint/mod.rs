@@ -938,3 +938,37 @@ fn snippet(text: &str, index: &LineIndex, range: TextRange) -> Snippet {
         end: r_end.max(r_start),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Unit;
+    use crate::rules::{Rule, RuleSet};
+    use std::path::Path;
+
+    #[test]
+    fn rules_below_depend_on_the_execution_context() {
+        let all = RuleSet::from_selector("ALL").expect("ALL selects every rule");
+        let root = Path::new("/repo");
+        let rules = |p: &str| Unit::rules_below(Path::new(p), root, all);
+        let program = rules("/repo/app/store.py");
+        assert!(program.contains(Rule::UnprotectedJsonRmw));
+        assert!(program.contains(Rule::UnboundedDictCache));
+        let example = rules("/repo/examples/store.py");
+        assert!(example.contains(Rule::UnprotectedJsonRmw));
+        assert!(!example.contains(Rule::UnboundedDictCache));
+        for test in ["/repo/tests/test_store.py", "/repo/app/test_store.py"] {
+            let in_tests = rules(test);
+            assert!(!in_tests.contains(Rule::UnprotectedJsonRmw), "{test}");
+            assert!(!in_tests.contains(Rule::NonAtomicWrite), "{test}");
+            assert!(!in_tests.contains(Rule::UnboundedDictCache), "{test}");
+            assert!(in_tests.contains(Rule::OpenWithoutContext), "{test}");
+        }
+        // A project that itself sits in a `tests/` directory is judged below the checked root.
+        let nested = Unit::rules_below(
+            Path::new("/tests/repo/app/store.py"),
+            Path::new("/tests/repo"),
+            all,
+        );
+        assert!(nested.contains(Rule::UnprotectedJsonRmw));
+    }
+}
