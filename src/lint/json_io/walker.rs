@@ -1408,6 +1408,30 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// object's own JSON serializer (`creds.to_json()` of google-auth credentials, pydantic's
     /// `model.model_dump_json()`), which yields JSON text of the receiver.
     fn dumps_value(&self, arg: &'a Expr) -> Option<&'a Expr> {
+        self.dumped_in(arg).or_else(|| {
+            // `text = json.dumps(data)` bound once, then `f.write(text)` or
+            // `os.write(fd, text.encode())`.
+            let name = match arg {
+                Expr::Name(n) => n,
+                Expr::Call(c) => match c.func.as_ref() {
+                    Expr::Attribute(a) if a.attr.as_str() == "encode" => match a.value.as_ref() {
+                        Expr::Name(n) => n,
+                        _ => return None,
+                    },
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            crate::lint::blocks::bound_once(self.f.body)
+                .into_iter()
+                .find(|(local, _)| *local == name.id.as_str())
+                .and_then(|(_, value)| self.dumped_in(value))
+        })
+    }
+
+    /// The document a `json.dumps(...)` (or `.to_json()`, `.model_dump_json()`) in `arg`
+    /// serializes.
+    fn dumped_in(&self, arg: &'a Expr) -> Option<&'a Expr> {
         let mut calls = Vec::new();
         collect_calls(arg, &mut calls);
         calls.into_iter().find_map(|c| {
