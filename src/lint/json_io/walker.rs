@@ -1011,7 +1011,12 @@ impl<'w, 'a> Walker<'w, 'a> {
         let Some(Expr::Name(fd)) = call.arguments.args.first() else {
             return None;
         };
-        let tmp = self.local_paths.get(&format!("fd:{}", fd.id))?.clone();
+        self.mkstemp_handle(fd.id.as_str())
+    }
+
+    /// The descriptor `fd` of `fd, tmp = tempfile.mkstemp(...)`: a unique temporary file.
+    fn mkstemp_handle(&self, fd: &str) -> Option<Handle> {
+        let tmp = self.local_paths.get(&format!("fd:{fd}"))?.clone();
         Some(Handle {
             key: tmp,
             mode: Mode::Write,
@@ -1457,7 +1462,12 @@ impl<'w, 'a> Walker<'w, 'a> {
         source: ValueSource,
     ) {
         let handle = match target {
-            Expr::Name(n) => self.handles.get(n.id.as_str()).cloned(),
+            // `os.write(fd, ...)` on a descriptor from `mkstemp` writes the temporary file.
+            Expr::Name(n) => self
+                .handles
+                .get(n.id.as_str())
+                .cloned()
+                .or_else(|| self.mkstemp_handle(n.id.as_str())),
             Expr::Call(_) => self.opened(target).map(|(key, mode)| {
                 let temp = self.temp_of(&key);
                 Handle { key, mode, temp }
