@@ -1524,19 +1524,16 @@ impl<'w, 'a> Walker<'w, 'a> {
         let tw = self.temp_writes.remove(pos);
         let key = self.key(dst);
         let unlinked = self.unlinked.iter().any(|u| u.same_file(&key));
-        let scheme = match tw.temp {
-            Temp::Unique => Scheme::Atomic,
-            Temp::Fixed => Scheme::FixedTemp(src_text.unwrap_or_else(|| src_key.to_string())),
-        };
         let regions = tw.regions.clone();
         self.check_rmw(&key, tw.value, dst.range().cover(src.range()), &regions);
         // A shared temp name is safe while a lock serializes the writers: a cross-process lock,
         // or a thread lock the author took for the writers they expected, the threads of one
         // process; deleting the target first still leaves a window for lock-free readers.
-        let serialized = !regions.is_empty();
-        let scheme = match scheme {
-            Scheme::FixedTemp(_) if serialized => Scheme::Atomic,
-            other => other,
+        let scheme = match tw.temp {
+            Temp::Fixed if regions.is_empty() => {
+                Scheme::FixedTemp(src_text.unwrap_or_else(|| src_key.to_string()))
+            }
+            Temp::Fixed | Temp::Unique => Scheme::Atomic,
         };
         let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_));
         if shared_temp_risk || unlinked {
