@@ -6,6 +6,7 @@
 
 use super::Function;
 use crate::lint::project::frameworks;
+use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -33,6 +34,7 @@ impl ConcurrentRuns {
             .collect();
         let mut sites = Sites::default();
         if let Some(module) = functions.first() {
+            awaited_later(module.body, &mut sites.awaited_later);
             sites.visit_body(module.body);
         }
         let caller = |at: TextRange| super::innermost(functions, at);
@@ -234,6 +236,9 @@ struct Sites {
     repeating: u32,
     /// The spawn call being awaited right where it is made (`await asyncio.to_thread(save)`).
     awaited: Option<TextRange>,
+    /// Spawn calls whose task is kept and awaited further down the same block
+    /// (`task = create_task(poll()); await task`).
+    awaited_later: Vec<TextRange>,
 }
 
 impl Sites {
@@ -250,7 +255,11 @@ impl Sites {
         // one runs at a time, as with a plain call of `save`. A spawn outside any loop starts one
         // copy each time its caller runs: also a call, which carries the caller's evidence (a
         // route that starts a process per request).
-        let one_at_a_time = !mapping && (self.awaited == Some(call.range()) || self.repeating == 0);
+        // So does `task = create_task(poll()); await task`: the loop waits for it.
+        let one_at_a_time = !mapping
+            && (self.awaited == Some(call.range())
+                || self.awaited_later.contains(&call.range())
+                || self.repeating == 0);
         let args = &call.arguments.args;
         let keyword = |name: &str| {
             call.arguments
@@ -296,6 +305,77 @@ impl Sites {
                 });
             }
         }
+    }
+}
+
+/// The calls bound to a name or attribute in some block of `stmts` (nested blocks and
+/// definitions included) whose value a later statement of that block awaits: `task =
+/// create_task(poll()); await task`, `await asyncio.wait_for(task, 5)`.
+fn awaited_later(stmts: &[Stmt], out: &mut Vec<TextRange>) {
+    for (i, stmt) in stmts.iter().enumerate() {
+        if let Some((target, Expr::Call(call))) = crate::lint::blocks::single_assignment(stmt) {
+            let target = ComparableExpr::from(target);
+            let mut awaits = false;
+            crate::lint::blocks::for_each_stmt(&stmts[i + 1..], &mut |later| {
+                awaits = awaits
+                    || awaited_value(later).is_some_and(|v| ComparableExpr::from(v) == target);
+            });
+            if awaits {
+                out.push(call.range());
+            }
+        }
+        match stmt {
+            Stmt::FunctionDef(f) => awaited_later(&f.body, out),
+            Stmt::ClassDef(c) => awaited_later(&c.body, out),
+            Stmt::If(s) => {
+                awaited_later(&s.body, out);
+                for clause in &s.elif_else_clauses {
+                    awaited_later(&clause.body, out);
+                }
+            }
+            Stmt::Try(t) => {
+                awaited_later(&t.body, out);
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    awaited_later(&h.body, out);
+                }
+                awaited_later(&t.orelse, out);
+                awaited_later(&t.finalbody, out);
+            }
+            Stmt::With(w) => awaited_later(&w.body, out),
+            Stmt::For(l) => {
+                awaited_later(&l.body, out);
+                awaited_later(&l.orelse, out);
+            }
+            Stmt::While(l) => {
+                awaited_later(&l.body, out);
+                awaited_later(&l.orelse, out);
+            }
+            Stmt::Match(m) => {
+                for case in &m.cases {
+                    awaited_later(&case.body, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a statement awaits on its own: `await x`, `y = await x`, `await asyncio.wait_for(x, t)`
+/// (also `shield`): `x`.
+fn awaited_value(stmt: &Stmt) -> Option<&Expr> {
+    let value = match stmt {
+        Stmt::Expr(e) => e.value.as_ref(),
+        Stmt::Return(r) => r.value.as_deref()?,
+        other => crate::lint::blocks::single_assignment(other)?.1,
+    };
+    let Expr::Await(a) = value else {
+        return None;
+    };
+    match a.value.as_ref() {
+        Expr::Call(c) if matches!(last_segment(&c.func), Some("wait_for" | "shield")) => {
+            c.arguments.args.first()
+        }
+        other => Some(other),
     }
 }
 
