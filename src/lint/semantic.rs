@@ -98,6 +98,7 @@ impl<'a> SemanticModel<'a> {
             },
             current: ScopeId::MODULE,
             package,
+            import_fallback: false,
         };
         builder.visit_body(suite);
         builder.model
@@ -209,6 +210,19 @@ struct Builder<'a> {
     model: SemanticModel<'a>,
     current: ScopeId,
     package: Option<&'a str>,
+    /// Inside the handler of `try: from filelock import FileLock` / `except ImportError:`.
+    import_fallback: bool,
+}
+
+/// `except ImportError:` or `except (ImportError, OSError):` (also `ModuleNotFoundError`).
+fn catches_import_error(handler: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = handler;
+    let is_import_error = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "ImportError" | "ModuleNotFoundError"));
+    match h.type_.as_deref() {
+        Some(Expr::Tuple(t)) => t.elts.iter().any(is_import_error),
+        Some(e) => is_import_error(e),
+        None => false,
+    }
 }
 
 /// The absolute module named by `from <level dots><module> import ...` inside `package`, or
@@ -231,11 +245,20 @@ fn absolute_module(package: &str, level: u32, module: &str) -> Option<String> {
 
 impl<'a> Builder<'a> {
     fn bind(&mut self, name: &'a str, offset: TextSize, kind: BindingKind) {
-        self.model.scopes[self.current.0 as usize]
+        let bindings = self.model.scopes[self.current.0 as usize]
             .bindings
             .entry(name)
-            .or_default()
-            .push(Binding { offset, kind });
+            .or_default();
+        // `except ImportError: FileLock = None` stands in for an optional dependency: the code
+        // is written for the import, so the name keeps meaning what was imported.
+        let stand_in = self.import_fallback
+            && !matches!(kind, BindingKind::Import(_))
+            && bindings
+                .iter()
+                .any(|b| matches!(b.kind, BindingKind::Import(_)));
+        if !stand_in {
+            bindings.push(Binding { offset, kind });
+        }
     }
 
     fn push_scope(&mut self, kind: ScopeKind, at: TextSize) -> ScopeId {
@@ -330,6 +353,16 @@ impl<'a> Visitor<'a> for Builder<'a> {
                         BindingKind::Import(qualified),
                     );
                 }
+            }
+            Stmt::Try(t) if t.handlers.iter().any(catches_import_error) => {
+                self.visit_body(&t.body);
+                for handler in &t.handlers {
+                    let outer = std::mem::replace(&mut self.import_fallback, true);
+                    self.visit_except_handler(handler);
+                    self.import_fallback = outer;
+                }
+                self.visit_body(&t.orelse);
+                self.visit_body(&t.finalbody);
             }
             Stmt::Global(global) => {
                 for name in &global.names {
@@ -436,6 +469,17 @@ mod tests {
         };
         calls.visit_body(parsed.suite());
         calls.out
+    }
+
+    #[test]
+    fn import_error_stand_in_keeps_the_import() {
+        // `FileLock = None` under `except ImportError` stands in for the optional dependency;
+        // a later plain rebinding still shadows it.
+        let src = "try:\n    from filelock import FileLock\nexcept ImportError:\n    FileLock = None\ndef f():\n    FileLock()\ntry:\n    from ujson import dumps\nexcept ValueError:\n    dumps = None\ndef g():\n    dumps()\n";
+        assert_eq!(
+            call_names(src),
+            vec![Some("filelock.FileLock".to_string()), None]
+        );
     }
 
     #[test]

@@ -55,6 +55,19 @@ const OS_LOCK_CALLS: &[&str] = &[
     "portalocker.unlock",
 ];
 
+/// `fcntl.flock(f, LOCK_EX)`, `msvcrt.locking(fd, LK_NBLCK, 1)`, `portalocker.lock(f, …)`: an
+/// OS file-lock call that takes the lock (not one that releases it).
+fn takes_os_lock(call: &ast::ExprCall, semantic: &SemanticModel, scope: ScopeId) -> bool {
+    let Some(q) = semantic.qualified_name(scope, &call.func) else {
+        return false;
+    };
+    let releases = q == "portalocker.unlock"
+        || call.arguments.args.iter().any(|arg| {
+            dotted(arg).is_some_and(|flag| flag.ends_with("LOCK_UN") || flag.ends_with("LK_UNLCK"))
+        });
+    OS_LOCK_CALLS.contains(&q.as_str()) && !releases
+}
+
 pub struct LockTable<'a> {
     /// Module-level names bound once, with their value (paths and lock objects).
     module_values: HashMap<&'a str, &'a Expr>,
@@ -62,6 +75,9 @@ pub struct LockTable<'a> {
     objects: HashMap<String, LockKind>,
     /// Classes of the module usable as lock context managers.
     classes: HashMap<&'a str, LockKind>,
+    /// `@contextmanager` methods of the module's classes that hold a lock while their block
+    /// runs (`with self._file_lock():`), by name.
+    lock_methods: HashMap<&'a str, LockKind>,
     extra: Vec<String>,
 }
 
@@ -71,6 +87,7 @@ impl<'a> LockTable<'a> {
             module_values: HashMap::default(),
             objects: HashMap::default(),
             classes: HashMap::default(),
+            lock_methods: HashMap::default(),
             extra: extra.to_vec(),
         };
         let mut counts: HashMap<&str, usize> = HashMap::default();
@@ -114,6 +131,13 @@ impl<'a> LockTable<'a> {
                 for (attr, kind) in table.self_locks(class, semantic) {
                     table.objects.insert(format!("self.{attr}"), kind);
                 }
+                for method in &class.body {
+                    if let Stmt::FunctionDef(func) = method {
+                        if let Some(kind) = table.context_manager_lock_kind(func, semantic) {
+                            table.lock_methods.insert(func.name.as_str(), kind);
+                        }
+                    }
+                }
             }
         }
         table
@@ -127,6 +151,13 @@ impl<'a> LockTable<'a> {
         semantic: &SemanticModel,
         scope: ScopeId,
     ) -> Option<LockKind> {
+        // `FileLock(p) if HAS_FILELOCK else NullLock()`: the lock the author means, with a
+        // stand-in where the library is missing.
+        if let Expr::If(choice) = value {
+            return self
+                .constructor_kind(&choice.body, semantic, scope)
+                .or_else(|| self.constructor_kind(&choice.orelse, semantic, scope));
+        }
         let Expr::Call(call) = value else { return None };
         let q = semantic.qualified_name(scope, &call.func);
         if let Some(kind) = q.as_deref().and_then(|q| self.kind_named(q)) {
@@ -134,6 +165,9 @@ impl<'a> LockTable<'a> {
         }
         match call.func.as_ref() {
             Expr::Name(n) => self.classes.get(n.id.as_str()).copied(),
+            Expr::Attribute(a) if matches!(a.value.as_ref(), Expr::Name(n) if n.id.as_str() == "self") => {
+                self.lock_methods.get(a.attr.as_str()).copied()
+            }
             _ => None,
         }
     }
@@ -325,29 +359,22 @@ impl<'a> LockTable<'a> {
             return None;
         }
         let scope = semantic.scope_of(func).unwrap_or(ScopeId::MODULE);
-        let mut found = None;
-        for stmt in &func.body {
-            match stmt {
-                Stmt::With(with) => {
-                    for item in &with.items {
-                        found = found
-                            .or_else(|| self.constructor_kind(&item.context_expr, semantic, scope));
-                    }
-                }
-                Stmt::Expr(e) => {
-                    let mut calls = Vec::new();
-                    super::collect_calls(&e.value, &mut calls);
-                    if calls.iter().any(|c| {
-                        semantic
-                            .qualified_name(scope, &c.func)
-                            .is_some_and(|q| OS_LOCK_CALLS.contains(&q.as_str()))
-                    }) {
-                        found = found.or(Some(LockKind::Process));
-                    }
-                }
-                _ => {}
-            }
+        // The lock may be taken inside a `try` (a fallback per platform) or an `if`.
+        if crate::lint::blocks::calls_in(&func.body)
+            .into_iter()
+            .any(|c| takes_os_lock(c, semantic, scope))
+        {
+            return Some(LockKind::Process);
         }
+        let mut found = None;
+        crate::lint::blocks::for_each_stmt(&func.body, &mut |stmt| {
+            if let Stmt::With(with) = stmt {
+                for item in &with.items {
+                    found = found
+                        .or_else(|| self.constructor_kind(&item.context_expr, semantic, scope));
+                }
+            }
+        });
         found
     }
 
@@ -367,23 +394,35 @@ impl<'a> LockTable<'a> {
         })?;
         let scope = semantic.scope_of(enter).unwrap_or(ScopeId::MODULE);
         let mut found = None;
-        let mut calls = Vec::new();
-        for s in &enter.body {
-            if let Stmt::Expr(e) = s {
-                super::collect_calls(&e.value, &mut calls);
-            }
-        }
-        for call in calls {
-            let q = semantic.qualified_name(scope, &call.func);
-            if q.as_deref().is_some_and(|q| OS_LOCK_CALLS.contains(&q)) {
+        for call in crate::lint::blocks::calls_in(&enter.body) {
+            if takes_os_lock(call, semantic, scope) {
                 found = Some(LockKind::Process);
             } else if let Expr::Attribute(a) = call.func.as_ref() {
-                if a.attr.as_str() == "acquire" {
-                    if let Expr::Attribute(inner) = a.value.as_ref() {
+                match a.value.as_ref() {
+                    // `self._lock.acquire()` on a lock object the class made.
+                    Expr::Attribute(inner) if a.attr.as_str() == "acquire" => {
                         if let Some(kind) = self_locks.get(inner.attr.as_str()) {
                             found = found.or(Some(*kind));
                         }
                     }
+                    // `if not self.acquire(): raise`: a method of the class that takes an OS
+                    // file lock (retrying in a loop, one branch per platform).
+                    Expr::Name(n) if n.id.as_str() == "self" => {
+                        let method = class.body.iter().find_map(|s| match s {
+                            Stmt::FunctionDef(f) if f.name.as_str() == a.attr.as_str() => Some(f),
+                            _ => None,
+                        });
+                        if let Some(method) = method {
+                            let scope = semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+                            if crate::lint::blocks::calls_in(&method.body)
+                                .into_iter()
+                                .any(|c| takes_os_lock(c, semantic, scope))
+                            {
+                                found = Some(LockKind::Process);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

@@ -11,6 +11,7 @@
 
 pub mod concurrency;
 pub mod files;
+mod held_by_callers;
 mod locks;
 mod origins;
 pub mod paths;
@@ -222,6 +223,12 @@ pub fn analyze<'a>(
         }
         runs.push(result);
     }
+    // Private helpers that every caller runs under a cross-process lock hold it too.
+    let calls: Vec<(String, Vec<LockKind>)> = runs
+        .iter()
+        .flat_map(|r| r.private_calls.iter().cloned())
+        .collect();
+    let locked_by_callers = held_by_callers::process_locked_by_callers(suite, &functions, &calls);
     // Second pass with snapshots known, for writes of cached documents in other methods.
     let mut facts = JsonFacts::default();
     // Direct reads: (path, range, function, the `try` body that tolerates an unreadable file).
@@ -239,8 +246,12 @@ pub fn analyze<'a>(
                 .collect(),
             None => HashMap::default(),
         };
-        let inherited = closure_locks.get(&f.def_range).cloned().unwrap_or_default();
-        let result = if class_snaps.is_empty() {
+        let mut inherited = closure_locks.get(&f.def_range).cloned().unwrap_or_default();
+        let from_callers = locked_by_callers.contains(&f.def_range);
+        if from_callers {
+            inherited.push(LockKind::Process);
+        }
+        let result = if class_snaps.is_empty() && !from_callers {
             first
         } else {
             analyze_function(f, semantic, &locks, &summaries, &inherited, &class_snaps)
@@ -707,6 +718,8 @@ struct FunctionResult {
     risky_writes: Vec<RiskyWrite>,
     self_snapshots: Vec<(String, (PathKey, TextRange))>,
     closures_under_locks: Vec<(TextRange, Vec<LockKind>)>,
+    /// Calls of the module's private helpers: (callee id, the locks held at the call).
+    private_calls: Vec<(String, Vec<LockKind>)>,
     /// Helpers called here to write a file this function also reads: their writes are writes
     /// of a state file.
     state_writers: Vec<String>,

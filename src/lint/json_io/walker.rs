@@ -62,6 +62,7 @@ pub(super) fn analyze_function<'a>(
             risky_writes: Vec::new(),
             self_snapshots: Vec::new(),
             closures_under_locks: Vec::new(),
+            private_calls: Vec::new(),
             state_writers: Vec::new(),
             derived_writes: Vec::new(),
             written: Vec::new(),
@@ -1206,6 +1207,13 @@ impl<'w, 'a> Walker<'w, 'a> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         let q = self.qualified(&call.func);
         let args = &call.arguments.args;
+        if let Some(callee) = self
+            .callee_id_of(&call.func)
+            .filter(|id| super::held_by_callers::is_private(id))
+        {
+            let kinds = self.regions.iter().map(|(_, k)| *k).collect();
+            self.result.private_calls.push((callee, kinds));
+        }
         // `fn()` on a callable parameter: the wrapper runs it under the locks held here.
         if let Expr::Name(n) = call.func.as_ref() {
             if self.f.params.contains(&n.id.as_str()) {
