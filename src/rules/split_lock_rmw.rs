@@ -1,5 +1,6 @@
 //! SWC203 split-lock-rmw: the read and the write are each locked, but the lock is released in
-//! between, so another process can write in the gap.
+//! between, so another writer (another process, or with a thread lock another thread) can write
+//! in the gap.
 
 use super::file_concurrency::{concurrent_rmw, hold_one_lock};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -19,7 +20,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
             rule: Rule::SplitLockRmw,
             range: rmw.write,
             message: format!(
-                "`{}` is read under a lock and written under a lock, but the lock is released in between: another process can write in the gap and its update is lost",
+                "`{}` is read under a lock and written under a lock, but the lock is released in between: another writer can write in the gap and its update is lost",
                 rmw.path
             ),
             related,

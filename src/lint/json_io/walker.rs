@@ -1643,6 +1643,10 @@ impl<'w, 'a> Walker<'w, 'a> {
             RmwKind::SplitLock
         } else if shared(LockKind::Thread) {
             RmwKind::ThreadOnly
+        } else if !read.regions.is_empty() && !regions.is_empty() {
+            // Two separate `with self.lock:` blocks (often one in a load helper, one in a save
+            // helper): even the threads the lock was meant for interleave in the gap.
+            RmwKind::SplitLock
         } else {
             RmwKind::Unprotected
         };
