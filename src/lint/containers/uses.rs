@@ -100,6 +100,10 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// How many blocks around the current statement run once: each sits under a test of a flag
     /// it sets (`if not self.started: ... self.started = True`).
     flag_guarded: usize,
+    /// Containers the current function replaces with a new one in its own body (not in a
+    /// branch), before the current statement: `self.sources = []` then appends. What it adds
+    /// after that, it adds to the new container, which holds one call's worth.
+    rebuilt: Vec<usize>,
 }
 
 impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
@@ -129,6 +133,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             top_function: None,
             endless_loops: 0,
             flag_guarded: 0,
+            rebuilt: Vec::new(),
         }
     }
 }
@@ -217,6 +222,11 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let Some(func) = &self.function else { return };
         // Filling from storage (`load`) or adding while closing is not the working cycle.
         if func.is_registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
+            return;
+        }
+        // Refilled after being replaced in this call: it holds what this call adds, unless a
+        // loop that runs until the process stops keeps adding.
+        if self.rebuilt.contains(&c) && self.endless_loops == 0 {
             return;
         }
         let container = &self.facts.containers[c];
@@ -801,6 +811,36 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
+    /// Whether `expr` refers to container `c` anywhere inside.
+    fn mentions(&self, expr: &Expr, c: usize) -> bool {
+        struct Finder<'w, 'f, 'a, 'm, 'o> {
+            walker: &'w UseWalker<'f, 'a, 'm, 'o>,
+            c: usize,
+            found: bool,
+        }
+        impl<'e> Visitor<'e> for Finder<'_, '_, '_, '_, '_> {
+            fn visit_expr(&mut self, expr: &'e Expr) {
+                if self.found {
+                    return;
+                }
+                if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
+                    && self.walker.lookup(expr) == Some(self.c)
+                {
+                    self.found = true;
+                    return;
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut finder = Finder {
+            walker: self,
+            c,
+            found: false,
+        };
+        finder.visit_expr(expr);
+        finder.found
+    }
+
     fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
         match target {
             Expr::Subscript(sub) => {
@@ -838,6 +878,22 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     if self.facts.containers[c].def_stmt != stmt.range() && !reshaped {
                         let func = self.function.as_ref().map_or("", |f| f.name);
                         self.bound(c, other.range(), format!("reassigned in `{func}`"));
+                        let unconditional = self
+                            .function
+                            .as_ref()
+                            .is_some_and(|f| f.body.iter().any(|s| s.range() == stmt.range()));
+                        // `self.items = self.items + [x]` or `list(self.items)` keeps the old
+                        // entries: not a fresh container.
+                        let fresh = match stmt {
+                            Stmt::Assign(a) => !self.mentions(&a.value, c),
+                            Stmt::AnnAssign(a) => {
+                                a.value.as_deref().is_some_and(|v| !self.mentions(v, c))
+                            }
+                            _ => false,
+                        };
+                        if unconditional && fresh {
+                            self.rebuilt.push(c);
+                        }
                     }
                 }
             }
@@ -901,6 +957,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     warned: OnceCell::new(),
                 };
                 let saved_fn = self.function.replace(ctx);
+                let saved_rebuilt = std::mem::take(&mut self.rebuilt);
                 let saved_loops = std::mem::take(&mut self.endless_loops);
                 let saved_fixed = self.fixed_names.len();
                 let saved_aliases = self.aliases.len();
@@ -921,6 +978,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.distinct.truncate(saved_distinct);
                 self.top_function = saved_top;
                 self.endless_loops = saved_loops;
+                self.rebuilt = saved_rebuilt;
                 self.function = saved_fn;
                 self.scope = saved_scope;
                 // Nested functions see the enclosing method's `self` through the closure.
