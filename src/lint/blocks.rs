@@ -39,40 +39,46 @@ pub fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
 /// `match`; never function or class bodies) when `visit` returns true.
 pub fn walk_blocks<'s>(stmts: &'s [Stmt], visit: &mut dyn FnMut(&'s Stmt) -> bool) {
     for s in stmts {
-        if !visit(s) {
-            continue;
+        if visit(s) {
+            for_each_child_block(s, &mut |block| walk_blocks(block, visit));
         }
-        match s {
-            Stmt::If(i) => {
-                walk_blocks(&i.body, visit);
-                for c in &i.elif_else_clauses {
-                    walk_blocks(&c.body, visit);
-                }
+    }
+}
+
+/// Calls `visit` on each statement list directly inside a compound statement: the branches of
+/// `if`, the body, handlers, `else` and `finally` of `try`, the body of `with`, loops with their
+/// `else`, the cases of `match`. Function and class bodies are not blocks of their statement.
+pub fn for_each_child_block<'s>(s: &'s Stmt, visit: &mut dyn FnMut(&'s [Stmt])) {
+    match s {
+        Stmt::If(i) => {
+            visit(&i.body);
+            for c in &i.elif_else_clauses {
+                visit(&c.body);
             }
-            Stmt::Try(t) => {
-                walk_blocks(&t.body, visit);
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    walk_blocks(&h.body, visit);
-                }
-                walk_blocks(&t.orelse, visit);
-                walk_blocks(&t.finalbody, visit);
-            }
-            Stmt::With(w) => walk_blocks(&w.body, visit),
-            Stmt::For(l) => {
-                walk_blocks(&l.body, visit);
-                walk_blocks(&l.orelse, visit);
-            }
-            Stmt::While(l) => {
-                walk_blocks(&l.body, visit);
-                walk_blocks(&l.orelse, visit);
-            }
-            Stmt::Match(m) => {
-                for case in &m.cases {
-                    walk_blocks(&case.body, visit);
-                }
-            }
-            _ => {}
         }
+        Stmt::Try(t) => {
+            visit(&t.body);
+            for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                visit(&h.body);
+            }
+            visit(&t.orelse);
+            visit(&t.finalbody);
+        }
+        Stmt::With(w) => visit(&w.body),
+        Stmt::For(l) => {
+            visit(&l.body);
+            visit(&l.orelse);
+        }
+        Stmt::While(l) => {
+            visit(&l.body);
+            visit(&l.orelse);
+        }
+        Stmt::Match(m) => {
+            for case in &m.cases {
+                visit(&case.body);
+            }
+        }
+        _ => {}
     }
 }
 

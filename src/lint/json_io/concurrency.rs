@@ -327,35 +327,9 @@ fn awaited_later(stmts: &[Stmt], out: &mut Vec<TextRange>) {
         match stmt {
             Stmt::FunctionDef(f) => awaited_later(&f.body, out),
             Stmt::ClassDef(c) => awaited_later(&c.body, out),
-            Stmt::If(s) => {
-                awaited_later(&s.body, out);
-                for clause in &s.elif_else_clauses {
-                    awaited_later(&clause.body, out);
-                }
-            }
-            Stmt::Try(t) => {
-                awaited_later(&t.body, out);
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    awaited_later(&h.body, out);
-                }
-                awaited_later(&t.orelse, out);
-                awaited_later(&t.finalbody, out);
-            }
-            Stmt::With(w) => awaited_later(&w.body, out),
-            Stmt::For(l) => {
-                awaited_later(&l.body, out);
-                awaited_later(&l.orelse, out);
-            }
-            Stmt::While(l) => {
-                awaited_later(&l.body, out);
-                awaited_later(&l.orelse, out);
-            }
-            Stmt::Match(m) => {
-                for case in &m.cases {
-                    awaited_later(&case.body, out);
-                }
-            }
-            _ => {}
+            other => crate::lint::blocks::for_each_child_block(other, &mut |block| {
+                awaited_later(block, out)
+            }),
         }
     }
 }
