@@ -1,9 +1,10 @@
 //! The cross-process lock a private helper runs under because every caller holds one: `def
 //! _save(self)` called only inside `with self._lock, self._file_lock():` writes under the file
 //! lock, though its own body takes none. Thread locks are not passed on: a thread lock held by
-//! every caller still leaves the processes sharing the file unserialized. Only names private to the module or class (`_save`, not `save` or `__exit__`)
-//! count, and only when nothing hands the helper elsewhere (`Thread(target=self._save)`), since
-//! a public or escaping function may be called from code this module does not show.
+//! every caller still leaves the processes sharing the file unserialized. Only names private to
+//! the module or class (`_save`, not `save` or `__exit__`) count, and only when nothing hands the
+//! helper elsewhere (`Thread(target=self._save)`), since a public or escaping function may be
+//! called from code this module does not show.
 
 use super::locks::LockKind;
 use super::Function;
