@@ -44,6 +44,17 @@ const EVENT_NOUNS: &[&str] = &[
     "thread",
 ];
 
+/// Event nouns whose `_key` is as new as the object (`session_key`).
+const KEYED_NOUNS: &[&str] = &[
+    "session",
+    "chat",
+    "conversation",
+    "user",
+    "request",
+    "task",
+    "job",
+];
+
 /// Nouns for members of a pool sized at start-up (`shard_id`, `shard`): never evidence.
 const POOL_NOUNS: &[&str] = &["shard"];
 
@@ -59,7 +70,11 @@ const CONTENT_NOUNS: &[&str] = &[
     "digest",
     "hash",
     "fingerprint",
+    "etag",
 ];
+
+/// Names of network addresses of peers: a login limiter keyed by them gains one per client.
+const ADDRESS_NAMES: &[&str] = &["ip", "ip_addr", "ip_address", "remote_addr", "client_addr"];
 
 /// Calls whose result is new on every call (the last segment of the callee).
 const GENERATORS: &[(&str, &str)] = &[
@@ -231,13 +246,31 @@ fn named(name: &str, content: bool) -> Option<String> {
         .iter()
         .any(|s| lower.ends_with(s))
         // camelCase `taskId`
-        || (bare.ends_with("Id") && bare.len() > 2);
+        || (bare.ends_with("Id") && bare.len() > 2)
+        // `userid`, `sessionid`: an event noun run together with its identifier
+        || lower
+            .strip_suffix("id")
+            .and_then(|stem| stem.rsplit('_').next())
+            .is_some_and(|stem| EVENT_NOUNS.contains(&stem))
+        || ADDRESS_NAMES
+            .iter()
+            .any(|a| lower == *a || lower.ends_with(&format!("_{a}")));
     if identifier {
         return Some(format!(
             "keys are `{name}` values: identifiers of things that keep arriving"
         ));
     }
-    let word = lower.rsplit('_').next().unwrap_or(&lower);
+    let mut words = lower.rsplit('_');
+    let word = words.next().unwrap_or(&lower);
+    // `session_key`, `chat_keys`: the key of a session or chat is as new as it is. Not a
+    // `client_key`, which names an API client of the configuration as often.
+    if matches!(word, "key" | "keys") {
+        if let Some(noun) = words.next().filter(|w| KEYED_NOUNS.contains(w)) {
+            return Some(format!(
+                "keys are `{name}` values: one per {noun} the process meets, without end"
+            ));
+        }
+    }
     let word = word
         .strip_suffix('s')
         .filter(|w| w.len() > 2)
@@ -273,12 +306,30 @@ mod tests {
             "prompt",
             "user",
             "_request",
+            "userid",
+            "session_key",
+            "client_ip",
+            "etag",
         ] {
             assert!(named(name, true).is_some(), "{name}");
         }
         for name in [
-            "pair", "path", "name", "key", "coin", "token", "provider", "index", "paid", "valid",
+            "pair",
+            "path",
+            "name",
+            "key",
+            "coin",
+            "token",
+            "provider",
+            "index",
+            "paid",
+            "valid",
             "shard_id",
+            "cache_key",
+            "client_key",
+            "message_key",
+            "zip",
+            "paid",
         ] {
             assert!(named(name, true).is_none(), "{name}");
         }
