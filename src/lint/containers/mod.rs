@@ -268,6 +268,7 @@ pub fn analyze<'a>(
                     class: format!("{module}.{class}").into(),
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
+                    items_only: c.per_event_growth().is_none(),
                 },
                 (Owner::Module, _) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{}", c.attr)),

@@ -231,6 +231,34 @@ impl Lifetimes<'_> {
     }
 }
 
+impl Lifetimes<'_> {
+    /// Whether the lifetime of `id` (or of the subclass [`Self::evidence`] shows) rests on a
+    /// background loop of another object, reached through one or more holders.
+    pub fn through_anothers_loop(&self, h: &Hierarchy<'_>, id: ClassId) -> bool {
+        let Some(mut at) = h
+            .descendants_and_self(id)
+            .into_iter()
+            .find(|c| self.causes[*c].is_some())
+        else {
+            return false;
+        };
+        let mut held = false;
+        let mut seen = Vec::new();
+        while !seen.contains(&at) {
+            seen.push(at);
+            match self.causes[at] {
+                Some(Cause::Held { via: Some(o), .. }) => {
+                    held = true;
+                    at = o;
+                }
+                Some(Cause::ServiceLoop) => return held,
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
 /// The sentence and location that show why `id` lives for the process.
 fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
     let class = h.class(id);

@@ -287,6 +287,7 @@ impl Project<'_> {
                         class: *class,
                         attr: *attr,
                         grown_in,
+                        items_only: false,
                     },
                 )?;
                 let short = class.as_str().rsplit('.').next().unwrap_or(class.as_str());
@@ -317,6 +318,7 @@ impl Project<'_> {
                 class,
                 attr,
                 grown_in,
+                items_only,
             } => {
                 if !grown_in.is_empty()
                     && grown_in
@@ -328,6 +330,14 @@ impl Project<'_> {
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
                 let evidence = self.lifetimes.evidence(h, id)?;
+                // Components held by an object with a background loop (the stages of a
+                // per-call pipeline, the handles of one reply) share its life, and whether that
+                // loop runs for the process or for one session is a guess from its shape: a
+                // list appended to on such a component needs better evidence. Keys new with
+                // each event (SWC105, SWC101) are that evidence on their own.
+                if *items_only && self.lifetimes.through_anothers_loop(h, id) {
+                    return None;
+                }
                 // Removal in a base class or subclass, in this module or another, bounds it too
                 // (`self.exceptions = {}` in a subclass's `start`).
                 let mut related = h.ancestors_and_self(id);

@@ -101,6 +101,11 @@ pub enum Condition {
         attr: Name,
         #[serde(default)]
         grown_in: Vec<Name>,
+        /// It only gains items, with no key that is new per event (a list's appends): a
+        /// lifetime that rests on another object's background loop is not enough
+        /// ([`lifetime::Lifetimes::through_anothers_loop`]).
+        #[serde(default)]
+        items_only: bool,
     },
     /// A container assigned in the body of `class`, which has a base in another module: a class
     /// attribute shared by every instance (as [`Condition::ModuleLivesLong`]) unless a base
