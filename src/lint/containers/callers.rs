@@ -14,6 +14,23 @@ pub(super) struct Callee<'a> {
     pub is_method: bool,
     /// The class it is a method of, when callers must be in that class.
     pub class: Option<&'a str>,
+    /// Module globals bound to an instance of that class (`_limiter = BanLimiter(5)`): calls
+    /// through them anywhere in the module call the method too.
+    pub instances: Vec<&'a str>,
+}
+
+/// The module-level names bound once to an instance of `class`: `limiter = Limiter(...)`.
+pub(super) fn module_instances<'a>(suite: &'a [Stmt], class: &str) -> Vec<&'a str> {
+    suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Assign(a) if a.targets.len() == 1 => match (&a.targets[0], a.value.as_ref()) {
+                (Expr::Name(n), Expr::Call(c)) if is_name(&c.func, class) => Some(n.id.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 impl Callee<'_> {
@@ -78,13 +95,15 @@ pub(super) fn caller_evidence(
             // A method, called on the instance or class from a method of its own class.
             (Expr::Attribute(a), Some(cls)) => {
                 a.attr.as_str() == callee.name()
-                    && site.class == Some(cls)
-                    && (is_name(&a.value, "self")
-                        || is_name(&a.value, "cls")
-                        || site
-                            .function
-                            .and_then(first_param)
-                            .is_some_and(|r| is_name(&a.value, r)))
+                    && (site.class == Some(cls)
+                        && (is_name(&a.value, "self")
+                            || is_name(&a.value, "cls")
+                            || site
+                                .function
+                                .and_then(first_param)
+                                .is_some_and(|r| is_name(&a.value, r)))
+                        || matches!(a.value.as_ref(), Expr::Name(n)
+                            if callee.instances.contains(&n.id.as_str())))
             }
             (Expr::Name(n), None) => n.id.as_str() == callee.name(),
             _ => false,

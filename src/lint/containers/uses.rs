@@ -2,7 +2,8 @@
 //! bounds it.
 
 use super::callers::{
-    caller_evidence, module_function_names, own_function, passes_thread_ident, Callee,
+    caller_evidence, module_function_names, module_instances, own_function, passes_thread_ident,
+    Callee,
 };
 use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{
@@ -432,6 +433,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             def: f.def,
             is_method: f.is_method,
             class: None,
+            instances: Vec::new(),
         };
         passes_thread_ident(&callee, self.module_calls(), n.id.as_str())
     }
@@ -457,6 +459,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             def: f.def,
             is_method: f.is_method,
             class: self.class.map(|(ci, _)| self.facts.classes[ci].name),
+            instances: self.class.map_or_else(Vec::new, |(ci, _)| {
+                module_instances(self.suite, self.facts.classes[ci].name)
+            }),
         };
         let own = |e: &Expr| self.is_own_function(e);
         caller_evidence(&callee, self.module_calls(), &own, param)
