@@ -329,7 +329,6 @@ mod tests {
             "client_key",
             "message_key",
             "zip",
-            "paid",
         ] {
             assert!(named(name, true).is_none(), "{name}");
         }

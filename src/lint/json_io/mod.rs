@@ -600,8 +600,6 @@ fn is_cli_command(f: &ast::StmtFunctionDef) -> bool {
     })
 }
 
-/// The smallest function (not the module body, which comes first) whose definition contains
-/// `at`.
 /// The first `await` (or `async for` / `async with`) of `body` that starts after `from` and
 /// ends before `to`, outside nested functions, which run at another time.
 fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<TextRange> {
@@ -651,6 +649,8 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
     gap.found
 }
 
+/// The smallest function (not the module body, which comes first) whose definition contains
+/// `at`.
 fn innermost(functions: &[Function<'_>], at: TextRange) -> Option<usize> {
     (1..functions.len())
         .filter(|&i| functions[i].def_range.contains_range(at))

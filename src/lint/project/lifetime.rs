@@ -229,9 +229,7 @@ impl Lifetimes<'_> {
         }
         Some(out)
     }
-}
 
-impl Lifetimes<'_> {
     /// Whether the lifetime of `id` (or of the subclass [`Self::evidence`] shows) rests on a
     /// background loop of another object, reached through one or more holders.
     pub fn through_anothers_loop(&self, h: &Hierarchy<'_>, id: ClassId) -> bool {
