@@ -9,7 +9,7 @@ use crate::lint::project::frameworks;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// One step of the evidence: where, and what it shows.
 pub type Step = (TextRange, String);
@@ -103,6 +103,70 @@ impl ConcurrentRuns {
             .map(|i| (self.chains[i].clone(), self.spawned[i]))
             .unwrap_or_default()
     }
+}
+
+/// The step showing that `function`, an `async def`, awaits between the read and the write of
+/// `rmw`: the event loop runs its other tasks in that gap.
+pub(super) fn await_gap(function: &Function<'_>, rmw: &super::Rmw) -> Option<Step> {
+    function.node.filter(|n| n.is_async)?;
+    let at = first_await_between(function.body, rmw.read.end(), rmw.write.start())?;
+    Some((
+        at,
+        format!(
+            "`{}` awaits here, between its read and its write of `{}`: the event loop runs its other tasks in the gap, and a change one of them makes to the file is lost at the write",
+            last_name(&function.id),
+            rmw.path
+        ),
+    ))
+}
+
+/// The first `await` (or `async for` / `async with`) of `body` that starts after `from` and
+/// ends before `to`, outside nested functions, which run at another time.
+fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<TextRange> {
+    struct Gap {
+        from: TextSize,
+        to: TextSize,
+        found: Option<TextRange>,
+    }
+    impl Gap {
+        fn inside(&self, at: TextRange) -> bool {
+            at.start() >= self.from && at.end() <= self.to
+        }
+    }
+    impl<'a> Visitor<'a> for Gap {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found.is_some() || stmt.start() >= self.to || stmt.end() <= self.from {
+                return;
+            }
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::For(f) if f.is_async && f.iter.start() >= self.from => {
+                    self.found = Some(f.iter.range());
+                }
+                Stmt::With(w) if w.is_async && w.start() >= self.from => {
+                    self.found = Some(w.items.first().map_or(w.range(), Ranged::range));
+                }
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found.is_some() {
+                return;
+            }
+            match expr {
+                Expr::Await(_) if self.inside(expr.range()) => self.found = Some(expr.range()),
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut gap = Gap {
+        from,
+        to,
+        found: None,
+    };
+    gap.visit_body(body);
+    gap.found
 }
 
 fn last_name(id: &str) -> &str {

@@ -20,9 +20,8 @@ mod walker;
 use super::semantic::SemanticModel;
 use locks::{LockKind, LockTable};
 use paths::PathKey;
-use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange, TextSize};
+use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap as HashMap;
 use walker::analyze_function;
 
@@ -391,15 +390,8 @@ pub fn analyze<'a>(
                 // tasks there: any of them that updates the file is overwritten by this write.
                 // Not in a command run once by hand, nor in a document cached earlier.
                 if r.concurrency.is_empty() && !r.cached_read && !r.one_shot {
-                    let gap = owner
-                        .filter(|f| f.node.is_some_and(|n| n.is_async))
-                        .and_then(|f| first_await_between(f.body, r.read.end(), r.write.start()));
-                    if let Some(at) = gap {
-                        let name = owner.map_or("", |f| f.id.rsplit('.').next().unwrap_or(""));
-                        r.concurrency.push((
-                            at,
-                            format!("`{name}` awaits here, between its read and its write of `{}`: the event loop runs its other tasks in the gap, and a change one of them makes to the file is lost at the write", r.path),
-                        ));
+                    if let Some(step) = owner.and_then(|f| concurrency::await_gap(f, r)) {
+                        r.concurrency.push(step);
                         r.threads_only = true;
                     }
                 }
@@ -598,55 +590,6 @@ fn is_cli_command(f: &ast::StmtFunctionDef) -> bool {
         };
         matches!(func, Expr::Attribute(a) if a.attr.as_str() == "command")
     })
-}
-
-/// The first `await` (or `async for` / `async with`) of `body` that starts after `from` and
-/// ends before `to`, outside nested functions, which run at another time.
-fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<TextRange> {
-    struct Gap {
-        from: TextSize,
-        to: TextSize,
-        found: Option<TextRange>,
-    }
-    impl Gap {
-        fn inside(&self, at: TextRange) -> bool {
-            at.start() >= self.from && at.end() <= self.to
-        }
-    }
-    impl<'a> Visitor<'a> for Gap {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if self.found.is_some() || stmt.start() >= self.to || stmt.end() <= self.from {
-                return;
-            }
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::For(f) if f.is_async && f.iter.start() >= self.from => {
-                    self.found = Some(f.iter.range());
-                }
-                Stmt::With(w) if w.is_async && w.start() >= self.from => {
-                    self.found = Some(w.items.first().map_or(w.range(), Ranged::range));
-                }
-                _ => visitor::walk_stmt(self, stmt),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if self.found.is_some() {
-                return;
-            }
-            match expr {
-                Expr::Await(_) if self.inside(expr.range()) => self.found = Some(expr.range()),
-                Expr::Lambda(_) => {}
-                _ => visitor::walk_expr(self, expr),
-            }
-        }
-    }
-    let mut gap = Gap {
-        from,
-        to,
-        found: None,
-    };
-    gap.visit_body(body);
-    gap.found
 }
 
 /// The smallest function (not the module body, which comes first) whose definition contains

@@ -190,17 +190,14 @@ pub fn compute<'p>(
     Lifetimes { causes }
 }
 
-impl Lifetimes<'_> {
+impl<'p> Lifetimes<'p> {
     /// The evidence that instances of `id` (or of one of its subclasses) live for the process,
     /// as related locations, outermost cause last.
     pub fn evidence(&self, h: &Hierarchy<'_>, id: ClassId) -> Option<Vec<Related>> {
-        let (found, sub) = h
-            .descendants_and_self(id)
-            .into_iter()
-            .find(|c| self.causes[*c].is_some())
-            .map(|c| (c, c != id))?;
+        let chain = self.chain(h, id)?;
+        let found = chain[0].0;
         let mut out = Vec::new();
-        if sub {
+        if found != id {
             let (path, _) = h.module_of(found);
             out.push(Related {
                 path: Some(path.to_string()),
@@ -213,47 +210,38 @@ impl Lifetimes<'_> {
                 ),
             });
         }
-        let mut at = Some(found);
-        let mut seen = Vec::new();
-        while let Some(c) = at {
-            if seen.contains(&c) {
-                break;
-            }
-            seen.push(c);
-            let Some(cause) = self.causes[c] else { break };
-            out.push(describe(h, c, cause));
-            at = match cause {
-                Cause::Held { via, .. } => via,
-                _ => None,
-            };
-        }
+        out.extend(chain.into_iter().map(|(c, cause)| describe(h, c, cause)));
         Some(out)
     }
 
     /// Whether the lifetime of `id` (or of the subclass [`Self::evidence`] shows) rests on a
     /// background loop of another object, reached through one or more holders.
     pub fn through_anothers_loop(&self, h: &Hierarchy<'_>, id: ClassId) -> bool {
-        let Some(mut at) = h
+        self.chain(h, id).is_some_and(|chain| {
+            chain.len() > 1 && matches!(chain.last(), Some((_, Cause::ServiceLoop)))
+        })
+    }
+
+    /// The causes that make `id` long-lived, from the class itself (or the first subclass with
+    /// a cause) outward through its holders to the outermost cause.
+    fn chain(&self, h: &Hierarchy<'_>, id: ClassId) -> Option<Vec<(ClassId, Cause<'p>)>> {
+        let mut at = h
             .descendants_and_self(id)
             .into_iter()
-            .find(|c| self.causes[*c].is_some())
-        else {
-            return false;
-        };
-        let mut held = false;
-        let mut seen = Vec::new();
-        while !seen.contains(&at) {
-            seen.push(at);
-            match self.causes[at] {
-                Some(Cause::Held { via: Some(o), .. }) => {
-                    held = true;
-                    at = o;
-                }
-                Some(Cause::ServiceLoop) => return held,
-                _ => return false,
+            .find(|c| self.causes[*c].is_some());
+        let mut chain: Vec<(ClassId, Cause<'p>)> = Vec::new();
+        while let Some(c) = at {
+            if chain.iter().any(|(seen, _)| *seen == c) {
+                break;
             }
+            let Some(cause) = self.causes[c] else { break };
+            chain.push((c, cause));
+            at = match cause {
+                Cause::Held { via, .. } => via,
+                _ => None,
+            };
         }
-        false
+        (!chain.is_empty()).then_some(chain)
     }
 }
 
