@@ -82,6 +82,31 @@ pub fn for_each_child_block<'s>(s: &'s Stmt, visit: &mut dyn FnMut(&'s [Stmt])) 
     }
 }
 
+/// A loop test that holds until the process is told to stop: a true constant (`while True:`,
+/// `while 1:`) or an event not yet set (`while not stop.is_set():`). A loop over a shrinking
+/// work list or a counter ends by itself. Narrower than the project's test for an entry point
+/// that keeps running (`facts::runs_until_stopped`, which also takes `while work:` or
+/// `while not env.is_done():`): that one errs towards a long life, this one decides that a
+/// growth repeats without end and so errs towards silence.
+fn ends_only_when_stopped(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(1)),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => matches!(
+            u.operand.as_ref(),
+            Expr::Call(call) if call.arguments.is_empty()
+                && matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "is_set")
+        ),
+        _ => false,
+    }
+}
+
+/// A `while` loop that repeats until the process is told to stop ([`ends_only_when_stopped`])
+/// and does not count its way out (`counts_to_limit`): what runs in it repeats without end.
+pub fn repeats_until_stopped(w: &ast::StmtWhile) -> bool {
+    ends_only_when_stopped(&w.test) && !counts_to_limit(&w.body)
+}
+
 /// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
 /// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
 /// runs out (`except StopIteration: break`), one that breaks on its straight path, and a retry

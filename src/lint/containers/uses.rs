@@ -11,7 +11,7 @@ use super::keys::{
 };
 use super::once::{is_init_like, once_branches, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
-use crate::lint::blocks::counts_to_limit;
+use crate::lint::blocks::repeats_until_stopped;
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -1099,8 +1099,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             self.flag_guarded -= usize::from(once);
                         }
                     }
-                    Stmt::While(w)
-                        if ends_only_when_stopped(&w.test) && !counts_to_limit(&w.body) =>
+                    Stmt::While(w) if repeats_until_stopped(w) =>
                     {
                         self.endless_loops += 1;
                         visitor::walk_stmt(self, stmt);
@@ -1423,25 +1422,6 @@ impl<'a> Visitor<'a> for DottedNames<'_> {
             }
         }
         visitor::walk_expr(self, expr);
-    }
-}
-
-/// A loop test that holds until the process is told to stop: a true constant (`while True:`,
-/// `while 1:`) or an event not yet set (`while not stop.is_set():`). A loop over a shrinking
-/// work list or a counter ends by itself. Narrower than the project's test for an entry point
-/// that keeps running (`facts::runs_until_stopped`, which also takes `while work:` or
-/// `while not env.is_done():`): that one errs towards a long life, this one decides that a
-/// growth repeats without end and so errs towards silence.
-fn ends_only_when_stopped(test: &Expr) -> bool {
-    match test {
-        Expr::BooleanLiteral(b) => b.value,
-        Expr::NumberLiteral(n) => matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(1)),
-        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => matches!(
-            u.operand.as_ref(),
-            Expr::Call(call) if call.arguments.is_empty()
-                && matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "is_set")
-        ),
-        _ => false,
     }
 }
 

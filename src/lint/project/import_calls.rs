@@ -10,7 +10,7 @@
 
 use super::{ModuleFacts, Name};
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +82,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         fresh: Vec<Vec<Receiver<'a>>>,
         /// Loops around the walk within the current function: a call there repeats.
         loops: usize,
+        /// Those of them that run until the process is stopped ([`repeats_without_end`]).
+        endless: usize,
         /// Per class the walk is in: its methods that run once per instance (initializers and
         /// what only they call), and the `self` attributes its initializers bind to an
         /// instance they make.
@@ -141,6 +143,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     self.functions.push((f.name.as_str(), decorator));
                     self.fresh.push(fresh);
                     let loops = std::mem::take(&mut self.loops);
+                    let endless = std::mem::take(&mut self.endless);
                     self.depth += 1;
                     self.visit_parameters(&f.parameters);
                     if let Some(returns) = &f.returns {
@@ -149,12 +152,16 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     self.visit_body(&f.body);
                     self.depth -= 1;
                     self.loops = loops;
+                    self.endless = endless;
                     self.functions.pop();
                     self.fresh.pop();
                 }
                 Stmt::For(_) | Stmt::While(_) => {
+                    let endless = matches!(stmt, Stmt::While(w) if repeats_without_end(w));
                     self.loops += 1;
+                    self.endless += usize::from(endless);
                     visitor::walk_stmt(self, stmt);
+                    self.endless -= usize::from(endless);
                     self.loops -= 1;
                 }
                 Stmt::ClassDef(c) => {
@@ -209,7 +216,14 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                         let on_self = matches!(a.value.as_ref(),
                             Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"));
                         if on_self && self.leads_to_growth.contains(a.attr.as_str()) {
-                            let (caller, factory) = self.caller();
+                            // A call in a service loop (`start()` polling `self.run_all_rules()`
+                            // until stopped) repeats however few times its method is called:
+                            // no caller bounds it, as for a callback.
+                            let (caller, factory) = if self.endless > 0 {
+                                ("", false)
+                            } else {
+                                self.caller()
+                            };
                             self.edges.push((caller, a.attr.as_str()));
                             if factory {
                                 self.factories.push(caller);
@@ -237,6 +251,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         factories: Vec::new(),
         fresh: Vec::new(),
         loops: 0,
+        endless: 0,
         classes: Vec::new(),
     };
     walk.visit_body(suite);
@@ -258,6 +273,21 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
             .collect(),
         factories: factories.into_iter().map(Name::new).collect(),
     }
+}
+
+/// A `while` loop that runs until the process stops it: `while True:`, `while not
+/// stop.is_set():` (`blocks::repeats_until_stopped`), or a flag on `self` that only stopping
+/// clears (`while self.running:`, `while not self._closed:`).
+fn repeats_without_end(w: &ast::StmtWhile) -> bool {
+    let flag_on_self = |e: &Expr| {
+        matches!(e, Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "self"))
+    };
+    let flag = match w.test.as_ref() {
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => flag_on_self(&u.operand),
+        other => flag_on_self(other),
+    };
+    crate::lint::blocks::repeats_until_stopped(w)
+        || (flag && !crate::lint::blocks::counts_to_limit(&w.body))
 }
 
 /// A receiver of method calls a function may bind to a new instance: a local, or an attribute
