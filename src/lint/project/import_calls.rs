@@ -50,7 +50,9 @@ fn hash(name: &str) -> u32 {
 pub struct ImportCalls {
     /// Method names module-level code calls, decorators of module-level definitions included.
     pub at_import: Vec<Name>,
-    /// Attribute names functions use, except the calls [`ImportCalls::edges`] keeps.
+    /// Attribute names functions use, except the calls [`ImportCalls::edges`] keeps, the
+    /// attributes module-level code hands on uncalled (`Thread(target=store.flush)`), and the
+    /// growing functions named as values anywhere (`lib.hook = _patched_spawn`).
     pub in_functions: AttrNameHashes,
     /// `(caller, callee)`: a function of the module calls `self.callee(...)` where `callee` adds
     /// to a container of this module, directly or through such calls. The caller is the
@@ -74,6 +76,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         /// The functions the walk is in, outermost first: (name, is a decorator it returns).
         functions: Vec<(&'a str, bool)>,
         leads_to_growth: &'g FxHashSet<&'a str>,
+        /// The module's growing methods, by name.
+        growth: &'g [Name],
         at_import: Vec<&'a str>,
         in_functions: FxHashSet<&'a str>,
         edges: Vec<(&'a str, &'a str)>,
@@ -201,7 +205,15 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 Expr::Call(call) if self.depth == 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
                         self.at_import.push(a.attr.as_str());
+                        self.visit_expr(&a.value);
+                        self.visit_arguments(&call.arguments);
+                        return;
                     }
+                }
+                // A bound method handed on at import (`Thread(target=store.flush)`,
+                // `bot.add_listener(stats.on_message)`) runs whenever its receiver calls it.
+                Expr::Attribute(a) if self.depth == 0 => {
+                    self.in_functions.insert(a.attr.as_str());
                 }
                 Expr::Call(call) if self.depth > 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
@@ -236,6 +248,13 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 Expr::Attribute(a) if self.depth > 0 => {
                     self.in_functions.insert(a.attr.as_str());
                 }
+                // A growing function handed on by name (`lib.hook = _patched_spawn`, a nested
+                // callback) runs whenever its receiver calls it.
+                Expr::Name(n)
+                    if n.ctx.is_load() && self.growth.iter().any(|g| g.as_str() == n.id.as_str()) =>
+                {
+                    self.in_functions.insert(n.id.as_str());
+                }
                 _ => {}
             }
             visitor::walk_expr(self, expr);
@@ -245,6 +264,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         depth: 0,
         functions: Vec::new(),
         leads_to_growth: &leads_to_growth,
+        growth,
         at_import: Vec::new(),
         in_functions: FxHashSet::default(),
         edges: Vec::new(),
