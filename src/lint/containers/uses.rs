@@ -1099,8 +1099,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             self.flag_guarded -= usize::from(once);
                         }
                     }
-                    Stmt::While(w) if repeats_until_stopped(w) =>
-                    {
+                    Stmt::While(w) if repeats_until_stopped(w) => {
                         self.endless_loops += 1;
                         visitor::walk_stmt(self, stmt);
                         self.endless_loops -= 1;

@@ -341,6 +341,78 @@ impl<'a> FactsBuilder<'a, '_> {
         });
     }
 
+    /// Plugin loading by module name: a class instantiated from a module that `method` imports
+    /// by a computed name under a fixed package (`m = import_module(f"app.plugins.{name}")`
+    /// then `m.Plugin(...)`, or `import_module("app.output." + engine).Output()`) is an instance
+    /// of whichever class of that name the package's modules define, made by this loader.
+    fn loaded_instances(&mut self, owner: &str, scope: ScopeId, method: &'a ast::StmtFunctionDef) {
+        let calls = crate::lint::blocks::calls_in(&method.body);
+        if !calls
+            .iter()
+            .any(|c| self.imports_by_name(scope, c).is_some())
+        {
+            return;
+        }
+        // Locals bound to such a module: (name, package).
+        let mut modules: Vec<(&str, String)> = Vec::new();
+        for_each_stmt(&method.body, &mut |s| {
+            if let Some((Expr::Name(target), Expr::Call(call))) = single_assignment(s) {
+                if let Some(package) = self.imports_by_name(scope, call) {
+                    modules.push((target.id.as_str(), package));
+                }
+            }
+        });
+        for call in calls {
+            let Expr::Attribute(a) = call.func.as_ref() else {
+                continue;
+            };
+            let package = match a.value.as_ref() {
+                Expr::Name(n) => modules
+                    .iter()
+                    .find(|(m, _)| *m == n.id.as_str())
+                    .map(|(_, p)| p.clone()),
+                Expr::Call(inner) => self.imports_by_name(scope, inner),
+                _ => None,
+            };
+            let class = a.attr.as_str();
+            // A class by its convention: capitalised (`Plugin`, `PluginModel`), not a factory
+            // function (`setup`).
+            if let (Some(package), true) = (package, class.starts_with(char::is_uppercase)) {
+                self.hold(
+                    format!("{package}.{class}"),
+                    call.start(),
+                    HoldSite::Loaded {
+                        owner: Name::new(owner),
+                        function: Name::new(method.name.as_str()),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The package below which `call` imports a module by a computed name:
+    /// `importlib.import_module(f"app.plugins.{name}")` or `import_module("app.plugins." + name)`.
+    fn imports_by_name(&self, scope: ScopeId, call: &ast::ExprCall) -> Option<String> {
+        let callee = self.semantic.qualified_name(scope, &call.func)?;
+        if callee != "importlib.import_module" || call.arguments.args.len() != 1 {
+            return None;
+        }
+        let prefix = match &call.arguments.args[0] {
+            Expr::FString(f) => match f.value.elements().next()? {
+                ast::InterpolatedStringElement::Literal(l) => l.value.to_string(),
+                ast::InterpolatedStringElement::Interpolation(_) => return None,
+            },
+            Expr::BinOp(b) if b.op == ast::Operator::Add => match b.left.as_ref() {
+                Expr::StringLiteral(s) => s.value.to_str().to_string(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        // Only a fixed package, named up to the dot before the computed part.
+        let package = prefix.strip_suffix('.')?;
+        (!package.is_empty() && !package.starts_with('.')).then(|| package.to_string())
+    }
+
     /// Plugin discovery: under `if issubclass(cls, Base):` (or `... and issubclass(cls, Base)`),
     /// an instance `cls(...)` stored on `self` (`self.plugins.append(cls(cfg))`, through a local
     /// or not) keeps an instance of whichever subclass of `Base` was found.
@@ -775,7 +847,7 @@ impl<'a> FactsBuilder<'a, '_> {
         // `ContainerClasses` keeps those classes): leaving it out keeps summaries small.
         let holds_something = self.facts.holds[holds_before..]
             .iter()
-            .any(|h| matches!(&h.site, HoldSite::Attribute { owner, .. } if *owner == qualified));
+            .any(|h| matches!(&h.site, HoldSite::Attribute { owner, .. } | HoldSite::Loaded { owner, .. } if *owner == qualified));
         // A constructor that takes arguments may keep what it is handed (`HoldSite::Argument`).
         let takes_arguments = class.body.iter().any(|s| {
             matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "__init__"
@@ -827,6 +899,7 @@ impl<'a> FactsBuilder<'a, '_> {
             return;
         };
         let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
+        self.loaded_instances(owner, scope, method);
         let init_like = matches!(
             method.name.as_str(),
             "__init__" | "__post_init__" | "__new__" | "setup" | "__attrs_post_init__"

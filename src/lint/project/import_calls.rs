@@ -251,7 +251,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 // A growing function handed on by name (`lib.hook = _patched_spawn`, a nested
                 // callback) runs whenever its receiver calls it.
                 Expr::Name(n)
-                    if n.ctx.is_load() && self.growth.iter().any(|g| g.as_str() == n.id.as_str()) =>
+                    if n.ctx.is_load()
+                        && self.growth.iter().any(|g| g.as_str() == n.id.as_str()) =>
                 {
                     self.in_functions.insert(n.id.as_str());
                 }
@@ -299,9 +300,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
 /// stop.is_set():` (`blocks::repeats_until_stopped`), or a flag on `self` that only stopping
 /// clears (`while self.running:`, `while not self._closed:`).
 fn repeats_without_end(w: &ast::StmtWhile) -> bool {
-    let flag_on_self = |e: &Expr| {
-        matches!(e, Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "self"))
-    };
+    let flag_on_self = |e: &Expr| matches!(e, Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "self"));
     let flag = match w.test.as_ref() {
         Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => flag_on_self(&u.operand),
         other => flag_on_self(other),

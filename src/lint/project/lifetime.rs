@@ -21,7 +21,7 @@ enum Cause<'p> {
     ServiceLoop,
     /// Class `class` (itself or an ancestor) subclasses long-running framework class `base`.
     Framework { class: ClassId, base: &'p str },
-    /// Listed in the `long-lived` option.
+    /// Listed in the `long-lived-functions` option.
     Configured,
     /// Decorated with `decorator`, which keeps one instance of the class for the process.
     Singleton { decorator: &'p str },
@@ -38,7 +38,7 @@ pub struct Lifetimes<'p> {
     causes: Vec<Option<Cause<'p>>>,
 }
 
-/// Classes named in the `long-lived` option are long-lived by the user's word.
+/// Classes named in the `long-lived-functions` option are long-lived by the user's word.
 /// `ends[m]`: module `m` is a script that ends, so what its globals and entry point keep dies
 /// with it.
 /// `entry_lives[m]`: the entry point of module `m` keeps running (a loop, a serve call, or a
@@ -135,6 +135,15 @@ pub fn compute<'p>(
             continue;
         }
         for hold in &m.holds {
+            // Loaded by name: every class of that name below the package, kept by the loader.
+            if let HoldSite::Loaded { owner, .. } = &hold.site {
+                if let Some(o) = h.resolve(owner) {
+                    for held in loaded_classes(h, &hold.class) {
+                        by_owner.push((o, held, mi, hold));
+                    }
+                }
+                continue;
+            }
             let Some(id) = h.resolve(&hold.class) else {
                 continue;
             };
@@ -310,6 +319,12 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                 HoldSite::Attribute { owner, attr } => {
                     format!("`{name}` is held by `{}.{attr}`", short_name(owner))
                 }
+                HoldSite::Loaded { owner, function } => format!(
+                    "`{name}` is loaded by `{}.{function}`, which imports the modules below `{}` by name and makes their `{}`: a loaded plugin lives as long as its loader",
+                    short_name(owner),
+                    hold.class.as_str().rsplit_once('.').map_or("", |(p, _)| p),
+                    short_name(&hold.class)
+                ),
                 HoldSite::Argument { owner, param } => {
                     let how = match param.strip_prefix('#').and_then(|i| i.parse::<usize>().ok()) {
                         Some(i) => format!("as positional argument {}", i + 1),
@@ -324,6 +339,25 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
             at(path, hold.line, message)
         }
     }
+}
+
+/// The classes a loader reaches by `package.Class`: those named `Class` in a module below
+/// `package` (`app.plugins.stats.Plugin` for `app.plugins.Plugin`).
+fn loaded_classes(h: &Hierarchy<'_>, loaded: &str) -> Vec<ClassId> {
+    let Some((package, class)) = loaded.rsplit_once('.') else {
+        return Vec::new();
+    };
+    (0..h.classes.len())
+        .filter(|&id| {
+            let name = h.class(id).name.as_str();
+            name.rsplit_once('.').is_some_and(|(module, short)| {
+                short == class
+                    && module
+                        .strip_prefix(package)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        })
+        .collect()
 }
 
 fn short_name(name: &str) -> &str {

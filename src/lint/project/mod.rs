@@ -49,6 +49,11 @@ pub enum HoldSite {
     /// Created by the program's entry point (the `__main__` block, a function it calls, or a
     /// `__main__.py`), which runs until the process exits.
     Entry { function: Name },
+    /// Made by method `function` of `owner` from a module it imports by a computed name
+    /// (`import_module(f"app.plugins.{name}").Plugin()`): the hold's class is the package
+    /// prefix and the class name (`app.plugins.Plugin`), and every class of that name in a
+    /// module below the package is kept as long as the loader is.
+    Loaded { owner: Name, function: Name },
 }
 
 /// An instance of `class` (a qualified name as the module sees it) kept at `site`.
