@@ -393,6 +393,15 @@ impl<'a> FactsBuilder<'a, '_> {
     /// The package below which `call` imports a module by a computed name:
     /// `importlib.import_module(f"app.plugins.{name}")` or `import_module("app.plugins." + name)`.
     fn imports_by_name(&self, scope: ScopeId, call: &ast::ExprCall) -> Option<String> {
+        // Resolving every call of every method is not cheap: the last name first.
+        let last = match call.func.as_ref() {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return None,
+        };
+        if last != "import_module" {
+            return None;
+        }
         let callee = self.semantic.qualified_name(scope, &call.func)?;
         if callee != "importlib.import_module" || call.arguments.args.len() != 1 {
             return None;
