@@ -39,6 +39,9 @@ struct FunctionCtx<'a> {
     /// a registration decorator that returns its argument.
     runs_once_per_instance: bool,
     is_registration: bool,
+    /// A method that returns its receiver, and registers by no other sign: a builder step, or a
+    /// fluent call.
+    fluent: bool,
     /// Name of its `**kwargs` parameter: the keys it holds are identifiers written in code.
     kwargs: Option<&'a str>,
     /// A method directly in a class body: it runs once per instance when only the class's
@@ -221,8 +224,13 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     fn grow(&mut self, c: usize, range: TextRange, key: GrowthKey) {
         let Some(func) = &self.function else { return };
-        // Filling from storage (`load`) or adding while closing is not the working cycle.
-        if func.is_registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
+        // A registration runs once per definition or builder step the code makes; a key new with
+        // every event says a method that returns its receiver is no builder step but a fluent
+        // call made with traffic (`def new(self, user_id): self.queues[user_id] = []; return
+        // self`). Filling from storage (`load`) or adding while closing is not the working cycle.
+        let registration =
+            func.is_registration && !(func.fluent && matches!(key, GrowthKey::PerEvent(_)));
+        if registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
             return;
         }
         // Refilled after being replaced in this call: it holds what this call adds, unless a
@@ -955,6 +963,10 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
                         || returns_a_parameter(func, self.class.is_some())
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
+                    fluent: self.class.is_some()
+                        && !name.starts_with("register")
+                        && !name.starts_with("_register")
+                        && returns_its_receiver(func),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
                     is_method: self.class.is_some(),
                     body: &func.body,
@@ -1325,6 +1337,20 @@ fn stream_position<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
         }
         _ => None,
     }
+}
+
+/// `return self` somewhere in a method: a builder step or a fluent call.
+fn returns_its_receiver(func: &ast::StmtFunctionDef) -> bool {
+    let Some(receiver) = first_param(func) else {
+        return false;
+    };
+    let mut found = false;
+    for_each_stmt(&func.body, &mut |s| {
+        if let Stmt::Return(r) = s {
+            found |= matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == receiver);
+        }
+    });
+    found
 }
 
 /// `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: a decorator that runs once per
