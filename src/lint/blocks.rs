@@ -101,6 +101,25 @@ fn ends_only_when_stopped(test: &Expr) -> bool {
     }
 }
 
+/// A loop test that reads a stop flag kept by the object itself, with or without `not`: an
+/// attribute of `receiver` (`while self.running:`), a predicate method of it called without
+/// arguments (`while self.is_running():`), or a method of one of its attributes
+/// (`while not self._stop.is_set():`). Whoever owns the object ends such a loop; the loop does
+/// not end by itself.
+pub fn tests_flag_on(test: &Expr, receiver: &str) -> bool {
+    let flag = |e: &Expr| match e {
+        Expr::Attribute(a) => is_name(&a.value, receiver),
+        Expr::Call(c) => matches!(c.func.as_ref(), Expr::Attribute(m)
+            if is_name(&m.value, receiver) && c.arguments.is_empty()
+                || matches!(m.value.as_ref(), Expr::Attribute(a) if is_name(&a.value, receiver))),
+        _ => false,
+    };
+    match test {
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => flag(&u.operand),
+        other => flag(other),
+    }
+}
+
 /// A `while` loop that repeats until the process is told to stop ([`ends_only_when_stopped`])
 /// and does not count its way out (`counts_to_limit`): what runs in it repeats without end.
 pub fn repeats_until_stopped(w: &ast::StmtWhile) -> bool {

@@ -73,6 +73,25 @@ const CONTENT_NOUNS: &[&str] = &[
     "etag",
 ];
 
+/// `str` methods whose result is the receiver's text reshaped (case, whitespace, pieces).
+const TEXT_METHODS: &[&str] = &[
+    "lower",
+    "upper",
+    "casefold",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "rsplit",
+    "partition",
+    "rpartition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "encode",
+    "decode",
+];
+
 /// Names of network addresses of peers: a login limiter keyed by them gains one per client.
 const ADDRESS_NAMES: &[&str] = &["ip", "ip_addr", "ip_address", "remote_addr", "client_addr"];
 
@@ -155,6 +174,9 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
         // `order["id"]`
         Expr::Subscript(s) => match s.slice.as_ref() {
             Expr::StringLiteral(lit) => named(lit.value.to_str(), scope.content_names),
+            // A piece by position keeps what the whole is: `e.text.split()[1]` is text of the
+            // message, `msg_id[:8]` a prefix of an identifier.
+            Expr::NumberLiteral(_) | Expr::UnaryOp(_) | Expr::Slice(_) => inner(&s.value),
             _ => None,
         },
         Expr::Tuple(t) => t.elts.iter().find_map(inner),
@@ -194,6 +216,13 @@ fn call_evidence<'a>(
     // Conversions keep what their argument is.
     if matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset") && args.len() == 1 {
         return evidence(&args[0], scope, depth);
+    }
+    // So does a method that reshapes text: `query.strip().lower()` is the query normalised,
+    // `e.text.split(maxsplit=1)` its words.
+    if let Expr::Attribute(a) = call.func.as_ref() {
+        if TEXT_METHODS.contains(&callee) {
+            return evidence(&a.value, scope, depth);
+        }
     }
     // A key built from parts keeps what its parts are: a path joined from a content hash, a
     // `"{}:{}".format(tool_id, ...)`, or the module's own key helper (`self._make_key(tool_id,

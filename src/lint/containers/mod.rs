@@ -389,7 +389,10 @@ impl<'a> Facts<'a, '_, '_> {
                             other => {
                                 if let Some((target, value)) = single_assignment(other) {
                                     if let Expr::Name(n) = target {
-                                        let per_instance = self.classes[ci].is_model;
+                                        // A traitlets container trait (`pending = Dict()`)
+                                        // is a descriptor: each instance gets its own.
+                                        let per_instance = self.classes[ci].is_model
+                                            || is_container_trait(value, self.semantic, scope);
                                         let value = if per_instance {
                                             field_factory(value, self.semantic, scope)
                                                 .unwrap_or(value)
@@ -559,6 +562,12 @@ impl<'a> Facts<'a, '_, '_> {
                     | "builtins.dict.fromkeys"
                     | "collections.OrderedDict.fromkeys" => Some(ContainerKind::Dict),
                     "collections.Counter" | "typing.Counter" => Some(ContainerKind::Counter),
+                    "traitlets.Dict" | "traitlets.traitlets.Dict" => Some(ContainerKind::Dict),
+                    "traitlets.List" | "traitlets.traitlets.List" => {
+                        let bounded = call.arguments.find_keyword("maxlen").is_some();
+                        (!bounded).then_some(ContainerKind::List)
+                    }
+                    "traitlets.Set" | "traitlets.traitlets.Set" => Some(ContainerKind::Set),
                     "collections.deque" => {
                         let bounded = call
                             .arguments
@@ -709,6 +718,26 @@ pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel
             .qualified_name(ScopeId::MODULE, b)
             .is_some_and(|q| BASES.contains(&q.as_str()))
     })
+}
+
+/// A traitlets container trait declared on a class (`all_ids = Set()`, `pending = Dict()`).
+fn is_container_trait(value: &Expr, semantic: &SemanticModel, scope: ScopeId) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    semantic
+        .qualified_name(scope, &call.func)
+        .is_some_and(|q| {
+            matches!(
+                q.as_str(),
+                "traitlets.Dict"
+                    | "traitlets.List"
+                    | "traitlets.Set"
+                    | "traitlets.traitlets.Dict"
+                    | "traitlets.traitlets.List"
+                    | "traitlets.traitlets.Set"
+            )
+        })
 }
 
 /// The container a field's default factory builds, as an expression that builds one:

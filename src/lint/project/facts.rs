@@ -347,17 +347,26 @@ impl<'a> FactsBuilder<'a, '_> {
     /// of whichever class of that name the package's modules define, made by this loader.
     fn loaded_instances(&mut self, owner: &str, scope: ScopeId, method: &'a ast::StmtFunctionDef) {
         let calls = crate::lint::blocks::calls_in(&method.body);
-        if !calls
+        // Each import by name, with its package: the assignments below are among these calls
+        // (both walks skip nested definitions), so each call is resolved once.
+        let imports: Vec<(&ast::ExprCall, String)> = calls
             .iter()
-            .any(|c| self.imports_by_name(scope, c).is_some())
-        {
+            .filter_map(|c| Some((*c, self.imports_by_name(scope, c)?)))
+            .collect();
+        if imports.is_empty() {
             return;
         }
+        let package_of = |call: &ast::ExprCall| {
+            imports
+                .iter()
+                .find(|(c, _)| std::ptr::eq(*c, call))
+                .map(|(_, p)| p.clone())
+        };
         // Locals bound to such a module: (name, package).
         let mut modules: Vec<(&str, String)> = Vec::new();
         for_each_stmt(&method.body, &mut |s| {
             if let Some((Expr::Name(target), Expr::Call(call))) = single_assignment(s) {
-                if let Some(package) = self.imports_by_name(scope, call) {
+                if let Some(package) = package_of(call) {
                     modules.push((target.id.as_str(), package));
                 }
             }
@@ -371,7 +380,7 @@ impl<'a> FactsBuilder<'a, '_> {
                     .iter()
                     .find(|(m, _)| *m == n.id.as_str())
                     .map(|(_, p)| p.clone()),
-                Expr::Call(inner) => self.imports_by_name(scope, inner),
+                Expr::Call(inner) => package_of(inner),
                 _ => None,
             };
             let class = a.attr.as_str();
@@ -953,16 +962,6 @@ impl<'a> FactsBuilder<'a, '_> {
             }
             match stmt {
                 Stmt::While(w) if conventional || started.contains(&method.name.as_str()) => {
-                    let on_self = |e: &Expr| match e {
-                        Expr::Attribute(a) => crate::lint::blocks::is_name(&a.value, self_name),
-                        // `self._stop.is_set()`, or a predicate of its own: `self.is_running()`
-                        Expr::Call(c) => matches!(c.func.as_ref(), Expr::Attribute(m)
-                            if crate::lint::blocks::is_name(&m.value, self_name)
-                                && c.arguments.is_empty()
-                            || matches!(m.value.as_ref(), Expr::Attribute(a)
-                                if crate::lint::blocks::is_name(&a.value, self_name))),
-                        _ => false,
-                    };
                     // A started method's `while True:` that returns from inside is one task run
                     // in the background (a step with a timeout), not a service; a flag on `self`
                     // or a conventional service method name says so by itself.
@@ -975,8 +974,7 @@ impl<'a> FactsBuilder<'a, '_> {
                             Expr::BooleanLiteral(b) => {
                                 b.value && (conventional || !returns_from(&w.body))
                             }
-                            Expr::UnaryOp(u) => on_self(&u.operand),
-                            other => on_self(other),
+                            other => crate::lint::blocks::tests_flag_on(other, self_name),
                         };
                     if forever && facts.service_loop.is_none() {
                         facts.service_loop =

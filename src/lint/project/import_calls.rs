@@ -300,13 +300,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
 /// stop.is_set():` (`blocks::repeats_until_stopped`), or a flag on `self` that only stopping
 /// clears (`while self.running:`, `while not self._closed:`).
 fn repeats_without_end(w: &ast::StmtWhile) -> bool {
-    let flag_on_self = |e: &Expr| matches!(e, Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "self"));
-    let flag = match w.test.as_ref() {
-        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => flag_on_self(&u.operand),
-        other => flag_on_self(other),
-    };
     crate::lint::blocks::repeats_until_stopped(w)
-        || (flag && !crate::lint::blocks::counts_to_limit(&w.body))
+        || (crate::lint::blocks::tests_flag_on(&w.test, "self")
+            && !crate::lint::blocks::counts_to_limit(&w.body))
 }
 
 /// A receiver of method calls a function may bind to a new instance: a local, or an attribute
