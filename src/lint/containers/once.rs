@@ -23,6 +23,19 @@ pub(crate) fn is_init_like(name: &str) -> bool {
     )
 }
 
+/// A lifecycle start that takes nothing but its receiver (`def start(self)`, dask's
+/// `start_unsafe(self)`) and runs no loop of its own: it brings the object up once, as a thread
+/// that refuses a second `start()` does. A start that takes an argument (`start(self, job)`) is
+/// a per-event call under a common name, and one that loops is the service itself.
+pub(crate) fn is_lifecycle_start(f: &ast::StmtFunctionDef) -> bool {
+    let Some(receiver) = first_param(f) else {
+        return false;
+    };
+    matches!(f.name.as_str(), "start" | "start_unsafe" | "startup")
+        && f.parameters.len() == 1
+        && !self_refs(&f.body, receiver).loops
+}
+
 /// Methods that run once per instance because only its initializers call them (directly or
 /// through other such methods): `cog_load` calling `self.parse_zones()`; or because each call
 /// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A
@@ -31,6 +44,14 @@ pub(crate) fn is_init_like(name: &str) -> bool {
 pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
     let mut escaped: Vec<&str> = Vec::new();
     let mut looping: Vec<&str> = Vec::new();
+    let starts: Vec<&str> = class
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) if is_lifecycle_start(f) => Some(f.name.as_str()),
+            _ => None,
+        })
+        .collect();
     let methods: Vec<(&str, Vec<(&str, bool)>)> = class
         .body
         .iter()
@@ -64,6 +85,7 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
         for (name, _) in &methods {
             if once.contains(name)
                 || is_init_like(name)
+                || starts.contains(name)
                 || escaped.contains(name)
                 || looping.contains(name)
             {
@@ -83,7 +105,9 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
             if !callers.is_empty()
                 && callers
                     .iter()
-                    .all(|(c, guarded)| *guarded || is_init_like(c) || once.contains(c))
+                    .all(|(c, guarded)| {
+                        *guarded || is_init_like(c) || starts.contains(c) || once.contains(c)
+                    })
             {
                 once.push(name);
             }

@@ -9,7 +9,7 @@ use super::event_keys::{per_event_key, KeyScope};
 use super::keys::{
     bound_once, fixed_params, is_configuration_name, is_constant_name, module_calls, ModuleCall,
 };
-use super::once::{is_init_like, once_branches, once_methods};
+use super::once::{is_init_like, is_lifecycle_start, once_branches, once_methods};
 use super::{first_param, for_each_stmt, is_name, ContainerKind, Facts, Growth, GrowthKey, Owner};
 use crate::lint::blocks::repeats_until_stopped;
 use crate::lint::semantic::ScopeId;
@@ -360,6 +360,27 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
 
     /// Whether `body` (nested blocks included) adds to container `c` in place: a growth method
     /// called on it, or a store under a key.
+    /// `if CLIENTS: return CLIENTS[0]` at the top of a function that then fills `CLIENTS`: it
+    /// adds only while the container is empty (a lazily made singleton). The same test in
+    /// another function (`if history: return history[-1]`) bounds nothing.
+    fn returns_unless_empty(&mut self, body: &'a [Stmt]) {
+        for (i, stmt) in body.iter().enumerate() {
+            let Stmt::If(guard) = stmt else { continue };
+            if !guard.elif_else_clauses.is_empty() || !leaves_block(&guard.body) {
+                continue;
+            }
+            if let Some(c) = self.lookup(&guard.test) {
+                if self.grows_in(&body[i + 1..], c) {
+                    self.bound(
+                        c,
+                        guard.test.range(),
+                        "filled only while empty: the function returns first when it holds anything",
+                    );
+                }
+            }
+        }
+    }
+
     fn grows_in(&self, body: &'a [Stmt], c: usize) -> bool {
         struct Finder<'w, 'f, 'a, 'm, 'o> {
             walker: &'w UseWalker<'f, 'a, 'm, 'o>,
@@ -954,7 +975,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 let ctx = FunctionCtx {
                     name,
                     def: func,
-                    runs_once_per_instance: is_init_like(name),
+                    runs_once_per_instance: is_init_like(name)
+                        || (self.class.is_some() && is_lifecycle_start(func)),
                     // Class creation runs once per class the code defines: `__init_subclass__`
                     // and a metaclass's `__new__`/`__init__` register classes, not traffic.
                     is_registration: name.starts_with("register")
@@ -989,6 +1011,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         self.fixed_names.push(p.parameter.name.as_str());
                     }
                 }
+                self.returns_unless_empty(&func.body);
                 self.visit_body(&func.body);
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
