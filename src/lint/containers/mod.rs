@@ -725,19 +725,17 @@ fn is_container_trait(value: &Expr, semantic: &SemanticModel, scope: ScopeId) ->
     let Expr::Call(call) = value else {
         return false;
     };
-    semantic
-        .qualified_name(scope, &call.func)
-        .is_some_and(|q| {
-            matches!(
-                q.as_str(),
-                "traitlets.Dict"
-                    | "traitlets.List"
-                    | "traitlets.Set"
-                    | "traitlets.traitlets.Dict"
-                    | "traitlets.traitlets.List"
-                    | "traitlets.traitlets.Set"
-            )
-        })
+    semantic.qualified_name(scope, &call.func).is_some_and(|q| {
+        matches!(
+            q.as_str(),
+            "traitlets.Dict"
+                | "traitlets.List"
+                | "traitlets.Set"
+                | "traitlets.traitlets.Dict"
+                | "traitlets.traitlets.List"
+                | "traitlets.traitlets.Set"
+        )
+    })
 }
 
 /// The container a field's default factory builds, as an expression that builds one:

@@ -103,11 +103,9 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
                 })
                 .collect();
             if !callers.is_empty()
-                && callers
-                    .iter()
-                    .all(|(c, guarded)| {
-                        *guarded || is_init_like(c) || starts.contains(c) || once.contains(c)
-                    })
+                && callers.iter().all(|(c, guarded)| {
+                    *guarded || is_init_like(c) || starts.contains(c) || once.contains(c)
+                })
             {
                 once.push(name);
             }
