@@ -562,12 +562,16 @@ impl<'a> Facts<'a, '_, '_> {
                     | "builtins.dict.fromkeys"
                     | "collections.OrderedDict.fromkeys" => Some(ContainerKind::Dict),
                     "collections.Counter" | "typing.Counter" => Some(ContainerKind::Counter),
-                    "traitlets.Dict" | "traitlets.traitlets.Dict" => Some(ContainerKind::Dict),
-                    "traitlets.List" | "traitlets.traitlets.List" => {
-                        let bounded = call.arguments.find_keyword("maxlen").is_some();
-                        (!bounded).then_some(ContainerKind::List)
+                    trait_name if CONTAINER_TRAITS.contains(&trait_name) => {
+                        match trait_name.rsplit('.').next() {
+                            Some("Dict") => Some(ContainerKind::Dict),
+                            Some("Set") => Some(ContainerKind::Set),
+                            _ => {
+                                let bounded = call.arguments.find_keyword("maxlen").is_some();
+                                (!bounded).then_some(ContainerKind::List)
+                            }
+                        }
                     }
-                    "traitlets.Set" | "traitlets.traitlets.Set" => Some(ContainerKind::Set),
                     "collections.deque" => {
                         let bounded = call
                             .arguments
@@ -720,22 +724,24 @@ pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel
     })
 }
 
+/// traitlets' container traits: declared on a class, each instance gets its own container.
+const CONTAINER_TRAITS: &[&str] = &[
+    "traitlets.Dict",
+    "traitlets.List",
+    "traitlets.Set",
+    "traitlets.traitlets.Dict",
+    "traitlets.traitlets.List",
+    "traitlets.traitlets.Set",
+];
+
 /// A traitlets container trait declared on a class (`all_ids = Set()`, `pending = Dict()`).
 fn is_container_trait(value: &Expr, semantic: &SemanticModel, scope: ScopeId) -> bool {
     let Expr::Call(call) = value else {
         return false;
     };
-    semantic.qualified_name(scope, &call.func).is_some_and(|q| {
-        matches!(
-            q.as_str(),
-            "traitlets.Dict"
-                | "traitlets.List"
-                | "traitlets.Set"
-                | "traitlets.traitlets.Dict"
-                | "traitlets.traitlets.List"
-                | "traitlets.traitlets.Set"
-        )
-    })
+    semantic
+        .qualified_name(scope, &call.func)
+        .is_some_and(|q| CONTAINER_TRAITS.contains(&q.as_str()))
 }
 
 /// The container a field's default factory builds, as an expression that builds one:
