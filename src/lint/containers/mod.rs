@@ -776,10 +776,13 @@ fn field_factory<'e>(
 /// `@decorator` lines) and that no function body names: whatever they add, they add once. A
 /// function handed on as a value at module level (`ToolSpec(functions=[view_image])`,
 /// `atexit.register(cleanup)`) is not run there, and whoever receives it may call it any number
-/// of times.
+/// of times; so may one called in a `while` loop at module level (`while True: handle(recv())`
+/// in the `__main__` block), which is the program's service loop.
 fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
     struct Refs<'a> {
         depth: usize,
+        /// `while` loops around the walk at module level.
+        in_while: usize,
         at_module: HashSet<&'a str>,
         /// Names used as values: anywhere in a function body, or handed on at module level.
         as_values: HashSet<&'a str>,
@@ -788,7 +791,11 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
         /// `f(...)` or `@f` / `@f(...)` at module level: `f` runs (or is applied) at import.
         fn called_at_import(&mut self, callee: &'a Expr) {
             if let Expr::Name(n) = callee {
-                self.at_module.insert(n.id.as_str());
+                if self.in_while > 0 {
+                    self.as_values.insert(n.id.as_str());
+                } else {
+                    self.at_module.insert(n.id.as_str());
+                }
             } else {
                 self.visit_expr(callee);
             }
@@ -803,6 +810,10 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
                 self.depth += 1;
                 self.visit_body(&f.body);
                 self.depth -= 1;
+            } else if let Stmt::While(_) = stmt {
+                self.in_while += 1;
+                visitor::walk_stmt(self, stmt);
+                self.in_while -= 1;
             } else {
                 visitor::walk_stmt(self, stmt);
             }
@@ -836,6 +847,7 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
     }
     let mut refs = Refs {
         depth: 0,
+        in_while: 0,
         at_module: HashSet::default(),
         as_values: HashSet::default(),
     };

@@ -6,7 +6,7 @@
 
 use super::Name;
 use crate::lint::containers::REMOVE_METHODS;
-use crate::lint::semantic::{ScopeId, SemanticModel};
+use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -31,13 +31,30 @@ struct Walk<'w, 'a> {
 }
 
 impl Walk<'_, '_> {
-    /// `target` is an attribute of an imported name (`debug.logs`): record what it names.
+    /// `target` is an attribute of an imported name (`debug.logs`), or an imported container
+    /// itself (`from ..action import store as legacy_store`, even inside the function that
+    /// empties it): record what it names.
     fn record(&mut self, target: &Expr) {
-        if let Expr::Attribute(a) = target {
-            // The base must be imported: `self.x` or a local's attribute is no other module's.
-            if let Some(q) = self.semantic.qualified_name(self.scope, &a.value) {
-                self.out.push(format!("{q}.{}", a.attr));
+        match target {
+            Expr::Attribute(a) => {
+                // The base must be imported: `self.x` or a local's attribute is no other
+                // module's.
+                if let Some(q) = self.semantic.qualified_name(self.scope, &a.value) {
+                    self.out.push(format!("{q}.{}", a.attr));
+                }
             }
+            // Only a name bound by an import: the module's own globals and locals are its own.
+            Expr::Name(n) => {
+                if let Resolved::Binding(_, b) =
+                    self.semantic
+                        .resolve(self.scope, n.id.as_str(), n.range.start())
+                {
+                    if let BindingKind::Import(q) = &b.kind {
+                        self.out.push(q.clone());
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -52,8 +69,9 @@ impl<'a> Visitor<'a> for Walk<'_, 'a> {
                 self.scope = saved;
                 return;
             }
+            // Assigning to an imported name rebinds it here; only `mod.name = []` replaces it.
             Stmt::Assign(a) => {
-                for t in &a.targets {
+                for t in a.targets.iter().filter(|t| t.is_attribute_expr()) {
                     self.record(t);
                 }
             }
@@ -100,13 +118,16 @@ mod tests {
             "from g4f import debug\nfrom . import state\nimport pkg.registry as reg\n\
              def show():\n    debug.logs = []\n\
              def drop(k):\n    del state.sessions[k]\n\
-             def reload():\n    reg.Registry.entries.clear()\n",
+             def reload():\n    reg.Registry.entries.clear()\n\
+             def forget():\n    from pkg.actions import store as legacy\n    legacy.clear()\n\
+             def rebind():\n    from pkg.other import cache\n    cache = {}\n    return cache\n",
         );
         assert_eq!(
             found,
             [
                 "app.state.sessions",
                 "g4f.debug.logs",
+                "pkg.actions.store",
                 "pkg.registry.Registry.entries"
             ]
         );

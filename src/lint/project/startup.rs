@@ -172,17 +172,49 @@ impl<'a> Walk<'a, '_> {
 }
 
 impl<'a> Visitor<'a> for Walk<'a, '_> {
+    /// A decorator named bare (`@register`, `@registry.add`) is called with the definition
+    /// when the definition is executed: at start-up for one at module level, like a call
+    /// written there. A decorator factory (`@route("/x")`) is a call already.
+    fn visit_decorator(&mut self, decorator: &'a ast::Decorator) {
+        let expr = &decorator.expression;
+        if self.startup && self.loops == 0 && matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
+            if let Some(q) = self.callee(expr) {
+                self.at_startup.push(q);
+                if let Expr::Attribute(a) = expr {
+                    self.visit_expr(&a.value);
+                }
+                return;
+            }
+        }
+        visitor::walk_decorator(self, decorator);
+    }
+
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             // A nested definition runs whenever it is called or handed to, which is not known.
+            // Its decorators run where the definition is executed: at start-up for a class
+            // defined at module level.
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                if let Stmt::ClassDef(c) = stmt {
+                    for d in &c.decorator_list {
+                        self.visit_decorator(d);
+                    }
+                }
                 let (startup, grower) = (self.startup, self.grower.take());
                 self.startup = false;
                 let saved = self.scope;
                 if let Some(scope) = self.semantic.scope_of(stmt) {
                     self.scope = scope;
                 }
-                visitor::walk_stmt(self, stmt);
+                match stmt {
+                    Stmt::ClassDef(c) => {
+                        if let Some(arguments) = &c.arguments {
+                            self.visit_arguments(arguments);
+                        }
+                        self.visit_body(&c.body);
+                    }
+                    _ => visitor::walk_stmt(self, stmt),
+                }
                 self.scope = saved;
                 (self.startup, self.grower) = (startup, grower);
             }
@@ -456,6 +488,24 @@ mod tests {
         );
         assert_eq!(names(&calls.at_startup), ["pkg.app.prepare"]);
         assert!(calls.elsewhere.may_contain("load"));
+    }
+
+    #[test]
+    fn bare_decorators_at_module_level_are_called_at_startup() {
+        let calls = collect_from(
+            "from pkg.config import register, hooks\n\
+             @register\ndef wifi():\n    pass\n\
+             @hooks.add\nclass Extra:\n    pass\n\
+             def later():\n    @register\n    def inner():\n        pass\n",
+            &[],
+        );
+        // The decorator inside `later` runs whenever `later` does: named elsewhere.
+        assert_eq!(
+            names(&calls.at_startup),
+            ["pkg.config.hooks.add", "pkg.config.register"]
+        );
+        assert!(calls.elsewhere.may_contain("register"));
+        assert!(!calls.elsewhere.may_contain("add"));
     }
 
     #[test]
