@@ -145,13 +145,13 @@ fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
         "app/runner.py",
         "class Runner:\n    def __init__(self):\n        self.done = []\n\n    def finish(self, job):\n        self.done.append(job)\n",
     );
-    p.write("app/main.py", "from app.runner import Runner\n");
+    // `finish` is called per job in both versions: only the lifetime changes.
+    const USES: &str =
+        "from app.runner import Runner\n\n\ndef on_job(runner, job):\n    runner.finish(job)\n";
+    p.write("app/main.py", USES);
     let leak = ("app/runner.py".to_string(), 3, "SWC102".to_string());
     assert!(!findings(&p.run(ARGS)).contains(&leak));
-    p.write(
-        "app/main.py",
-        "from app.runner import Runner\n\nRUNNER = Runner()\n",
-    );
+    p.write("app/main.py", format!("{USES}\nRUNNER = Runner()\n"));
     let out = p.run(ARGS);
     assert!(findings(&out).contains(&leak));
     let doc = json(&out);
@@ -161,7 +161,7 @@ fn lifetime_from_another_module_follows_edits_with_the_cache_on() {
         "{related}"
     );
     assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
-    p.write("app/main.py", "from app.runner import Runner\n");
+    p.write("app/main.py", USES);
     assert!(!findings(&p.run(ARGS)).contains(&leak));
 }
 

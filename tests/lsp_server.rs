@@ -136,7 +136,7 @@ fn uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }
 
-const RUNNER: &str = "class Runner:\n    def __init__(self):\n        self.done = []\n\n    def finish(self, job):\n        self.done.append(job)\n";
+const RUNNER: &str = "class Runner:\n    def __init__(self):\n        self.done = []\n\n    def finish(self, job):\n        self.done.append(job)\n\n\ndef on_job(runner, job):\n    runner.finish(job)\n";
 const HOLDER: &str = "from .runner import Runner\n\nrunner = Runner()\n";
 
 #[test]

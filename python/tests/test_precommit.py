@@ -21,6 +21,10 @@ RUNNER = """class Runner:
 
     def finish(self, job):
         self.done.append(job)
+
+
+def on_job(runner, job):
+    runner.finish(job)
 """
 HOLDER = "from .runner import Runner\n\nrunner = Runner()\n"
 REGISTRY = """import json

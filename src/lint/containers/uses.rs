@@ -40,8 +40,10 @@ struct FunctionCtx<'a> {
     runs_once_per_instance: bool,
     /// Registers by its shape: a decorator that returns its argument, class creation.
     is_registration: bool,
-    /// Named `register*`: a documented hint from the name, which a key that is new with each
-    /// event overrides (`register_user_if_not_exists(user)` keyed by `user.id` runs per user).
+    /// Named `register*`: a documented hint from the name. Letting a per-event key override it
+    /// (`register_user_if_not_exists(user)` keyed by `user.id`) found one leak and five
+    /// registries keyed by provider, exchange or type ids in the development corpus, so the
+    /// hint stands on its own.
     named_registration: bool,
     /// A method that returns its receiver, and registers by no other sign: a builder step, or a
     /// fluent call.
@@ -233,8 +235,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         // call made with traffic (`def new(self, user_id): self.queues[user_id] = []; return
         // self`). Filling from storage (`load`) or adding while closing is not the working cycle.
         let per_event = matches!(key, GrowthKey::PerEvent(_));
-        let registration = (func.is_registration && !(func.fluent && per_event))
-            || (func.named_registration && !per_event);
+        let registration =
+            (func.is_registration || func.named_registration) && !(func.fluent && per_event);
         if registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
             return;
         }

@@ -183,6 +183,15 @@ const ENUM_BASES: &[&str] = &[
     "enum.ReprEnum",
 ];
 
+/// Bases that call no method of their subclasses by name.
+const PLAIN_BASES: &[&str] = &[
+    "builtins.object",
+    "abc.ABC",
+    "typing.Generic",
+    "typing.Protocol",
+    "typing_extensions.Protocol",
+];
+
 impl Project<'_> {
     /// `Some(verdict)` when a finding under `condition`, reported in the module shown as `path`,
     /// holds: the evidence goes into its related locations, and a demotion caps its severity.
@@ -269,6 +278,11 @@ impl Project<'_> {
                         .find(|&c| h.class(c).is_model)
                 });
                 let Some(model) = model else {
+                    if h.resolve(class)
+                        .is_some_and(|id| self.never_called(id, grown_in))
+                    {
+                        return None;
+                    }
                     return self.verdict(path, &Condition::ModuleLivesLong);
                 };
                 // A field default: one container per instance, and what the initializers add
@@ -329,6 +343,9 @@ impl Project<'_> {
                 }
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
+                if self.never_called(id, grown_in) {
+                    return None;
+                }
                 let evidence = self.lifetimes.evidence(h, id)?;
                 // Components held by an object with a background loop (the stages of a
                 // per-call pipeline, the handles of one reply) share its life, and whether that
@@ -349,6 +366,50 @@ impl Project<'_> {
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// Whether the methods that grow a container of class `id` never run in this program:
+    /// nothing in its production code names any of them (no call, no reference, no bound
+    /// method handed on; tests aside), none is a special method the language calls, and
+    /// neither the class nor a base or subclass has a base outside the project, through which a
+    /// framework could call them by name (a `cmd.Cmd`'s `do_*`, a `discord.Client`'s
+    /// `on_message`), nor does the project look methods up by a name it builds with their
+    /// start (`getattr(self, f"cmd_{name}")`). What is left is API that nothing uses, such as a `register_*` kept for
+    /// plugins that do not exist.
+    fn never_called(&self, id: super::hierarchy::ClassId, grown_in: &[super::Name]) -> bool {
+        if grown_in.is_empty() {
+            return false;
+        }
+        let h = &self.hierarchy;
+        let mut family = h.ancestors_and_self(id);
+        family.extend(h.descendants_and_self(id));
+        if family
+            .iter()
+            .any(|&c| h.external_bases(c).iter().any(|b| !PLAIN_BASES.contains(b)))
+        {
+            return false;
+        }
+        grown_in.iter().all(|m| {
+            let m = m.as_str();
+            let special = m.starts_with("__") && m.ends_with("__");
+            !special
+                && !self
+                    .modules
+                    .iter()
+                    .filter(|(_, f)| !f.is_test)
+                    .any(|(_, f)| {
+                        let calls = &f.startup_calls;
+                        calls.elsewhere.may_contain(m)
+                            || calls
+                                .at_startup
+                                .iter()
+                                .any(|q| q.as_str().rsplit('.').next() == Some(m))
+                            || calls
+                                .dispatch_prefixes
+                                .iter()
+                                .any(|p| m.starts_with(p.as_str()))
+                    })
+        })
     }
 
     /// Why class `id` has instances that come and go, so that a cache on one of its methods

@@ -30,6 +30,34 @@ pub struct StartupCalls {
     pub from_growers: Vec<(Name, Name)>,
     /// Every other name the module's code uses (a call, a callback handed on, an attribute).
     pub elsewhere: AttrNameHashes,
+    /// Literal starts of attribute names looked up as text (`getattr(self, f"cmd_{name}")`,
+    /// `getattr(plugin, "on_" + event)`): methods so named may be called without being named.
+    #[serde(default)]
+    pub dispatch_prefixes: Vec<Name>,
+}
+
+/// `getattr(x, f"cmd_{name}")` or `getattr(x, "on_" + event)`: the literal start of a name
+/// built at run time.
+fn dispatch_prefix(call: &ast::ExprCall) -> Option<Name> {
+    if !matches!(call.func.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "getattr" | "hasattr"))
+    {
+        return None;
+    }
+    let prefix = match call.arguments.args.get(1)? {
+        Expr::FString(f) => match f.value.iter().next()? {
+            ast::FStringPart::Literal(l) => l.value.to_string(),
+            ast::FStringPart::FString(f) => match f.elements.iter().next()? {
+                ast::InterpolatedStringElement::Literal(l) => l.value.to_string(),
+                ast::InterpolatedStringElement::Interpolation(_) => return None,
+            },
+        },
+        Expr::BinOp(b) if b.op == ast::Operator::Add => match b.left.as_ref() {
+            Expr::StringLiteral(s) => s.value.to_str().to_string(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (!prefix.is_empty()).then(|| Name::new(&prefix))
 }
 
 /// `growers`: names of the module-level functions of this module that add to a module global.
@@ -65,6 +93,7 @@ pub fn collect(
             from_growers: Vec::new(),
             grower: None,
             elsewhere: FxHashSet::default(),
+            dispatch_prefixes: Vec::new(),
             hook_refs: hook_offsets.clone(),
         };
         walk.walk_module(suite, &startup, growers);
@@ -104,10 +133,14 @@ pub fn collect(
         .collect();
     from_growers.sort_unstable_by_key(|(g, c)| (g.as_str(), c.as_str()));
     from_growers.dedup();
+    let mut dispatch_prefixes = std::mem::take(&mut walk.dispatch_prefixes);
+    dispatch_prefixes.sort_unstable_by_key(|n| n.as_str());
+    dispatch_prefixes.dedup();
     StartupCalls {
         at_startup,
         from_growers,
         elsewhere: AttrNameHashes::with_names(&walk.elsewhere),
+        dispatch_prefixes,
     }
 }
 
@@ -123,6 +156,7 @@ struct Walk<'a, 'm> {
     /// The function walked, when it grows a module global.
     grower: Option<&'a str>,
     elsewhere: FxHashSet<&'a str>,
+    dispatch_prefixes: Vec<Name>,
     /// Where a function is handed to the framework as a start-up hook.
     hook_refs: FxHashSet<ruff_text_size::TextSize>,
 }
@@ -231,6 +265,9 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Call(call) => {
+                if let Some(prefix) = dispatch_prefix(call) {
+                    self.dispatch_prefixes.push(prefix);
+                }
                 let once = self.startup && self.loops == 0;
                 let callee = if once || self.grower.is_some() {
                     self.callee(&call.func)
@@ -506,6 +543,19 @@ mod tests {
         );
         assert!(calls.elsewhere.may_contain("register"));
         assert!(!calls.elsewhere.may_contain("add"));
+    }
+
+    #[test]
+    fn names_built_for_getattr_are_dispatch_prefixes() {
+        let calls = collect_from(
+            "def dispatch(bot, command, event, key):\n\
+             \x20   getattr(bot, f\"cmd_{command}\")()\n\
+             \x20   getattr(bot, 'on_' + event)()\n\
+             \x20   getattr(bot, key)\n\
+             \x20   getattr(bot, f\"{key}_x\")\n",
+            &[],
+        );
+        assert_eq!(names(&calls.dispatch_prefixes), ["cmd_", "on_"]);
     }
 
     #[test]
