@@ -456,6 +456,26 @@ pub fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {
     calls.0
 }
 
+/// The literal start of a string built at run time: `f"cmd_{name}"`, `"cmd_" f"{name}"` or
+/// `"cmd_" + name` give `cmd_`. `None` when the string starts with a computed part, or is no
+/// such expression.
+pub fn literal_start(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::FString(f) => match f.value.iter().next()? {
+            ast::FStringPart::Literal(l) => Some(l.value.to_string()),
+            ast::FStringPart::FString(f) => match f.elements.iter().next()? {
+                ast::InterpolatedStringElement::Literal(l) => Some(l.value.to_string()),
+                ast::InterpolatedStringElement::Interpolation(_) => None,
+            },
+        },
+        Expr::BinOp(b) if b.op == ast::Operator::Add => match b.left.as_ref() {
+            Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,13 +38,12 @@ struct FunctionCtx<'a> {
     /// Growth here does not accumulate over the process: `__init__` for `self` attributes, or
     /// a registration decorator that returns its argument.
     runs_once_per_instance: bool,
-    /// Registers by its shape: a decorator that returns its argument, class creation.
-    is_registration: bool,
-    /// Named `register*`: a documented hint from the name. Letting a per-event key override it
+    /// Registers: a decorator that returns its argument, class creation, or (a documented hint
+    /// from the name) a `register*` function. Letting a per-event key override the name
     /// (`register_user_if_not_exists(user)` keyed by `user.id`) found one leak and five
     /// registries keyed by provider, exchange or type ids in the development corpus, so the
     /// hint stands on its own.
-    named_registration: bool,
+    is_registration: bool,
     /// A method that returns its receiver, and registers by no other sign: a builder step, or a
     /// fluent call.
     fluent: bool,
@@ -234,9 +233,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         // every event says a method that returns its receiver is no builder step but a fluent
         // call made with traffic (`def new(self, user_id): self.queues[user_id] = []; return
         // self`). Filling from storage (`load`) or adding while closing is not the working cycle.
-        let per_event = matches!(key, GrowthKey::PerEvent(_));
         let registration =
-            (func.is_registration || func.named_registration) && !(func.fluent && per_event);
+            func.is_registration && !(func.fluent && matches!(key, GrowthKey::PerEvent(_)));
         if registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
             return;
         }
@@ -986,13 +984,12 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || (self.class.is_some() && is_lifecycle_start(func)),
                     // Class creation runs once per class the code defines: `__init_subclass__`
                     // and a metaclass's `__new__`/`__init__` register classes, not traffic.
-                    is_registration: name == "__init_subclass__"
+                    is_registration: name.starts_with("register")
+                        || name.starts_with("_register")
+                        || name == "__init_subclass__"
                         || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
                         || returns_a_parameter(func, self.class.is_some())
                         || self.function.as_ref().is_some_and(|f| f.is_registration),
-                    named_registration: name.starts_with("register")
-                        || name.starts_with("_register")
-                        || self.function.as_ref().is_some_and(|f| f.named_registration),
                     fluent: self.class.is_some()
                         && !name.starts_with("register")
                         && !name.starts_with("_register")

@@ -415,17 +415,7 @@ impl<'a> FactsBuilder<'a, '_> {
         if callee != "importlib.import_module" || call.arguments.args.len() != 1 {
             return None;
         }
-        let prefix = match &call.arguments.args[0] {
-            Expr::FString(f) => match f.value.elements().next()? {
-                ast::InterpolatedStringElement::Literal(l) => l.value.to_string(),
-                ast::InterpolatedStringElement::Interpolation(_) => return None,
-            },
-            Expr::BinOp(b) if b.op == ast::Operator::Add => match b.left.as_ref() {
-                Expr::StringLiteral(s) => s.value.to_str().to_string(),
-                _ => return None,
-            },
-            _ => return None,
-        };
+        let prefix = crate::lint::blocks::literal_start(&call.arguments.args[0])?;
         // Only a fixed package, named up to the dot before the computed part.
         let package = prefix.strip_suffix('.')?;
         (!package.is_empty() && !package.starts_with('.')).then(|| package.to_string())

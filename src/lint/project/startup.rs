@@ -43,20 +43,7 @@ fn dispatch_prefix(call: &ast::ExprCall) -> Option<Name> {
     {
         return None;
     }
-    let prefix = match call.arguments.args.get(1)? {
-        Expr::FString(f) => match f.value.iter().next()? {
-            ast::FStringPart::Literal(l) => l.value.to_string(),
-            ast::FStringPart::FString(f) => match f.elements.iter().next()? {
-                ast::InterpolatedStringElement::Literal(l) => l.value.to_string(),
-                ast::InterpolatedStringElement::Interpolation(_) => return None,
-            },
-        },
-        Expr::BinOp(b) if b.op == ast::Operator::Add => match b.left.as_ref() {
-            Expr::StringLiteral(s) => s.value.to_str().to_string(),
-            _ => return None,
-        },
-        _ => return None,
-    };
+    let prefix = crate::lint::blocks::literal_start(call.arguments.args.get(1)?)?;
     (!prefix.is_empty()).then(|| Name::new(&prefix))
 }
 
