@@ -106,7 +106,7 @@ fn cache_dir_flag_and_unwritable_cache() {
     );
 }
 
-const REGISTRY: &str = "import json\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n";
+const REGISTRY: &str = "import json\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n\n\nHANDLERS = {\"register\": register}\n";
 
 const UTILS_NO_LOCK: &str =
     "import contextlib\n\n\n@contextlib.contextmanager\ndef locked(path):\n    yield\n";

@@ -36,6 +36,10 @@ def register(path, name):
     data[name] = {"status": "idle"}
     with open(path, "w") as f:
         json.dump(data, f)
+
+
+def on_start(path, name):
+    register(path, name)
 """
 
 

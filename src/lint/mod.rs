@@ -672,6 +672,7 @@ pub fn summarize_source(
         facts.registration_factories = calls.factories;
         let growers = global_growers(&diagnostics, &unit.module);
         facts.startup_calls = project::startup::collect(suite, &semantic, &unit.module, &growers);
+        facts.one_shot_calls = project::one_shot::collect(suite, &semantic);
     }
     // The JSON libraries themselves are modelled directly; a project that contains one (a
     // vendored copy, the standard library) must not make every `json.load` call a helper call.
@@ -786,6 +787,13 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
             | project::Condition::GrowsPerInstance { class } => {
                 Some(class.rsplit('.').next().unwrap_or(class).to_string())
             }
+            project::Condition::ConcurrentRmw {
+                entry:
+                    Some(project::NamedEntry {
+                        class: Some(class), ..
+                    }),
+                ..
+            } => Some(class.rsplit('.').next().unwrap_or(class).to_string()),
             _ => None,
         })
         .collect();

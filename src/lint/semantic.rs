@@ -186,14 +186,12 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// Whether any scope imports something from one of `modules` (`import json`,
-    /// `from json import load`). One pass over the bindings.
+    /// `from json import load`), also from a copy of it vendored into a package
+    /// (`from metaflow._vendor import click` is click). One pass over the bindings.
     pub fn imports_from_any(&self, modules: &[&str]) -> bool {
         self.scopes.iter().any(|s| {
             s.bindings.values().flatten().any(|b| match &b.kind {
-                BindingKind::Import(q) => {
-                    let top = q.split('.').next().unwrap_or(q);
-                    modules.contains(&top)
-                }
+                BindingKind::Import(q) => modules.contains(&imported_library(q)),
                 _ => false,
             })
         })
@@ -204,6 +202,22 @@ impl<'a> SemanticModel<'a> {
         self.qualified_name(scope, expr)
             .is_some_and(|q| names.contains(&q.as_str()))
     }
+}
+
+/// The library a qualified import comes from: its first segment, or for a vendored copy
+/// (`pkg._vendor.click.core`, `pip._vendor.requests`) the segment after the vendor directory.
+fn imported_library(qualified: &str) -> &str {
+    let mut segments = qualified.split('.');
+    let first = segments.next().unwrap_or(qualified);
+    while let Some(segment) = segments.next() {
+        if matches!(
+            segment,
+            "_vendor" | "vendor" | "_vendored" | "vendored" | "extern" | "_extern"
+        ) {
+            return segments.next().unwrap_or(first);
+        }
+    }
+    first
 }
 
 struct Builder<'a> {

@@ -2,7 +2,7 @@
 //! finding stands with the evidence that it runs concurrently, and the wording of the fixes.
 
 use crate::lint::json_io::{Rmw, RmwKind};
-use crate::lint::project::Condition;
+use crate::lint::project::{Condition, NamedEntry};
 use ruff_text_size::TextRange;
 
 /// The condition of a read-modify-write finding, and its related locations: the read (`read`
@@ -27,6 +27,10 @@ pub fn concurrent_rmw(
             .function
             .as_ref()
             .map(|f| format!("{module}.{f}").into()),
+        entry: rmw.entry.as_ref().map(|e| NamedEntry {
+            class: e.class.as_ref().map(|c| format!("{module}.{c}").into()),
+            name: e.name.as_str().into(),
+        }),
     };
     let evidence = rmw.concurrency.iter().filter(|_| usable).cloned();
     let related = std::iter::once((rmw.read, read)).chain(evidence).collect();

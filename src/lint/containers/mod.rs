@@ -581,6 +581,11 @@ impl<'a> Facts<'a, '_, '_> {
                     }
                     "collections.defaultdict" => {
                         let factory = call.arguments.find_argument_value("default_factory", 0);
+                        // With no factory a missing key raises `KeyError` as in a plain dict:
+                        // only a store adds one.
+                        if factory.is_none_or(Expr::is_none_literal_expr) {
+                            return Some(ContainerKind::Dict);
+                        }
                         let per_key_bound =
                             factory.is_some_and(|f| self.is_bounded_factory(f, scope));
                         Some(ContainerKind::DefaultDict { per_key_bound })

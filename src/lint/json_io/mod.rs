@@ -17,6 +17,7 @@ mod origins;
 pub mod paths;
 mod walker;
 
+use super::project::one_shot;
 use super::semantic::SemanticModel;
 use locks::{LockKind, LockTable};
 use paths::PathKey;
@@ -64,7 +65,18 @@ pub struct Rmw {
     /// It runs in a command of a command-line interface (click, typer): once per invocation by
     /// the user, so only another part of the project touching the file makes it concurrent.
     pub one_shot: bool,
+    /// The function or method that does it, when nothing but a call by its name can run it
+    /// (no decorator registers it, it is not nested): the project may show that nothing does.
+    pub entry: Option<Entry>,
     key: PathKey,
+}
+
+/// A function or method that runs only when something calls it by its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The class (its name in the module) whose method it is.
+    pub class: Option<String>,
+    pub name: String,
 }
 
 /// How a write reaches the file.
@@ -346,15 +358,15 @@ pub fn analyze<'a>(
     // `while` loops) and the commands of a click or typer command-line interface. A document it
     // writes once is written again by running it again (as by a script that ends), and its
     // read-modify-write has no concurrent run of itself unless something shows several.
-    let entry_runs = script_entry_runs(suite);
+    let entry_runs = one_shot::main_block_runs(suite);
     let mut once_per_run = entry_runs.clone();
     if (!facts.rmw.is_empty() || !facts.risky_writes.is_empty())
-        && semantic.imports_from_any(&["click", "typer"])
+        && one_shot::uses_cli_framework(semantic)
     {
         once_per_run.extend(
             functions
                 .iter()
-                .filter(|f| f.node.is_some_and(is_cli_command))
+                .filter(|f| f.node.is_some_and(one_shot::is_cli_command))
                 .map(|f| f.def_range),
         );
     }
@@ -411,6 +423,7 @@ pub fn analyze<'a>(
                 }
                 r.file = names.of_key(&r.key, class);
                 if r.concurrency.is_empty() {
+                    r.entry = owner.and_then(entry_of);
                     r.root = names.imported_root(&r.key);
                     r.function = owner
                         .filter(|f| f.class.is_none() && !f.id.contains('.'))
@@ -558,37 +571,23 @@ struct Function<'a> {
     node: Option<&'a ast::StmtFunctionDef>,
 }
 
-/// The statements of the module's `if __name__ == "__main__":` blocks that run once per
-/// invocation: everything but `while` loops, which keep a process running (an agent loop of
-/// which several copies may run).
-fn script_entry_runs(suite: &[Stmt]) -> Vec<TextRange> {
-    let mut out = Vec::new();
-    for stmt in suite {
-        let Stmt::If(guard) = stmt else { continue };
-        if !crate::lint::blocks::is_main_guard(&guard.test) {
-            continue;
-        }
-        crate::lint::blocks::walk_blocks(&guard.body, &mut |s| match s {
-            Stmt::While(_) => false,
-            Stmt::If(_) | Stmt::Try(_) | Stmt::With(_) | Stmt::For(_) | Stmt::Match(_) => true,
-            other => {
-                out.push(other.range());
-                false
-            }
-        });
-    }
-    out
-}
-
-/// `@cli.command(...)`, `@app.command()`, `@click.command()`: a command of a click or typer
-/// command-line interface (the caller checks that the module uses one of them).
-fn is_cli_command(f: &ast::StmtFunctionDef) -> bool {
-    f.decorator_list.iter().any(|d| {
-        let func = match &d.expression {
-            Expr::Call(c) => c.func.as_ref(),
-            other => other,
-        };
-        matches!(func, Expr::Attribute(a) if a.attr.as_str() == "command")
+/// `function` as an [`Entry`]: a module-level function or a method of a module-level class,
+/// with no decorator but `staticmethod` or `classmethod` (which change how it is called, not
+/// whether something calls it).
+fn entry_of(function: &Function<'_>) -> Option<Entry> {
+    let node = function.node?;
+    let plain = node.decorator_list.iter().all(|d| {
+        matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "staticmethod" | "classmethod"))
+    });
+    let name = node.name.as_str();
+    let expected = match &function.class {
+        Some(class) => format!("{class}.{name}"),
+        None => name.to_string(),
+    };
+    let top_level = function.class.as_deref().is_none_or(|c| !c.contains('.'));
+    (plain && top_level && function.id == expected).then(|| Entry {
+        class: function.class.clone(),
+        name: name.to_string(),
     })
 }
 

@@ -1663,6 +1663,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             root: None,
             function: None,
             one_shot: false,
+            entry: None,
             key: key.clone(),
         });
     }

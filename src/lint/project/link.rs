@@ -114,8 +114,12 @@ pub fn link<'p>(
                 .is_some_and(|j| imported[j]);
             // A file whose name is no identifier (`2-agent-tools.py`) cannot be imported, so
             // even inside a package it only ever runs as a script.
-            let importable = m.module.rsplit('.').next().is_some_and(is_identifier);
-            let plain_script = several && (!m.in_package || !importable) && m.calls_at_top_level;
+            let last = m.module.rsplit('.').next().unwrap_or_default();
+            let importable = is_identifier(last);
+            // A package's `__main__.py` is what `python -m pkg` runs: a script, never imported.
+            let main_module = last == "__main__";
+            let plain_script =
+                several && (!m.in_package || !importable || main_module) && m.calls_at_top_level;
             !is_imported && (m.has_main_guard || plain_script) && !lives
         })
         .collect();
@@ -171,6 +175,11 @@ pub fn link<'p>(
 }
 
 /// Why a read-modify-write with no sign of concurrent runs is reported at low severity.
+/// A special method (`__call__`, `__setitem__`), which the language calls without naming it.
+fn is_special(name: &str) -> bool {
+    name.starts_with("__") && name.ends_with("__")
+}
+
 const NO_CONCURRENCY_SHOWN: &str = "nothing in the project shows it running concurrently (no request, task or event handler reaching it, no thread, process or task per item, no path under the home directory, no other module writing the file, no program started once per item): low severity, since a second launch of the program or a cron job can still race with it";
 
 /// The standard library's enum base classes: a subclass has a fixed set of instances.
@@ -221,6 +230,7 @@ impl Project<'_> {
                 locked,
                 root,
                 function,
+                entry,
             } => {
                 let module = self.module_of_path.get(path).copied();
                 if module.is_some_and(|i| self.ends[i]) {
@@ -235,6 +245,19 @@ impl Project<'_> {
                 // read-modify-write races with no one.
                 let example = !*locked && module.is_some_and(|i| self.modules[i].1.is_example);
                 if evidence.is_empty() && (*snapshot || *one_shot || example) {
+                    return None;
+                }
+                // Code that nothing in the program runs (an API kept for callers that do not
+                // exist, a helper only tests call) races with no one.
+                if evidence.is_empty() && entry.as_ref().is_some_and(|e| self.never_runs(e)) {
+                    return None;
+                }
+                // A helper that only commands of the program's command-line interface reach runs
+                // once per invocation, as they do.
+                let once = |e: &super::NamedEntry| {
+                    e.class.is_none() && self.runs_once_per_invocation(e.name.as_str())
+                };
+                if evidence.is_empty() && entry.as_ref().is_some_and(once) {
                     return None;
                 }
                 if evidence.is_empty() && self.require_concurrency_evidence {
@@ -389,26 +412,63 @@ impl Project<'_> {
         {
             return false;
         }
-        grown_in.iter().all(|m| {
-            let m = m.as_str();
-            let special = m.starts_with("__") && m.ends_with("__");
-            !special
-                && !self
-                    .modules
-                    .iter()
-                    .filter(|(_, f)| !f.is_test)
-                    .any(|(_, f)| {
-                        let calls = &f.startup_calls;
-                        calls.elsewhere.may_contain(m)
-                            || calls
-                                .at_startup
-                                .iter()
-                                .any(|q| q.as_str().rsplit('.').next() == Some(m))
-                            || calls
-                                .dispatch_prefixes
-                                .iter()
-                                .any(|p| m.starts_with(p.as_str()))
-                    })
+        grown_in.iter().all(|m| !self.may_be_called(m.as_str()))
+    }
+
+    /// Whether something may call the function or method `name`: it is a special method the
+    /// language calls, or the program's code (tests aside) names it (a call, a reference, a
+    /// bound method handed on), calls it while it starts, or looks up attributes by a name
+    /// built with its start (`getattr(self, f"cmd_{name}")`).
+    fn may_be_called(&self, name: &str) -> bool {
+        is_special(name)
+            || self
+                .modules
+                .iter()
+                .filter(|(_, f)| !f.is_test)
+                .any(|(_, f)| f.startup_calls.name(name))
+    }
+
+    /// Whether the module-level function `name` runs only from commands of the program's
+    /// command-line interface: one calls it (or a function of its module that only commands
+    /// call, [`super::one_shot`]), and nothing else in the program (tests aside) names it or a
+    /// function it is reached through.
+    fn runs_once_per_invocation(&self, name: &str) -> bool {
+        let production = || self.modules.iter().filter(|(_, f)| !f.is_test);
+        let mut called = false;
+        let mut via = Vec::new();
+        for (_, f) in production() {
+            for (v, callee) in f.one_shot_calls.iter().flat_map(|o| &o.calls) {
+                if callee.as_str() == name {
+                    called = true;
+                    via.extend(v.as_ref().map(super::Name::as_str));
+                }
+            }
+        }
+        // In a module with commands, what they call does not count; elsewhere, as for
+        // `may_be_called`, every name the module's code uses does.
+        let named_elsewhere = |n: &str| {
+            is_special(n)
+                || production().any(|(_, f)| match &f.one_shot_calls {
+                    Some(o) => o.elsewhere.may_contain(n) || f.startup_calls.dispatches(n),
+                    None => f.startup_calls.name(n),
+                })
+        };
+        called && !named_elsewhere(name) && via.iter().all(|v| !named_elsewhere(v))
+    }
+
+    /// Whether `entry` never runs: nothing may call it by its name ([`Self::may_be_called`]),
+    /// and, for a method, its class stands alone: no base or subclass in the project, whose
+    /// interface it may implement for callers outside the repository (a storage backend's
+    /// `upsert` behind the project's abstract store), and no base outside it that could call it.
+    fn never_runs(&self, entry: &super::NamedEntry) -> bool {
+        let Some(class) = &entry.class else {
+            return !self.may_be_called(entry.name.as_str());
+        };
+        let h = &self.hierarchy;
+        h.resolve(class).is_some_and(|id| {
+            h.ancestors_and_self(id).len() == 1
+                && h.descendants_and_self(id).len() == 1
+                && self.never_called(id, std::slice::from_ref(&entry.name))
         })
     }
 

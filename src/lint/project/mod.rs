@@ -19,6 +19,7 @@ pub mod lifetime;
 pub mod link;
 pub mod name;
 pub mod names;
+pub mod one_shot;
 mod resets;
 mod shared_files;
 mod singletons;
@@ -171,7 +172,20 @@ pub enum Condition {
         locked: bool,
         root: Option<Name>,
         function: Option<Name>,
+        /// The function or method (of a class qualified by module) that does it, when only a
+        /// call by its name can run it: no finding without evidence of concurrent runs when
+        /// nothing in the program's code names it (dead code, or code only tests call).
+        #[serde(default)]
+        entry: Option<NamedEntry>,
     },
+}
+
+/// A function or method that runs only when code calls it by its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedEntry {
+    /// The class, qualified (`pkg.store.Registry`), whose method it is.
+    pub class: Option<Name>,
+    pub name: Name,
 }
 
 /// Everything phase one learns about a module that the project needs.
@@ -261,6 +275,10 @@ pub struct ModuleFacts {
     /// the rest of the code uses ([`startup`]).
     #[serde(default)]
     pub startup_calls: startup::StartupCalls,
+    /// What the module's command-line commands call, and the names its other code uses; `None`
+    /// without commands ([`one_shot`]).
+    #[serde(default)]
+    pub one_shot_calls: Option<one_shot::OneShotCalls>,
     /// Containers of other modules this module resets through an imported name, qualified
     /// (outside test code; [`resets`]).
     #[serde(default)]

@@ -36,6 +36,28 @@ pub struct StartupCalls {
     pub dispatch_prefixes: Vec<Name>,
 }
 
+impl StartupCalls {
+    /// Whether the module's code may call the function or method `name`: it names it (a call, a
+    /// reference, a bound method handed on), calls it while it starts, or looks up attributes
+    /// by a name built with its start ([`Self::dispatches`]).
+    pub fn name(&self, name: &str) -> bool {
+        self.elsewhere.may_contain(name)
+            || self
+                .at_startup
+                .iter()
+                .any(|q| q.as_str().rsplit('.').next() == Some(name))
+            || self.dispatches(name)
+    }
+
+    /// Whether the module looks up attributes by a name built with the start of `name`
+    /// (`getattr(self, f"cmd_{name}")` reaches every `cmd_*`).
+    pub fn dispatches(&self, name: &str) -> bool {
+        self.dispatch_prefixes
+            .iter()
+            .any(|p| name.starts_with(p.as_str()))
+    }
+}
+
 /// `getattr(x, f"cmd_{name}")` or `getattr(x, "on_" + event)`: the literal start of a name
 /// built at run time.
 fn dispatch_prefix(call: &ast::ExprCall) -> Option<Name> {
