@@ -26,6 +26,16 @@ def tool(name):
     return exe
 
 
+def build_wheel(out, env):
+    return subprocess.run([os.path.join(REPO, "scripts", "build-wheel"), str(out)],
+                          capture_output=True, text=True, env=env, timeout=1800)
+
+
+def log_tail(done):
+    # cargo's compile log is long: the cause of a failure is at its end.
+    return "\n".join((done.stdout + done.stderr).splitlines()[-60:])
+
+
 def test_release_wheel_is_manylinux2014_and_works(tmp_path):
     tool("maturin")
     tool("auditwheel")
@@ -34,11 +44,18 @@ def test_release_wheel_is_manylinux2014_and_works(tmp_path):
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
     env["CARGO_TARGET_DIR"] = os.path.join(REPO, "target", "wheel-build")
     env.pop("VIRTUAL_ENV", None)
-    built = subprocess.run([os.path.join(REPO, "scripts", "build-wheel"), str(out)],
-                           capture_output=True, text=True, env=env, timeout=1800)
-    # cargo's compile log is long: the cause of a failure is at its end.
-    log_tail = "\n".join((built.stdout + built.stderr).splitlines()[-60:])
-    assert built.returncode == 0, f"scripts/build-wheel exited {built.returncode}:\n{log_tail}"
+    built, first_failure = build_wheel(out, env), ""
+    if built.returncode != 0:
+        # One CI machine failed this build once, and the cause never reached its log. A second
+        # attempt with one rustc at a time tells a resource limit (memory under parallel LTO
+        # jobs) from a real build error, which fails again; both logs are kept for the report.
+        first_failure = log_tail(built)
+        shutil.rmtree(out, ignore_errors=True)
+        built = build_wheel(out, dict(env, CARGO_BUILD_JOBS="1"))
+        if built.returncode == 0:
+            print(f"scripts/build-wheel passed on its second attempt; the first ended:\n{first_failure}")
+    assert built.returncode == 0, (f"scripts/build-wheel exited {built.returncode}:\n{log_tail(built)}"
+                                   f"\n--- first attempt ---\n{first_failure}")
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
     wheel = wheels[0]
