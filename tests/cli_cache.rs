@@ -306,7 +306,7 @@ fn test_code_is_judged_below_the_checked_root() {
     let p = Project::new();
     p.write(
         "tests/app/svc.py",
-        "SEEN = []\n\n\ndef on_message(msg):\n    SEEN.append(msg)\n",
+        "SEEN = []\n\n\ndef on_message(msg):\n    SEEN.append(msg)\n\n\nHANDLERS = [on_message]\n",
     );
     let args = |root: &'static str, cache: bool| {
         let mut a = vec!["check", root, "--output-format", "json", "--exit-zero"];

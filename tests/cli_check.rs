@@ -422,7 +422,7 @@ fn memory_presets_select_their_groups() {
     let p = Project::new();
     p.write(
         "m.py",
-        "import functools\n_cache = {}\n\n@functools.cache\ndef f(prompt):\n    return prompt\n\ndef put(request_id, v):\n    _cache[request_id] = v\n",
+        "import functools\n_cache = {}\n\n@functools.cache\ndef f(prompt):\n    return prompt\n\ndef put(request_id, v):\n    _cache[request_id] = v\n\nHANDLERS = [put]\n",
     );
     let codes = |cmd: &str| -> Vec<String> {
         json(&p.run(&[cmd, ".", "--output-format", "json", "--exit-zero"]))["findings"]

@@ -180,7 +180,7 @@ fn pyproject_dotted_tool_table_is_found() {
 #[test]
 fn memory_rule_options_change_findings() {
     let p = Project::new();
-    let src = "from collections import defaultdict\nimport ring\n\nclass Pipeline:\n    def __init__(self):\n        self.items = []\n\n    def feed(self, x):\n        self.items.append(x)\n\n_debug_log = []\nbuf = ring.Ring()\nper_key = defaultdict(ring.Ring)\n\ndef log(x, task_id):\n    _debug_log.append(x)\n    per_key[task_id].append(x)\n\n\ndef on_item(pipeline, x):\n    pipeline.feed(x)\n";
+    let src = "from collections import defaultdict\nimport ring\n\nclass Pipeline:\n    def __init__(self):\n        self.items = []\n\n    def feed(self, x):\n        self.items.append(x)\n\n_debug_log = []\nbuf = ring.Ring()\nper_key = defaultdict(ring.Ring)\n\ndef log(x, task_id):\n    _debug_log.append(x)\n    per_key[task_id].append(x)\n\n\ndef on_item(pipeline, x):\n    pipeline.feed(x)\n\n\nHANDLERS = [log, on_item]\n";
     p.write("a.py", src);
     let all = |p: &Project| -> Vec<String> {
         json(&p.run(&["check", ".", "--output-format", "json", "--exit-zero"]))["findings"]

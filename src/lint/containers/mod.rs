@@ -232,6 +232,13 @@ pub fn analyze<'a>(
         })
         .collect();
     let Facts { containers, .. } = facts;
+    let decorated: Vec<&str> = suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) if !f.decorator_list.is_empty() => Some(f.name.as_str()),
+            _ => None,
+        })
+        .collect();
     // The methods that add to it, for linking to excuse when only set-up code calls them; none
     // when one adds inside a loop that runs until the process stops (`run_forever()` called
     // once, from the `__main__` block), which repeats however few calls it gets.
@@ -272,6 +279,11 @@ pub fn analyze<'a>(
                 },
                 (Owner::Module, _) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{}", c.attr)),
+                    decorated: c.growth.iter().any(|g| {
+                        g.top_function
+                            .as_deref()
+                            .is_some_and(|f| decorated.contains(&f))
+                    }),
                     grown_in: if module_functions_only(&c) {
                         c.growth
                             .iter()
@@ -287,6 +299,7 @@ pub fn analyze<'a>(
                 (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
                     grown_in: Vec::new(),
+                    decorated: false,
                 },
                 _ => Condition::ModuleLivesLong,
             };

@@ -1125,7 +1125,13 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             .class
                             .map_or((false, false), |(_, me)| once_branches(if_stmt, me));
                         self.flag_guarded += usize::from(once_body);
+                        // An alias made on one branch (`if stop is None: stop = self.stops`)
+                        // does not hold on the others (`else: stop += self.stops` grows the
+                        // caller's list); after the `if`, it may hold.
+                        let aliases_before = self.aliases.len();
                         self.visit_body(&if_stmt.body);
+                        let mut branch_aliases: Vec<_> =
+                            self.aliases.drain(aliases_before..).collect();
                         self.flag_guarded -= usize::from(once_body);
                         self.present_keys.truncate(saved);
                         self.distinct.truncate(saved_distinct);
@@ -1136,8 +1142,10 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             let once = once_else && clause.test.is_none();
                             self.flag_guarded += usize::from(once);
                             self.visit_body(&clause.body);
+                            branch_aliases.extend(self.aliases.drain(aliases_before..));
                             self.flag_guarded -= usize::from(once);
                         }
+                        self.aliases.extend(branch_aliases);
                     }
                     Stmt::While(w) if repeats_until_stopped(w) => {
                         self.endless_loops += 1;

@@ -923,8 +923,20 @@ impl<'a> FactsBuilder<'a, '_> {
                 Some((p.parameter.name.as_str(), self.class_ref(scope, ann)?))
             })
             .collect();
-        // A conventional service method name (`run`, `serve_forever`) needs no starter.
-        let conventional = SERVICE_LOOPS.contains(&method.name.as_str());
+        // A conventional service method name (`run`, `serve_forever`) needs no starter, unless
+        // the method must be handed its input and never waits for more: markdown2's
+        // `LinkProcessor.run(self, text)` scans the text it is given, one call per conversion,
+        // while a service handed a channel (`_run(self, events)`) blocks on it between events.
+        let takes_input = !waits_for_input(&method.body)
+            && method
+                .parameters
+                .posonlyargs
+                .iter()
+                .chain(&method.parameters.args)
+                .skip(1)
+                .chain(&method.parameters.kwonlyargs)
+                .any(|p| p.default.is_none());
+        let conventional = SERVICE_LOOPS.contains(&method.name.as_str()) && !takes_input;
         // A method that hands the process to a serving loop (`application.run_polling()`,
         // `server.serve_forever()`) keeps its object running as long as a loop of its own would.
         if facts.service_loop.is_none() {
@@ -1768,4 +1780,56 @@ fn issubclass_guard(test: &Expr) -> Option<(&str, &Expr)> {
         }
         _ => None,
     }
+}
+
+/// The body waits for something to arrive: an `await`, or a blocking call (`queue.get()`,
+/// `sock.recv()`, `time.sleep()`, `event.wait()`), as a loop serving events must between them.
+fn waits_for_input(body: &[Stmt]) -> bool {
+    struct Waits(bool);
+    impl<'a> Visitor<'a> for Waits {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !self.0 && !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0 {
+                return;
+            }
+            match expr {
+                Expr::Await(_) => self.0 = true,
+                Expr::Call(call) => {
+                    let name = match call.func.as_ref() {
+                        Expr::Attribute(a) => a.attr.as_str(),
+                        Expr::Name(n) => n.id.as_str(),
+                        _ => "",
+                    };
+                    // `queue.get()` blocks; `mapping.get(key)` looks up.
+                    let queue_get = name == "get" && call.arguments.args.is_empty();
+                    self.0 = queue_get
+                        || matches!(
+                            name,
+                            "recv"
+                                | "recvfrom"
+                                | "accept"
+                                | "wait"
+                                | "sleep"
+                                | "select"
+                                | "poll"
+                                | "readline"
+                                | "receive"
+                                | "input"
+                        );
+                    if !self.0 {
+                        visitor::walk_expr(self, expr);
+                    }
+                }
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut w = Waits(false);
+    w.visit_body(body);
+    w.0
 }

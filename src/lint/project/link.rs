@@ -211,13 +211,25 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
-            Condition::SharedContainer { name, grown_in } => {
+            Condition::SharedContainer {
+                name,
+                grown_in,
+                decorated,
+            } => {
                 let reset_elsewhere = self.modules.iter().any(|(_, m)| m.resets.contains(name));
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
                         super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
                     });
-                if reset_elsewhere || startup_only {
+                // Functions of the module that nothing in the program names (tests aside) never
+                // run: an API such as tornado's `add_reload_hook`, vendored and never called.
+                let never_called = !decorated
+                    && !grown_in.is_empty()
+                    && grown_in.iter().all(|f| {
+                        let short = f.as_str().rsplit('.').next().unwrap_or(f.as_str());
+                        !self.may_be_called(short)
+                    });
+                if reset_elsewhere || startup_only || never_called {
                     return None;
                 }
                 return self.verdict(path, &Condition::ModuleLivesLong);

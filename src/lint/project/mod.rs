@@ -134,7 +134,14 @@ pub enum Condition {
     /// module-level functions of its module, outside endless loops, those functions
     /// (qualified); no finding when the project calls each of them only while it starts
     /// ([`startup`]).
-    SharedContainer { name: Name, grown_in: Vec<Name> },
+    SharedContainer {
+        name: Name,
+        grown_in: Vec<Name>,
+        /// Some function of `grown_in` is decorated: the decorator may hand it to a framework
+        /// that calls it without naming it (`@bot.on_message`).
+        #[serde(default)]
+        decorated: bool,
+    },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
     /// function makes one that dies with the call, [`Temporary`]), and `class` is no
