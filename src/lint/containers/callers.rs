@@ -132,6 +132,29 @@ pub(super) fn caller_evidence(
     })
 }
 
+/// `threading.get_ident()` or `threading.current_thread().ident`: the calling thread's
+/// identifier, which the system reuses once that thread has ended.
+pub(super) fn is_thread_ident(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => matches!(
+            dotted(&c.func).as_deref(),
+            Some(
+                "threading.get_ident"
+                    | "threading.get_native_id"
+                    | "_thread.get_ident"
+                    | "get_ident"
+                    | "get_native_id"
+            )
+        ),
+        Expr::Attribute(a) => {
+            matches!(a.attr.as_str(), "ident" | "native_id")
+                && matches!(a.value.as_ref(), Expr::Call(c)
+                    if dotted(&c.func).is_some_and(|d| d.ends_with("current_thread")))
+        }
+        _ => false,
+    }
+}
+
 /// Whether every call of `callee` in the module (through any receiver: `manager.add_timeout(
 /// threading.get_ident(), ttl)`), and at least one, passes the calling thread's identifier as
 /// `param`: the keys are the threads alive at once, since the system reuses the identifier of a
@@ -144,25 +167,6 @@ pub(super) fn passes_thread_ident(
     let Some(index) = callee.index_of(param) else {
         return false;
     };
-    let is_ident = |e: &Expr| match e {
-        Expr::Call(c) => matches!(
-            dotted(&c.func).as_deref(),
-            Some(
-                "threading.get_ident"
-                    | "threading.get_native_id"
-                    | "_thread.get_ident"
-                    | "get_ident"
-                    | "get_native_id"
-            )
-        ),
-        // `threading.current_thread().ident`
-        Expr::Attribute(a) => {
-            matches!(a.attr.as_str(), "ident" | "native_id")
-                && matches!(a.value.as_ref(), Expr::Call(c)
-                    if dotted(&c.func).is_some_and(|d| d.ends_with("current_thread")))
-        }
-        _ => false,
-    };
     let mut seen = false;
     let all = calls
         .iter()
@@ -173,7 +177,7 @@ pub(super) fn passes_thread_ident(
         })
         .all(|site| {
             seen = true;
-            argument(site.call, index, param).is_some_and(is_ident)
+            argument(site.call, index, param).is_some_and(is_thread_ident)
         });
     seen && all
 }

@@ -457,12 +457,22 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         per_event_key(key, &scope).map_or(GrowthKey::Unknown, GrowthKey::PerEvent)
     }
 
-    /// A parameter that every call of the current function in the module passes the calling
-    /// thread's identifier: bounded by the threads alive at once.
+    /// The calling thread's identifier (`threading.current_thread().ident`, directly or bound
+    /// to a local first), or a parameter that every call of the current function in the module
+    /// passes it: bounded by the threads alive at once.
     fn thread_ident_parameter(&self, key: &Expr) -> bool {
+        if super::callers::is_thread_ident(key) {
+            return true;
+        }
         let (Expr::Name(n), Some(f)) = (key, self.function.as_ref()) else {
             return false;
         };
+        if self
+            .local_value(n.id.as_str())
+            .is_some_and(super::callers::is_thread_ident)
+        {
+            return true;
+        }
         let callee = Callee {
             def: f.def,
             is_method: f.is_method,
