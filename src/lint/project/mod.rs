@@ -133,7 +133,7 @@ pub enum Condition {
     /// trims or replaces it through that name ([`resets`]). `grown_in`: when it grows only in
     /// module-level functions of its module, outside endless loops, those functions
     /// (qualified); no finding when the project calls each of them only while it starts
-    /// ([`startup`]).
+    /// ([`startup`]), or when none is decorated and nothing in the program names any of them.
     SharedContainer {
         name: Name,
         grown_in: Vec<Name>,
