@@ -106,7 +106,7 @@ fn cache_dir_flag_and_unwritable_cache() {
     );
 }
 
-const REGISTRY: &str = "import json\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n\n\nHANDLERS = {\"register\": register}\n";
+const REGISTRY: &str = "import json\nimport threading\n\nfrom pkg.utils import locked\n\nPATH = \"state/registry.json\"\n\n\ndef register(name):\n    with locked(PATH):\n        with open(PATH) as f:\n            agents = json.load(f)\n        agents[name] = \"up\"\n        with open(PATH, \"w\") as f:\n            json.dump(agents, f)\n\n\ndef start(names):\n    for name in names:\n        threading.Thread(target=register, args=(name,)).start()\n";
 
 const UTILS_NO_LOCK: &str =
     "import contextlib\n\n\n@contextlib.contextmanager\ndef locked(path):\n    yield\n";
@@ -121,7 +121,7 @@ fn editing_a_helper_module_changes_its_callers_findings_with_the_cache_on() {
     p.write("pkg/__init__.py", "");
     p.write("pkg/registry.py", REGISTRY);
     p.write("pkg/utils.py", UTILS_NO_LOCK);
-    let rmw = ("pkg/registry.py".to_string(), 14, "SWC201".to_string());
+    let rmw = ("pkg/registry.py".to_string(), 15, "SWC201".to_string());
     let before = findings(&p.run(ARGS));
     assert!(before.contains(&rmw), "{before:?}");
     assert_eq!(before, findings(&p.run(&with(&["--no-cache"]))));

@@ -21,6 +21,7 @@ pub fn concurrent_rmw(
         shown: usable && !rmw.concurrency.is_empty(),
         snapshot: rmw.cached_read,
         one_shot: rmw.one_shot,
+        object_file: rmw.object_file,
         locked: rmw.kind != RmwKind::Unprotected,
         root: rmw.root.as_deref().map(Into::into),
         function: rmw
@@ -33,7 +34,18 @@ pub fn concurrent_rmw(
         }),
     };
     let evidence = rmw.concurrency.iter().filter(|_| usable).cloned();
-    let related = std::iter::once((rmw.read, read)).chain(evidence).collect();
+    let mut related: Vec<(TextRange, String)> =
+        std::iter::once((rmw.read, read)).chain(evidence).collect();
+    // With no sign of concurrent runs, what keeps the finding is whose file it is.
+    if related.len() == 1 && rmw.object_file {
+        related.push((
+            rmw.write,
+            format!(
+                "`{}` is drawn from the state of the object this method runs on: a store that every holder of the object updates, and nothing here orders their calls",
+                rmw.path
+            ),
+        ));
+    }
     (condition, related)
 }
 

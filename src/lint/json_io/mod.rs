@@ -68,6 +68,9 @@ pub struct Rmw {
     /// The function or method that does it, when nothing but a call by its name can run it
     /// (no decorator registers it, it is not nested): the project may show that nothing does.
     pub entry: Option<Entry>,
+    /// The file is drawn from the state of the object whose method does it (`self.path`,
+    /// `self.dir / name`): the object is a store, shared by whoever holds it.
+    pub object_file: bool,
     key: PathKey,
 }
 
@@ -422,6 +425,10 @@ pub fn analyze<'a>(
                     r.threads_only = false;
                 }
                 r.file = names.of_key(&r.key, class);
+                r.object_file = owner
+                    .filter(|f| f.class.is_some())
+                    .and_then(|f| f.receiver)
+                    .is_some_and(|receiver| r.key.rooted_at(receiver));
                 if r.concurrency.is_empty() {
                     r.entry = owner.and_then(entry_of);
                     r.root = names.imported_root(&r.key);

@@ -44,6 +44,26 @@ impl PathKey {
         }
     }
 
+    /// Whether the path is drawn from the state of `receiver` (a method's `self`): an attribute
+    /// of it (`self.state_file`), what one of its methods returns (`self.path_for(run)`), or a
+    /// path built on either (`self.dir / "queue.json"`).
+    pub fn rooted_at(&self, receiver: &str) -> bool {
+        let on_receiver = |chain: &str| {
+            chain
+                .strip_prefix(receiver)
+                .is_some_and(|rest| rest.starts_with('.'))
+        };
+        match self {
+            PathKey::Attr(chain) => on_receiver(chain),
+            PathKey::Derived(function, _) => on_receiver(function),
+            PathKey::Join(parts) | PathKey::Concat(parts) => {
+                parts.first().is_some_and(|p| p.rooted_at(receiver))
+            }
+            PathKey::Suffix(base, _) => base.rooted_at(receiver),
+            _ => false,
+        }
+    }
+
     /// Whether the key names a parameter of its function: the same text in another function is
     /// another file.
     pub fn has_param(&self) -> bool {

@@ -1664,6 +1664,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             function: None,
             one_shot: false,
             entry: None,
+            object_file: false,
             key: key.clone(),
         });
     }

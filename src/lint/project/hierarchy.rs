@@ -167,6 +167,27 @@ impl<'p> Hierarchy<'p> {
         self.class_index.get(found.as_str()).copied()
     }
 
+    /// What `name`, imported absolutely by module `importer`, names when its first segment is
+    /// no module of the project but a sibling module of `importer`'s package is: Python 2's
+    /// implicit relative import (`from objectracker import missingObjects` inside
+    /// `network/bmproto.py`), which a `sys.path` entry for the package's directory also gives.
+    pub fn sibling_name(&self, importer: &str, name: &str) -> Option<String> {
+        let first = name.split('.').next()?;
+        if self.module_named(first).is_some() {
+            return None;
+        }
+        // Only the importer's own package: a grandparent's module is no sibling.
+        if let Some((package, _)) = importer.rsplit_once('.') {
+            if self.module_named(&format!("{package}.{first}")).is_some() {
+                return Some(format!("{package}.{name}"));
+            }
+        }
+        // An `__init__.py` is its package: its siblings are the package's modules.
+        let candidate = format!("{importer}.{first}");
+        self.module_named(&candidate)
+            .map(|_| format!("{importer}.{name}"))
+    }
+
     pub fn has_duplicate_modules(&self) -> bool {
         self.duplicate_modules
     }

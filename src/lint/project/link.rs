@@ -80,6 +80,8 @@ pub fn link<'p>(
     let mut imported = vec![false; modules.len()];
     for (_, m) in modules {
         for name in m.imported_names() {
+            let sibling = hierarchy.sibling_name(m.module.as_str(), name);
+            let name = sibling.as_deref().unwrap_or(name);
             let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);
             for prefix in prefixes.chain([name]) {
                 if let Some(i) = hierarchy.module_named(prefix) {
@@ -216,7 +218,15 @@ impl Project<'_> {
                 grown_in,
                 decorated,
             } => {
-                let reset_elsewhere = self.modules.iter().any(|(_, m)| m.resets.contains(name));
+                let reset_elsewhere = self.modules.iter().any(|(_, m)| {
+                    m.resets.iter().any(|r| {
+                        r == name
+                            || self
+                                .hierarchy
+                                .sibling_name(m.module.as_str(), r.as_str())
+                                .is_some_and(|s| s == name.as_str())
+                    })
+                });
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
                         super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
@@ -240,6 +250,7 @@ impl Project<'_> {
                 snapshot,
                 one_shot,
                 locked,
+                object_file,
                 root,
                 function,
                 entry,
@@ -256,7 +267,13 @@ impl Project<'_> {
                 // author expects that, is a demonstration run once by hand: its
                 // read-modify-write races with no one.
                 let example = !*locked && module.is_some_and(|i| self.modules[i].1.is_example);
-                if evidence.is_empty() && (*snapshot || *one_shot || example) {
+                // A file the function names itself (a module constant, a path it builds, one
+                // handed in), in code nothing shows running twice at once and that takes no
+                // lock to say its author expects that: a script, a command, a single-process
+                // bot. Its read-modify-write races with no one. A store object's file is
+                // another matter: every holder of the store shares it.
+                let own_file = !*object_file && !*locked;
+                if evidence.is_empty() && (*snapshot || *one_shot || example || own_file) {
                     return None;
                 }
                 // Code that nothing in the program runs (an API kept for callers that do not

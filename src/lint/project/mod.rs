@@ -177,6 +177,11 @@ pub enum Condition {
         /// write): the author expects concurrent runs, even in example code.
         #[serde(default)]
         locked: bool,
+        /// The file belongs to the object whose method does it (`self.path`): a store that
+        /// every holder of the object shares. Any other file is the function's own, and with
+        /// no evidence of concurrent runs there is no finding.
+        #[serde(default)]
+        object_file: bool,
         root: Option<Name>,
         function: Option<Name>,
         /// The function or method (of a class qualified by module) that does it, when only a
