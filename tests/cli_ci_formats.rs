@@ -20,8 +20,8 @@ def tag():
         json.dump(data, f)
 
 while True:
-    bump('state/counter.json')
-    tag()
+    threading.Thread(target=bump, args=('state/counter.json',)).start()
+    threading.Thread(target=tag).start()
 
 label = 'é'; handle = open('log.txt')
 "

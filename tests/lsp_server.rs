@@ -251,7 +251,7 @@ fn a_file_outside_the_workspace_is_checked_alone_and_noqa_is_honoured() {
     let project = common::Project::new();
     let outside = tempfile::tempdir().unwrap();
     let path = outside.path().join("loose.py");
-    let text = "import json\n\ndef bump(p):\n    with open(p) as f:\n        d = json.load(f)\n    d['n'] += 1\n    with open(p, 'w') as f:\n        json.dump(d, f)\n\nHANDLERS = [bump]\nfh = open('x')  # noqa: SWC301\n";
+    let text = "import json, threading\n\ndef bump(p):\n    with open(p) as f:\n        d = json.load(f)\n    d['n'] += 1\n    with open(p, 'w') as f:\n        json.dump(d, f)\n\nworkers = [threading.Thread(target=bump, args=(p,)) for p in ['a.json']]\nfh = open('x')  # noqa: SWC301\n";
     let (mut client, _) = Client::ready(&project);
     client.open(&path, text);
     let found = client.diagnostics(&uri(&path));

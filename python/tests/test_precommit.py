@@ -28,6 +28,7 @@ def on_job(runner, job):
 """
 HOLDER = "from .runner import Runner\n\nrunner = Runner()\n"
 REGISTRY = """import json
+import multiprocessing
 
 
 def register(path, name):
@@ -40,6 +41,11 @@ def register(path, name):
 
 def on_start(path, name):
     register(path, name)
+
+
+def start_agents(path, names):
+    for name in names:
+        multiprocessing.Process(target=on_start, args=(path, name)).start()
 """
 
 

@@ -95,7 +95,7 @@ pub fn validate_slo_schema(report: &serde_json::Value) {
 macro_rules! bump_without_lock {
     () => {
         "\
-import json
+import json, threading
 
 def bump(path):
     with open(path) as f:
@@ -107,12 +107,13 @@ def bump(path):
     };
 }
 
-/// `bump_without_lock!()` called forever, as a long-running worker does.
+/// `bump_without_lock!()` started in a new thread again and again, as a long-running worker
+/// does: concurrent runs of the read-modify-write.
 pub const UNLOCKED_RMW_LOOP: &str = concat!(
     crate::bump_without_lock!(),
     "
 while True:
-    bump('state/counter.json')
+    threading.Thread(target=bump, args=('state/counter.json',)).start()
 "
 );
 
