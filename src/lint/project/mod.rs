@@ -157,8 +157,9 @@ pub enum Condition {
     /// A read-modify-write of a shared file: a finding unless the module is a script that ends
     /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
-    /// one), or another module of the project writes the same `file`. Otherwise it is reported
-    /// at low severity.
+    /// one), or another module of the project writes the same `file`. Otherwise it stands only
+    /// on a store object's file (`object_file`) or under a lock, and at low severity when the
+    /// `require-concurrency-evidence` option asks for evidence.
     /// `root` is the imported constant the path starts from, when the project may show it to
     /// be under the user's home directory; `function` the qualified module-level function that
     /// does it, which a handler of another module may call.
