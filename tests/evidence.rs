@@ -6,85 +6,39 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// `related` messages of the findings of `code` at `path:line` of a checked fixture.
-fn related(fixture: &str, path_suffix: &str, line: u64, code: &str) -> Vec<String> {
+/// A finding of a checked fixture: path, line, code, severity and related messages.
+type Found = (String, u64, String, String, Vec<String>);
+
+/// The findings of a checked fixture, with `require-concurrency-evidence` on when `strict`.
+fn checked(fixture: &str, strict: bool) -> Vec<Found> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(fixture);
     let p = Project::new();
-    let out = p.run(&[
-        "check",
-        "--no-cache",
-        "--exit-zero",
-        "--output-format",
-        "json",
-        root.to_str().unwrap(),
-    ]);
-    let doc = json(&out);
-    let findings = doc["findings"].as_array().expect("findings").clone();
-    let found: Vec<&serde_json::Value> = findings
-        .iter()
-        .filter(|f| {
-            f["code"] == code
-                && f["line"] == line
-                && f["path"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .ends_with(path_suffix)
-        })
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "{code} at {path_suffix}:{line} in {findings:#?}"
-    );
-    found[0]["related"]
-        .as_array()
-        .expect("related")
-        .iter()
-        .map(|r| r["message"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// Asserts that some related message of `chain` contains each of `needles`.
-fn assert_mentions(chain: &[String], needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            chain.iter().any(|m| m.contains(needle)),
-            "no related message mentions {needle:?}: {chain:?}"
+    let mut args = vec![
+        "check".to_string(),
+        "--no-cache".into(),
+        "--exit-zero".into(),
+        "--output-format".into(),
+        "json".into(),
+    ];
+    if strict {
+        let config = p.write(
+            "strict.toml",
+            "[options]\nrequire-concurrency-evidence = true\n",
         );
+        args.extend(["--config".into(), config.to_str().unwrap().to_string()]);
     }
-}
-
-/// The findings of a checked fixture with `require-concurrency-evidence` on: (path suffix,
-/// line, code) → (severity, related messages).
-fn strict(fixture: &str) -> Vec<(String, u64, String, String, Vec<String>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(fixture);
-    let p = Project::new();
-    let config = p.write(
-        "strict.toml",
-        "[options]\nrequire-concurrency-evidence = true\n",
-    );
-    let out = p.run(&[
-        "check",
-        "--no-cache",
-        "--exit-zero",
-        "--output-format",
-        "json",
-        "--config",
-        config.to_str().unwrap(),
-        root.to_str().unwrap(),
-    ]);
-    json(&out)["findings"]
+    args.push(root.to_str().unwrap().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    json(&p.run(&args))["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .map(|f| {
             let related = f["related"]
                 .as_array()
-                .unwrap()
+                .expect("related")
                 .iter()
                 .map(|r| r["message"].as_str().unwrap_or_default().to_string())
                 .collect();
@@ -99,35 +53,55 @@ fn strict(fixture: &str) -> Vec<(String, u64, String, String, Vec<String>)> {
         .collect()
 }
 
-/// Whether no finding of `code` is at `path_suffix:line`.
-fn absent(
-    found: &[(String, u64, String, String, Vec<String>)],
-    path_suffix: &str,
-    line: u64,
-    code: &str,
-) -> bool {
-    !found
-        .iter()
-        .any(|f| f.0.ends_with(path_suffix) && f.1 == line && f.2 == code)
+/// The findings of a fixture checked with `require-concurrency-evidence` on.
+fn strict(fixture: &str) -> Vec<Found> {
+    checked(fixture, true)
 }
 
-/// The severity of the one finding of `code` at `path_suffix:line`.
-fn severity_of(
-    found: &[(String, u64, String, String, Vec<String>)],
-    path_suffix: &str,
-    line: u64,
-    code: &str,
-) -> String {
-    let hits: Vec<_> = found
+/// The findings of `code` at `path_suffix:line`.
+fn hits<'f>(found: &'f [Found], path_suffix: &str, line: u64, code: &str) -> Vec<&'f Found> {
+    found
         .iter()
         .filter(|f| f.0.ends_with(path_suffix) && f.1 == line && f.2 == code)
-        .collect();
+        .collect()
+}
+
+/// The one finding of `code` at `path_suffix:line`.
+fn the_one<'f>(found: &'f [Found], path_suffix: &str, line: u64, code: &str) -> &'f Found {
+    let hits = hits(found, path_suffix, line, code);
     assert_eq!(
         hits.len(),
         1,
         "{code} at {path_suffix}:{line} in {found:#?}"
     );
-    hits[0].3.clone()
+    hits[0]
+}
+
+/// `related` messages of the finding of `code` at `path:line` of a checked fixture.
+fn related(fixture: &str, path_suffix: &str, line: u64, code: &str) -> Vec<String> {
+    the_one(&checked(fixture, false), path_suffix, line, code)
+        .4
+        .clone()
+}
+
+/// Asserts that some related message of `chain` contains each of `needles`.
+fn assert_mentions(chain: &[String], needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            chain.iter().any(|m| m.contains(needle)),
+            "no related message mentions {needle:?}: {chain:?}"
+        );
+    }
+}
+
+/// Whether no finding of `code` is at `path_suffix:line`.
+fn absent(found: &[Found], path_suffix: &str, line: u64, code: &str) -> bool {
+    hits(found, path_suffix, line, code).is_empty()
+}
+
+/// The severity of the one finding of `code` at `path_suffix:line`.
+fn severity_of(found: &[Found], path_suffix: &str, line: u64, code: &str) -> String {
+    the_one(found, path_suffix, line, code).3.clone()
 }
 
 #[test]
@@ -209,28 +183,12 @@ fn a_program_started_once_per_agent_runs_concurrently() {
 fn without_the_option_no_finding_is_demoted() {
     // The default keeps each rule's severity: a store object's file is reported at it with no
     // evidence of concurrent runs, and the option demotes it.
-    let p = Project::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/SWC201/store_objects.py");
-    let out = p.run(&[
-        "check",
-        "--no-cache",
-        "--exit-zero",
-        "--output-format",
-        "json",
-        root.to_str().unwrap(),
-    ]);
-    let doc = json(&out);
-    let store_rmw: Vec<_> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "SWC201")
+    let store_rmw: Vec<Found> = checked("SWC201/store_objects.py", false)
+        .into_iter()
+        .filter(|f| f.2 == "SWC201")
         .collect();
     assert_eq!(store_rmw.len(), 2, "{store_rmw:#?}");
-    assert!(
-        store_rmw.iter().all(|f| f["severity"] == "high"),
-        "{store_rmw:#?}"
-    );
+    assert!(store_rmw.iter().all(|f| f.3 == "high"), "{store_rmw:#?}");
     let found = strict("SWC201/store_objects.py");
     assert_eq!(severity_of(&found, "store_objects.py", 22, "SWC201"), "low");
     assert_eq!(severity_of(&found, "store_objects.py", 28, "SWC201"), "low");

@@ -16,9 +16,10 @@ pub fn concurrent_rmw(
     processes_only: bool,
 ) -> (Condition, Vec<(TextRange, String)>) {
     let usable = !(processes_only && rmw.threads_only);
+    let shown = usable && !rmw.concurrency.is_empty();
     let condition = Condition::ConcurrentRmw {
         file: rmw.file.as_deref().map(Into::into),
-        shown: usable && !rmw.concurrency.is_empty(),
+        shown,
         snapshot: rmw.cached_read,
         one_shot: rmw.one_shot,
         object_file: rmw.object_file,
@@ -37,7 +38,7 @@ pub fn concurrent_rmw(
     let mut related: Vec<(TextRange, String)> =
         std::iter::once((rmw.read, read)).chain(evidence).collect();
     // With no sign of concurrent runs, what keeps the finding is whose file it is.
-    if related.len() == 1 && rmw.object_file {
+    if !shown && rmw.object_file {
         related.push((
             rmw.write,
             format!(

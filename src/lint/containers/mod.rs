@@ -232,13 +232,12 @@ pub fn analyze<'a>(
         })
         .collect();
     let Facts { containers, .. } = facts;
-    let decorated: Vec<&str> = suite
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::FunctionDef(f) if !f.decorator_list.is_empty() => Some(f.name.as_str()),
-            _ => None,
+    // Only asked of module globals that grow, which few modules have.
+    let decorated = |name: &str| {
+        suite.iter().any(|s| {
+            matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == name && !f.decorator_list.is_empty())
         })
-        .collect();
+    };
     // The methods that add to it, for linking to excuse when only set-up code calls them; none
     // when one adds inside a loop that runs until the process stops (`run_forever()` called
     // once, from the `__main__` block), which repeats however few calls it gets.
@@ -279,11 +278,10 @@ pub fn analyze<'a>(
                 },
                 (Owner::Module, _) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{}", c.attr)),
-                    decorated: c.growth.iter().any(|g| {
-                        g.top_function
-                            .as_deref()
-                            .is_some_and(|f| decorated.contains(&f))
-                    }),
+                    decorated: c
+                        .growth
+                        .iter()
+                        .any(|g| g.top_function.as_deref().is_some_and(decorated)),
                     grown_in: if module_functions_only(&c) {
                         c.growth
                             .iter()

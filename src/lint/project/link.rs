@@ -45,6 +45,9 @@ pub struct Project<'p> {
     launched: super::launches::Launched,
     /// Demote read-modify-writes with no evidence of concurrent runs to low severity.
     require_concurrency_evidence: bool,
+    /// Containers some module resets through an imported name ([`ModuleFacts::resets`]), as
+    /// written and, for an implicit relative import, as the sibling module it names.
+    resets: rustc_hash::FxHashSet<String>,
 }
 
 /// What the project says about a finding that stands.
@@ -159,7 +162,15 @@ pub fn link<'p>(
         }
     }
     let launched = super::launches::Launched::build(modules, &hierarchy);
+    let mut resets = rustc_hash::FxHashSet::default();
+    for (_, m) in modules {
+        for r in &m.resets {
+            resets.extend(hierarchy.sibling_name(m.module.as_str(), r.as_str()));
+            resets.insert(r.to_string());
+        }
+    }
     Project {
+        resets,
         import_only_methods: super::import_calls::import_only_methods(modules),
         hierarchy,
         lifetimes,
@@ -218,15 +229,7 @@ impl Project<'_> {
                 grown_in,
                 decorated,
             } => {
-                let reset_elsewhere = self.modules.iter().any(|(_, m)| {
-                    m.resets.iter().any(|r| {
-                        r == name
-                            || self
-                                .hierarchy
-                                .sibling_name(m.module.as_str(), r.as_str())
-                                .is_some_and(|s| s == name.as_str())
-                    })
-                });
+                let reset_elsewhere = self.resets.contains(name.as_str());
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
                         super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
