@@ -81,6 +81,11 @@ pub fn link<'p>(
     let hierarchy = Hierarchy::build(modules);
     // Every module some other module imports (by any prefix of an imported name).
     let mut imported = vec![false; modules.len()];
+    // Modules from which another module may take what their entry point runs: the module
+    // itself (`from pkg import bot`), or one of its entry functions (`from .bot import main`
+    // in `__main__.py`). Importers that take only a class or a helper use the module as a
+    // library, and its `__main__` block is a demonstration, not how the program runs.
+    let mut entry_imported = vec![false; modules.len()];
     for (_, m) in modules {
         for name in m.imported_names() {
             let sibling = hierarchy.sibling_name(m.module.as_str(), name);
@@ -89,6 +94,16 @@ pub fn link<'p>(
             for prefix in prefixes.chain([name]) {
                 if let Some(i) = hierarchy.module_named(prefix) {
                     imported[i] = true;
+                    let taken = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'));
+                    entry_imported[i] |= match taken {
+                        None => prefix == name,
+                        Some(child) => {
+                            let child = child.split('.').next().unwrap_or(child);
+                            modules[i].1.holds.iter().any(|h| {
+                                matches!(&h.site, super::HoldSite::Entry { function } if function.as_str() == child)
+                            })
+                        }
+                    };
                 }
             }
         }
@@ -109,14 +124,15 @@ pub fn link<'p>(
                     })
             });
             let lives = m.runs_forever.is_some() || starts_service;
-            entry_lives.push(lives);
             // A top-level module with no `__main__` block is a script when it does its work at
             // import and no module of the project imports it (a lone file shows no importers
             // either way, so it is not judged).
             // Two files with one module name are imported together.
-            let is_imported = hierarchy
-                .module_named(&m.module)
-                .is_some_and(|j| imported[j]);
+            let named = hierarchy.module_named(&m.module);
+            let is_imported = named.is_some_and(|j| imported[j]);
+            // An imported module's entry point counts only when importers may run it.
+            let entry_runs = !is_imported || named.is_some_and(|j| entry_imported[j]);
+            entry_lives.push(lives && entry_runs);
             // A file whose name is no identifier (`2-agent-tools.py`) cannot be imported, so
             // even inside a package it only ever runs as a script.
             let last = m.module.rsplit('.').next().unwrap_or_default();
