@@ -195,6 +195,34 @@ fn import_time_registration_follows_edits_of_other_modules_with_the_cache_on() {
     assert!(!findings(&p.run(ARGS)).contains(&leak));
 }
 
+#[test]
+fn a_command_declared_in_pyproject_is_seen_with_the_cache_on() {
+    let p = Project::new();
+    p.write("svc/__init__.py", "");
+    p.write(
+        "svc/services.py",
+        "processes = []\n\n\ndef start(names):\n    for name in names:\n        processes.append(name)\n",
+    );
+    p.write(
+        "svc/cli.py",
+        "from svc.services import start\n\n\ndef main():\n    start(['a', 'b'])\n",
+    );
+    let leak = ("svc/services.py".to_string(), 1, "SWC102".to_string());
+    // Nothing says when `main` runs.
+    assert!(findings(&p.run(ARGS)).contains(&leak));
+    // Installed as a command, it runs once per run, and `start` only from it.
+    p.write(
+        "pyproject.toml",
+        "[project]\nname = \"svc\"\n\n[project.scripts]\nsvc = \"svc.cli:main\"\n",
+    );
+    let out = p.run(ARGS);
+    assert!(!findings(&out).contains(&leak));
+    assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
+    // The command removed again: the packaging file is an input of the cached run.
+    p.write("pyproject.toml", "[project]\nname = \"svc\"\n");
+    assert!(findings(&p.run(ARGS)).contains(&leak));
+}
+
 /// The attack the cache's seal stops: a pull request commits a `.swarmcheck_cache` made on the
 /// attacker's machine for a clean file, then swaps in a file of the same size with a finding and
 /// the same modification time. On any other machine the cache does not verify and is ignored.

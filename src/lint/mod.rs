@@ -95,7 +95,10 @@ pub fn check_paths(
             .collect()
     });
     let walk_failed = !errors.is_empty();
+    let commands = Commands::read(&files, &roots, cwd, cache.is_some());
     if let Some(c) = cache.filter(|_| !walk_failed && unsaved.is_empty()) {
+        // The packaging files are inputs too: the commands they declare decide what runs only
+        // at start-up.
         let now: Vec<cache::memo::Discovered<'_>> = files
             .iter()
             .zip(&discovered)
@@ -108,6 +111,13 @@ pub fn check_paths(
                     stamp: *stamp,
                 },
             )
+            .chain(commands.files.iter().map(|f| cache::memo::Discovered {
+                path: &f.path,
+                display: &f.display,
+                rules: 0,
+                test: false,
+                stamp: f.stamp,
+            }))
             .collect();
         if let Some(replay) = c.replay(&now) {
             if let Some(files) = replay.restamped {
@@ -161,7 +171,7 @@ pub fn check_paths(
         .iter()
         .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
-    let linked = project::link::link(&facts, &settings.options);
+    let linked = project::link::link(&facts, &settings.options, &commands.entry_points);
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
     let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
@@ -234,12 +244,64 @@ pub fn check_paths(
                     content_hash: (*hash)?,
                 })
             })
+            .chain(commands.files.iter().map(|f| {
+                let stamp = f.stamp.as_ref()?;
+                Some(cache::memo::FileInput {
+                    path: f.path.to_string_lossy().into_owned(),
+                    display: f.display.clone(),
+                    rules: 0,
+                    test: false,
+                    size: stamp.size,
+                    modified_ns: stamp.modified_ns,
+                    content_hash: f.content_hash?,
+                })
+            }))
             .collect();
         if let Some(inputs) = inputs {
             c.record_run(inputs, &result.findings, result.suppressed);
         }
     }
     Ok(result)
+}
+
+/// The packaging files of the checked project and the commands they declare.
+struct Commands {
+    files: Vec<PackagingFile>,
+    entry_points: Vec<project::scripts::EntryPoint>,
+}
+
+struct PackagingFile {
+    path: PathBuf,
+    display: String,
+    /// Taken before the file is read, for the run cache (with one).
+    stamp: Option<cache::Stamp>,
+    content_hash: Option<u64>,
+}
+
+impl Commands {
+    fn read(files: &[PathBuf], roots: &[PathBuf], cwd: &Path, stamped: bool) -> Commands {
+        let mut commands = Commands {
+            files: Vec::new(),
+            entry_points: Vec::new(),
+        };
+        for path in project::scripts::packaging_files(files, roots) {
+            let stamp = stamped.then(|| cache::stamp(&path)).flatten();
+            let bytes = project::scripts::read(&path);
+            if let Some(text) = bytes.as_deref().and_then(|b| std::str::from_utf8(b).ok()) {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                commands
+                    .entry_points
+                    .extend(project::scripts::entry_points(name, text));
+            }
+            commands.files.push(PackagingFile {
+                display: display_path(&path, cwd),
+                content_hash: bytes.as_deref().map(cache::content_hash),
+                path,
+                stamp,
+            });
+        }
+        commands
+    }
 }
 
 /// Where a file sits in its project: its module name, package and execution context.
@@ -380,7 +442,7 @@ fn finish_alone(
     source: &dyn Fn() -> Option<String>,
 ) -> (Vec<Finding>, usize) {
     let facts = [(display.to_string(), &summary.facts)];
-    let linked = project::link::link(&facts, &settings.options);
+    let linked = project::link::link(&facts, &settings.options, &[]);
     summary.finish(display, &linked, source)
 }
 

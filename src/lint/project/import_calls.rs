@@ -37,7 +37,7 @@ impl AttrNameHashes {
 }
 
 /// FNV-1a, folded to 32 bits.
-fn hash(name: &str) -> u32 {
+pub(crate) fn hash(name: &str) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in name.bytes() {
         h ^= u64::from(b);

@@ -48,6 +48,8 @@ pub struct Project<'p> {
     /// Containers some module resets through an imported name ([`ModuleFacts::resets`]), as
     /// written and, for an implicit relative import, as the sibling module it names.
     resets: rustc_hash::FxHashSet<String>,
+    /// The functions the packaging installs as commands, qualified ([`super::scripts`]).
+    commands: Vec<String>,
 }
 
 /// What the project says about a finding that stands.
@@ -72,10 +74,12 @@ impl Verdict {
 }
 
 /// Links `modules` (displayed path and facts of each) under the rule options (the classes the
-/// configuration declares long-lived, whether read-modify-writes need concurrency evidence).
+/// configuration declares long-lived, whether read-modify-writes need concurrency evidence),
+/// with the commands the project's packaging declares.
 pub fn link<'p>(
     modules: &'p [(String, &'p ModuleFacts)],
     options: &crate::lint::settings::RuleOptions,
+    entry_points: &[super::scripts::EntryPoint],
 ) -> Project<'p> {
     let long_lived = &options.long_lived_functions;
     let hierarchy = Hierarchy::build(modules);
@@ -185,8 +189,18 @@ pub fn link<'p>(
             resets.insert(r.to_string());
         }
     }
+    let commands = entry_points
+        .iter()
+        .flat_map(|e| {
+            modules
+                .iter()
+                .filter(|(path, _)| super::scripts::is_module_at(path, &e.module_path))
+                .map(|(_, m)| format!("{}.{}", m.module.as_str(), e.function))
+        })
+        .collect();
     Project {
         resets,
+        commands,
         import_only_methods: super::import_calls::import_only_methods(modules),
         hierarchy,
         lifetimes,
@@ -248,7 +262,12 @@ impl Project<'_> {
                 let reset_elsewhere = self.resets.contains(name.as_str());
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
-                        super::startup::only_at_startup(self.modules, &self.hierarchy, f.as_str())
+                        super::startup::only_at_startup(
+                            self.modules,
+                            &self.hierarchy,
+                            &self.commands,
+                            f.as_str(),
+                        )
                     });
                 // Functions of the module that nothing in the program names (tests aside) never
                 // run: an API such as tornado's `add_reload_hook`, vendored and never called.

@@ -21,6 +21,7 @@ pub mod name;
 pub mod names;
 pub mod one_shot;
 mod resets;
+pub mod scripts;
 mod shared_files;
 mod singletons;
 pub mod startup;

@@ -30,10 +30,67 @@ pub struct StartupCalls {
     pub from_growers: Vec<(Name, Name)>,
     /// Every other name the module's code uses (a call, a callback handed on, an attribute).
     pub elsewhere: AttrNameHashes,
+    /// The calls the module's other functions make outside loops, to functions named through
+    /// an import or defined here (standard library aside): a function called only by start-up
+    /// code and by functions that run only then runs only then too, however many modules the
+    /// chain crosses. Read through [`StartupCalls::calls`].
+    #[serde(default)]
+    pub calls: FunctionCalls,
+    /// The names of functions the module's code uses in any other way (a call in a loop, in a
+    /// method or a nested function, a callback handed on): bare names, and attributes of
+    /// imported names (`tasks.init`). An attribute of any other object (`pool.init()`) is a
+    /// method, never a module-level function.
+    #[serde(default)]
+    pub named: AttrNameHashes,
     /// Literal starts of attribute names looked up as text (`getattr(self, f"cmd_{name}")`,
     /// `getattr(plugin, "on_" + event)`): methods so named may be called without being named.
     #[serde(default)]
     pub dispatch_prefixes: Vec<Name>,
+}
+
+/// Calls between functions, kept small: one summary per module stays in memory until linking,
+/// and a project makes tens of thousands of such calls. The callers' names are stored once
+/// each, in one string; the callee of each call is the hash of its qualified name
+/// ([`super::import_calls::hash`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionCalls {
+    /// The callers' names, each ended by a newline.
+    callers: String,
+    /// (byte offset of the caller's name in `callers`, hash of the callee).
+    calls: Vec<(u32, u32)>,
+}
+
+impl FunctionCalls {
+    fn build(mut calls: Vec<(&str, u32)>) -> FunctionCalls {
+        calls.sort_unstable();
+        calls.dedup();
+        let mut out = FunctionCalls::default();
+        let mut last: Option<(&str, u32)> = None;
+        for (caller, callee) in calls {
+            let offset = match last {
+                Some((name, at)) if name == caller => at,
+                _ => {
+                    let at = u32::try_from(out.callers.len()).unwrap_or(u32::MAX);
+                    out.callers.push_str(caller);
+                    out.callers.push('\n');
+                    at
+                }
+            };
+            last = Some((caller, offset));
+            out.calls.push((offset, callee));
+        }
+        out.callers.shrink_to_fit();
+        out.calls.shrink_to_fit();
+        out
+    }
+
+    /// Each call as (the caller's name in its module, the hash of the callee's qualified name).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.calls.iter().filter_map(|&(at, callee)| {
+            let name = self.callers.get(at as usize..)?.split('\n').next()?;
+            Some((name, callee))
+        })
+    }
 }
 
 impl StartupCalls {
@@ -102,6 +159,9 @@ pub fn collect(
             from_growers: Vec::new(),
             grower: None,
             elsewhere: FxHashSet::default(),
+            function: None,
+            calls: Vec::new(),
+            named: FxHashSet::default(),
             dispatch_prefixes: Vec::new(),
             hook_refs: hook_offsets.clone(),
         };
@@ -145,10 +205,13 @@ pub fn collect(
     let mut dispatch_prefixes = std::mem::take(&mut walk.dispatch_prefixes);
     dispatch_prefixes.sort_unstable_by_key(|n| n.as_str());
     dispatch_prefixes.dedup();
+    let calls = FunctionCalls::build(std::mem::take(&mut walk.calls));
     StartupCalls {
         at_startup,
         from_growers,
         elsewhere: AttrNameHashes::with_names(&walk.elsewhere),
+        calls,
+        named: AttrNameHashes::with_names(&walk.named),
         dispatch_prefixes,
     }
 }
@@ -165,6 +228,10 @@ struct Walk<'a, 'm> {
     /// The function walked, when it grows a module global.
     grower: Option<&'a str>,
     elsewhere: FxHashSet<&'a str>,
+    /// The module-level function walked, outside nested definitions.
+    function: Option<&'a str>,
+    calls: Vec<(&'a str, u32)>,
+    named: FxHashSet<&'a str>,
     dispatch_prefixes: Vec<Name>,
     /// Where a function is handed to the framework as a start-up hook.
     hook_refs: FxHashSet<ruff_text_size::TextSize>,
@@ -186,10 +253,12 @@ impl<'a> Walk<'a, '_> {
                     self.scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
                     self.startup = startup.contains(name);
                     self.grower = (!self.startup && growers.contains(&name)).then_some(name);
+                    self.function = Some(name);
                     self.visit_body(&f.body);
                     self.scope = saved;
                     self.startup = true;
                     self.grower = None;
+                    self.function = None;
                 }
                 _ => self.visit_stmt(stmt),
             }
@@ -211,6 +280,38 @@ impl<'a> Walk<'a, '_> {
         self.semantic
             .qualified_name(self.scope, func)
             .filter(|q| !q.starts_with("builtins."))
+    }
+
+    /// Whether the bare name `n` may be a module-level function: one defined at module level
+    /// here, an imported name, or one the module cannot resolve (a star import's); a local,
+    /// a parameter or a class is none.
+    fn may_name_a_function(&self, n: &ast::ExprName) -> bool {
+        match self
+            .semantic
+            .resolve(self.scope, n.id.as_str(), n.range.start())
+        {
+            Resolved::Builtin => true,
+            Resolved::Binding(scope, b) => match &b.kind {
+                BindingKind::Import(q) => !super::stdlib::is_stdlib(q),
+                BindingKind::FunctionDef => scope == ScopeId::MODULE,
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether `value` is a dotted name whose root is bound by an import (`tasks`, `pkg.jobs`).
+    fn imported_root(&self, value: &Expr) -> bool {
+        let mut root = value;
+        while let Expr::Attribute(a) = root {
+            root = &a.value;
+        }
+        let Expr::Name(n) = root else {
+            return false;
+        };
+        matches!(
+            self.semantic.resolve(self.scope, n.id.as_str(), n.range.start()),
+            Resolved::Binding(_, b) if matches!(b.kind, BindingKind::Import(_))
+        )
     }
 }
 
@@ -243,7 +344,8 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                         self.visit_decorator(d);
                     }
                 }
-                let (startup, grower) = (self.startup, self.grower.take());
+                let (startup, grower, function) =
+                    (self.startup, self.grower.take(), self.function.take());
                 self.startup = false;
                 let saved = self.scope;
                 if let Some(scope) = self.semantic.scope_of(stmt) {
@@ -259,7 +361,7 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                     _ => visitor::walk_stmt(self, stmt),
                 }
                 self.scope = saved;
-                (self.startup, self.grower) = (startup, grower);
+                (self.startup, self.grower, self.function) = (startup, grower, function);
             }
             s if crate::lint::blocks::repeats_stmt(s) => {
                 self.loops += 1;
@@ -278,12 +380,30 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                     self.dispatch_prefixes.push(prefix);
                 }
                 let once = self.startup && self.loops == 0;
-                let callee = if once || self.grower.is_some() {
+                // A call made once per run of a function that is no start-up code itself.
+                let plain = (!self.startup && self.grower.is_none() && self.loops == 0)
+                    .then_some(self.function)
+                    .flatten();
+                let callee = if once || self.grower.is_some() || plain.is_some() {
                     self.callee(&call.func)
                 } else {
                     None
                 };
                 match (callee, once, self.grower) {
+                    (Some(q), false, None) => {
+                        if let Some(f) = plain {
+                            if !super::stdlib::is_stdlib(&q) {
+                                self.calls.push((f, super::import_calls::hash(&q)));
+                            }
+                        }
+                        // As for a call from start-up code, the callee is not named elsewhere.
+                        if let Expr::Attribute(a) = call.func.as_ref() {
+                            self.elsewhere.insert(a.attr.as_str());
+                            self.visit_expr(&a.value);
+                        } else if let Expr::Name(n) = call.func.as_ref() {
+                            self.elsewhere.insert(n.id.as_str());
+                        }
+                    }
                     (Some(q), true, _) => {
                         self.at_startup.push(q);
                         // `mod.load()`: the module is named, not used.
@@ -304,10 +424,16 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
             Expr::Name(n) => {
                 if !self.hook_refs.contains(&n.range.start()) {
                     self.elsewhere.insert(n.id.as_str());
+                    if self.may_name_a_function(n) {
+                        self.named.insert(n.id.as_str());
+                    }
                 }
             }
             Expr::Attribute(a) => {
                 self.elsewhere.insert(a.attr.as_str());
+                if self.imported_root(&a.value) {
+                    self.named.insert(a.attr.as_str());
+                }
                 self.visit_expr(&a.value);
             }
             e if crate::lint::blocks::repeats_expr(e) => {
@@ -426,68 +552,130 @@ fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
 pub fn only_at_startup(
     modules: &[(String, &super::ModuleFacts)],
     hierarchy: &super::hierarchy::Hierarchy<'_>,
+    commands: &[String],
     function: &str,
 ) -> bool {
-    let mut seen = Vec::new();
-    only_at_startup_from(modules, hierarchy, function, &mut seen)
-}
-
-fn only_at_startup_from<'f>(
-    modules: &'f [(String, &super::ModuleFacts)],
-    hierarchy: &super::hierarchy::Hierarchy<'_>,
-    function: &'f str,
-    seen: &mut Vec<&'f str>,
-) -> bool {
-    // A cycle of callers, or a chain too long to follow, is no evidence.
-    if seen.contains(&function) || seen.len() > 8 {
-        return false;
-    }
-    seen.push(function);
-    let only = only_at_startup_unseen(modules, hierarchy, function, seen);
-    seen.pop();
-    only
-}
-
-fn only_at_startup_unseen<'f>(
-    modules: &'f [(String, &super::ModuleFacts)],
-    hierarchy: &super::hierarchy::Hierarchy<'_>,
-    function: &'f str,
-    seen: &mut Vec<&'f str>,
-) -> bool {
-    let name = function.rsplit('.').next().unwrap_or(function);
-    let production = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
-    if production().any(|m| m.startup_calls.elsewhere.may_contain(name)) {
-        return false;
-    }
-    // Through re-exports; or, when the project has two packages of one name (the services of a
-    // monorepo, each with its own `app`), by the package and the function's name.
-    fn top(n: &str) -> &str {
-        n.split('.').next().unwrap_or(n)
-    }
-    let is_it = |callee: &str| {
-        callee.rsplit('.').next() == Some(name)
-            && (callee == function
-                || top(callee) == top(function) && hierarchy.has_duplicate_modules()
-                || hierarchy
-                    .resolve_name(callee, &|n: &str| n == function)
-                    .is_some())
+    let mut seen: Vec<String> = Vec::new();
+    let at = Callers {
+        modules,
+        hierarchy,
+        commands,
     };
-    let mut called = false;
-    for m in production() {
-        let calls = &m.startup_calls;
-        if calls.at_startup.iter().any(|c| is_it(c.as_str())) {
-            called = true;
+    at.only_at_startup_from(function, &mut seen)
+}
+
+/// What [`only_at_startup`] looks through: the modules, and the functions the packaging
+/// installs as commands, which the launcher calls once per run.
+struct Callers<'f, 'h> {
+    modules: &'f [(String, &'f super::ModuleFacts)],
+    hierarchy: &'h super::hierarchy::Hierarchy<'h>,
+    commands: &'f [String],
+}
+
+impl Callers<'_, '_> {
+    fn only_at_startup_from(&self, function: &str, seen: &mut Vec<String>) -> bool {
+        // A cycle of callers, or a chain too long to follow, is no evidence.
+        if seen.iter().any(|s| s == function) || seen.len() > 8 {
+            return false;
         }
-        for (caller, callee) in &calls.from_growers {
-            if is_it(callee.as_str()) {
-                if !only_at_startup_from(modules, hierarchy, caller.as_str(), seen) {
+        seen.push(function.to_string());
+        let only = self.only_at_startup_unseen(function, seen);
+        seen.pop();
+        only
+    }
+
+    fn only_at_startup_unseen(&self, function: &str, seen: &mut Vec<String>) -> bool {
+        let name = function.rsplit('.').next().unwrap_or(function);
+        let production = || self.modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
+        let is_it = |callee: &str| is_function(self.hierarchy, callee, function);
+        // Named in a loop, by a method, handed on as a callback, or looked up by a name built
+        // at run time: it may run at any time.
+        if production()
+            .any(|m| m.startup_calls.dispatches(name) || m.startup_calls.named.may_contain(name))
+        {
+            return false;
+        }
+        let spellings = self.spellings(function);
+        let mut called = self.commands.iter().any(|c| c == function);
+        for m in production() {
+            let calls = &m.startup_calls;
+            if calls.at_startup.iter().any(|c| is_it(c.as_str())) {
+                called = true;
+            }
+            let grower_callers = calls
+                .from_growers
+                .iter()
+                .filter(|(_, callee)| is_it(callee.as_str()))
+                .map(|(caller, _)| caller.as_str().to_string());
+            let other_callers = calls
+                .calls
+                .iter()
+                .filter(|(_, callee)| spellings.contains(callee))
+                .map(|(caller, _)| format!("{}.{}", m.module.as_str(), caller));
+            for caller in grower_callers.chain(other_callers) {
+                if !self.only_at_startup_from(&caller, seen) {
                     return false;
                 }
                 called = true;
             }
         }
+        called
     }
-    called
+
+    /// The hashes of the qualified names by which a module may call `function`: its own; as
+    /// its package or a parent package (`from .bundle import *` in `cache/__init__.py`); and
+    /// as a module of the project re-exports it (`from .runner import start` in `jobs.py`).
+    fn spellings(&self, function: &str) -> Vec<u32> {
+        let (module, name) = function.rsplit_once('.').unwrap_or(("", function));
+        let mut names = vec![function.to_string()];
+        let mut package = module;
+        while let Some((parent, _)) = package.rsplit_once('.') {
+            names.push(format!("{parent}.{name}"));
+            package = parent;
+        }
+        for (_, m) in self.modules {
+            for (local, target) in &m.exports {
+                if local.as_str() == name && is_function(self.hierarchy, target.as_str(), function)
+                {
+                    names.push(format!("{}.{}", m.module.as_str(), local.as_str()));
+                }
+            }
+        }
+        names.iter().map(|n| super::import_calls::hash(n)).collect()
+    }
+}
+
+/// Whether `callee`, as some module names it, is the module-level function `function`: the
+/// same name; a re-export (followed by the hierarchy, or from a package that star-imports its
+/// modules); or, when the project has two packages of one name (the services of a monorepo,
+/// each with its own `app`), the same module and function below the same top package.
+fn is_function(hierarchy: &super::hierarchy::Hierarchy<'_>, callee: &str, function: &str) -> bool {
+    fn top(n: &str) -> &str {
+        n.split('.').next().unwrap_or(n)
+    }
+    // The module's own name and the function's: `entrypoint.init`, not any `init` of the package.
+    fn leaf(n: &str) -> &str {
+        n.rsplit('.').nth(1).unwrap_or(n)
+    }
+    let name = function.rsplit('.').next().unwrap_or(function);
+    if callee.rsplit('.').next() != Some(name) {
+        return false;
+    }
+    // `cache.load` for `cache.bundle.load`, through `from .bundle import *` in the package.
+    let module = function.rsplit_once('.').map_or("", |(m, _)| m);
+    let from_package = callee.rsplit_once('.').is_some_and(|(package, _)| {
+        module.len() > package.len()
+            && module.starts_with(package)
+            && module.as_bytes()[package.len()] == b'.'
+    });
+    callee == function
+        || from_package
+        || top(callee) == top(function)
+            && leaf(callee) == leaf(function)
+            && hierarchy.has_duplicate_modules()
+        || hierarchy
+            .resolve_name(callee, &|n: &str| n == function)
+            .is_some()
 }
 
 #[cfg(test)]
@@ -600,5 +788,29 @@ xs = [each(x) for x in items()]
             .collect();
         assert_eq!(edges, [("pkg.app.fill", "pkg.labels.set_label")]);
         assert!(!calls.elsewhere.may_contain("set_label"));
+    }
+
+    #[test]
+    fn other_functions_calls_are_edges_and_other_uses_are_references() {
+        let calls = collect_from(
+            "import json\nfrom pkg.services import start, forward, on_close\n\
+             def main():\n    start()\n    json.dumps({})\n    for line in feed():\n        forward(line)\n\
+             def feed():\n    return []\n\
+             class Bot:\n    def run(self):\n        start()\n\
+             def hook(bus):\n    bus.subscribe(on_close)\n",
+            &[],
+        );
+        let edges: Vec<(&str, u32)> = calls.calls.iter().collect();
+        // The standard library is left out; the call in the loop is no edge.
+        let start = crate::lint::project::import_calls::hash("pkg.services.start");
+        assert_eq!(edges, [("main", start)]);
+        // A call in a loop, in a method, and a callback handed on may run at any time; a
+        // method of another object (`bus.subscribe`) is no module-level function.
+        for used in ["feed", "forward", "on_close", "start"] {
+            assert!(calls.named.may_contain(used), "{used}");
+        }
+        assert!(!calls.named.may_contain("subscribe"));
+        // Nor is a call of the standard library, which holds no function of the project.
+        assert!(!calls.named.may_contain("dumps"));
     }
 }
