@@ -218,6 +218,9 @@ fn a_command_declared_in_pyproject_is_seen_with_the_cache_on() {
     let out = p.run(ARGS);
     assert!(!findings(&out).contains(&leak));
     assert_eq!(findings(&out), findings(&p.run(&with(&["--no-cache"]))));
+    // Checking the package alone still finds the project's packaging one level up.
+    let below = p.run(&["check", "svc", "--output-format", "json", "--exit-zero"]);
+    assert!(findings(&below).iter().all(|(_, _, code)| code != "SWC102"));
     // The command removed again: the packaging file is an input of the cached run.
     p.write("pyproject.toml", "[project]\nname = \"svc\"\n");
     assert!(findings(&p.run(ARGS)).contains(&leak));

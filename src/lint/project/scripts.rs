@@ -38,6 +38,14 @@ pub fn packaging_files(files: &[PathBuf], roots: &[PathBuf]) -> Vec<PathBuf> {
             dir = d.parent();
         }
     }
+    let has_packaging = |d: &Path| PACKAGING.iter().any(|name| d.join(name).is_file());
+    // Checking `src/` of a project finds its `pyproject.toml` one level up: the nearest
+    // directory above each root that has packaging files.
+    let above: Vec<&Path> = roots
+        .iter()
+        .filter_map(|r| r.ancestors().skip(1).take(8).find(|d| has_packaging(d)))
+        .collect();
+    dirs.extend(above);
     let mut found: Vec<PathBuf> = dirs
         .into_iter()
         .flat_map(|d| PACKAGING.iter().map(move |name| d.join(name)))
