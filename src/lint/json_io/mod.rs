@@ -351,6 +351,17 @@ pub fn analyze<'a>(
         facts.rmw.retain(|r| !is_private(r.write, &r.path));
         facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
     }
+    // A name-mangled method (`__fetch`) is callable only from its own class's code, as
+    // `self.__fetch`: one its class never names never runs (Mailpile's `__cache_handle`).
+    if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
+        let never_run: Vec<TextRange> = functions
+            .iter()
+            .filter_map(|f| unnamed_private_method(suite, f))
+            .collect();
+        let runs = |at: TextRange| !never_run.iter().any(|d| d.contains_range(at));
+        facts.rmw.retain(|r| runs(r.write));
+        facts.risky_writes.retain(|w| runs(w.range));
+    }
     if !facts.risky_writes.is_empty() {
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {
@@ -576,6 +587,56 @@ struct Function<'a> {
     receiver: Option<&'a str>,
     body: &'a [Stmt],
     node: Option<&'a ast::StmtFunctionDef>,
+}
+
+/// The range of `f` when it is a name-mangled method (`__name`, not `__name__`) of a
+/// module-level class whose code names it nowhere outside its own body.
+fn unnamed_private_method(suite: &[Stmt], f: &Function<'_>) -> Option<TextRange> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Names<'n> {
+        name: &'n str,
+        skip: TextRange,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Names<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !self.found && !self.skip.contains_range(stmt.range()) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found {
+                return;
+            }
+            match expr {
+                Expr::Attribute(a) if a.attr.as_str() == self.name => self.found = true,
+                // `getattr(self, "_Class__name")`, or the name in any other text.
+                Expr::StringLiteral(s) if s.value.to_str().contains(self.name) => self.found = true,
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let node = f.node?;
+    let name = node.name.as_str();
+    // A decorator may hand the method on (a route, a callback registry).
+    let plain = node.decorator_list.iter().all(|d| {
+        matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "staticmethod" | "classmethod"))
+    });
+    if !name.starts_with("__") || name.ends_with("__") || !plain {
+        return None;
+    }
+    let class = f.class.as_deref()?;
+    let class_def = suite.iter().find_map(|s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == class => Some(c),
+        _ => None,
+    })?;
+    let mut names = Names {
+        name,
+        skip: node.range(),
+        found: false,
+    };
+    names.visit_body(&class_def.body);
+    (!names.found).then_some(node.range())
 }
 
 /// `function` as an [`Entry`]: a module-level function or a method of a module-level class,
