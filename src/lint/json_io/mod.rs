@@ -590,7 +590,8 @@ struct Function<'a> {
 }
 
 /// The range of `f` when it is a name-mangled method (`__name`, not `__name__`) of a
-/// module-level class whose code names it nowhere outside its own body.
+/// module-level class, with no decorator but `staticmethod` or `classmethod` ([`entry_of`]: a
+/// decorator may hand it on), whose class's code names it nowhere outside its own body.
 fn unnamed_private_method(suite: &[Stmt], f: &Function<'_>) -> Option<TextRange> {
     use ruff_python_ast::visitor::{self, Visitor};
     struct Names<'n> {
@@ -616,16 +617,13 @@ fn unnamed_private_method(suite: &[Stmt], f: &Function<'_>) -> Option<TextRange>
             }
         }
     }
-    let node = f.node?;
-    let name = node.name.as_str();
-    // A decorator may hand the method on (a route, a callback registry).
-    let plain = node.decorator_list.iter().all(|d| {
-        matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "staticmethod" | "classmethod"))
-    });
-    if !name.starts_with("__") || name.ends_with("__") || !plain {
+    // A method itself, not a closure inside one (`def __helper()` called bare).
+    let entry = entry_of(f)?;
+    let (class, name) = (entry.class.as_deref()?, entry.name.as_str());
+    if !name.starts_with("__") || name.ends_with("__") {
         return None;
     }
-    let class = f.class.as_deref()?;
+    let node = f.node?;
     let class_def = suite.iter().find_map(|s| match s {
         Stmt::ClassDef(c) if c.name.as_str() == class => Some(c),
         _ => None,
