@@ -284,7 +284,8 @@ impl Commands {
             files: Vec::new(),
             entry_points: Vec::new(),
         };
-        for path in project::scripts::packaging_files(files, roots) {
+        let root_of = |file| checked_root(file, roots);
+        for path in project::scripts::packaging_files(files, root_of, roots) {
             let stamp = stamped.then(|| cache::stamp(&path)).flatten();
             let bytes = project::scripts::read(&path);
             if let Some(text) = bytes.as_deref().and_then(|b| std::str::from_utf8(b).ok()) {

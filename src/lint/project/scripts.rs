@@ -21,18 +21,19 @@ pub struct EntryPoint {
     pub function: String,
 }
 
-/// The packaging files in the directories from each file up to the root it was found under,
-/// each once: a monorepo's packages each have their own.
-pub fn packaging_files(files: &[PathBuf], roots: &[PathBuf]) -> Vec<PathBuf> {
+/// The packaging files in the directories from each file up to the directory it was found
+/// under (`root_of`), each once: a monorepo's packages each have their own.
+pub fn packaging_files<'f>(
+    files: &'f [PathBuf],
+    root_of: impl Fn(&'f Path) -> &'f Path,
+    roots: &[PathBuf],
+) -> Vec<PathBuf> {
     let mut dirs: rustc_hash::FxHashSet<&Path> = rustc_hash::FxHashSet::default();
     for file in files {
-        let root = roots
-            .iter()
-            .filter(|r| file.starts_with(r))
-            .max_by_key(|r| r.as_os_str().len());
+        let root = root_of(file);
         let mut dir = file.parent();
         while let Some(d) = dir {
-            if !dirs.insert(d) || root.is_none_or(|r| d == r.as_path()) {
+            if !dirs.insert(d) || d == root {
                 break;
             }
             dir = d.parent();
