@@ -733,6 +733,7 @@ pub fn summarize_source(
         facts.function_attr_names = calls.in_functions;
         facts.registration_edges = calls.edges;
         facts.registration_factories = calls.factories;
+        facts.initializer_method_calls = calls.from_initializers;
         let growers = global_growers(&diagnostics, &unit.module);
         facts.startup_calls = project::startup::collect(suite, &semantic, &unit.module, &growers);
         facts.one_shot_calls = project::one_shot::collect(suite, &semantic);
@@ -872,6 +873,7 @@ fn growth_methods(diagnostics: &[Diagnostic]) -> Vec<project::Name> {
         .filter_map(|d| match &d.condition {
             project::Condition::LongLivedOwner { grown_in, .. }
             | project::Condition::ClassBodyContainer { grown_in, .. } => Some(grown_in),
+            project::Condition::SharedContainer { methods, .. } => Some(methods),
             _ => None,
         })
         .flatten()

@@ -293,11 +293,13 @@ pub fn analyze<'a>(
                     } else {
                         Vec::new()
                     },
+                    methods: Vec::new(),
                 },
                 (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
                     grown_in: Vec::new(),
                     decorated: false,
+                    methods: grown_in(&c),
                 },
                 _ => Condition::ModuleLivesLong,
             };

@@ -244,19 +244,22 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             return;
         }
         let container = &self.facts.containers[c];
+        let in_once_method = func.is_method
+            && self.class_node.is_some_and(|class| {
+                self.once_methods
+                    .get_or_init(|| once_methods(class))
+                    .contains(&func.name)
+            });
         if matches!(container.owner, Owner::SelfAttr(_))
-            && (func.runs_once_per_instance
-                || self.flag_guarded > 0
-                || (func.is_method
-                    && self.class_node.is_some_and(|class| {
-                        self.once_methods
-                            .get_or_init(|| once_methods(class))
-                            .contains(&func.name)
-                    })))
+            && (func.runs_once_per_instance || self.flag_guarded > 0 || in_once_method)
         {
             return;
         }
-        let per_instance_of = match (self.class, func.runs_once_per_instance && func.is_method) {
+        // A class attribute or module global that an initializer, or a method only the
+        // initializers call, adds to grows once per instance made: linking decides whether
+        // instances keep coming.
+        let once_per_instance = func.is_method && (func.runs_once_per_instance || in_once_method);
+        let per_instance_of = match (self.class, once_per_instance) {
             (Some((ci, _)), true) => Some(self.facts.classes[ci].name.to_string()),
             _ => None,
         };

@@ -63,6 +63,10 @@ pub struct ImportCalls {
     pub edges: Vec<(Name, Name)>,
     /// The decorator factories among the callers of `edges`.
     pub factories: Vec<Name>,
+    /// `(class, method)`: an initializer of the module's class `class` calls `x.method(...)` on
+    /// an object other than its own (`module.add_stop_method(self.stop)` in `__init__`). Such
+    /// a call runs once per instance of `class`; kept apart from `in_functions`.
+    pub from_initializers: Vec<(Name, Name)>,
 }
 
 /// The method names module-level code calls (`x.m(...)`, also in `if`/`try` blocks, the
@@ -92,6 +96,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         /// what only they call), and the `self` attributes its initializers bind to an
         /// instance they make.
         classes: Vec<(Vec<&'a str>, Vec<Receiver<'a>>)>,
+        /// The names of the classes the walk is in, innermost last.
+        class_names: Vec<&'a str>,
+        from_initializers: Vec<(&'a str, &'a str)>,
     }
     impl<'a> Walk<'a, '_> {
         /// Whether `value` is a receiver the current function bound to an instance it made.
@@ -121,6 +128,19 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 _ => "",
             };
             (name, in_decorator && !name.is_empty())
+        }
+        /// The class whose initializer the walk is directly in (outside loops that run until
+        /// stopped, nested functions and lambdas).
+        fn in_initializer(&self) -> Option<&'a str> {
+            let n = self.functions.len();
+            if n < 2 || self.endless > 0 || !self.functions[n - 2].0.is_empty() {
+                return None;
+            }
+            let (method, _) = self.functions[n - 1];
+            if !crate::lint::containers::is_init_like(method) {
+                return None;
+            }
+            self.class_names.last().copied()
         }
     }
     impl<'a> Visitor<'a> for Walk<'a, '_> {
@@ -176,6 +196,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     self.functions.push(("", false));
                     self.fresh.push(Vec::new());
                     self.classes.push(once_per_instance(c));
+                    self.class_names.push(c.name.as_str());
                     self.depth += 1;
                     if let Some(arguments) = &c.arguments {
                         self.visit_arguments(arguments);
@@ -185,6 +206,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     self.functions.pop();
                     self.fresh.pop();
                     self.classes.pop();
+                    self.class_names.pop();
                 }
                 _ => visitor::walk_stmt(self, stmt),
             }
@@ -243,6 +265,12 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                             self.visit_arguments(&call.arguments);
                             return;
                         }
+                        if let (false, Some(class)) = (on_self, self.in_initializer()) {
+                            self.from_initializers.push((class, a.attr.as_str()));
+                            self.visit_expr(&a.value);
+                            self.visit_arguments(&call.arguments);
+                            return;
+                        }
                     }
                 }
                 Expr::Attribute(a) if self.depth > 0 => {
@@ -274,6 +302,8 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         loops: 0,
         endless: 0,
         classes: Vec::new(),
+        class_names: Vec::new(),
+        from_initializers: Vec::new(),
     };
     walk.visit_body(suite);
     let mut names = walk.at_import;
@@ -293,6 +323,15 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
             .map(|(a, b)| (Name::new(a), Name::new(b)))
             .collect(),
         factories: factories.into_iter().map(Name::new).collect(),
+        from_initializers: {
+            let mut calls = walk.from_initializers;
+            calls.sort_unstable();
+            calls.dedup();
+            calls
+                .into_iter()
+                .map(|(c, m)| (Name::new(c), Name::new(m)))
+                .collect()
+        },
     }
 }
 
@@ -485,7 +524,15 @@ fn methods_leading_to<'a>(suite: &'a [Stmt], growth: &[Name]) -> FxHashSet<&'a s
 /// `self.m(...)` only by such methods (a decorator factory used at module level, a
 /// `register_*` method module-level code calls) or by methods nothing calls, and no other
 /// function of the project (outside test code) uses their name.
-pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'static str> {
+///
+/// A call from the initializer of a class the program makes a fixed number of instances of
+/// (`single_instances`, given `module.Class`) counts as a call at import: ZeroNet's servers
+/// each register one reload callback in `__init__`. One from a class whose instances come and
+/// go is a use like any other.
+pub fn import_only_methods(
+    modules: &[(String, &ModuleFacts)],
+    single_instances: &dyn Fn(&str) -> bool,
+) -> FxHashSet<&'static str> {
     let live = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
     // Example code shows how a program calls the library from its own set-up: its calls at
     // import count, but a `register_handlers(bot)` function there says nothing about when a
@@ -509,9 +556,25 @@ pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'st
     let factories: FxHashSet<&'static str> = live()
         .flat_map(|m| m.registration_factories.iter().map(|n| n.as_str()))
         .collect();
-    let at_import: FxHashSet<&'static str> = live()
+    let mut at_import: FxHashSet<&'static str> = live()
         .flat_map(|m| m.import_time_method_calls.iter().map(|n| n.as_str()))
         .collect();
+    // Calls from initializers, judged only for the methods that grow (the class lookup is the
+    // costly part): once per instance of a class made a fixed number of times, or a use.
+    let mut from_initializers_of_many: FxHashSet<&'static str> = FxHashSet::default();
+    for m in run_time() {
+        for (class, method) in &m.initializer_method_calls {
+            let method = method.as_str();
+            if !growing.contains(method) && !edges.iter().any(|(c, _)| *c == method) {
+                continue;
+            }
+            if single_instances(&format!("{}.{}", m.module.as_str(), class.as_str())) {
+                at_import.insert(method);
+            } else {
+                from_initializers_of_many.insert(method);
+            }
+        }
+    }
     // Candidates: the growing methods and every method on a path of calls to one.
     let mut candidates: FxHashSet<&'static str> = growing.clone();
     loop {
@@ -531,7 +594,8 @@ pub fn import_only_methods(modules: &[(String, &ModuleFacts)]) -> FxHashSet<&'st
         .flat_map(|m| m.function_attr_names.0.iter().copied())
         .filter(|h| wanted.contains(h))
         .collect();
-    let used_in_functions = |name: &str| used.contains(&hash(name));
+    let used_in_functions =
+        |name: &str| used.contains(&hash(name)) || from_initializers_of_many.contains(name);
     // A method nothing in the project calls (a `register_*` of the public API no code uses)
     // runs no time at all here: its calls add nothing.
     let never_called: FxHashSet<&'static str> = candidates

@@ -198,10 +198,10 @@ pub fn link<'p>(
                 .map(|(_, m)| format!("{}.{}", m.module.as_str(), e.function))
         })
         .collect();
-    Project {
+    let mut project = Project {
         resets,
         commands,
-        import_only_methods: super::import_calls::import_only_methods(modules),
+        import_only_methods: Default::default(),
         hierarchy,
         lifetimes,
         lock_helpers,
@@ -214,7 +214,14 @@ pub fn link<'p>(
         shared_files: SharedFiles::build(modules),
         launched,
         require_concurrency_evidence: options.require_concurrency_evidence,
-    }
+    };
+    project.import_only_methods = super::import_calls::import_only_methods(modules, &|class| {
+        project
+            .hierarchy
+            .resolve(class)
+            .is_some_and(|id| project.instances_come_and_go(id).is_none())
+    });
+    project
 }
 
 /// Why a read-modify-write with no sign of concurrent runs is reported at low severity.
@@ -258,7 +265,11 @@ impl Project<'_> {
                 name,
                 grown_in,
                 decorated,
+                methods,
             } => {
+                if self.only_at_import(methods) {
+                    return None;
+                }
                 let reset_elsewhere = self.resets.contains(name.as_str());
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
@@ -368,6 +379,9 @@ impl Project<'_> {
                         .find(|&c| h.class(c).is_model)
                 });
                 let Some(model) = model else {
+                    if self.only_at_import(grown_in) {
+                        return None;
+                    }
                     if h.resolve(class)
                         .is_some_and(|id| self.never_called(id, grown_in))
                     {
@@ -424,11 +438,7 @@ impl Project<'_> {
                 grown_in,
                 items_only,
             } => {
-                if !grown_in.is_empty()
-                    && grown_in
-                        .iter()
-                        .all(|m| self.import_only_methods.contains(m.as_str()))
-                {
+                if self.only_at_import(grown_in) {
                     return None;
                 }
                 let h = &self.hierarchy;
@@ -542,6 +552,15 @@ impl Project<'_> {
     /// Why class `id` has instances that come and go, so that a cache on one of its methods
     /// keeps alive what would otherwise be freed: a framework base that makes one per request,
     /// or a function that makes one (of it or a subclass) and drops it when it returns.
+    /// Whether `methods` are some, and each runs only while the program starts
+    /// ([`super::import_calls::import_only_methods`]).
+    fn only_at_import(&self, methods: &[super::Name]) -> bool {
+        !methods.is_empty()
+            && methods
+                .iter()
+                .all(|m| self.import_only_methods.contains(m.as_str()))
+    }
+
     fn instances_come_and_go(&self, id: super::hierarchy::ClassId) -> Option<Vec<Related>> {
         let h = &self.hierarchy;
         let short = |c: super::hierarchy::ClassId| {

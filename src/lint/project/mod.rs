@@ -142,6 +142,10 @@ pub enum Condition {
         /// that calls it without naming it (`@bot.on_message`).
         #[serde(default)]
         decorated: bool,
+        /// For a class attribute, the methods it grows in (outside endless loops): no finding
+        /// when each runs only while the program starts ([`import_calls`]).
+        #[serde(default)]
+        methods: Vec<Name>,
     },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
@@ -274,6 +278,10 @@ pub struct ModuleFacts {
     /// Decorator factories among the callers of `registration_edges`.
     #[serde(default)]
     pub registration_factories: Vec<Name>,
+    /// `(class, method)`: method names the initializers of the module's classes call on other
+    /// objects ([`import_calls::ImportCalls::from_initializers`]).
+    #[serde(default)]
+    pub initializer_method_calls: Vec<(Name, Name)>,
     /// Classes the module instantiates into something that dies with the call
     /// ([`temporaries`]): the first site of each.
     #[serde(default)]
