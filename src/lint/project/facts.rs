@@ -144,6 +144,22 @@ pub fn summarize<'a>(
     if is_main_module {
         b.entry_block(suite, "__main__");
     }
+    // A management command's `handle` is what its process runs (`manage.py <command>`): a loop
+    // there keeps the process going.
+    if module.contains(".management.commands.") || module.starts_with("management.commands.") {
+        for stmt in module_level(suite) {
+            let Stmt::ClassDef(class) = stmt else {
+                continue;
+            };
+            for s in &class.body {
+                if let Stmt::FunctionDef(f) = s {
+                    if f.name.as_str() == "handle" {
+                        b.note_loops(&f.body);
+                    }
+                }
+            }
+        }
+    }
     let top: Vec<&Stmt> = module_level(suite)
         .into_iter()
         .filter(|s| !matches!(s, Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::If(_)))

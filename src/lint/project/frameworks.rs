@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
     pub per_request_bases: Vec<String>,
+    pub one_shot_command_bases: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
     pub serve_functions: Vec<String>,

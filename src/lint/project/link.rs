@@ -145,7 +145,7 @@ pub fn link<'p>(
             let main_module = last == "__main__";
             let plain_script =
                 several && (!m.in_package || !importable || main_module) && m.calls_at_top_level;
-            !is_imported && (m.has_main_guard || plain_script) && !lives
+            !is_imported && (m.has_main_guard || plain_script || is_management_command(m)) && !lives
         })
         .collect();
     let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives);
@@ -222,6 +222,22 @@ pub fn link<'p>(
             .is_some_and(|id| project.instances_come_and_go(id).is_none())
     });
     project
+}
+
+/// A command module of a web framework's management tool (`manage.py <command>` runs the
+/// `Command` of `<app>/management/commands/<command>.py`, once per process). Whether its
+/// `handle` loops is [`ModuleFacts::runs_forever`].
+fn is_management_command(m: &ModuleFacts) -> bool {
+    let module = m.module.as_str();
+    let in_commands =
+        module.contains(".management.commands.") || module.starts_with("management.commands.");
+    let bases = &super::frameworks::table().one_shot_command_bases;
+    in_commands
+        && m.classes.iter().any(|c| {
+            c.bases
+                .iter()
+                .any(|b| bases.iter().any(|x| x == b.as_str()))
+        })
 }
 
 /// Why a read-modify-write with no sign of concurrent runs is reported at low severity.
