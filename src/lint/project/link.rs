@@ -88,8 +88,15 @@ pub fn link<'p>(
     // Modules from which another module may take what their entry point runs: the module
     // itself (`from pkg import bot`), or one of its entry functions (`from .bot import main`
     // in `__main__.py`). Importers that take only a class or a helper use the module as a
-    // library, and its `__main__` block is a demonstration, not how the program runs.
+    // library, and its `__main__` block is a demonstration, not how the program runs. Nor can
+    // an importer of the module itself run what its `__main__` block does inline (no entry
+    // function of its own: `e = Evaluator(); while True: ...` under the guard).
     let mut entry_imported = vec![false; modules.len()];
+    let has_entry_function = |m: &ModuleFacts| {
+        m.holds.iter().any(|h| {
+            matches!(&h.site, super::HoldSite::Entry { function } if function.as_str() != "__main__")
+        })
+    };
     for (_, m) in modules {
         for name in m.imported_names() {
             let sibling = hierarchy.sibling_name(m.module.as_str(), name);
@@ -100,7 +107,7 @@ pub fn link<'p>(
                     imported[i] = true;
                     let taken = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'));
                     entry_imported[i] |= match taken {
-                        None => prefix == name,
+                        None => prefix == name && has_entry_function(modules[i].1),
                         Some(child) => {
                             let child = child.split('.').next().unwrap_or(child);
                             modules[i].1.holds.iter().any(|h| {
