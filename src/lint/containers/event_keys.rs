@@ -58,6 +58,59 @@ const KEYED_NOUNS: &[&str] = &[
 /// Nouns for members of a pool sized at start-up (`shard_id`, `shard`): never evidence.
 const POOL_NOUNS: &[&str] = &["shard"];
 
+/// Nouns (the first `_`-separated word of a key's name) for entries of a catalogue that the
+/// code, the configuration or an external registry fixes, not for things that arrive: the
+/// cameras or devices a deployment configures, the providers, presets, templates, plugins and
+/// translations it ships, the instruments and markets of an exchange, the types of a protocol
+/// (`camera_id`, `provider_id`, `rec_type_id`). Their ids are identifiers, but of a finite set:
+/// never evidence by themselves.
+const CATALOGUE_NOUNS: &[&str] = &[
+    "camera",
+    "device",
+    "sensor",
+    "provider",
+    "preset",
+    "template",
+    "translation",
+    "trans",
+    "locale",
+    "lang",
+    "language",
+    "plugin",
+    "extension",
+    "ext",
+    "module",
+    "app",
+    "organization",
+    "org",
+    "exchange",
+    "instrument",
+    "market",
+    "symbol",
+    "currency",
+    "level",
+    "tag",
+    "type",
+    "kind",
+    "category",
+    "schema",
+    "column",
+    "field",
+    "setting",
+    "config",
+    "option",
+    "model",
+    "strategy",
+    "controller",
+    "guideline",
+    "question",
+    "rfc",
+    "import",
+    "fn",
+    "func",
+    "function",
+];
+
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
 const CONTENT_NOUNS: &[&str] = &[
     "prompt",
@@ -268,6 +321,10 @@ fn named(name: &str, content: bool) -> Option<String> {
     if POOL_NOUNS.iter().any(|p| lower.starts_with(p)) {
         return None;
     }
+    let first = lower.split('_').next().unwrap_or(&lower);
+    if lower.contains('_') && CATALOGUE_NOUNS.contains(&first) {
+        return None;
+    }
     let identifier = matches!(
         lower.as_str(),
         "id" | "uid" | "uuid" | "guid" | "pid" | "sid" | "ident"
@@ -320,6 +377,23 @@ fn named(name: &str, content: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::named;
+
+    #[test]
+    fn ids_of_catalogue_entries_are_no_evidence() {
+        for name in [
+            "camera_id",
+            "_provider_id",
+            "instrument_id",
+            "translation_id",
+            "type_id",
+        ] {
+            assert_eq!(named(name, true), None, "{name}");
+        }
+        // The noun must lead the name: a user's id keeps arriving whatever follows.
+        for name in ["user_id", "session_id", "typeid_user_id"] {
+            assert!(named(name, true).is_some(), "{name}");
+        }
+    }
 
     #[test]
     fn identifiers_and_event_nouns_are_evidence_other_names_are_not() {
