@@ -15,6 +15,20 @@ pub fn concurrent_rmw(
     read: String,
     processes_only: bool,
 ) -> (Condition, Vec<(TextRange, String)>) {
+    let (condition, evidence) = concurrent_runs(rmw, module, processes_only);
+    (
+        condition,
+        std::iter::once((rmw.read, read)).chain(evidence).collect(),
+    )
+}
+
+/// The condition under which code that writes the file of `rmw` runs concurrently, and the
+/// module's evidence that it does (what a read-modify-write or a shared temporary name needs).
+pub fn concurrent_runs(
+    rmw: &Rmw,
+    module: &str,
+    processes_only: bool,
+) -> (Condition, Vec<(TextRange, String)>) {
     let usable = !(processes_only && rmw.threads_only);
     let shown = usable && !rmw.concurrency.is_empty();
     let condition = Condition::ConcurrentRmw {
@@ -34,9 +48,8 @@ pub fn concurrent_rmw(
             name: e.name.as_str().into(),
         }),
     };
-    let evidence = rmw.concurrency.iter().filter(|_| usable).cloned();
     let mut related: Vec<(TextRange, String)> =
-        std::iter::once((rmw.read, read)).chain(evidence).collect();
+        rmw.concurrency.iter().filter(|_| usable).cloned().collect();
     // With no sign of concurrent runs, what keeps the finding is whose file it is.
     if !shown && rmw.object_file {
         related.push((

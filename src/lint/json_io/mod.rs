@@ -115,6 +115,11 @@ pub struct RiskyWrite {
     /// Where the same file is written again in one run: the write sits in a loop, or its
     /// function is called from one (a progress file saved after every item).
     pub repeated: Option<TextRange>,
+    /// For a replace through a fixed temporary name, whose only hazard is a second writer: the
+    /// write seen as a read-modify-write without its read, for the evidence that it runs
+    /// concurrently ([`Rmw::concurrency`] and what the project may add).
+    pub concurrent: Option<Box<Rmw>>,
+    key: PathKey,
 }
 
 #[derive(Debug, Default)]
@@ -406,11 +411,33 @@ pub fn analyze<'a>(
     facts.rmw.dedup_by_key(|r| r.write);
     if !written.is_empty() {
         let names = files::FileNames::collect(suite, semantic);
-        if !facts.rmw.is_empty() {
+        let fixed_temp =
+            |w: &RiskyWrite| matches!(w.scheme, Scheme::FixedTemp(_)) && !w.unlinked_first;
+        if !facts.rmw.is_empty() || facts.risky_writes.iter().any(fixed_temp) {
             let runs = concurrency::ConcurrentRuns::collect(&functions);
+            for w in facts.risky_writes.iter_mut().filter(|w| fixed_temp(w)) {
+                let mut r = Rmw {
+                    kind: RmwKind::Unprotected,
+                    path: w.path.clone(),
+                    read: w.range,
+                    write: w.range,
+                    cached_read: false,
+                    concurrency: Vec::new(),
+                    file: None,
+                    threads_only: false,
+                    root: None,
+                    function: None,
+                    one_shot: false,
+                    entry: None,
+                    object_file: false,
+                    key: w.key.clone(),
+                };
+                (r.concurrency, r.threads_only) = runs.of(w.range);
+                r.fill_concurrency(&functions, &names);
+                w.concurrent = Some(Box::new(r));
+            }
             for r in &mut facts.rmw {
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
-                let class = owner.and_then(|f| f.class.as_deref());
                 (r.concurrency, r.threads_only) = runs.of(r.write);
                 // An `await` between the read and the write lets the event loop run its other
                 // tasks there: any of them that updates the file is overwritten by this write.
@@ -421,32 +448,7 @@ pub fn analyze<'a>(
                         r.threads_only = true;
                     }
                 }
-                if let Some((at, root)) = names.shared_place(&r.key, class) {
-                    let at = if at.is_empty() { r.read } else { at };
-                    let system_temp =
-                        root.starts_with("tempfile.") || files::is_system_temp_literal(&root);
-                    r.concurrency.push((
-                        at,
-                        if system_temp {
-                            format!("`{}` has a fixed name in the system's temp directory (`{root}`): every process on the machine that uses it shares it", r.path)
-                        } else {
-                            format!("`{}` is under the user's home directory (`{root}`): every process of the tool the user runs, in every terminal and session, shares it", r.path)
-                        },
-                    ));
-                    r.threads_only = false;
-                }
-                r.file = names.of_key(&r.key, class);
-                r.object_file = owner
-                    .filter(|f| f.class.is_some())
-                    .and_then(|f| f.receiver)
-                    .is_some_and(|receiver| r.key.rooted_at(receiver));
-                if r.concurrency.is_empty() {
-                    r.entry = owner.and_then(entry_of);
-                    r.root = names.imported_root(&r.key);
-                    r.function = owner
-                        .filter(|f| f.class.is_none() && !f.id.contains('.'))
-                        .map(|f| f.id.clone());
-                }
+                r.fill_concurrency(&functions, &names);
             }
         }
         // What a script writes once per invocation shows no part of the program that runs
@@ -458,6 +460,41 @@ pub fn analyze<'a>(
             .collect();
     }
     facts
+}
+
+impl Rmw {
+    /// Adds what the module shows beyond the spawns and handlers around the write (already in
+    /// `concurrency`): a file in a place every process shares, the names other modules know it
+    /// by, whose object it belongs to, and, with no evidence, what the project may still show.
+    fn fill_concurrency(&mut self, functions: &[Function<'_>], names: &files::FileNames) {
+        let owner = innermost(functions, self.write).map(|i| &functions[i]);
+        let class = owner.and_then(|f| f.class.as_deref());
+        if let Some((at, root)) = names.shared_place(&self.key, class) {
+            let at = if at.is_empty() { self.read } else { at };
+            let system_temp = root.starts_with("tempfile.") || files::is_system_temp_literal(&root);
+            self.concurrency.push((
+                at,
+                if system_temp {
+                    format!("`{}` has a fixed name in the system's temp directory (`{root}`): every process on the machine that uses it shares it", self.path)
+                } else {
+                    format!("`{}` is under the user's home directory (`{root}`): every process of the tool the user runs, in every terminal and session, shares it", self.path)
+                },
+            ));
+            self.threads_only = false;
+        }
+        self.file = names.of_key(&self.key, class);
+        self.object_file = owner
+            .filter(|f| f.class.is_some())
+            .and_then(|f| f.receiver)
+            .is_some_and(|receiver| self.key.rooted_at(receiver));
+        if self.concurrency.is_empty() {
+            self.entry = owner.and_then(entry_of);
+            self.root = names.imported_root(&self.key);
+            self.function = owner
+                .filter(|f| f.class.is_none() && !f.id.contains('.'))
+                .map(|f| f.id.clone());
+        }
+    }
 }
 
 /// Loops and the functions that run more than once per run, to tell a file written once per run

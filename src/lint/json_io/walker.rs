@@ -1556,6 +1556,8 @@ impl<'w, 'a> Walker<'w, 'a> {
                 read: None,
                 read_family: None,
                 repeated: None,
+                concurrent: None,
+                key: key.clone(),
             });
         }
         self.summarize_write(key, tw.source, &regions, dst.range());
@@ -1589,6 +1591,8 @@ impl<'w, 'a> Walker<'w, 'a> {
                 read: None,
                 read_family: None,
                 repeated: None,
+                concurrent: None,
+                key: key.clone(),
             });
         }
         self.summarize_write(key, source, &regions, range);
