@@ -1,5 +1,6 @@
-//! What the read-modify-write rules (SWC201, SWC203, SWC204) share: the condition under which a
-//! finding stands with the evidence that it runs concurrently, and the wording of the fixes.
+//! What the file-concurrency rules share (SWC201, SWC203, SWC204, and SWC202 for a shared
+//! temporary name): the condition under which a finding stands with the evidence that it runs
+//! concurrently, and the wording of the fixes.
 
 use crate::lint::json_io::{Rmw, RmwKind};
 use crate::lint::project::{Condition, NamedEntry};

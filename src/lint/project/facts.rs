@@ -146,7 +146,7 @@ pub fn summarize<'a>(
     }
     // A management command's `handle` is what its process runs (`manage.py <command>`): a loop
     // there keeps the process going.
-    if module.contains(".management.commands.") || module.starts_with("management.commands.") {
+    if frameworks::in_management_commands(module) {
         for stmt in module_level(suite) {
             let Stmt::ClassDef(class) = stmt else {
                 continue;

@@ -36,6 +36,12 @@ pub struct HandlerDecorators {
     pub event: Vec<String>,
 }
 
+/// Whether `module` (qualified) is where a management tool looks up its commands
+/// (`<app>/management/commands/<command>.py`, which `manage.py <command>` runs).
+pub fn in_management_commands(module: &str) -> bool {
+    module.contains(".management.commands.") || module.starts_with("management.commands.")
+}
+
 pub fn table() -> &'static Frameworks {
     static TABLE: OnceLock<Frameworks> = OnceLock::new();
     TABLE.get_or_init(|| {

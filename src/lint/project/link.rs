@@ -235,11 +235,8 @@ pub fn link<'p>(
 /// `Command` of `<app>/management/commands/<command>.py`, once per process). Whether its
 /// `handle` loops is [`ModuleFacts::runs_forever`].
 fn is_management_command(m: &ModuleFacts) -> bool {
-    let module = m.module.as_str();
-    let in_commands =
-        module.contains(".management.commands.") || module.starts_with("management.commands.");
     let bases = &super::frameworks::table().one_shot_command_bases;
-    in_commands
+    super::frameworks::in_management_commands(m.module.as_str())
         && m.classes.iter().any(|c| {
             c.bases
                 .iter()
@@ -572,9 +569,6 @@ impl Project<'_> {
         })
     }
 
-    /// Why class `id` has instances that come and go, so that a cache on one of its methods
-    /// keeps alive what would otherwise be freed: a framework base that makes one per request,
-    /// or a function that makes one (of it or a subclass) and drops it when it returns.
     /// Whether `methods` are some, and each runs only while the program starts
     /// ([`super::import_calls::import_only_methods`]).
     fn only_at_import(&self, methods: &[super::Name]) -> bool {
@@ -584,6 +578,9 @@ impl Project<'_> {
                 .all(|m| self.import_only_methods.contains(m.as_str()))
     }
 
+    /// Why class `id` has instances that come and go, so that a cache on one of its methods
+    /// keeps alive what would otherwise be freed: a framework base that makes one per request,
+    /// or a function that makes one (of it or a subclass) and drops it when it returns.
     fn instances_come_and_go(&self, id: super::hierarchy::ClassId) -> Option<Vec<Related>> {
         let h = &self.hierarchy;
         let short = |c: super::hierarchy::ClassId| {
