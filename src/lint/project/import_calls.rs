@@ -562,10 +562,11 @@ pub fn import_only_methods(
     // Calls from initializers, judged only for the methods that grow (the class lookup is the
     // costly part): once per instance of a class made a fixed number of times, or a use.
     let mut from_initializers_of_many: FxHashSet<&'static str> = FxHashSet::default();
+    let callers: FxHashSet<&str> = edges.iter().map(|(c, _)| *c).collect();
     for m in run_time() {
         for (class, method) in &m.initializer_method_calls {
             let method = method.as_str();
-            if !growing.contains(method) && !edges.iter().any(|(c, _)| *c == method) {
+            if !growing.contains(method) && !callers.contains(method) {
                 continue;
             }
             if single_instances(&format!("{}.{}", m.module.as_str(), class.as_str())) {

@@ -222,11 +222,34 @@ pub fn link<'p>(
         launched,
         require_concurrency_evidence: options.require_concurrency_evidence,
     };
+    // Most classes are never made as a temporary: only those whose family shares a name with
+    // one are looked up in full (a scan of every module's temporaries).
+    let temporary_names: HashSet<&str> = modules
+        .iter()
+        .flat_map(|(_, m)| m.temporaries.iter())
+        .map(|t| t.class.rsplit('.').next().unwrap_or(&t.class))
+        .collect();
+    let decided = std::cell::RefCell::new(rustc_hash::FxHashMap::<String, bool>::default());
     project.import_only_methods = super::import_calls::import_only_methods(modules, &|class| {
-        project
-            .hierarchy
-            .resolve(class)
-            .is_some_and(|id| project.instances_come_and_go(id).is_none())
+        if let Some(&single) = decided.borrow().get(class) {
+            return single;
+        }
+        let h = &project.hierarchy;
+        let single = h.resolve(class).is_some_and(|id| {
+            let maybe_temporary = h.descendants_and_self(id).into_iter().any(|c| {
+                let name = h.class(c).name.as_str();
+                temporary_names.contains(name.rsplit('.').next().unwrap_or(name))
+            });
+            let per_request_bases = &super::frameworks::table().per_request_bases;
+            let per_request = h.ancestors_and_self(id).into_iter().any(|a| {
+                h.external_bases(a)
+                    .iter()
+                    .any(|b| per_request_bases.iter().any(|t| t == *b))
+            });
+            !(maybe_temporary || per_request) || project.instances_come_and_go(id).is_none()
+        });
+        decided.borrow_mut().insert(class.to_string(), single);
+        single
     });
     project
 }
