@@ -41,34 +41,26 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 w.path
             ),
         };
-        // A replace through a fixed temporary name is atomic for readers and for a crash: the
-        // hazard is a second writer, so it needs what a read-modify-write needs to run twice at
-        // once.
-        if let Some(rmw) = &w.concurrent {
-            let (condition, evidence) =
-                super::file_concurrency::concurrent_runs(rmw, checker.context.module, false);
-            related.extend(evidence);
-            checker.report(Diagnostic {
-                condition,
-                rule: Rule::NonAtomicWrite,
-                range: w.range,
-                message,
-                related,
-                fix: Some(FIX.to_string()),
-            });
-            continue;
-        }
-        // A file written again and again in one run is progress a crash cuts short, even in a
-        // script; one written once by a script that ends is redone by running it again.
-        let condition = match w.repeated {
-            Some(at) => {
+        let condition = match (&w.concurrent, w.repeated) {
+            // A replace through a fixed temporary name is atomic for readers and for a crash:
+            // the hazard is a second writer, so it needs what a read-modify-write needs to run
+            // twice at once.
+            (Some(rmw), _) => {
+                let (condition, evidence) =
+                    super::file_concurrency::concurrent_runs(rmw, checker.context.module, false);
+                related.extend(evidence);
+                condition
+            }
+            // A file written again and again in one run is progress a crash cuts short, even
+            // in a script; one written once by a script that ends is redone by running it again.
+            (None, Some(at)) => {
                 related.push((
                     at,
                     format!("`{}` is written again on every pass here", w.path),
                 ));
                 crate::lint::project::Condition::Always
             }
-            None => crate::lint::project::Condition::ModuleLivesLong,
+            (None, None) => crate::lint::project::Condition::ModuleLivesLong,
         };
         checker.report(Diagnostic {
             condition,

@@ -119,7 +119,61 @@ pub struct RiskyWrite {
     /// write seen as a read-modify-write without its read, for the evidence that it runs
     /// concurrently ([`Rmw::concurrency`] and what the project may add).
     pub concurrent: Option<Box<Rmw>>,
-    key: PathKey,
+}
+
+impl RiskyWrite {
+    fn new(
+        function: &str,
+        key: &PathKey,
+        range: TextRange,
+        scheme: Scheme,
+        unlinked_first: bool,
+    ) -> RiskyWrite {
+        let shared_temp_only = matches!(scheme, Scheme::FixedTemp(_)) && !unlinked_first;
+        RiskyWrite {
+            function: function.to_string(),
+            param_path: matches!(key, PathKey::Param(_)),
+            family: key.record_family(),
+            path: key.to_string(),
+            range,
+            scheme,
+            unlinked_first,
+            read: None,
+            read_family: None,
+            repeated: None,
+            concurrent: shared_temp_only
+                .then(|| Box::new(Rmw::new(RmwKind::Unprotected, key, range, range, false))),
+        }
+    }
+}
+
+impl Rmw {
+    /// A read-modify-write as the walk sees it; what names the file and shows concurrent runs
+    /// is added once the whole module is known ([`Rmw::fill_concurrency`]).
+    fn new(
+        kind: RmwKind,
+        key: &PathKey,
+        read: TextRange,
+        write: TextRange,
+        cached_read: bool,
+    ) -> Rmw {
+        Rmw {
+            kind,
+            path: key.to_string(),
+            read,
+            write,
+            cached_read,
+            concurrency: Vec::new(),
+            file: None,
+            threads_only: false,
+            root: None,
+            function: None,
+            one_shot: false,
+            entry: None,
+            object_file: false,
+            key: key.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -411,30 +465,15 @@ pub fn analyze<'a>(
     facts.rmw.dedup_by_key(|r| r.write);
     if !written.is_empty() {
         let names = files::FileNames::collect(suite, semantic);
-        let fixed_temp =
-            |w: &RiskyWrite| matches!(w.scheme, Scheme::FixedTemp(_)) && !w.unlinked_first;
-        if !facts.rmw.is_empty() || facts.risky_writes.iter().any(fixed_temp) {
+        if !facts.rmw.is_empty() || facts.risky_writes.iter().any(|w| w.concurrent.is_some()) {
             let runs = concurrency::ConcurrentRuns::collect(&functions);
-            for w in facts.risky_writes.iter_mut().filter(|w| fixed_temp(w)) {
-                let mut r = Rmw {
-                    kind: RmwKind::Unprotected,
-                    path: w.path.clone(),
-                    read: w.range,
-                    write: w.range,
-                    cached_read: false,
-                    concurrency: Vec::new(),
-                    file: None,
-                    threads_only: false,
-                    root: None,
-                    function: None,
-                    one_shot: false,
-                    entry: None,
-                    object_file: false,
-                    key: w.key.clone(),
-                };
-                (r.concurrency, r.threads_only) = runs.of(w.range);
+            for r in facts
+                .risky_writes
+                .iter_mut()
+                .filter_map(|w| w.concurrent.as_deref_mut())
+            {
+                (r.concurrency, r.threads_only) = runs.of(r.write);
                 r.fill_concurrency(&functions, &names);
-                w.concurrent = Some(Box::new(r));
             }
             for r in &mut facts.rmw {
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);

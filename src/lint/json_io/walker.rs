@@ -1545,20 +1545,13 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let shared_temp_risk = matches!(scheme, Scheme::FixedTemp(_));
         if shared_temp_risk || unlinked {
-            self.result.risky_writes.push(RiskyWrite {
-                function: self.f.id.clone(),
-                param_path: matches!(key, PathKey::Param(_)),
-                family: key.record_family(),
-                path: key.to_string(),
-                range: src.range().cover(dst.range()),
+            self.result.risky_writes.push(RiskyWrite::new(
+                &self.f.id,
+                &key,
+                src.range().cover(dst.range()),
                 scheme,
-                unlinked_first: unlinked,
-                read: None,
-                read_family: None,
-                repeated: None,
-                concurrent: None,
-                key: key.clone(),
-            });
+                unlinked,
+            ));
         }
         self.summarize_write(key, tw.source, &regions, dst.range());
     }
@@ -1580,20 +1573,13 @@ impl<'w, 'a> Walker<'w, 'a> {
         let initial_document = scheme == Scheme::InPlace
             && (source == ValueSource::Constant || self.absent.iter().any(|a| a.same_file(&key)));
         if key != PathKey::Unknown && !initial_document {
-            self.result.risky_writes.push(RiskyWrite {
-                function: self.f.id.clone(),
-                param_path: matches!(key, PathKey::Param(_)),
-                family: key.record_family(),
-                path: key.to_string(),
+            self.result.risky_writes.push(RiskyWrite::new(
+                &self.f.id,
+                &key,
                 range,
                 scheme,
                 unlinked_first,
-                read: None,
-                read_family: None,
-                repeated: None,
-                concurrent: None,
-                key: key.clone(),
-            });
+            ));
         }
         self.summarize_write(key, source, &regions, range);
     }
@@ -1655,22 +1641,9 @@ impl<'w, 'a> Walker<'w, 'a> {
             RmwKind::Unprotected
         };
         // A helper that is itself the read-modify-write is reported inside the helper.
-        self.result.rmw.push(Rmw {
-            kind,
-            path: key.to_string(),
-            read: read.range,
-            write: range,
-            cached_read: read.cached,
-            concurrency: Vec::new(),
-            file: None,
-            threads_only: false,
-            root: None,
-            function: None,
-            one_shot: false,
-            entry: None,
-            object_file: false,
-            key: key.clone(),
-        });
+        self.result
+            .rmw
+            .push(Rmw::new(kind, key, read.range, range, read.cached));
     }
 }
 
