@@ -56,7 +56,8 @@ struct FunctionCtx<'a> {
     /// Local names stored to exactly once in the body, by a plain assignment, with the value
     /// (computed on first need).
     bound_once: OnceCell<Vec<(&'a str, &'a Expr)>>,
-    /// Names and attribute chains in the arguments of its warnings (computed on first need).
+    /// Names and attribute chains in the arguments of its warnings, and the messages of its
+    /// errors (computed on first need).
     warned: OnceCell<Vec<String>>,
 }
 
@@ -615,37 +616,64 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// A set (or a list holding each value once) filled with the very value a warning in the
     /// same function reports is the warn-once idiom: it holds one entry per distinct warning the
     /// code can emit (a model name, a deprecated option), which the call sites bound, not one
-    /// per event. Only warnings count (`logger.warning(...)`, `warnings.warn(...)`): a bot that
-    /// logs each message it handles at info level is not warning once.
+    /// per event. Only warnings and errors count (`logger.warning(...)`, `warnings.warn(...)`,
+    /// `log.error(...)`): a bot that logs each message it handles at info level is not warning
+    /// once.
     ///
-    /// The entry may also pair the warning with where it was raised (`site = (message,
-    /// caller.f_code.co_filename, caller.f_lineno)`): a place in the source, of which the code
-    /// has finitely many.
+    /// The entry may be built from what the warning reports and from fixed parts: a tuple that
+    /// pairs the message with where it was raised (`site = (message,
+    /// caller.f_code.co_filename, caller.f_lineno)`, a place in the source, of which the code
+    /// has finitely many), a concatenation or f-string of reported names (`func + "|" +
+    /// caller`), or its `hash(...)`.
     fn warns_once(&self, value: &Expr) -> bool {
-        let value = match value {
-            Expr::Name(n) => self
-                .local_value(n.id.as_str())
-                .filter(|v| matches!(v, Expr::Tuple(_)))
-                .unwrap_or(value),
-            other => other,
-        };
-        if let Expr::Tuple(t) = value {
-            let in_source = |e: &Expr| {
-                matches!(e, Expr::Attribute(a) if matches!(
-                    a.attr.as_str(),
-                    "f_lineno" | "co_filename" | "co_name" | "lineno" | "filename"
-                ))
-            };
-            return t.elts.iter().any(|e| self.warned(e))
-                && t.elts
-                    .iter()
-                    .all(|e| in_source(e) || self.fixed_key(e) || self.warned(e));
+        self.warns_once_within(value, 2)
+    }
+
+    /// `depth` counts local names followed to their value.
+    fn warns_once_within(&self, value: &Expr, depth: u8) -> bool {
+        if self.warned(value) {
+            return true;
         }
-        self.warned(value)
+        let mut parts = Vec::new();
+        match value {
+            Expr::Name(n) if depth > 0 => {
+                return self
+                    .local_value(n.id.as_str())
+                    .is_some_and(|v| self.warns_once_within(v, depth - 1));
+            }
+            Expr::Tuple(_) | Expr::BinOp(_) | Expr::FString(_) | Expr::Call(_) => {
+                if !composed_parts(value, &mut parts) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        let in_source = |e: &Expr| {
+            matches!(e, Expr::Attribute(a) if matches!(
+                a.attr.as_str(),
+                "f_lineno" | "co_filename" | "co_name" | "lineno" | "filename"
+            ))
+        };
+        let warned_part = |e: &Expr| match e {
+            Expr::Name(n) if depth > 0 => {
+                self.warned(e) || {
+                    self.local_value(n.id.as_str())
+                        .is_some_and(|v| self.warns_once_within(v, depth - 1))
+                }
+            }
+            _ => self.warned(e),
+        };
+        parts.iter().any(|e| warned_part(e))
+            && parts
+                .iter()
+                .all(|e| in_source(e) || self.fixed_key(e) || warned_part(e))
     }
 
     /// `value` (a name or a dotted name) is among what a warning of the current function
-    /// reports.
+    /// reports, or is the whole message of an error it logs. An error names what failed, often
+    /// an identifier of things that keep arriving (`logger.error(f"failed {message_id}")` beside
+    /// a set of processed mail ids, which grows with the mail); a set of the messages
+    /// themselves holds one entry per distinct error.
     fn warned(&self, value: &Expr) -> bool {
         let Some(f) = &self.function else {
             return false;
@@ -653,6 +681,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let Some(added) = crate::lint::blocks::dotted(value) else {
             return false;
         };
+        let is_method = f.is_method;
         let warned = f.warned.get_or_init(|| {
             let mut names = Vec::new();
             crate::lint::blocks::for_each_stmt(f.body, &mut |s| {
@@ -664,13 +693,30 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     return;
                 };
                 let receiver = crate::lint::blocks::dotted(&a.value).unwrap_or_default();
-                let warning = matches!(a.attr.as_str(), "warn" | "warning")
-                    && (receiver == "warnings" || receiver.to_ascii_lowercase().contains("log"));
-                if warning {
-                    let mut collect = DottedNames(&mut names);
-                    for arg in call.arguments.args.iter() {
-                        collect.visit_expr(arg);
+                // A module-level function taking `self` is bound onto a logger at run time
+                // (`logger.warning_once = MethodType(warning_once, logger)`).
+                let logger = receiver == "warnings"
+                    || receiver.to_ascii_lowercase().contains("log")
+                    || (receiver == "self" && !is_method);
+                if !logger {
+                    return;
+                }
+                match a.attr.as_str() {
+                    "warn" | "warning" => {
+                        let mut collect = DottedNames(&mut names);
+                        for arg in call.arguments.args.iter() {
+                            collect.visit_expr(arg);
+                        }
                     }
+                    "error" | "exception" | "critical" => {
+                        names.extend(
+                            call.arguments
+                                .args
+                                .first()
+                                .and_then(crate::lint::blocks::dotted),
+                        );
+                    }
+                    _ => {}
                 }
             });
             names
@@ -787,6 +833,21 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             Expr::Compare(cmp) if cmp.ops.len() == 1 && cmp.ops[0] == op => {
                 if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
                     out.push((c, ComparableExpr::from(cmp.left.as_ref())));
+                }
+            }
+            // `not x in c` is `x not in c`, and `not x not in c` is `x in c`.
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                if let Expr::Compare(cmp) = u.operand.as_ref() {
+                    let negated = match op {
+                        ast::CmpOp::NotIn => Some(ast::CmpOp::In),
+                        ast::CmpOp::In => Some(ast::CmpOp::NotIn),
+                        _ => None,
+                    };
+                    if cmp.ops.len() == 1 && Some(cmp.ops[0]) == negated {
+                        if let Some(c) = self.container_or_keys(&cmp.comparators[0]) {
+                            out.push((c, ComparableExpr::from(cmp.left.as_ref())));
+                        }
+                    }
                 }
             }
             _ => {}
@@ -1519,4 +1580,39 @@ fn held_elsewhere(iter: &Expr) -> bool {
         owner = inner.value.as_ref();
     }
     matches!(owner, Expr::Name(_))
+}
+
+/// The parts an entry is built from: the elements of a tuple, the operands of `+`, the values
+/// an f-string interpolates (its literal text is fixed), the argument of `hash(...)` or
+/// `str(...)`. `false` for anything else, which may hold more than what is reported.
+fn composed_parts<'e>(value: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
+    match value {
+        Expr::Tuple(t) => {
+            out.extend(t.elts.iter());
+            true
+        }
+        Expr::BinOp(b) if b.op == ast::Operator::Add => {
+            composed_parts(&b.left, out) && composed_parts(&b.right, out)
+        }
+        Expr::FString(f) => {
+            for part in f.value.elements() {
+                if let ast::InterpolatedStringElement::Interpolation(i) = part {
+                    out.push(&i.expression);
+                }
+            }
+            true
+        }
+        Expr::Call(call)
+            if call.arguments.args.len() == 1
+                && call.arguments.keywords.is_empty()
+                && matches!(call.func.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "hash" | "str")) =>
+        {
+            composed_parts(&call.arguments.args[0], out)
+        }
+        Expr::StringLiteral(_) => true,
+        other => {
+            out.push(other);
+            true
+        }
+    }
 }
