@@ -310,17 +310,23 @@ impl Commands {
 pub struct Unit {
     pub module: String,
     pub package: Option<String>,
+    /// Its directory is a namespace package ([`project::names::PackageDirs`]).
+    pub in_namespace: bool,
     pub is_test: bool,
     pub is_stub: bool,
 }
 
 impl Unit {
     /// `is_test`: the file is test code ([`Unit::is_test`]).
-    pub fn of(path: &Path, packages: &rustc_hash::FxHashSet<PathBuf>, is_test: bool) -> Unit {
+    pub fn of(path: &Path, packages: &project::names::PackageDirs, is_test: bool) -> Unit {
         let (module, package) = project::names::module_name(path, packages);
+        let in_namespace = path
+            .parent()
+            .is_some_and(|d| packages.namespaces.contains(d));
         Unit {
             module,
             package,
+            in_namespace,
             is_test,
             is_stub: path.extension().is_some_and(|e| e == "pyi"),
         }
@@ -365,6 +371,7 @@ impl Unit {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             package: None,
+            in_namespace: false,
             is_test: project::context::is_test_path(path),
             is_stub,
         }
@@ -720,7 +727,7 @@ pub fn summarize_source(
             project::facts::ModuleInput {
                 module: &unit.module,
                 is_test: unit.is_test,
-                in_package: unit.package.is_some(),
+                in_package: unit.package.is_some() && !unit.in_namespace,
                 lock_helpers: exports.lock_helpers,
                 keep_classes: &condition_classes(&diagnostics),
             },

@@ -94,7 +94,7 @@ impl<'p> Hierarchy<'p> {
             .enumerate()
             .filter(|(_, (path, m))| !m.in_package || top_package(path, m))
         {
-            for name in namespace_names_of(path, m.module.as_str()) {
+            for name in namespace_names_of(path, m.module.as_str(), !m.in_package) {
                 if !module_index.contains_key(name.as_str()) {
                     namespace_names.entry(name).or_insert(mi);
                 }
@@ -261,8 +261,9 @@ const NAMESPACE_DEPTH: usize = 3;
 
 /// The names `path` also has when the directories above its package are namespace packages
 /// (`a/b/jobs.py`, module `jobs`: `b.jobs`, `a.b.jobs`), stopping at a directory that is not an
-/// identifier.
-fn namespace_names_of(path: &str, module: &str) -> Vec<String> {
+/// identifier; and for a module of a namespace package (`own_namespace`), the ends of its own
+/// name.
+fn namespace_names_of(path: &str, module: &str, own_namespace: bool) -> Vec<String> {
     let Some(stem) = path
         .strip_suffix(".py")
         .or_else(|| path.strip_suffix(".pyi"))
@@ -283,7 +284,17 @@ fn namespace_names_of(path: &str, module: &str) -> Vec<String> {
             .is_some_and(|c| c.is_alphabetic() || c == '_')
             && p.chars().all(|c| c.is_alphanumeric() || c == '_')
     };
-    let mut names = Vec::new();
+    // A module of a namespace package below a regular one (`agixt.endpoints.Conversation`)
+    // is also imported by the names it has when a directory below the package is on the path
+    // (`endpoints.Conversation`, `Conversation`).
+    let mut names: Vec<String> = if own_namespace {
+        module
+            .match_indices('.')
+            .map(|(i, _)| module[i + 1..].to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut name = module.to_string();
     for dir in parts[..above].iter().rev().take(NAMESPACE_DEPTH) {
         if !is_identifier(dir) {
@@ -316,17 +327,25 @@ mod tests {
     #[test]
     fn directories_above_a_package_name_it_too_up_to_a_non_identifier() {
         assert_eq!(
-            namespace_names_of("/r/my-repo/agixt/endpoints/chat.py", "chat"),
+            namespace_names_of("/r/my-repo/agixt/endpoints/chat.py", "chat", true),
             ["endpoints.chat", "agixt.endpoints.chat"]
         );
         assert_eq!(
-            namespace_names_of("src/app/pkg/jobs/__init__.py", "pkg.jobs"),
+            namespace_names_of("src/app/pkg/jobs/__init__.py", "pkg.jobs", false),
             ["app.pkg.jobs", "src.app.pkg.jobs"]
         );
-        assert!(namespace_names_of("chat.py", "chat").is_empty());
+        assert!(namespace_names_of("chat.py", "chat", true).is_empty());
         assert_eq!(
-            namespace_names_of("a/b/c/d/e.py", "e"),
+            namespace_names_of("a/b/c/d/e.py", "e", true),
             ["d.e", "c.d.e", "b.c.d.e"]
+        );
+    }
+
+    #[test]
+    fn a_namespace_subpackage_module_keeps_the_ends_of_its_name() {
+        assert_eq!(
+            namespace_names_of("/r/agixt/endpoints/chat.py", "agixt.endpoints.chat", true),
+            ["endpoints.chat", "chat", "r.agixt.endpoints.chat"]
         );
     }
 }

@@ -5,18 +5,54 @@
 use rustc_hash::FxHashSet as HashSet;
 use std::path::{Path, PathBuf};
 
-/// The directories among `files` that are regular packages (hold an `__init__.py` or
-/// `__init__.pyi`).
-pub fn package_dirs(files: &[PathBuf]) -> HashSet<PathBuf> {
-    files
+/// The directories that are packages, for naming modules.
+#[derive(Debug, Default)]
+pub struct PackageDirs {
+    /// Regular packages (holding an `__init__.py` or `__init__.pyi`), and below a regular
+    /// package, directories of modules without one, which Python 3 imports as namespace
+    /// packages (`from . import root` in `hikka/web/core.py`, where `hikka/` has an
+    /// `__init__.py` and `hikka/web/` has none).
+    pub all: HashSet<PathBuf>,
+    /// The namespace packages among them: a loose file there may still be a script run by
+    /// hand (`bot/scripts/docs.py`), as outside any package.
+    pub namespaces: HashSet<PathBuf>,
+}
+
+/// The packages among the directories of `files` ([`PackageDirs`]). A directory of loose
+/// scripts outside any package stays a set of top-level modules.
+pub fn package_dirs(files: &[PathBuf]) -> PackageDirs {
+    let mut all: HashSet<PathBuf> = files
         .iter()
         .filter(|f| f.file_stem().is_some_and(|s| s == "__init__"))
         .filter_map(|f| f.parent().map(Path::to_path_buf))
-        .collect()
+        .collect();
+    let mut namespaces = HashSet::default();
+    // Every directory that holds a module, shallowest first, so that a namespace package's
+    // own parent is decided before it.
+    let mut dirs: Vec<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    dirs.sort_unstable_by_key(|d| (d.components().count(), *d));
+    dirs.dedup();
+    for d in dirs {
+        let mut missing = Vec::new();
+        let mut at = Some(d);
+        // Up to the nearest package; none above means no package at all.
+        while let Some(dir) = at {
+            if all.contains(dir) {
+                for m in missing {
+                    namespaces.insert(m);
+                }
+                break;
+            }
+            missing.push(dir.to_path_buf());
+            at = dir.parent();
+        }
+        all.extend(namespaces.iter().cloned());
+    }
+    PackageDirs { all, namespaces }
 }
 
 /// The module's qualified name and its package (the package a relative import starts from).
-pub fn module_name(path: &Path, packages: &HashSet<PathBuf>) -> (String, Option<String>) {
+pub fn module_name(path: &Path, packages: &PackageDirs) -> (String, Option<String>) {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -25,7 +61,7 @@ pub fn module_name(path: &Path, packages: &HashSet<PathBuf>) -> (String, Option<
     let mut dir = path.parent();
     // Bounded by the path's depth; a symlink loop cannot make it run forever.
     while let Some(d) = dir {
-        if !packages.contains(d) {
+        if !packages.all.contains(d) {
             break;
         }
         match d.file_name() {
@@ -71,6 +107,32 @@ mod tests {
         assert_eq!(
             module_name(Path::new("/r/scripts/tool.py"), &p),
             ("tool".into(), None)
+        );
+    }
+
+    #[test]
+    fn a_directory_without_init_below_a_package_is_a_namespace_package() {
+        let files: Vec<PathBuf> = [
+            "/r/bot/__init__.py",
+            "/r/bot/web/core.py",
+            "/r/bot/web/api/routes.py",
+            "/r/tools/build.py",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let p = package_dirs(&files);
+        assert_eq!(
+            module_name(Path::new("/r/bot/web/core.py"), &p),
+            ("bot.web.core".into(), Some("bot.web".into()))
+        );
+        assert_eq!(
+            module_name(Path::new("/r/bot/web/api/routes.py"), &p),
+            ("bot.web.api.routes".into(), Some("bot.web.api".into()))
+        );
+        assert_eq!(
+            module_name(Path::new("/r/tools/build.py"), &p),
+            ("build".into(), None)
         );
     }
 }
