@@ -1429,9 +1429,70 @@ fn push_bound_unless(
 /// Whether a `while` loop keeps a program running until something stops it: its test holds
 /// until stopped ([`runs_until_stopped`]), it does not count its turns to a limit, and its test
 /// is not data the loop itself fetches again (`while result.interruptions: ...; result =
-/// run(...)` ends when the data says so).
+/// run(...)` ends when the data says so), nor a state of completion (`while not
+/// progress.finished`). A loop that waits for a person to type each turn (`input()`) is a
+/// session someone drives by hand (a debug REPL, a terminal harness to try a bot), not a service:
+/// it runs only as long as that person keeps typing.
 fn keeps_running(w: &ast::StmtWhile) -> bool {
-    runs_until_stopped(&w.test) && !counts_to_limit(&w.body) && !refetches_test(w)
+    runs_until_stopped(&w.test)
+        && !counts_to_limit(&w.body)
+        && !refetches_test(w)
+        && !awaits_completion(&w.test)
+        && !waits_for_a_person(&w.body)
+}
+
+/// `not x.finished`, `not x.done()`: the loop ends when the work it tracks completes.
+fn awaits_completion(test: &Expr) -> bool {
+    let Expr::UnaryOp(u) = test else {
+        return false;
+    };
+    if u.op != ast::UnaryOp::Not {
+        return false;
+    }
+    let attr = match u.operand.as_ref() {
+        Expr::Attribute(a) => a.attr.as_str(),
+        Expr::Call(c) if c.arguments.is_empty() => match c.func.as_ref() {
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(
+        attr,
+        "finished" | "is_finished" | "done" | "is_done" | "complete" | "completed" | "is_complete"
+    )
+}
+
+/// The loop's own body (not nested functions) reads a line a person types: `input()`,
+/// `raw_input()`, `getpass()`.
+fn waits_for_a_person(body: &[Stmt]) -> bool {
+    struct Reads(bool);
+    impl<'a> Visitor<'a> for Reads {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !self.0 && !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                let name = match call.func.as_ref() {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "getpass") => {
+                        a.attr.as_str()
+                    }
+                    _ => "",
+                };
+                if matches!(name, "input" | "raw_input" | "getpass") {
+                    self.0 = true;
+                    return;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut reads = Reads(false);
+    reads.visit_body(body);
+    reads.0
 }
 
 /// The name a `while` test reads (`result` of `result.interruptions`) is bound again inside the
