@@ -232,6 +232,21 @@ pub fn summarize<'a>(
             .collect();
     }
     let mut facts = b.facts;
+    let main_blocks: Vec<(u32, u32)> = module_level(suite)
+        .into_iter()
+        .filter_map(|s| match s {
+            Stmt::If(i) if is_main_guard(&i.test) => Some((
+                b.index.line_index(i.body.first()?.start()).get() as u32,
+                b.index.line_index(i.body.last()?.end()).get() as u32,
+            )),
+            _ => None,
+        })
+        .collect();
+    for hold in &mut facts.holds {
+        hold.in_main_block = main_blocks
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&hold.line));
+    }
     // Summaries of every module stay in memory until linking: no spare capacity.
     facts.exports.shrink_to_fit();
     facts.imported.shrink_to_fit();
@@ -354,6 +369,7 @@ impl<'a> FactsBuilder<'a, '_> {
             line,
             site,
             subclasses,
+            in_main_block: false,
         });
     }
 

@@ -43,11 +43,15 @@ pub struct Lifetimes<'p> {
 /// with it.
 /// `entry_lives[m]`: the entry point of module `m` keeps running (a loop, a serve call, or a
 /// service object it starts).
+/// `entry_runs[m]`: the `__main__` block of module `m` runs in the program (the module is not
+/// imported, or importers take what its entry point runs); otherwise it is a demonstration, and
+/// what it makes, hands on or registers there says nothing of the program's objects.
 pub fn compute<'p>(
     h: &Hierarchy<'p>,
     configured: &[String],
     ends: &[bool],
     entry_lives: &[bool],
+    entry_runs: &[bool],
 ) -> Lifetimes<'p> {
     let n = h.classes.len();
     let mut causes: Vec<Option<Cause<'p>>> = vec![None; n];
@@ -135,6 +139,9 @@ pub fn compute<'p>(
             continue;
         }
         for hold in &m.holds {
+            if hold.in_main_block && !entry_runs[mi] {
+                continue;
+            }
             // Loaded by name: every class of that name below the package, kept by the loader.
             if let HoldSite::Loaded { owner, .. } = &hold.site {
                 if let Some(o) = h.resolve(owner) {

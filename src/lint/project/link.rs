@@ -120,6 +120,7 @@ pub fn link<'p>(
         }
     }
     let mut entry_lives = Vec::with_capacity(modules.len());
+    let mut entry_runs_of = Vec::with_capacity(modules.len());
     let several = modules.len() > 1;
     let ends: Vec<bool> = modules
         .iter()
@@ -144,6 +145,7 @@ pub fn link<'p>(
             // An imported module's entry point counts only when importers may run it.
             let entry_runs = !is_imported || named.is_some_and(|j| entry_imported[j]);
             entry_lives.push(lives && entry_runs);
+            entry_runs_of.push(entry_runs);
             // A file whose name is no identifier (`2-agent-tools.py`) cannot be imported, so
             // even inside a package it only ever runs as a script.
             let last = m.module.rsplit('.').next().unwrap_or_default();
@@ -155,7 +157,7 @@ pub fn link<'p>(
             !is_imported && (m.has_main_guard || plain_script || is_management_command(m)) && !lives
         })
         .collect();
-    let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives);
+    let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives, &entry_runs_of);
     let lock_helpers = modules
         .iter()
         .flat_map(|(_, m)| m.lock_helpers.iter().map(super::Name::as_str))

@@ -68,6 +68,10 @@ pub struct Hold {
     /// Connector): self.connectors.append(cls(config))`): every subclass is kept this way.
     #[serde(default)]
     pub subclasses: bool,
+    /// Made in the module's `if __name__ == "__main__":` block, which runs only when the module
+    /// is the program (a module others import for its classes keeps a demonstration there).
+    #[serde(default)]
+    pub in_main_block: bool,
 }
 
 /// A class as other modules need to know it.
