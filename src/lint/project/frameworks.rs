@@ -9,6 +9,7 @@ pub struct Frameworks {
     pub long_lived_bases: Vec<String>,
     pub per_request_bases: Vec<String>,
     pub one_shot_command_bases: Vec<String>,
+    pub singleton_decorators: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
     pub serve_functions: Vec<String>,

@@ -102,7 +102,13 @@ pub fn compute<'p>(
             .decorators
             .iter()
             .filter(|_| !instance_caches.is_empty())
-            .find(|d| h.resolve_name(d.as_str(), &is_cache).is_some());
+            .find(|d| h.resolve_name(d.as_str(), &is_cache).is_some())
+            .or_else(|| {
+                class
+                    .decorators
+                    .iter()
+                    .find(|d| table.singleton_decorators.iter().any(|t| t == d.as_str()))
+            });
         if let Some(decorator) = singleton {
             seed(
                 id,
