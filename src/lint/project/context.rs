@@ -5,7 +5,8 @@ use std::path::Path;
 
 /// Whether the file is test code by pytest's and unittest's conventions: under a `tests`/`test`
 /// directory or one of a suite's (`integration_tests`, `tests_e2e`), an end-to-end suite's
-/// `e2e`/`cypress` directory, or a package of test support (`testing`, `_testing`, as in
+/// `e2e`/`cypress` directory, a directory of test fixtures (`test_fixtures`,
+/// `extension_test_fixtures`), or a package of test support (`testing`, `_testing`, as in
 /// `numpy.testing`: doubles and scripted fakes for tests), or named `test_*.py`, `*_test.py`,
 /// `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
@@ -15,6 +16,7 @@ pub fn is_test_path(path: &Path) -> bool {
             "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
         ) || c.ends_with("_tests")
             || c.starts_with("tests_")
+            || c.ends_with("test_fixtures")
     });
     let name = path
         .file_name()
@@ -31,10 +33,11 @@ pub fn is_test_path(path: &Path) -> bool {
         || stem == "conftest"
 }
 
-/// Whether the file is example or documentation code: under an `examples`/`example`,
-/// `cookbook`/`cookbooks`, `demo`/`demos` or `docs`/`doc`/`docs_src` directory. Such a program
-/// is run to show an API, briefly, and its in-memory tables stand in for the database a real
-/// deployment would use: keeping everything is what it means to do, so the memory-growth rules
+/// Whether the file is example, documentation or measurement code: under an `examples`/`example`,
+/// `cookbook`/`cookbooks`, `demo`/`demos`, `docs`/`doc`/`docs_src` or `benchmark`/`benchmarks`/
+/// `bench`/`benches` directory. Such a program is run to show an API, briefly, and its in-memory
+/// tables stand in for the database a real deployment would use; a benchmark keeps every sample
+/// it takes to report them: keeping everything is what it means to do, so the memory-growth rules
 /// do not report there. Its JSON files are still checked: an example that races on a file
 /// teaches the race.
 pub fn is_example_path(path: &Path) -> bool {
@@ -50,6 +53,10 @@ pub fn is_example_path(path: &Path) -> bool {
                 | "docs"
                 | "doc"
                 | "docs_src"
+                | "benchmark"
+                | "benchmarks"
+                | "bench"
+                | "benches"
         )
     })
 }
@@ -92,6 +99,7 @@ mod tests {
             "integration_tests/_contract_support.py",
             "src/agents/testing/model.py",
             "pkg/tests_e2e/run.py",
+            "backend/extension_test_fixtures/demo_extensions.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
@@ -119,6 +127,7 @@ mod tests {
             "cookbook/05_agent_os/slack/app.py",
             "pkg/docs_src/tutorial001.py",
             "a/demo/server.py",
+            "src/app/rule_manager/benchmark/bench_times.py",
         ] {
             assert!(is_example_path(Path::new(p)), "{p}");
         }
