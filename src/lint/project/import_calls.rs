@@ -224,6 +224,13 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 return;
             }
             match expr {
+                // A call in a loop at module level that runs until the process is stopped (the
+                // `while True:` of a `__main__` block) repeats without end, as in a function.
+                Expr::Call(call) if self.depth == 0 && self.endless > 0 => {
+                    if let Expr::Attribute(a) = call.func.as_ref() {
+                        self.in_functions.insert(a.attr.as_str());
+                    }
+                }
                 Expr::Call(call) if self.depth == 0 => {
                     if let Expr::Attribute(a) = call.func.as_ref() {
                         self.at_import.push(a.attr.as_str());
