@@ -1028,26 +1028,30 @@ impl<'a> FactsBuilder<'a, '_> {
                         }
                     }
                 }
-                Stmt::Expr(e) => {
-                    if let Expr::Call(call) = e.value.as_ref() {
-                        if let Expr::Attribute(m) = call.func.as_ref() {
-                            if REMOVALS.contains(&m.attr.as_str()) {
-                                if let Some(attr) = self_attr(&m.value, self_name) {
-                                    push_bound_unless(
-                                        bounds_nothing,
-                                        &mut facts.bounds,
-                                        (
-                                            Name::new(attr),
-                                            self.line(call.start()),
-                                            format!("`.{}()`", m.attr).into(),
-                                        ),
-                                    );
-                                }
-                            }
+                _ => {}
+            }
+            // A removal used for its value counts too: `payload = self.pending.pop(rid, None)`,
+            // `return self.waiters.pop(key)`, `if self.seen.pop(k, None):`.
+            let mut calls = Vec::new();
+            for e in own_expressions(stmt) {
+                crate::lint::blocks::collect_calls(e, &mut calls);
+            }
+            for call in calls {
+                if let Expr::Attribute(m) = call.func.as_ref() {
+                    if REMOVALS.contains(&m.attr.as_str()) {
+                        if let Some(attr) = self_attr(&m.value, self_name) {
+                            push_bound_unless(
+                                bounds_nothing,
+                                &mut facts.bounds,
+                                (
+                                    Name::new(attr),
+                                    self.line(call.start()),
+                                    format!("`.{}()`", m.attr).into(),
+                                ),
+                            );
                         }
                     }
                 }
-                _ => {}
             }
             let (target, value, annotation) = match stmt {
                 Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value), None),
@@ -1439,6 +1443,22 @@ fn push_bound_unless(
 ) {
     if !bounds_nothing && !bounds.iter().any(|(a, _, _)| *a == bound.0) {
         bounds.push(bound);
+    }
+}
+
+/// The expressions a statement evaluates itself, not those of the blocks it holds.
+fn own_expressions(stmt: &Stmt) -> Vec<&Expr> {
+    match stmt {
+        Stmt::Expr(e) => vec![&e.value],
+        Stmt::Assign(a) => vec![&a.value],
+        Stmt::AnnAssign(a) => a.value.as_deref().into_iter().collect(),
+        Stmt::AugAssign(a) => vec![&a.value],
+        Stmt::Return(r) => r.value.as_deref().into_iter().collect(),
+        Stmt::If(i) => vec![&i.test],
+        Stmt::While(w) => vec![&w.test],
+        Stmt::For(f) => vec![&f.iter],
+        Stmt::With(w) => w.items.iter().map(|i| &i.context_expr).collect(),
+        _ => Vec::new(),
     }
 }
 
