@@ -14,6 +14,7 @@ pub mod project;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod vendored;
 
 use crate::finding::{Finding, Related, Snippet};
 use crate::rules::{Rule, RuleSet};
@@ -68,6 +69,7 @@ pub fn check_paths(
 ) -> Result<ScanResult, String> {
     let roots: Vec<PathBuf> = paths.iter().map(|p| discover::normalize(p, cwd)).collect();
     let (files, errors) = discover::discover(&roots, settings);
+    let vendored = vendored::trees(&roots);
     on_discovered(files.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(ANALYSIS_STACK_BYTES)
@@ -85,12 +87,13 @@ pub fn check_paths(
                     .and_then(|_| cache::stamp(path));
                 let root = checked_root(path, &roots);
                 let test = Unit::is_test(path, root);
-                (
-                    display_path(path, cwd),
-                    Unit::rules_below(path, root, settings.rules_for(path)),
-                    test,
-                    stamp,
-                )
+                // Third-party code shipped in the tree is read for the project model only.
+                let rules = if vendored.iter().any(|v| path.starts_with(v)) {
+                    RuleSet::empty()
+                } else {
+                    Unit::rules_below(path, root, settings.rules_for(path))
+                };
+                (display_path(path, cwd), rules, test, stamp)
             })
             .collect()
     });

@@ -1,0 +1,188 @@
+//! Vendored library trees: third-party packages a project ships inside its own tree, so that they
+//! import without being installed. No rule reports there, as none reports in `site-packages`:
+//! the project does not maintain that code, and much of it never runs in the program (on our
+//! corpus, 25 of the 28 findings we labelled in such trees were false: demonstrations, command
+//! line tools and options of the library that the host never uses). Checking the tree itself
+//! (`swarmcheck check lib/`) reports it as a program of its own.
+//!
+//! A directory of a checked root is such a tree when:
+//! - it holds installed distributions' metadata (`*.dist-info`, `*.egg-info`): it is the
+//!   target of `pip install --target`;
+//! - or a program at the top of the root puts it on the import path (`sys.path.insert(0,
+//!   os.path.join(os.path.dirname(__file__), "lib"))`, `sys.path.append(...)`,
+//!   `site.addsitedir(...)`), so that the packages in it import by their own names as installed
+//!   ones do, and its name is one such trees conventionally have (`lib`, `libs`, `ext`,
+//!   `vendor`, `third_party`, ...; not `src` or `app`, where a program keeps its own code).
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr};
+use std::path::{Path, PathBuf};
+
+/// Names of directories that hold other projects' packages by convention. A program that puts
+/// its own sources on the import path (`sys.path.insert(0, "src")`) names them otherwise.
+const VENDOR_DIRS: &[&str] = &[
+    "lib",
+    "libs",
+    "ext",
+    "extlib",
+    "extlibs",
+    "vendor",
+    "vendored",
+    "_vendor",
+    "third_party",
+    "thirdparty",
+    "deps",
+];
+
+/// A top-level program larger than this is not read for import-path edits.
+const MAX_PROGRAM_BYTES: u64 = 1 << 20;
+
+/// The vendored trees directly below each directory of `roots`.
+pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        let Ok(entries) = std::fs::read_dir(root) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && holds_distributions(&path) {
+                out.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                for name in import_path_dirs(&path) {
+                    let dir = root.join(&name);
+                    if VENDOR_DIRS.contains(&name.as_str()) && dir.is_dir() {
+                        out.push(dir);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether `dir` holds an installed distribution's metadata directory.
+fn holds_distributions(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        (name.ends_with(".dist-info") || name.ends_with(".egg-info")) && e.path().is_dir()
+    })
+}
+
+/// The directory names a program adds to the import path relative to itself: the last literal
+/// of `os.path.join(..., "lib")`, of `Path(__file__).parent / "lib"`, or a literal `"lib/"`.
+fn import_path_dirs(program: &Path) -> Vec<String> {
+    let too_big = std::fs::metadata(program).map_or(true, |m| m.len() > MAX_PROGRAM_BYTES);
+    if too_big {
+        return Vec::new();
+    }
+    let Ok(text) = std::fs::read_to_string(program) else {
+        return Vec::new();
+    };
+    // Only a file that edits the import path is parsed.
+    if !text.contains("sys.path") && !text.contains("addsitedir") {
+        return Vec::new();
+    }
+    let Ok(parsed) = ruff_python_parser::parse_module(&text) else {
+        return Vec::new();
+    };
+    let mut edits = Edits(Vec::new());
+    edits.visit_body(&parsed.syntax().body);
+    edits.0
+}
+
+struct Edits(Vec<String>);
+
+impl<'a> Visitor<'a> for Edits {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            if let Some(dir) = added_dir(call) {
+                self.0.push(dir);
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// `sys.path.insert(i, X)`, `sys.path.append(X)`, `site.addsitedir(X)`: the directory name X
+/// ends with.
+fn added_dir(call: &ast::ExprCall) -> Option<String> {
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    let on_sys_path = || {
+        matches!(method.value.as_ref(), Expr::Attribute(p)
+            if p.attr.as_str() == "path" && crate::lint::blocks::is_name(&p.value, "sys"))
+    };
+    let value = match method.attr.as_str() {
+        "insert" if on_sys_path() => call.arguments.args.get(1)?,
+        "append" if on_sys_path() => call.arguments.args.first()?,
+        "addsitedir" if crate::lint::blocks::is_name(&method.value, "site") => {
+            call.arguments.args.first()?
+        }
+        _ => return None,
+    };
+    let last = last_literal(value, 0)?;
+    let name = last.trim_start_matches("./").trim_end_matches('/');
+    // One directory name, not a path elsewhere (`..`, `/opt/x`) or the program's own directory.
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.contains('\\');
+    plain.then(|| name.to_string())
+}
+
+/// The literal a path expression ends with: `"lib"`, the last argument of a call
+/// (`os.path.join(here, "lib")`, also wrapped: `os.path.abspath(os.path.join(here, "lib"))`), or
+/// the right side of `/` (`Path(__file__).parent / "lib"`).
+fn last_literal(expr: &Expr, depth: u8) -> Option<String> {
+    if depth > 3 {
+        return None;
+    }
+    match expr {
+        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+        Expr::Call(call) => last_literal(call.arguments.args.last()?, depth + 1),
+        Expr::BinOp(b) if b.op == ast::Operator::Div => last_literal(&b.right, depth + 1),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dirs(source: &str) -> Vec<String> {
+        let parsed = ruff_python_parser::parse_module(source).expect("valid");
+        let mut edits = Edits(Vec::new());
+        edits.visit_body(&parsed.syntax().body);
+        edits.0
+    }
+
+    #[test]
+    fn import_path_edits() {
+        assert_eq!(
+            dirs("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))\n"),
+            ["lib"]
+        );
+        assert_eq!(dirs("import sys\nsys.path.append('libs/')\n"), ["libs"]);
+        assert_eq!(
+            dirs("import os, sys\nsys.path.insert(1, os.path.abspath(os.path.join(os.path.dirname(__file__), 'lib')))\n"),
+            ["lib"]
+        );
+        assert_eq!(
+            dirs("import site\nfrom pathlib import Path\nsite.addsitedir(Path(__file__).parent / 'ext')\n"),
+            ["ext"]
+        );
+        // The program's own directory, a parent, a path elsewhere: no tree of the root.
+        assert!(dirs("import sys\nsys.path.insert(0, '..')\nsys.path.append('/opt/x')\nsys.path.insert(0, os.path.dirname(__file__))\n").is_empty());
+        // Other lists' methods are not the import path.
+        assert!(dirs("paths = []\npaths.append('lib')\n").is_empty());
+    }
+}
