@@ -1,7 +1,7 @@
 //! Vendored library trees: third-party packages a project ships inside its own tree, so that they
 //! import without being installed. No rule reports there, as none reports in `site-packages`:
 //! the project does not maintain that code, and much of it never runs in the program (on our
-//! corpus, 25 of the 28 findings we labelled in such trees were false: demonstrations, command
+//! corpus, 28 of the 31 locations we labelled in such trees were false: demonstrations, command
 //! line tools and options of the library that the host never uses). Checking the tree itself
 //! (`swarmcheck check lib/`) reports it as a program of its own.
 //!
