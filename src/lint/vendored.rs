@@ -78,8 +78,11 @@ fn holds_distributions(dir: &Path) -> bool {
 /// The directory names a program adds to the import path relative to itself: the last literal
 /// of `os.path.join(..., "lib")`, of `Path(__file__).parent / "lib"`, or a literal `"lib/"`.
 fn import_path_dirs(program: &Path) -> Vec<String> {
-    let too_big = std::fs::metadata(program).map_or(true, |m| m.len() > MAX_PROGRAM_BYTES);
-    if too_big {
+    // Only a regular file of sensible size: a FIFO or a device named `x.py` would block or never
+    // end a read.
+    let readable =
+        std::fs::metadata(program).is_ok_and(|m| m.is_file() && m.len() <= MAX_PROGRAM_BYTES);
+    if !readable {
         return Vec::new();
     }
     let Ok(text) = std::fs::read_to_string(program) else {
