@@ -111,10 +111,15 @@ pub fn summarize<'a>(
         .collect();
     b.collect_imports(suite);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
+    // The lines of each `__main__` block, for the holds made there.
+    let mut main_blocks: Vec<(u32, u32)> = Vec::new();
     for stmt in module_level(suite) {
         match stmt {
             Stmt::ClassDef(class) => b.class(class),
             Stmt::If(i) if is_main_guard(&i.test) => {
+                if let (Some(first), Some(last)) = (i.body.first(), i.body.last()) {
+                    main_blocks.push((b.line(first.start()), b.line(last.end())));
+                }
                 b.facts.has_main_guard = true;
                 b.entry_block(&i.body, "__main__");
                 b.note_loops(&i.body);
@@ -232,16 +237,6 @@ pub fn summarize<'a>(
             .collect();
     }
     let mut facts = b.facts;
-    let main_blocks: Vec<(u32, u32)> = module_level(suite)
-        .into_iter()
-        .filter_map(|s| match s {
-            Stmt::If(i) if is_main_guard(&i.test) => Some((
-                b.index.line_index(i.body.first()?.start()).get() as u32,
-                b.index.line_index(i.body.last()?.end()).get() as u32,
-            )),
-            _ => None,
-        })
-        .collect();
     for hold in &mut facts.holds {
         hold.in_main_block = main_blocks
             .iter()
@@ -1499,36 +1494,19 @@ fn awaits_completion(test: &Expr) -> bool {
     )
 }
 
-/// The loop's own body (not nested functions) reads a line a person types: `input()`,
-/// `raw_input()`, `getpass()`.
+/// The loop's own body (not nested functions or lambdas) reads a line a person types:
+/// `input()`, `raw_input()`, `getpass()`.
 fn waits_for_a_person(body: &[Stmt]) -> bool {
-    struct Reads(bool);
-    impl<'a> Visitor<'a> for Reads {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if !self.0 && !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                visitor::walk_stmt(self, stmt);
+    crate::lint::blocks::calls_in(body).iter().any(|call| {
+        let name = match call.func.as_ref() {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "getpass") => {
+                a.attr.as_str()
             }
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Call(call) = expr {
-                let name = match call.func.as_ref() {
-                    Expr::Name(n) => n.id.as_str(),
-                    Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, "getpass") => {
-                        a.attr.as_str()
-                    }
-                    _ => "",
-                };
-                if matches!(name, "input" | "raw_input" | "getpass") {
-                    self.0 = true;
-                    return;
-                }
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut reads = Reads(false);
-    reads.visit_body(body);
-    reads.0
+            _ => "",
+        };
+        matches!(name, "input" | "raw_input" | "getpass")
+    })
 }
 
 /// The name a `while` test reads (`result` of `result.interruptions`) is bound again inside the

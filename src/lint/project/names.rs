@@ -33,12 +33,13 @@ pub fn package_dirs(files: &[PathBuf]) -> PackageDirs {
     dirs.sort_unstable_by_key(|d| (d.components().count(), *d));
     dirs.dedup();
     for d in dirs {
-        let mut missing = Vec::new();
+        let mut missing: Vec<PathBuf> = Vec::new();
         let mut at = Some(d);
         // Up to the nearest package; none above means no package at all.
         while let Some(dir) = at {
             if all.contains(dir) {
                 for m in missing {
+                    all.insert(m.clone());
                     namespaces.insert(m);
                 }
                 break;
@@ -46,7 +47,6 @@ pub fn package_dirs(files: &[PathBuf]) -> PackageDirs {
             missing.push(dir.to_path_buf());
             at = dir.parent();
         }
-        all.extend(namespaces.iter().cloned());
     }
     PackageDirs { all, namespaces }
 }
