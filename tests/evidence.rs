@@ -221,9 +221,9 @@ fn started_service_loop_is_lifetime_evidence() {
 }
 
 #[test]
-fn a_scripts_repeated_write_shows_the_loop() {
-    let why = related("SWC202/one_shot_scripts", "evaluate.py", 21, "SWC202");
-    assert_mentions(&why, &["`RESULTS` is written again on every pass here"]);
+fn a_workers_repeated_write_shows_the_loop() {
+    let why = related("SWC202/one_shot_scripts", "worker.py", 14, "SWC202");
+    assert_mentions(&why, &["`STATUS` is written again on every pass here"]);
 }
 
 #[test]

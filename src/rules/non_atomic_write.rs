@@ -51,14 +51,15 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 related.extend(evidence);
                 condition
             }
-            // A file written again and again in one run is progress a crash cuts short, even
-            // in a script; one written once by a script that ends is redone by running it again.
+            // A script that ends is redone by running it again, even when it saves its
+            // progress on every pass: one run at a time owns the file, and an interrupted run is
+            // rerun (the checkpoints of a maintainer script, a benchmark's results).
             (None, Some(at)) => {
                 related.push((
                     at,
                     format!("`{}` is written again on every pass here", w.path),
                 ));
-                crate::lint::project::Condition::Always
+                crate::lint::project::Condition::ModuleLivesLong
             }
             (None, None) => crate::lint::project::Condition::ModuleLivesLong,
         };

@@ -29,8 +29,17 @@ const GROW_METHODS: &[&str] = &[
     "appendleft",
     "extendleft",
 ];
-pub(crate) const REMOVE_METHODS: &[&str] =
-    &["pop", "popitem", "remove", "discard", "clear", "popleft"];
+/// Methods that remove from a container or empty it (`__delitem__` called by name, as a
+/// `del` would).
+pub(crate) const REMOVE_METHODS: &[&str] = &[
+    "pop",
+    "popitem",
+    "remove",
+    "discard",
+    "clear",
+    "popleft",
+    "__delitem__",
+];
 
 struct FunctionCtx<'a> {
     name: &'a str,

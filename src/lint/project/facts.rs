@@ -16,17 +16,6 @@ use ruff_text_size::{Ranged, TextSize};
 /// The local name under which `exports` records a `from m import *`: the target is the module.
 pub const STAR: &str = "*";
 
-/// Methods that remove from a container or empty it.
-const REMOVALS: &[&str] = &[
-    "pop",
-    "popitem",
-    "popleft",
-    "clear",
-    "remove",
-    "discard",
-    "__delitem__",
-];
-
 /// Methods whose `while True:` (or `while self.<flag>:`) loop makes an object a service.
 const SERVICE_LOOPS: &[&str] = &[
     "run",
@@ -1033,7 +1022,7 @@ impl<'a> FactsBuilder<'a, '_> {
             }
             for call in calls {
                 if let Expr::Attribute(m) = call.func.as_ref() {
-                    if REMOVALS.contains(&m.attr.as_str()) {
+                    if crate::lint::containers::REMOVE_METHODS.contains(&m.attr.as_str()) {
                         if let Some(attr) = self_attr(&m.value, self_name) {
                             push_bound_unless(
                                 bounds_nothing,
