@@ -117,11 +117,15 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
 }
 
 /// A body that leaves at once when a flag on the receiver is set (`if self._initialized:
-/// return`, before anything else but a docstring) and sets that flag itself.
+/// return`, before anything else but a docstring, also first thing under a leading `with
+/// self.lock:`) and sets that flag itself.
 fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
-    let first = body
+    let mut first = body
         .iter()
         .find(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()));
+    while let Some(Stmt::With(w)) = first {
+        first = w.body.first();
+    }
     let Some(Stmt::If(guard)) = first else {
         return false;
     };

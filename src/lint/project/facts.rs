@@ -46,6 +46,9 @@ pub struct FactsBuilder<'a, 'm> {
     keep_classes: &'m [String],
     /// Module globals bound to a call of a qualified callable (`app = Flask(__name__)`).
     module_assignments: Vec<(&'a str, String)>,
+    /// The module's decorators that keep a method's result on its instance
+    /// ([`stores_result_on_receiver`]).
+    instance_caching: Vec<&'a str>,
 }
 
 /// What phase one knows of a module besides its AST.
@@ -87,6 +90,13 @@ pub fn summarize<'a>(
         entry_functions: Vec::new(),
         keep_classes,
         module_assignments: Vec::new(),
+        instance_caching: module_level(suite)
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::FunctionDef(f) if stores_result_on_receiver(f) => Some(f.name.as_str()),
+                _ => None,
+            })
+            .collect(),
     };
     b.module_assignments = module_level(suite)
         .into_iter()
@@ -499,16 +509,37 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 
     fn collect_imports(&mut self, suite: &'a [Stmt]) {
+        // The spans of `if TYPE_CHECKING:` bodies: their imports never run.
+        let typing_blocks: Vec<ruff_text_size::TextRange> = module_level(suite)
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::If(i) if self.is_type_checking(&i.test) => Some(
+                    ruff_text_size::TextRange::new(i.body.first()?.start(), i.body.last()?.end()),
+                ),
+                _ => None,
+            })
+            .collect();
+        let mut run_time_locals: Vec<&str> = Vec::new();
+        let mut typing_locals: Vec<&str> = Vec::new();
         for stmt in module_level(suite) {
+            let typing_only = typing_blocks.iter().any(|r| r.contains_range(stmt.range()));
             match stmt {
                 Stmt::Import(import) => {
                     for alias in &import.names {
-                        if !stdlib::is_stdlib(&alias.name) {
+                        if !stdlib::is_stdlib(&alias.name) && !typing_only {
                             self.facts.imported.push(Name::new(alias.name.as_str()));
                         }
                     }
                 }
                 Stmt::ImportFrom(import) => {
+                    for alias in &import.names {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                        if typing_only {
+                            typing_locals.push(local);
+                        } else {
+                            run_time_locals.push(local);
+                        }
+                    }
                     for alias in &import.names {
                         if alias.name.as_str() == "*" {
                             continue;
@@ -530,12 +561,28 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        typing_locals.retain(|l| !run_time_locals.contains(l));
+        self.facts.typing_only = typing_locals.into_iter().map(Name::new).collect();
+        self.facts.typing_only.sort_unstable();
+        self.facts.typing_only.dedup();
         // Re-exports by `from .base import *`, followed when another module names one of them.
         for star in self.semantic.star_imports() {
             if !star.starts_with('.') && !stdlib::is_stdlib(star) {
                 self.facts.exports.push((Name::new(STAR), Name::new(star)));
             }
         }
+    }
+
+    /// `TYPE_CHECKING` (from `typing` or `typing_extensions`, or a bare name of that spelling),
+    /// true only while a type checker reads the module.
+    fn is_type_checking(&self, test: &Expr) -> bool {
+        crate::lint::blocks::is_name(test, "TYPE_CHECKING")
+            || self
+                .semantic
+                .qualified_name(ScopeId::MODULE, test)
+                .is_some_and(|q| {
+                    q == "typing.TYPE_CHECKING" || q == "typing_extensions.TYPE_CHECKING"
+                })
     }
 
     /// The qualified name of the class `expr` names, as this module sees it: `module.Name` for a
@@ -912,6 +959,47 @@ impl<'a> FactsBuilder<'a, '_> {
         out
     }
 
+    /// A method whose decorator keeps its result on the instance (`functools.cached_property`,
+    /// or a decorator of this module whose wrapper stores the result on its receiver, as
+    /// synapse's `@cache_in_self def get_federation_sender(self): return FederationSender(self)`):
+    /// what it returns lives as long as the instance, as `self.x = X()` would.
+    fn cached_on_instance(
+        &mut self,
+        owner: &str,
+        scope: ScopeId,
+        method: &'a ast::StmtFunctionDef,
+    ) {
+        let caches = method.decorator_list.iter().any(|d| {
+            let e = &d.expression;
+            matches!(e, Expr::Name(n) if self.instance_caching.contains(&n.id.as_str()))
+                || self
+                    .semantic
+                    .qualified_name(scope, e)
+                    .is_some_and(|q| INSTANCE_CACHING_DECORATORS.contains(&q.as_str()))
+        });
+        if !caches {
+            return;
+        }
+        let mut made = Vec::new();
+        crate::lint::blocks::for_each_stmt(&method.body, &mut |s| {
+            if let Stmt::Return(ast::StmtReturn { value: Some(v), .. }) = s {
+                made.push((v.start(), self.constructed(scope, v)));
+            }
+        });
+        for (at, classes) in made {
+            for c in classes {
+                self.hold(
+                    c,
+                    at,
+                    HoldSite::Attribute {
+                        owner: Name::new(owner),
+                        attr: Name::new(method.name.as_str()),
+                    },
+                );
+            }
+        }
+    }
+
     fn method(
         &mut self,
         owner: &str,
@@ -924,6 +1012,7 @@ impl<'a> FactsBuilder<'a, '_> {
         };
         let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
         self.loaded_instances(owner, scope, method);
+        self.cached_on_instance(owner, scope, method);
         let init_like = matches!(
             method.name.as_str(),
             "__init__" | "__post_init__" | "__new__" | "setup" | "__attrs_post_init__"
@@ -1189,6 +1278,58 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
             _ => return false,
         }
     }
+}
+
+/// Decorators that compute a method's result once and keep it on the instance.
+const INSTANCE_CACHING_DECORATORS: &[&str] = &[
+    "functools.cached_property",
+    "werkzeug.utils.cached_property",
+    "django.utils.functional.cached_property",
+    "cached_property.cached_property",
+];
+
+/// A decorator whose wrapper calls the function it decorates and stores the result on the
+/// wrapper's first parameter (`setattr(self, name, builder(self))`): a lazy getter whose
+/// product the instance keeps.
+fn stores_result_on_receiver(decorator: &ast::StmtFunctionDef) -> bool {
+    let Some(decorated) = decorator
+        .parameters
+        .iter_non_variadic_params()
+        .next()
+        .map(|p| p.parameter.name.as_str())
+    else {
+        return false;
+    };
+    let mut stores = false;
+    crate::lint::blocks::for_each_stmt(&decorator.body, &mut |s| {
+        let Stmt::FunctionDef(wrapper) = s else {
+            return;
+        };
+        let Some(receiver) = first_param(wrapper) else {
+            return;
+        };
+        // The names bound to a call of the decorated function, and the call itself.
+        let mut results: Vec<&str> = Vec::new();
+        crate::lint::blocks::for_each_stmt(&wrapper.body, &mut |w| {
+            if let Some((Expr::Name(n), Expr::Call(c))) = single_assignment(w) {
+                if crate::lint::blocks::is_name(&c.func, decorated) {
+                    results.push(n.id.as_str());
+                }
+            }
+        });
+        for call in crate::lint::blocks::calls_in(&wrapper.body) {
+            let [target, _, value] = call.arguments.args.as_ref() else {
+                continue;
+            };
+            let built = matches!(value, Expr::Name(n) if results.contains(&n.id.as_str()))
+                || matches!(value, Expr::Call(c) if crate::lint::blocks::is_name(&c.func, decorated));
+            let is_name = crate::lint::blocks::is_name;
+            if is_name(&call.func, "setattr") && is_name(target, receiver) && built {
+                stores = true;
+            }
+        }
+    });
+    stores
 }
 
 /// The module-level functions `entry` names, and the coroutines they hand to an event loop in

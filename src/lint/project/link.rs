@@ -98,7 +98,7 @@ pub fn link<'p>(
         })
     };
     for (_, m) in modules {
-        for name in m.imported_names() {
+        for name in m.run_time_imported_names() {
             let sibling = hierarchy.sibling_name(m.module.as_str(), name);
             let name = sibling.as_deref().unwrap_or(name);
             let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);

@@ -226,6 +226,10 @@ pub struct ModuleFacts {
     /// re-exports (`from .runner import Runner` in `__init__.py`) are followed; `from .base import
     /// *` is recorded as (`*`, the module).
     pub exports: Vec<(Name, Name)>,
+    /// The local names of `exports` bound only under `if TYPE_CHECKING:`: a type checker reads
+    /// them, the running program never imports their modules.
+    #[serde(default)]
+    pub typing_only: Vec<Name>,
     pub classes: Vec<ClassFacts>,
     pub holds: Vec<Hold>,
     /// Qualified names of this module's functions that hold a cross-process lock while their
@@ -331,5 +335,16 @@ impl ModuleFacts {
             .iter()
             .map(Name::as_str)
             .chain(self.exports.iter().map(|(_, target)| target.as_str()))
+    }
+
+    /// The modules and names this module imports when it runs: [`Self::imported_names`] but
+    /// those imported only for a type checker.
+    pub fn run_time_imported_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.imported.iter().map(Name::as_str).chain(
+            self.exports
+                .iter()
+                .filter(|(local, _)| !self.typing_only.contains(local))
+                .map(|(_, target)| target.as_str()),
+        )
     }
 }
