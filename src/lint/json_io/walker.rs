@@ -226,6 +226,28 @@ impl<'w, 'a> Walker<'w, 'a> {
         (!key.has_unknown()).then_some((key, true))
     }
 
+    /// `not force and p.exists()`: an existence test joined only with negated flags (names or
+    /// attributes), which an explicit option turns off.
+    fn existence_unless_forced(&self, test: &Expr) -> Option<(PathKey, bool)> {
+        let Expr::BoolOp(b) = test else { return None };
+        if b.op != ast::BoolOp::And {
+            return None;
+        }
+        let mut found = None;
+        for v in &b.values {
+            match v {
+                Expr::UnaryOp(u)
+                    if u.op == ast::UnaryOp::Not
+                        && matches!(u.operand.as_ref(), Expr::Name(_) | Expr::Attribute(_)) => {}
+                other => match self.existence_test(other) {
+                    Some(e) if found.is_none() => found = Some(e),
+                    _ => return None,
+                },
+            }
+        }
+        found
+    }
+
     fn key_depth(&self, expr: &Expr, depth: u32) -> PathKey {
         if depth > 8 {
             return PathKey::Unknown;
@@ -842,8 +864,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
                 }
-                // `if p.exists(): return ...`: what follows runs only when the file is absent.
-                if let (Some((key, true)), true) = (&existence, ends_in_return(&i.body)) {
+                // `if p.exists(): return ...`: what follows runs only when the file is absent
+                // (also `if not force and p.exists(): return`, a cache that only an explicit
+                // flag rebuilds).
+                let early_exit = existence
+                    .clone()
+                    .or_else(|| self.existence_unless_forced(&i.test));
+                if let (Some((key, true)), true) = (&early_exit, ends_in_return(&i.body)) {
                     if i.elif_else_clauses.is_empty() {
                         self.absent.push(key.clone());
                     }
