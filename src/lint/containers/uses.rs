@@ -963,6 +963,16 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         finder.found
     }
 
+    /// `cls._instances[key] = super().__new__(cls)` in `__new__`: the class keeps the instance
+    /// it makes and hands it back for the same key, a singleton per key. Each entry is an
+    /// instance that then lives on, not one added per instance made and dropped.
+    fn caches_new_instance(&self, stmt: &Stmt) -> bool {
+        let in_new = self.function.as_ref().is_some_and(|f| f.name == "__new__");
+        in_new
+            && matches!(stmt, Stmt::Assign(a) if matches!(a.value.as_ref(), Expr::Call(c)
+                if matches!(c.func.as_ref(), Expr::Attribute(m) if m.attr.as_str() == "__new__")))
+    }
+
     fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
         match target {
             Expr::Subscript(sub) => {
@@ -978,6 +988,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                         self.facts.containers[c].kind,
                         ContainerKind::List | ContainerKind::Deque
                     ) && !self.known_present(c, &sub.slice)
+                        && !self.caches_new_instance(stmt)
                     {
                         let key = self.key_of(&sub.slice);
                         self.grow(c, target.range(), key);
