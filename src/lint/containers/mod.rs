@@ -738,9 +738,21 @@ pub(crate) fn is_model_class(class: &ast::StmtClassDef, semantic: &SemanticModel
         };
         semantic
             .qualified_name(ScopeId::MODULE, b)
-            .is_some_and(|q| BASES.contains(&q.as_str()))
+            .is_some_and(|q| {
+                BASES.contains(&q.as_str()) || MODEL_MODULES.iter().any(|m| q.starts_with(m))
+            })
     })
 }
+
+/// Modules whose classes are all pydantic models: LangChain's language models, the `LLM` and
+/// chat-model wrappers a project subclasses (`class H2OLlamaCpp(LlamaCpp)`).
+const MODEL_MODULES: &[&str] = &[
+    "langchain_core.language_models.",
+    "langchain.llms.",
+    "langchain.chat_models.",
+    "langchain_community.llms.",
+    "langchain_community.chat_models.",
+];
 
 /// traitlets' container traits: declared on a class, each instance gets its own container.
 const CONTAINER_TRAITS: &[&str] = &[

@@ -62,6 +62,16 @@ pub fn compute<'p>(
         if module.is_test || module.is_example || causes[id].is_some() {
             return;
         }
+        if let Cause::Held {
+            hold,
+            via: Some(owner),
+            ..
+        } = cause
+        {
+            if hold.subclasses && kept_through_its_family(h, &causes, hold, owner) {
+                return;
+            }
+        }
         causes[id] = Some(cause);
         queue.push_back(id);
     };
@@ -210,6 +220,31 @@ pub fn compute<'p>(
         }
     }
     Lifetimes { causes }
+}
+
+/// A container of any subclass of `hold.class` on `owner`, where `owner` lives only because a
+/// member of that same family holds it, through other objects (pipecat: a frame processor's
+/// background loop keeps its setup, whose pipeline worker keeps "frame processors"). Lifetime
+/// is decided per class, so this would make every member of the family live for the process
+/// because one does: the worker holds the processors of its own pipeline, not all of them. A
+/// member that holds its family directly (a service that keeps its plugins) still counts.
+fn kept_through_its_family(
+    h: &Hierarchy<'_>,
+    causes: &[Option<Cause<'_>>],
+    hold: &Hold,
+    owner: ClassId,
+) -> bool {
+    let Some(base) = h.resolve(&hold.class) else {
+        return false;
+    };
+    let mut at = owner;
+    for _ in 0..64 {
+        match causes[at] {
+            Some(Cause::Held { via: Some(v), .. }) if v != at => at = v,
+            _ => break,
+        }
+    }
+    at != owner && h.ancestors_and_self(at).contains(&base)
 }
 
 impl<'p> Lifetimes<'p> {
