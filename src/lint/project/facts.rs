@@ -109,6 +109,7 @@ pub fn summarize<'a>(
         })
         .collect();
     b.collect_imports(suite);
+    b.facts.is_migration = is_migration(suite, semantic);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
     // The lines of each `__main__` block, for the holds made there.
     let mut main_blocks: Vec<(u32, u32)> = Vec::new();
@@ -1282,6 +1283,37 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
             _ => return false,
         }
     }
+}
+
+/// An Alembic revision (module-level `revision` and `down_revision`, and `def upgrade()`) or a
+/// Django migration (`class Migration(migrations.Migration)`).
+fn is_migration(suite: &[Stmt], semantic: &SemanticModel<'_>) -> bool {
+    let assigned = |name: &str| {
+        suite.iter().any(|s| match s {
+            Stmt::Assign(a) => a
+                .targets
+                .iter()
+                .any(|t| crate::lint::blocks::is_name(t, name)),
+            Stmt::AnnAssign(a) => crate::lint::blocks::is_name(&a.target, name),
+            _ => false,
+        })
+    };
+    let alembic = assigned("revision")
+        && assigned("down_revision")
+        && suite
+            .iter()
+            .any(|s| matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "upgrade"));
+    alembic
+        || suite.iter().any(|s| match s {
+            Stmt::ClassDef(c) if c.name.as_str() == "Migration" => {
+                c.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+                    semantic
+                        .qualified_name(ScopeId::MODULE, b)
+                        .is_some_and(|q| q == "django.db.migrations.Migration")
+                })
+            }
+            _ => false,
+        })
 }
 
 /// Decorators that compute a method's result once and keep it on the instance.

@@ -154,7 +154,9 @@ pub fn link<'p>(
             let main_module = last == "__main__";
             let plain_script =
                 several && (!m.in_package || !importable || main_module) && m.calls_at_top_level;
-            !is_imported && (m.has_main_guard || plain_script || is_management_command(m)) && !lives
+            !is_imported
+                && (m.has_main_guard || plain_script || is_management_command(m) || m.is_migration)
+                && !lives
         })
         .collect();
     let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives, &entry_runs_of);

@@ -239,6 +239,11 @@ pub struct ModuleFacts {
     pub in_package: bool,
     /// It has an `if __name__ == "__main__":` block.
     pub has_main_guard: bool,
+    /// A schema migration (an Alembic revision: module-level `revision` and `down_revision`
+    /// and an `upgrade()` function; or a Django `Migration` class): the migration tool runs it
+    /// once per upgrade, one revision after another, and nothing imports it.
+    #[serde(default)]
+    pub is_migration: bool,
     /// Module-level code calls something (`main()`, `swarm.run(task)`): run directly, it does
     /// its work at import.
     pub calls_at_top_level: bool,
