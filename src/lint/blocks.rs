@@ -253,6 +253,41 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
     found
 }
 
+/// The loop reads a chunk into a name and leaves when the chunk is empty (`data =
+/// os.read(fd, 4096)` / `line = f.readline()` / `chunk = sock.recv(n)`, then `if not data:
+/// break`): it ends with its input, a file read to its end or a peer that hung up.
+pub fn reads_to_the_end(body: &[Stmt]) -> bool {
+    let mut read_into: Vec<&str> = Vec::new();
+    for stmt in body {
+        if let Some((Expr::Name(n), value)) = single_assignment(stmt) {
+            let value = match value {
+                Expr::Await(a) => a.value.as_ref(),
+                other => other,
+            };
+            if let Expr::Call(c) = value {
+                if let Expr::Attribute(a) = c.func.as_ref() {
+                    if matches!(
+                        a.attr.as_str(),
+                        "read" | "readline" | "read1" | "recv" | "readexactly"
+                    ) {
+                        read_into.push(n.id.as_str());
+                    }
+                }
+            }
+            continue;
+        }
+        if let Stmt::If(i) = stmt {
+            let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
+                if u.op == ast::UnaryOp::Not
+                    && matches!(u.operand.as_ref(), Expr::Name(n) if read_into.contains(&n.id.as_str())));
+            if tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)]) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Calls inside an expression, innermost first (arguments are evaluated before the call).
 pub fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
     use ruff_python_ast::visitor::{self, Visitor};

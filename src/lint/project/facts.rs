@@ -4,14 +4,14 @@
 use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
-    counts_to_limit, first_param, for_each_stmt, is_main_guard, module_level, single_assignment,
-    walk_blocks,
+    calls_in, counts_to_limit, first_param, for_each_stmt, is_main_guard, is_name, module_level,
+    reads_to_the_end, single_assignment, walk_blocks,
 };
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_source_file::LineIndex;
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// The local name under which `exports` records a `from m import *`: the target is the module.
 pub const STAR: &str = "*";
@@ -514,21 +514,19 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 
     fn collect_imports(&mut self, suite: &'a [Stmt]) {
-        // The spans of `if TYPE_CHECKING:` bodies: their imports never run.
-        let typing_blocks: Vec<ruff_text_size::TextRange> = module_level(suite)
-            .into_iter()
-            .filter_map(|s| match s {
-                Stmt::If(i) if self.is_type_checking(&i.test) => Some(
-                    ruff_text_size::TextRange::new(i.body.first()?.start(), i.body.last()?.end()),
-                ),
-                _ => None,
-            })
-            .collect();
+        // The spans of `if TYPE_CHECKING:` bodies, whose imports never run (an `else` does): the
+        // walk meets each such `if` before the statements inside it.
+        let mut typing_blocks: Vec<TextRange> = Vec::new();
         let mut run_time_locals: Vec<&str> = Vec::new();
         let mut typing_locals: Vec<&str> = Vec::new();
         for stmt in module_level(suite) {
             let typing_only = typing_blocks.iter().any(|r| r.contains_range(stmt.range()));
             match stmt {
+                Stmt::If(i) if self.is_type_checking(&i.test) => {
+                    if let (Some(first), Some(last)) = (i.body.first(), i.body.last()) {
+                        typing_blocks.push(TextRange::new(first.start(), last.end()));
+                    }
+                }
                 Stmt::Import(import) => {
                     for alias in &import.names {
                         if !stdlib::is_stdlib(&alias.name) && !typing_only {
@@ -538,18 +536,15 @@ impl<'a> FactsBuilder<'a, '_> {
                 }
                 Stmt::ImportFrom(import) => {
                     for alias in &import.names {
-                        let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name);
                         if typing_only {
-                            typing_locals.push(local);
+                            typing_locals.push(local.as_str());
                         } else {
-                            run_time_locals.push(local);
+                            run_time_locals.push(local.as_str());
                         }
-                    }
-                    for alias in &import.names {
                         if alias.name.as_str() == "*" {
                             continue;
                         }
-                        let local = alias.asname.as_ref().unwrap_or(&alias.name);
                         let Resolved::Binding(_, binding) =
                             self.semantic
                                 .resolve(ScopeId::MODULE, local.as_str(), alias.end())
@@ -581,7 +576,7 @@ impl<'a> FactsBuilder<'a, '_> {
     /// `TYPE_CHECKING` (from `typing` or `typing_extensions`, or a bare name of that spelling),
     /// true only while a type checker reads the module.
     fn is_type_checking(&self, test: &Expr) -> bool {
-        crate::lint::blocks::is_name(test, "TYPE_CHECKING")
+        is_name(test, "TYPE_CHECKING")
             || self
                 .semantic
                 .qualified_name(ScopeId::MODULE, test)
@@ -986,7 +981,7 @@ impl<'a> FactsBuilder<'a, '_> {
             return;
         }
         let mut made = Vec::new();
-        crate::lint::blocks::for_each_stmt(&method.body, &mut |s| {
+        for_each_stmt(&method.body, &mut |s| {
             if let Stmt::Return(ast::StmtReturn { value: Some(v), .. }) = s {
                 made.push((v.start(), self.constructed(scope, v)));
             }
@@ -1290,11 +1285,8 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
 fn is_migration(suite: &[Stmt], semantic: &SemanticModel<'_>) -> bool {
     let assigned = |name: &str| {
         suite.iter().any(|s| match s {
-            Stmt::Assign(a) => a
-                .targets
-                .iter()
-                .any(|t| crate::lint::blocks::is_name(t, name)),
-            Stmt::AnnAssign(a) => crate::lint::blocks::is_name(&a.target, name),
+            Stmt::Assign(a) => a.targets.iter().any(|t| is_name(t, name)),
+            Stmt::AnnAssign(a) => is_name(&a.target, name),
             _ => false,
         })
     };
@@ -1337,7 +1329,7 @@ fn stores_result_on_receiver(decorator: &ast::StmtFunctionDef) -> bool {
         return false;
     };
     let mut stores = false;
-    crate::lint::blocks::for_each_stmt(&decorator.body, &mut |s| {
+    for_each_stmt(&decorator.body, &mut |s| {
         let Stmt::FunctionDef(wrapper) = s else {
             return;
         };
@@ -1346,20 +1338,19 @@ fn stores_result_on_receiver(decorator: &ast::StmtFunctionDef) -> bool {
         };
         // The names bound to a call of the decorated function, and the call itself.
         let mut results: Vec<&str> = Vec::new();
-        crate::lint::blocks::for_each_stmt(&wrapper.body, &mut |w| {
+        for_each_stmt(&wrapper.body, &mut |w| {
             if let Some((Expr::Name(n), Expr::Call(c))) = single_assignment(w) {
-                if crate::lint::blocks::is_name(&c.func, decorated) {
+                if is_name(&c.func, decorated) {
                     results.push(n.id.as_str());
                 }
             }
         });
-        for call in crate::lint::blocks::calls_in(&wrapper.body) {
+        for call in calls_in(&wrapper.body) {
             let [target, _, value] = call.arguments.args.as_ref() else {
                 continue;
             };
             let built = matches!(value, Expr::Name(n) if results.contains(&n.id.as_str()))
-                || matches!(value, Expr::Call(c) if crate::lint::blocks::is_name(&c.func, decorated));
-            let is_name = crate::lint::blocks::is_name;
+                || matches!(value, Expr::Call(c) if is_name(&c.func, decorated));
             if is_name(&call.func, "setattr") && is_name(target, receiver) && built {
                 stores = true;
             }
@@ -1637,41 +1628,6 @@ fn keeps_running(w: &ast::StmtWhile) -> bool {
         && !awaits_completion(&w.test)
         && !waits_for_a_person(&w.body)
         && !reads_to_the_end(&w.body)
-}
-
-/// The loop reads a chunk into a name and leaves when the chunk is empty (`data =
-/// os.read(fd, 4096)` / `line = f.readline()` / `chunk = sock.recv(n)`, then `if not data:
-/// break`): it ends with its input, a file read to its end or a peer that hung up.
-fn reads_to_the_end(body: &[Stmt]) -> bool {
-    let mut read_into: Vec<&str> = Vec::new();
-    for stmt in body {
-        if let Some((Expr::Name(n), value)) = single_assignment(stmt) {
-            let value = match value {
-                Expr::Await(a) => a.value.as_ref(),
-                other => other,
-            };
-            if let Expr::Call(c) = value {
-                if let Expr::Attribute(a) = c.func.as_ref() {
-                    if matches!(
-                        a.attr.as_str(),
-                        "read" | "readline" | "read1" | "recv" | "readexactly"
-                    ) {
-                        read_into.push(n.id.as_str());
-                    }
-                }
-            }
-            continue;
-        }
-        if let Stmt::If(i) = stmt {
-            let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
-                if u.op == ast::UnaryOp::Not
-                    && matches!(u.operand.as_ref(), Expr::Name(n) if read_into.contains(&n.id.as_str())));
-            if tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)]) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// `not x.finished`, `not x.done()`: the loop ends when the work it tracks completes.
