@@ -11,7 +11,8 @@
 //! (a singleton, an attribute of its owner) keeps alive through the cache only what is alive
 //! anyway. Nor a cache the class empties while it works
 //! (`self._get.cache_clear()` when its view changes, not only in `close()`): what it keeps is
-//! released there.
+//! released there. Nor a class whose `__new__` is itself memoized: it hands back the instance it
+//! made for the same arguments, so there is one instance per set of arguments, not per call.
 
 use super::memoize::{is_static_or_class_method, memoize_decorator};
 use crate::lint::checker::{Checker, Diagnostic};
@@ -26,7 +27,10 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
     let Some(memo) = memoize_decorator(checker, func) else {
         return;
     };
-    if memo.cap.is_some_and(|n| n <= 1) || cleared_while_working(class, func.name.as_str()) {
+    if memo.cap.is_some_and(|n| n <= 1)
+        || cleared_while_working(class, func.name.as_str())
+        || constructs_once_per_arguments(checker, class)
+    {
         return;
     }
     let kept = match (memo.uncapped, memo.cap) {
@@ -49,6 +53,16 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, func: &ast::StmtF
             "cache per instance in `__init__` (`self.f = functools.lru_cache(maxsize=N)(self._f)`), or move the cached logic to a module-level function of the arguments that matter".to_string(),
         ),
     });
+}
+
+/// The class memoizes `__new__` (paasta's `KubeClient`): calling it again with the same
+/// arguments returns the instance made the first time, so instances do not come and go and the
+/// method cache keeps alive only what the constructor's cache keeps anyway.
+fn constructs_once_per_arguments(checker: &Checker, class: &ast::StmtClassDef) -> bool {
+    class.body.iter().any(|stmt| {
+        matches!(stmt, ast::Stmt::FunctionDef(f)
+            if f.name.as_str() == "__new__" && memoize_decorator(checker, f).is_some())
+    })
 }
 
 /// A method of `class` (other than one that runs when the object ends) calls

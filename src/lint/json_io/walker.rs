@@ -976,6 +976,9 @@ impl<'w, 'a> Walker<'w, 'a> {
         };
         let Expr::Name(name) = var else { return };
         let name = name.id.as_str();
+        // `as f` rebinds `f`: a handle an earlier `with open(p) as f` bound is gone (paasta reads
+        // a file through one `f`, then writes through `with atomic_file_write(p) as f`).
+        self.handles.remove(name);
         if self.is_http_client(ctx) {
             self.http_clients.insert(name);
             return;

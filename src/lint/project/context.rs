@@ -4,7 +4,8 @@
 use std::path::Path;
 
 /// Whether the file is test code by pytest's and unittest's conventions: under a `tests`/`test`
-/// directory or one of a suite's (`integration_tests`, `tests_e2e`), an end-to-end suite's
+/// directory or one of a suite's (`integration_tests`, `tests_e2e`, paasta's `general_itests`
+/// of integration tests), an end-to-end suite's
 /// `e2e`/`cypress` directory, a directory of test fixtures (`test_fixtures`,
 /// `extension_test_fixtures`), or a package of test support (`testing`, `_testing`, as in
 /// `numpy.testing`: doubles and scripted fakes for tests), or named `test_*.py`, `*_test.py`,
@@ -13,8 +14,9 @@ pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = directories(path).any(|c| {
         matches!(
             c,
-            "tests" | "test" | "e2e" | "cypress" | "testing" | "_testing"
+            "tests" | "test" | "itests" | "e2e" | "cypress" | "testing" | "_testing"
         ) || c.ends_with("_tests")
+            || c.ends_with("_itests")
             || c.starts_with("tests_")
             || c.ends_with("test_fixtures")
     });
@@ -33,7 +35,8 @@ pub fn is_test_path(path: &Path) -> bool {
         || stem == "conftest"
 }
 
-/// Whether the file is example, documentation or measurement code: under an `examples`/`example`,
+/// Whether the file is example, documentation or measurement code: under an `examples`/`example`
+/// (or a `*_examples` directory, Telethon's `telethon_examples`),
 /// `cookbook`/`cookbooks`, `demo`/`demos`, `docs`/`doc`/`docs_src` or `benchmark`/`benchmarks`/
 /// `bench`/`benches` directory. Such a program is run to show an API, briefly, and its in-memory
 /// tables stand in for the database a real deployment would use; a benchmark keeps every sample
@@ -57,7 +60,7 @@ pub fn is_example_path(path: &Path) -> bool {
                 | "benchmarks"
                 | "bench"
                 | "benches"
-        )
+        ) || c.ends_with("_examples")
     })
 }
 
@@ -100,6 +103,7 @@ mod tests {
             "src/agents/testing/model.py",
             "pkg/tests_e2e/run.py",
             "backend/extension_test_fixtures/demo_extensions.py",
+            "general_itests/steps/http_drain_method_steps.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
@@ -112,6 +116,7 @@ mod tests {
             "a/testing_tools/x.py",
             "a/latest_results/x.py",
             "a/contest_entries/x.py",
+            "a/splitests/x.py",
             // A directory named like a test run (pytest's `test_hooks_gate0/`) is not a suite;
             // and the path is judged below the checked root, so what lies above it never counts.
             "tmp/test_hooks_gate0/work/jobs/runner.py",
@@ -128,6 +133,7 @@ mod tests {
             "pkg/docs_src/tutorial001.py",
             "a/demo/server.py",
             "src/app/rule_manager/benchmark/bench_times.py",
+            "telethon_examples/interactive_telegram_client.py",
         ] {
             assert!(is_example_path(Path::new(p)), "{p}");
         }
@@ -138,6 +144,7 @@ mod tests {
             "pkg/docs.py",
             "demo-swarm/worker.py",
             "src/exampleapp/x.py",
+            "config-examples/x.py",
         ] {
             assert!(!is_example_path(Path::new(p)), "{p}");
         }
