@@ -323,6 +323,22 @@ impl<'w, 'a> Walker<'w, 'a> {
                                 );
                             }
                         }
+                        // `model.replace(".pth", ".json")`: a name derived from another, the
+                        // same one wherever it is spelt so (SerpentAI's episode state beside its
+                        // checkpoint).
+                        "replace" if call.arguments.keywords.is_empty() => {
+                            if let [Expr::StringLiteral(from), Expr::StringLiteral(to)] = &args[..]
+                            {
+                                return PathKey::Suffix(
+                                    Box::new(self.key_depth(&attr.value, depth + 1)),
+                                    format!(
+                                        ".replace({:?}, {:?})",
+                                        from.value.to_str(),
+                                        to.value.to_str()
+                                    ),
+                                );
+                            }
+                        }
                         "joinpath" => {
                             let mut parts = vec![self.key_depth(&attr.value, depth + 1)];
                             parts.extend(args.iter().map(|a| self.key_depth(a, depth + 1)));
