@@ -41,6 +41,7 @@ pub(super) fn analyze_function<'a>(
         taint: HashMap::default(),
         documents: HashMap::default(),
         texts: HashMap::default(),
+        json_texts: HashMap::default(),
         self_paths: Vec::new(),
         handle_paths: HashMap::default(),
         param_snapshots: Vec::new(),
@@ -138,6 +139,10 @@ struct Walker<'w, 'a> {
     /// Names bound to a file's unparsed text (`text = f.read()`), by the file's path: parsing the
     /// name later (`json.loads(text)`) reads that file.
     texts: HashMap<String, PathKey>,
+    /// Names bound, at this point of the walk, to the JSON text of a document
+    /// (`data = json.dumps(data)`), with that document: a name bound more than once still
+    /// holds what its last binding put there.
+    json_texts: HashMap<String, &'a Expr>,
     /// Names bound to the path of a file object (`tmp = f.name`), by the object's dotted name.
     handle_paths: HashMap<String, String>,
     /// Attributes of `self` bound here to a path named by parameters (`self.path = path`): the
@@ -638,12 +643,16 @@ impl<'w, 'a> Walker<'w, 'a> {
         let Expr::Call(call) = expr else { return None };
         let q = self.qualified(&call.func);
         let (path, mode_arg) = match q.as_deref() {
-            // A descriptor opened to truncate: what `os.write` puts there replaces the file in
-            // place.
+            // A descriptor opened for writing and not to append: what `os.write` puts there
+            // replaces the file in place, after truncating it (`O_TRUNC`) or over the old bytes
+            // (st2's token cache: a shorter document leaves the old tail behind it).
             Some("os.open") => {
                 let path = call.arguments.find_argument_value("path", 0)?;
                 let flags = call.arguments.find_argument_value("flags", 1)?;
-                return (mentions_flag(flags, "O_TRUNC") && !mentions_flag(flags, "O_APPEND"))
+                let writes = ["O_TRUNC", "O_WRONLY", "O_RDWR"]
+                    .iter()
+                    .any(|f| mentions_flag(flags, f));
+                return (writes && !mentions_flag(flags, "O_APPEND"))
                     .then(|| (self.key(path), Mode::Write));
             }
             // `aiofiles.open` and `anyio.open_file` open the same file for async reads and
@@ -864,7 +873,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                 if let Some((key, false)) = &existence {
                     self.absent.push(key.clone());
                 }
+                // A file removed in a branch that leaves the function (`if not cookies:
+                // os.remove(path); return`) is not removed before what follows the `if`.
+                let unlinked = self.unlinked.len();
                 self.body(&i.body);
+                if ends_in_return(&i.body) {
+                    self.unlinked.truncate(unlinked);
+                }
                 self.absent.truncate(depth);
                 let mut merged = (self.taint.clone(), self.self_taint.clone());
                 let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
@@ -876,7 +891,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                     if let (Some((key, true)), None) = (&existence, &clause.test) {
                         self.absent.push(key.clone());
                     }
+                    let unlinked = self.unlinked.len();
                     self.body(&clause.body);
+                    if ends_in_return(&clause.body) {
+                        self.unlinked.truncate(unlinked);
+                    }
                     self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
                 }
@@ -1049,7 +1068,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         })
     }
 
-    /// `os.fdopen(fd, "w")` on a descriptor from `mkstemp`.
+    /// `os.fdopen(fd, "w")` on a descriptor from `mkstemp` or from `os.open` for writing.
     fn fdopen(&self, ctx: &Expr) -> Option<Handle> {
         let Expr::Call(call) = ctx else { return None };
         if self.qualified(&call.func).as_deref() != Some("os.fdopen") {
@@ -1058,7 +1077,9 @@ impl<'w, 'a> Walker<'w, 'a> {
         let Some(Expr::Name(fd)) = call.arguments.args.first() else {
             return None;
         };
-        self.mkstemp_handle(fd.id.as_str())
+        let fd = fd.id.as_str();
+        self.mkstemp_handle(fd)
+            .or_else(|| self.handles.get(fd).cloned())
     }
 
     /// The descriptor `fd` of `fd, tmp = tempfile.mkstemp(...)`: a unique temporary file.
@@ -1124,6 +1145,10 @@ impl<'w, 'a> Walker<'w, 'a> {
                 match self.read_text_of(value) {
                     Some(text) => self.texts.insert(name.clone(), text),
                     None => self.texts.remove(&name),
+                };
+                match self.dumped_in(value) {
+                    Some(document) => self.json_texts.insert(name.clone(), document),
+                    None => self.json_texts.remove(&name),
                 };
                 // `tmp = f.name` of a temp-file handle: moving `tmp` moves what `f` wrote.
                 let handle_path = match value {
@@ -1481,10 +1506,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                 },
                 _ => return None,
             };
-            crate::lint::blocks::bound_once(self.f.body)
-                .into_iter()
-                .find(|(local, _)| *local == name.id.as_str())
-                .and_then(|(_, value)| self.dumped_in(value))
+            self.json_texts.get(name.id.as_str()).copied().or_else(|| {
+                crate::lint::blocks::bound_once(self.f.body)
+                    .into_iter()
+                    .find(|(local, _)| *local == name.id.as_str())
+                    .and_then(|(_, value)| self.dumped_in(value))
+            })
         })
     }
 
