@@ -195,7 +195,7 @@ impl Launched {
                 }
                 while let Some(i) = queue.pop() {
                     let inner = modules[i].1.imports_inside.iter().map(super::Name::as_str);
-                    for name in modules[i].1.imported_names().chain(inner) {
+                    for name in modules[i].1.run_time_imported_names().chain(inner) {
                         let prefixes = name.match_indices('.').map(|(k, _)| &name[..k]);
                         for prefix in prefixes.chain([name]) {
                             let Some(j) = hierarchy.module_named(prefix) else {

@@ -237,14 +237,27 @@ fn kept_through_its_family(
     let Some(base) = h.resolve(&hold.class) else {
         return false;
     };
-    let mut at = owner;
-    for _ in 0..64 {
-        match causes[at] {
-            Some(Cause::Held { via: Some(v), .. }) if v != at => at = v,
-            _ => break,
+    let root = hold_chain(causes, owner).last().map_or(owner, |(c, _)| *c);
+    root != owner && h.ancestors_and_self(root).contains(&base)
+}
+
+/// `start` and its cause, then each holder that keeps it and its cause, up to the outermost
+/// (whose cause is no hold), stopping at the first class seen twice.
+fn hold_chain<'p>(causes: &[Option<Cause<'p>>], start: ClassId) -> Vec<(ClassId, Cause<'p>)> {
+    let mut chain: Vec<(ClassId, Cause<'p>)> = Vec::new();
+    let mut at = Some(start);
+    while let Some(c) = at {
+        if chain.iter().any(|(seen, _)| *seen == c) {
+            break;
         }
+        let Some(cause) = causes[c] else { break };
+        chain.push((c, cause));
+        at = match cause {
+            Cause::Held { via, .. } => via,
+            _ => None,
+        };
     }
-    at != owner && h.ancestors_and_self(at).contains(&base)
+    chain
 }
 
 impl<'p> Lifetimes<'p> {
@@ -282,23 +295,11 @@ impl<'p> Lifetimes<'p> {
     /// The causes that make `id` long-lived, from the class itself (or the first subclass with
     /// a cause) outward through its holders to the outermost cause.
     fn chain(&self, h: &Hierarchy<'_>, id: ClassId) -> Option<Vec<(ClassId, Cause<'p>)>> {
-        let mut at = h
+        let start = h
             .descendants_and_self(id)
             .into_iter()
-            .find(|c| self.causes[*c].is_some());
-        let mut chain: Vec<(ClassId, Cause<'p>)> = Vec::new();
-        while let Some(c) = at {
-            if chain.iter().any(|(seen, _)| *seen == c) {
-                break;
-            }
-            let Some(cause) = self.causes[c] else { break };
-            chain.push((c, cause));
-            at = match cause {
-                Cause::Held { via, .. } => via,
-                _ => None,
-            };
-        }
-        (!chain.is_empty()).then_some(chain)
+            .find(|c| self.causes[*c].is_some())?;
+        Some(hold_chain(&self.causes, start))
     }
 }
 

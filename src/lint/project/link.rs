@@ -763,7 +763,7 @@ impl Project<'_> {
         let json = |n: &str| self.json_helpers.contains_key(n);
         let lock = |n: &str| self.lock_helpers.contains(n);
         let remover = |n: &str| self.removers.contains_key(n);
-        for name in module.imported_names() {
+        for name in module.run_time_imported_names() {
             // `import pkg.utils`: every helper of that module, by its full name.
             for helper in self.helpers_by_module.get(name).into_iter().flatten() {
                 if let Some(summary) = self.json_helpers.get(helper) {

@@ -334,16 +334,9 @@ pub struct Temporary {
 }
 
 impl ModuleFacts {
-    /// Every qualified name the module imports: whole modules and names from modules.
-    pub fn imported_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.imported
-            .iter()
-            .map(Name::as_str)
-            .chain(self.exports.iter().map(|(_, target)| target.as_str()))
-    }
-
-    /// The modules and names this module imports when it runs: [`Self::imported_names`] but
-    /// those imported only for a type checker.
+    /// The modules and names this module imports when it runs: whole modules and names from
+    /// modules, but not those imported only for a type checker (under `if TYPE_CHECKING:`),
+    /// which the module never calls and which never run because of it.
     pub fn run_time_imported_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.imported.iter().map(Name::as_str).chain(
             self.exports
