@@ -24,7 +24,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                     _ => {}
                 }
                 format!(
-                    "JSON state file `{}` is written in place: the file is truncated first, so a crash or a concurrent reader sees an empty or half-written document",
+                    "JSON state file `{}` is written in place (truncated first, or overwritten from its start), so a crash or a concurrent reader sees an empty or half-written document",
                     w.path
                 )
             }
