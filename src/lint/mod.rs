@@ -709,6 +709,7 @@ pub fn summarize_source(
         Rule::UnboundedDefaultdict,
         Rule::UncheckedAppend,
         Rule::UnboundedDictCache,
+        Rule::UncappedMemoize,
         Rule::MethodCache,
         Rule::UnprotectedJsonRmw,
         Rule::NonAtomicWrite,

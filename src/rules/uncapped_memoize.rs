@@ -37,7 +37,9 @@ pub fn check(checker: &mut Checker, func: &ast::StmtFunctionDef, in_class: bool)
     }
     let what = if in_class { "method" } else { "function" };
     checker.report(Diagnostic {
-            condition: crate::lint::project::Condition::Always,
+        // Like a module-global dict (SWC105): it lives as long as the process, which a script
+        // that ends (run once per invocation, imported by nothing) does not keep.
+        condition: crate::lint::project::Condition::ModuleLivesLong,
         rule: Rule::UncappedMemoize,
         range: memo.decorator.range(),
         message: format!(
