@@ -791,6 +791,16 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
     }
 
+    /// A branch of an `if`. A file it removes on a path that leaves the function (`if not
+    /// cookies: os.remove(path); return`) is not removed before what follows the `if`.
+    fn branch(&mut self, stmts: &'a [Stmt]) {
+        let unlinked = self.unlinked.len();
+        self.body(stmts);
+        if ends_in_return(stmts) {
+            self.unlinked.truncate(unlinked);
+        }
+    }
+
     fn stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
@@ -873,13 +883,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 if let Some((key, false)) = &existence {
                     self.absent.push(key.clone());
                 }
-                // A file removed in a branch that leaves the function (`if not cookies:
-                // os.remove(path); return`) is not removed before what follows the `if`.
-                let unlinked = self.unlinked.len();
-                self.body(&i.body);
-                if ends_in_return(&i.body) {
-                    self.unlinked.truncate(unlinked);
-                }
+                self.branch(&i.body);
                 self.absent.truncate(depth);
                 let mut merged = (self.taint.clone(), self.self_taint.clone());
                 let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
@@ -891,11 +895,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                     if let (Some((key, true)), None) = (&existence, &clause.test) {
                         self.absent.push(key.clone());
                     }
-                    let unlinked = self.unlinked.len();
-                    self.body(&clause.body);
-                    if ends_in_return(&clause.body) {
-                        self.unlinked.truncate(unlinked);
-                    }
+                    self.branch(&clause.body);
                     self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
                 }
@@ -1077,9 +1077,17 @@ impl<'w, 'a> Walker<'w, 'a> {
         let Some(Expr::Name(fd)) = call.arguments.args.first() else {
             return None;
         };
-        let fd = fd.id.as_str();
-        self.mkstemp_handle(fd)
-            .or_else(|| self.handles.get(fd).cloned())
+        self.handle_named(fd.id.as_str())
+    }
+
+    /// What the name `name` writes to: a file object or descriptor bound here (`f = open(p,
+    /// "w")`, `fd = os.open(p, os.O_WRONLY)`), or the descriptor of `fd, tmp =
+    /// tempfile.mkstemp(...)`.
+    fn handle_named(&self, name: &str) -> Option<Handle> {
+        self.handles
+            .get(name)
+            .cloned()
+            .or_else(|| self.mkstemp_handle(name))
     }
 
     /// The descriptor `fd` of `fd, tmp = tempfile.mkstemp(...)`: a unique temporary file.
@@ -1544,11 +1552,7 @@ impl<'w, 'a> Walker<'w, 'a> {
     ) {
         let handle = match target {
             // `os.write(fd, ...)` on a descriptor from `mkstemp` writes the temporary file.
-            Expr::Name(n) => self
-                .handles
-                .get(n.id.as_str())
-                .cloned()
-                .or_else(|| self.mkstemp_handle(n.id.as_str())),
+            Expr::Name(n) => self.handle_named(n.id.as_str()),
             Expr::Call(_) => self.opened(target).map(|(key, mode)| {
                 let temp = self.temp_of(&key);
                 Handle { key, mode, temp }
