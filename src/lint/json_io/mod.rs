@@ -309,6 +309,7 @@ pub fn analyze<'a>(
     let mut all_reads: Vec<(PathKey, TextRange, String, Option<TextRange>)> = Vec::new();
     // Writes of a value derived from a read of the same file, locked or not.
     let mut derived_writes: Vec<TextRange> = Vec::new();
+    let mut helper_writes: Vec<HelperWrite> = Vec::new();
     let mut state_writers: Vec<String> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
@@ -338,6 +339,7 @@ pub fn analyze<'a>(
                 .map(|r| (r.key.clone(), r.range, f.id.clone(), r.tolerated_in)),
         );
         derived_writes.extend(result.derived_writes.iter().copied());
+        helper_writes.extend(result.helper_writes);
         written.extend(
             result
                 .written
@@ -421,6 +423,25 @@ pub fn analyze<'a>(
         facts.rmw.retain(|r| runs(r.write));
         facts.risky_writes.retain(|w| runs(w.range));
     }
+    // A helper that every use calls only when its file does not exist (`if not
+    // os.path.exists(CONFIG): save_login(resp)`) writes the file's first version: like a first
+    // write in place, it replaces nothing a cut-short write could lose.
+    facts.risky_writes.retain(|w| {
+        if w.scheme != Scheme::InPlace || w.function.contains("<locals>") {
+            return true;
+        }
+        let calls: Vec<&HelperWrite> = helper_writes
+            .iter()
+            .filter(|c| c.callee == w.function && c.path == w.path)
+            .collect();
+        if calls.is_empty() || !calls.iter().all(|c| c.absent) {
+            return true;
+        }
+        let name = w.function.rsplit('.').next().unwrap_or(&w.function);
+        !references_to(suite, name)
+            .iter()
+            .all(|r| calls.iter().any(|c| c.func == *r))
+    });
     if !facts.risky_writes.is_empty() {
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {
@@ -668,6 +689,31 @@ struct Function<'a> {
 /// The range of `f` when it is a name-mangled method (`__name`, not `__name__`) of a
 /// module-level class, with no decorator but `staticmethod` or `classmethod` ([`entry_of`]: a
 /// decorator may hand it on), whose class's code names it nowhere outside its own body.
+/// Every expression that names `name`: a bare name or an attribute (`save`, `self.save`).
+fn references_to(suite: &[Stmt], name: &str) -> Vec<TextRange> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Refs<'n> {
+        name: &'n str,
+        found: Vec<TextRange>,
+    }
+    impl<'a> Visitor<'a> for Refs<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Name(n) if n.id.as_str() == self.name => self.found.push(n.range),
+                Expr::Attribute(a) if a.attr.as_str() == self.name => self.found.push(a.range),
+                _ => {}
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut refs = Refs {
+        name,
+        found: Vec::new(),
+    };
+    refs.visit_body(suite);
+    refs.found
+}
+
 fn unnamed_private_method(suite: &[Stmt], f: &Function<'_>) -> Option<TextRange> {
     use ruff_python_ast::visitor::{self, Visitor};
     struct Names<'n> {
@@ -877,6 +923,20 @@ struct FunctionResult {
     derived_writes: Vec<TextRange>,
     /// Every write with a known path: (path, where).
     written: Vec<(PathKey, TextRange)>,
+    /// Calls of helpers that write a file.
+    helper_writes: Vec<HelperWrite>,
+}
+
+/// A call of a helper that writes a file, and whether the file is known to be absent there.
+#[derive(Clone, Debug)]
+struct HelperWrite {
+    callee: String,
+    /// The path as the helper names it.
+    path: String,
+    /// The called expression (`save` of `save(doc)`).
+    func: TextRange,
+    /// The call runs only when the file does not exist (`if not p.exists(): save()`).
+    absent: bool,
 }
 
 /// An open file handle bound to a name.

@@ -4,9 +4,9 @@
 use super::locks::{LockKind, LockTable};
 use super::paths::PathKey;
 use super::{
-    collect_calls, dotted, Function, FunctionResult, Handle, Mode, Read, RiskyWrite, Rmw, RmwKind,
-    Scheme, Summary, Taint, Temp, TempWrite, ValueSource, CREDENTIAL_BUILDERS, JSON_MODULES,
-    TOKEN_FILE_READER,
+    collect_calls, dotted, Function, FunctionResult, Handle, HelperWrite, Mode, Read, RiskyWrite,
+    Rmw, RmwKind, Scheme, Summary, Taint, Temp, TempWrite, ValueSource, CREDENTIAL_BUILDERS,
+    JSON_MODULES, TOKEN_FILE_READER,
 };
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -67,6 +67,7 @@ pub(super) fn analyze_function<'a>(
             state_writers: Vec::new(),
             derived_writes: Vec::new(),
             written: Vec::new(),
+            helper_writes: Vec::new(),
         },
     };
     for kind in inherited {
@@ -248,6 +249,32 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(e) if found.is_none() => found = Some(e),
                     _ => return None,
                 },
+            }
+        }
+        found
+    }
+
+    /// An `elif` that repeats every other condition of `if cond and p.exists():` runs only
+    /// when the file does not exist: the file's key.
+    fn absent_after_conjunction(&self, test: &Expr, elif: &Expr) -> Option<PathKey> {
+        use ruff_python_ast::comparable::ComparableExpr;
+        let Expr::BoolOp(b) = test else { return None };
+        if b.op != ast::BoolOp::And {
+            return None;
+        }
+        let repeated: Vec<&Expr> = match elif {
+            Expr::BoolOp(e) if e.op == ast::BoolOp::And => e.values.iter().collect(),
+            e => vec![e],
+        };
+        let mut found = None;
+        for v in &b.values {
+            match self.existence_test(v) {
+                Some((key, true)) if found.is_none() => found = Some(key),
+                Some(_) => return None,
+                None if repeated
+                    .iter()
+                    .any(|r| ComparableExpr::from(*r) == ComparableExpr::from(v)) => {}
+                None => return None,
             }
         }
         found
@@ -895,6 +922,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                     if let (Some((key, true)), None) = (&existence, &clause.test) {
                         self.absent.push(key.clone());
                     }
+                    // `if enabled and p.exists(): ... elif enabled:`: the file is absent.
+                    if let Some(key) = clause
+                        .test
+                        .as_ref()
+                        .and_then(|t| self.absent_after_conjunction(&i.test, t))
+                    {
+                        self.absent.push(key);
+                    }
                     self.branch(&clause.body);
                     self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
@@ -1431,8 +1466,8 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
         }
-        for (key, source, kinds) in &summary.writes {
-            let key = self.callee_key(key, &arg_map, closure);
+        for (callee_key, source, kinds) in &summary.writes {
+            let key = self.callee_key(callee_key, &arg_map, closure);
             let (taint, source) = match source {
                 // A closure writes a value of the enclosing function: its taint is known here.
                 ValueSource::Free(n) if closure => (
@@ -1466,6 +1501,12 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             self.check_rmw(&key, taint, call.range(), &regions);
             if let Some(callee) = &callee {
+                self.result.helper_writes.push(HelperWrite {
+                    callee: callee.clone(),
+                    path: callee_key.to_string(),
+                    func: call.func.range(),
+                    absent: self.absent.iter().any(|a| a.same_file(&key)),
+                });
                 if self.reads.iter().any(|r| r.key.same_file(&key)) {
                     self.result.state_writers.push(callee.clone());
                 }
