@@ -8,7 +8,8 @@ use std::path::Path;
 /// of integration tests), an end-to-end suite's
 /// `e2e`/`cypress` directory, a directory of test fixtures (`test_fixtures`,
 /// `extension_test_fixtures`), or a package of test support (`testing`, `_testing`, as in
-/// `numpy.testing`: doubles and scripted fakes for tests), or named `test_*.py`, `*_test.py`,
+/// `numpy.testing`: doubles and scripted fakes for tests), a suite under a `t` directory
+/// (`t/unit`, `t/integration`, and any other under a top-level `t`), or named `test_*.py`, `*_test.py`,
 /// `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = directories(path).any(|c| {
@@ -20,6 +21,17 @@ pub fn is_test_path(path: &Path) -> bool {
             || c.starts_with("tests_")
             || c.ends_with("test_fixtures")
     });
+    // Celery's and kombu's layout: a top-level `t` directory holding the suites (`t/unit`,
+    // `t/integration`), or such a suite deeper down.
+    let dirs: Vec<&str> = directories(path).collect();
+    let in_t_suite = dirs.first() == Some(&"t")
+        || dirs.windows(2).any(|w| {
+            w[0] == "t"
+                && matches!(
+                    w[1],
+                    "unit" | "integration" | "functional" | "smoke" | "stress" | "benchmarks"
+                )
+        });
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -29,6 +41,7 @@ pub fn is_test_path(path: &Path) -> bool {
         .or_else(|| name.strip_suffix(".py"))
         .unwrap_or(&name);
     in_test_dir
+        || in_t_suite
         || stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem == "tests"
@@ -104,6 +117,10 @@ mod tests {
             "pkg/tests_e2e/run.py",
             "backend/extension_test_fixtures/demo_extensions.py",
             "general_itests/steps/http_drain_method_steps.py",
+            "t/integration/app.py",
+            "t/unit/app/test_base.py",
+            "t/old/app.py",
+            "pkg/t/unit/x.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
         }
@@ -120,6 +137,7 @@ mod tests {
             // A directory named like a test run (pytest's `test_hooks_gate0/`) is not a suite;
             // and the path is judged below the checked root, so what lies above it never counts.
             "tmp/test_hooks_gate0/work/jobs/runner.py",
+            "src/t/x.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
         }
