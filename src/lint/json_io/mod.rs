@@ -310,6 +310,7 @@ pub fn analyze<'a>(
     // Writes of a value derived from a read of the same file, locked or not.
     let mut derived_writes: Vec<TextRange> = Vec::new();
     let mut helper_writes: Vec<HelperWrite> = Vec::new();
+    let mut credential_functions: Vec<String> = Vec::new();
     let mut state_writers: Vec<String> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
@@ -340,6 +341,9 @@ pub fn analyze<'a>(
         );
         derived_writes.extend(result.derived_writes.iter().copied());
         helper_writes.extend(result.helper_writes);
+        if result.handles_credentials {
+            credential_functions.push(f.id.clone());
+        }
         written.extend(
             result
                 .written
@@ -382,7 +386,11 @@ pub fn analyze<'a>(
         // write when it fails), so a truncated file costs a recomputation, not data. (Without
         // the name, a token or credential file read the same way is state the user must
         // recreate by hand.)
-        let regenerated = w.path.to_ascii_lowercase().contains("cache")
+        let falls_through = !credential_functions.contains(&w.function)
+            && reads.iter().any(|(_, at, f, tolerated)| {
+                *f == w.function && tolerated.is_some() && at.start() < w.range.start()
+            });
+        let regenerated = (w.path.to_ascii_lowercase().contains("cache") || falls_through)
             && !reads.is_empty()
             && !derived_writes.iter().any(|d| d.contains_range(w.range))
             && reads.iter().all(|(_, _, _, tolerated)| {
@@ -925,6 +933,9 @@ struct FunctionResult {
     written: Vec<(PathKey, TextRange)>,
     /// Calls of helpers that write a file.
     helper_writes: Vec<HelperWrite>,
+    /// Builds an OAuth credential from a stored token (google-auth): a token the user must
+    /// authorize again by hand when the file is lost.
+    handles_credentials: bool,
 }
 
 /// A call of a helper that writes a file, and whether the file is known to be absent there.

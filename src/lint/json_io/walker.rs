@@ -68,6 +68,7 @@ pub(super) fn analyze_function<'a>(
             derived_writes: Vec::new(),
             written: Vec::new(),
             helper_writes: Vec::new(),
+            handles_credentials: false,
         },
     };
     for kind in inherited {
@@ -88,6 +89,10 @@ pub(super) fn analyze_function<'a>(
         w.self_taint.insert(attr.clone(), Taint(idx));
     }
     w.body(f.body);
+    w.result.handles_credentials = crate::lint::blocks::calls_in(f.body).iter().any(|c| {
+        w.qualified(&c.func)
+            .is_some_and(|q| q == TOKEN_FILE_READER || CREDENTIAL_BUILDERS.contains(&q.as_str()))
+    });
     // `self.path = path` with `path` read into an attribute here: the attribute caches the file
     // other methods reach as `self.path` (`__init__(self, path)` loading what `save` rewrites).
     for (attr, read) in std::mem::take(&mut w.param_snapshots) {
