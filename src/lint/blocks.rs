@@ -253,6 +253,41 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
     found
 }
 
+/// The loop pages through results: it fetches a page into a name, leaves when the page is
+/// empty (`if not items: break`) and advances a counter (`page += 1`, `offset += len(items)`).
+/// It ends when the listing does.
+pub fn pages_until_empty(body: &[Stmt]) -> bool {
+    let mut fetched: Vec<&str> = Vec::new();
+    let mut leaves_on_empty = false;
+    let mut advances = false;
+    for stmt in body {
+        match stmt {
+            Stmt::AugAssign(a) => {
+                advances |=
+                    a.op == ast::Operator::Add && matches!(a.target.as_ref(), Expr::Name(_));
+            }
+            Stmt::If(i) => {
+                let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
+                    if u.op == ast::UnaryOp::Not
+                        && matches!(u.operand.as_ref(), Expr::Name(n) if fetched.contains(&n.id.as_str())));
+                leaves_on_empty |= tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)]);
+            }
+            _ => {
+                if let Some((Expr::Name(n), value)) = single_assignment(stmt) {
+                    let value = match value {
+                        Expr::Await(a) => a.value.as_ref(),
+                        other => other,
+                    };
+                    if matches!(value, Expr::Call(_) | Expr::Subscript(_)) {
+                        fetched.push(n.id.as_str());
+                    }
+                }
+            }
+        }
+    }
+    leaves_on_empty && advances
+}
+
 /// The loop reads a chunk into a name and leaves when the chunk is empty (`data =
 /// os.read(fd, 4096)` / `line = f.readline()` / `chunk = sock.recv(n)`, then `if not data:
 /// break`): it ends with its input, a file read to its end or a peer that hung up.

@@ -5,7 +5,7 @@ use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
     calls_in, counts_to_limit, first_param, for_each_stmt, is_main_guard, is_name, module_level,
-    reads_to_the_end, single_assignment, walk_blocks,
+    pages_until_empty, reads_to_the_end, single_assignment, walk_blocks,
 };
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -1628,6 +1628,7 @@ fn keeps_running(w: &ast::StmtWhile) -> bool {
         && !awaits_completion(&w.test)
         && !waits_for_a_person(&w.body)
         && !reads_to_the_end(&w.body)
+        && !pages_until_empty(&w.body)
 }
 
 /// `not x.finished`, `not x.done()`: the loop ends when the work it tracks completes.
