@@ -92,12 +92,14 @@ pub fn link<'p>(
     // an importer of the module itself run what its `__main__` block does inline (no entry
     // function of its own: `e = Evaluator(); while True: ...` under the guard).
     let mut entry_imported = vec![false; modules.len()];
+    // Who imports each module (for a script's helper module that only scripts import).
+    let mut importers: Vec<Vec<usize>> = vec![Vec::new(); modules.len()];
     let has_entry_function = |m: &ModuleFacts| {
         m.holds.iter().any(|h| {
             matches!(&h.site, super::HoldSite::Entry { function } if function.as_str() != "__main__")
         })
     };
-    for (_, m) in modules {
+    for (mi, (_, m)) in modules.iter().enumerate() {
         for name in m.run_time_imported_names() {
             let sibling = hierarchy.sibling_name(m.module.as_str(), name);
             let name = sibling.as_deref().unwrap_or(name);
@@ -105,6 +107,9 @@ pub fn link<'p>(
             for prefix in prefixes.chain([name]) {
                 if let Some(i) = hierarchy.module_named(prefix) {
                     imported[i] = true;
+                    if i != mi && !importers[i].contains(&mi) {
+                        importers[i].push(mi);
+                    }
                     let taken = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'));
                     entry_imported[i] |= match taken {
                         None => prefix == name && has_entry_function(modules[i].1),
@@ -122,7 +127,8 @@ pub fn link<'p>(
     let mut entry_lives = Vec::with_capacity(modules.len());
     let mut entry_runs_of = Vec::with_capacity(modules.len());
     let several = modules.len() > 1;
-    let ends: Vec<bool> = modules
+    let mut lives_of = Vec::with_capacity(modules.len());
+    let mut ends: Vec<bool> = modules
         .iter()
         .map(|(_, m)| {
             // An entry point that starts an object with a service loop runs as long as it.
@@ -136,6 +142,7 @@ pub fn link<'p>(
                     })
             });
             let lives = m.runs_forever.is_some() || starts_service;
+            lives_of.push(lives);
             // A top-level module with no `__main__` block is a script when it does its work at
             // import and no module of the project imports it (a lone file shows no importers
             // either way, so it is not judged).
@@ -159,6 +166,27 @@ pub fn link<'p>(
                 && !lives
         })
         .collect();
+    // A script that other scripts import for its functions (an evaluation's `run_eval.py`,
+    // imported by its sibling scripts after a `sys.path` insert) runs only inside processes that
+    // end: a loose module (in no package) with a `__main__` block, no loop of its own that keeps
+    // running, and only scripts that end (or tests) importing it.
+    loop {
+        let mut changed = false;
+        for (i, (_, m)) in modules.iter().enumerate() {
+            if ends[i] || lives_of[i] || m.in_package || !m.has_main_guard || m.is_test {
+                continue;
+            }
+            let by = &importers[i];
+            let only_ending = by.iter().all(|&j| ends[j] || modules[j].1.is_test);
+            if only_ending && by.iter().any(|&j| ends[j]) {
+                ends[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     let lifetimes = lifetime::compute(&hierarchy, long_lived, &ends, &entry_lives, &entry_runs_of);
     let lock_helpers = modules
         .iter()
