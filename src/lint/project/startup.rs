@@ -613,6 +613,10 @@ impl Callers<'_, '_> {
                 .filter(|(_, callee)| spellings.contains(callee))
                 .map(|(caller, _)| format!("{}.{}", m.module.as_str(), caller));
             for caller in grower_callers.chain(other_callers) {
+                // A recursive call runs only while the function already does.
+                if caller == function {
+                    continue;
+                }
                 if !self.only_at_startup_from(&caller, seen) {
                     return false;
                 }
