@@ -9,7 +9,8 @@ use std::path::Path;
 /// `e2e`/`cypress` directory, a directory of test fixtures (`test_fixtures`,
 /// `extension_test_fixtures`), or a package of test support (`testing`, `_testing`, as in
 /// `numpy.testing`: doubles and scripted fakes for tests), a suite under a `t` directory
-/// (`t/unit`, `t/integration`, and any other under a top-level `t`), or named `test_*.py`, `*_test.py`,
+/// (`t/unit`, `t/integration`, and any other under a top-level `t`), a nox session file that
+/// runs the suites (`noxfile.py`, hikari's `pipelines/pytest.nox.py`), or named `test_*.py`, `*_test.py`,
 /// `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = directories(path).any(|c| {
@@ -46,6 +47,8 @@ pub fn is_test_path(path: &Path) -> bool {
         || stem.ends_with("_test")
         || stem == "tests"
         || stem == "conftest"
+        || stem == "noxfile"
+        || stem.ends_with(".nox")
 }
 
 /// Whether the file is example, documentation or measurement code: under an `examples`/`example`
@@ -120,6 +123,8 @@ mod tests {
             "t/integration/app.py",
             "t/unit/app/test_base.py",
             "t/old/app.py",
+            "noxfile.py",
+            "pipelines/pytest.nox.py",
             "pkg/t/unit/x.py",
         ] {
             assert!(is_test_path(Path::new(p)), "{p}");
@@ -138,6 +143,8 @@ mod tests {
             // and the path is judged below the checked root, so what lies above it never counts.
             "tmp/test_hooks_gate0/work/jobs/runner.py",
             "src/t/x.py",
+            "pkg/nox.py",
+            "pkg/noxfiles/x.py",
         ] {
             assert!(!is_test_path(Path::new(p)), "{p}");
         }
