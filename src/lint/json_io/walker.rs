@@ -89,10 +89,13 @@ pub(super) fn analyze_function<'a>(
         w.self_taint.insert(attr.clone(), Taint(idx));
     }
     w.body(f.body);
-    w.result.handles_credentials = crate::lint::blocks::calls_in(f.body).iter().any(|c| {
-        w.qualified(&c.func)
-            .is_some_and(|q| q == TOKEN_FILE_READER || CREDENTIAL_BUILDERS.contains(&q.as_str()))
-    });
+    // Asked only of functions with a write at risk, the only ones it can excuse.
+    w.result.handles_credentials = !w.result.risky_writes.is_empty()
+        && crate::lint::blocks::calls_in(f.body).iter().any(|c| {
+            w.qualified(&c.func).is_some_and(|q| {
+                q == TOKEN_FILE_READER || CREDENTIAL_BUILDERS.contains(&q.as_str())
+            })
+        });
     // `self.path = path` with `path` read into an attribute here: the attribute caches the file
     // other methods reach as `self.path` (`__init__(self, path)` loading what `save` rewrites).
     for (attr, read) in std::mem::take(&mut w.param_snapshots) {
