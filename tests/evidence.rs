@@ -222,7 +222,7 @@ fn started_service_loop_is_lifetime_evidence() {
 
 #[test]
 fn a_workers_repeated_write_shows_the_loop() {
-    let why = related("SWC202/one_shot_scripts", "worker.py", 14, "SWC202");
+    let why = related("SWC202/one_shot_scripts", "worker.py", 16, "SWC202");
     assert_mentions(&why, &["`STATUS` is written again on every pass here"]);
 }
 
