@@ -381,11 +381,12 @@ pub fn analyze<'a>(
                 w.read_family = w.family.clone();
             }
         }
-        // A cache, not state: named one by the code, what is written is not derived from the
-        // file, and every read treats an unreadable file as missing (and does not skip this
-        // write when it fails), so a truncated file costs a recomputation, not data. (Without
-        // the name, a token or credential file read the same way is state the user must
-        // recreate by hand.)
+        // A cache, not state: named one by the code, or read first by the function that writes
+        // it (which computes the document again when that read fails); what is written is not
+        // derived from the file, and every read treats an unreadable file as missing (and does
+        // not skip this write when it fails), so a truncated file costs a recomputation, not
+        // data. A token or credential file read the same way is state the user must recreate by
+        // hand: a function that builds a credential from it does not fall through.
         let falls_through = !credential_functions.contains(&w.function)
             && reads.iter().any(|(_, at, f, tolerated)| {
                 *f == w.function && tolerated.is_some() && at.start() < w.range.start()
@@ -694,9 +695,6 @@ struct Function<'a> {
     node: Option<&'a ast::StmtFunctionDef>,
 }
 
-/// The range of `f` when it is a name-mangled method (`__name`, not `__name__`) of a
-/// module-level class, with no decorator but `staticmethod` or `classmethod` ([`entry_of`]: a
-/// decorator may hand it on), whose class's code names it nowhere outside its own body.
 /// Every expression that names `name`: a bare name or an attribute (`save`, `self.save`).
 fn references_to(suite: &[Stmt], name: &str) -> Vec<TextRange> {
     use ruff_python_ast::visitor::{self, Visitor};
@@ -722,6 +720,9 @@ fn references_to(suite: &[Stmt], name: &str) -> Vec<TextRange> {
     refs.found
 }
 
+/// The range of `f` when it is a name-mangled method (`__name`, not `__name__`) of a
+/// module-level class, with no decorator but `staticmethod` or `classmethod` ([`entry_of`]: a
+/// decorator may hand it on), whose class's code names it nowhere outside its own body.
 fn unnamed_private_method(suite: &[Stmt], f: &Function<'_>) -> Option<TextRange> {
     use ruff_python_ast::visitor::{self, Visitor};
     struct Names<'n> {

@@ -10,8 +10,8 @@ use std::path::Path;
 /// `extension_test_fixtures`), or a package of test support (`testing`, `_testing`, as in
 /// `numpy.testing`: doubles and scripted fakes for tests), a suite under a `t` directory
 /// (`t/unit`, `t/integration`, and any other under a top-level `t`), a nox session file that
-/// runs the suites (`noxfile.py`, hikari's `pipelines/pytest.nox.py`), or named `test_*.py`, `*_test.py`,
-/// `tests.py` or `conftest.py`.
+/// runs the suites (`noxfile.py`, hikari's `pipelines/pytest.nox.py`), or named `test_*.py`,
+/// `*_test.py`, `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
     let in_test_dir = directories(path).any(|c| {
         matches!(
