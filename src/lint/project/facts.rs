@@ -2010,8 +2010,48 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                     }
                 }
             }
+            self.added_entities(call);
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+impl<'a> Registrations<'_, 'a, '_> {
+    /// Home Assistant's platform setup hands its entities to the callback it was given
+    /// (`async_add_entities([Sensor(hass, entry)])`); Home Assistant keeps each until its config
+    /// entry is unloaded, for as long as the integration runs.
+    fn added_entities(&mut self, call: &'a ast::ExprCall) {
+        let Expr::Name(f) = call.func.as_ref() else {
+            return;
+        };
+        if !matches!(f.id.as_str(), "async_add_entities" | "add_entities")
+            || !self.b.semantic.imports_from_any(&["homeassistant"])
+        {
+            return;
+        }
+        let Some(arg) = call.arguments.args.first() else {
+            return;
+        };
+        let listed = match arg {
+            Expr::Name(n) => self.assigned_before(n).unwrap_or(arg),
+            _ => arg,
+        };
+        let elements: Vec<&Expr> = match listed {
+            Expr::List(l) => l.elts.iter().collect(),
+            Expr::Tuple(t) => t.elts.iter().collect(),
+            other => vec![other],
+        };
+        for element in elements {
+            for c in self.b.constructed(self.scope, element) {
+                self.b.hold(
+                    c,
+                    call.start(),
+                    HoldSite::Registered {
+                        call: f.id.as_str().into(),
+                    },
+                );
+            }
+        }
     }
 }
 
