@@ -266,12 +266,7 @@ pub fn pages_until_empty(body: &[Stmt]) -> bool {
                 advances |=
                     a.op == ast::Operator::Add && matches!(a.target.as_ref(), Expr::Name(_));
             }
-            Stmt::If(i) => {
-                let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
-                    if u.op == ast::UnaryOp::Not
-                        && matches!(u.operand.as_ref(), Expr::Name(n) if fetched.contains(&n.id.as_str())));
-                leaves_on_empty |= tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)]);
-            }
+            Stmt::If(i) => leaves_on_empty |= breaks_when_empty(i, &fetched),
             _ => {
                 if let Some((Expr::Name(n), value)) = single_assignment(stmt) {
                     let value = match value {
@@ -312,15 +307,20 @@ pub fn reads_to_the_end(body: &[Stmt]) -> bool {
             continue;
         }
         if let Stmt::If(i) = stmt {
-            let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
-                if u.op == ast::UnaryOp::Not
-                    && matches!(u.operand.as_ref(), Expr::Name(n) if read_into.contains(&n.id.as_str())));
-            if tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)]) {
+            if breaks_when_empty(i, &read_into) {
                 return true;
             }
         }
     }
     false
+}
+
+/// `if not x: break` for `x` one of `names`: the loop leaves when what it got is empty.
+fn breaks_when_empty(i: &ast::StmtIf, names: &[&str]) -> bool {
+    let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
+        if u.op == ast::UnaryOp::Not
+            && matches!(u.operand.as_ref(), Expr::Name(n) if names.contains(&n.id.as_str())));
+    tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)])
 }
 
 /// Calls inside an expression, innermost first (arguments are evaluated before the call).

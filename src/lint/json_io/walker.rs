@@ -89,13 +89,6 @@ pub(super) fn analyze_function<'a>(
         w.self_taint.insert(attr.clone(), Taint(idx));
     }
     w.body(f.body);
-    // Asked only of functions with a write at risk, the only ones it can excuse.
-    w.result.handles_credentials = !w.result.risky_writes.is_empty()
-        && crate::lint::blocks::calls_in(f.body).iter().any(|c| {
-            w.qualified(&c.func).is_some_and(|q| {
-                q == TOKEN_FILE_READER || CREDENTIAL_BUILDERS.contains(&q.as_str())
-            })
-        });
     // `self.path = path` with `path` read into an attribute here: the attribute caches the file
     // other methods reach as `self.path` (`__init__(self, path)` loading what `save` rewrites).
     for (attr, read) in std::mem::take(&mut w.param_snapshots) {
@@ -240,52 +233,53 @@ impl<'w, 'a> Walker<'w, 'a> {
         (!key.has_unknown()).then_some((key, true))
     }
 
-    /// `not force and p.exists()`: an existence test joined only with negated flags (names or
-    /// attributes), which an explicit option turns off.
-    fn existence_unless_forced(&self, test: &Expr) -> Option<(PathKey, bool)> {
+    /// `a and p.exists() and b`: the one existence test among the `and`ed conditions, and the
+    /// other conditions.
+    fn conjoined_existence<'e>(&self, test: &'e Expr) -> Option<((PathKey, bool), Vec<&'e Expr>)> {
         let Expr::BoolOp(b) = test else { return None };
         if b.op != ast::BoolOp::And {
             return None;
         }
         let mut found = None;
+        let mut others = Vec::new();
         for v in &b.values {
-            match v {
-                Expr::UnaryOp(u)
-                    if u.op == ast::UnaryOp::Not
-                        && matches!(u.operand.as_ref(), Expr::Name(_) | Expr::Attribute(_)) => {}
-                other => match self.existence_test(other) {
-                    Some(e) if found.is_none() => found = Some(e),
-                    _ => return None,
-                },
+            match self.existence_test(v) {
+                Some(e) if found.is_none() => found = Some(e),
+                Some(_) => return None,
+                None => others.push(v),
             }
         }
-        found
+        found.map(|e| (e, others))
+    }
+
+    /// `not force and p.exists()`: an existence test joined only with negated flags (names or
+    /// attributes), which an explicit option turns off.
+    fn existence_unless_forced(&self, test: &Expr) -> Option<(PathKey, bool)> {
+        let (existence, others) = self.conjoined_existence(test)?;
+        others
+            .iter()
+            .all(|v| {
+                matches!(v, Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not
+                    && matches!(u.operand.as_ref(), Expr::Name(_) | Expr::Attribute(_)))
+            })
+            .then_some(existence)
     }
 
     /// An `elif` that repeats every other condition of `if cond and p.exists():` runs only
     /// when the file does not exist: the file's key.
     fn absent_after_conjunction(&self, test: &Expr, elif: &Expr) -> Option<PathKey> {
         use ruff_python_ast::comparable::ComparableExpr;
-        let Expr::BoolOp(b) = test else { return None };
-        if b.op != ast::BoolOp::And {
-            return None;
-        }
-        let repeated: Vec<&Expr> = match elif {
-            Expr::BoolOp(e) if e.op == ast::BoolOp::And => e.values.iter().collect(),
-            e => vec![e],
-        };
-        let mut found = None;
-        for v in &b.values {
-            match self.existence_test(v) {
-                Some((key, true)) if found.is_none() => found = Some(key),
-                Some(_) => return None,
-                None if repeated
-                    .iter()
-                    .any(|r| ComparableExpr::from(*r) == ComparableExpr::from(v)) => {}
-                None => return None,
+        let ((key, holds_if_present), others) = self.conjoined_existence(test)?;
+        let repeated: Vec<ComparableExpr> = match elif {
+            Expr::BoolOp(e) if e.op == ast::BoolOp::And => {
+                e.values.iter().map(ComparableExpr::from).collect()
             }
-        }
-        found
+            e => vec![ComparableExpr::from(e)],
+        };
+        let all_repeated = others
+            .iter()
+            .all(|v| repeated.contains(&ComparableExpr::from(*v)));
+        (holds_if_present && all_repeated).then_some(key)
     }
 
     fn key_depth(&self, expr: &Expr, depth: u32) -> PathKey {
@@ -1329,6 +1323,11 @@ impl<'w, 'a> Walker<'w, 'a> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         let q = self.qualified(&call.func);
         let args = &call.arguments.args;
+        if q.as_deref()
+            .is_some_and(|q| q == TOKEN_FILE_READER || CREDENTIAL_BUILDERS.contains(&q))
+        {
+            self.result.handles_credentials = true;
+        }
         if let Some(callee) = self
             .callee_id_of(&call.func)
             .filter(|id| super::held_by_callers::is_private(id))

@@ -13,7 +13,8 @@ use std::path::Path;
 /// runs the suites (`noxfile.py`, hikari's `pipelines/pytest.nox.py`), or named `test_*.py`,
 /// `*_test.py`, `tests.py` or `conftest.py`.
 pub fn is_test_path(path: &Path) -> bool {
-    let in_test_dir = directories(path).any(|c| {
+    let dirs: Vec<&str> = directories(path).collect();
+    let in_test_dir = dirs.iter().any(|&c| {
         matches!(
             c,
             "tests" | "test" | "itests" | "e2e" | "cypress" | "testing" | "_testing"
@@ -24,7 +25,6 @@ pub fn is_test_path(path: &Path) -> bool {
     });
     // Celery's and kombu's layout: a top-level `t` directory holding the suites (`t/unit`,
     // `t/integration`), or such a suite deeper down.
-    let dirs: Vec<&str> = directories(path).collect();
     let in_t_suite = dirs.first() == Some(&"t")
         || dirs.windows(2).any(|w| {
             w[0] == "t"
