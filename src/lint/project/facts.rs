@@ -98,16 +98,23 @@ pub fn summarize<'a>(
             })
             .collect(),
     };
-    b.module_assignments = module_level(suite)
+    // With the module's own classes (`bot = Avrae(...)`), qualified as their facts name them.
+    let module_assignments = module_level(suite)
         .into_iter()
         .filter_map(|s| match single_assignment(s)? {
             (Expr::Name(n), Expr::Call(c)) => Some((
                 n.id.as_str(),
-                semantic.qualified_name(ScopeId::MODULE, &c.func)?,
+                semantic
+                    .qualified_name(ScopeId::MODULE, &c.func)
+                    .or_else(|| match c.func.as_ref() {
+                        Expr::Name(f) => b.local_class(f.id.as_str()),
+                        _ => None,
+                    })?,
             )),
             _ => None,
         })
         .collect();
+    b.module_assignments = module_assignments;
     b.collect_imports(suite);
     b.facts.is_migration = is_migration(suite, semantic);
     let is_main_module = module == "__main__" || module.ends_with(".__main__");
@@ -211,7 +218,18 @@ pub fn summarize<'a>(
                 let mut found = Vec::new();
                 for_each_stmt(&f.body, &mut |s| found.push(s));
                 for s in found {
-                    if let Some((_, value)) = single_assignment(s) {
+                    // `with Core() as core: core.run()` keeps the object for the block as an
+                    // assignment does for the function.
+                    let values: Vec<&Expr> = match s {
+                        Stmt::With(w) => w
+                            .items
+                            .iter()
+                            .filter(|i| i.optional_vars.is_some())
+                            .map(|i| &i.context_expr)
+                            .collect(),
+                        _ => single_assignment(s).map(|(_, v)| v).into_iter().collect(),
+                    };
+                    for value in values {
                         for class in b.constructed(scope, value) {
                             b.hold(
                                 class,
@@ -337,9 +355,22 @@ impl<'a> FactsBuilder<'a, '_> {
         let Expr::Name(app) = a.value.as_ref() else {
             return false;
         };
+        // A bot or service of a long-running framework class (`bot = Avrae(...)`, whose class
+        // subclasses `commands.AutoShardedBot`, then `bot.run(TOKEN)`) runs in that call until
+        // it is stopped, as a web application does.
+        let long_running = |class: &str| {
+            table.long_lived_bases.iter().any(|b| b == class)
+                || self.facts.classes.iter().any(|c| {
+                    c.name.as_str() == class
+                        && c.bases
+                            .iter()
+                            .any(|b| table.long_lived_bases.iter().any(|t| t == b.as_str()))
+                })
+        };
         a.attr.as_str() == "run"
             && self.module_assignments.iter().any(|(name, class)| {
-                *name == app.id.as_str() && table.serving_apps.iter().any(|c| c == class)
+                *name == app.id.as_str()
+                    && (table.serving_apps.iter().any(|c| c == class) || long_running(class))
             })
     }
 

@@ -188,6 +188,27 @@ impl<'p> Hierarchy<'p> {
             .map(|_| format!("{importer}.{name}"))
     }
 
+    /// For telling whether a module is imported at all: `name` as a module of a package above
+    /// `importer`, when no module has that name as written nor as a sibling. A program run from
+    /// its package directory imports that package's modules by their own names (`agixt/`'s
+    /// `endpoints/config.py` does `from XBotManager import ...`), which is how
+    /// `agixt/XBotManager.py` runs. Names are not resolved this way: a grandparent's module of a
+    /// common name may be another module than the one the program imports.
+    pub fn ancestor_package_name(&self, importer: &str, name: &str) -> Option<String> {
+        let first = name.split('.').next()?;
+        if self.module_named(first).is_some() || super::stdlib::is_stdlib(first) {
+            return None;
+        }
+        let mut package = importer;
+        while let Some((parent, _)) = package.rsplit_once('.') {
+            if self.module_named(&format!("{parent}.{first}")).is_some() {
+                return Some(format!("{parent}.{name}"));
+            }
+            package = parent;
+        }
+        None
+    }
+
     pub fn has_duplicate_modules(&self) -> bool {
         self.duplicate_modules
     }

@@ -57,9 +57,12 @@ pub fn compute<'p>(
     let mut causes: Vec<Option<Cause<'p>>> = vec![None; n];
     let mut queue = VecDeque::new();
     let table = frameworks::table();
+    // A class defined in a script that ends (nothing imports it) has instances only while that
+    // script runs: a benchmark's sampler thread loops until the benchmark stops it.
     let mut seed = |id: ClassId, cause: Cause<'p>, queue: &mut VecDeque<ClassId>| {
-        let module = h.module_of(id).1;
-        if module.is_test || module.is_example || causes[id].is_some() {
+        let mi = h.module_index_of(id);
+        let module = h.module(mi).1;
+        if module.is_test || module.is_example || ends[mi] || causes[id].is_some() {
             return;
         }
         if let Cause::Held {

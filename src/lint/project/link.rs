@@ -101,7 +101,9 @@ pub fn link<'p>(
     };
     for (mi, (_, m)) in modules.iter().enumerate() {
         for name in m.run_time_imported_names() {
-            let sibling = hierarchy.sibling_name(m.module.as_str(), name);
+            let sibling = hierarchy
+                .sibling_name(m.module.as_str(), name)
+                .or_else(|| hierarchy.ancestor_package_name(m.module.as_str(), name));
             let name = sibling.as_deref().unwrap_or(name);
             let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);
             for prefix in prefixes.chain([name]) {
@@ -124,6 +126,23 @@ pub fn link<'p>(
             }
         }
     }
+    // A module imported inside a function (`from XBotManager import get_manager` in a request
+    // handler) is part of the program too: it is no script of its own. Only the module is
+    // known there, not what is taken from it, so its entry point is not judged by it.
+    for (mi, (_, m)) in modules.iter().enumerate().filter(|(_, (_, m))| !m.is_test) {
+        for name in m.imports_inside.iter().map(|n| n.as_str()) {
+            let found = hierarchy
+                .sibling_name(m.module.as_str(), name)
+                .or_else(|| hierarchy.ancestor_package_name(m.module.as_str(), name));
+            let name = found.as_deref().unwrap_or(name);
+            if let Some(i) = hierarchy.module_named(name).filter(|&i| i != mi) {
+                imported[i] = true;
+                if !importers[i].contains(&mi) {
+                    importers[i].push(mi);
+                }
+            }
+        }
+    }
     let mut entry_lives = Vec::with_capacity(modules.len());
     let mut entry_runs_of = Vec::with_capacity(modules.len());
     let several = modules.len() > 1;
@@ -131,16 +150,21 @@ pub fn link<'p>(
     let mut ends: Vec<bool> = modules
         .iter()
         .map(|(_, m)| {
-            // An entry point that starts an object with a service loop runs as long as it.
-            let starts_service = m.holds.iter().any(|hold| {
-                matches!(hold.site, super::HoldSite::Entry { .. })
-                    && hierarchy.resolve(&hold.class).is_some_and(|c| {
-                        hierarchy
-                            .ancestors_and_self(c)
-                            .iter()
-                            .any(|&a| hierarchy.class(a).service_loop.is_some())
-                    })
-            });
+            // An entry point that starts an object with a service loop runs as long as it, when
+            // it blocks in that loop (`server.serve_forever()`). A loop the object runs in the
+            // background (`_run` on a thread) lasts only as long as the entry point goes on: a
+            // benchmark's sampler thread stops when the benchmark ends.
+            let starts_service =
+                m.holds.iter().any(|hold| {
+                    matches!(hold.site, super::HoldSite::Entry { .. })
+                        && hierarchy.resolve(&hold.class).is_some_and(|c| {
+                            hierarchy.ancestors_and_self(c).iter().any(|&a| {
+                                hierarchy.class(a).service_loop.as_ref().is_some_and(
+                                    |(method, _)| super::facts::caller_runs_loop(method),
+                                )
+                            })
+                        })
+                });
             let lives = m.runs_forever.is_some() || starts_service;
             lives_of.push(lives);
             // A top-level module with no `__main__` block is a script when it does its work at
