@@ -312,6 +312,14 @@ pub fn per_event_parameter(name: &str) -> Option<String> {
     named(name, true)
 }
 
+/// Whether `name` leads with a noun for an entry of a fixed catalogue (`provider_id`,
+/// `template`): ids of a finite set.
+pub(super) fn names_catalogue_entry(name: &str) -> bool {
+    let lower = name.trim_start_matches('_').to_ascii_lowercase();
+    let first = lower.split('_').next().unwrap_or(&lower);
+    CATALOGUE_NOUNS.contains(&first)
+}
+
 /// Evidence from a key's name: an identifier, an event object, or content (when `content`).
 fn named(name: &str, content: bool) -> Option<String> {
     let bare = name.trim_start_matches('_');

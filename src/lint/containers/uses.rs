@@ -966,6 +966,47 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// `cls._instances[key] = super().__new__(cls)` in `__new__`: the class keeps the instance
     /// it makes and hands it back for the same key, a singleton per key. Each entry is an
     /// instance that then lives on, not one added per instance made and dropped.
+    /// `self.by_gcid[self.gcid] = self` into a class attribute or a module global: each
+    /// instance files itself under its own identity, so the registry gains one entry per
+    /// instance ever made, whatever the identity is called. Not under an attribute that names a
+    /// configured choice or a catalogue entry (`self.name`, `self.path`, `self.provider_id`):
+    /// plugins and loaders file themselves so, one per plugin the program ships.
+    fn registers_itself(&self, c: usize, key: &Expr, stmt: &Stmt) -> Option<String> {
+        let (_, receiver) = self.class?;
+        let container = &self.facts.containers[c];
+        if !matches!(container.owner, Owner::ClassAttr(_) | Owner::Module) {
+            return None;
+        }
+        let Stmt::Assign(assign) = stmt else {
+            return None;
+        };
+        let Expr::Attribute(identity) = key else {
+            return None;
+        };
+        if !is_name(&assign.value, receiver) || !is_name(&identity.value, receiver) {
+            return None;
+        }
+        let attr = identity.attr.as_str();
+        let bare = attr.trim_start_matches('_').to_ascii_lowercase();
+        let first = bare.split('_').next().unwrap_or(&bare);
+        let named_choice = super::keys::is_configuration_name(attr)
+            || super::event_keys::names_catalogue_entry(attr)
+            || matches!(
+                first,
+                "name" | "path" | "title" | "label" | "key" | "slug" | "url"
+            );
+        if named_choice {
+            return None;
+        }
+        let class = container
+            .class
+            .as_deref()
+            .map_or("this class".to_string(), |c| format!("`{c}`"));
+        Some(format!(
+            "keys are each instance's own `{attr}`: every instance of {class} files itself here when it is made or loaded, so the registry keeps one entry per instance ever made"
+        ))
+    }
+
     fn caches_new_instance(&self, stmt: &Stmt) -> bool {
         let in_new = self.function.as_ref().is_some_and(|f| f.name == "__new__");
         in_new
@@ -990,7 +1031,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     ) && !self.known_present(c, &sub.slice)
                         && !self.caches_new_instance(stmt)
                     {
-                        let key = self.key_of(&sub.slice);
+                        let key = self
+                            .registers_itself(c, &sub.slice, stmt)
+                            .map_or_else(|| self.key_of(&sub.slice), GrowthKey::PerEvent);
                         self.grow(c, target.range(), key);
                     }
                 }
