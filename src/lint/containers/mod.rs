@@ -83,6 +83,8 @@ pub struct Growth {
     /// In an initializer of this class of the module, for a container shared by its instances
     /// (a module global, a class attribute): it grows once per instance made.
     per_instance_of: Option<String>,
+    /// Runs only when this keyword-only flag of its function, off by default, is set.
+    opt_in: Option<String>,
 }
 
 impl Growth {
@@ -250,6 +252,19 @@ pub fn analyze<'a>(
         names.dedup();
         names
     };
+    // The flags every growth site waits on; none when one grows unconditionally.
+    let opt_in = |c: &Container| -> Vec<Name> {
+        let mut flags: Vec<Name> = Vec::new();
+        for g in &c.growth {
+            match &g.opt_in {
+                Some(f) => flags.push(Name::new(f)),
+                None => return Vec::new(),
+            }
+        }
+        flags.sort_unstable_by_key(|n| n.as_str());
+        flags.dedup();
+        flags
+    };
     containers
         .into_iter()
         .map(|mut c| {
@@ -275,6 +290,7 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                     items_only: c.per_event_growth().is_none(),
+                    opt_in: opt_in(&c),
                 },
                 (Owner::Module, _) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{}", c.attr)),
@@ -294,12 +310,14 @@ pub fn analyze<'a>(
                         Vec::new()
                     },
                     methods: Vec::new(),
+                    opt_in: opt_in(&c),
                 },
                 (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
                     grown_in: Vec::new(),
                     decorated: false,
                     methods: grown_in(&c),
+                    opt_in: opt_in(&c),
                 },
                 _ => Condition::ModuleLivesLong,
             };

@@ -119,6 +119,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// How many blocks around the current statement run once: each sits under a test of a flag
     /// it sets (`if not self.started: ... self.started = True`).
     flag_guarded: usize,
+    /// Keyword-only flags of the current function, off by default, that a block around the
+    /// current statement runs under (`if dedupe:`), outermost first.
+    opt_in_guards: Vec<&'a str>,
     /// Containers the current function replaces with a new one in its own body (not in a
     /// branch), before the current statement: `self.sources = []` then appends. What it adds
     /// after that, it adds to the new container, which holds one call's worth.
@@ -152,6 +155,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             top_function: None,
             endless_loops: 0,
             flag_guarded: 0,
+            opt_in_guards: Vec::new(),
             rebuilt: Vec::new(),
         }
     }
@@ -276,6 +280,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let function = func.name.to_string();
         let top_function = self.top_function.map(str::to_string);
         let in_endless_loop = self.endless_loops > 0;
+        let opt_in = self.opt_in_guards.first().map(|f| f.to_string());
         self.facts.containers[c].growth.push(Growth {
             range,
             function,
@@ -283,6 +288,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             top_function,
             in_endless_loop,
             per_instance_of,
+            opt_in,
         });
     }
 
@@ -1007,6 +1013,34 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         ))
     }
 
+    /// The flag an `if` test waits on when it is a keyword-only parameter of the current
+    /// function that is off unless a caller sets it (`def info(msg, *, dedupe=False)` and
+    /// `if dedupe:`, or `if dedupe and ...:`).
+    fn opt_in_flag(&self, test: &'a Expr) -> Option<&'a str> {
+        let func = self.function.as_ref()?;
+        let name = match test {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+                b.values.iter().find_map(|v| match v {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                })?
+            }
+            _ => return None,
+        };
+        func.def
+            .parameters
+            .kwonlyargs
+            .iter()
+            .find(|p| p.parameter.name.as_str() == name)
+            .filter(|p| {
+                p.default.as_deref().is_some_and(|d| {
+                    d.is_none_literal_expr() || matches!(d, Expr::BooleanLiteral(b) if !b.value)
+                })
+            })
+            .map(|p| p.parameter.name.as_str())
+    }
+
     fn caches_new_instance(&self, stmt: &Stmt) -> bool {
         let in_new = self.function.as_ref().is_some_and(|f| f.name == "__new__");
         in_new
@@ -1140,6 +1174,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 let saved_fn = self.function.replace(ctx);
                 let saved_rebuilt = std::mem::take(&mut self.rebuilt);
                 let saved_loops = std::mem::take(&mut self.endless_loops);
+                let saved_guards = std::mem::take(&mut self.opt_in_guards);
                 let saved_fixed = self.fixed_names.len();
                 let saved_aliases = self.aliases.len();
                 let saved_distinct = self.distinct.len();
@@ -1160,6 +1195,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 self.distinct.truncate(saved_distinct);
                 self.top_function = saved_top;
                 self.endless_loops = saved_loops;
+                self.opt_in_guards = saved_guards;
                 self.rebuilt = saved_rebuilt;
                 self.function = saved_fn;
                 self.scope = saved_scope;
@@ -1262,6 +1298,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             .class
                             .map_or((false, false), |(_, me)| once_branches(if_stmt, me));
                         self.flag_guarded += usize::from(once_body);
+                        let opt_in = self.opt_in_flag(&if_stmt.test);
+                        self.opt_in_guards.extend(opt_in);
                         // An alias made on one branch (`if stop is None: stop = self.stops`)
                         // does not hold on the others (`else: stop += self.stops` grows the
                         // caller's list); after the `if`, it may hold.
@@ -1270,6 +1308,9 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         let mut branch_aliases: Vec<_> =
                             self.aliases.drain(aliases_before..).collect();
                         self.flag_guarded -= usize::from(once_body);
+                        if opt_in.is_some() {
+                            self.opt_in_guards.pop();
+                        }
                         self.present_keys.truncate(saved);
                         self.distinct.truncate(saved_distinct);
                         for clause in &if_stmt.elif_else_clauses {

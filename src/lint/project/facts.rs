@@ -263,6 +263,9 @@ pub fn summarize<'a>(
     // Summaries of every module stay in memory until linking: no spare capacity.
     facts.exports.shrink_to_fit();
     facts.imported.shrink_to_fit();
+    facts.keywords_set.sort_unstable_by_key(|n| n.as_str());
+    facts.keywords_set.dedup();
+    facts.keywords_set.shrink_to_fit();
     facts.holds.shrink_to_fit();
     facts.temporaries.shrink_to_fit();
     facts.returned.shrink_to_fit();
@@ -2005,6 +2008,7 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let Expr::Call(call) = expr {
+            self.keywords_set(call);
             self.constructor_arguments(call);
             if let Expr::Attribute(m) = call.func.as_ref() {
                 let table = frameworks::table();
@@ -2048,6 +2052,21 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
 }
 
 impl<'a> Registrations<'_, 'a, '_> {
+    /// The keywords `call` passes with a value that may be true ([`ModuleFacts::keywords_set`]).
+    fn keywords_set(&mut self, call: &'a ast::ExprCall) {
+        for k in call.arguments.keywords.iter() {
+            let Some(arg) = &k.arg else { continue };
+            let off = matches!(
+                &k.value,
+                Expr::BooleanLiteral(b) if !b.value
+            ) || k.value.is_none_literal_expr()
+                || matches!(&k.value, Expr::Name(n) if n.id.as_str() == arg.as_str());
+            if !off {
+                self.b.facts.keywords_set.push(Name::new(arg.as_str()));
+            }
+        }
+    }
+
     /// Home Assistant's platform setup hands its entities to the callback it was given
     /// (`async_add_entities([Sensor(hass, entry)])`); Home Assistant keeps each until its config
     /// entry is unloaded, for as long as the integration runs.

@@ -365,8 +365,9 @@ impl Project<'_> {
                 grown_in,
                 decorated,
                 methods,
+                opt_in,
             } => {
-                if self.only_at_import(methods) {
+                if self.only_at_import(methods) || self.never_opted_in(opt_in) {
                     return None;
                 }
                 let reset_elsewhere = self.resets.contains(name.as_str());
@@ -505,6 +506,7 @@ impl Project<'_> {
                         attr: *attr,
                         grown_in,
                         items_only: false,
+                        opt_in: Vec::new(),
                     },
                 )?;
                 let short = class.as_str().rsplit('.').next().unwrap_or(class.as_str());
@@ -536,8 +538,9 @@ impl Project<'_> {
                 attr,
                 grown_in,
                 items_only,
+                opt_in,
             } => {
-                if self.only_at_import(grown_in) {
+                if self.only_at_import(grown_in) || self.never_opted_in(opt_in) {
                     return None;
                 }
                 let h = &self.hierarchy;
@@ -602,6 +605,23 @@ impl Project<'_> {
                 .iter()
                 .filter(|(_, f)| !f.is_test)
                 .any(|(_, f)| f.startup_calls.name(name))
+    }
+
+    /// Whether `flags` are some, and no call in the program (tests aside) passes any of them as a
+    /// keyword with a value that may be true: growth that waits on them never runs.
+    fn never_opted_in(&self, flags: &[super::Name]) -> bool {
+        !flags.is_empty()
+            && !self
+                .modules
+                .iter()
+                .filter(|(_, m)| !m.is_test)
+                .any(|(_, m)| {
+                    flags.iter().any(|f| {
+                        m.keywords_set
+                            .binary_search_by(|k| k.as_str().cmp(f.as_str()))
+                            .is_ok()
+                    })
+                })
     }
 
     /// Whether the module-level function `name` runs only from commands of the program's

@@ -117,6 +117,11 @@ pub enum Condition {
         /// ([`lifetime::Lifetimes::through_anothers_loop`]).
         #[serde(default)]
         items_only: bool,
+        /// Every growth site runs only when one of these keyword-only flags of its function is
+        /// set (`if dedupe: seen.add(msg)`, `dedupe=False` by default): no finding when no call
+        /// in the program passes any of them.
+        #[serde(default)]
+        opt_in: Vec<Name>,
     },
     /// A container assigned in the body of `class`, which has a base in another module: a class
     /// attribute shared by every instance (as [`Condition::ModuleLivesLong`]) unless a base
@@ -150,6 +155,9 @@ pub enum Condition {
         /// when each runs only while the program starts ([`import_calls`]).
         #[serde(default)]
         methods: Vec<Name>,
+        /// As for [`Condition::LongLivedOwner`]: the opt-in flags every growth site waits on.
+        #[serde(default)]
+        opt_in: Vec<Name>,
     },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
@@ -276,6 +284,11 @@ pub struct ModuleFacts {
     /// Modules imported inside functions (`from swarm.queue import claim` in `main()`).
     #[serde(default)]
     pub imports_inside: Vec<Name>,
+    /// Keyword arguments the module's calls pass with a value that may be true: not a `False`
+    /// or `None` literal, nor the caller's own parameter of that name handed on
+    /// (`_debug(msg, dedupe=dedupe)`). An opt-in flag no module sets stays off.
+    #[serde(default)]
+    pub keywords_set: Vec<Name>,
     /// Method names module-level code calls (`registry.add_listener(f)` at import).
     #[serde(default)]
     pub import_time_method_calls: Vec<Name>,
