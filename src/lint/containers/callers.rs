@@ -122,6 +122,7 @@ pub(super) fn caller_evidence(
             own_function: own,
             parameter: &no_parameter,
             content_names: false,
+            class_parameter: &|_| false,
         };
         let why = per_event_key(arg, &scope)?;
         let why = why.strip_prefix("keys are ").unwrap_or(&why);

@@ -109,6 +109,8 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "fn",
     "func",
     "function",
+    "class",
+    "cls",
 ];
 
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
@@ -185,6 +187,9 @@ pub(super) struct KeyScope<'s, 'a> {
     /// passes: a helper's callers pass messages written in the code (a warn-once set's
     /// deprecation texts) as often as traffic.
     pub content_names: bool,
+    /// Whether a name is a parameter of the current function annotated as a class
+    /// (`klass: type[Step]`): the classes the code defines are a fixed set.
+    pub class_parameter: &'s dyn Fn(&str) -> bool,
 }
 
 /// Why `key` is new with each event, phrased for the finding ("keys are ..."); `None` when the
@@ -269,6 +274,12 @@ fn call_evidence<'a>(
     // Conversions keep what their argument is.
     if matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset") && args.len() == 1 {
         return evidence(&args[0], scope, depth);
+    }
+    // `id(klass)` of a class: one address per class the code defines, not per event.
+    if callee == "id"
+        && matches!(args.as_ref(), [Expr::Name(n)] if (scope.class_parameter)(n.id.as_str()))
+    {
+        return None;
     }
     // So does a method that reshapes text: `query.strip().lower()` is the query normalised,
     // `e.text.split(maxsplit=1)` its words.

@@ -466,12 +466,14 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let local = |name: &str| self.local_value(name);
         let own_function = |callee: &Expr| self.is_own_function(callee);
         let parameter = |name: &str| self.caller_evidence(name);
+        let class_parameter = |name: &str| self.class_parameter(name);
         let scope = KeyScope {
             local: &local,
             stream_positions: &self.stream_positions,
             own_function: &own_function,
             parameter: &parameter,
             content_names: true,
+            class_parameter: &class_parameter,
         };
         per_event_key(key, &scope).map_or(GrowthKey::Unknown, GrowthKey::PerEvent)
     }
@@ -1011,6 +1013,28 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         Some(format!(
             "keys are each instance's own `{attr}`: every instance of {class} files itself here when it is made or loaded, so the registry keeps one entry per instance ever made"
         ))
+    }
+
+    /// Whether `name` is a parameter of the current function annotated as a class: `type`,
+    /// `type[X]`, `Type[X]` (also qualified, `typing.Type[X]`).
+    fn class_parameter(&self, name: &str) -> bool {
+        let Some(func) = self.function.as_ref() else {
+            return false;
+        };
+        let is_type = |e: &Expr| match e {
+            Expr::Name(n) => matches!(n.id.as_str(), "type" | "Type"),
+            Expr::Attribute(a) => a.attr.as_str() == "Type",
+            _ => false,
+        };
+        func.def
+            .parameters
+            .iter_non_variadic_params()
+            .find(|p| p.parameter.name.as_str() == name)
+            .and_then(|p| p.parameter.annotation.as_deref())
+            .is_some_and(|a| match a {
+                Expr::Subscript(s) => is_type(&s.value),
+                other => is_type(other),
+            })
     }
 
     /// The flag an `if` test waits on when it is a keyword-only parameter of the current
