@@ -692,11 +692,19 @@ impl<'w, 'a> Walker<'w, 'a> {
                 call.arguments.find_argument_value("file", 0)?,
                 call.arguments.find_argument_value("mode", 1),
             ),
+            // `p.open("w")` on a path the module names (a local, `self.path`), or on one that
+            // another module keeps (`constants.Hosting.HOSTING_JSON.open("w")`, which resolves
+            // to an imported name): opened with nothing but a file mode, as only a path is.
+            // Library openers (`webbrowser.open(url)`, `tarfile.open(name)`) take a name first.
             _ => match call.func.as_ref() {
-                Expr::Attribute(a) if a.attr.as_str() == "open" && q.is_none() => (
-                    a.value.as_ref(),
-                    call.arguments.find_argument_value("mode", 0),
-                ),
+                Expr::Attribute(a)
+                    if a.attr.as_str() == "open" && (q.is_none() || opens_by_mode_only(call)) =>
+                {
+                    (
+                        a.value.as_ref(),
+                        call.arguments.find_argument_value("mode", 0),
+                    )
+                }
                 _ => return None,
             },
         };
@@ -1967,3 +1975,12 @@ const HTTP_CLIENTS: &[&str] = &[
     "httpx.Client",
     "httpx.AsyncClient",
 ];
+
+/// `x.open("w")`: a call whose first positional argument is a literal file mode (`r`, `w`,
+/// `a`, `x`, with `b`, `t`, `+`).
+fn opens_by_mode_only(call: &ast::ExprCall) -> bool {
+    matches!(call.arguments.args.first(), Some(Expr::StringLiteral(s)) if {
+        let m = s.value.to_str();
+        !m.is_empty() && m.len() <= 3 && m.chars().all(|c| "rwaxbt+".contains(c))
+    })
+}
