@@ -8,6 +8,9 @@
 //! A directory of a checked root is such a tree when:
 //! - it holds installed distributions' metadata (`*.dist-info`, `*.egg-info`): it is the
 //!   target of `pip install --target`;
+//! - or it is a package that carries its own license file (`cherrypy/LICENSE.txt` beside
+//!   `cherrypy/__init__.py`): another project's code, copied in whole (a project's own licence
+//!   sits at its root, beside the package; test and example directories aside);
 //! - or a program at the top of the root puts it on the import path (`sys.path.insert(0,
 //!   os.path.join(os.path.dirname(__file__), "lib"))`, `sys.path.append(...)`,
 //!   `site.addsitedir(...)`), so that the packages in it import by their own names as installed
@@ -46,7 +49,7 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() && holds_distributions(&path) {
+            if path.is_dir() && (holds_distributions(&path) || licensed_package(&path)) {
                 out.push(path);
             } else if path.extension().is_some_and(|e| e == "py") {
                 for name in import_path_dirs(&path) {
@@ -61,6 +64,26 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Whether `dir` is a package (`__init__.py`) with a license file of its own, and no test or
+/// example directory.
+fn licensed_package(dir: &Path) -> bool {
+    if !dir.join("__init__.py").is_file()
+        || crate::lint::project::context::is_test_path(&dir.join("__init__.py"))
+        || crate::lint::project::context::is_example_path(&dir.join("__init__.py"))
+    {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().to_ascii_uppercase();
+        (name.starts_with("LICENSE") || name.starts_with("LICENCE") || name.starts_with("COPYING"))
+            && !name.ends_with(".PY")
+            && e.path().is_file()
+    })
 }
 
 /// Whether `dir` holds an installed distribution's metadata directory.
