@@ -69,9 +69,10 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
 /// Whether `dir` is a package (`__init__.py`) with a license file of its own, and no test or
 /// example directory.
 fn licensed_package(dir: &Path) -> bool {
-    if !dir.join("__init__.py").is_file()
-        || crate::lint::project::context::is_test_path(&dir.join("__init__.py"))
-        || crate::lint::project::context::is_example_path(&dir.join("__init__.py"))
+    let init = dir.join("__init__.py");
+    if !init.is_file()
+        || crate::lint::project::context::is_test_path(&init)
+        || crate::lint::project::context::is_example_path(&init)
     {
         return false;
     }

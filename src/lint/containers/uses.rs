@@ -1042,27 +1042,24 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// `if dedupe:`, or `if dedupe and ...:`).
     fn opt_in_flag(&self, test: &'a Expr) -> Option<&'a str> {
         let func = self.function.as_ref()?;
-        let name = match test {
-            Expr::Name(n) => n.id.as_str(),
-            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
-                b.values.iter().find_map(|v| match v {
-                    Expr::Name(n) => Some(n.id.as_str()),
-                    _ => None,
-                })?
-            }
-            _ => return None,
-        };
-        func.def
-            .parameters
-            .kwonlyargs
-            .iter()
-            .find(|p| p.parameter.name.as_str() == name)
-            .filter(|p| {
-                p.default.as_deref().is_some_and(|d| {
-                    d.is_none_literal_expr() || matches!(d, Expr::BooleanLiteral(b) if !b.value)
+        let flag = |e: &'a Expr| -> Option<&'a str> {
+            let Expr::Name(n) = e else { return None };
+            func.def
+                .parameters
+                .kwonlyargs
+                .iter()
+                .find(|p| p.parameter.name.as_str() == n.id.as_str())
+                .filter(|p| {
+                    p.default.as_deref().is_some_and(|d| {
+                        d.is_none_literal_expr() || matches!(d, Expr::BooleanLiteral(b) if !b.value)
+                    })
                 })
-            })
-            .map(|p| p.parameter.name.as_str())
+                .map(|p| p.parameter.name.as_str())
+        };
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => b.values.iter().find_map(flag),
+            other => flag(other),
+        }
     }
 
     fn caches_new_instance(&self, stmt: &Stmt) -> bool {

@@ -99,11 +99,16 @@ pub fn link<'p>(
             matches!(&h.site, super::HoldSite::Entry { function } if function.as_str() != "__main__")
         })
     };
+    // The module an import names, when it is no module as written: a sibling, or a module of a
+    // package above the importer.
+    let import_target = |importer: &str, name: &str| {
+        hierarchy
+            .sibling_name(importer, name)
+            .or_else(|| hierarchy.ancestor_package_name(importer, name))
+    };
     for (mi, (_, m)) in modules.iter().enumerate() {
         for name in m.run_time_imported_names() {
-            let sibling = hierarchy
-                .sibling_name(m.module.as_str(), name)
-                .or_else(|| hierarchy.ancestor_package_name(m.module.as_str(), name));
+            let sibling = import_target(m.module.as_str(), name);
             let name = sibling.as_deref().unwrap_or(name);
             let prefixes = name.match_indices('.').map(|(i, _)| &name[..i]);
             for prefix in prefixes.chain([name]) {
@@ -131,9 +136,7 @@ pub fn link<'p>(
     // known there, not what is taken from it, so its entry point is not judged by it.
     for (mi, (_, m)) in modules.iter().enumerate().filter(|(_, (_, m))| !m.is_test) {
         for name in m.imports_inside.iter().map(|n| n.as_str()) {
-            let found = hierarchy
-                .sibling_name(m.module.as_str(), name)
-                .or_else(|| hierarchy.ancestor_package_name(m.module.as_str(), name));
+            let found = import_target(m.module.as_str(), name);
             let name = found.as_deref().unwrap_or(name);
             if let Some(i) = hierarchy.module_named(name).filter(|&i| i != mi) {
                 imported[i] = true;
