@@ -421,6 +421,11 @@ pub fn bound_names(target: &Expr, out: &mut Vec<String>) {
     }
 }
 
+/// `False` or `None`: a flag's value when it is off.
+pub fn is_off_literal(expr: &Expr) -> bool {
+    expr.is_none_literal_expr() || matches!(expr, Expr::BooleanLiteral(b) if !b.value)
+}
+
 pub fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }

@@ -323,12 +323,10 @@ pub fn per_event_parameter(name: &str) -> Option<String> {
     named(name, true)
 }
 
-/// Whether `name` leads with a noun for an entry of a fixed catalogue (`provider_id`,
-/// `template`): ids of a finite set.
-pub(super) fn names_catalogue_entry(name: &str) -> bool {
-    let lower = name.trim_start_matches('_').to_ascii_lowercase();
-    let first = lower.split('_').next().unwrap_or(&lower);
-    CATALOGUE_NOUNS.contains(&first)
+/// Whether `word` (lowercase, the first word of a name) is a noun for an entry of a fixed
+/// catalogue (`provider` of `provider_id`, `template`): ids of a finite set.
+pub(super) fn is_catalogue_noun(word: &str) -> bool {
+    CATALOGUE_NOUNS.contains(&word)
 }
 
 /// Evidence from a key's name: an identifier, an event object, or content (when `content`).

@@ -998,7 +998,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         let bare = attr.trim_start_matches('_').to_ascii_lowercase();
         let first = bare.split('_').next().unwrap_or(&bare);
         let named_choice = super::keys::is_configuration_name(attr)
-            || super::event_keys::names_catalogue_entry(attr)
+            || super::event_keys::is_catalogue_noun(first)
             || matches!(
                 first,
                 "name" | "path" | "title" | "label" | "key" | "slug" | "url"
@@ -1050,9 +1050,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 .iter()
                 .find(|p| p.parameter.name.as_str() == n.id.as_str())
                 .filter(|p| {
-                    p.default.as_deref().is_some_and(|d| {
-                        d.is_none_literal_expr() || matches!(d, Expr::BooleanLiteral(b) if !b.value)
-                    })
+                    p.default
+                        .as_deref()
+                        .is_some_and(crate::lint::blocks::is_off_literal)
                 })
                 .map(|p| p.parameter.name.as_str())
         };

@@ -362,12 +362,10 @@ impl<'a> FactsBuilder<'a, '_> {
         // subclasses `commands.AutoShardedBot`, then `bot.run(TOKEN)`) runs in that call until
         // it is stopped, as a web application does.
         let long_running = |class: &str| {
-            table.long_lived_bases.iter().any(|b| b == class)
+            table.is_long_lived_base(class)
                 || self.facts.classes.iter().any(|c| {
                     c.name.as_str() == class
-                        && c.bases
-                            .iter()
-                            .any(|b| table.long_lived_bases.iter().any(|t| t == b.as_str()))
+                        && c.bases.iter().any(|b| table.is_long_lived_base(b.as_str()))
                 })
         };
         a.attr.as_str() == "run"
@@ -2056,10 +2054,7 @@ impl<'a> Registrations<'_, 'a, '_> {
     fn keywords_set(&mut self, call: &'a ast::ExprCall) {
         for k in call.arguments.keywords.iter() {
             let Some(arg) = &k.arg else { continue };
-            let off = matches!(
-                &k.value,
-                Expr::BooleanLiteral(b) if !b.value
-            ) || k.value.is_none_literal_expr()
+            let off = crate::lint::blocks::is_off_literal(&k.value)
                 || matches!(&k.value, Expr::Name(n) if n.id.as_str() == arg.as_str());
             if !off {
                 self.b.facts.keywords_set.push(Name::new(arg.as_str()));

@@ -43,6 +43,13 @@ pub fn in_management_commands(module: &str) -> bool {
     module.contains(".management.commands.") || module.starts_with("management.commands.")
 }
 
+impl Frameworks {
+    /// Whether `base` (qualified) is a framework class whose subclasses live for the process.
+    pub fn is_long_lived_base(&self, base: &str) -> bool {
+        self.long_lived_bases.iter().any(|b| b == base)
+    }
+}
+
 pub fn table() -> &'static Frameworks {
     static TABLE: OnceLock<Frameworks> = OnceLock::new();
     TABLE.get_or_init(|| {

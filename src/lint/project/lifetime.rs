@@ -136,7 +136,7 @@ pub fn compute<'p>(
             .ancestors_and_self(id)
             .into_iter()
             .flat_map(|a| h.external_bases(a).iter().map(move |b| (a, *b)))
-            .find(|(_, b)| table.long_lived_bases.iter().any(|t| t == b));
+            .find(|(_, b)| table.is_long_lived_base(b));
         if let Some((class, base)) = framework {
             seed(id, Cause::Framework { class, base }, &mut queue);
             continue;
