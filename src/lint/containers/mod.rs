@@ -189,6 +189,7 @@ pub fn analyze<'a>(
         class_index: HashMap::default(),
         containers: Vec::new(),
         by_key: HashMap::default(),
+        held: HashMap::default(),
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
@@ -343,6 +344,10 @@ struct Facts<'a, 'm, 'o> {
     class_index: HashMap<&'a str, usize>,
     containers: Vec<Container>,
     by_key: HashMap<(Owner, String), usize>,
+    /// `self.cache = Cache()` or `self.cache = cache` (a parameter annotated `Cache`): the class
+    /// of this module whose instance a class's attribute holds, so `self.cache.orders` names
+    /// the container `orders` of `Cache`.
+    held: HashMap<(usize, &'a str), usize>,
 }
 
 impl<'a> Facts<'a, '_, '_> {
@@ -491,6 +496,9 @@ impl<'a> Facts<'a, '_, '_> {
                             Expr::Name(n) => locals.get(n.id.as_str()).copied().unwrap_or(value),
                             _ => value,
                         };
+                        if let Some(held) = self.instance_class(method, value) {
+                            self.held.insert((class, attr.attr.as_str()), held);
+                        }
                         defs.push((attr.attr.as_str(), target.range(), stmt.range(), value));
                     }
                     _ => {}
@@ -511,6 +519,30 @@ impl<'a> Facts<'a, '_, '_> {
                 recreated_in,
             );
         }
+    }
+
+    /// The class of this module whose instance `value` is: `Cache()`, or a parameter of
+    /// `method` annotated `Cache` (or `"Cache"`).
+    fn instance_class(&self, method: &ast::StmtFunctionDef, value: &Expr) -> Option<usize> {
+        let class_name = match value {
+            Expr::Call(call) => match call.func.as_ref() {
+                Expr::Name(n) => n.id.as_str(),
+                _ => return None,
+            },
+            Expr::Name(n) => {
+                let param = method
+                    .parameters
+                    .iter_non_variadic_params()
+                    .find(|p| p.parameter.name.as_str() == n.id.as_str())?;
+                match param.parameter.annotation.as_deref()? {
+                    Expr::Name(a) => a.id.as_str(),
+                    Expr::StringLiteral(s) => s.value.to_str(),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        self.class_index.get(class_name).copied()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -672,10 +704,22 @@ impl<'a> Facts<'a, '_, '_> {
                 }
             }
             Expr::Attribute(attr) => {
+                let name = attr.attr.as_str();
+                if let (Expr::Attribute(holder), Some((ci, self_name))) =
+                    (attr.value.as_ref(), class)
+                {
+                    // `self.cache.orders`: the container of the instance `self.cache` holds.
+                    if !is_name(&holder.value, self_name) {
+                        return None;
+                    }
+                    let held = std::iter::once(ci)
+                        .chain(self.ancestors(ci))
+                        .find_map(|c| self.held.get(&(c, holder.attr.as_str())))?;
+                    return self.member(*held, name, true);
+                }
                 let Expr::Name(owner) = attr.value.as_ref() else {
                     return None;
                 };
-                let name = attr.attr.as_str();
                 if let Some((ci, self_name)) = class {
                     if owner.id.as_str() == self_name {
                         return self.member(ci, name, true);

@@ -355,6 +355,16 @@ impl<'a> FactsBuilder<'a, '_> {
         let Expr::Attribute(a) = call.func.as_ref() else {
             return false;
         };
+        // `threading.Event().wait()`: an event nothing else can set, waited on with no timeout,
+        // parks the main thread for good while the threads it started do the work.
+        if let Expr::Call(made) = a.value.as_ref() {
+            return a.attr.as_str() == "wait"
+                && call.arguments.is_empty()
+                && self
+                    .semantic
+                    .qualified_name(ScopeId::MODULE, &made.func)
+                    .is_some_and(|q| q == "threading.Event");
+        }
         let Expr::Name(app) = a.value.as_ref() else {
             return false;
         };
