@@ -783,6 +783,15 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                         && call.arguments.keywords.is_empty()
                         && fixed(&args[0]))
             }
+            // `config["username"]`: an entry of the configuration, one value per deployment.
+            Expr::Subscript(sub) => {
+                matches!(sub.slice.as_ref(), Expr::StringLiteral(_))
+                    && match sub.value.as_ref() {
+                        Expr::Name(n) => names_configuration(n.id.as_str()),
+                        Expr::Attribute(a) => names_configuration(a.attr.as_str()),
+                        _ => false,
+                    }
+            }
             Expr::BinOp(b) => fixed(&b.left) && fixed(&b.right),
             Expr::UnaryOp(u) => fixed(&u.operand),
             Expr::FString(f) => f.value.elements().all(|e| match e {
@@ -1528,6 +1537,15 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
 /// `for i in range(n)`. Over a collection, positions repeat from one call to the next; over a
 /// call (`enumerate(stream())`, possibly an endless generator) they might not, so those count
 /// as open keys.
+/// The name of a program's configuration as code spells it: `config`, `self.settings`,
+/// `cfg`, `opts`.
+fn names_configuration(name: &str) -> bool {
+    matches!(
+        name.trim_start_matches('_'),
+        "config" | "conf" | "cfg" | "configuration" | "settings" | "options" | "opts"
+    )
+}
+
 fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
     let Expr::Call(call) = iter else { return None };
     let over_collection = call
