@@ -61,8 +61,9 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// Nouns (the first `_`-separated word of a key's name) for entries of a catalogue that the
 /// code, the configuration or an external registry fixes, not for things that arrive: the
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
-/// translations it ships, the instruments and markets of an exchange, the types of a protocol
-/// (`camera_id`, `provider_id`, `rec_type_id`). Their ids are identifiers, but of a finite set:
+/// translations it ships, the instruments and markets of an exchange, the types of a protocol,
+/// the endpoints of a device or an API, the products of a vendor (`camera_id`, `provider_id`,
+/// `rec_type_id`, `endpoint_id`). Their ids are identifiers, but of a finite set:
 /// never evidence by themselves.
 const CATALOGUE_NOUNS: &[&str] = &[
     "camera",
@@ -111,6 +112,10 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "function",
     "class",
     "cls",
+    "endpoint",
+    "route",
+    "product",
+    "vendor",
 ];
 
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
@@ -403,6 +408,8 @@ mod tests {
             "instrument_id",
             "translation_id",
             "type_id",
+            "endpoint_id",
+            "product_id",
         ] {
             assert_eq!(named(name, true), None, "{name}");
         }
