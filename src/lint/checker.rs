@@ -55,6 +55,8 @@ pub struct Exports {
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
     /// The module's functions that remove from a parameter: (name in the module, position).
     pub removers: Vec<(String, usize)>,
+    /// Module-level containers the module neither grows nor bounds: (name in the module, kind).
+    pub quiet_globals: Vec<(String, &'static str)>,
 }
 
 pub struct Checker<'a, 'm> {
@@ -99,6 +101,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             self.context.extra_locks,
         );
         let removers = containers::removers::removers(self.suite);
+        let mut quiet_globals = Vec::new();
         let growth_rules = [
             Rule::UnboundedDefaultdict,
             Rule::UncheckedAppend,
@@ -112,6 +115,11 @@ impl<'a, 'm> Checker<'a, 'm> {
                 local_removers: &removers,
             };
             let found = containers::analyze(self.suite, self.semantic, &options);
+            quiet_globals = found
+                .iter()
+                .filter(|c| c.is_quiet_global())
+                .map(|c| (c.attr.clone(), c.kind.family()))
+                .collect();
             if self.enabled(Rule::UnboundedDefaultdict) {
                 rules::unbounded_defaultdict::check(&mut self, &found);
             }
@@ -159,6 +167,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 json_helpers,
                 written_files,
                 removers,
+                quiet_globals,
             },
         )
     }

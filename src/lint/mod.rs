@@ -738,6 +738,16 @@ pub fn summarize_source(
         )
     };
     facts.growth_methods = growth_methods(&diagnostics);
+    facts.quiet_globals = exports
+        .quiet_globals
+        .iter()
+        .map(|(name, kind)| {
+            (
+                project::Name::new(&format!("{}.{name}", unit.module)),
+                project::Name::new(kind),
+            )
+        })
+        .collect();
     if needs_project {
         let calls = project::import_calls::collect(suite, &facts.growth_methods);
         facts.import_time_method_calls = calls.at_import;
@@ -900,7 +910,13 @@ fn global_growers<'d>(diagnostics: &'d [Diagnostic], module: &str) -> Vec<&'d st
     let mut out: Vec<&str> = diagnostics
         .iter()
         .filter_map(|d| match &d.condition {
-            project::Condition::SharedContainer { grown_in, .. } => Some(grown_in),
+            // Its own globals: whether a function that grows another module's global runs
+            // only at start-up is not asked ([`project::startup`] records its calls apart).
+            project::Condition::SharedContainer {
+                grown_in,
+                imported: None,
+                ..
+            } => Some(grown_in),
             _ => None,
         })
         .flatten()

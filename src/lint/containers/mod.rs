@@ -11,6 +11,7 @@
 
 mod callers;
 pub mod event_keys;
+mod imported;
 mod keys;
 mod once;
 mod records;
@@ -44,6 +45,18 @@ pub enum ContainerKind {
     Counter,
 }
 
+impl ContainerKind {
+    /// What other modules can do to it through an import: store under a key (`dict`), append
+    /// (`list`) or add (`set`).
+    pub fn family(&self) -> &'static str {
+        match self {
+            ContainerKind::List | ContainerKind::Deque => "list",
+            ContainerKind::Set => "set",
+            _ => "dict",
+        }
+    }
+}
+
 /// Where the container is bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Owner {
@@ -52,6 +65,8 @@ pub enum Owner {
     ClassAttr(usize),
     /// An attribute set on `self` in a method of the class.
     SelfAttr(usize),
+    /// A module global of another module, grown here through an imported name ([`imported`]).
+    Imported,
 }
 
 /// What a growth site adds, as far as the size of the container goes.
@@ -137,6 +152,15 @@ impl Container {
         }
     }
 
+    /// A module global that nothing in its module grows or bounds: other modules may grow it
+    /// through an import ([`imported`]).
+    pub fn is_quiet_global(&self) -> bool {
+        self.owner == Owner::Module
+            && self.growth.is_empty()
+            && self.bound.is_none()
+            && self.edge_bound.is_none()
+    }
+
     /// The first growth that adds an item on every call, or a key new with every event: the
     /// evidence SWC102 needs.
     pub fn open_growth(&self) -> Option<&Growth> {
@@ -190,9 +214,18 @@ pub fn analyze<'a>(
         containers: Vec::new(),
         by_key: HashMap::default(),
         held: HashMap::default(),
+        any_imported: false,
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
+    for (name, kind, at) in imported::grown(semantic, suite) {
+        let key = (Owner::Imported, name.clone());
+        if !facts.by_key.contains_key(&key) {
+            facts.by_key.insert(key, facts.containers.len());
+            facts.containers.push(imported::container(name, kind, at));
+            facts.any_imported = true;
+        }
+    }
     if facts.containers.is_empty() {
         return Vec::new();
     }
@@ -275,6 +308,11 @@ pub fn analyze<'a>(
                     .iter()
                     .all(|g| g.per_instance_of.as_ref() == Some(k))
             });
+            // Another module's global that grows once per instance made here: whether such
+            // instances come and go is asked of its own module's containers only.
+            if per_instance.is_some() && c.owner == Owner::Imported {
+                c.growth.clear();
+            }
             c.condition = match (c.owner, &c.class) {
                 _ if per_instance.is_some() => Condition::GrowsPerInstance {
                     class: format!("{module}.{}", per_instance.unwrap_or_default()).into(),
@@ -293,8 +331,12 @@ pub fn analyze<'a>(
                     items_only: c.per_event_growth().is_none(),
                     opt_in: opt_in(&c),
                 },
-                (Owner::Module, _) => Condition::SharedContainer {
-                    name: Name::new(&format!("{module}.{}", c.attr)),
+                (Owner::Module | Owner::Imported, _) => Condition::SharedContainer {
+                    name: match c.owner {
+                        Owner::Imported => Name::new(&c.attr),
+                        _ => Name::new(&format!("{module}.{}", c.attr)),
+                    },
+                    imported: (c.owner == Owner::Imported).then(|| Name::new(c.kind.family())),
                     decorated: c
                         .growth
                         .iter()
@@ -315,6 +357,7 @@ pub fn analyze<'a>(
                 },
                 (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
+                    imported: None,
                     grown_in: Vec::new(),
                     decorated: false,
                     methods: grown_in(&c),
@@ -348,6 +391,8 @@ struct Facts<'a, 'm, 'o> {
     /// of this module whose instance a class's attribute holds, so `self.cache.orders` names
     /// the container `orders` of `Cache`.
     held: HashMap<(usize, &'a str), usize>,
+    /// Some container is another module's global ([`Owner::Imported`]).
+    any_imported: bool,
 }
 
 impl<'a> Facts<'a, '_, '_> {
@@ -570,7 +615,7 @@ impl<'a> Facts<'a, '_, '_> {
         };
         let class = match owner {
             Owner::ClassAttr(ci) | Owner::SelfAttr(ci) => Some(self.classes[ci].name.to_string()),
-            Owner::Module => None,
+            Owner::Module | Owner::Imported => None,
         };
         self.by_key.insert(key, self.containers.len());
         self.containers.push(Container {
@@ -700,6 +745,12 @@ impl<'a> Facts<'a, '_, '_> {
                             .get(&(Owner::Module, name.id.to_string()))
                             .copied()
                     }
+                    Resolved::Binding(_, b) if self.any_imported => match &b.kind {
+                        BindingKind::Import(q) => {
+                            self.by_key.get(&(Owner::Imported, q.clone())).copied()
+                        }
+                        _ => None,
+                    },
                     _ => None,
                 }
             }
@@ -720,6 +771,13 @@ impl<'a> Facts<'a, '_, '_> {
                 let Expr::Name(owner) = attr.value.as_ref() else {
                     return None;
                 };
+                if self.any_imported {
+                    if let Some(q) = imported::imported_name(self.semantic, scope, expr) {
+                        if let Some(&c) = self.by_key.get(&(Owner::Imported, q)) {
+                            return Some(c);
+                        }
+                    }
+                }
                 if let Some((ci, self_name)) = class {
                     if owner.id.as_str() == self_name {
                         return self.member(ci, name, true);

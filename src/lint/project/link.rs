@@ -4,7 +4,7 @@
 use super::hierarchy::Hierarchy;
 use super::lifetime::{self, Lifetimes};
 use super::shared_files::SharedFiles;
-use super::{Condition, ModuleFacts};
+use super::{Condition, ModuleFacts, Name};
 use crate::finding::{Related, Severity};
 use crate::lint::json_io::Summary;
 use rustc_hash::FxHashSet as HashSet;
@@ -48,6 +48,8 @@ pub struct Project<'p> {
     /// Containers some module resets through an imported name ([`ModuleFacts::resets`]), as
     /// written and, for an implicit relative import, as the sibling module it names.
     resets: rustc_hash::FxHashSet<String>,
+    /// Every module's [`ModuleFacts::quiet_globals`]: (qualified name, kind).
+    quiet_globals: rustc_hash::FxHashSet<(Name, Name)>,
     /// The functions the packaging installs as commands, qualified ([`super::scripts`]).
     commands: Vec<String>,
 }
@@ -264,8 +266,13 @@ pub fn link<'p>(
                 .map(|(_, m)| format!("{}.{}", m.module.as_str(), e.function))
         })
         .collect();
+    let quiet_globals = modules
+        .iter()
+        .flat_map(|(_, m)| m.quiet_globals.iter().copied())
+        .collect();
     let mut project = Project {
         resets,
+        quiet_globals,
         commands,
         import_only_methods: Default::default(),
         hierarchy,
@@ -369,9 +376,27 @@ impl Project<'_> {
                 decorated,
                 methods,
                 opt_in,
+                imported,
             } => {
                 if self.only_at_import(methods) || self.never_opted_in(opt_in) {
                     return None;
+                }
+                if let Some(kind) = imported {
+                    // As the importer wrote it, or as the sibling module an implicit relative
+                    // import names.
+                    let importer = self
+                        .module_of_path
+                        .get(path)
+                        .map(|&i| self.modules[i].1.module.as_str());
+                    let sibling = importer
+                        .and_then(|m| self.hierarchy.sibling_name(m, name.as_str()))
+                        .map(|s| Name::new(&s));
+                    let quiet = std::iter::once(*name)
+                        .chain(sibling)
+                        .any(|n| self.quiet_globals.contains(&(n, *kind)));
+                    if !quiet {
+                        return None;
+                    }
                 }
                 let reset_elsewhere = self.resets.contains(name.as_str());
                 let startup_only = !grown_in.is_empty()

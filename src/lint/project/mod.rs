@@ -158,6 +158,12 @@ pub enum Condition {
         /// As for [`Condition::LongLivedOwner`]: the opt-in flags every growth site waits on.
         #[serde(default)]
         opt_in: Vec<Name>,
+        /// `name` is another module's global, grown here through an import as a container of
+        /// this kind (`dict`, `list`, `set`): a finding only when it is a container of that
+        /// kind in the project that its own module neither grows nor bounds
+        /// ([`ModuleFacts::quiet_globals`]).
+        #[serde(default)]
+        imported: Option<Name>,
     },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a
@@ -331,6 +337,11 @@ pub struct ModuleFacts {
     /// (outside test code; [`resets`]).
     #[serde(default)]
     pub resets: Vec<Name>,
+    /// Module-level containers of this module that its own code neither grows nor bounds,
+    /// qualified, with their kind (`dict`, `list`, `set`): other modules may grow them through
+    /// an import.
+    #[serde(default)]
+    pub quiet_globals: Vec<(Name, Name)>,
     /// Its decorators that keep one instance of the class they decorate, qualified
     /// ([`singletons`]).
     #[serde(default)]
