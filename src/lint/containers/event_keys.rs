@@ -347,6 +347,11 @@ fn named(name: &str, content: bool) -> Option<String> {
     if lower.contains('_') && CATALOGUE_NOUNS.contains(&first) {
         return None;
     }
+    // `transaction_per_request`, `per_user`: a setting that says how often something happens,
+    // not the identity of a request or a user.
+    if lower.split('_').any(|w| w == "per") {
+        return None;
+    }
     let identifier = matches!(
         lower.as_str(),
         "id" | "uid" | "uuid" | "guid" | "pid" | "sid" | "ident"
@@ -411,6 +416,10 @@ mod tests {
             "endpoint_id",
             "product_id",
         ] {
+            assert_eq!(named(name, true), None, "{name}");
+        }
+        // A setting that says how often, not which.
+        for name in ["transaction_per_request", "per_user"] {
             assert_eq!(named(name, true), None, "{name}");
         }
         // The noun must lead the name: a user's id keeps arriving whatever follows.

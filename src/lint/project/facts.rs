@@ -1093,7 +1093,12 @@ impl<'a> FactsBuilder<'a, '_> {
                 .find(|call| match call.func.as_ref() {
                     Expr::Attribute(a) => {
                         let name = a.attr.as_str();
+                        // `self.wait_closed()`: the object waits for its own end (a
+                        // connection's handler until that connection closes), which says
+                        // nothing of how long it lives.
+                        let own_end = name == "wait_closed" && is_name(&a.value, self_name);
                         !matches!(name, "join" | "run_until_complete")
+                            && !own_end
                             && serving.serve_calls.iter().any(|s| s == name)
                     }
                     _ => self.serves(call),
