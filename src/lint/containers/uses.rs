@@ -1533,10 +1533,6 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
     }
 }
 
-/// The loop variable that counts positions: `i` in `for i, x in enumerate(xs)` or
-/// `for i in range(n)`. Over a collection, positions repeat from one call to the next; over a
-/// call (`enumerate(stream())`, possibly an endless generator) they might not, so those count
-/// as open keys.
 /// The name of a program's configuration as code spells it: `config`, `self.settings`,
 /// `cfg`, `opts`.
 fn names_configuration(name: &str) -> bool {
@@ -1546,6 +1542,10 @@ fn names_configuration(name: &str) -> bool {
     )
 }
 
+/// The loop variable that counts positions: `i` in `for i, x in enumerate(xs)` or
+/// `for i in range(n)`. Over a collection, positions repeat from one call to the next; over a
+/// call (`enumerate(stream())`, possibly an endless generator) they might not, so those count
+/// as open keys.
 fn position_name<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
     let Expr::Call(call) = iter else { return None };
     let over_collection = call
