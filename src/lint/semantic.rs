@@ -164,6 +164,15 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
+    /// The qualified name of what `expr` takes from another module: a name bound by an import
+    /// (`from app import state` then `state`), or an attribute chain on one (`state.sessions`,
+    /// `reg.Registry.entries`). `None` for builtins, the module's own names, locals and
+    /// attributes of other values (`self.x`).
+    pub fn imported_name(&self, scope: ScopeId, expr: &Expr) -> Option<String> {
+        self.qualified_name(scope, expr)
+            .filter(|q| !q.starts_with("builtins."))
+    }
+
     /// The qualified name an expression refers to: `builtins.open` for the builtin, the import
     /// path for imported names and attribute chains on them. `None` for locals and other values.
     pub fn qualified_name(&self, scope: ScopeId, expr: &Expr) -> Option<String> {

@@ -7,7 +7,7 @@
 
 use super::{Container, ContainerKind, Owner};
 use crate::lint::project::Condition;
-use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -46,25 +46,20 @@ pub(super) fn container(name: String, kind: ContainerKind, at: TextRange) -> Con
 }
 
 /// The qualified name `target` denotes when it is another module's global: a name bound by an
-/// import, or an attribute of an imported module.
+/// import, or an attribute of an imported module (one level: `state.admins`).
 pub(super) fn imported_name(
     semantic: &SemanticModel<'_>,
     scope: ScopeId,
     target: &Expr,
 ) -> Option<String> {
-    match target {
-        Expr::Name(n) => match semantic.resolve(scope, n.id.as_str(), n.start()) {
-            Resolved::Binding(_, b) => match &b.kind {
-                BindingKind::Import(q) => Some(q.clone()),
-                _ => None,
-            },
-            _ => None,
-        },
-        Expr::Attribute(a) if a.value.is_name_expr() => {
-            imported_name(semantic, scope, &a.value).map(|q| format!("{q}.{}", a.attr))
-        }
-        _ => None,
+    let base = match target {
+        Expr::Attribute(a) => a.value.as_ref(),
+        other => other,
+    };
+    if !base.is_name_expr() {
+        return None;
     }
+    semantic.imported_name(scope, target)
 }
 
 struct Walk<'w, 'a> {

@@ -6,7 +6,7 @@
 
 use super::Name;
 use crate::lint::containers::REMOVE_METHODS;
-use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
+use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -35,26 +35,10 @@ impl Walk<'_, '_> {
     /// itself (`from ..action import store as legacy_store`, even inside the function that
     /// empties it): record what it names.
     fn record(&mut self, target: &Expr) {
-        match target {
-            Expr::Attribute(a) => {
-                // The base must be imported: `self.x` or a local's attribute is no other
-                // module's.
-                if let Some(q) = self.semantic.qualified_name(self.scope, &a.value) {
-                    self.out.push(format!("{q}.{}", a.attr));
-                }
-            }
-            // Only a name bound by an import: the module's own globals and locals are its own.
-            Expr::Name(n) => {
-                if let Resolved::Binding(_, b) =
-                    self.semantic
-                        .resolve(self.scope, n.id.as_str(), n.range.start())
-                {
-                    if let BindingKind::Import(q) = &b.kind {
-                        self.out.push(q.clone());
-                    }
-                }
-            }
-            _ => {}
+        // Only what an import binds, or an attribute of it: the module's own globals, locals
+        // and `self.x` are its own.
+        if let Some(q) = self.semantic.imported_name(self.scope, target) {
+            self.out.push(q);
         }
     }
 }
