@@ -359,7 +359,10 @@ pub fn analyze<'a>(
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
                     imported: None,
                     grown_in: Vec::new(),
-                    decorated: false,
+                    decorated: c
+                        .growth
+                        .iter()
+                        .any(|g| decorated_method(suite, class, &g.function)),
                     methods: grown_in(&c),
                     opt_in: opt_in(&c),
                 },
@@ -368,6 +371,23 @@ pub fn analyze<'a>(
             c
         })
         .collect()
+}
+
+/// Whether method `name` of the module-level class `class` has a decorator other than
+/// `classmethod` or `staticmethod`: one that may hand it to a framework that calls it without
+/// naming it (`@app.route`). A method not found this way counts as decorated.
+fn decorated_method(suite: &[Stmt], class: &str, name: &str) -> bool {
+    let method = suite.iter().find_map(|s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == class => c.body.iter().find_map(|m| match m {
+            Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let Some(method) = method else { return true };
+    method.decorator_list.iter().any(|d| {
+        !matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "classmethod" | "staticmethod"))
+    })
 }
 
 /// Every growth site of `c` is directly in a module-level function (not in a function nested in

@@ -416,7 +416,15 @@ impl Project<'_> {
                         let short = f.as_str().rsplit('.').next().unwrap_or(f.as_str());
                         !self.may_be_called(short)
                     });
-                if reset_elsewhere || startup_only || never_called {
+                // The same for a class attribute's methods, when no class of its family has a
+                // base in another module that may call them by convention (prefect's
+                // `TaskQueue.configure_task_key`, which only tests call).
+                let class = name.as_str().rsplit_once('.').map(|(class, _)| class);
+                let methods_never_called = !decorated
+                    && class
+                        .and_then(|c| self.hierarchy.resolve(c))
+                        .is_some_and(|id| self.never_called(id, methods));
+                if reset_elsewhere || startup_only || never_called || methods_never_called {
                     return None;
                 }
                 return self.verdict(path, &Condition::ModuleLivesLong);
