@@ -88,7 +88,9 @@ pub fn check_paths(
                 let root = checked_root(path, &roots);
                 let test = Unit::is_test(path, root);
                 // Third-party code shipped in the tree is read for the project model only.
-                let rules = if vendored.iter().any(|v| path.starts_with(v)) {
+                let rules = if vendored.iter().any(|v| path.starts_with(v))
+                    || vendored::in_private_vendor_package(path, root)
+                {
                     RuleSet::empty()
                 } else {
                     Unit::rules_below(path, root, settings.rules_for(path))

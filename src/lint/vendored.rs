@@ -16,6 +16,9 @@
 //!   `site.addsitedir(...)`), so that the packages in it import by their own names as installed
 //!   ones do, and its name is one such trees conventionally have (`lib`, `libs`, `ext`,
 //!   `vendor`, `third_party`, ...; not `src` or `app`, where a program keeps its own code).
+//! - or, at any depth, it is a directory named `_vendor` or `_vendored` (`prefect/_vendor/croniter`,
+//!   `pip/_vendor`): the private name says the project ships it for its own use and does not
+//!   maintain it, and imports reach it through the host package's name.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
@@ -64,6 +67,25 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Private package names that hold copies of other projects inside a host package.
+const PRIVATE_VENDOR_PACKAGES: &[&str] = &["_vendor", "_vendored"];
+
+/// Whether `file`, below `root`, lies inside a directory named as a vendored copy
+/// ([`PRIVATE_VENDOR_PACKAGES`]; a regular or a namespace package).
+pub fn in_private_vendor_package(file: &Path, root: &Path) -> bool {
+    let Ok(below) = file.strip_prefix(root) else {
+        return false;
+    };
+    let Some(dirs) = below.parent() else {
+        return false;
+    };
+    dirs.components().any(|part| {
+        part.as_os_str()
+            .to_str()
+            .is_some_and(|n| PRIVATE_VENDOR_PACKAGES.contains(&n))
+    })
 }
 
 /// Whether `dir` is a package (`__init__.py`) with a license file of its own, and no test or
