@@ -62,8 +62,9 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// code, the configuration or an external registry fixes, not for things that arrive: the
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
-/// the endpoints of a device or an API, the products of a vendor (`camera_id`, `provider_id`,
-/// `rec_type_id`, `endpoint_id`). Their ids are identifiers, but of a finite set:
+/// the endpoints of a device or an API, the products of a vendor, the deployments an
+/// orchestrator runs (`camera_id`, `provider_id`, `rec_type_id`, `endpoint_id`,
+/// `deployment_id`). Their ids are identifiers, but of a finite set:
 /// never evidence by themselves.
 const CATALOGUE_NOUNS: &[&str] = &[
     "camera",
@@ -116,6 +117,7 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "route",
     "product",
     "vendor",
+    "deployment",
 ];
 
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
@@ -415,6 +417,7 @@ mod tests {
             "type_id",
             "endpoint_id",
             "product_id",
+            "deployment_id",
         ] {
             assert_eq!(named(name, true), None, "{name}");
         }
