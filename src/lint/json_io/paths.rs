@@ -97,7 +97,7 @@ impl PathKey {
                 PathKey::Join(parts.iter().map(|p| p.substitute(args)).collect())
             }
             PathKey::Concat(parts) => {
-                PathKey::Concat(parts.iter().map(|p| p.substitute(args)).collect())
+                PathKey::concat(parts.iter().map(|p| p.substitute(args)).collect())
             }
             PathKey::Suffix(base, s) => PathKey::Suffix(Box::new(base.substitute(args)), s.clone()),
             PathKey::Derived(f, parts) => PathKey::Derived(
@@ -117,7 +117,7 @@ impl PathKey {
                 PathKey::join(parts.iter().map(|p| p.substitute_vars(vars)).collect())
             }
             PathKey::Concat(parts) => {
-                PathKey::Concat(parts.iter().map(|p| p.substitute_vars(vars)).collect())
+                PathKey::concat(parts.iter().map(|p| p.substitute_vars(vars)).collect())
             }
             PathKey::Suffix(base, s) => {
                 PathKey::Suffix(Box::new(base.substitute_vars(vars)), s.clone())
@@ -193,6 +193,33 @@ impl PathKey {
         let mut opened = false;
         let family = open(self, &mut opened);
         opened.then(|| family.to_string())
+    }
+
+    /// Concatenates parts (an f-string's), flattening nested concatenations and merging adjacent
+    /// literals, so that `f"{team_dir}/bot-latest"` after `team_dir = f"{self.base}/{t_id}"`
+    /// equals `f"{self.base}/{t_id}/bot-latest"` written out whole.
+    pub fn concat(parts: Vec<PathKey>) -> PathKey {
+        let mut flat: Vec<PathKey> = Vec::with_capacity(parts.len());
+        let push = |p: PathKey, flat: &mut Vec<PathKey>| match (flat.last_mut(), p) {
+            (Some(PathKey::Lit(prev)), PathKey::Lit(next)) => prev.push_str(&next),
+            (_, PathKey::Lit(next)) if next.is_empty() => {}
+            (_, p) => flat.push(p),
+        };
+        for p in parts {
+            match p {
+                PathKey::Concat(inner) => {
+                    for q in inner {
+                        push(q, &mut flat);
+                    }
+                }
+                other => push(other, &mut flat),
+            }
+        }
+        if flat.len() == 1 {
+            flat.pop().expect("one element")
+        } else {
+            PathKey::Concat(flat)
+        }
     }
 
     /// Joins parts, flattening nested joins so `(a / "b") / "c"` equals `a / "b" / "c"`.
@@ -312,6 +339,29 @@ mod tests {
         assert!(a.same_file(&b));
         assert!(!PathKey::Unknown.same_file(&PathKey::Unknown));
         assert_eq!(b.to_string(), "base / \"state\" / \"queue.json\"");
+    }
+
+    #[test]
+    fn concatenations_flatten_and_merge_literals() {
+        // `team = f"{self.base}/{t_id}"` then `f"{team}/bot-latest"`, against the path written
+        // out whole.
+        let team = PathKey::concat(vec![
+            PathKey::Attr("self.base".into()),
+            PathKey::Lit("/".into()),
+            PathKey::Var("t_id".into()),
+        ]);
+        let nested = PathKey::concat(vec![team, PathKey::Lit("/bot-latest".into())]);
+        let whole = PathKey::concat(vec![
+            PathKey::Attr("self.base".into()),
+            PathKey::Lit("/".into()),
+            PathKey::Var("t_id".into()),
+            PathKey::Lit("/".into()),
+            PathKey::Lit("bot-latest".into()),
+        ]);
+        assert!(nested.same_file(&whole));
+        // `f"{path}"` is `path`.
+        let alone = PathKey::concat(vec![PathKey::Var("path".into())]);
+        assert_eq!(alone, PathKey::Var("path".into()));
     }
 
     #[test]

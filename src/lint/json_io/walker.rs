@@ -288,7 +288,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
         match expr {
             Expr::StringLiteral(s) => PathKey::Lit(s.value.to_str().to_string()),
-            Expr::FString(fs) => PathKey::Concat(
+            Expr::FString(fs) => PathKey::concat(
                 fs.value
                     .elements()
                     .map(|e| match e {
