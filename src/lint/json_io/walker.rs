@@ -915,6 +915,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                 // load() else: data = {}` still writes back what was read.
                 self.exprs(&i.test);
                 let before = (self.taint.clone(), self.self_taint.clone());
+                let paths_before = self.local_paths.clone();
+                // The path each branch that falls through leaves in each local.
+                let mut paths_after: Vec<HashMap<String, PathKey>> = Vec::new();
                 let existence = self.existence_test(&i.test);
                 let depth = self.absent.len();
                 if let Some((key, false)) = &existence {
@@ -922,10 +925,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
                 self.branch(&i.body);
                 self.absent.truncate(depth);
+                if !ends_in_return(&i.body) {
+                    paths_after.push(self.local_paths.clone());
+                }
                 let mut merged = (self.taint.clone(), self.self_taint.clone());
                 let has_else = i.elif_else_clauses.iter().any(|c| c.test.is_none());
                 for clause in &i.elif_else_clauses {
                     (self.taint, self.self_taint) = before.clone();
+                    self.local_paths = paths_before.clone();
                     if let Some(test) = &clause.test {
                         self.exprs(test);
                     }
@@ -943,7 +950,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                     self.branch(&clause.body);
                     self.absent.truncate(depth);
                     union_into(&mut merged, (&self.taint, &self.self_taint));
+                    if !ends_in_return(&clause.body) {
+                        paths_after.push(self.local_paths.clone());
+                    }
                 }
+                if !has_else {
+                    paths_after.push(paths_before);
+                }
+                self.local_paths = join_paths(paths_after, &|n| self.f.params.contains(&n));
                 // `if p.exists(): return ...`: what follows runs only when the file is absent
                 // (also `if not force and p.exists(): return`, a cache that only an explicit
                 // flag rebuilds).
@@ -1960,6 +1974,46 @@ fn mentions_flag(flags: &Expr, flag: &str) -> bool {
 }
 
 /// A block that always leaves the function at its end.
+/// The paths locals hold after branches that each fall through with `branches`. A local the
+/// branches agree on keeps its path. One that only some branches set keeps it when it is a
+/// parameter given a default (`if path is None: path = self.state_file`); any other is named by
+/// itself (`if enterprise: t_id = none` leaves `t_id` whatever it was, or `"none"`). Two
+/// different paths of one record family (`token_path(url)` and `token_path(legacy)`) keep the
+/// first: the same store either way. With no branch falling through, nothing follows.
+fn join_paths(
+    branches: Vec<HashMap<String, PathKey>>,
+    is_param: &dyn Fn(&str) -> bool,
+) -> HashMap<String, PathKey> {
+    let mut names: Vec<&String> = branches.iter().flat_map(|b| b.keys()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut joined = HashMap::default();
+    for name in names {
+        let keys: Vec<Option<&PathKey>> = branches.iter().map(|b| b.get(name)).collect();
+        let present: Vec<&PathKey> = keys.iter().flatten().copied().collect();
+        let Some(&first) = present.first() else {
+            continue;
+        };
+        let all_set = present.len() == keys.len();
+        let agree = present.iter().all(|k| *k == first);
+        let one_family = || {
+            first.record_family().is_some()
+                && present
+                    .iter()
+                    .all(|k| k.record_family() == first.record_family())
+        };
+        let keep = if agree {
+            all_set || is_param(name)
+        } else {
+            all_set && one_family()
+        };
+        if keep {
+            joined.insert(name.clone(), first.clone());
+        }
+    }
+    joined
+}
+
 fn ends_in_return(body: &[Stmt]) -> bool {
     matches!(body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
 }
