@@ -889,7 +889,8 @@ impl<'w, 'a> Walker<'w, 'a> {
             Stmt::Expr(e) => {
                 self.exprs(&e.value);
                 // `out.append(item)` with an item from the document, or the document itself
-                // (`defaults.update(json.load(f))`): `out` carries it now.
+                // (`defaults.update(json.load(f))`, `self.update(**json.loads(text))`): `out`
+                // carries it now.
                 if let Expr::Call(call) = e.value.as_ref() {
                     if let Expr::Attribute(m) = call.func.as_ref() {
                         let fills = matches!(
@@ -901,6 +902,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                                 call.arguments
                                     .args
                                     .iter()
+                                    .chain(call.arguments.keywords.iter().map(|k| &k.value))
                                     .find_map(|a| self.read_expr(a).or_else(|| self.taint_of(a)))
                             })
                             .flatten();
