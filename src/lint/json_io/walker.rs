@@ -657,7 +657,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                 Some(self.key(&attr.value)).filter(|k| *k != PathKey::Unknown)
             }
             "read" => self.readable_file(&attr.value),
-            "decode" => self.read_text_of(&attr.value),
+            // The same text cleaned up before it is parsed: `content.strip()`,
+            // `content.replace(",}", "}")` (XX-Net's config loader).
+            "decode" | "strip" | "lstrip" | "rstrip" | "replace" => {
+                self.read_text_of(&attr.value)
+            }
             _ => None,
         }
     }
