@@ -659,9 +659,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             "read" => self.readable_file(&attr.value),
             // The same text cleaned up before it is parsed: `content.strip()`,
             // `content.replace(",}", "}")` (XX-Net's config loader).
-            "decode" | "strip" | "lstrip" | "rstrip" | "replace" => {
-                self.read_text_of(&attr.value)
-            }
+            "decode" | "strip" | "lstrip" | "rstrip" | "replace" => self.read_text_of(&attr.value),
             _ => None,
         }
     }

@@ -54,12 +54,21 @@ pub fn is_test_path(path: &Path) -> bool {
 /// Whether the file is example, documentation or measurement code: under an `examples`/`example`
 /// (or a `*_examples` directory, Telethon's `telethon_examples`),
 /// `cookbook`/`cookbooks`, `demo`/`demos`, `docs`/`doc`/`docs_src` or `benchmark`/`benchmarks`/
-/// `bench`/`benches` directory. Such a program is run to show an API, briefly, and its in-memory
+/// `bench`/`benches` directory, or named `example.py`, `example_*.py` or `*_example.py`. Such a program is run to show an API, briefly, and its in-memory
 /// tables stand in for the database a real deployment would use; a benchmark keeps every sample
 /// it takes to report them: keeping everything is what it means to do, so the memory-growth rules
 /// do not report there. Its JSON files are still checked: an example that races on a file
 /// teaches the race.
 pub fn is_example_path(path: &Path) -> bool {
+    // A script named as one (`example.py`, `example_bot.py`, `slack_example.py`) beside the
+    // package it shows: SeeAct's `seeact_package/example.py`.
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if stem == "example" || stem.starts_with("example_") || stem.ends_with("_example") {
+        return true;
+    }
     directories(path).any(|c| {
         matches!(
             c,
@@ -159,11 +168,15 @@ mod tests {
             "a/demo/server.py",
             "src/app/rule_manager/benchmark/bench_times.py",
             "telethon_examples/interactive_telegram_client.py",
+            "seeact_package/example.py",
+            "pkg/contrib/example_server.py",
+            "bots/slack_example.py",
         ] {
             assert!(is_example_path(Path::new(p)), "{p}");
         }
-        // Judged on directories: a module named like one, or a directory that only starts
-        // with the word (the bundled `demo-swarm`), is the program itself.
+        // A module named like a directory of examples (`examples.py`, a package's example
+        // data), or a directory that only starts with the word (the bundled `demo-swarm`), is
+        // the program itself.
         for p in [
             "examples.py",
             "pkg/docs.py",
