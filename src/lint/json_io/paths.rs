@@ -270,12 +270,43 @@ impl fmt::Display for PathKey {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{a}")?;
+                    match keyword_argument(a) {
+                        Some((name, value)) => write!(f, "{name}={value}")?,
+                        None => write!(f, "{a}")?,
+                    }
                 }
                 f.write_str(")")
             }
             PathKey::Unknown => f.write_str("<path>"),
         }
+    }
+}
+
+/// A path helper's keyword argument, as the walker keys it (`name=` before the value's key):
+/// the name and the value.
+fn keyword_argument(arg: &PathKey) -> Option<(&str, PathKey)> {
+    let split = |s: &str| {
+        let (name, rest) = s.split_once('=')?;
+        let identifier = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        identifier.then_some((name.len(), rest.to_string()))
+    };
+    match arg {
+        PathKey::Lit(s) => {
+            let (len, rest) = split(s)?;
+            Some((&s[..len], PathKey::Lit(rest)))
+        }
+        PathKey::Concat(parts) => match parts.split_first() {
+            Some((PathKey::Lit(s), rest_parts)) => {
+                let (len, rest) = split(s)?;
+                let mut value = vec![PathKey::Lit(rest)];
+                value.extend(rest_parts.iter().cloned());
+                Some((&s[..len], PathKey::concat(value)))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -339,6 +370,25 @@ mod tests {
         assert!(a.same_file(&b));
         assert!(!PathKey::Unknown.same_file(&PathKey::Unknown));
         assert_eq!(b.to_string(), "base / \"state\" / \"queue.json\"");
+    }
+
+    #[test]
+    fn keyword_arguments_of_helpers_show_as_written() {
+        let key = PathKey::Derived(
+            "self.path_of".into(),
+            vec![
+                PathKey::Var("user".into()),
+                PathKey::Lit("kind=config".into()),
+                PathKey::concat(vec![
+                    PathKey::Lit("session=".into()),
+                    PathKey::Var("name".into()),
+                ]),
+            ],
+        );
+        assert_eq!(
+            key.to_string(),
+            "self.path_of(user, kind=\"config\", session=name)"
+        );
     }
 
     #[test]

@@ -408,9 +408,10 @@ impl<'w, 'a> Walker<'w, 'a> {
                         PathKey::join(args.iter().map(|a| self.key_depth(a, depth + 1)).collect())
                     }
                     // A function of the project (defined here or imported from it), or a
-                    // method of `self`: a path helper. Keyword arguments may choose another
-                    // file, so only positional calls are followed.
-                    qualified if call.arguments.keywords.is_empty() => {
+                    // method of `self`: a path helper. Its arguments name the file, keyword
+                    // arguments by name and value (`self.path_of(kind="config")`); what `**kw`
+                    // passes is unknown.
+                    qualified if call.arguments.keywords.iter().all(|k| k.arg.is_some()) => {
                         let helper = match (call.func.as_ref(), qualified) {
                             (Expr::Name(n), None) => Some(n.id.to_string()),
                             (Expr::Name(n), Some(q)) if !crate::lint::project::is_stdlib(q) => {
@@ -421,10 +422,25 @@ impl<'w, 'a> Walker<'w, 'a> {
                             }
                             _ => None,
                         };
+                        let mut keywords: Vec<(&str, &Expr)> = call
+                            .arguments
+                            .keywords
+                            .iter()
+                            .filter_map(|k| Some((k.arg.as_ref()?.as_str(), &k.value)))
+                            .collect();
+                        keywords.sort_unstable_by_key(|(name, _)| *name);
                         match helper {
                             Some(name) => PathKey::Derived(
                                 name,
-                                args.iter().map(|a| self.key_depth(a, depth + 1)).collect(),
+                                args.iter()
+                                    .map(|a| self.key_depth(a, depth + 1))
+                                    .chain(keywords.into_iter().map(|(k, v)| {
+                                        PathKey::concat(vec![
+                                            PathKey::Lit(format!("{k}=")),
+                                            self.key_depth(v, depth + 1),
+                                        ])
+                                    }))
+                                    .collect(),
                             ),
                             None => PathKey::Unknown,
                         }
