@@ -189,7 +189,14 @@ pub struct JsonFacts {
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
-pub const JSON_MODULES: &[&str] = &["json", "ujson", "orjson", "simplejson", "rapidjson"];
+pub const JSON_MODULES: &[&str] = &[
+    "json",
+    "ujson",
+    "orjson",
+    "simplejson",
+    "rapidjson",
+    "json_repair",
+];
 
 /// google-auth's loader of a stored OAuth token, a JSON document the program rewrites after
 /// every refresh (`token_file.write_text(creds.to_json())`).

@@ -590,6 +590,20 @@ impl<'w, 'a> Walker<'w, 'a> {
             let key = self.read_text_of(source)?;
             return Some(self.record_read(key, expr.range(), true, Vec::new()));
         }
+        // json_repair's parser of model output, which LLM programs also use to load their own
+        // files: `repair_json(text, return_objects=True)` returns the document.
+        let repairs = self.qualified(&call.func).as_deref() == Some("json_repair.repair_json")
+            && call.arguments.keywords.iter().any(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| a.as_str() == "return_objects")
+                    && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+            });
+        if repairs {
+            let source = call.arguments.find_argument_value("json_str", 0)?;
+            let key = self.read_text_of(source)?;
+            return Some(self.record_read(key, expr.range(), true, Vec::new()));
+        }
         // A library that loads a JSON file by its path: google-auth's stored OAuth token. The
         // read makes the file state (a torn rewrite loses the user's authorization, SWC202), but
         // what is written back is the credential refreshed from the server, one whole document
