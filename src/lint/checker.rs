@@ -43,6 +43,8 @@ pub struct Context<'c> {
     /// Functions of other modules this module imports that remove from a parameter, by the
     /// names it calls them with, and the parameter's position.
     pub removers: &'c [(String, usize)],
+    /// The containers of other modules it grows through imported names.
+    pub imported_growth: &'c [(String, containers::ContainerKind, ruff_text_size::TextRange)],
 }
 
 /// What the walk found that other modules need.
@@ -113,6 +115,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 module: self.context.module,
                 removers: self.context.removers,
                 local_removers: &removers,
+                imported_growth: self.context.imported_growth,
             };
             let found = containers::analyze(self.suite, self.semantic, &options);
             quiet_globals = found

@@ -698,15 +698,6 @@ pub fn summarize_source(
     let semantic = SemanticModel::build_in(suite, unit.package.as_deref());
     let mut extra_locks = settings.options.lock_context_managers.clone();
     extra_locks.extend(imports.lock_helpers.iter().cloned());
-    let context = checker::Context {
-        module: &unit.module,
-        is_test: unit.is_test,
-        extra_locks: &extra_locks,
-        json_helpers: &imports.json_helpers,
-        removers: &imports.removers,
-    };
-    let (diagnostics, exports) =
-        Checker::new(&semantic, suite, rules, &settings.options, &context).run();
     let project_rules = [
         Rule::UnboundedDefaultdict,
         Rule::UncheckedAppend,
@@ -722,6 +713,23 @@ pub fn summarize_source(
     // code, a per-file ignore) still shows other modules who keeps their instances and calls
     // their registration methods.
     let needs_project = project_rules.iter().any(|r| settings.rules.contains(*r));
+    // Test code grows and resets fixtures, which says nothing of production. The growth
+    // rules are project rules: with none selected, nothing asks.
+    let imported = if unit.is_test || !needs_project {
+        containers::imported::ImportedChanges::default()
+    } else {
+        containers::imported::collect(&semantic, suite)
+    };
+    let context = checker::Context {
+        module: &unit.module,
+        is_test: unit.is_test,
+        imported_growth: &imported.grown,
+        extra_locks: &extra_locks,
+        json_helpers: &imports.json_helpers,
+        removers: &imports.removers,
+    };
+    let (diagnostics, exports) =
+        Checker::new(&semantic, suite, rules, &settings.options, &context).run();
     let mut facts = if !needs_project {
         // No selected rule asks the project anything.
         project::ModuleFacts::default()
@@ -736,6 +744,7 @@ pub fn summarize_source(
                 in_package: unit.package.is_some() && !unit.in_namespace,
                 lock_helpers: exports.lock_helpers,
                 keep_classes: &condition_classes(&diagnostics),
+                resets: imported.resets,
             },
         )
     };

@@ -1,29 +1,48 @@
-//! Module globals of other modules that this module grows through the name it imports them by:
-//! `from app.config import adminlist` then `adminlist[chat_id] = admins`, or
-//! `from app import config` then `config.lyrical[key] = text`. A bot keeps its shared state in
-//! one module and fills it from every handler module; the defining module never grows it, so
-//! without this the growth is seen nowhere. Linking confirms that the name is a module-level
-//! container of the project that its own module neither grows nor bounds.
+//! What a module does to the containers of other modules through the names it imports them by,
+//! found in one walk of the module:
+//! - it grows them: `from app.config import adminlist` then `adminlist[chat_id] = admins`, or
+//!   `from app import config` then `config.lyrical[key] = text`. A bot keeps its shared state in
+//!   one module and fills it from every handler module; the defining module never grows it, so
+//!   without this the growth is seen nowhere. Linking confirms that the name is a module-level
+//!   container of the project that its own module neither grows nor bounds.
+//! - it empties, trims or replaces them: `debug.logs = []` after the logs were shown,
+//!   `del state.sessions[key]`, `registry.Registry.entries.clear()`. A module global or class
+//!   attribute that only its own module grows is still bounded when another module resets it;
+//!   linking drops its finding. Test code resetting a fixture between tests bounds nothing in
+//!   production and is not asked.
 
-use super::{Container, ContainerKind, Owner};
-use crate::lint::project::Condition;
+use super::{Container, ContainerKind, Owner, REMOVE_METHODS};
+use crate::lint::project::{Condition, Name};
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
-/// The imported containers the module grows: (qualified name, kind, first growth site).
-pub(super) fn grown(
-    semantic: &SemanticModel<'_>,
-    suite: &[Stmt],
-) -> Vec<(String, ContainerKind, TextRange)> {
+/// What the module does to other modules' containers through imported names.
+#[derive(Debug, Default)]
+pub struct ImportedChanges {
+    /// The containers it grows inside functions: (qualified name, kind, first growth site).
+    pub grown: Vec<(String, ContainerKind, TextRange)>,
+    /// Qualified names (`g4f.debug.logs`) of the containers it resets, sorted.
+    pub resets: Vec<Name>,
+}
+
+/// Walks the module once for both.
+pub fn collect(semantic: &SemanticModel<'_>, suite: &[Stmt]) -> ImportedChanges {
     let mut walk = Walk {
         semantic,
         scope: ScopeId::MODULE,
         found: Vec::new(),
+        resets: Vec::new(),
     };
     walk.visit_body(suite);
-    walk.found
+    let mut resets: Vec<Name> = walk.resets.iter().map(|n| Name::new(n)).collect();
+    resets.sort_unstable_by_key(|n| n.as_str());
+    resets.dedup();
+    ImportedChanges {
+        grown: walk.found,
+        resets,
+    }
 }
 
 /// A container of another module, grown here, as the use walk sees its own containers.
@@ -66,9 +85,21 @@ struct Walk<'w, 'a> {
     semantic: &'w SemanticModel<'a>,
     scope: ScopeId,
     found: Vec<(String, ContainerKind, TextRange)>,
+    resets: Vec<String>,
 }
 
 impl Walk<'_, '_> {
+    /// `target` is an attribute of an imported name (`debug.logs`), or an imported container
+    /// itself (`from ..action import store as legacy_store`, even inside the function that
+    /// empties it): record what it names.
+    fn record_reset(&mut self, target: &Expr) {
+        // Only what an import binds, or an attribute of it: the module's own globals, locals
+        // and `self.x` are its own.
+        if let Some(q) = self.semantic.imported_name(self.scope, target) {
+            self.resets.push(q);
+        }
+    }
+
     fn record(&mut self, target: &Expr, kind: ContainerKind, at: TextRange) {
         // Growth at import time happens once; only code in functions repeats.
         if self.scope == ScopeId::MODULE {
@@ -94,8 +125,30 @@ impl<'a> Visitor<'a> for Walk<'_, 'a> {
             }
             Stmt::Assign(a) => {
                 for t in &a.targets {
+                    match t {
+                        Expr::Subscript(s) => {
+                            self.record(&s.value, ContainerKind::Dict, t.range());
+                        }
+                        // Assigning to an imported name rebinds it here; only `mod.name = []`
+                        // replaces it.
+                        Expr::Attribute(_) => self.record_reset(t),
+                        _ => {}
+                    }
+                }
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
                     if let Expr::Subscript(s) = t {
-                        self.record(&s.value, ContainerKind::Dict, t.range());
+                        self.record_reset(&s.value);
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                if let Expr::Call(ast::ExprCall { func, .. }) = e.value.as_ref() {
+                    if let Expr::Attribute(m) = func.as_ref() {
+                        if REMOVE_METHODS.contains(&m.attr.as_str()) {
+                            self.record_reset(&m.value);
+                        }
                     }
                 }
             }
@@ -119,5 +172,52 @@ impl<'a> Visitor<'a> for Walk<'_, 'a> {
             }
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn resets(source: &str) -> Vec<String> {
+        let parsed = parse_module(source).expect("valid");
+        let suite = &parsed.syntax().body;
+        let semantic = SemanticModel::build_in(suite, Some("app"));
+        collect(&semantic, suite)
+            .resets
+            .iter()
+            .map(|n| n.as_str().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn resets_through_imported_names() {
+        let found = resets(
+            "from g4f import debug\nfrom . import state\nimport pkg.registry as reg\n\
+             def show():\n    debug.logs = []\n\
+             def drop(k):\n    del state.sessions[k]\n\
+             def reload():\n    reg.Registry.entries.clear()\n\
+             def forget():\n    from pkg.actions import store as legacy\n    legacy.clear()\n\
+             def rebind():\n    from pkg.other import cache\n    cache = {}\n    return cache\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "app.state.sessions",
+                "g4f.debug.logs",
+                "pkg.actions.store",
+                "pkg.registry.Registry.entries"
+            ]
+        );
+    }
+
+    #[test]
+    fn own_and_local_containers_are_not_other_modules() {
+        let found = resets(
+            "from g4f import debug\nlogs = []\n\
+             class A:\n    def f(self, box):\n        self.items = []\n        box.seen.clear()\n        logs.clear()\n        debug.logs.append(1)\n",
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }

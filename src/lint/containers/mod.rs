@@ -11,7 +11,7 @@
 
 mod callers;
 pub mod event_keys;
-mod imported;
+pub(crate) mod imported;
 mod keys;
 mod once;
 mod records;
@@ -190,6 +190,8 @@ pub struct ContainerOptions<'o> {
     pub removers: &'o [(String, usize)],
     /// The module's own such functions, by name.
     pub local_removers: &'o [(String, usize)],
+    /// The containers of other modules it grows through imported names ([`imported`]).
+    pub imported_growth: &'o [(String, ContainerKind, TextRange)],
 }
 
 struct ClassInfo<'a> {
@@ -218,11 +220,13 @@ pub fn analyze<'a>(
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
-    for (name, kind, at) in imported::grown(semantic, suite) {
+    for (name, kind, at) in options.imported_growth {
         let key = (Owner::Imported, name.clone());
         if !facts.by_key.contains_key(&key) {
             facts.by_key.insert(key, facts.containers.len());
-            facts.containers.push(imported::container(name, kind, at));
+            facts
+                .containers
+                .push(imported::container(name.clone(), kind.clone(), *at));
             facts.any_imported = true;
         }
     }

@@ -61,6 +61,9 @@ pub struct ModuleInput<'i> {
     pub lock_helpers: Vec<String>,
     /// Classes that findings of this module name in their conditions: always summarized.
     pub keep_classes: &'i [String],
+    /// Containers of other modules it resets through imported names
+    /// ([`crate::lint::containers::imported`]).
+    pub resets: Vec<Name>,
 }
 
 /// Builds the facts of one module.
@@ -76,6 +79,7 @@ pub fn summarize<'a>(
         in_package,
         lock_helpers,
         keep_classes,
+        resets,
     } = input;
     let mut b = FactsBuilder {
         semantic,
@@ -248,7 +252,7 @@ pub fn summarize<'a>(
         let made = super::temporaries::collect(&b, suite, &entry);
         b.facts.temporaries = made.temporaries;
         b.facts.returned = made.returned;
-        b.facts.resets = super::resets::collect(semantic, suite);
+        b.facts.resets = resets;
         b.facts.instance_caches = super::singletons::instance_caches(suite)
             .into_iter()
             .map(|f| Name::new(&format!("{module}.{f}")))

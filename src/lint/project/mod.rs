@@ -20,7 +20,6 @@ pub mod link;
 pub mod name;
 pub mod names;
 pub mod one_shot;
-mod resets;
 pub mod scripts;
 mod shared_files;
 mod singletons;
@@ -140,7 +139,7 @@ pub enum Condition {
     ModuleLivesLong,
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
-    /// trims or replaces it through that name ([`resets`]). `grown_in`: when it grows only in
+    /// trims or replaces it through that name ([`crate::lint::containers::imported`]). `grown_in`: when it grows only in
     /// module-level functions of its module, outside endless loops, those functions
     /// (qualified); no finding when the project calls each of them only while it starts
     /// ([`startup`]), or when none is decorated and nothing in the program names any of them.
@@ -334,7 +333,7 @@ pub struct ModuleFacts {
     #[serde(default)]
     pub one_shot_calls: Option<one_shot::OneShotCalls>,
     /// Containers of other modules this module resets through an imported name, qualified
-    /// (outside test code; [`resets`]).
+    /// (outside test code; [`crate::lint::containers::imported`]).
     #[serde(default)]
     pub resets: Vec<Name>,
     /// Module-level containers of this module that its own code neither grows nor bounds,
