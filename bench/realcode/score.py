@@ -55,8 +55,8 @@ def run_binary(binary, root, codes, config=None):
 
 def rel_path(path, root):
     root_abs = os.path.realpath(root)
-    p = path if os.path.isabs(path) else os.path.join(root, path)
-    p = os.path.realpath(p)
+    # The binary prints paths under the working directory relative to it (as Ruff does).
+    p = os.path.realpath(os.path.abspath(path))
     if p.startswith(root_abs + os.sep):
         return os.path.relpath(p, root_abs).replace(os.sep, "/")
     return path.replace(os.sep, "/")
