@@ -942,6 +942,10 @@ fn field_factory<'e>(
     };
     match factory {
         Expr::Lambda(l) => Some(&l.body),
+        // `attr.ib(default=attr.Factory(dict))`: the default is itself a factory.
+        Expr::Call(_) if !std::ptr::eq(factory, value) => {
+            field_factory(factory, semantic, scope).or(Some(factory))
+        }
         other => Some(other),
     }
 }
