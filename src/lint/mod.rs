@@ -889,6 +889,12 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
                         class: Some(class), ..
                     }),
                 ..
+            }
+            | project::Condition::StateWrite {
+                entry:
+                    Some(project::NamedEntry {
+                        class: Some(class), ..
+                    }),
             } => Some(class.rsplit('.').next().unwrap_or(class).to_string()),
             _ => None,
         })

@@ -3,7 +3,7 @@
 //! concurrently, and the wording of the fixes.
 
 use crate::lint::json_io::{Rmw, RmwKind};
-use crate::lint::project::{Condition, NamedEntry};
+use crate::lint::project::Condition;
 use ruff_text_size::TextRange;
 
 /// The condition of a read-modify-write finding, and its related locations: the read (`read`
@@ -44,10 +44,7 @@ pub fn concurrent_runs(
             .function
             .as_ref()
             .map(|f| format!("{module}.{f}").into()),
-        entry: rmw.entry.as_ref().map(|e| NamedEntry {
-            class: e.class.as_ref().map(|c| format!("{module}.{c}").into()),
-            name: e.name.as_str().into(),
-        }),
+        entry: rmw.entry.as_ref().map(|e| e.qualified(module)),
     };
     let mut related: Vec<(TextRange, String)> =
         rmw.concurrency.iter().filter(|_| usable).cloned().collect();

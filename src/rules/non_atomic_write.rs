@@ -41,6 +41,12 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 w.path
             ),
         };
+        let state_write = || crate::lint::project::Condition::StateWrite {
+            entry: w
+                .entry
+                .as_ref()
+                .map(|e| e.qualified(checker.context.module)),
+        };
         let condition = match (&w.concurrent, w.repeated) {
             // A replace through a fixed temporary name is atomic for readers and for a crash:
             // the hazard is a second writer, so it needs what a read-modify-write needs to run
@@ -59,9 +65,9 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                     at,
                     format!("`{}` is written again on every pass here", w.path),
                 ));
-                crate::lint::project::Condition::ModuleLivesLong
+                state_write()
             }
-            (None, None) => crate::lint::project::Condition::ModuleLivesLong,
+            (None, None) => state_write(),
         };
         checker.report(Diagnostic {
             condition,

@@ -82,6 +82,16 @@ pub struct Entry {
     pub name: String,
 }
 
+impl Entry {
+    /// The entry as the project knows it: its class qualified by `module`.
+    pub fn qualified(&self, module: &str) -> crate::lint::project::NamedEntry {
+        crate::lint::project::NamedEntry {
+            class: self.class.as_ref().map(|c| format!("{module}.{c}").into()),
+            name: self.name.as_str().into(),
+        }
+    }
+}
+
 /// How a write reaches the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scheme {
@@ -119,6 +129,9 @@ pub struct RiskyWrite {
     /// write seen as a read-modify-write without its read, for the evidence that it runs
     /// concurrently ([`Rmw::concurrency`] and what the project may add).
     pub concurrent: Option<Box<Rmw>>,
+    /// The function or method that writes, when only a call by its name can run it (as
+    /// [`Rmw::entry`]): a write in code nothing runs loses no state.
+    pub entry: Option<Entry>,
 }
 
 impl RiskyWrite {
@@ -143,6 +156,7 @@ impl RiskyWrite {
             repeated: None,
             concurrent: shared_temp_only
                 .then(|| Box::new(Rmw::new(RmwKind::Unprotected, key, range, range, false))),
+            entry: None,
         }
     }
 }
@@ -462,6 +476,7 @@ pub fn analyze<'a>(
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {
             w.repeated = repeats.of_write(w);
+            w.entry = innermost(&functions, w.range).and_then(|i| entry_of(&functions[i]));
         }
     }
     // Code that runs once per invocation of the program: a script's `__main__` block (outside

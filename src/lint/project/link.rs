@@ -370,6 +370,17 @@ impl Project<'_> {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 (!ends).then(Vec::new)
             }
+            // Code that nothing in the program runs (a helper kept for callers that do not
+            // exist) writes no state.
+            Condition::StateWrite { entry } => {
+                if entry
+                    .as_ref()
+                    .is_some_and(|e| self.never_runs(e, path, true))
+                {
+                    return None;
+                }
+                return self.verdict(path, &Condition::ModuleLivesLong);
+            }
             Condition::SharedContainer {
                 name,
                 grown_in,
@@ -463,7 +474,11 @@ impl Project<'_> {
                 }
                 // Code that nothing in the program runs (an API kept for callers that do not
                 // exist, a helper only tests call) races with no one.
-                if evidence.is_empty() && entry.as_ref().is_some_and(|e| self.never_runs(e)) {
+                if evidence.is_empty()
+                    && entry
+                        .as_ref()
+                        .is_some_and(|e| self.never_runs(e, path, false))
+                {
                     return None;
                 }
                 // A helper that only commands of the program's command-line interface reach runs
@@ -692,16 +707,47 @@ impl Project<'_> {
     /// and, for a method, its class stands alone: no base or subclass in the project, whose
     /// interface it may implement for callers outside the repository (a storage backend's
     /// `upsert` behind the project's abstract store), and no base outside it that could call it.
-    fn never_runs(&self, entry: &super::NamedEntry) -> bool {
+    /// With `outside_callers`, calls from outside the program count too: a function a package's
+    /// `__init__.py` re-exports, or a method of a class it re-exports, is the package's interface
+    /// ([`Self::reexported`]), and a method of a class the program never names may be called by
+    /// whatever makes it (web.py finds its handlers by the names in its URL table). What a
+    /// crash does to a file does not depend on who calls; whether runs overlap does, and only
+    /// the program's own calls can show that.
+    fn never_runs(&self, entry: &super::NamedEntry, path: &str, outside_callers: bool) -> bool {
         let Some(class) = &entry.class else {
-            return !self.may_be_called(entry.name.as_str());
+            let name = entry.name.as_str();
+            let module = self
+                .module_of_path
+                .get(path)
+                .map(|&i| &self.modules[i].1.module);
+            let offered = outside_callers
+                && module.is_some_and(|m| self.reexported(m, &format!("{m}.{name}")));
+            return !self.may_be_called(name) && !offered;
         };
+        let (module, short) = class.rsplit_once('.').unwrap_or(("", class));
+        let offered =
+            outside_callers && (!self.may_be_called(short) || self.reexported(module, class));
         let h = &self.hierarchy;
-        h.resolve(class).is_some_and(|id| {
-            h.ancestors_and_self(id).len() == 1
-                && h.descendants_and_self(id).len() == 1
-                && self.never_called(id, std::slice::from_ref(&entry.name))
-        })
+        !offered
+            && h.resolve(class).is_some_and(|id| {
+                h.ancestors_and_self(id).len() == 1
+                    && h.descendants_and_self(id).len() == 1
+                    && self.never_called(id, std::slice::from_ref(&entry.name))
+            })
+    }
+
+    /// Whether a package's `__init__.py` (outside tests) imports `target` (a qualified function
+    /// or class of `module`) or everything of `module` (`from .config import *`): it offers it to
+    /// code outside the repository (vnpy's `AlphaLab`, AstrBot's plugin API `put_config`).
+    fn reexported(&self, module: &str, target: &str) -> bool {
+        self.modules
+            .iter()
+            .filter(|(p, f)| !f.is_test && p.ends_with("__init__.py"))
+            .any(|(_, f)| {
+                f.exports.iter().any(|(local, t)| {
+                    t.as_str() == target || (local.as_str() == "*" && t.as_str() == module)
+                })
+            })
     }
 
     /// Whether `methods` are some, and each runs only while the program starts

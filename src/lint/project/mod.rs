@@ -137,6 +137,10 @@ pub enum Condition {
     /// directly, and it runs no loop): its module globals die with it, and a one-shot run has no
     /// concurrent run of itself to lose JSON updates to.
     ModuleLivesLong,
+    /// A JSON state file written in place: as [`Condition::ModuleLivesLong`], and no finding
+    /// when the function or method that writes (`entry`, when only a call by its name can run
+    /// it) never runs: nothing in the program's code names it.
+    StateWrite { entry: Option<NamedEntry> },
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
     /// trims or replaces it through that name ([`crate::lint::containers::imported`]). `grown_in`: when it grows only in
