@@ -695,6 +695,12 @@ pub fn summarize_source(
         };
     }
     let suite = parsed.suite();
+    // A single-file library copied in is read for the project model only, as a vendored tree.
+    let rules = if vendored::is_single_file_library(suite, display.ends_with("__init__.py")) {
+        RuleSet::empty()
+    } else {
+        rules
+    };
     let semantic = SemanticModel::build_in(suite, unit.package.as_deref());
     let mut extra_locks = settings.options.lock_context_managers.clone();
     extra_locks.extend(imports.lock_helpers.iter().cloned());

@@ -19,6 +19,10 @@
 //! - or, at any depth, it is a directory named `_vendor` or `_vendored` (`prefect/_vendor/croniter`,
 //!   `pip/_vendor`): the private name says the project ships it for its own use and does not
 //!   maintain it, and imports reach it through the host package's name.
+//!
+//! A single module is such a copy when it declares a licence and a version of its own at module
+//! level (`__license__ = 'MIT'`, `__version__ = '0.12.25'`, as pypiserver's copy of `bottle.py`
+//! does), outside a package's `__init__.py`: a single-file library, which the copy keeps whole.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
@@ -203,6 +207,24 @@ fn last_literal(expr: &Expr, depth: u8) -> Option<String> {
     }
 }
 
+/// Whether `suite`, a module that is not a package's `__init__.py`, assigns both `__license__`
+/// and `__version__` at module level: a single-file library of another project, copied in.
+pub fn is_single_file_library(suite: &[ast::Stmt], is_package_init: bool) -> bool {
+    if is_package_init {
+        return false;
+    }
+    let declares = |name: &str| {
+        suite.iter().any(|stmt| match stmt {
+            ast::Stmt::Assign(a) => a
+                .targets
+                .iter()
+                .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)),
+            _ => false,
+        })
+    };
+    declares("__license__") && declares("__version__")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +255,15 @@ mod tests {
         assert!(dirs("import sys\nsys.path.insert(0, '..')\nsys.path.append('/opt/x')\nsys.path.insert(0, os.path.dirname(__file__))\n").is_empty());
         // Other lists' methods are not the import path.
         assert!(dirs("paths = []\npaths.append('lib')\n").is_empty());
+    }
+
+    #[test]
+    fn a_module_with_its_own_licence_and_version_is_a_copied_library() {
+        let parse = |src: &str| ruff_python_parser::parse_module(src).unwrap().into_suite();
+        let copied = parse("__version__ = '0.12'\n__license__ = 'MIT'\nX = {}\n");
+        assert!(super::is_single_file_library(&copied, false));
+        assert!(!super::is_single_file_library(&copied, true));
+        let own = parse("__version__ = '2.0'\nX = {}\n");
+        assert!(!super::is_single_file_library(&own, false));
     }
 }
