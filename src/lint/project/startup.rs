@@ -98,11 +98,12 @@ impl StartupCalls {
     /// reference, a bound method handed on), calls it while it starts, or looks up attributes
     /// by a name built with its start ([`Self::dispatches`]).
     pub fn name(&self, name: &str) -> bool {
+        let last = |q: &Name| q.as_str().rsplit('.').next() == Some(name);
         self.elsewhere.may_contain(name)
-            || self
-                .at_startup
-                .iter()
-                .any(|q| q.as_str().rsplit('.').next() == Some(name))
+            || self.at_startup.iter().any(last)
+            // A function that grows a module global calls it (kept apart for start-up
+            // questions, but a call all the same).
+            || self.from_growers.iter().any(|(_, callee)| last(callee))
             || self.dispatches(name)
     }
 
