@@ -480,20 +480,27 @@ pub fn analyze<'a>(
         }
     }
     // Code that runs once per invocation of the program: a script's `__main__` block (outside
-    // `while` loops) and the commands of a click or typer command-line interface. A document it
+    // `while` loops) and the commands of a command-line interface (click, typer, argparse's
+    // `set_defaults(func=...)`). A document it
     // writes once is written again by running it again (as by a script that ends), and its
     // read-modify-write has no concurrent run of itself unless something shows several.
     let entry_runs = one_shot::main_block_runs(suite);
     let mut once_per_run = entry_runs.clone();
-    if (!facts.rmw.is_empty() || !facts.risky_writes.is_empty())
-        && one_shot::uses_cli_framework(semantic)
-    {
-        once_per_run.extend(
-            functions
-                .iter()
-                .filter(|f| f.node.is_some_and(one_shot::is_cli_command))
-                .map(|f| f.def_range),
-        );
+    if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
+        let commands = one_shot::CliCommands::of(suite, semantic);
+        if commands.any() {
+            once_per_run.extend(
+                functions
+                    .iter()
+                    .filter(|f| {
+                        f.node.is_some_and(|n| {
+                            one_shot::is_cli_command(n) && one_shot::uses_cli_framework(semantic)
+                                || f.class.is_none() && commands.is_command(n)
+                        })
+                    })
+                    .map(|f| f.def_range),
+            );
+        }
     }
     if !once_per_run.is_empty() {
         let in_run = |at: TextRange| once_per_run.iter().any(|b| b.contains_range(at));
@@ -542,11 +549,11 @@ pub fn analyze<'a>(
                 r.fill_concurrency(&functions, &names);
             }
         }
-        // What a script writes once per invocation shows no part of the program that runs
-        // alongside another: it is no evidence that the file is shared.
+        // What a script or a command writes once per invocation shows no part of the program
+        // that runs alongside another: it is no evidence that the file is shared.
         facts.written_files = written
             .iter()
-            .filter(|(_, at, _)| !entry_runs.iter().any(|b| b.contains_range(*at)))
+            .filter(|(_, at, _)| !once_per_run.iter().any(|b| b.contains_range(*at)))
             .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
             .collect();
     }

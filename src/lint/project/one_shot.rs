@@ -70,13 +70,60 @@ pub fn uses_cli_framework(semantic: &SemanticModel<'_>) -> bool {
     semantic.imports_from_any(&["click", "typer"])
 }
 
+/// The commands of a module's command-line interface: functions decorated as click or typer
+/// commands (when the module uses one of them), and the functions an argparse parser runs,
+/// handed to it as `parser.set_defaults(func=name)` and called through `args.func(args)`.
+pub struct CliCommands<'a> {
+    decorated: bool,
+    argparse: Vec<&'a str>,
+}
+
+impl<'a> CliCommands<'a> {
+    pub fn of(suite: &'a [Stmt], semantic: &SemanticModel<'_>) -> CliCommands<'a> {
+        struct Defaults<'a>(Vec<&'a str>);
+        impl<'a> Visitor<'a> for Defaults<'a> {
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if let Expr::Call(call) = expr {
+                    let set_defaults = matches!(call.func.as_ref(),
+                        Expr::Attribute(a) if a.attr.as_str() == "set_defaults");
+                    if let Some(Expr::Name(n)) = set_defaults
+                        .then(|| call.arguments.find_keyword("func").map(|k| &k.value))
+                        .flatten()
+                    {
+                        self.0.push(n.id.as_str());
+                    }
+                }
+                visitor::walk_expr(self, expr);
+            }
+        }
+        let mut argparse = Defaults(Vec::new());
+        if semantic.imports_from_any(&["argparse"]) {
+            argparse.visit_body(suite);
+        }
+        CliCommands {
+            decorated: uses_cli_framework(semantic),
+            argparse: argparse.0,
+        }
+    }
+
+    /// Whether the module has commands.
+    pub fn any(&self) -> bool {
+        self.decorated || !self.argparse.is_empty()
+    }
+
+    pub fn is_command(&self, f: &ast::StmtFunctionDef) -> bool {
+        (self.decorated && is_cli_command(f)) || self.argparse.contains(&f.name.as_str())
+    }
+}
+
 /// The calls of the module's commands, or `None` when it has none.
 pub fn collect(suite: &[Stmt], semantic: &SemanticModel<'_>) -> Option<OneShotCalls> {
     // A `__main__` block is one-shot code for what it does itself (json_io), but what it calls
     // in other modules is not counted: the project may start that program once per event
     // (mem0's telemetry sender, `Popen([sys.executable, "-m", ...])` after every command),
     // and then its copies run at once.
-    if !uses_cli_framework(semantic) {
+    let commands = CliCommands::of(suite, semantic);
+    if !commands.any() {
         return None;
     }
     let functions: Vec<&ast::StmtFunctionDef> = module_functions(suite);
@@ -89,7 +136,7 @@ pub fn collect(suite: &[Stmt], semantic: &SemanticModel<'_>) -> Option<OneShotCa
         .collect();
     let regions: Vec<TextRange> = functions
         .iter()
-        .filter(|f| is_cli_command(f) && !looping.contains(f.name.as_str()))
+        .filter(|f| commands.is_command(f) && !looping.contains(f.name.as_str()))
         .map(|f| body_range(f))
         .collect();
     if regions.is_empty() {
@@ -130,7 +177,7 @@ pub fn collect(suite: &[Stmt], semantic: &SemanticModel<'_>) -> Option<OneShotCa
         };
         let next: Vec<&ast::StmtFunctionDef> = functions
             .iter()
-            .filter(|f| !is_cli_command(f) && f.decorator_list.is_empty())
+            .filter(|f| !commands.is_command(f) && f.decorator_list.is_empty())
             .filter(|f| !looping.contains(f.name.as_str()))
             .filter(|f| {
                 let name = f.name.as_str();
