@@ -492,10 +492,11 @@ pub fn analyze<'a>(
             once_per_run.extend(
                 functions
                     .iter()
+                    // argparse runs module-level functions; click may decorate methods too.
                     .filter(|f| {
                         f.node.is_some_and(|n| {
-                            one_shot::is_cli_command(n) && one_shot::uses_cli_framework(semantic)
-                                || f.class.is_none() && commands.is_command(n)
+                            commands.is_command(n)
+                                && (f.class.is_none() || one_shot::is_cli_command(n))
                         })
                     })
                     .map(|f| f.def_range),

@@ -111,6 +111,8 @@ impl<'a> CliCommands<'a> {
         self.decorated || !self.argparse.is_empty()
     }
 
+    /// Whether `f` is one of the commands (an argparse one by its name: the caller checks that
+    /// `f` is defined at module level).
     pub fn is_command(&self, f: &ast::StmtFunctionDef) -> bool {
         (self.decorated && is_cli_command(f)) || self.argparse.contains(&f.name.as_str())
     }
