@@ -200,6 +200,9 @@ struct ClassInfo<'a> {
     is_enum: bool,
     /// A dataclass, attrs or pydantic model: its class-level fields are per-instance defaults.
     is_model: bool,
+    /// Calling the class makes a new object every time: no decorator, metaclass or `__new__`
+    /// (in it or a base) could hand back a kept instance, and no base outside the module could.
+    makes_new_instances: bool,
 }
 
 /// Finds the module's long-lived containers and what grows and bounds them.
@@ -439,6 +442,16 @@ impl<'a> Facts<'a, '_, '_> {
                         .is_some_and(|q| q.starts_with("enum."))
                 });
                 let is_model = is_model_class(class, self.semantic);
+                let defines_new = class
+                    .body
+                    .iter()
+                    .any(|s| matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "__new__"));
+                let plain = class.decorator_list.is_empty()
+                    && class
+                        .arguments
+                        .as_ref()
+                        .is_none_or(|a| a.keywords.is_empty())
+                    && !defines_new;
                 self.class_index
                     .insert(class.name.as_str(), self.classes.len());
                 self.classes.push(ClassInfo {
@@ -446,11 +459,26 @@ impl<'a> Facts<'a, '_, '_> {
                     bases,
                     is_enum,
                     is_model,
+                    makes_new_instances: plain,
                 });
             }
         }
-        // Enum-ness and model-ness are inherited within the module too.
+        // What a class is (an enum, a model, a maker of new objects) is inherited within the
+        // module too.
         for i in 0..self.classes.len() {
+            let bases_known = self.classes[i]
+                .bases
+                .iter()
+                .all(|b| *b == "object" || self.class_index.contains_key(b));
+            self.classes[i].makes_new_instances &= bases_known;
+        }
+        for i in 0..self.classes.len() {
+            if self
+                .ancestors(i)
+                .any(|a| !self.classes[a].makes_new_instances)
+            {
+                self.classes[i].makes_new_instances = false;
+            }
             if self.ancestors(i).any(|a| self.classes[a].is_enum) {
                 self.classes[i].is_enum = true;
             }

@@ -192,6 +192,27 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         self.facts.member(ci, attr.attr.as_str(), true)
     }
 
+    /// `local.attr` where the function binds `local` once to a new object of a class of this
+    /// module (`out = RoadGrids([])`), one that calling it cannot hand back already made.
+    fn fresh_instance(&self, via: &Expr) -> bool {
+        let Expr::Attribute(attr) = via else {
+            return false;
+        };
+        let Expr::Name(local) = attr.value.as_ref() else {
+            return false;
+        };
+        let Some(Expr::Call(call)) = self.local_value(local.id.as_str()) else {
+            return false;
+        };
+        let Expr::Name(class) = call.func.as_ref() else {
+            return false;
+        };
+        self.facts
+            .class_index
+            .get(class.id.as_str())
+            .is_some_and(|&ci| self.facts.classes[ci].makes_new_instances)
+    }
+
     /// The container `self.__dict__["name"]` stores, in a method of its class.
     fn dict_slot(&self, sub: &ast::ExprSubscript) -> Option<usize> {
         let Expr::Attribute(d) = sub.value.as_ref() else {
@@ -241,8 +262,14 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         self.function.is_some()
     }
 
-    fn grow(&mut self, c: usize, range: TextRange, key: GrowthKey) {
+    /// Container `c`, reached through `via`, gains an entry at `range`.
+    fn grow(&mut self, c: usize, via: &Expr, range: TextRange, key: GrowthKey) {
         let Some(func) = &self.function else { return };
+        // An object this call made holds what this call adds (`out = Road([]);
+        // out.grids.append(g)`), not what earlier calls added to the long-lived one.
+        if self.endless_loops == 0 && self.fresh_instance(via) {
+            return;
+        }
         // A registration runs once per definition or builder step the code makes; a key new with
         // every event says a method that returns its receiver is no builder step but a fluent
         // call made with traffic (`def new(self, user_id): self.queues[user_id] = []; return
@@ -1098,7 +1125,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                         let key = self
                             .registers_itself(c, &sub.slice, stmt)
                             .map_or_else(|| self.key_of(&sub.slice), GrowthKey::PerEvent);
-                        self.grow(c, target.range(), key);
+                        self.grow(c, &sub.value, target.range(), key);
                     }
                 }
             }
@@ -1272,7 +1299,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             ) && !self.known_present(c, &sub.slice)
                             {
                                 let key = self.key_of(&sub.slice);
-                                self.grow(c, aug.target.range(), key);
+                                self.grow(c, &sub.value, aug.target.range(), key);
                             }
                         }
                     }
@@ -1280,7 +1307,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         if let Some(c) = self.lookup(target) {
                             if matches!(aug.op, Operator::Add | Operator::BitOr) {
                                 let key = self.union_key(c, &aug.value);
-                                self.grow(c, aug.target.range(), key);
+                                self.grow(c, target, aug.target.range(), key);
                             } else if matches!(aug.op, Operator::Sub | Operator::BitAnd) {
                                 self.bound(c, aug.target.range(), "reduced with `-=`/`&=`");
                             }
@@ -1451,7 +1478,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                             } else {
                                 self.added_key(c, method, call)
                             };
-                            self.grow(c, expr.range(), key);
+                            self.grow(c, &attr.value, expr.range(), key);
                         } else if REMOVE_METHODS.contains(&method) {
                             self.bound(
                                 c,
@@ -1501,7 +1528,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     ) && !self.known_present(c, &sub.slice)
                     {
                         let key = self.key_of(&sub.slice);
-                        self.grow(c, expr.range(), key);
+                        self.grow(c, &sub.value, expr.range(), key);
                     }
                 }
                 visitor::walk_expr(self, expr);
