@@ -46,6 +46,13 @@ pub(crate) fn hash(name: &str) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// `@name.setter`, `@name.getter`, `@name.deleter`: another accessor of the property `name`.
+fn is_accessor(decorator: &Expr) -> bool {
+    matches!(decorator, Expr::Attribute(a)
+        if matches!(a.value.as_ref(), Expr::Name(_))
+            && matches!(a.attr.as_str(), "setter" | "getter" | "deleter"))
+}
+
 /// What [`collect`] finds in a module.
 pub struct ImportCalls {
     /// Method names module-level code calls, decorators of module-level definitions included.
@@ -147,8 +154,13 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
                 Stmt::FunctionDef(f) => {
-                    // Decorators run where the definition is, when it is executed.
-                    for d in &f.decorator_list {
+                    // Decorators run where the definition is, when it is executed. A property's
+                    // `@name.setter` names the property being defined, not a use of it.
+                    for d in f
+                        .decorator_list
+                        .iter()
+                        .filter(|d| !is_accessor(&d.expression))
+                    {
                         self.visit_expr(&d.expression);
                     }
                     // Defined in a function (not a class body) and handing back its argument.
@@ -238,6 +250,11 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                         self.visit_arguments(&call.arguments);
                         return;
                     }
+                }
+                // An assignment at import runs a property's setter there, once
+                // (`MAP.portal_data = [...]` in each map module).
+                Expr::Attribute(a) if self.depth == 0 && a.ctx.is_store() => {
+                    self.at_import.push(a.attr.as_str());
                 }
                 // A bound method handed on at import (`Thread(target=store.flush)`,
                 // `bot.add_listener(stats.on_message)`) runs whenever its receiver calls it.
