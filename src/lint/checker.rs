@@ -55,6 +55,7 @@ pub struct Exports {
     pub json_helpers: Vec<(String, json_io::Summary)>,
     /// Files the module writes, named across modules, and where.
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
+    pub read_files: Vec<(String, ruff_text_size::TextRange)>,
     /// The module's functions that remove from a parameter: (name in the module, position).
     pub removers: Vec<(String, usize)>,
     /// Module-level containers the module neither grows nor bounds: (name in the module, kind).
@@ -135,6 +136,7 @@ impl<'a, 'm> Checker<'a, 'm> {
         }
         let mut json_helpers = Vec::new();
         let mut written_files = Vec::new();
+        let mut read_files = Vec::new();
         let file_rules = [
             Rule::UnprotectedJsonRmw,
             Rule::NonAtomicWrite,
@@ -150,6 +152,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             );
             json_helpers = facts.helpers.clone();
             written_files = facts.written_files.clone();
+            read_files = facts.read_files.clone();
             if self.enabled(Rule::UnprotectedJsonRmw) {
                 rules::unprotected_json_rmw::check(&mut self, &facts);
             }
@@ -169,6 +172,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 lock_helpers,
                 json_helpers,
                 written_files,
+                read_files,
                 removers,
                 quiet_globals,
             },

@@ -800,6 +800,14 @@ pub fn summarize_source(
                 (file.as_str().into(), line)
             })
             .collect();
+        facts.read_files = exports
+            .read_files
+            .iter()
+            .map(|(file, at)| {
+                let line = index.line_column(at.start(), text).line.get() as u32;
+                (file.as_str().into(), line)
+            })
+            .collect();
         // Paths other modules import: the files they name, and those under the home directory.
         let names = json_io::files::FileNames::collect(suite, &semantic);
         let qualified = |name: &str| -> project::Name { format!("{}.{name}", unit.module).into() };
@@ -901,6 +909,7 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
                     Some(project::NamedEntry {
                         class: Some(class), ..
                     }),
+                ..
             } => Some(class.rsplit('.').next().unwrap_or(class).to_string()),
             _ => None,
         })

@@ -8,6 +8,9 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap as HashMap;
 
+/// Stands for a part of a path the module cannot spell, in a concatenation's text.
+const UNKNOWN_PART: char = '\u{0}';
+
 /// How many names are followed from a path to its literal (`A = B / "x.json"; B = ...`).
 const MAX_DEPTH: u32 = 4;
 
@@ -128,15 +131,22 @@ impl<'a> FileNames<'a> {
         match key {
             PathKey::Lit(s) => file_name(s),
             PathKey::Join(parts) => self.of_key(parts.last()?, class),
+            // `f"data{os.sep}alias.json"`, `f"{self.root}/alias.json"`: the literal after the
+            // last separator names the file, whatever the directory before it.
             PathKey::Concat(parts) => {
                 let mut whole = String::new();
                 for p in parts {
                     match p {
                         PathKey::Lit(s) => whole.push_str(s),
-                        _ => return None,
+                        p if self.is_separator(p) => whole.push('/'),
+                        _ => whole.push(UNKNOWN_PART),
                     }
                 }
-                file_name(&whole)
+                let last = whole.rsplit(['/', '\\']).next()?;
+                if last.contains(UNKNOWN_PART) {
+                    return None;
+                }
+                file_name(last)
             }
             PathKey::Var(name) => self.of_name(name, 0),
             PathKey::Attr(chain) => {
@@ -243,6 +253,19 @@ impl<'a> FileNames<'a> {
             }
             _ => None,
         }
+    }
+
+    /// `os.sep`, `os.path.sep`, or `sep` imported from either.
+    fn is_separator(&self, part: &PathKey) -> bool {
+        let qualified = match part {
+            PathKey::Attr(chain) => chain.clone(),
+            PathKey::Var(name) => match self.of_name(name, 0) {
+                Some(imported) => imported.trim_start_matches('@').to_string(),
+                None => return false,
+            },
+            _ => return false,
+        };
+        matches!(qualified.as_str(), "os.sep" | "os.path.sep")
     }
 
     fn of_name(&self, name: &str, depth: u32) -> Option<String> {

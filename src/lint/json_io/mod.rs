@@ -132,6 +132,11 @@ pub struct RiskyWrite {
     /// The function or method that writes, when only a call by its name can run it (as
     /// [`Rmw::entry`]): a write in code nothing runs loses no state.
     pub entry: Option<Entry>,
+    /// Nothing in this module reads the file back: it is state only if another module of the
+    /// project reads the file of this name (`alias.json`, written by the command that edits
+    /// aliases and loaded by the configuration module).
+    pub read_elsewhere: Option<String>,
+    key: PathKey,
 }
 
 impl RiskyWrite {
@@ -157,6 +162,8 @@ impl RiskyWrite {
             concurrent: shared_temp_only
                 .then(|| Box::new(Rmw::new(RmwKind::Unprotected, key, range, range, false))),
             entry: None,
+            read_elsewhere: None,
+            key: key.clone(),
         }
     }
 }
@@ -200,6 +207,9 @@ pub struct JsonFacts {
     /// Files the module writes, by what names them across modules ([`Rmw::file`]), outside
     /// test code: evidence that several parts of the project change the same file.
     pub written_files: Vec<(String, TextRange)>,
+    /// The files the module reads JSON from, by name: what makes another module's write of
+    /// the same file a write of state ([`RiskyWrite::read_elsewhere`]).
+    pub read_files: Vec<(String, TextRange)>,
 }
 
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
@@ -328,8 +338,11 @@ pub fn analyze<'a>(
     let mut facts = JsonFacts::default();
     // Direct reads: (path, range, function, the `try` body that tolerates an unreadable file).
     let mut all_reads: Vec<(PathKey, TextRange, String, Option<TextRange>)> = Vec::new();
+    // The class each read's function belongs to, for `self.<attr>` paths: (read, class).
+    let mut read_classes: Vec<(TextRange, Option<&str>)> = Vec::new();
     // Writes of a value derived from a read of the same file, locked or not.
     let mut derived_writes: Vec<TextRange> = Vec::new();
+    let mut held_documents: Vec<TextRange> = Vec::new();
     let mut helper_writes: Vec<HelperWrite> = Vec::new();
     let mut credential_functions: Vec<String> = Vec::new();
     let mut state_writers: Vec<String> = Vec::new();
@@ -360,7 +373,15 @@ pub fn analyze<'a>(
                 .filter(|r| r.direct)
                 .map(|r| (r.key.clone(), r.range, f.id.clone(), r.tolerated_in)),
         );
+        read_classes.extend(
+            result
+                .reads
+                .iter()
+                .filter(|r| r.direct)
+                .map(|r| (r.range, f.class.as_deref())),
+        );
         derived_writes.extend(result.derived_writes.iter().copied());
+        held_documents.extend(result.held_documents.iter().copied());
         helper_writes.extend(result.helper_writes);
         if result.handles_credentials {
             credential_functions.push(f.id.clone());
@@ -422,7 +443,16 @@ pub fn analyze<'a>(
             return false;
         }
         w.read = reads.first().map(|(_, r, _, _)| *r);
-        w.read.is_some() || (w.param_path && state_writers.contains(&w.function))
+        if w.read.is_some() || (w.param_path && state_writers.contains(&w.function)) {
+            return true;
+        }
+        // Read elsewhere, perhaps: the saved copy of what the process keeps in memory, in a
+        // file named the same way another module can name it (not a parameter's, which only
+        // callers know). Named once the module's files are known.
+        if !w.param_path && held_documents.contains(&w.range) {
+            w.read_elsewhere = Some(String::new());
+        }
+        w.read_elsewhere.is_some()
     });
     // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`), or
     // named uniquely by the call that writes them, are private: no other process writes them.
@@ -523,8 +553,18 @@ pub fn analyze<'a>(
         .collect();
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
-    if !written.is_empty() {
-        let names = files::FileNames::collect(suite, semantic);
+    // What names the files across modules: for what the module writes, and for what it reads
+    // (another module's write of the same file in place is a write of state).
+    let names = (!written.is_empty() || !all_reads.is_empty())
+        .then(|| files::FileNames::collect(suite, semantic));
+    if let Some(names) = &names {
+        facts.read_files = all_reads
+            .iter()
+            .zip(&read_classes)
+            .filter_map(|((key, at, ..), (_, class))| Some((names.of_key(key, *class)?, *at)))
+            .collect();
+    }
+    if let (false, Some(names)) = (written.is_empty(), &names) {
         if !facts.rmw.is_empty() || facts.risky_writes.iter().any(|w| w.concurrent.is_some()) {
             let runs = concurrency::ConcurrentRuns::collect(&functions);
             for r in facts
@@ -533,7 +573,7 @@ pub fn analyze<'a>(
                 .filter_map(|w| w.concurrent.as_deref_mut())
             {
                 (r.concurrency, r.threads_only) = runs.of(r.write);
-                r.fill_concurrency(&functions, &names);
+                r.fill_concurrency(&functions, names);
             }
             for r in &mut facts.rmw {
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
@@ -547,7 +587,7 @@ pub fn analyze<'a>(
                         r.threads_only = true;
                     }
                 }
-                r.fill_concurrency(&functions, &names);
+                r.fill_concurrency(&functions, names);
             }
         }
         // What a script or a command writes once per invocation shows no part of the program
@@ -557,7 +597,18 @@ pub fn analyze<'a>(
             .filter(|(_, at, _)| !once_per_run.iter().any(|b| b.contains_range(*at)))
             .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
             .collect();
+        facts.risky_writes.retain_mut(|w| {
+            if w.read_elsewhere.is_none() {
+                return true;
+            }
+            let class = innermost(&functions, w.range).and_then(|i| functions[i].class.as_deref());
+            w.read_elsewhere = names.of_key(&w.key, class);
+            w.read_elsewhere.is_some()
+        });
     }
+    facts
+        .risky_writes
+        .retain(|w| w.read_elsewhere.as_ref().is_none_or(|f| !f.is_empty()));
     facts
 }
 
@@ -883,7 +934,22 @@ fn collect_functions(suite: &[Stmt]) -> Vec<Function<'_>> {
                     let inner = Place::Closure { class, receiver };
                     visit(&f.body, inner, &format!("{id}.<locals>."), out);
                 }
-                Stmt::ClassDef(c) => visit(&c.body, Place::Class(c.name.as_str()), prefix, out),
+                Stmt::ClassDef(c) => {
+                    // A module's class body runs at import, as its top-level code does
+                    // (`class Config: with open("data/alias.json") as f: aliases = json.load(f)`).
+                    if matches!(place, Place::Module) {
+                        out.push(Function {
+                            id: format!("{prefix}{}.<body>", c.name),
+                            class: None,
+                            def_range: c.range(),
+                            params: Vec::new(),
+                            receiver: None,
+                            body: &c.body,
+                            node: None,
+                        });
+                    }
+                    visit(&c.body, Place::Class(c.name.as_str()), prefix, out)
+                }
                 Stmt::If(i) => {
                     visit(&i.body, place, prefix, out);
                     for clause in &i.elif_else_clauses {
@@ -960,6 +1026,9 @@ struct FunctionResult {
     state_writers: Vec<String>,
     /// Writes of a value derived from a read of the same file (under a lock or not).
     derived_writes: Vec<TextRange>,
+    /// Writes of a document the process keeps in memory ([`walker`]'s `holds_state`): the
+    /// saved copy of its state, which a reader elsewhere restores.
+    held_documents: Vec<TextRange>,
     /// Every write with a known path: (path, where).
     written: Vec<(PathKey, TextRange)>,
     /// Calls of helpers that write a file.

@@ -8,7 +8,7 @@ use super::{
     Rmw, RmwKind, Scheme, Summary, Taint, Temp, TempWrite, ValueSource, CREDENTIAL_BUILDERS,
     JSON_MODULES, TOKEN_FILE_READER,
 };
-use crate::lint::semantic::{ScopeId, SemanticModel};
+use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap as HashMap;
@@ -66,6 +66,7 @@ pub(super) fn analyze_function<'a>(
             private_calls: Vec::new(),
             state_writers: Vec::new(),
             derived_writes: Vec::new(),
+            held_documents: Vec::new(),
             written: Vec::new(),
             helper_writes: Vec::new(),
             handles_credentials: false,
@@ -1432,6 +1433,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             if let Some(dumped) = self.dumps_value(&args[1]) {
                 let taint = self.taint_of(dumped);
                 let source = ValueSource::of(dumped, self.f);
+                self.note_held(dumped, call.range());
                 self.dump_to(&args[0], taint, call.range(), source);
             }
             return;
@@ -1442,6 +1444,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             let target = call.arguments.find_argument_value("fp", 1);
             if let (Some(value), Some(target)) = (value, target) {
                 let taint = self.taint_of(value);
+                self.note_held(value, call.range());
                 self.dump_to(target, taint, call.range(), ValueSource::of(value, self.f));
             }
             return;
@@ -1453,6 +1456,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 if let Some(dumped) = args.first().and_then(|a| self.dumps_value(a)) {
                     let taint = self.taint_of(dumped);
                     let source = ValueSource::of(dumped, self.f);
+                    self.note_held(dumped, call.range());
                     if method == "write" {
                         self.dump_to(&attr.value, taint, call.range(), source);
                     } else {
@@ -1735,6 +1739,59 @@ impl<'w, 'a> Walker<'w, 'a> {
             ));
         }
         self.summarize_write(key, tw.source, &regions, dst.range());
+    }
+
+    fn note_held(&mut self, dumped: &Expr, at: TextRange) {
+        if self.holds_state(dumped, 0) {
+            self.result.held_documents.push(at);
+        }
+    }
+
+    /// Whether a dumped document is state the process keeps in memory: reached from the
+    /// receiver (`self.processor.to_json()`) or from a module global, its own or imported
+    /// (`context[session]["history"]`, `plugin_config`), through attributes, subscripts, a
+    /// method called on it, a conversion of it or a dict literal around it. A parameter's or a fresh local's document
+    /// (`report.to_dict()`, `{"version": v}`) is what one call produced.
+    fn holds_state(&self, expr: &Expr, depth: u8) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match expr {
+            Expr::Attribute(a) => self.holds_state(&a.value, depth + 1),
+            Expr::Subscript(s) => self.holds_state(&s.value, depth + 1),
+            // `{"turns": self.history}`: a document built around it.
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .any(|item| self.holds_state(&item.value, depth + 1)),
+            Expr::Call(c) => match (c.func.as_ref(), &*c.arguments.args) {
+                (Expr::Attribute(a), _) => self.holds_state(&a.value, depth + 1),
+                (Expr::Name(_), [arg]) => self.holds_state(arg, depth + 1),
+                _ => false,
+            },
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if self.f.receiver == Some(name) {
+                    return true;
+                }
+                match self.semantic.resolve(self.scope, name, n.start()) {
+                    Resolved::Binding(ScopeId::MODULE, b) => match &b.kind {
+                        BindingKind::Assignment => true,
+                        // `from config import plugin_config`, not a module imported whole.
+                        BindingKind::Import(q) => q.contains('.'),
+                        _ => false,
+                    },
+                    Resolved::Binding(_, b) if matches!(b.kind, BindingKind::Assignment) => {
+                        crate::lint::blocks::bound_once(self.f.body)
+                            .iter()
+                            .find(|(local, _)| *local == name)
+                            .is_some_and(|(_, v)| self.holds_state(v, depth + 1))
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
     }
 
     fn write_file(

@@ -372,14 +372,43 @@ impl Project<'_> {
             }
             // Code that nothing in the program runs (a helper kept for callers that do not
             // exist) writes no state.
-            Condition::StateWrite { entry } => {
+            Condition::StateWrite {
+                entry,
+                read_elsewhere,
+            } => {
                 if entry
                     .as_ref()
                     .is_some_and(|e| self.never_runs(e, path, true))
                 {
                     return None;
                 }
-                return self.verdict(path, &Condition::ModuleLivesLong);
+                let mut verdict = self.verdict(path, &Condition::ModuleLivesLong)?;
+                if let Some(file) = read_elsewhere {
+                    // A file's name alone says little across packages (`config.json`,
+                    // `report.json`): a reader of the same top-level package, in the program
+                    // that keeps running (not its examples, migrations or scripts that end),
+                    // names the same file.
+                    let module = self.module_of_path.get(path).copied()?;
+                    let top = |i: usize| self.modules[i].1.module.split('.').next().unwrap_or("");
+                    let (j, line) = self.shared_files.other_reader(file.as_str(), module, |j| {
+                        let reader = self.modules[j].1;
+                        !reader.is_example
+                            && !reader.is_migration
+                            && !self.ends[j]
+                            && top(j) == top(module)
+                    })?;
+                    verdict.evidence.push(Related {
+                        path: Some(self.modules[j].0.clone()),
+                        line: line as usize,
+                        column: 1,
+                        message: format!(
+                            "`{}` is read back in `{}`, so it is a state file",
+                            self.shared_files.file(file.as_str()),
+                            self.modules[j].1.module
+                        ),
+                    });
+                }
+                return Some(verdict);
             }
             Condition::SharedContainer {
                 name,

@@ -140,7 +140,14 @@ pub enum Condition {
     /// A JSON state file written in place: as [`Condition::ModuleLivesLong`], and no finding
     /// when the function or method that writes (`entry`, when only a call by its name can run
     /// it) never runs: nothing in the program's code names it.
-    StateWrite { entry: Option<NamedEntry> },
+    /// `read_elsewhere`: the module does not read the file back, but names it so (`alias.json`)
+    /// that another module may: a finding only when another module of the program (tests
+    /// aside) reads a file of that name.
+    StateWrite {
+        entry: Option<NamedEntry>,
+        #[serde(default)]
+        read_elsewhere: Option<Name>,
+    },
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
     /// trims or replaces it through that name ([`crate::lint::containers::imported`]). `grown_in`: when it grows only in
@@ -277,6 +284,10 @@ pub struct ModuleFacts {
     /// constant that names them (`@pkg.paths.QUEUE`), and the line.
     #[serde(default)]
     pub written_files: Vec<(Name, u32)>,
+    /// The files it reads JSON from, by name, with the line of the read: another module's
+    /// write of the same file in place is a write of state.
+    #[serde(default)]
+    pub read_files: Vec<(Name, u32)>,
     /// Module constants that name a file: (qualified constant, file name).
     #[serde(default)]
     pub file_constants: Vec<(Name, Name)>,

@@ -8,6 +8,8 @@ pub struct SharedFiles<'p> {
     /// File name (or imported constant, when the project does not define it) → the modules
     /// that write it: (module index, line).
     writers: HashMap<&'p str, Vec<(usize, u32)>>,
+    /// File name → the modules outside tests that read it: (module index, line).
+    readers: HashMap<&'p str, Vec<(usize, u32)>>,
     /// Qualified module constant → the file it names.
     constants: HashMap<&'p str, &'p str>,
 }
@@ -29,7 +31,22 @@ impl<'p> SharedFiles<'p> {
                 }
             }
         }
-        SharedFiles { writers, constants }
+        let mut readers: HashMap<&str, Vec<(usize, u32)>> = HashMap::default();
+        for (i, (_, m)) in modules.iter().enumerate().filter(|(_, (_, m))| !m.is_test) {
+            for (file, line) in &m.read_files {
+                let entry = readers
+                    .entry(resolve(&constants, file.as_str()))
+                    .or_default();
+                if !entry.iter().any(|(j, _)| *j == i) {
+                    entry.push((i, *line));
+                }
+            }
+        }
+        SharedFiles {
+            writers,
+            readers,
+            constants,
+        }
     }
 
     /// The file `name` denotes: an imported constant is the file its module names.
@@ -50,6 +67,25 @@ impl<'p> SharedFiles<'p> {
             .filter(|(j, _)| *j != module)
             .copied()
             .collect()
+    }
+}
+
+impl SharedFiles<'_> {
+    /// The first module other than `module` (tests aside) that reads the file `name` denotes
+    /// and that `accept` takes: (module, line).
+    pub fn other_reader(
+        &self,
+        name: &str,
+        module: usize,
+        accept: impl Fn(usize) -> bool,
+    ) -> Option<(usize, u32)> {
+        let file = resolve(&self.constants, name);
+        self.readers
+            .get(file)
+            .into_iter()
+            .flatten()
+            .find(|(j, _)| *j != module && accept(*j))
+            .copied()
     }
 }
 
