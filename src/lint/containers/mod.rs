@@ -336,6 +336,10 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                     items_only: c.per_event_growth().is_none(),
+                    decorated: c
+                        .growth
+                        .iter()
+                        .any(|g| method_decorated(suite, class, &g.function) == Some(true)),
                     opt_in: opt_in(&c),
                 },
                 (Owner::Module | Owner::Imported, _) => Condition::SharedContainer {
@@ -384,17 +388,27 @@ pub fn analyze<'a>(
 /// `classmethod` or `staticmethod`: one that may hand it to a framework that calls it without
 /// naming it (`@app.route`). A method not found this way counts as decorated.
 fn decorated_method(suite: &[Stmt], class: &str, name: &str) -> bool {
+    method_decorated(suite, class, name).unwrap_or(true)
+}
+
+/// As [`decorated_method`], `None` when the method is not found; a property's accessors
+/// (`@property`, `@name.setter`) are not handed anywhere either.
+fn method_decorated(suite: &[Stmt], class: &str, name: &str) -> Option<bool> {
     let method = suite.iter().find_map(|s| match s {
         Stmt::ClassDef(c) if c.name.as_str() == class => c.body.iter().find_map(|m| match m {
             Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f),
             _ => None,
         }),
         _ => None,
-    });
-    let Some(method) = method else { return true };
-    method.decorator_list.iter().any(|d| {
-        !matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "classmethod" | "staticmethod"))
-    })
+    })?;
+    Some(method.decorator_list.iter().any(|d| match &d.expression {
+        Expr::Name(n) => !matches!(
+            n.id.as_str(),
+            "classmethod" | "staticmethod" | "property" | "cached_property"
+        ),
+        Expr::Attribute(a) => !matches!(a.attr.as_str(), "setter" | "getter" | "deleter"),
+        _ => true,
+    }))
 }
 
 /// Every growth site of `c` is directly in a module-level function (not in a function nested in

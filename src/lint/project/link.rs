@@ -586,6 +586,7 @@ impl Project<'_> {
                         attr: *attr,
                         grown_in,
                         items_only: false,
+                        decorated: false,
                         opt_in: Vec::new(),
                     },
                 )?;
@@ -618,6 +619,7 @@ impl Project<'_> {
                 attr,
                 grown_in,
                 items_only,
+                decorated,
                 opt_in,
             } => {
                 if self.only_at_import(grown_in) || self.never_opted_in(opt_in) {
@@ -625,7 +627,7 @@ impl Project<'_> {
                 }
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
-                if self.never_called(id, grown_in) {
+                if !decorated && self.never_called(id, grown_in) {
                     return None;
                 }
                 let evidence = self.lifetimes.evidence(h, id)?;

@@ -116,6 +116,12 @@ pub enum Condition {
         /// ([`lifetime::Lifetimes::through_anothers_loop`]).
         #[serde(default)]
         items_only: bool,
+        /// Some method of `grown_in` is decorated (other than as a class or static method, or
+        /// a property's accessor): the decorator may hand it to a framework that calls it
+        /// without naming it (`@irc3.event(...)`), so nothing naming it does not mean it never
+        /// runs.
+        #[serde(default)]
+        decorated: bool,
         /// Every growth site runs only when one of these keyword-only flags of its function is
         /// set (`if dedupe: seen.add(msg)`, `dedupe=False` by default): no finding when no call
         /// in the program passes any of them.
