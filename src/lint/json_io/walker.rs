@@ -535,7 +535,7 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// If `expr` loads a JSON document, records the read and returns its taint.
     fn read_expr(&mut self, expr: &Expr) -> Option<Taint> {
         // Reads behind wrappers: `await load()`, `json.load(f)["items"]`, `load(p) or {}`,
-        // `typing.cast(dict, json.load(f))`.
+        // `typing.cast(dict, json.load(f))`, a model built from the document.
         let expr = match expr {
             Expr::Await(a) => return self.read_expr(&a.value),
             Expr::Subscript(s) => return self.read_expr(&s.value),
@@ -561,6 +561,22 @@ impl<'w, 'a> Walker<'w, 'a> {
                     && self
                         .qualified(&c.func)
                         .is_some_and(|q| CONVERSIONS.iter().any(|b| q == *b)) =>
+            {
+                return self.read_expr(&c.arguments.args[0]);
+            }
+            // `Log(**json.loads(text))`, `Log.parse_obj(json.load(f))`: a model made from the
+            // document holds what it holds.
+            Expr::Call(c)
+                if c.arguments.args.is_empty()
+                    && matches!(c.arguments.keywords.as_ref(), [k] if k.arg.is_none()) =>
+            {
+                return self.read_expr(&c.arguments.keywords[0].value);
+            }
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && matches!(c.func.as_ref(), Expr::Attribute(a)
+                        if matches!(a.attr.as_str(), "parse_obj" | "model_validate")) =>
             {
                 return self.read_expr(&c.arguments.args[0]);
             }
@@ -1632,8 +1648,16 @@ impl<'w, 'a> Walker<'w, 'a> {
     }
 
     /// The document a `json.dumps(...)` (or `.to_json()`, `.model_dump_json()`) in `arg`
-    /// serializes.
+    /// serializes; pydantic v1's `.json(...)` too when it is the whole text written (elsewhere
+    /// `.json()` is as often a response parsed: `f.write(resp.json()["text"])`).
     fn dumped_in(&self, arg: &'a Expr) -> Option<&'a Expr> {
+        if let Expr::Call(c) = arg {
+            if let Expr::Attribute(a) = c.func.as_ref() {
+                if a.attr.as_str() == "json" && c.arguments.args.is_empty() {
+                    return Some(a.value.as_ref());
+                }
+            }
+        }
         let mut calls = Vec::new();
         collect_calls(arg, &mut calls);
         calls.into_iter().find_map(|c| {
