@@ -618,11 +618,23 @@ impl<'a> Facts<'a, '_, '_> {
         });
         let method_name = method.name.as_str();
         let recreated_in = (!is_init_like(method_name)).then_some(method_name);
+        // A class method's `cls.list = []` assigns the class attribute (a reassignment, when
+        // the class body defines it), not one of each instance.
+        let on_class = method
+            .decorator_list
+            .iter()
+            .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "classmethod"));
+        let class_name = self.classes[class].name;
         for (attr, range, stmt, value) in defs {
+            let (owner, display) = if on_class {
+                (Owner::ClassAttr(class), format!("{class_name}.{attr}"))
+            } else {
+                (Owner::SelfAttr(class), format!("self.{attr}"))
+            };
             self.define(
-                Owner::SelfAttr(class),
+                owner,
                 attr,
-                format!("self.{attr}"),
+                display,
                 range,
                 stmt,
                 value,
