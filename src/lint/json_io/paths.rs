@@ -310,8 +310,80 @@ fn keyword_argument(arg: &PathKey) -> Option<(&str, PathKey)> {
     }
 }
 
+/// A piece of a `%` format string (`'cells-%s.json' % user`): text, the value at a position of the arguments, or one
+/// taken by name (`%(user)s`).
+pub enum FormatPart {
+    Text(String),
+    Value(usize),
+    Named,
+}
+
+/// `'cells-%s.json'` as text and placeholders; `%%` is a percent sign.
+pub fn percent_format_parts(format: &str) -> Vec<FormatPart> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut next = 0;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            text.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            text.push('%');
+            continue;
+        }
+        if !text.is_empty() {
+            parts.push(FormatPart::Text(std::mem::take(&mut text)));
+        }
+        let named = chars.peek() == Some(&'(');
+        if named {
+            for c in chars.by_ref() {
+                if c == ')' {
+                    break;
+                }
+            }
+        }
+        // Flags, width, precision and length, up to the conversion letter.
+        for c in chars.by_ref() {
+            if c.is_ascii_alphabetic() && !matches!(c, 'h' | 'l' | 'L') {
+                break;
+            }
+        }
+        if named {
+            parts.push(FormatPart::Named);
+        } else {
+            parts.push(FormatPart::Value(next));
+            next += 1;
+        }
+    }
+    if !text.is_empty() {
+        parts.push(FormatPart::Text(text));
+    }
+    parts
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn percent_format_pieces() {
+        use super::{percent_format_parts, FormatPart};
+        let parts = percent_format_parts("last-%s-%05d.json 100%% %(user)s");
+        let shown: Vec<String> = parts
+            .iter()
+            .map(|p| match p {
+                FormatPart::Text(t) => format!("T:{t}"),
+                FormatPart::Value(i) => format!("V:{i}"),
+                FormatPart::Named => "N".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            ["T:last-", "V:0", "T:-", "V:1", "T:.json 100% ", "N"]
+        );
+    }
+
     use super::*;
 
     #[test]

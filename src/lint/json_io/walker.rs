@@ -2,7 +2,7 @@
 //! that links a write to the read it derives from, and the function's summary for its callers.
 
 use super::locks::{LockKind, LockTable};
-use super::paths::PathKey;
+use super::paths::{FormatPart, PathKey};
 use super::{
     collect_calls, dotted, Function, FunctionResult, Handle, HelperWrite, Mode, Read, RiskyWrite,
     Rmw, RmwKind, Scheme, Summary, Taint, Temp, TempWrite, ValueSource, CREDENTIAL_BUILDERS,
@@ -322,6 +322,28 @@ impl<'w, 'a> Walker<'w, 'a> {
                 self.key_depth(&b.left, depth + 1),
                 self.key_depth(&b.right, depth + 1),
             ]),
+            // `'cells-%s.json' % user`: spelt as the f-string `f"cells-{user}.json"` is.
+            Expr::BinOp(b) if b.op == ast::Operator::Mod => match b.left.as_ref() {
+                Expr::StringLiteral(format) => {
+                    let values: Vec<&Expr> = match b.right.as_ref() {
+                        Expr::Tuple(t) => t.elts.iter().collect(),
+                        Expr::Dict(_) => Vec::new(),
+                        single => vec![single],
+                    };
+                    let parts = super::paths::percent_format_parts(format.value.to_str())
+                        .into_iter()
+                        .map(|part| match part {
+                            FormatPart::Text(t) => PathKey::Lit(t),
+                            FormatPart::Value(i) => values
+                                .get(i)
+                                .map_or(PathKey::Unknown, |v| self.key_depth(v, depth + 1)),
+                            FormatPart::Named => PathKey::Unknown,
+                        })
+                        .collect();
+                    PathKey::concat(parts)
+                }
+                _ => PathKey::Unknown,
+            },
             Expr::BinOp(b) if b.op == ast::Operator::Add => match b.right.as_ref() {
                 Expr::StringLiteral(s) => PathKey::Suffix(
                     Box::new(self.key_depth(&b.left, depth + 1)),
