@@ -438,7 +438,14 @@ impl Project<'_> {
                         return None;
                     }
                 }
-                let reset_elsewhere = self.resets.contains(name.as_str());
+                // Through the name the module defines, or one a package re-exports it as
+                // (`from twitchbot import reply_wait_queue`).
+                let reset_elsewhere = self.resets.contains(name.as_str())
+                    || self.resets.iter().any(|r| {
+                        self.hierarchy
+                            .resolve_name(r, &|n| n == name.as_str())
+                            .is_some()
+                    });
                 let startup_only = !grown_in.is_empty()
                     && grown_in.iter().all(|f| {
                         super::startup::only_at_startup(
