@@ -448,7 +448,8 @@ pub fn analyze<'a>(
         }
         // Read elsewhere, perhaps: the saved copy of what the process keeps in memory, in a
         // file named the same way another module can name it (not a parameter's, which only
-        // callers know). Named once the module's files are known.
+        // callers know). An empty name marks the candidate until the module's file names are
+        // known (below); one that gets no name there is dropped.
         if !w.param_path && held_documents.contains(&w.range) {
             w.read_elsewhere = Some(String::new());
         }

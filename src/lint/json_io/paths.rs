@@ -310,8 +310,8 @@ fn keyword_argument(arg: &PathKey) -> Option<(&str, PathKey)> {
     }
 }
 
-/// A piece of a `%` format string (`'cells-%s.json' % user`): text, the value at a position of the arguments, or one
-/// taken by name (`%(user)s`).
+/// A piece of a `%` format string (`'cells-%s.json' % user`): text, the value at a position of
+/// the arguments, or one taken by name (`%(user)s`).
 pub enum FormatPart {
     Text(String),
     Value(usize),
