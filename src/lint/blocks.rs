@@ -426,6 +426,13 @@ pub fn is_off_literal(expr: &Expr) -> bool {
     expr.is_none_literal_expr() || matches!(expr, Expr::BooleanLiteral(b) if !b.value)
 }
 
+/// `@name.setter`, `@name.getter`, `@name.deleter`: another accessor of the property `name`.
+pub fn is_property_accessor(decorator: &Expr) -> bool {
+    matches!(decorator, Expr::Attribute(a)
+        if matches!(a.value.as_ref(), Expr::Name(_))
+            && matches!(a.attr.as_str(), "setter" | "getter" | "deleter"))
+}
+
 pub fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }

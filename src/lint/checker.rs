@@ -55,6 +55,7 @@ pub struct Exports {
     pub json_helpers: Vec<(String, json_io::Summary)>,
     /// Files the module writes, named across modules, and where.
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
+    /// Files the module reads JSON from, named across modules, and where.
     pub read_files: Vec<(String, ruff_text_size::TextRange)>,
     /// The module's functions that remove from a parameter: (name in the module, position).
     pub removers: Vec<(String, usize)>,

@@ -792,22 +792,17 @@ pub fn summarize_source(
             .iter()
             .map(|(name, i)| (format!("{}.{name}", unit.module).into(), *i as u8))
             .collect();
-        facts.written_files = exports
-            .written_files
-            .iter()
-            .map(|(file, at)| {
-                let line = index.line_column(at.start(), text).line.get() as u32;
-                (file.as_str().into(), line)
-            })
-            .collect();
-        facts.read_files = exports
-            .read_files
-            .iter()
-            .map(|(file, at)| {
-                let line = index.line_column(at.start(), text).line.get() as u32;
-                (file.as_str().into(), line)
-            })
-            .collect();
+        let by_line = |files: &[(String, TextRange)]| -> Vec<(project::Name, u32)> {
+            files
+                .iter()
+                .map(|(file, at)| {
+                    let line = index.line_column(at.start(), text).line.get() as u32;
+                    (file.as_str().into(), line)
+                })
+                .collect()
+        };
+        facts.written_files = by_line(&exports.written_files);
+        facts.read_files = by_line(&exports.read_files);
         // Paths other modules import: the files they name, and those under the home directory.
         let names = json_io::files::FileNames::collect(suite, &semantic);
         let qualified = |name: &str| -> project::Name { format!("{}.{name}", unit.module).into() };

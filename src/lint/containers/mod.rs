@@ -406,8 +406,7 @@ fn method_decorated(suite: &[Stmt], class: &str, name: &str) -> Option<bool> {
             n.id.as_str(),
             "classmethod" | "staticmethod" | "property" | "cached_property"
         ),
-        Expr::Attribute(a) => !matches!(a.attr.as_str(), "setter" | "getter" | "deleter"),
-        _ => true,
+        other => !crate::lint::blocks::is_property_accessor(other),
     }))
 }
 

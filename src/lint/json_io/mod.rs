@@ -212,6 +212,18 @@ pub struct JsonFacts {
     pub read_files: Vec<(String, TextRange)>,
 }
 
+/// A read made in one of the module's functions itself (not through a helper's summary).
+struct DirectRead<'f> {
+    key: PathKey,
+    at: TextRange,
+    /// The function that reads (its id).
+    function: String,
+    /// The body of the `try` that treats an unreadable document as missing.
+    tolerated_in: Option<TextRange>,
+    /// The function's class, for `self.<attr>` paths.
+    class: Option<&'f str>,
+}
+
 /// JSON modules whose `load`/`loads`/`dump`/`dumps` are recognized.
 pub const JSON_MODULES: &[&str] = &[
     "json",
@@ -336,10 +348,7 @@ pub fn analyze<'a>(
     let locked_by_callers = held_by_callers::process_locked_by_callers(suite, &functions, &calls);
     // Second pass with snapshots known, for writes of cached documents in other methods.
     let mut facts = JsonFacts::default();
-    // Direct reads: (path, range, function, the `try` body that tolerates an unreadable file).
-    let mut all_reads: Vec<(PathKey, TextRange, String, Option<TextRange>)> = Vec::new();
-    // The class each read's function belongs to, for `self.<attr>` paths: (read, class).
-    let mut read_classes: Vec<(TextRange, Option<&str>)> = Vec::new();
+    let mut all_reads: Vec<DirectRead> = Vec::new();
     // Writes of a value derived from a read of the same file, locked or not.
     let mut derived_writes: Vec<TextRange> = Vec::new();
     let mut held_documents: Vec<TextRange> = Vec::new();
@@ -371,14 +380,13 @@ pub fn analyze<'a>(
                 .reads
                 .iter()
                 .filter(|r| r.direct)
-                .map(|r| (r.key.clone(), r.range, f.id.clone(), r.tolerated_in)),
-        );
-        read_classes.extend(
-            result
-                .reads
-                .iter()
-                .filter(|r| r.direct)
-                .map(|r| (r.range, f.class.as_deref())),
+                .map(|r| DirectRead {
+                    key: r.key.clone(),
+                    at: r.range,
+                    function: f.id.clone(),
+                    tolerated_in: r.tolerated_in,
+                    class: f.class.as_deref(),
+                }),
         );
         derived_writes.extend(result.derived_writes.iter().copied());
         held_documents.extend(result.held_documents.iter().copied());
@@ -399,6 +407,9 @@ pub fn analyze<'a>(
     // A write in place is a risk only for a state file: one the module also reads.
     // Record families of the reads, rendered once and only when a write needs them.
     let read_families: std::cell::OnceCell<Vec<Option<String>>> = std::cell::OnceCell::new();
+    // Writes kept only in case another module reads the file back ([`RiskyWrite::read_elsewhere`]),
+    // by where they are: named once the module's file names are known, dropped if unnamed.
+    let mut read_elsewhere_candidates: Vec<TextRange> = Vec::new();
     facts.risky_writes.retain_mut(|w| {
         if w.scheme != Scheme::InPlace {
             return true;
@@ -408,11 +419,11 @@ pub fn analyze<'a>(
         let same_function = |f: &String| !w.param_path || *f == w.function;
         let mut reads: Vec<_> = all_reads
             .iter()
-            .filter(|(k, _, f, _)| k.to_string() == w.path && same_function(f))
+            .filter(|r| r.key.to_string() == w.path && same_function(&r.function))
             .collect();
         if reads.is_empty() && w.family.is_some() {
             let families = read_families
-                .get_or_init(|| all_reads.iter().map(|(k, ..)| k.record_family()).collect());
+                .get_or_init(|| all_reads.iter().map(|r| r.key.record_family()).collect());
             reads = all_reads
                 .iter()
                 .zip(families)
@@ -430,30 +441,33 @@ pub fn analyze<'a>(
         // data. A token or credential file read the same way is state the user must recreate by
         // hand: a function that builds a credential from it does not fall through.
         let falls_through = !credential_functions.contains(&w.function)
-            && reads.iter().any(|(_, at, f, tolerated)| {
-                *f == w.function && tolerated.is_some() && at.start() < w.range.start()
+            && reads.iter().any(|r| {
+                r.function == w.function
+                    && r.tolerated_in.is_some()
+                    && r.at.start() < w.range.start()
             });
         let regenerated = (w.path.to_ascii_lowercase().contains("cache") || falls_through)
             && !reads.is_empty()
             && !derived_writes.iter().any(|d| d.contains_range(w.range))
-            && reads.iter().all(|(_, _, _, tolerated)| {
-                tolerated.is_some_and(|body| !body.contains_range(w.range))
+            && reads.iter().all(|r| {
+                r.tolerated_in
+                    .is_some_and(|body| !body.contains_range(w.range))
             });
         if regenerated {
             return false;
         }
-        w.read = reads.first().map(|(_, r, _, _)| *r);
+        w.read = reads.first().map(|r| r.at);
         if w.read.is_some() || (w.param_path && state_writers.contains(&w.function)) {
             return true;
         }
         // Read elsewhere, perhaps: the saved copy of what the process keeps in memory, in a
         // file named the same way another module can name it (not a parameter's, which only
-        // callers know). An empty name marks the candidate until the module's file names are
-        // known (below); one that gets no name there is dropped.
-        if !w.param_path && held_documents.contains(&w.range) {
-            w.read_elsewhere = Some(String::new());
+        // callers know).
+        let candidate = !w.param_path && held_documents.contains(&w.range);
+        if candidate {
+            read_elsewhere_candidates.push(w.range);
         }
-        w.read_elsewhere.is_some()
+        candidate
     });
     // Files under a directory only this process knows (pytest's `tmp_path`, `mkdtemp()`), or
     // named uniquely by the call that writes them, are private: no other process writes them.
@@ -561,8 +575,7 @@ pub fn analyze<'a>(
     if let Some(names) = &names {
         facts.read_files = all_reads
             .iter()
-            .zip(&read_classes)
-            .filter_map(|((key, at, ..), (_, class))| Some((names.of_key(key, *class)?, *at)))
+            .filter_map(|r| Some((names.of_key(&r.key, r.class)?, r.at)))
             .collect();
     }
     if let (false, Some(names)) = (written.is_empty(), &names) {
@@ -598,18 +611,18 @@ pub fn analyze<'a>(
             .filter(|(_, at, _)| !once_per_run.iter().any(|b| b.contains_range(*at)))
             .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
             .collect();
-        facts.risky_writes.retain_mut(|w| {
-            if w.read_elsewhere.is_none() {
-                return true;
-            }
+        for w in facts
+            .risky_writes
+            .iter_mut()
+            .filter(|w| read_elsewhere_candidates.contains(&w.range))
+        {
             let class = innermost(&functions, w.range).and_then(|i| functions[i].class.as_deref());
             w.read_elsewhere = names.of_key(&w.key, class);
-            w.read_elsewhere.is_some()
-        });
+        }
     }
     facts
         .risky_writes
-        .retain(|w| w.read_elsewhere.as_ref().is_none_or(|f| !f.is_empty()));
+        .retain(|w| w.read_elsewhere.is_some() || !read_elsewhere_candidates.contains(&w.range));
     facts
 }
 

@@ -46,13 +46,6 @@ pub(crate) fn hash(name: &str) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
-/// `@name.setter`, `@name.getter`, `@name.deleter`: another accessor of the property `name`.
-fn is_accessor(decorator: &Expr) -> bool {
-    matches!(decorator, Expr::Attribute(a)
-        if matches!(a.value.as_ref(), Expr::Name(_))
-            && matches!(a.attr.as_str(), "setter" | "getter" | "deleter"))
-}
-
 /// What [`collect`] finds in a module.
 pub struct ImportCalls {
     /// Method names module-level code calls, decorators of module-level definitions included.
@@ -159,7 +152,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                     for d in f
                         .decorator_list
                         .iter()
-                        .filter(|d| !is_accessor(&d.expression))
+                        .filter(|d| !crate::lint::blocks::is_property_accessor(&d.expression))
                     {
                         self.visit_expr(&d.expression);
                     }

@@ -21,27 +21,11 @@ impl<'p> SharedFiles<'p> {
             .flat_map(|(_, m)| m.file_constants.iter())
             .map(|(c, f)| (c.as_str(), f.as_str()))
             .collect();
-        let mut writers: HashMap<&str, Vec<(usize, u32)>> = HashMap::default();
-        for (i, (_, m)) in modules.iter().enumerate() {
-            for (file, line) in &m.written_files {
-                let file = resolve(&constants, file.as_str());
-                let entry = writers.entry(file).or_default();
-                if !entry.iter().any(|(j, _)| *j == i) {
-                    entry.push((i, *line));
-                }
-            }
-        }
-        let mut readers: HashMap<&str, Vec<(usize, u32)>> = HashMap::default();
-        for (i, (_, m)) in modules.iter().enumerate().filter(|(_, (_, m))| !m.is_test) {
-            for (file, line) in &m.read_files {
-                let entry = readers
-                    .entry(resolve(&constants, file.as_str()))
-                    .or_default();
-                if !entry.iter().any(|(j, _)| *j == i) {
-                    entry.push((i, *line));
-                }
-            }
-        }
+        // A test that reads a file back makes it no state of the program.
+        let writers = by_file(modules, &constants, |m| Some(&m.written_files));
+        let readers = by_file(modules, &constants, |m| {
+            (!m.is_test).then_some(&m.read_files)
+        });
         SharedFiles {
             writers,
             readers,
@@ -68,9 +52,7 @@ impl<'p> SharedFiles<'p> {
             .copied()
             .collect()
     }
-}
 
-impl SharedFiles<'_> {
     /// The first module other than `module` (tests aside) that reads the file `name` denotes
     /// and that `accept` takes: (module, line).
     pub fn other_reader(
@@ -87,6 +69,25 @@ impl SharedFiles<'_> {
             .find(|(j, _)| *j != module && accept(*j))
             .copied()
     }
+}
+
+/// File → the modules that name it in `files_of` (`None`: the module is left out), once each
+/// with the first line: (module index, line).
+fn by_file<'p>(
+    modules: &'p [(String, &'p ModuleFacts)],
+    constants: &HashMap<&'p str, &'p str>,
+    files_of: impl Fn(&'p ModuleFacts) -> Option<&'p Vec<(super::Name, u32)>>,
+) -> HashMap<&'p str, Vec<(usize, u32)>> {
+    let mut out: HashMap<&str, Vec<(usize, u32)>> = HashMap::default();
+    for (i, (_, m)) in modules.iter().enumerate() {
+        for (file, line) in files_of(m).into_iter().flatten() {
+            let entry = out.entry(resolve(constants, file.as_str())).or_default();
+            if !entry.iter().any(|(j, _)| *j == i) {
+                entry.push((i, *line));
+            }
+        }
+    }
+    out
 }
 
 fn resolve<'n>(constants: &HashMap<&'n str, &'n str>, name: &'n str) -> &'n str {
