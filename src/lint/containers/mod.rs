@@ -92,6 +92,8 @@ pub struct Growth {
     pub key: GrowthKey,
     /// The module-level function the growth is in (`None` inside classes).
     top_function: Option<String>,
+    /// In the decorator that function defines and returns: it runs as often as the function.
+    made_by_factory: bool,
     /// Inside a loop that runs until the process stops: repeated however often its function
     /// is called.
     in_endless_loop: bool,
@@ -415,9 +417,10 @@ fn method_decorated(suite: &[Stmt], class: &str, name: &str) -> Option<bool> {
 /// callers of those functions.
 fn module_functions_only(c: &Container) -> bool {
     !c.growth.is_empty()
-        && c.growth
-            .iter()
-            .all(|g| g.top_function.as_deref() == Some(g.function.as_str()) && !g.in_endless_loop)
+        && c.growth.iter().all(|g| {
+            (g.made_by_factory || g.top_function.as_deref() == Some(g.function.as_str()))
+                && !g.in_endless_loop
+        })
 }
 
 struct Facts<'a, 'm, 'o> {

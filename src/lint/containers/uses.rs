@@ -61,6 +61,10 @@ struct FunctionCtx<'a> {
     /// A method directly in a class body: it runs once per instance when only the class's
     /// initializers call it (decided on the first growth in it).
     is_method: bool,
+    /// The decorator a module-level factory defines and returns (`def command(regex): def
+    /// decorator(f): ...; return f; return decorator`): it runs once per definition the
+    /// factory's result is applied to, so as often as the factory is called.
+    made_by_factory: bool,
     body: &'a [Stmt],
     /// Local names stored to exactly once in the body, by a plain assignment, with the value
     /// (computed on first need).
@@ -306,6 +310,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         };
         let function = func.name.to_string();
         let top_function = self.top_function.map(str::to_string);
+        let made_by_factory = func.made_by_factory;
         let in_endless_loop = self.endless_loops > 0;
         let opt_in = self.opt_in_guards.first().map(|f| f.to_string());
         self.facts.containers[c].growth.push(Growth {
@@ -313,6 +318,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             function,
             key,
             top_function,
+            made_by_factory,
             in_endless_loop,
             per_instance_of,
             opt_in,
@@ -1224,6 +1230,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         && returns_its_receiver(func),
                     kwargs: func.parameters.kwarg.as_ref().map(|k| k.name.as_str()),
                     is_method: self.class.is_some(),
+                    made_by_factory: self.class.is_none()
+                        && self.function.as_ref().is_some_and(|f| {
+                            self.top_function == Some(f.name) && returns_name(f.body, name)
+                        })
+                        && crate::lint::project::import_calls::returns_decorated(func),
                     body: &func.body,
                     bound_once: OnceCell::new(),
                     warned: OnceCell::new(),
@@ -1640,6 +1651,17 @@ fn returns_its_receiver(func: &ast::StmtFunctionDef) -> bool {
 /// (`self.io_old[proc["pid"]] = counters; return proc`) is no decorator. A method that returns
 /// its receiver is a builder step (`Word().suppress_warning(...)`), run while a structure is
 /// set up.
+/// Whether `body` returns the name `name` (outside nested definitions).
+fn returns_name(body: &[Stmt], name: &str) -> bool {
+    let mut found = false;
+    for_each_stmt(body, &mut |s| {
+        if let Stmt::Return(r) = s {
+            found |= matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == name);
+        }
+    });
+    found
+}
+
 fn returns_a_parameter(func: &ast::StmtFunctionDef, is_method: bool) -> bool {
     let params: Vec<&str> = func
         .parameters

@@ -467,7 +467,7 @@ fn names_class(callee: &Expr) -> bool {
 }
 
 /// `def decorator(f): ...; return f`: a function that hands back what it is given.
-fn returns_decorated(f: &ruff_python_ast::StmtFunctionDef) -> bool {
+pub(crate) fn returns_decorated(f: &ruff_python_ast::StmtFunctionDef) -> bool {
     let Some(first) = f.parameters.iter_non_variadic_params().next() else {
         return false;
     };
