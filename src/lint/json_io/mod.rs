@@ -1000,6 +1000,11 @@ pub struct Summary {
     /// Of those, the paths every read of which treats an unreadable document as missing.
     #[serde(default)]
     tolerant_reads: Vec<PathKey>,
+    /// Attributes of `self` it leaves holding the document of a file it reads (`self.data =
+    /// json.load(f)`, `f` opened on `os.path.join(self.folder, name)`): after
+    /// `self._read_data("data.json")`, the caller's `self.data` is that file's document.
+    #[serde(default)]
+    loads_into: Vec<(String, PathKey)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -105,6 +105,17 @@ pub(super) fn analyze_function<'a>(
             w.reads.push(same);
         }
     }
+    // What the method leaves in `self` from a file it reads: the caller's attribute holds that
+    // file's document after the call.
+    let mut loads_into: Vec<(String, PathKey)> = w
+        .self_taint
+        .iter()
+        .map(|(attr, t)| (attr, &w.reads[t.0]))
+        .filter(|(_, read)| !read.cached && !read.key.has_unknown())
+        .map(|(attr, read)| (attr.clone(), read.key.clone()))
+        .collect();
+    loads_into.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    w.result.summary.loads_into = loads_into;
     w.result.summary.tolerant_reads = w
         .result
         .summary
@@ -317,6 +328,23 @@ impl<'w, 'a> Walker<'w, 'a> {
             Expr::Attribute(_) => match dotted(expr) {
                 Some(d) => PathKey::Attr(d),
                 None => PathKey::Unknown,
+            },
+            // `name or self.filename`, `self.filename if name == "" else name`: the file the
+            // caller names, when it names one (a caller that passes none leaves it unknown).
+            Expr::BoolOp(b) if b.op == ast::BoolOp::Or => match b.values.first() {
+                Some(Expr::Name(n)) if self.f.params.contains(&n.id.as_str()) => {
+                    PathKey::Param(n.id.to_string())
+                }
+                _ => PathKey::Unknown,
+            },
+            Expr::If(e) => match (e.body.as_ref(), e.orelse.as_ref()) {
+                (Expr::Name(n), _) | (_, Expr::Name(n))
+                    if self.f.params.contains(&n.id.as_str())
+                        && tests_name(&e.test, n.id.as_str()) =>
+                {
+                    PathKey::Param(n.id.to_string())
+                }
+                _ => PathKey::Unknown,
             },
             Expr::BinOp(b) if b.op == ast::Operator::Div => PathKey::join(vec![
                 self.key_depth(&b.left, depth + 1),
@@ -1571,6 +1599,20 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
         }
+        // `self._read_data("data.json")`: `self.data` holds that file's document from here on.
+        let on_self =
+            matches!(call.func.as_ref(), Expr::Attribute(a) if self.is_receiver(&a.value));
+        for (attr, callee_key) in summary.loads_into.iter().filter(|_| on_self) {
+            let key = self.callee_key(callee_key, &arg_map, closure);
+            let read = self
+                .reads
+                .iter()
+                .rposition(|r| r.key == key && r.range == call.range());
+            if let Some(idx) = read {
+                self.self_taint.insert(attr.clone(), Taint(idx));
+                self.self_fresh.remove(attr.as_str());
+            }
+        }
         for (callee_key, source, kinds) in &summary.writes {
             let key = self.callee_key(callee_key, &arg_map, closure);
             let (taint, source) = match source {
@@ -1588,6 +1630,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(arg) => (self.taint_of(arg), ValueSource::of(arg, self.f)),
                     None => (None, ValueSource::Other),
                 },
+                // What the helper loaded into `self` itself it writes back itself: its own
+                // read-modify-write, reported there.
+                ValueSource::SelfAttr(a) if summary.loads_into.iter().any(|(l, _)| l == a) => {
+                    (None, ValueSource::SelfAttr(a.clone()))
+                }
                 // A copy cached on `self` by another method is a snapshot the helper sees too:
                 // it reports the write-back itself, once, where it writes.
                 ValueSource::SelfAttr(a) => (
@@ -2101,6 +2148,18 @@ fn is_constant_document(expr: &Expr) -> bool {
 }
 
 /// `os.O_WRONLY | os.O_TRUNC` mentions `O_TRUNC`.
+/// `name`, `not name`, or a comparison of `name` (`name == ""`, `name is None`).
+fn tests_name(test: &Expr, name: &str) -> bool {
+    match test {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => tests_name(&u.operand, name),
+        Expr::Compare(c) => std::iter::once(c.left.as_ref())
+            .chain(c.comparators.iter())
+            .any(|e| matches!(e, Expr::Name(n) if n.id.as_str() == name)),
+        _ => false,
+    }
+}
+
 fn mentions_flag(flags: &Expr, flag: &str) -> bool {
     match flags {
         Expr::Attribute(a) => a.attr.as_str() == flag,
