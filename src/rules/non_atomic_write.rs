@@ -47,6 +47,7 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 .as_ref()
                 .map(|e| e.qualified(checker.context.module)),
             read_elsewhere: w.read_elsewhere.as_deref().map(Into::into),
+            first_version_by: w.first_version_by.as_deref().map(Into::into),
         };
         let condition = match (&w.concurrent, w.repeated) {
             // A replace through a fixed temporary name is atomic for readers and for a crash:

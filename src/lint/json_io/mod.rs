@@ -136,6 +136,10 @@ pub struct RiskyWrite {
     /// project reads the file of this name (`alias.json`, written by the command that edits
     /// aliases and loaded by the configuration module).
     pub read_elsewhere: Option<String>,
+    /// Every call of the writing function in this module runs only when the file does not
+    /// exist (`if not path.exists(): await save_all()`): it writes the file's first version,
+    /// which replaces nothing. The function's name: a call from another module may rewrite it.
+    pub first_version_by: Option<String>,
     key: PathKey,
 }
 
@@ -163,6 +167,7 @@ impl RiskyWrite {
                 .then(|| Box::new(Rmw::new(RmwKind::Unprotected, key, range, range, false))),
             entry: None,
             read_elsewhere: None,
+            first_version_by: None,
             key: key.clone(),
         }
     }
@@ -500,23 +505,27 @@ pub fn analyze<'a>(
     }
     // A helper that every use calls only when its file does not exist (`if not
     // os.path.exists(CONFIG): save_login(resp)`) writes the file's first version: like a first
-    // write in place, it replaces nothing a cut-short write could lose.
-    facts.risky_writes.retain(|w| {
+    // write in place, it replaces nothing a cut-short write could lose. Whether another module
+    // calls it too (a refresh command) is for the project to say.
+    for w in &mut facts.risky_writes {
         if w.scheme != Scheme::InPlace || w.function.contains("<locals>") {
-            return true;
+            continue;
         }
         let calls: Vec<&HelperWrite> = helper_writes
             .iter()
             .filter(|c| c.callee == w.function && c.path == w.path)
             .collect();
         if calls.is_empty() || !calls.iter().all(|c| c.absent) {
-            return true;
+            continue;
         }
         let name = w.function.rsplit('.').next().unwrap_or(&w.function);
-        !references_to(suite, name)
+        if references_to(suite, name)
             .iter()
             .all(|r| calls.iter().any(|c| c.func == *r))
-    });
+        {
+            w.first_version_by = Some(name.to_string());
+        }
+    }
     if !facts.risky_writes.is_empty() {
         let repeats = Repeats::collect(&functions);
         for w in &mut facts.risky_writes {

@@ -375,6 +375,7 @@ impl Project<'_> {
             Condition::StateWrite {
                 entry,
                 read_elsewhere,
+                first_version_by,
             } => {
                 if entry
                     .as_ref()
@@ -383,6 +384,38 @@ impl Project<'_> {
                     return None;
                 }
                 let mut verdict = self.verdict(path, &Condition::ModuleLivesLong)?;
+                if let Some(function) = first_version_by {
+                    // Another module of the running program that imports the function (or its
+                    // module) and names it.
+                    let module = self.module_of_path.get(path).copied()?;
+                    let own = self.modules[module].1.module.as_str();
+                    let qualified = format!("{own}.{function}");
+                    let imports_it = |f: &super::ModuleFacts| {
+                        f.exports.iter().any(|(_, target)| {
+                            target.as_str() == own
+                                || self
+                                    .hierarchy
+                                    .resolve_name(target.as_str(), &|n| n == qualified)
+                                    .is_some()
+                        })
+                    };
+                    let (other, _) = self.modules.iter().enumerate().find(|(j, (_, f))| {
+                        *j != module
+                            && !f.is_test
+                            && !f.is_example
+                            && imports_it(f)
+                            && f.startup_calls.name(function.as_str())
+                    })?;
+                    verdict.evidence.push(Related {
+                        path: Some(self.modules[other].0.clone()),
+                        line: 1,
+                        column: 1,
+                        message: format!(
+                            "`{function}` is called only where the file does not exist in its own module, but `{}` names it too, where the file may hold data",
+                            self.modules[other].1.module
+                        ),
+                    });
+                }
                 if let Some(file) = read_elsewhere {
                     // A file's name alone says little across packages (`config.json`,
                     // `report.json`): a reader of the same top-level package, in the program

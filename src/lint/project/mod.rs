@@ -153,6 +153,10 @@ pub enum Condition {
         entry: Option<NamedEntry>,
         #[serde(default)]
         read_elsewhere: Option<Name>,
+        /// The function that writes, when its module calls it only where the file does not
+        /// exist: a finding only when another module (tests aside) names it too.
+        #[serde(default)]
+        first_version_by: Option<Name>,
     },
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
