@@ -315,12 +315,47 @@ pub fn reads_to_the_end(body: &[Stmt]) -> bool {
     false
 }
 
-/// `if not x: break` for `x` one of `names`: the loop leaves when what it got is empty.
+/// `if not x: break` (or `if x is None: break`, `if x == "": break`) for `x` one of `names`, or
+/// `if x: ... else: break` (`if x is not None:`): the loop leaves when what it got is empty.
 fn breaks_when_empty(i: &ast::StmtIf, names: &[&str]) -> bool {
-    let tests_empty = matches!(i.test.as_ref(), Expr::UnaryOp(u)
-        if u.op == ast::UnaryOp::Not
-            && matches!(u.operand.as_ref(), Expr::Name(n) if names.contains(&n.id.as_str())));
-    tests_empty && matches!(i.body.as_slice(), [Stmt::Break(_)])
+    let only_break = |body: &[Stmt]| matches!(body, [Stmt::Break(_)]);
+    match tests_empty(&i.test, names) {
+        Some(true) => only_break(&i.body),
+        Some(false) => matches!(i.elif_else_clauses.as_slice(),
+            [ast::ElifElseClause { test: None, body, .. }] if only_break(body)),
+        None => false,
+    }
+}
+
+/// `Some(true)` when `test` holds if the name of `names` it tests is empty or `None` (`not x`,
+/// `x is None`, `x == ""`); `Some(false)` when it holds if the name has something (`x`,
+/// `x is not None`, `x != b""`).
+fn tests_empty(test: &Expr, names: &[&str]) -> Option<bool> {
+    let named = |e: &Expr| matches!(e, Expr::Name(n) if names.contains(&n.id.as_str()));
+    match test {
+        e if named(e) => Some(false),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => tests_empty(&u.operand, names).map(|t| !t),
+        Expr::Compare(c) if named(&c.left) => {
+            let ([op], [right]) = (&c.ops[..], &c.comparators[..]) else {
+                return None;
+            };
+            let empty = match right {
+                Expr::NoneLiteral(_) => true,
+                Expr::StringLiteral(s) => s.value.is_empty(),
+                Expr::BytesLiteral(b) => b.value.is_empty(),
+                _ => return None,
+            };
+            if !empty {
+                return None;
+            }
+            match op {
+                ast::CmpOp::Is | ast::CmpOp::Eq => Some(true),
+                ast::CmpOp::IsNot | ast::CmpOp::NotEq => Some(false),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Calls inside an expression, innermost first (arguments are evaluated before the call).
