@@ -859,8 +859,21 @@ impl Project<'_> {
         }
         let family = h.descendants_and_self(id);
         let short_names: Vec<String> = family.iter().map(|&c| short(c)).collect();
-        for (path, m) in self.modules {
-            for t in &m.temporaries {
+        for (j, (path, m)) in self.modules.iter().enumerate() {
+            // A script that ends, or the command the packaging installs (`pai = pai.__main__:
+            // main`), runs once per invocation: what it makes and drops is one instance a run.
+            let once_per_run = |function: &str| {
+                self.ends[j]
+                    || self
+                        .commands
+                        .iter()
+                        .any(|c| c.strip_prefix(m.module.as_str()) == Some(&format!(".{function}")))
+            };
+            for t in m
+                .temporaries
+                .iter()
+                .filter(|t| !once_per_run(t.function.as_str()))
+            {
                 // A cheap test before resolving the name through re-exports.
                 let last = t.class.rsplit('.').next().unwrap_or(&t.class);
                 if !short_names.iter().any(|s| s == last) {
