@@ -1632,13 +1632,15 @@ fn stream_position<'a>(target: &'a Expr, iter: &Expr) -> Option<&'a str> {
 
 /// `return self` somewhere in a method: a builder step or a fluent call.
 fn returns_its_receiver(func: &ast::StmtFunctionDef) -> bool {
-    let Some(receiver) = first_param(func) else {
-        return false;
-    };
+    first_param(func).is_some_and(|receiver| returns_name(&func.body, receiver))
+}
+
+/// Whether `body` returns the name `name` (outside nested definitions).
+fn returns_name(body: &[Stmt], name: &str) -> bool {
     let mut found = false;
-    for_each_stmt(&func.body, &mut |s| {
+    for_each_stmt(body, &mut |s| {
         if let Stmt::Return(r) = s {
-            found |= matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == receiver);
+            found |= matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == name);
         }
     });
     found
@@ -1651,17 +1653,6 @@ fn returns_its_receiver(func: &ast::StmtFunctionDef) -> bool {
 /// (`self.io_old[proc["pid"]] = counters; return proc`) is no decorator. A method that returns
 /// its receiver is a builder step (`Word().suppress_warning(...)`), run while a structure is
 /// set up.
-/// Whether `body` returns the name `name` (outside nested definitions).
-fn returns_name(body: &[Stmt], name: &str) -> bool {
-    let mut found = false;
-    for_each_stmt(body, &mut |s| {
-        if let Stmt::Return(r) = s {
-            found |= matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == name);
-        }
-    });
-    found
-}
-
 fn returns_a_parameter(func: &ast::StmtFunctionDef, is_method: bool) -> bool {
     let params: Vec<&str> = func
         .parameters
