@@ -867,7 +867,8 @@ impl Project<'_> {
                     || self
                         .commands
                         .iter()
-                        .any(|c| c.strip_prefix(m.module.as_str()) == Some(&format!(".{function}")))
+                        .filter_map(|c| c.strip_prefix(m.module.as_str())?.strip_prefix('.'))
+                        .any(|c| c == function)
             };
             for t in m
                 .temporaries

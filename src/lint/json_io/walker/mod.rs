@@ -1142,18 +1142,6 @@ fn is_constant_document(expr: &Expr) -> bool {
 }
 
 /// `os.O_WRONLY | os.O_TRUNC` mentions `O_TRUNC`.
-/// `name`, `not name`, or a comparison of `name` (`name == ""`, `name is None`).
-fn tests_name(test: &Expr, name: &str) -> bool {
-    match test {
-        Expr::Name(n) => n.id.as_str() == name,
-        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => tests_name(&u.operand, name),
-        Expr::Compare(c) => std::iter::once(c.left.as_ref())
-            .chain(c.comparators.iter())
-            .any(|e| matches!(e, Expr::Name(n) if n.id.as_str() == name)),
-        _ => false,
-    }
-}
-
 fn mentions_flag(flags: &Expr, flag: &str) -> bool {
     match flags {
         Expr::Attribute(a) => a.attr.as_str() == flag,
