@@ -579,8 +579,9 @@ pub fn analyze<'a>(
     facts.rmw.dedup_by_key(|r| r.write);
     // What names the files across modules: for what the module writes, and for what it reads
     // (another module's write of the same file in place is a write of state).
-    let names = (!written.is_empty() || !all_reads.is_empty())
-        .then(|| files::FileNames::collect(suite, semantic));
+    let names =
+        (!written.is_empty() || !all_reads.is_empty() || !read_elsewhere_candidates.is_empty())
+            .then(|| files::FileNames::collect(suite, semantic));
     if let Some(names) = &names {
         facts.read_files = all_reads
             .iter()
@@ -620,6 +621,10 @@ pub fn analyze<'a>(
             .filter(|(_, at, _)| !once_per_run.iter().any(|b| b.contains_range(*at)))
             .filter_map(|(key, at, class)| Some((names.of_key(key, *class)?, *at)))
             .collect();
+    }
+    // Named whether or not the module writes a file it can name whole: the candidate's own path
+    // may have a part only the running process knows (`<dir> / "config.json"`).
+    if let Some(names) = &names {
         for w in facts
             .risky_writes
             .iter_mut()
