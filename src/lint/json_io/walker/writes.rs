@@ -21,19 +21,9 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// `model.model_dump_json()`), which yields JSON text of the receiver.
     pub(super) fn dumps_value(&self, arg: &'a Expr) -> Option<&'a Expr> {
         self.dumped_in(arg).or_else(|| {
-            // `text = json.dumps(data)` bound once, then `f.write(text)` or
-            // `os.write(fd, text.encode())`.
-            let name = match arg {
-                Expr::Name(n) => n,
-                Expr::Call(c) => match c.func.as_ref() {
-                    Expr::Attribute(a) if a.attr.as_str() == "encode" => match a.value.as_ref() {
-                        Expr::Name(n) => n,
-                        _ => return None,
-                    },
-                    _ => return None,
-                },
-                _ => return None,
-            };
+            // `text = json.dumps(data)` bound once, then `f.write(text)`,
+            // `os.write(fd, text.encode())` or `p.write_text(text + "\n")`.
+            let name = json_text_name(arg)?;
             self.json_texts.get(name.id.as_str()).copied().or_else(|| {
                 crate::lint::blocks::bound_once(self.f.body)
                     .into_iter()
@@ -302,5 +292,22 @@ impl<'w, 'a> Walker<'w, 'a> {
         self.result
             .rmw
             .push(Rmw::new(kind, key, read.range, range, read.cached));
+    }
+}
+
+/// The local a written argument carries as the whole document, give or take a final newline
+/// and an encoding: `text`, `text.encode()`, `text + "\n"`, `(text + "\n").encode("utf-8")`.
+fn json_text_name(arg: &Expr) -> Option<&ast::ExprName> {
+    match arg {
+        Expr::Name(n) => Some(n),
+        Expr::Call(c) => match c.func.as_ref() {
+            Expr::Attribute(a) if a.attr.as_str() == "encode" => json_text_name(&a.value),
+            _ => None,
+        },
+        Expr::BinOp(b) if b.op == ast::Operator::Add => match (b.left.as_ref(), b.right.as_ref()) {
+            (text, Expr::StringLiteral(_)) | (Expr::StringLiteral(_), text) => json_text_name(text),
+            _ => None,
+        },
+        _ => None,
     }
 }
