@@ -906,6 +906,11 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
                     }),
                 ..
             } => Some(class.rsplit('.').next().unwrap_or(class).to_string()),
+            // A class attribute (`module.Class.attr`, grown in the class's methods): its class
+            // and subclasses say whether anything calls those methods or removes from it.
+            project::Condition::SharedContainer { name, methods, .. } if !methods.is_empty() => {
+                name.as_str().rsplit('.').nth(1).map(str::to_string)
+            }
             _ => None,
         })
         .collect();

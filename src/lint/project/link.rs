@@ -500,11 +500,22 @@ impl Project<'_> {
                 // base in another module that may call them by convention (prefect's
                 // `TaskQueue.configure_task_key`, which only tests call).
                 let class = name.as_str().rsplit_once('.').map(|(class, _)| class);
-                let methods_never_called = !decorated
-                    && class
-                        .and_then(|c| self.hierarchy.resolve(c))
-                        .is_some_and(|id| self.never_called(id, methods));
-                if reset_elsewhere || startup_only || never_called || methods_never_called {
+                let class_id = class.and_then(|c| self.hierarchy.resolve(c));
+                let methods_never_called =
+                    !decorated && class_id.is_some_and(|id| self.never_called(id, methods));
+                // A subclass in another module that removes what the base adds
+                // (`self.sessions.remove(session)` when the connection closes) bounds the class
+                // attribute its instances share, as it does an instance attribute.
+                let bounded_in_family = class_id.is_some_and(|id| {
+                    let attr = name.as_str().rsplit('.').next().unwrap_or_default();
+                    self.bounded_in_family(id, attr)
+                });
+                if reset_elsewhere
+                    || startup_only
+                    || never_called
+                    || methods_never_called
+                    || bounded_in_family
+                {
                     return None;
                 }
                 return self.verdict(path, &Condition::ModuleLivesLong);
@@ -602,9 +613,9 @@ impl Project<'_> {
                     if self.only_at_import(grown_in) {
                         return None;
                     }
-                    if h.resolve(class)
-                        .is_some_and(|id| self.never_called(id, grown_in))
-                    {
+                    if h.resolve(class).is_some_and(|id| {
+                        self.never_called(id, grown_in) || self.bounded_in_family(id, attr)
+                    }) {
                         return None;
                     }
                     return self.verdict(path, &Condition::ModuleLivesLong);
@@ -681,15 +692,21 @@ impl Project<'_> {
                 }
                 // Removal in a base class or subclass, in this module or another, bounds it too
                 // (`self.exceptions = {}` in a subclass's `start`).
-                let mut related = h.ancestors_and_self(id);
-                related.extend(h.descendants_and_self(id));
-                let bounded = related
-                    .iter()
-                    .any(|&c| h.class(c).bounds.iter().any(|(a, _, _)| a == attr));
-                (!bounded).then_some(evidence)
+                (!self.bounded_in_family(id, attr)).then_some(evidence)
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// Whether the class, a base or a subclass, in any module, removes from its attribute `attr`,
+    /// resets or bounds it.
+    fn bounded_in_family(&self, id: super::hierarchy::ClassId, attr: &str) -> bool {
+        let h = &self.hierarchy;
+        let mut related = h.ancestors_and_self(id);
+        related.extend(h.descendants_and_self(id));
+        related
+            .iter()
+            .any(|&c| h.class(c).bounds.iter().any(|(a, _, _)| a == attr))
     }
 
     /// Whether the methods that grow a container of class `id` never run in this program:
