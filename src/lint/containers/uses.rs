@@ -615,6 +615,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 } else {
                     value
                 };
+                if self.names_a_definition(value) {
+                    return GrowthKey::Fixed;
+                }
                 let held_once = ComparableExpr::from(value);
                 if self
                     .distinct
@@ -648,6 +651,11 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             Expr::ListComp(l) => (l.elt.as_ref(), &l.generators),
             Expr::Generator(g) => (g.elt.as_ref(), &g.generators),
             Expr::SetComp(s) => (s.elt.as_ref(), &s.generators),
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })
+                if !elts.is_empty() && elts.iter().all(|e| self.names_a_definition(e)) =>
+            {
+                return GrowthKey::Fixed;
+            }
             _ => return GrowthKey::Item,
         };
         let held_once = ComparableExpr::from(elt);
@@ -661,6 +669,22 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         } else {
             GrowthKey::Item
         }
+    }
+
+    /// A class, function or imported name of the program (`CLASSES.extend([VLLMModel,
+    /// VLLMChatModel])` after importing them, `hooks.append(on_exit)`): registering the code's
+    /// own definitions adds from the finite set the source spells, not one item per event.
+    fn names_a_definition(&self, value: &Expr) -> bool {
+        let Expr::Name(n) = value else { return false };
+        matches!(
+            self.facts.semantic.resolve(self.scope, n.id.as_str(), n.start()),
+            crate::lint::semantic::Resolved::Binding(_, b) if matches!(
+                b.kind,
+                crate::lint::semantic::BindingKind::ClassDef
+                    | crate::lint::semantic::BindingKind::FunctionDef
+                    | crate::lint::semantic::BindingKind::Import(_)
+            )
+        )
     }
 
     /// A set (or a list holding each value once) filled with the very value a warning in the
