@@ -109,10 +109,18 @@ fn request_handler_is_concurrency_evidence() {
     let route = related(
         "SWC201/request_handlers.py",
         "request_handlers.py",
-        16,
+        18,
         "SWC201",
     );
     assert_mentions(&route, &["`set_setting` (`@app.post`) handles requests"]);
+    // A coroutine's requests interleave where it awaits between its read and its write.
+    let awaited = related(
+        "SWC201/request_handlers.py",
+        "request_handlers.py",
+        46,
+        "SWC201",
+    );
+    assert_mentions(&awaited, &["`fetch_note` (`@app.post`) handles requests"]);
 }
 
 #[test]

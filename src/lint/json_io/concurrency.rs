@@ -120,6 +120,22 @@ pub(super) fn await_gap(function: &Function<'_>, rmw: &super::Rmw) -> Option<Ste
     ))
 }
 
+/// Drops, for a coroutine with no `await` from its read to its write, the evidence that its own
+/// decorator makes it a handler of many requests or events at once: those calls run one at a
+/// time between awaits, so they cannot interleave there. Threads, processes and tasks that
+/// other code starts stay evidence.
+pub(super) fn drop_turn_taking_handlers(function: &Function<'_>, rmw: &mut super::Rmw) {
+    let Some(node) = function.node.filter(|n| n.is_async) else {
+        return;
+    };
+    if first_await_between(function.body, rmw.read.end(), rmw.write.start()).is_some() {
+        return;
+    }
+    if let Some((at, HandlerKind::Request | HandlerKind::Event, _)) = handler_kind(node) {
+        rmw.concurrency.retain(|(step, _)| *step != at);
+    }
+}
+
 /// The first `await` (or `async for` / `async with`) of `body` that starts after `from` and
 /// ends before `to`, outside nested functions, which run at another time.
 fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<TextRange> {
@@ -232,10 +248,37 @@ fn last_segment(expr: &Expr) -> Option<&str> {
     }
 }
 
+/// What a handler decorator says runs many calls of the function at once.
+#[derive(Clone, Copy)]
+enum HandlerKind {
+    /// A web route: concurrent requests, and every worker process of the server.
+    Request,
+    /// A task-queue task: every worker process, and each worker's concurrent slots.
+    Task,
+    /// A bot's or server's event handler: one call per event.
+    Event,
+}
+
 /// The decorator that makes the function a handler its framework runs many at a time.
 fn handler(node: &ast::StmtFunctionDef) -> Option<Step> {
+    let (at, kind, shown) = handler_kind(node)?;
+    let why = match kind {
+        HandlerKind::Request => {
+            "handles requests: concurrent requests, and every worker process of the server, run it at once"
+        }
+        HandlerKind::Task => {
+            "is a task-queue task: every worker process, and each worker's concurrent slots, run it at once"
+        }
+        HandlerKind::Event => {
+            "handles bot or server events: one call per event, many in flight at once"
+        }
+    };
+    Some((at, format!("`{}` (`@{shown}`) {why}", node.name.as_str())))
+}
+
+/// The handler decorator of the function, what kind it is, and how the code spells it.
+fn handler_kind(node: &ast::StmtFunctionDef) -> Option<(TextRange, HandlerKind, String)> {
     let table = &frameworks::table().handler_decorators;
-    let name = node.name.as_str();
     for d in &node.decorator_list {
         let func = match &d.expression {
             Expr::Call(c) => c.func.as_ref(),
@@ -244,20 +287,20 @@ fn handler(node: &ast::StmtFunctionDef) -> Option<Step> {
         let Some(verb) = last_segment(func) else {
             continue;
         };
-        let shown = crate::lint::blocks::dotted(func).unwrap_or_else(|| verb.to_string());
         let is = |list: &[String]| list.iter().any(|v| v == verb);
         // A bare `@get` is some other decorator; routes are methods of an app or router.
         let on_object = matches!(func, Expr::Attribute(_));
-        let why = if is(&table.request) && on_object {
-            "handles requests: concurrent requests, and every worker process of the server, run it at once"
+        let kind = if is(&table.request) && on_object {
+            HandlerKind::Request
         } else if is(&table.task) {
-            "is a task-queue task: every worker process, and each worker's concurrent slots, run it at once"
+            HandlerKind::Task
         } else if is(&table.event) && on_object {
-            "handles bot or server events: one call per event, many in flight at once"
+            HandlerKind::Event
         } else {
             continue;
         };
-        return Some((d.range(), format!("`{name}` (`@{shown}`) {why}")));
+        let shown = crate::lint::blocks::dotted(func).unwrap_or_else(|| verb.to_string());
+        return Some((d.range(), kind, shown));
     }
     None
 }
