@@ -671,20 +671,26 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
-    /// A class, function or imported name of the program (`CLASSES.extend([VLLMModel,
+    /// A module-level class or function, or an imported name (`CLASSES.extend([VLLMModel,
     /// VLLMChatModel])` after importing them, `hooks.append(on_exit)`): registering the code's
-    /// own definitions adds from the finite set the source spells, not one item per event.
+    /// own definitions adds from the finite set the source spells, not one item per event. A
+    /// `def` or `class` inside a function is a new object on every call (a closure appended
+    /// per subscription), so it does not count.
     fn names_a_definition(&self, value: &Expr) -> bool {
+        use crate::lint::semantic::{BindingKind, Resolved};
         let Expr::Name(n) = value else { return false };
-        matches!(
-            self.facts.semantic.resolve(self.scope, n.id.as_str(), n.start()),
-            crate::lint::semantic::Resolved::Binding(_, b) if matches!(
-                b.kind,
-                crate::lint::semantic::BindingKind::ClassDef
-                    | crate::lint::semantic::BindingKind::FunctionDef
-                    | crate::lint::semantic::BindingKind::Import(_)
-            )
-        )
+        match self
+            .facts
+            .semantic
+            .resolve(self.scope, n.id.as_str(), n.start())
+        {
+            Resolved::Binding(scope, b) => match b.kind {
+                BindingKind::Import(_) => true,
+                BindingKind::ClassDef | BindingKind::FunctionDef => scope == ScopeId::MODULE,
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// A set (or a list holding each value once) filled with the very value a warning in the
