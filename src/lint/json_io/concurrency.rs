@@ -120,17 +120,15 @@ pub(super) fn await_gap(function: &Function<'_>, rmw: &super::Rmw) -> Option<Ste
     ))
 }
 
-/// Drops, for a coroutine with no `await` from its read to its write, the evidence that its own
-/// decorator makes it a handler of many requests or events at once: those calls run one at a
-/// time between awaits, so they cannot interleave there. Threads, processes and tasks that
-/// other code starts stay evidence.
+/// Drops, for a coroutine whose read-modify-write has no `await` between the read and the write
+/// (the caller has found no [`await_gap`]), the evidence that its own decorator makes it a
+/// handler of many requests or events at once: those calls run one at a time between awaits,
+/// so they cannot interleave there. Threads, processes and tasks that other code starts stay
+/// evidence.
 pub(super) fn drop_turn_taking_handlers(function: &Function<'_>, rmw: &mut super::Rmw) {
     let Some(node) = function.node.filter(|n| n.is_async) else {
         return;
     };
-    if first_await_between(function.body, rmw.read.end(), rmw.write.start()).is_some() {
-        return;
-    }
     if let Some((at, HandlerKind::Request | HandlerKind::Event, _)) = handler_kind(node) {
         rmw.concurrency.retain(|(step, _)| *step != at);
     }

@@ -602,17 +602,18 @@ pub fn analyze<'a>(
             for r in &mut facts.rmw {
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
                 (r.concurrency, r.threads_only) = runs.of(r.write);
+                let gap = owner.and_then(|f| concurrency::await_gap(f, r));
                 // Many calls of a coroutine at once take turns on one event loop: with no
                 // `await` from the read to the write, none of them runs in between (aiohttp's
                 // handlers in ComfyUI's one server process).
-                if let Some(f) = owner {
+                if let (Some(f), None) = (owner, &gap) {
                     concurrency::drop_turn_taking_handlers(f, r);
                 }
                 // An `await` between the read and the write lets the event loop run its other
                 // tasks there: any of them that updates the file is overwritten by this write.
                 // Not in a command run once by hand, nor in a document cached earlier.
                 if r.concurrency.is_empty() && !r.cached_read && !r.one_shot {
-                    if let Some(step) = owner.and_then(|f| concurrency::await_gap(f, r)) {
+                    if let Some(step) = gap {
                         r.concurrency.push(step);
                         r.threads_only = true;
                     }

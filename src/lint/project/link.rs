@@ -499,17 +499,16 @@ impl Project<'_> {
                 // The same for a class attribute's methods, when no class of its family has a
                 // base in another module that may call them by convention (prefect's
                 // `TaskQueue.configure_task_key`, which only tests call).
-                let class = name.as_str().rsplit_once('.').map(|(class, _)| class);
+                let (class, attr) = name.as_str().rsplit_once('.').unzip();
                 let class_id = class.and_then(|c| self.hierarchy.resolve(c));
                 let methods_never_called =
                     !decorated && class_id.is_some_and(|id| self.never_called(id, methods));
                 // A subclass in another module that removes what the base adds
                 // (`self.sessions.remove(session)` when the connection closes) bounds the class
                 // attribute its instances share, as it does an instance attribute.
-                let bounded_in_family = class_id.is_some_and(|id| {
-                    let attr = name.as_str().rsplit('.').next().unwrap_or_default();
-                    self.bounded_in_family(id, attr)
-                });
+                let bounded_in_family = class_id
+                    .zip(attr)
+                    .is_some_and(|(id, attr)| self.bounded_in_family(id, attr));
                 if reset_elsewhere
                     || startup_only
                     || never_called
