@@ -126,6 +126,76 @@ pub fn repeats_until_stopped(w: &ast::StmtWhile) -> bool {
     ends_only_when_stopped(&w.test) && !counts_to_limit(&w.body)
 }
 
+/// Function names under which a `while True:` (or `while self.<flag>:`) loop is the service
+/// the object or program runs.
+pub const SERVICE_LOOPS: &[&str] = &[
+    "run",
+    "_run",
+    "run_forever",
+    "serve_forever",
+    "loop",
+    "main",
+    "start",
+    "worker",
+    "_worker",
+];
+
+/// The statements a service function runs before its loop (`def run(self): self.connect();
+/// self.peers.append(seed); while self.running: ...`). The loop lasts until the process is
+/// told to stop, so a call never comes back for another round: what precedes the loop runs
+/// once per start of the service, not once per cycle. Only a function under a service name
+/// (`SERVICE_LOOPS`) that takes no required argument counts; a handler of the same shape under
+/// another name, or one handed its input (`run(self, conn)`), may be started once per
+/// connection. Empty when the function has no such loop among its own statements.
+pub fn service_prelude<'a>(f: &'a ast::StmtFunctionDef, receiver: Option<&str>) -> &'a [Stmt] {
+    let required = f
+        .parameters
+        .posonlyargs
+        .iter()
+        .chain(&f.parameters.args)
+        .skip(usize::from(receiver.is_some()))
+        .chain(&f.parameters.kwonlyargs)
+        .any(|p| p.default.is_none());
+    if required || !SERVICE_LOOPS.contains(&f.name.as_str()) {
+        return &[];
+    }
+    // `while not STOP:` / `while not state.stopping:`: a stop flag another part of the program
+    // sets. A local the function sets itself (`while not done:`) ends the loop by itself.
+    let stop_flag = |test: &Expr| match test {
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => match u.operand.as_ref() {
+            Expr::Attribute(_) => true,
+            Expr::Name(n) => !binds_name(&f.body, n.id.as_str()),
+            _ => false,
+        },
+        _ => false,
+    };
+    let endless = f.body.iter().position(|s| match s {
+        Stmt::While(w) => {
+            (ends_only_when_stopped(&w.test)
+                || receiver.is_some_and(|r| tests_flag_on(&w.test, r))
+                || stop_flag(&w.test))
+                && !counts_to_limit(&w.body)
+        }
+        _ => false,
+    });
+    endless.map_or(&[], |i| &f.body[..i])
+}
+
+/// Some statement of `body`, nested blocks included, assigns to the plain name `name`.
+fn binds_name(body: &[Stmt], name: &str) -> bool {
+    let mut found = false;
+    for_each_stmt(body, &mut |s| {
+        let targets: Vec<&Expr> = match s {
+            Stmt::Assign(a) => a.targets.iter().collect(),
+            Stmt::AugAssign(a) => vec![a.target.as_ref()],
+            Stmt::AnnAssign(a) => vec![a.target.as_ref()],
+            _ => Vec::new(),
+        };
+        found |= targets.into_iter().any(|t| is_name(t, name));
+    });
+    found
+}
+
 /// A `break` or `return` under an ordering comparison (`if i >= max_turns: break`): the loop
 /// counts to a limit and ends by itself. So does one that leaves when the iterator it consumes
 /// runs out (`except StopIteration: break`), one that breaks on its straight path, and a retry

@@ -2,6 +2,7 @@
 //! instance (initializers, start-up hooks, methods only those call) and warn-once sets.
 
 use super::{first_param, for_each_stmt, is_name};
+use crate::lint::blocks::service_prelude;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -33,7 +34,7 @@ pub(crate) fn is_lifecycle_start(f: &ast::StmtFunctionDef) -> bool {
     };
     matches!(f.name.as_str(), "start" | "start_unsafe" | "startup")
         && f.parameters.len() == 1
-        && !self_refs(&f.body, receiver).loops
+        && !self_refs(&f.body, 0, receiver).loops
 }
 
 /// Methods that run once per instance because only its initializers call them (directly or
@@ -58,7 +59,8 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
         .filter_map(|s| match s {
             Stmt::FunctionDef(f) => {
                 let receiver = first_param(f)?;
-                let refs = self_refs(&f.body, receiver);
+                let prelude = service_prelude(f, Some(receiver)).len();
+                let refs = self_refs(&f.body, prelude, receiver);
                 escaped.extend(refs.escaped);
                 if refs.loops {
                     looping.push(f.name.as_str());
@@ -193,8 +195,9 @@ struct SelfRefs<'a> {
     loops: bool,
 }
 
-/// How a method body uses `receiver.<name>`.
-fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
+/// How a method body uses `receiver.<name>`. The first `prelude` statements run once per
+/// start of a service ([`service_prelude`]): calls there count as guarded.
+fn self_refs<'a>(body: &'a [Stmt], prelude: usize, receiver: &str) -> SelfRefs<'a> {
     struct Walk<'r, 'a> {
         receiver: &'r str,
         refs: SelfRefs<'a>,
@@ -247,7 +250,10 @@ fn self_refs<'a>(body: &'a [Stmt], receiver: &str) -> SelfRefs<'a> {
         },
         guarded: false,
     };
-    walk.visit_body(body);
+    walk.guarded = true;
+    walk.visit_body(&body[..prelude]);
+    walk.guarded = false;
+    walk.visit_body(&body[prelude..]);
     walk.refs
 }
 

@@ -123,6 +123,9 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     /// How many blocks around the current statement run once: each sits under a test of a flag
     /// it sets (`if not self.started: ... self.started = True`).
     flag_guarded: usize,
+    /// Inside the statements a service function runs before its endless loop
+    /// ([`crate::lint::blocks::service_prelude`]): once per start of the service.
+    service_prelude: usize,
     /// Keyword-only flags of the current function, off by default, that a block around the
     /// current statement runs under (`if dedupe:`), outermost first.
     opt_in_guards: Vec<&'a str>,
@@ -159,6 +162,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             top_function: None,
             endless_loops: 0,
             flag_guarded: 0,
+            service_prelude: 0,
             opt_in_guards: Vec::new(),
             rebuilt: Vec::new(),
         }
@@ -295,15 +299,25 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     .get_or_init(|| once_methods(class))
                     .contains(&func.name)
             });
+        let in_prelude = self.service_prelude > 0;
         if matches!(container.owner, Owner::SelfAttr(_))
-            && (func.runs_once_per_instance || self.flag_guarded > 0 || in_once_method)
+            && (func.runs_once_per_instance
+                || self.flag_guarded > 0
+                || in_once_method
+                || in_prelude)
         {
+            return;
+        }
+        // A module function's service runs for the rest of the process once started: what it
+        // adds before its loop, it adds once per start.
+        if in_prelude && !func.is_method {
             return;
         }
         // A class attribute or module global that an initializer, or a method only the
         // initializers call, adds to grows once per instance made: linking decides whether
         // instances keep coming.
-        let once_per_instance = func.is_method && (func.runs_once_per_instance || in_once_method);
+        let once_per_instance =
+            func.is_method && (func.runs_once_per_instance || in_once_method || in_prelude);
         let per_instance_of = match (self.class, once_per_instance) {
             (Some((ci, _)), true) => Some(self.facts.classes[ci].name.to_string()),
             _ => None,
@@ -1270,6 +1284,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     warned: OnceCell::new(),
                 };
                 let saved_fn = self.function.replace(ctx);
+                let saved_fn_is_none = saved_fn.is_none();
                 let saved_rebuilt = std::mem::take(&mut self.rebuilt);
                 let saved_loops = std::mem::take(&mut self.endless_loops);
                 let saved_guards = std::mem::take(&mut self.opt_in_guards);
@@ -1287,7 +1302,17 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     }
                 }
                 self.returns_unless_empty(&func.body);
-                self.visit_body(&func.body);
+                let saved_prelude = std::mem::take(&mut self.service_prelude);
+                let prelude = if saved_fn_is_none {
+                    crate::lint::blocks::service_prelude(func, self.class.map(|(_, me)| me)).len()
+                } else {
+                    0
+                };
+                self.service_prelude = usize::from(prelude > 0);
+                self.visit_body(&func.body[..prelude]);
+                self.service_prelude = 0;
+                self.visit_body(&func.body[prelude..]);
+                self.service_prelude = saved_prelude;
                 self.fixed_names.truncate(saved_fixed);
                 self.aliases.truncate(saved_aliases);
                 self.distinct.truncate(saved_distinct);

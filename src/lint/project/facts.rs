@@ -5,7 +5,7 @@ use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
     calls_in, counts_to_limit, first_param, for_each_stmt, is_main_guard, is_name, module_level,
-    pages_until_empty, reads_to_the_end, single_assignment, walk_blocks,
+    pages_until_empty, reads_to_the_end, single_assignment, walk_blocks, SERVICE_LOOPS,
 };
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -15,19 +15,6 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// The local name under which `exports` records a `from m import *`: the target is the module.
 pub const STAR: &str = "*";
-
-/// Methods whose `while True:` (or `while self.<flag>:`) loop makes an object a service.
-const SERVICE_LOOPS: &[&str] = &[
-    "run",
-    "_run",
-    "run_forever",
-    "serve_forever",
-    "loop",
-    "main",
-    "start",
-    "worker",
-    "_worker",
-];
 
 /// A public conventional service method (`run`, `serve_forever`) is what the code that makes the
 /// object calls and blocks in; a private one (`_run`) or a method the class starts as a task
