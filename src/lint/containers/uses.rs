@@ -452,6 +452,34 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
+    /// The container `test` holds only while empty: `not c`, `not len(c)` or `len(c) == 0`,
+    /// alone or as one term of an `and` (`if queue.qsize() and not len(self.threads):`).
+    fn requires_empty(&self, test: &'a Expr) -> Option<usize> {
+        let len_of = |e: &'a Expr| match e {
+            Expr::Call(call) if is_name(&call.func, "len") && call.arguments.len() == 1 => {
+                call.arguments.args.first().and_then(|a| self.lookup(a))
+            }
+            _ => None,
+        };
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+                b.values.iter().find_map(|v| self.requires_empty(v))
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                self.lookup(&u.operand).or_else(|| len_of(&u.operand))
+            }
+            Expr::Compare(cmp) => match (&cmp.ops[..], &cmp.comparators[..]) {
+                ([ast::CmpOp::Eq], [Expr::NumberLiteral(n)])
+                    if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(0)) =>
+                {
+                    len_of(&cmp.left)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     fn grows_in(&self, body: &'a [Stmt], c: usize) -> bool {
         struct Finder<'w, 'f, 'a, 'm, 'o> {
             walker: &'w UseWalker<'f, 'a, 'm, 'o>,
@@ -1396,10 +1424,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
             // test elsewhere (`if history: return history[-1]`) bounds nothing.
             Stmt::If(ast::StmtIf { test, body, .. })
             | Stmt::While(ast::StmtWhile { test, body, .. }) => {
-                let emptied = match test.as_ref() {
-                    Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => self.lookup(&u.operand),
-                    _ => None,
-                };
+                let emptied = self.requires_empty(test);
                 if let Some(c) = emptied.filter(|&c| self.grows_in(body, c)) {
                     self.bound(c, test.range(), "filled only when its emptiness is checked");
                 }
