@@ -469,9 +469,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 self.lookup(&u.operand).or_else(|| len_of(&u.operand))
             }
             Expr::Compare(cmp) => match (&cmp.ops[..], &cmp.comparators[..]) {
-                ([ast::CmpOp::Eq], [Expr::NumberLiteral(n)])
-                    if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(0)) =>
-                {
+                ([ast::CmpOp::Eq], [Expr::NumberLiteral(n)]) if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(0)) => {
                     len_of(&cmp.left)
                 }
                 _ => None,

@@ -303,7 +303,10 @@ pub fn analyze<'a>(
         && !semantic.imports_from_any(JSON_MODULES)
         && !semantic.imports_from_any(&["google"])
     {
-        return JsonFacts::default();
+        return JsonFacts {
+            helpers: text_helpers(suite, semantic, extra_locks),
+            ..JsonFacts::default()
+        };
     }
     let locks = LockTable::build(suite, semantic, extra_locks);
     let functions = collect_functions(suite);
@@ -571,7 +574,11 @@ pub fn analyze<'a>(
         .filter(|f| f.class.is_none() && f.node.is_some() && !f.id.contains('.'))
         .filter_map(|f| {
             let s = summaries.get(&f.id)?;
-            let useful = s.returns.is_some() || !s.writes.is_empty() || !s.calls_param.is_empty();
+            let useful = s.returns.is_some()
+                || !s.writes.is_empty()
+                || !s.calls_param.is_empty()
+                || s.returns_text.is_some()
+                || !s.writes_text.is_empty();
             useful.then(|| (f.id.clone(), s.clone()))
         })
         .collect();
@@ -912,6 +919,47 @@ fn innermost(functions: &[Function<'_>], at: TextRange) -> Option<usize> {
         .min_by_key(|&i| functions[i].def_range.len())
 }
 
+/// The file helpers of a module that handles no JSON itself: module-level functions that return
+/// a file's text or write a parameter's text to a file (kvmd's `aiotools.read_file(path)` and
+/// `write_file(path, text)`), which callers elsewhere use for JSON documents. Only functions
+/// that read or write text are walked.
+fn text_helpers(
+    suite: &[Stmt],
+    semantic: &SemanticModel,
+    extra_locks: &[String],
+) -> Vec<(String, Summary)> {
+    let handles_text = |body: &[Stmt]| {
+        crate::lint::blocks::calls_in(body).iter().any(|c| {
+            matches!(c.func.as_ref(), Expr::Attribute(a)
+                if matches!(a.attr.as_str(), "read" | "read_text" | "write" | "write_text"))
+        })
+    };
+    let functions: Vec<Function> = collect_functions(suite)
+        .into_iter()
+        .filter(|f| f.class.is_none() && !f.id.contains('.') && !f.params.is_empty())
+        .filter(|f| f.node.is_some() && handles_text(f.body))
+        .collect();
+    if functions.is_empty() {
+        return Vec::new();
+    }
+    let locks = LockTable::build(suite, semantic, extra_locks);
+    let none = HashMap::default();
+    functions
+        .iter()
+        .filter_map(|f| {
+            let full = analyze_function(f, semantic, &locks, &none, &[], &HashMap::default());
+            let summary = Summary {
+                params: full.summary.params,
+                returns_text: full.summary.returns_text,
+                writes_text: full.summary.writes_text,
+                ..Summary::default()
+            };
+            (summary.returns_text.is_some() || !summary.writes_text.is_empty())
+                .then(|| (f.id.clone(), summary))
+        })
+        .collect()
+}
+
 fn collect_functions(suite: &[Stmt]) -> Vec<Function<'_>> {
     let mut out = vec![Function {
         id: "<module>".to_string(),
@@ -1026,6 +1074,15 @@ pub struct Summary {
     /// `self._read_data("data.json")`, the caller's `self.data` is that file's document.
     #[serde(default)]
     loads_into: Vec<(String, PathKey)>,
+    /// Returns the text of this file unparsed (`return f.read()`, kvmd's `aiotools.read_file`):
+    /// a caller that parses it as JSON reads the file.
+    #[serde(default)]
+    returns_text: Option<PathKey>,
+    /// Writes the text of a parameter to a path in place (`f.write(text)` on a handle opened
+    /// for writing, `p.write_text(text)`): a caller that hands it JSON text writes a JSON
+    /// document there. (path, the parameter, lock kinds held at the write.)
+    #[serde(default)]
+    writes_text: Vec<(PathKey, String, Vec<LockKind>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

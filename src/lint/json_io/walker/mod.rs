@@ -277,6 +277,10 @@ impl<'w, 'a> Walker<'w, 'a> {
                             self.result.summary.returns = Some((read.key.clone(), kinds));
                         }
                     }
+                    if taint.is_none() && self.result.summary.returns_text.is_none() {
+                        self.result.summary.returns_text =
+                            self.read_text_of(value).filter(|k| !k.has_unknown());
+                    }
                 }
             }
             Stmt::Expr(e) => {
@@ -309,6 +313,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                 // A value is derived from a read if it is on any branch: `if exists: data =
                 // load() else: data = {}` still writes back what was read.
                 self.exprs(&i.test);
+                self.reads_in_test(&i.test);
                 let before = (self.taint.clone(), self.self_taint.clone());
                 let paths_before = self.local_paths.clone();
                 // The path each branch that falls through leaves in each local.
@@ -729,6 +734,28 @@ impl<'w, 'a> Walker<'w, 'a> {
 
     /// Visits every call in an expression, in evaluation order (roughly), for writes, lock
     /// calls, summaries and closures.
+    /// A document loaded only to be tested (`if json.loads(await read_file(p)) == new:
+    /// return`, a change check before a write): the file is read here all the same.
+    fn reads_in_test(&mut self, test: &'a Expr) {
+        match test {
+            Expr::Compare(c) => {
+                self.read_expr(&c.left);
+                for right in &*c.comparators {
+                    self.read_expr(right);
+                }
+            }
+            Expr::BoolOp(b) => {
+                for v in &b.values {
+                    self.reads_in_test(v);
+                }
+            }
+            Expr::UnaryOp(u) => self.reads_in_test(&u.operand),
+            other => {
+                self.read_expr(other);
+            }
+        }
+    }
+
     fn exprs(&mut self, expr: &'a Expr) {
         let mut calls: Vec<&'a ast::ExprCall> = Vec::new();
         collect_calls(expr, &mut calls);
@@ -813,6 +840,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             let method = attr.attr.as_str();
             // f.write(json.dumps(value)), p.write_text(json.dumps(value))
             if matches!(method, "write" | "write_text" | "write_bytes") {
+                self.note_text_parameter_write(&attr.value, method, args.first());
                 if let Some(dumped) = args.first().and_then(|a| self.dumps_value(a)) {
                     let taint = self.taint_of(dumped);
                     let source = ValueSource::of(dumped, self.f);
@@ -958,6 +986,24 @@ impl<'w, 'a> Walker<'w, 'a> {
                 }
             }
             self.summarize_write(key, source, &regions, call.range());
+        }
+        // `aiotools.write_file(path, json.dumps(kvs))`: a JSON document written through a
+        // helper that writes whatever text it is given.
+        for (callee_key, param, kinds) in &summary.writes_text {
+            let Some(dumped) = arg_map.get(param).and_then(|a| self.dumps_value(a)) else {
+                continue;
+            };
+            let key = self.callee_key(callee_key, &arg_map, closure);
+            let taint = self.taint_of(dumped);
+            let source = ValueSource::of(dumped, self.f);
+            self.note_held(dumped, call.range());
+            let held = self.regions.len();
+            for kind in kinds {
+                let id = self.fresh_region();
+                self.regions.push((id, *kind));
+            }
+            self.write_file(key, taint, call.range(), Scheme::InPlace, false, source);
+            self.regions.truncate(held);
         }
         for (param, kinds) in &summary.calls_param {
             let Some(arg) = arg_map.get(param) else {

@@ -248,7 +248,7 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
         let Expr::Call(call) = expr else { return None };
         let Expr::Attribute(attr) = call.func.as_ref() else {
-            return None;
+            return self.helper_text_of(call);
         };
         match attr.attr.as_str() {
             "read_text" | "read_bytes" => {
@@ -258,8 +258,17 @@ impl<'w, 'a> Walker<'w, 'a> {
             // The same text cleaned up before it is parsed: `content.strip()`,
             // `content.replace(",}", "}")` (XX-Net's config loader).
             "decode" | "strip" | "lstrip" | "rstrip" | "replace" => self.read_text_of(&attr.value),
-            _ => None,
+            _ => self.helper_text_of(call),
         }
+    }
+
+    /// The file whose text a helper call returns (`aiotools.read_file(path)`), as the caller
+    /// names it.
+    fn helper_text_of(&self, call: &ast::ExprCall) -> Option<PathKey> {
+        let (summary, args) = self.summary_for(call)?;
+        let key = summary.returns_text.as_ref()?;
+        let key = self.callee_key(key, &args, self.calls_closure(call));
+        (!key.has_unknown()).then_some(key)
     }
 
     /// `open(p, mode)`, `io.open`, `codecs.open`, `p.open(mode)`, and the async openers: the path

@@ -60,6 +60,50 @@ impl<'w, 'a> Walker<'w, 'a> {
         })
     }
 
+    /// `f.write(text)` / `p.write_text(text)` of a parameter, in place: the function writes
+    /// whatever text its caller hands it to that path (see `Summary::writes_text`).
+    pub(super) fn note_text_parameter_write(
+        &mut self,
+        target: &Expr,
+        method: &str,
+        text: Option<&'a Expr>,
+    ) {
+        let Some(Expr::Name(param)) = text else {
+            return;
+        };
+        if !self.f.params.contains(&param.id.as_str()) {
+            return;
+        }
+        let key = if method == "write" {
+            let handle = match target {
+                Expr::Name(n) => self.handle_named(n.id.as_str()),
+                Expr::Call(_) => self.opened(target).map(|(key, mode)| {
+                    let temp = self.temp_of(&key);
+                    Handle { key, mode, temp }
+                }),
+                _ => None,
+            };
+            match handle {
+                Some(h) if h.mode == Mode::Write && h.temp.is_none() => h.key,
+                _ => return,
+            }
+        } else {
+            let key = self.key(target);
+            if self.temp_of(&key).is_some() {
+                return;
+            }
+            key
+        };
+        if key.has_unknown() {
+            return;
+        }
+        let kinds = self.regions.iter().map(|(_, k)| *k).collect();
+        self.result
+            .summary
+            .writes_text
+            .push((key, param.id.to_string(), kinds));
+    }
+
     /// A JSON document dumped to a file object (a handle name or an inline `open`).
     pub(super) fn dump_to(
         &mut self,
