@@ -613,7 +613,13 @@ impl<'w, 'a> Walker<'w, 'a> {
                     Some(text) => self.texts.insert(name.clone(), text),
                     None => self.texts.remove(&name),
                 };
-                match self.dumped_in(value) {
+                // `data = data.encode("utf-8")` after `data = json.dumps(doc)`: still `doc`.
+                let document = self.dumped_in(value).or_else(|| {
+                    writes::json_text_name(value)
+                        .filter(|text| !matches!(value, Expr::Name(_)) || text.id != n.id)
+                        .and_then(|text| self.json_texts.get(text.id.as_str()).copied())
+                });
+                match document {
                     Some(document) => self.json_texts.insert(name.clone(), document),
                     None => self.json_texts.remove(&name),
                 };

@@ -341,7 +341,7 @@ impl<'w, 'a> Walker<'w, 'a> {
 
 /// The local a written argument carries as the whole document, give or take a final newline
 /// and an encoding: `text`, `text.encode()`, `text + "\n"`, `(text + "\n").encode("utf-8")`.
-fn json_text_name(arg: &Expr) -> Option<&ast::ExprName> {
+pub(super) fn json_text_name(arg: &Expr) -> Option<&ast::ExprName> {
     match arg {
         Expr::Name(n) => Some(n),
         Expr::Call(c) => match c.func.as_ref() {
