@@ -934,14 +934,18 @@ fn text_helpers(
                 if matches!(a.attr.as_str(), "read" | "read_text" | "write" | "write_text"))
         })
     };
+    // Most modules have no such function: look before collecting every function.
+    let candidate = suite.iter().any(
+        |s| matches!(s, Stmt::FunctionDef(f) if !f.parameters.is_empty() && handles_text(&f.body)),
+    );
+    if !candidate {
+        return Vec::new();
+    }
     let functions: Vec<Function> = collect_functions(suite)
         .into_iter()
         .filter(|f| f.class.is_none() && !f.id.contains('.') && !f.params.is_empty())
         .filter(|f| f.node.is_some() && handles_text(f.body))
         .collect();
-    if functions.is_empty() {
-        return Vec::new();
-    }
     let locks = LockTable::build(suite, semantic, extra_locks);
     let none = HashMap::default();
     functions
