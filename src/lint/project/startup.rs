@@ -300,6 +300,17 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
+    /// Whether the bare name `n` is a parameter or variable of the function it is used in
+    /// (`check_time = self.every_n_epochs; check_time(runner)`): it names that local, not a
+    /// function of the same name elsewhere.
+    fn names_a_local(&self, n: &ast::ExprName) -> bool {
+        matches!(
+            self.semantic.resolve(self.scope, n.id.as_str(), n.range.start()),
+            Resolved::Binding(scope, b) if scope != ScopeId::MODULE
+                && matches!(b.kind, BindingKind::Parameter | BindingKind::Assignment)
+        )
+    }
+
     /// Whether `value` is a dotted name whose root is bound by an import (`tasks`, `pkg.jobs`).
     fn imported_root(&self, value: &Expr) -> bool {
         let mut root = value;
@@ -423,7 +434,7 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 self.visit_arguments(&call.arguments);
             }
             Expr::Name(n) => {
-                if !self.hook_refs.contains(&n.range.start()) {
+                if !self.hook_refs.contains(&n.range.start()) && !self.names_a_local(n) {
                     self.elsewhere.insert(n.id.as_str());
                     if self.may_name_a_function(n) {
                         self.named.insert(n.id.as_str());
