@@ -148,15 +148,7 @@ pub const SERVICE_LOOPS: &[&str] = &[
 /// another name, or one handed its input (`run(self, conn)`), may be started once per
 /// connection. Empty when the function has no such loop among its own statements.
 pub fn service_prelude<'a>(f: &'a ast::StmtFunctionDef, receiver: Option<&str>) -> &'a [Stmt] {
-    let required = f
-        .parameters
-        .posonlyargs
-        .iter()
-        .chain(&f.parameters.args)
-        .skip(usize::from(receiver.is_some()))
-        .chain(&f.parameters.kwonlyargs)
-        .any(|p| p.default.is_none());
-    if required || !SERVICE_LOOPS.contains(&f.name.as_str()) {
+    if requires_arguments(f, receiver.is_some()) || !SERVICE_LOOPS.contains(&f.name.as_str()) {
         return &[];
     }
     // `while not STOP:` / `while not state.stopping:`: a stop flag another part of the program
@@ -179,6 +171,18 @@ pub fn service_prelude<'a>(f: &'a ast::StmtFunctionDef, receiver: Option<&str>) 
         _ => false,
     });
     endless.map_or(&[], |i| &f.body[..i])
+}
+
+/// Whether a caller must pass `f` some argument: a parameter with no default, besides the
+/// receiver when `skip_receiver`.
+pub fn requires_arguments(f: &ast::StmtFunctionDef, skip_receiver: bool) -> bool {
+    f.parameters
+        .posonlyargs
+        .iter()
+        .chain(&f.parameters.args)
+        .skip(usize::from(skip_receiver))
+        .chain(&f.parameters.kwonlyargs)
+        .any(|p| p.default.is_none())
 }
 
 /// Some statement of `body`, nested blocks included, assigns to the plain name `name`.

@@ -125,7 +125,7 @@ pub(super) struct UseWalker<'f, 'a, 'm, 'o> {
     flag_guarded: usize,
     /// Inside the statements a service function runs before its endless loop
     /// ([`crate::lint::blocks::service_prelude`]): once per start of the service.
-    service_prelude: usize,
+    service_prelude: bool,
     /// Keyword-only flags of the current function, off by default, that a block around the
     /// current statement runs under (`if dedupe:`), outermost first.
     opt_in_guards: Vec<&'a str>,
@@ -162,7 +162,7 @@ impl<'f, 'a, 'm, 'o> UseWalker<'f, 'a, 'm, 'o> {
             top_function: None,
             endless_loops: 0,
             flag_guarded: 0,
-            service_prelude: 0,
+            service_prelude: false,
             opt_in_guards: Vec::new(),
             rebuilt: Vec::new(),
         }
@@ -299,7 +299,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     .get_or_init(|| once_methods(class))
                     .contains(&func.name)
             });
-        let in_prelude = self.service_prelude > 0;
+        let in_prelude = self.service_prelude;
         if matches!(container.owner, Owner::SelfAttr(_))
             && (func.runs_once_per_instance
                 || self.flag_guarded > 0
@@ -1328,15 +1328,15 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                     }
                 }
                 self.returns_unless_empty(&func.body);
-                let saved_prelude = std::mem::take(&mut self.service_prelude);
+                let saved_prelude = self.service_prelude;
                 let prelude = if saved_fn_is_none {
                     crate::lint::blocks::service_prelude(func, self.class.map(|(_, me)| me)).len()
                 } else {
                     0
                 };
-                self.service_prelude = usize::from(prelude > 0);
+                self.service_prelude = prelude > 0;
                 self.visit_body(&func.body[..prelude]);
-                self.service_prelude = 0;
+                self.service_prelude = false;
                 self.visit_body(&func.body[prelude..]);
                 self.service_prelude = saved_prelude;
                 self.fixed_names.truncate(saved_fixed);

@@ -1065,15 +1065,8 @@ impl<'a> FactsBuilder<'a, '_> {
         // the method must be handed its input and never waits for more: markdown2's
         // `LinkProcessor.run(self, text)` scans the text it is given, one call per conversion,
         // while a service handed a channel (`_run(self, events)`) blocks on it between events.
-        let takes_input = !waits_for_input(&method.body)
-            && method
-                .parameters
-                .posonlyargs
-                .iter()
-                .chain(&method.parameters.args)
-                .skip(1)
-                .chain(&method.parameters.kwonlyargs)
-                .any(|p| p.default.is_none());
+        let takes_input =
+            !waits_for_input(&method.body) && crate::lint::blocks::requires_arguments(method, true);
         let conventional = SERVICE_LOOPS.contains(&method.name.as_str()) && !takes_input;
         // A method that hands the process to a serving loop (`application.run_polling()`,
         // `server.serve_forever()`) keeps its object running as long as a loop of its own would.

@@ -75,15 +75,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             return;
         }
         let key = if method == "write" {
-            let handle = match target {
-                Expr::Name(n) => self.handle_named(n.id.as_str()),
-                Expr::Call(_) => self.opened(target).map(|(key, mode)| {
-                    let temp = self.temp_of(&key);
-                    Handle { key, mode, temp }
-                }),
-                _ => None,
-            };
-            match handle {
+            match self.file_object(target) {
                 Some(h) if h.mode == Mode::Write && h.temp.is_none() => h.key,
                 _ => return,
             }
@@ -104,6 +96,19 @@ impl<'w, 'a> Walker<'w, 'a> {
             .push((key, param.id.to_string(), kinds));
     }
 
+    /// The file a write goes to: a handle name (`os.write(fd, ...)` on a descriptor from
+    /// `mkstemp` writes the temporary file) or an inline `open(...)`.
+    fn file_object(&self, target: &Expr) -> Option<Handle> {
+        match target {
+            Expr::Name(n) => self.handle_named(n.id.as_str()),
+            Expr::Call(_) => self.opened(target).map(|(key, mode)| {
+                let temp = self.temp_of(&key);
+                Handle { key, mode, temp }
+            }),
+            _ => None,
+        }
+    }
+
     /// A JSON document dumped to a file object (a handle name or an inline `open`).
     pub(super) fn dump_to(
         &mut self,
@@ -112,16 +117,9 @@ impl<'w, 'a> Walker<'w, 'a> {
         range: TextRange,
         source: ValueSource,
     ) {
-        let handle = match target {
-            // `os.write(fd, ...)` on a descriptor from `mkstemp` writes the temporary file.
-            Expr::Name(n) => self.handle_named(n.id.as_str()),
-            Expr::Call(_) => self.opened(target).map(|(key, mode)| {
-                let temp = self.temp_of(&key);
-                Handle { key, mode, temp }
-            }),
-            _ => None,
+        let Some(handle) = self.file_object(target) else {
+            return;
         };
-        let Some(handle) = handle else { return };
         match (handle.mode, handle.temp) {
             (Mode::Append, _) => {}
             (_, Some(temp)) => {
