@@ -3,7 +3,7 @@
 //! they are bounded (every caller passes the calling thread's identifier).
 
 use super::event_keys::{per_event_key, KeyScope};
-use super::keys::{argument, bound_once, ModuleCall};
+use super::keys::{argument, bound_once, module_member, ModuleCall};
 use crate::lint::blocks::{dotted, first_param, is_name};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -88,6 +88,7 @@ pub(super) fn caller_evidence(
     calls: &[ModuleCall<'_>],
     own: &dyn Fn(&Expr) -> bool,
     param: &str,
+    suite: &[Stmt],
 ) -> Option<String> {
     let index = callee.index_of(param)?;
     calls.iter().find_map(|site| {
@@ -112,6 +113,9 @@ pub(super) fn caller_evidence(
             return None;
         }
         let arg = argument(site.call, index, param)?;
+        if module_member(arg, suite) {
+            return None;
+        }
         let caller = site.function?;
         let locals = bound_once(&caller.body);
         let local = |name: &str| locals.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);

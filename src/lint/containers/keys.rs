@@ -299,3 +299,27 @@ fn mentions(expr: &Expr, key: &str) -> bool {
         _ => false,
     }
 }
+
+/// `gdb.events.new_thread`: a member of a module the file imports whole (`import gdb`), reached
+/// through attributes alone. A module's members are the objects it defines, a fixed set, however
+/// their names read (`new_thread` names an event registry, not a thread).
+pub(super) fn module_member(key: &Expr, suite: &[Stmt]) -> bool {
+    let Expr::Attribute(attr) = key else {
+        return false;
+    };
+    let mut root = attr.value.as_ref();
+    while let Expr::Attribute(inner) = root {
+        root = inner.value.as_ref();
+    }
+    let Expr::Name(root) = root else {
+        return false;
+    };
+    let root = root.id.as_str();
+    suite.iter().any(|s| match s {
+        Stmt::Import(i) => i.names.iter().any(|alias| match &alias.asname {
+            Some(local) => local.as_str() == root,
+            None => alias.name.split('.').next() == Some(root),
+        }),
+        _ => false,
+    })
+}

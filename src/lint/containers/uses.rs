@@ -602,7 +602,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             }),
         };
         let own = |e: &Expr| self.is_own_function(e);
-        caller_evidence(&callee, self.module_calls(), &own, param)
+        caller_evidence(&callee, self.module_calls(), &own, param, self.suite)
     }
 
     /// The key a growth method adds: `d.setdefault(key, ...)`, `d.update({key: ...})`, the
@@ -862,6 +862,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                     || is_constant_name(member)
                     || is_configuration_name(member)
                     || self.is_enum_expr(&attr.value)
+                    || super::keys::module_member(key, self.suite)
             }
             // Cheap tests first; the last one walks the whole module once.
             Expr::Name(n) => {

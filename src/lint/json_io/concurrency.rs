@@ -532,6 +532,20 @@ fn any_handler(stmts: &[Stmt]) -> bool {
     found
 }
 
+/// The first module-level function a server or worker calls per request or task (`@app.post`,
+/// `@celery.task`), as the code spells its decorator: a module of routes is loaded by a server
+/// (`uvicorn server:app`) that keeps it for the life of its process, though nothing in the
+/// module itself runs a loop.
+pub fn served_route(suite: &[Stmt]) -> Option<(String, TextRange)> {
+    suite.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) => match handler_kind(f)? {
+            (at, HandlerKind::Request | HandlerKind::Task, shown) => Some((shown, at)),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// Calls that functions of this module which run concurrently (a route, a task, an event
 /// handler, or a function one of them calls or starts) make to functions imported from other
 /// modules: (the callee's qualified name, the call, the evidence as one sentence). A

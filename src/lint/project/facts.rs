@@ -183,6 +183,12 @@ pub fn summarize<'a>(
         }
         b.note_loops(std::slice::from_ref(s));
     }
+    if b.facts.runs_forever.is_none() {
+        if let Some((shown, at)) = crate::lint::json_io::concurrency::served_route(suite) {
+            let line = b.line(at.start());
+            b.facts.runs_forever = Some((format!("`@{shown}` routes").into(), line));
+        }
+    }
     // Functions the entry point calls run until exit too; and every function may register
     // objects with a framework, keep a singleton through `global`, or hand instances to a
     // constructor (which every module may do: the walk is not skipped).
