@@ -32,6 +32,9 @@ impl ConcurrentRuns {
             .iter()
             .map(|f| f.node.and_then(handler).into_iter().collect())
             .collect();
+        if let Some(step) = functions.first().and_then(|m| streamlit_reruns(m.body)) {
+            chains[0].push(step);
+        }
         let mut sites = Sites::default();
         if let Some(module) = functions.first() {
             awaited_later(module.body, &mut sites.awaited_later);
@@ -39,6 +42,7 @@ impl ConcurrentRuns {
         }
         let caller = |at: TextRange| super::innermost(functions, at);
         let mut spawned = vec![false; functions.len()];
+        spawned[0] = !chains[0].is_empty();
         for spawn in &sites.spawns {
             let class = caller(spawn.at).and_then(|i| functions[i].class.as_deref());
             for i in callees(functions, &spawn.target, class) {
@@ -97,12 +101,36 @@ impl ConcurrentRuns {
             .filter(|&i| self.def_ranges[i].contains_range(at))
             .collect();
         enclosing.sort_by_key(|&i| self.def_ranges[i].len());
+        // The module's own evidence (a Streamlit script, run again per session) covers every
+        // line of it, the functions it defines included.
         enclosing
             .into_iter()
-            .find(|&i| !self.chains[i].is_empty())
+            .chain(std::iter::once(0))
+            .find(|&i| self.chains.get(i).is_some_and(|c| !c.is_empty()))
             .map(|i| (self.chains[i].clone(), self.spawned[i]))
             .unwrap_or_default()
     }
+}
+
+/// A Streamlit script (one that imports `streamlit` at module level): `streamlit run` executes it
+/// from the top for every browser session and again on every widget interaction, each run on a
+/// thread of the one server process, so two sessions run any line of it at once.
+fn streamlit_reruns(suite: &[Stmt]) -> Option<Step> {
+    let import = suite.iter().find(|s| match s {
+        Stmt::Import(i) => i
+            .names
+            .iter()
+            .any(|a| a.name.split('.').next() == Some("streamlit")),
+        Stmt::ImportFrom(i) => i
+            .module
+            .as_ref()
+            .is_some_and(|m| m.split('.').next() == Some("streamlit")),
+        _ => false,
+    })?;
+    Some((
+        import.range(),
+        "the module imports Streamlit: `streamlit run` executes the script from the top for every browser session and again on every interaction, each run on a thread of one server process, so two sessions run it at once".to_string(),
+    ))
 }
 
 /// The step showing that `function`, an `async def`, awaits between the read and the write of
