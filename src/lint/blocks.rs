@@ -185,6 +185,30 @@ pub fn requires_arguments(f: &ast::StmtFunctionDef, skip_receiver: bool) -> bool
         .any(|p| p.default.is_none())
 }
 
+/// A `while` loop whose test reads a local name that its own body assigns (`while not path or
+/// not os.path.isfile(path): path = input(...)`): it goes round until what it computes meets
+/// the test, and then ends by itself, as a prompt that repeats until the answer is valid.
+pub fn ends_on_its_own_result(w: &ast::StmtWhile) -> bool {
+    let mut names: Vec<&str> = Vec::new();
+    collect_names(&w.test, &mut names);
+    names.iter().any(|n| binds_name(&w.body, n))
+}
+
+/// The plain names an expression reads, outside calls' callees (`os` of `os.path.isfile(p)`).
+fn collect_names<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
+    match e {
+        Expr::Name(n) => out.push(n.id.as_str()),
+        Expr::UnaryOp(u) => collect_names(&u.operand, out),
+        Expr::BoolOp(b) => b.values.iter().for_each(|v| collect_names(v, out)),
+        Expr::Compare(c) => {
+            collect_names(&c.left, out);
+            c.comparators.iter().for_each(|v| collect_names(v, out));
+        }
+        Expr::Call(c) => c.arguments.args.iter().for_each(|a| collect_names(a, out)),
+        _ => {}
+    }
+}
+
 /// Some statement of `body`, nested blocks included, assigns to the plain name `name`.
 fn binds_name(body: &[Stmt], name: &str) -> bool {
     let mut found = false;

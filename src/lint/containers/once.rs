@@ -2,7 +2,7 @@
 //! instance (initializers, start-up hooks, methods only those call) and warn-once sets.
 
 use super::{first_param, for_each_stmt, is_name};
-use crate::lint::blocks::service_prelude;
+use crate::lint::blocks::{ends_on_its_own_result, service_prelude};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
@@ -207,7 +207,9 @@ fn self_refs<'a>(body: &'a [Stmt], prelude: usize, receiver: &str) -> SelfRefs<'
     impl<'a> Visitor<'a> for Walk<'_, 'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
-                Stmt::While(_) => self.refs.loops = true,
+                // A loop that ends once what it computes meets its test (a prompt repeated
+                // until the answer is valid) keeps nothing running.
+                Stmt::While(w) if !ends_on_its_own_result(w) => self.refs.loops = true,
                 Stmt::For(f) if f.is_async => self.refs.loops = true,
                 Stmt::If(i) if !self.guarded && once_flag_guard(i, self.receiver) => {
                     self.visit_expr(&i.test);
