@@ -644,7 +644,9 @@ pub fn import_only_methods(
             if import_only.contains(name) {
                 continue;
             }
-            let mut callers = edges.iter().filter(|(_, c)| c == name);
+            // A method calling itself (walking a folder tree) runs within the call that
+            // started it: the recursion is no caller of its own.
+            let mut callers = edges.iter().filter(|(f, c)| c == name && f != name);
             let reached = at_import.contains(name)
                 || factories.contains(name)
                 || callers.clone().any(|(f, _)| import_only.contains(f));
