@@ -63,8 +63,8 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
-/// orchestrator runs (`camera_id`, `provider_id`, `rec_type_id`, `endpoint_id`,
-/// `deployment_id`). Their ids are identifiers, but of a finite set:
+/// orchestrator runs, the channels of a workspace or a radio service (`camera_id`,
+/// `provider_id`, `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`). Their ids are identifiers, but of a finite set:
 /// never evidence by themselves.
 const CATALOGUE_NOUNS: &[&str] = &[
     "camera",
@@ -118,6 +118,7 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "product",
     "vendor",
     "deployment",
+    "channel",
 ];
 
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
