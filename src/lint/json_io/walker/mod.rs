@@ -56,6 +56,9 @@ pub(super) fn analyze_function<'a>(
         absent: Vec::new(),
         temp_writes: Vec::new(),
         unlinked: Vec::new(),
+        deleted: Vec::new(),
+        deletions: Vec::new(),
+        branches: 0,
         reads: Vec::new(),
         result: FunctionResult {
             summary: Summary {
@@ -185,6 +188,14 @@ struct Walker<'w, 'a> {
     http_clients: rustc_hash::FxHashSet<&'a str>,
     temp_writes: Vec<TempWrite>,
     unlinked: Vec<PathKey>,
+    /// Files this function has deleted on every path so far: by a delete in its own body,
+    /// outside any branch, or under a test that the file exists (`if os.path.exists(p):
+    /// os.remove(p)`). Not a file moved away, whose old copy still stands for the new one.
+    deleted: Vec<PathKey>,
+    /// Every file deleted so far (`os.remove(p)`, `p.unlink()`), on whatever path.
+    deletions: Vec<PathKey>,
+    /// Branches (of an `if`) the walk is in.
+    branches: usize,
     reads: Vec<Read>,
     result: FunctionResult,
 }
@@ -193,6 +204,17 @@ impl<'w, 'a> Walker<'w, 'a> {
     fn fresh_region(&mut self) -> u32 {
         self.next_region += 1;
         self.next_region
+    }
+
+    /// A delete outside any branch removes the file on every path through the function.
+    fn note_deleted(&mut self, key: &PathKey) {
+        if *key == PathKey::Unknown {
+            return;
+        }
+        if self.branches == 0 {
+            self.deleted.push(key.clone());
+        }
+        self.deletions.push(key.clone());
     }
 
     fn is_receiver(&self, expr: &Expr) -> bool {
@@ -225,7 +247,9 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// cookies: os.remove(path); return`) is not removed before what follows the `if`.
     fn branch(&mut self, stmts: &'a [Stmt]) {
         let unlinked = self.unlinked.len();
+        self.branches += 1;
         self.body(stmts);
+        self.branches -= 1;
         if ends_in_return(stmts) {
             self.unlinked.truncate(unlinked);
         }
@@ -323,8 +347,17 @@ impl<'w, 'a> Walker<'w, 'a> {
                 if let Some((key, false)) = &existence {
                     self.absent.push(key.clone());
                 }
+                let deletions = self.deletions.len();
                 self.branch(&i.body);
                 self.absent.truncate(depth);
+                // `if os.path.exists(p): os.remove(p)`: after it, the file is gone either way.
+                if let (Some((key, true)), true) = (&existence, i.elif_else_clauses.is_empty()) {
+                    if self.deletions[deletions..].iter().any(|d| d.same_file(key))
+                        && self.branches == 0
+                    {
+                        self.deleted.push(key.clone());
+                    }
+                }
                 if !ends_in_return(&i.body) {
                     paths_after.push(self.local_paths.clone());
                 }
@@ -883,6 +916,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             if matches!(method, "unlink") && args.is_empty() {
                 let key = self.key(&attr.value);
+                self.note_deleted(&key);
                 self.unlinked.push(key);
                 return;
             }
@@ -899,6 +933,7 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             Some("os.unlink" | "os.remove") if !args.is_empty() => {
                 let key = self.key(&args[0]);
+                self.note_deleted(&key);
                 self.unlinked.push(key);
                 return;
             }

@@ -259,9 +259,13 @@ impl<'w, 'a> Walker<'w, 'a> {
         self.check_rmw(&key, taint, range, &regions);
         // A document of constants (`{}`, `{"traces": []}`) holds no state a cut-short write
         // could lose: writing it again restores it. Neither does the first write of a file
-        // that did not exist (defaults, a copied template): it replaces nothing.
+        // that did not exist (defaults, a copied template), nor of one this function deleted
+        // first (`if os.path.exists(p): os.remove(p)`, then a fresh batch record): it
+        // replaces nothing.
         let initial_document = scheme == Scheme::InPlace
-            && (source == ValueSource::Constant || self.absent.iter().any(|a| a.same_file(&key)));
+            && (source == ValueSource::Constant
+                || self.absent.iter().any(|a| a.same_file(&key))
+                || self.deleted.iter().any(|d| d.same_file(&key)));
         if key != PathKey::Unknown && !initial_document {
             self.result.risky_writes.push(RiskyWrite::new(
                 &self.f.id,
