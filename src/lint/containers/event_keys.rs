@@ -64,8 +64,8 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
 /// orchestrator runs, the channels of a workspace or a radio service (`camera_id`,
-/// `provider_id`, `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`). Their ids are identifiers, but of a finite set:
-/// never evidence by themselves.
+/// `provider_id`, `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`). Their ids are
+/// identifiers, but of a finite set: never evidence by themselves.
 const CATALOGUE_NOUNS: &[&str] = &[
     "camera",
     "device",
