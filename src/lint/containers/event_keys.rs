@@ -20,7 +20,8 @@ use crate::lint::blocks::is_name;
 use ruff_python_ast::{self as ast, Expr};
 
 /// Nouns (the last `_`-separated word of a key's name) for things a long-running process meets
-/// one after another without end.
+/// one after another without end. Not `thread`: a process's threads are a pool it sizes (worker
+/// threads, a debuggee's threads), whose numbers and identifiers come back.
 const EVENT_NOUNS: &[&str] = &[
     "connection",
     "conn",
@@ -41,7 +42,6 @@ const EVENT_NOUNS: &[&str] = &[
     "member",
     "chat",
     "conversation",
-    "thread",
 ];
 
 /// Event nouns whose `_key` is as new as the object (`session_key`).
