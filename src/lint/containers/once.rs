@@ -37,6 +37,18 @@ pub(crate) fn is_lifecycle_start(f: &ast::StmtFunctionDef) -> bool {
         && !self_refs(&f.body, 0, receiver).loops
 }
 
+/// The class's own lifecycle starts ([`is_lifecycle_start`]).
+pub(crate) fn lifecycle_starts(class: &ast::StmtClassDef) -> Vec<&str> {
+    class
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) if is_lifecycle_start(f) => Some(f.name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Methods that run once per instance because only its initializers call them (directly or
 /// through other such methods): `cog_load` calling `self.parse_zones()`; or because each call
 /// sits under a flag it sets (`if not self.started: self.started = True; self.start()`). A
@@ -45,14 +57,7 @@ pub(crate) fn is_lifecycle_start(f: &ast::StmtFunctionDef) -> bool {
 pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
     let mut escaped: Vec<&str> = Vec::new();
     let mut looping: Vec<&str> = Vec::new();
-    let starts: Vec<&str> = class
-        .body
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::FunctionDef(f) if is_lifecycle_start(f) => Some(f.name.as_str()),
-            _ => None,
-        })
-        .collect();
+    let starts = lifecycle_starts(class);
     let methods: Vec<(&str, Vec<(&str, bool)>)> = class
         .body
         .iter()

@@ -453,12 +453,7 @@ fn once_per_instance(class: &ruff_python_ast::StmtClassDef) -> (Vec<&str>, Vec<R
     let mut once = crate::lint::containers::once_methods(class);
     once.extend(initializers.iter().map(|f| f.name.as_str()));
     // A lifecycle start (`def start(self)`, no loop of its own) brings the object up once.
-    once.extend(class.body.iter().filter_map(|s| match s {
-        Stmt::FunctionDef(f) if crate::lint::containers::is_lifecycle_start(f) => {
-            Some(f.name.as_str())
-        }
-        _ => None,
-    }));
+    once.extend(crate::lint::containers::lifecycle_starts(class));
     (once, made)
 }
 
