@@ -45,6 +45,11 @@ pub fn concurrent_runs(
             .as_ref()
             .map(|f| format!("{module}.{f}").into()),
         entry: rmw.entry.as_ref().map(|e| e.qualified(module)),
+        siblings: rmw
+            .siblings
+            .iter()
+            .map(|f| format!("{module}.{f}").into())
+            .collect(),
     };
     let mut related: Vec<(TextRange, String)> =
         rmw.concurrency.iter().filter(|_| usable).cloned().collect();

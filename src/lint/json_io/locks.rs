@@ -31,6 +31,15 @@ const PROCESS_LOCKS: &[&str] = &[
     "multiprocessing.Lock",
     "multiprocessing.RLock",
     "lockfile.LockFile",
+    "lockfile.FileLock",
+    "lockfile.LinkLockFile",
+    "lockfile.MkdirLockFile",
+    "lockfile.linklockfile.LinkLockFile",
+    "lockfile.mkdirlockfile.MkdirLockFile",
+    "lockfile.pidlockfile.PIDLockFile",
+    "lockfile.sqlitelockfile.SQLiteLockFile",
+    "daemon.pidfile.PIDLockFile",
+    "daemon.pidfile.TimeoutPIDLockFile",
     "swarmcheck.store.locked_json",
 ];
 

@@ -71,6 +71,9 @@ pub struct Rmw {
     /// The file is drawn from the state of the object whose method does it (`self.path`,
     /// `self.dir / name`): the object is a store, shared by whoever holds it.
     pub object_file: bool,
+    /// Other module-level functions of the module that read, change and write back the same
+    /// file: what runs them concurrently (a handler of another module) races with this one.
+    pub siblings: Vec<String>,
     key: PathKey,
 }
 
@@ -197,6 +200,7 @@ impl Rmw {
             one_shot: false,
             entry: None,
             object_file: false,
+            siblings: Vec::new(),
             key: key.clone(),
         }
     }
@@ -627,6 +631,7 @@ pub fn analyze<'a>(
                 }
                 r.fill_concurrency(&functions, names);
             }
+            share_concurrency_by_file(&mut facts.rmw, &functions);
         }
         // What a script or a command writes once per invocation shows no part of the program
         // that runs alongside another: it is no evidence that the file is shared.
@@ -652,6 +657,65 @@ pub fn analyze<'a>(
         .risky_writes
         .retain(|w| w.read_elsewhere.is_some() || !read_elsewhere_candidates.contains(&w.range));
     facts
+}
+
+/// A read-modify-write that shows no concurrent runs of its own still races with another one of
+/// the same path in the module that does: whichever writes last drops the other's update (a
+/// trimming job run once by a scheduler against the request handlers that append). With none in
+/// the module, the module-level functions that do one of the same path are kept for the
+/// project, which may find handlers elsewhere that call them. The path must be spelt the same
+/// (the same constant, the same attribute): a file name alone may sit in two directories.
+fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
+    let module_function = |r: &Rmw| {
+        innermost(functions, r.write)
+            .map(|i| &functions[i])
+            .filter(|f| f.class.is_none() && !f.id.contains('.'))
+            .map(|f| f.id.clone())
+    };
+    let named = |r: &Rmw| r.file.is_some() && !r.key.has_param() && !r.key.has_unknown();
+    let doers: Vec<(PathKey, String)> = rmw
+        .iter()
+        .filter(|r| named(r))
+        .filter_map(|r| Some((r.key.clone(), module_function(r)?)))
+        .collect();
+    let shown: Vec<(PathKey, TextRange, (TextRange, String), bool)> = rmw
+        .iter()
+        .filter(|r| named(r))
+        .filter_map(|r| {
+            let first = r.concurrency.first()?;
+            Some((r.key.clone(), r.write, first.clone(), r.threads_only))
+        })
+        .collect();
+    for r in rmw
+        .iter_mut()
+        .filter(|r| r.concurrency.is_empty() && named(r))
+    {
+        if let Some((_, write, first, threads_only)) = shown
+            .iter()
+            .find(|(key, write, ..)| *key == r.key && *write != r.write)
+        {
+            r.concurrency.push((
+                *write,
+                format!(
+                    "`{}` is also read, changed and written back here, by code that runs concurrently; whichever write comes last drops the other's update",
+                    r.path
+                ),
+            ));
+            r.concurrency.push(first.clone());
+            r.threads_only = *threads_only;
+            r.entry = None;
+            r.root = None;
+            r.function = None;
+            continue;
+        }
+        let own = module_function(r);
+        r.siblings = doers
+            .iter()
+            .filter(|(key, doer)| *key == r.key && own.as_ref() != Some(doer))
+            .map(|(_, doer)| doer.clone())
+            .collect();
+        r.siblings.dedup();
+    }
 }
 
 impl Rmw {

@@ -529,6 +529,7 @@ impl Project<'_> {
                 root,
                 function,
                 entry,
+                siblings,
             } => {
                 let module = self.module_of_path.get(path).copied();
                 if module.is_some_and(|i| self.ends[i]) {
@@ -537,7 +538,10 @@ impl Project<'_> {
                 if *shown {
                     return Some(Verdict::default());
                 }
-                let evidence = self.concurrency_evidence(module, file, root, function);
+                let mut evidence = self.concurrency_evidence(module, file, root, function);
+                if evidence.is_empty() {
+                    evidence = self.siblings_called_by_handlers(file, siblings);
+                }
                 // Example code with nothing showing it run concurrently, and no lock to say its
                 // author expects that, is a demonstration run once by hand: its
                 // read-modify-write races with no one.
@@ -962,6 +966,36 @@ impl Project<'_> {
             }
         }
         evidence
+    }
+
+    /// The first of `siblings` (functions of the module that read, change and write back
+    /// `file` too) that handlers call: what runs it concurrently, said of the file.
+    fn siblings_called_by_handlers(
+        &self,
+        file: &Option<super::Name>,
+        siblings: &[super::Name],
+    ) -> Vec<Related> {
+        let file = file.as_deref().unwrap_or_default();
+        siblings
+            .iter()
+            .find_map(|sibling| {
+                let calls = self.handlers_calling(sibling.as_str());
+                (!calls.is_empty()).then(|| {
+                    calls
+                        .into_iter()
+                        .map(|mut call| {
+                            call.message = format!(
+                                "`{}` also reads, changes and writes back `{}`, and runs concurrently: {}",
+                                sibling.as_str().rsplit('.').next().unwrap_or_default(),
+                                self.shared_files.file(file),
+                                call.message
+                            );
+                            call
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
     }
 
     /// Handlers of other modules that call `function` (qualified), directly or through a

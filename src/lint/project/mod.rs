@@ -233,6 +233,10 @@ pub enum Condition {
         /// nothing in the program's code names it (dead code, or code only tests call).
         #[serde(default)]
         entry: Option<NamedEntry>,
+        /// The other module-level functions (qualified) of the module that read, change and
+        /// write back the same file: a handler elsewhere that calls one races with this.
+        #[serde(default)]
+        siblings: Vec<Name>,
     },
 }
 

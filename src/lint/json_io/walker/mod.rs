@@ -642,8 +642,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let opened = self.opened(value);
                 let handle = self.temp_file_handle(value).or_else(|| self.fdopen(value));
                 let key = self.key(value);
+                // `if text == "": text = "[]"` stands in for an empty file on one branch: on the
+                // other the name still holds the file's text, which is what gets parsed.
+                let default_on_branch = self.branches > 0 && value.is_literal_expr();
                 match self.read_text_of(value) {
                     Some(text) => self.texts.insert(name.clone(), text),
+                    None if default_on_branch => None,
                     None => self.texts.remove(&name),
                 };
                 // `data = data.encode("utf-8")` after `data = json.dumps(doc)`: still `doc`.
