@@ -1289,8 +1289,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || (self.class.is_some() && is_lifecycle_start(func)),
                     // Class creation runs once per class the code defines: `__init_subclass__`
                     // and a metaclass's `__new__`/`__init__` register classes, not traffic.
-                    is_registration: name.starts_with("register")
-                        || name.starts_with("_register")
+                    // A `register_*` function registers what the code defines, unless a
+                    // framework runs it per request or event (`@app.post` `register_wallet`).
+                    is_registration: ((name.starts_with("register")
+                        || name.starts_with("_register"))
+                        && !crate::lint::json_io::concurrency::is_handler(func))
                         || name == "__init_subclass__"
                         || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
                         || returns_a_parameter(func, self.class.is_some())

@@ -302,6 +302,12 @@ fn handler(node: &ast::StmtFunctionDef) -> Option<Step> {
     Some((at, format!("`{}` (`@{shown}`) {why}", node.name.as_str())))
 }
 
+/// Whether a request, task or event handler decorator registers the function: its framework
+/// calls it once per request, job or event, whatever its name says.
+pub fn is_handler(node: &ast::StmtFunctionDef) -> bool {
+    handler_kind(node).is_some()
+}
+
 /// The handler decorator of the function, what kind it is, and how the code spells it.
 fn handler_kind(node: &ast::StmtFunctionDef) -> Option<(TextRange, HandlerKind, String)> {
     let table = &frameworks::table().handler_decorators;
@@ -316,6 +322,11 @@ fn handler_kind(node: &ast::StmtFunctionDef) -> Option<(TextRange, HandlerKind, 
         let is = |list: &[String]| list.iter().any(|v| v == verb);
         // A bare `@get` is some other decorator; routes are methods of an app or router.
         let on_object = matches!(func, Expr::Attribute(_));
+        // `@app.on_event("startup")` runs once, while the application starts.
+        if matches!(&d.expression, Expr::Call(c) if crate::lint::project::startup::names_startup_event(c))
+        {
+            continue;
+        }
         let kind = if is(&table.request) && on_object {
             HandlerKind::Request
         } else if is(&table.task) {

@@ -263,6 +263,11 @@ impl fmt::Display for PathKey {
                 }
                 f.write_str("\"")
             }
+            // `path + ".tmp"` reads as the name it makes; `api_dir + "state.json"` (a directory
+            // prefix that ends in its separator) does not run together.
+            PathKey::Suffix(base, s) if s.starts_with(|c: char| c.is_alphanumeric()) => {
+                write!(f, "{base} + \"{s}\"")
+            }
             PathKey::Suffix(base, s) => write!(f, "{base}{s}"),
             PathKey::Derived(func, args) => {
                 write!(f, "{func}(")?;

@@ -526,7 +526,7 @@ fn startup_hooks<'a>(
 }
 
 /// `X.on_event("startup")`, `X.add_event_handler("startup", f)`.
-fn names_startup_event(call: &ast::ExprCall) -> bool {
+pub(crate) fn names_startup_event(call: &ast::ExprCall) -> bool {
     matches!(call.arguments.args.first(), Some(Expr::StringLiteral(s))
         if table().startup_hooks.events.iter().any(|e| e == s.value.to_str()))
 }
