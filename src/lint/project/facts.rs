@@ -175,6 +175,11 @@ pub fn summarize<'a>(
             };
             if let Expr::Call(call) = call {
                 b.facts.calls_at_top_level |= !is_setup_call(semantic, call);
+                if let Expr::Name(n) = call.func.as_ref() {
+                    b.facts.runs_own_function_at_import |= suite.iter().any(
+                        |d| matches!(d, Stmt::FunctionDef(f) if f.name.as_str() == n.id.as_str()),
+                    );
+                }
             }
         }
         // A loop or `with` block at module level does its work at import too.

@@ -188,8 +188,11 @@ pub fn link<'p>(
             let importable = is_identifier(last);
             // A package's `__main__.py` is what `python -m pkg` runs: a script, never imported.
             let main_module = last == "__main__";
-            let plain_script =
-                several && (!m.in_package || !importable || main_module) && m.calls_at_top_level;
+            // Inside a package, a module that nothing imports and that calls its own function
+            // at import is run as a program too (a release script's `update_manifest()`).
+            let plain_script = several
+                && (!m.in_package || !importable || main_module || m.runs_own_function_at_import)
+                && m.calls_at_top_level;
             !is_imported
                 && (m.has_main_guard || plain_script || is_management_command(m) || m.is_migration)
                 && !lives

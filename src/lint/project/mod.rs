@@ -285,6 +285,10 @@ pub struct ModuleFacts {
     /// Module-level code calls something (`main()`, `swarm.run(task)`): run directly, it does
     /// its work at import.
     pub calls_at_top_level: bool,
+    /// Module-level code calls a function the module defines (`update_manifest()` at the end of
+    /// the file): the module is a program whose main work is that call, not a library.
+    #[serde(default)]
+    pub runs_own_function_at_import: bool,
     /// Its entry point keeps running: a loop or a serve call in module-level code, the
     /// `__main__` block or a function that block calls (what, and the line).
     pub runs_forever: Option<(Name, u32)>,
