@@ -660,8 +660,9 @@ pub fn analyze<'a>(
 }
 
 /// A read-modify-write that shows no concurrent runs of its own still races with another one of
-/// the same path in the module that does: whichever writes last drops the other's update (a
-/// trimming job run once by a scheduler against the request handlers that append). With none in
+/// the same path in the module that does (on threads or in processes): whichever writes last
+/// drops the other's update (a trimming job run once by a scheduler against the request handlers
+/// that append). With none in
 /// the module, the module-level functions that do one of the same path are kept for the
 /// project, which may find handlers elsewhere that call them. The path must be spelt the same
 /// (the same constant, the same attribute): a file name alone may sit in two directories.
@@ -678,9 +679,16 @@ fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
         .filter(|r| named(r))
         .filter_map(|r| Some((r.key.clone(), module_function(r)?)))
         .collect();
+    // Not a coroutine's: tasks of one event loop take turns, and whether an update with no
+    // `await` of its own is lost in another's gap is the other's finding.
+    let coroutine = |r: &Rmw| {
+        innermost(functions, r.write)
+            .and_then(|i| functions[i].node)
+            .is_some_and(|f| f.is_async)
+    };
     let shown: Vec<(PathKey, TextRange, (TextRange, String), bool)> = rmw
         .iter()
-        .filter(|r| named(r))
+        .filter(|r| named(r) && !coroutine(r))
         .filter_map(|r| {
             let first = r.concurrency.first()?;
             Some((r.key.clone(), r.write, first.clone(), r.threads_only))
