@@ -178,6 +178,14 @@ impl<'a> SemanticModel<'a> {
     pub fn qualified_name(&self, scope: ScopeId, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Name(name) => match self.resolve(scope, name.id.as_str(), name.start()) {
+                // A module no statement of this one imports, yet used by name: a star import
+                // (`from .utils import *`) brought it in, as the module itself.
+                Resolved::Builtin
+                    if !self.star_imports.is_empty()
+                        && STAR_REEXPORTED_MODULES.contains(&name.id.as_str()) =>
+                {
+                    Some(name.id.to_string())
+                }
                 Resolved::Builtin => Some(format!("builtins.{}", name.id)),
                 Resolved::Binding(_, b) => match &b.kind {
                     BindingKind::Import(q) => Some(q.clone()),
@@ -196,8 +204,16 @@ impl<'a> SemanticModel<'a> {
 
     /// Whether any scope imports something from one of `modules` (`import json`,
     /// `from json import load`), also from a copy of it vendored into a package
-    /// (`from metaflow._vendor import click` is click). One pass over the bindings.
+    /// (`from metaflow._vendor import click` is click), or may through a star import. One pass
+    /// over the bindings.
     pub fn imports_from_any(&self, modules: &[&str]) -> bool {
+        // A star import may bring one in (`from .utils import *`, whose `import json` it
+        // re-exports): see `qualified_name`.
+        if !self.star_imports.is_empty()
+            && modules.iter().any(|m| STAR_REEXPORTED_MODULES.contains(m))
+        {
+            return true;
+        }
         self.scopes.iter().any(|s| {
             s.bindings.values().flatten().any(|b| match &b.kind {
                 BindingKind::Import(q) => modules.contains(&imported_library(q)),
@@ -212,6 +228,25 @@ impl<'a> SemanticModel<'a> {
             .is_some_and(|q| names.contains(&q.as_str()))
     }
 }
+
+/// Modules the rules look for that a module may only reach through another's star import
+/// (`from cogs.utils.checks import *`, whose `import json` it re-exports). None of them exports
+/// a name of its own under the module's name, so an unbound `json` is the module.
+const STAR_REEXPORTED_MODULES: &[&str] = &[
+    "json",
+    "ujson",
+    "orjson",
+    "simplejson",
+    "os",
+    "shutil",
+    "tempfile",
+    "threading",
+    "asyncio",
+    "fcntl",
+    "filelock",
+    "portalocker",
+    "uuid",
+];
 
 /// The library a qualified import comes from: its first segment, or for a vendored copy
 /// (`pkg._vendor.click.core`, `pip._vendor.requests`) the segment after the vendor directory.

@@ -37,6 +37,7 @@ pub fn concurrent_runs(
         shown,
         snapshot: rmw.cached_read,
         one_shot: rmw.one_shot,
+        takes_turns: rmw.takes_turns,
         object_file: rmw.object_file,
         locked: rmw.kind != RmwKind::Unprotected,
         root: rmw.root.as_deref().map(Into::into),

@@ -74,6 +74,10 @@ pub struct Rmw {
     /// Other module-level functions of the module that read, change and write back the same
     /// file: what runs them concurrently (a handler of another module) races with this one.
     pub siblings: Vec<String>,
+    /// It runs in a coroutine with no `await` between its read and its write: tasks of its event
+    /// loop cannot run in between, and other modules of the program that write the file from
+    /// their own coroutines take turns with it.
+    pub takes_turns: bool,
     key: PathKey,
 }
 
@@ -201,6 +205,7 @@ impl Rmw {
             entry: None,
             object_file: false,
             siblings: Vec::new(),
+            takes_turns: false,
             key: key.clone(),
         }
     }
@@ -614,6 +619,8 @@ pub fn analyze<'a>(
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
                 (r.concurrency, r.threads_only) = runs.of(r.write);
                 let gap = owner.and_then(|f| concurrency::await_gap(f, r));
+                r.takes_turns =
+                    gap.is_none() && owner.and_then(|f| f.node).is_some_and(|n| n.is_async);
                 // Many calls of a coroutine at once take turns on one event loop: with no
                 // `await` from the read to the write, none of them runs in between (aiohttp's
                 // handlers in ComfyUI's one server process).

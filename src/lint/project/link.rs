@@ -527,6 +527,7 @@ impl Project<'_> {
                 shown,
                 snapshot,
                 one_shot,
+                takes_turns,
                 locked,
                 object_file,
                 root,
@@ -541,7 +542,8 @@ impl Project<'_> {
                 if *shown {
                     return Some(Verdict::default());
                 }
-                let mut evidence = self.concurrency_evidence(module, file, root, function);
+                let other_writers = if *takes_turns { &None } else { file };
+                let mut evidence = self.concurrency_evidence(module, other_writers, root, function);
                 if evidence.is_empty() {
                     evidence = self.siblings_called_by_handlers(file, siblings);
                 }

@@ -217,6 +217,10 @@ pub enum Condition {
         /// finding without evidence of concurrent runs.
         #[serde(default)]
         one_shot: bool,
+        /// A coroutine with no `await` from the read to the write: other modules' writes of the
+        /// file, from coroutines of the same event loop, take turns with it.
+        #[serde(default)]
+        takes_turns: bool,
         /// A lock is taken around it (a thread lock, or one released between the read and the
         /// write): the author expects concurrent runs, even in example code.
         #[serde(default)]
