@@ -669,14 +669,14 @@ pub fn analyze<'a>(
 /// A read-modify-write that shows no concurrent runs of its own still races with another one of
 /// the same path in the module that does (on threads or in processes): whichever writes last
 /// drops the other's update (a trimming job run once by a scheduler against the request handlers
-/// that append). With none in
-/// the module, the module-level functions that do one of the same path are kept for the
-/// project, which may find handlers elsewhere that call them. The path must be spelt the same
-/// (the same constant, the same attribute): a file name alone may sit in two directories.
+/// that append). With none in the module, the module-level functions that do one of the same
+/// path are kept for the project, which may find handlers elsewhere that call them. The path
+/// must be spelt the same (the same constant, the same attribute): a file name alone may sit in
+/// two directories.
 fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
+    let owner = |r: &Rmw| innermost(functions, r.write).map(|i| &functions[i]);
     let module_function = |r: &Rmw| {
-        innermost(functions, r.write)
-            .map(|i| &functions[i])
+        owner(r)
             .filter(|f| f.class.is_none() && !f.id.contains('.'))
             .map(|f| f.id.clone())
     };
@@ -688,11 +688,7 @@ fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
         .collect();
     // Not a coroutine's: tasks of one event loop take turns, and whether an update with no
     // `await` of its own is lost in another's gap is the other's finding.
-    let coroutine = |r: &Rmw| {
-        innermost(functions, r.write)
-            .and_then(|i| functions[i].node)
-            .is_some_and(|f| f.is_async)
-    };
+    let coroutine = |r: &Rmw| owner(r).and_then(|f| f.node).is_some_and(|f| f.is_async);
     let shown: Vec<(PathKey, TextRange, (TextRange, String), bool)> = rmw
         .iter()
         .filter(|r| named(r) && !coroutine(r))
