@@ -136,7 +136,9 @@ fn streamlit_reruns(suite: &[Stmt]) -> Option<Step> {
 /// The step showing that `function`, an `async def`, awaits between the read and the write of
 /// `rmw`: the event loop runs its other tasks in that gap.
 pub(super) fn await_gap(function: &Function<'_>, rmw: &super::Rmw) -> Option<Step> {
-    function.node.filter(|n| n.is_async)?;
+    if !function.is_coroutine() {
+        return None;
+    }
     let at = first_await_between(function.body, rmw.read.end(), rmw.write.start())?;
     Some((
         at,

@@ -619,8 +619,7 @@ pub fn analyze<'a>(
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
                 (r.concurrency, r.threads_only) = runs.of(r.write);
                 let gap = owner.and_then(|f| concurrency::await_gap(f, r));
-                r.takes_turns =
-                    gap.is_none() && owner.and_then(|f| f.node).is_some_and(|n| n.is_async);
+                r.takes_turns = gap.is_none() && owner.is_some_and(Function::is_coroutine);
                 // Many calls of a coroutine at once take turns on one event loop: with no
                 // `await` from the read to the write, none of them runs in between (aiohttp's
                 // handlers in ComfyUI's one server process).
@@ -677,8 +676,8 @@ fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
     let owner = |r: &Rmw| innermost(functions, r.write).map(|i| &functions[i]);
     let module_function = |r: &Rmw| {
         owner(r)
-            .filter(|f| f.class.is_none() && !f.id.contains('.'))
-            .map(|f| f.id.clone())
+            .and_then(Function::module_level_name)
+            .map(str::to_string)
     };
     let named = |r: &Rmw| r.file.is_some() && !r.key.has_param() && !r.key.has_unknown();
     let doers: Vec<(PathKey, String)> = rmw
@@ -688,7 +687,7 @@ fn share_concurrency_by_file(rmw: &mut [Rmw], functions: &[Function<'_>]) {
         .collect();
     // Not a coroutine's: tasks of one event loop take turns, and whether an update with no
     // `await` of its own is lost in another's gap is the other's finding.
-    let coroutine = |r: &Rmw| owner(r).and_then(|f| f.node).is_some_and(|f| f.is_async);
+    let coroutine = |r: &Rmw| owner(r).is_some_and(Function::is_coroutine);
     let shown: Vec<(PathKey, TextRange, (TextRange, String), bool)> = rmw
         .iter()
         .filter(|r| named(r) && !coroutine(r))
@@ -758,8 +757,8 @@ impl Rmw {
             self.entry = owner.and_then(entry_of);
             self.root = names.imported_root(&self.key);
             self.function = owner
-                .filter(|f| f.class.is_none() && !f.id.contains('.'))
-                .map(|f| f.id.clone());
+                .and_then(Function::module_level_name)
+                .map(str::to_string);
         }
     }
 }
@@ -893,6 +892,19 @@ struct Function<'a> {
     node: Option<&'a ast::StmtFunctionDef>,
 }
 
+impl Function<'_> {
+    /// Its name in the module, when it is a module-level function (no method, not nested): what
+    /// other modules can import and call.
+    fn module_level_name(&self) -> Option<&str> {
+        (self.class.is_none() && !self.id.contains('.')).then_some(self.id.as_str())
+    }
+
+    /// An `async def`: its runs take turns on an event loop.
+    fn is_coroutine(&self) -> bool {
+        self.node.is_some_and(|n| n.is_async)
+    }
+}
+
 /// Every expression that names `name`: a bare name or an attribute (`save`, `self.save`).
 fn references_to(suite: &[Stmt], name: &str) -> Vec<TextRange> {
     use ruff_python_ast::visitor::{self, Visitor};
@@ -1018,7 +1030,7 @@ fn text_helpers(
     }
     let functions: Vec<Function> = collect_functions(suite)
         .into_iter()
-        .filter(|f| f.class.is_none() && !f.id.contains('.') && !f.params.is_empty())
+        .filter(|f| f.module_level_name().is_some() && !f.params.is_empty())
         .filter(|f| f.node.is_some() && handles_text(f.body))
         .collect();
     let locks = LockTable::build(suite, semantic, extra_locks);
