@@ -158,7 +158,7 @@ impl<'a> FileNames<'a> {
                 .returned(helper, class)?
                 .iter()
                 .find_map(|v| self.of_expr(v, class, 0)),
-            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unknown => None,
+            PathKey::Param(_) | PathKey::Suffix(..) | PathKey::Unique(_) | PathKey::Unknown => None,
         }
     }
 

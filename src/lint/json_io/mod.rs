@@ -501,8 +501,12 @@ pub fn analyze<'a>(
                 .filter(|(def, _)| def.contains_range(at))
                 .any(|(_, roots)| origins.path_is_private(path, roots))
         };
-        facts.rmw.retain(|r| !is_private(r.write, &r.path));
-        facts.risky_writes.retain(|w| !is_private(w.range, &w.path));
+        facts
+            .rmw
+            .retain(|r| !r.key.has_unique() && !is_private(r.write, &r.path));
+        facts
+            .risky_writes
+            .retain(|w| !w.key.has_unique() && !is_private(w.range, &w.path));
     }
     // A name-mangled method (`__fetch`) is callable only from its own class's code, as
     // `self.__fetch`: one its class never names never runs (Mailpile's `__cache_handle`).

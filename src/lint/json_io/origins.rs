@@ -52,7 +52,7 @@ pub(super) fn has_unique_part(value: &Expr, scope: ScopeId, semantic: &SemanticM
 
 /// A call (by qualified name) whose value differs in every process or call; the current time
 /// only when the name does not format it coarsely.
-fn names_uniquely(qualified: &str, coarse_time: bool) -> bool {
+pub(super) fn names_uniquely(qualified: &str, coarse_time: bool) -> bool {
     UNIQUE_NAME_CALLS.contains(&qualified) || (!coarse_time && NOW_CALLS.contains(&qualified))
 }
 

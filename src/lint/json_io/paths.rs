@@ -24,6 +24,9 @@ pub enum PathKey {
     /// `self.state_file()`. Path helpers compute, they do not draw: the same call names the
     /// same file.
     Derived(String, Vec<PathKey>),
+    /// A value that differs in every call or process (`time.time()`, `uuid4()`), by the call's
+    /// name: a path built on it is private to the call that makes it, and the same as no other.
+    Unique(String),
     Unknown,
 }
 
@@ -35,11 +38,24 @@ impl PathKey {
 
     pub fn has_unknown(&self) -> bool {
         match self {
-            PathKey::Unknown => true,
+            PathKey::Unknown | PathKey::Unique(_) => true,
             PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
                 parts.iter().any(PathKey::has_unknown)
             }
             PathKey::Suffix(base, _) => base.has_unknown(),
+            _ => false,
+        }
+    }
+
+    /// Whether a part of the path is unique to the call that builds it
+    /// (`f"{cache}/text_{time.time()}.json"`): no other writer names that file.
+    pub fn has_unique(&self) -> bool {
+        match self {
+            PathKey::Unique(_) => true,
+            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
+                parts.iter().any(PathKey::has_unique)
+            }
+            PathKey::Suffix(base, _) => base.has_unique(),
             _ => false,
         }
     }
@@ -282,6 +298,7 @@ impl fmt::Display for PathKey {
                 }
                 f.write_str(")")
             }
+            PathKey::Unique(call) => write!(f, "{call}()"),
             PathKey::Unknown => f.write_str("<path>"),
         }
     }

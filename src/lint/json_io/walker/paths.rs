@@ -107,8 +107,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                         ast::InterpolatedStringElement::Literal(l) => {
                             PathKey::Lit(l.value.to_string())
                         }
+                        // `{datetime.now():%Y-%m-%d}` names the same file all day.
                         ast::InterpolatedStringElement::Interpolation(i) => {
-                            self.key_depth(&i.expression, depth + 1)
+                            match self.key_depth(&i.expression, depth + 1) {
+                                PathKey::Unique(_) if i.format_spec.is_some() => PathKey::Unknown,
+                                key => key,
+                            }
                         }
                     })
                     .collect(),
@@ -237,6 +241,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                     }
                 }
                 match self.qualified(&call.func).as_deref() {
+                    Some(q) if super::super::origins::names_uniquely(q, false) => {
+                        PathKey::Unique(q.to_string())
+                    }
                     // The user's home directory: one place for every process of the user.
                     Some("pathlib.Path.home" | "pathlib.PosixPath.home") if args.is_empty() => {
                         PathKey::Lit("~".to_string())
