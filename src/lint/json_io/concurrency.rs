@@ -116,17 +116,7 @@ impl ConcurrentRuns {
 /// from the top for every browser session and again on every widget interaction, each run on a
 /// thread of the one server process, so two sessions run any line of it at once.
 fn streamlit_reruns(suite: &[Stmt]) -> Option<Step> {
-    let import = suite.iter().find(|s| match s {
-        Stmt::Import(i) => i
-            .names
-            .iter()
-            .any(|a| a.name.split('.').next() == Some("streamlit")),
-        Stmt::ImportFrom(i) => i
-            .module
-            .as_ref()
-            .is_some_and(|m| m.split('.').next() == Some("streamlit")),
-        _ => false,
-    })?;
+    let import = crate::lint::project::one_shot::streamlit_import(suite)?;
     Some((
         import.range(),
         "the module imports Streamlit: `streamlit run` executes the script from the top for every browser session and again on every interaction, each run on a thread of one server process, so two sessions run it at once".to_string(),

@@ -549,13 +549,12 @@ pub fn analyze<'a>(
             w.entry = innermost(&functions, w.range).and_then(|i| entry_of(&functions[i]));
         }
     }
-    // Code that runs once per invocation of the program: a script's `__main__` block (outside
-    // `while` loops) and the commands of a command-line interface (click, typer, argparse's
-    // `set_defaults(func=...)`). A document it
-    // writes once is written again by running it again (as by a script that ends), and its
-    // read-modify-write has no concurrent run of itself unless something shows several.
-    let entry_runs = one_shot::main_block_runs(suite);
-    let mut once_per_run = entry_runs.clone();
+    // Code that runs once per invocation of the program: a module's top-level code and its
+    // `__main__` block (outside `while` loops) and the commands of a command-line interface
+    // (click, typer, argparse's `set_defaults(func=...)`). A document it writes once is written
+    // again by running it again (as by a script that ends), and its read-modify-write has no
+    // concurrent run of itself unless something shows several.
+    let mut once_per_run = one_shot::top_level_runs(suite);
     if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
         let commands = one_shot::CliCommands::of(suite, semantic);
         if commands.any() {

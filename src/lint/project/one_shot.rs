@@ -13,7 +13,7 @@
 
 use super::import_calls::AttrNameHashes;
 use super::Name;
-use crate::lint::blocks::{is_main_guard, walk_blocks};
+use crate::lint::blocks::walk_blocks;
 use crate::lint::semantic::SemanticModel;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -32,25 +32,40 @@ pub struct OneShotCalls {
     pub elsewhere: AttrNameHashes,
 }
 
-/// Statements of the `__main__` block that run once: outside `while` loops, which keep the
-/// process serving.
-pub fn main_block_runs(suite: &[Stmt]) -> Vec<TextRange> {
+/// Statements that run once per process: the module's own top-level code and its `__main__`
+/// block, outside `while` loops (which keep the process serving) and definitions. Top-level code
+/// runs when the module is run or first imported, so a file it writes is written once per
+/// process start, as by a script. Not in a Streamlit script, which `streamlit run` executes
+/// again for every session.
+pub fn top_level_runs(suite: &[Stmt]) -> Vec<TextRange> {
     let mut out = Vec::new();
-    for stmt in suite {
-        let Stmt::If(guard) = stmt else { continue };
-        if !is_main_guard(&guard.test) {
-            continue;
-        }
-        walk_blocks(&guard.body, &mut |s| match s {
-            Stmt::While(_) => false,
-            Stmt::If(_) | Stmt::Try(_) | Stmt::With(_) | Stmt::For(_) | Stmt::Match(_) => true,
-            other => {
-                out.push(other.range());
-                false
-            }
-        });
+    if streamlit_import(suite).is_some() {
+        return out;
     }
+    walk_blocks(suite, &mut |s| match s {
+        Stmt::While(_) | Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
+        Stmt::If(_) | Stmt::Try(_) | Stmt::With(_) | Stmt::For(_) | Stmt::Match(_) => true,
+        other => {
+            out.push(other.range());
+            false
+        }
+    });
     out
+}
+
+/// The module's top-level import of Streamlit.
+pub fn streamlit_import(suite: &[Stmt]) -> Option<&Stmt> {
+    suite.iter().find(|s| match s {
+        Stmt::Import(i) => i
+            .names
+            .iter()
+            .any(|a| a.name.split('.').next() == Some("streamlit")),
+        Stmt::ImportFrom(i) => i
+            .module
+            .as_ref()
+            .is_some_and(|m| m.split('.').next() == Some("streamlit")),
+        _ => false,
+    })
 }
 
 /// `@cli.command(...)`, `@app.command()`, `@click.command()`: a command of a click or typer
