@@ -27,6 +27,23 @@ pub fn is_main_guard(test: &Expr) -> bool {
         && matches!(cmp.comparators.first(), Some(Expr::StringLiteral(s)) if s.value.to_str() == "__main__")
 }
 
+/// The module's top-level `import package` or `from package... import` statement.
+pub fn top_level_import<'s>(suite: &'s [Stmt], package: &str) -> Option<&'s Stmt> {
+    suite.iter().find(|s| match s {
+        Stmt::Import(i) => i
+            .names
+            .iter()
+            .any(|a| a.name.split('.').next() == Some(package)),
+        Stmt::ImportFrom(i) => {
+            i.level == 0
+                && i.module
+                    .as_ref()
+                    .is_some_and(|m| m.split('.').next() == Some(package))
+        }
+        _ => false,
+    })
+}
+
 /// Calls `f` on every statement of a body, nested blocks included, nested defs excluded.
 pub fn for_each_stmt<'s>(stmts: &'s [Stmt], f: &mut dyn FnMut(&'s Stmt)) {
     walk_blocks(stmts, &mut |s| {

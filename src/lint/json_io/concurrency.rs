@@ -37,6 +37,7 @@ impl ConcurrentRuns {
         }
         let mut sites = Sites::default();
         if let Some(module) = functions.first() {
+            sites.gradio = crate::lint::blocks::top_level_import(module.body, "gradio").is_some();
             awaited_later(module.body, &mut sites.awaited_later);
             sites.visit_body(module.body);
         }
@@ -50,6 +51,16 @@ impl ConcurrentRuns {
                     let name = last_name(&functions[i].id);
                     chains[i].push((spawn.at, spawn.describe(name)));
                     spawned[i] = spawn.how != "Process";
+                }
+            }
+        }
+        for (at, target, event) in &sites.events {
+            let class = caller(*at).and_then(|i| functions[i].class.as_deref());
+            for i in callees(functions, target, class) {
+                if chains[i].is_empty() {
+                    let name = last_name(&functions[i].id);
+                    chains[i].push((*at, format!("`{name}` is a Gradio event listener (`.{event}(...)`): the server runs it on a worker thread for each event of every browser session, listeners of other events at the same time")));
+                    spawned[i] = true;
                 }
             }
         }
@@ -368,6 +379,10 @@ struct Call {
 struct Sites {
     spawns: Vec<Spawn>,
     calls: Vec<Call>,
+    /// The module imports Gradio: `component.click(fn, ...)` registers an event listener.
+    gradio: bool,
+    /// Gradio event listeners: the registration, the function and the event's name.
+    events: Vec<(TextRange, Target, String)>,
     /// Loops and comprehensions around the walk, within the current function.
     repeating: u32,
     /// The spawn call being awaited right where it is made (`await asyncio.to_thread(save)`).
@@ -534,6 +549,11 @@ impl<'a> Visitor<'a> for Sites {
             }
             Expr::Call(call) => {
                 self.spawn(call);
+                if self.gradio {
+                    if let Some(event) = gradio_listener(call) {
+                        self.events.push(event);
+                    }
+                }
                 if let Some(target) = Target::of(&call.func) {
                     self.calls.push(Call {
                         at: call.range(),
@@ -546,6 +566,33 @@ impl<'a> Visitor<'a> for Sites {
         }
         visitor::walk_expr(self, expr);
     }
+}
+
+/// The events of Gradio components and apps whose listeners the server runs per event, each on
+/// a thread of its worker pool.
+const GRADIO_EVENTS: &[&str] = &[
+    "click", "change", "submit", "input", "upload", "select", "release", "blur", "focus", "clear",
+    "like", "edit", "load", "then", "success", "stream", "tick",
+];
+
+/// `button.click(fn, inputs, outputs)`, `demo.load(fn=refresh)`: a listener registered for a
+/// Gradio event, with the event's name.
+fn gradio_listener(call: &ast::ExprCall) -> Option<(TextRange, Target, String)> {
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    let event = method.attr.as_str();
+    if !GRADIO_EVENTS.contains(&event) {
+        return None;
+    }
+    let listener = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "fn"))
+            .map(|k| &k.value)
+    })?;
+    Some((call.range(), Target::of(listener)?, event.to_string()))
 }
 
 /// A handler is defined anywhere in `stmts`: Flask blueprints are often built inside a function.

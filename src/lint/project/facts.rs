@@ -357,6 +357,22 @@ impl<'a> FactsBuilder<'a, '_> {
         let Expr::Attribute(a) = call.func.as_ref() else {
             return false;
         };
+        // `demo.launch()`, `app.queue().launch(...)` in a Gradio app: the server runs in the
+        // call until stopped, unless told to return at once (`prevent_thread_lock=True`).
+        if a.attr.as_str() == "launch"
+            && self.semantic.imports_from_any(&["gradio"])
+            && !call.arguments.keywords.iter().any(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|n| n.as_str() == "prevent_thread_lock")
+                    && !matches!(
+                        k.value,
+                        Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. })
+                    )
+            })
+        {
+            return true;
+        }
         // `threading.Event().wait()`: an event nothing else can set, waited on with no timeout,
         // parks the main thread for good while the threads it started do the work.
         if let Expr::Call(made) = a.value.as_ref() {

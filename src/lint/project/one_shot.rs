@@ -55,17 +55,7 @@ pub fn top_level_runs(suite: &[Stmt]) -> Vec<TextRange> {
 
 /// The module's top-level import of Streamlit.
 pub fn streamlit_import(suite: &[Stmt]) -> Option<&Stmt> {
-    suite.iter().find(|s| match s {
-        Stmt::Import(i) => i
-            .names
-            .iter()
-            .any(|a| a.name.split('.').next() == Some("streamlit")),
-        Stmt::ImportFrom(i) => i
-            .module
-            .as_ref()
-            .is_some_and(|m| m.split('.').next() == Some("streamlit")),
-        _ => false,
-    })
+    crate::lint::blocks::top_level_import(suite, "streamlit")
 }
 
 /// `@cli.command(...)`, `@app.command()`, `@click.command()`: a command of a click or typer
