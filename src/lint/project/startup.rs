@@ -375,6 +375,10 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 self.scope = saved;
                 (self.startup, self.grower, self.function) = (startup, grower, function);
             }
+            // A `for` over data the program holds (`conf["middlewares"]`, `conf.items()`, a
+            // literal list) runs once per item of a collection that is there already: a fixed
+            // number of calls. One over what a call yields may run for good (`bot.listen()`).
+            Stmt::For(f) if iterates_held_data(&f.iter) => visitor::walk_stmt(self, stmt),
             s if crate::lint::blocks::repeats_stmt(s) => {
                 self.loops += 1;
                 visitor::walk_stmt(self, stmt);
@@ -692,6 +696,28 @@ fn is_function(hierarchy: &super::hierarchy::Hierarchy<'_>, callee: &str, functi
         || hierarchy
             .resolve_name(callee, &|n: &str| n == function)
             .is_some()
+}
+
+/// A collection the program holds, or its items, keys, values, a range or an enumeration of it:
+/// `conf["middlewares"]`, `settings.items()`, `["a", "b"]`, `range(3)`. Not a bare name or
+/// attribute (a generator or a stream, `sys.stdin`, may hide behind one) nor what another call
+/// returns.
+fn iterates_held_data(iter: &Expr) -> bool {
+    match iter {
+        Expr::Subscript(_) | Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) => true,
+        Expr::Call(call) if call.arguments.keywords.is_empty() => match call.func.as_ref() {
+            // A mapping's views: the dict is there, with its entries.
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "items" | "keys" | "values") => {
+                call.arguments.args.is_empty()
+            }
+            Expr::Name(n) if matches!(n.id.as_str(), "enumerate" | "sorted" | "reversed") => {
+                matches!(call.arguments.args.as_ref(), [only] if iterates_held_data(only))
+            }
+            Expr::Name(n) if n.id.as_str() == "range" => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 #[cfg(test)]
