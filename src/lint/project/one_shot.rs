@@ -1,7 +1,7 @@
 //! Code that runs once per invocation of the program, by the user: the commands of a click or
-//! typer command-line interface and a module's `__main__` block (outside `while` loops). A
-//! read-modify-write there has no concurrent run of itself unless something shows several
-//! (json_io marks those in the module itself). The same holds for a helper of another module
+//! typer command-line interface, and a module's top-level code and `__main__` block (outside
+//! `while` loops). A read-modify-write there has no concurrent run of itself unless something
+//! shows several (json_io marks those in the module itself). The same holds for a helper of another module
 //! that only commands call: metaflow's `store_token`, which only `step-functions create`
 //! reaches, through `resolve_token`.
 //!
