@@ -1,9 +1,9 @@
 //! Code that runs once per invocation of the program, by the user: the commands of a click or
 //! typer command-line interface, and a module's top-level code and `__main__` block (outside
 //! `while` loops). A read-modify-write there has no concurrent run of itself unless something
-//! shows several (json_io marks those in the module itself). The same holds for a helper of another module
-//! that only commands call: metaflow's `store_token`, which only `step-functions create`
-//! reaches, through `resolve_token`.
+//! shows several (json_io marks those in the module itself). The same holds for a helper of
+//! another module that only commands call: metaflow's `store_token`, which only
+//! `step-functions create` reaches, through `resolve_token`.
 //!
 //! Phase one keeps, per module with commands, the bare names they call (and the module-level
 //! function of its own that the call is made from, when that function runs from commands only
