@@ -22,6 +22,9 @@ pub(super) struct ConcurrentRuns {
     chains: Vec<Vec<Step>>,
     /// Per function: its evidence is a spawn of threads or tasks inside one process.
     spawned: Vec<bool>,
+    /// Per function: its evidence is a Gradio event listener, which runs one event at a time
+    /// (a listener's default concurrency limit is 1) alongside the listeners of other events.
+    listener: Vec<bool>,
     def_ranges: Vec<TextRange>,
 }
 
@@ -37,7 +40,8 @@ impl ConcurrentRuns {
         }
         let mut sites = Sites::default();
         if let Some(module) = functions.first() {
-            sites.gradio = crate::lint::blocks::top_level_import(module.body, "gradio").is_some();
+            sites.imports_gradio =
+                crate::lint::blocks::top_level_import(module.body, "gradio").is_some();
             awaited_later(module.body, &mut sites.awaited_later);
             sites.visit_body(module.body);
         }
@@ -54,13 +58,15 @@ impl ConcurrentRuns {
                 }
             }
         }
-        for (at, target, event) in &sites.events {
+        let mut listener = vec![false; functions.len()];
+        for (at, target, event) in &sites.gradio_listeners {
             let class = caller(*at).and_then(|i| functions[i].class.as_deref());
             for i in callees(functions, target, class) {
                 if chains[i].is_empty() {
                     let name = last_name(&functions[i].id);
-                    chains[i].push((*at, format!("`{name}` is a Gradio event listener (`.{event}(...)`): the server runs it on a worker thread for each event of every browser session, listeners of other events at the same time")));
+                    chains[i].push((*at, format!("`{name}` is a Gradio event listener (`.{event}(...)`): the server runs the listeners of different events at once, on its worker threads")));
                     spawned[i] = true;
+                    listener[i] = true;
                 }
             }
         }
@@ -90,6 +96,7 @@ impl ConcurrentRuns {
                     chain.extend(chains[from].iter().cloned());
                     chains[to] = chain;
                     spawned[to] = spawned[from];
+                    listener[to] = listener[from];
                     changed = true;
                 }
             }
@@ -100,14 +107,28 @@ impl ConcurrentRuns {
         ConcurrentRuns {
             chains,
             spawned,
+            listener,
             def_ranges,
         }
+    }
+
+    /// Whether the evidence for code at `at` is only that a Gradio event listener runs it: a
+    /// race with the listeners of other events, not with itself.
+    pub(super) fn by_listener_only(&self, at: TextRange) -> bool {
+        self.innermost_with_evidence(at)
+            .is_some_and(|i| self.listener[i])
     }
 
     /// The evidence for code at `at`: that of its innermost function with some, from the inside
     /// out (a closure runs when its enclosing function does), and whether it shows only threads
     /// or tasks of one process.
     pub(super) fn of(&self, at: TextRange) -> (Vec<Step>, bool) {
+        self.innermost_with_evidence(at)
+            .map(|i| (self.chains[i].clone(), self.spawned[i]))
+            .unwrap_or_default()
+    }
+
+    fn innermost_with_evidence(&self, at: TextRange) -> Option<usize> {
         let mut enclosing: Vec<usize> = (1..self.def_ranges.len())
             .filter(|&i| self.def_ranges[i].contains_range(at))
             .collect();
@@ -118,8 +139,6 @@ impl ConcurrentRuns {
             .into_iter()
             .chain(std::iter::once(0))
             .find(|&i| self.chains.get(i).is_some_and(|c| !c.is_empty()))
-            .map(|i| (self.chains[i].clone(), self.spawned[i]))
-            .unwrap_or_default()
     }
 }
 
@@ -380,9 +399,9 @@ struct Sites {
     spawns: Vec<Spawn>,
     calls: Vec<Call>,
     /// The module imports Gradio: `component.click(fn, ...)` registers an event listener.
-    gradio: bool,
+    imports_gradio: bool,
     /// Gradio event listeners: the registration, the function and the event's name.
-    events: Vec<(TextRange, Target, String)>,
+    gradio_listeners: Vec<(TextRange, Target, String)>,
     /// Loops and comprehensions around the walk, within the current function.
     repeating: u32,
     /// The spawn call being awaited right where it is made (`await asyncio.to_thread(save)`).
@@ -549,9 +568,9 @@ impl<'a> Visitor<'a> for Sites {
             }
             Expr::Call(call) => {
                 self.spawn(call);
-                if self.gradio {
-                    if let Some(event) = gradio_listener(call) {
-                        self.events.push(event);
+                if self.imports_gradio {
+                    if let Some(listener) = gradio_listener(call) {
+                        self.gradio_listeners.push(listener);
                     }
                 }
                 if let Some(target) = Target::of(&call.func) {

@@ -564,7 +564,8 @@ pub fn analyze<'a>(
     // (click, typer, argparse's `set_defaults(func=...)`). A document it writes once is written
     // again by running it again (as by a script that ends), and its read-modify-write has no
     // concurrent run of itself unless something shows several.
-    let mut once_per_run = one_shot::top_level_runs(suite);
+    let mut once_per_run =
+        one_shot::top_level_runs(suite, concurrency::served_route(suite).is_some());
     if !facts.rmw.is_empty() || !facts.risky_writes.is_empty() {
         let commands = one_shot::CliCommands::of(suite, semantic);
         if commands.any() {
@@ -628,9 +629,28 @@ pub fn analyze<'a>(
                 (r.concurrency, r.threads_only) = runs.of(r.write);
                 r.fill_concurrency(&functions, names);
             }
-            for r in &mut facts.rmw {
+            // A Gradio listener runs one event at a time: its read-modify-write races only with
+            // another function's of the same file that runs concurrently (another listener's).
+            let raced: Vec<bool> = facts
+                .rmw
+                .iter()
+                .map(|r| {
+                    !runs.by_listener_only(r.write)
+                        || facts.rmw.iter().any(|other| {
+                            other.path == r.path
+                                && innermost(&functions, other.write)
+                                    != innermost(&functions, r.write)
+                                && !runs.of(other.write).0.is_empty()
+                        })
+                })
+                .collect();
+            for (r, raced) in facts.rmw.iter_mut().zip(raced) {
                 let owner = innermost(&functions, r.write).map(|i| &functions[i]);
                 (r.concurrency, r.threads_only) = runs.of(r.write);
+                if !raced {
+                    r.concurrency.clear();
+                    r.threads_only = false;
+                }
                 let gap = owner.and_then(|f| concurrency::await_gap(f, r));
                 r.takes_turns = gap.is_none() && owner.is_some_and(Function::is_coroutine);
                 // Many calls of a coroutine at once take turns on one event loop: with no

@@ -24,8 +24,8 @@ pub enum PathKey {
     /// `self.state_file()`. Path helpers compute, they do not draw: the same call names the
     /// same file.
     Derived(String, Vec<PathKey>),
-    /// A value that differs in every call or process (`time.time()`, `uuid4()`), by the call's
-    /// name: a path built on it is private to the call that makes it, and the same as no other.
+    /// A value that differs in every call (`time.time()`, `uuid4()`), by the call's name: a path
+    /// built on it is private to the call that makes it, and the same as no other.
     Unique(String),
     Unknown,
 }

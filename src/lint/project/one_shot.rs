@@ -13,7 +13,7 @@
 
 use super::import_calls::AttrNameHashes;
 use super::Name;
-use crate::lint::blocks::walk_blocks;
+use crate::lint::blocks::{is_main_guard, walk_blocks};
 use crate::lint::semantic::SemanticModel;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -36,20 +36,32 @@ pub struct OneShotCalls {
 /// block, outside `while` loops (which keep the process serving) and definitions. Top-level code
 /// runs when the module is run or first imported, so a file it writes is written once per
 /// process start, as by a script. Not in a Streamlit script, which `streamlit run` executes
-/// again for every session.
-pub fn top_level_runs(suite: &[Stmt]) -> Vec<TextRange> {
+/// again for every session; and only the `__main__` block when `serves` (a module of routes,
+/// which every worker process of a server imports at the same time).
+pub fn top_level_runs(suite: &[Stmt], serves: bool) -> Vec<TextRange> {
     let mut out = Vec::new();
     if streamlit_import(suite).is_some() {
         return out;
     }
-    walk_blocks(suite, &mut |s| match s {
+    let mut once = |s: &Stmt| match s {
         Stmt::While(_) | Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
         Stmt::If(_) | Stmt::Try(_) | Stmt::With(_) | Stmt::For(_) | Stmt::Match(_) => true,
         other => {
             out.push(other.range());
             false
         }
-    });
+    };
+    if serves {
+        for stmt in suite {
+            if let Stmt::If(guard) = stmt {
+                if is_main_guard(&guard.test) {
+                    walk_blocks(&guard.body, &mut once);
+                }
+            }
+        }
+    } else {
+        walk_blocks(suite, &mut once);
+    }
     out
 }
 

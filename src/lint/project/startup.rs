@@ -378,7 +378,9 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
             // A `for` over data the program holds (`conf["middlewares"]`, `conf.items()`, a
             // literal list) runs once per item of a collection that is there already: a fixed
             // number of calls. One over what a call yields may run for good (`bot.listen()`).
-            Stmt::For(f) if iterates_held_data(&f.iter) => visitor::walk_stmt(self, stmt),
+            Stmt::For(f) if !f.is_async && iterates_held_data(&f.iter) => {
+                visitor::walk_stmt(self, stmt)
+            }
             s if crate::lint::blocks::repeats_stmt(s) => {
                 self.loops += 1;
                 visitor::walk_stmt(self, stmt);
