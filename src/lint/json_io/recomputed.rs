@@ -149,9 +149,11 @@ impl<'a> Visitor<'a> for Uses<'_> {
 /// `x is None`, `not x`: the test holds when `x` holds nothing.
 fn tests_missing(test: &Expr, name: &str) -> bool {
     match test {
-        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => is_name_expr(&u.operand, name),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+            crate::lint::blocks::is_name(&u.operand, name)
+        }
         Expr::Compare(c) => {
-            is_name_expr(&c.left, name)
+            crate::lint::blocks::is_name(&c.left, name)
                 && matches!(c.ops.as_ref(), [ast::CmpOp::Is])
                 && matches!(c.comparators.as_ref(), [Expr::NoneLiteral(_)])
         }
@@ -166,14 +168,10 @@ fn tests_missing(test: &Expr, name: &str) -> bool {
 fn tests_present(test: &Expr, name: &str) -> bool {
     match test {
         Expr::Compare(c) => {
-            is_name_expr(&c.left, name)
+            crate::lint::blocks::is_name(&c.left, name)
                 && matches!(c.ops.as_ref(), [ast::CmpOp::IsNot])
                 && matches!(c.comparators.as_ref(), [Expr::NoneLiteral(_)])
         }
-        other => is_name_expr(other, name),
+        other => crate::lint::blocks::is_name(other, name),
     }
-}
-
-fn is_name_expr(expr: &Expr, name: &str) -> bool {
-    matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }
