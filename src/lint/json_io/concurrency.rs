@@ -128,6 +128,11 @@ impl ConcurrentRuns {
             .unwrap_or_default()
     }
 
+    /// Whether anything shows code at `at` running concurrently.
+    pub(super) fn has_evidence(&self, at: TextRange) -> bool {
+        self.innermost_with_evidence(at).is_some()
+    }
+
     fn innermost_with_evidence(&self, at: TextRange) -> Option<usize> {
         let mut enclosing: Vec<usize> = (1..self.def_ranges.len())
             .filter(|&i| self.def_ranges[i].contains_range(at))

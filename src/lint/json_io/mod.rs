@@ -640,7 +640,7 @@ pub fn analyze<'a>(
                             other.path == r.path
                                 && innermost(&functions, other.write)
                                     != innermost(&functions, r.write)
-                                && !runs.of(other.write).0.is_empty()
+                                && runs.has_evidence(other.write)
                         })
                 })
                 .collect();

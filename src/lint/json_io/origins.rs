@@ -52,8 +52,14 @@ pub(super) fn has_unique_part(value: &Expr, scope: ScopeId, semantic: &SemanticM
 
 /// A call (by qualified name) whose value differs in every process or call; the current time
 /// only when the name does not format it coarsely.
-pub(super) fn names_uniquely(qualified: &str, coarse_time: bool) -> bool {
+fn names_uniquely(qualified: &str, coarse_time: bool) -> bool {
     UNIQUE_NAME_CALLS.contains(&qualified) || (!coarse_time && NOW_CALLS.contains(&qualified))
+}
+
+/// A call whose value differs in every call, not only in every process: the process id is
+/// shared by the threads of the process.
+pub(super) fn unique_per_call(qualified: &str) -> bool {
+    qualified != "os.getpid" && names_uniquely(qualified, false)
 }
 
 pub(super) struct PrivateOrigins<'a> {

@@ -37,27 +37,26 @@ impl PathKey {
     }
 
     pub fn has_unknown(&self) -> bool {
-        match self {
-            PathKey::Unknown | PathKey::Unique(_) => true,
-            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
-                parts.iter().any(PathKey::has_unknown)
-            }
-            PathKey::Suffix(base, _) => base.has_unknown(),
-            _ => false,
-        }
+        self.has_part(&|k| matches!(k, PathKey::Unknown | PathKey::Unique(_)))
     }
 
     /// Whether a part of the path is unique to the call that builds it
     /// (`f"{cache}/text_{time.time()}.json"`): no other writer names that file.
     pub fn has_unique(&self) -> bool {
-        match self {
-            PathKey::Unique(_) => true,
-            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
-                parts.iter().any(PathKey::has_unique)
+        self.has_part(&|k| matches!(k, PathKey::Unique(_)))
+    }
+
+    /// Whether the key or one of the parts it is built from (the parts of a join, an f-string
+    /// or a helper's arguments, the base of a suffix) is one `leaf` accepts.
+    fn has_part(&self, leaf: &dyn Fn(&PathKey) -> bool) -> bool {
+        leaf(self)
+            || match self {
+                PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
+                    parts.iter().any(|p| p.has_part(leaf))
+                }
+                PathKey::Suffix(base, _) => base.has_part(leaf),
+                _ => false,
             }
-            PathKey::Suffix(base, _) => base.has_unique(),
-            _ => false,
-        }
     }
 
     /// Whether the path is drawn from the state of `receiver` (a method's `self`): an attribute
@@ -83,14 +82,7 @@ impl PathKey {
     /// Whether the key names a parameter of its function: the same text in another function is
     /// another file.
     pub fn has_param(&self) -> bool {
-        match self {
-            PathKey::Param(_) => true,
-            PathKey::Join(parts) | PathKey::Concat(parts) | PathKey::Derived(_, parts) => {
-                parts.iter().any(PathKey::has_param)
-            }
-            PathKey::Suffix(base, _) => base.has_param(),
-            _ => false,
-        }
+        self.has_part(&|k| matches!(k, PathKey::Param(_)))
     }
 
     /// Replaces parameters with the keys of the arguments a caller passed.

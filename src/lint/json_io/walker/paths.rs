@@ -241,9 +241,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                     }
                 }
                 match self.qualified(&call.func).as_deref() {
-                    // The process id is shared by the threads of the process: not unique to
-                    // the call that names the file.
-                    Some(q) if q != "os.getpid" && super::super::origins::names_uniquely(q, false) => {
+                    Some(q) if super::super::origins::unique_per_call(q) => {
                         PathKey::Unique(q.to_string())
                     }
                     // The user's home directory: one place for every process of the user.
