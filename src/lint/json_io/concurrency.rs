@@ -201,6 +201,14 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
         fn inside(&self, at: TextRange) -> bool {
             at.start() >= self.from && at.end() <= self.to
         }
+        /// A branch that does not hold the write and whose last statement returns or raises.
+        fn leaves_before_write(&self, body: &[Stmt]) -> bool {
+            let holds_write = body
+                .first()
+                .zip(body.last())
+                .is_some_and(|(a, z)| a.start() <= self.to && self.to < z.end());
+            !holds_write && body.last().is_some_and(leaves)
+        }
     }
     impl<'a> Visitor<'a> for Gap {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -208,7 +216,24 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
                 return;
             }
             match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                // An `await` in a `return` or `raise`, or in a branch that ends in one, is on a
+                // path that leaves the function before the write (`if not ok: return await
+                // ctx.send(...)`): no task it lets run can be overwritten by this write.
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Return(_) | Stmt::Raise(_) => {}
+                Stmt::If(i) => {
+                    self.visit_expr(&i.test);
+                    if !self.leaves_before_write(&i.body) {
+                        self.visit_body(&i.body);
+                    }
+                    for clause in &i.elif_else_clauses {
+                        if let Some(test) = &clause.test {
+                            self.visit_expr(test);
+                        }
+                        if !self.leaves_before_write(&clause.body) {
+                            self.visit_body(&clause.body);
+                        }
+                    }
+                }
                 Stmt::For(f) if f.is_async && f.iter.start() >= self.from => {
                     self.found = Some(f.iter.range());
                 }
@@ -236,6 +261,22 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
     };
     gap.visit_body(body);
     gap.found
+}
+
+/// A statement after which control never reaches the next one: `return`, `raise`, or an `if`
+/// whose every branch, `else` included, ends in one.
+fn leaves(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Return(_) | Stmt::Raise(_) => true,
+        Stmt::If(i) => {
+            i.body.last().is_some_and(leaves)
+                && i.elif_else_clauses.last().is_some_and(|c| c.test.is_none())
+                && i.elif_else_clauses
+                    .iter()
+                    .all(|c| c.body.last().is_some_and(leaves))
+        }
+        _ => false,
+    }
 }
 
 fn last_name(id: &str) -> &str {
