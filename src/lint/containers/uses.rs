@@ -468,10 +468,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
                 self.lookup(&u.operand).or_else(|| len_of(&u.operand))
             }
-            Expr::Compare(cmp) => match (&cmp.ops[..], &cmp.comparators[..]) {
-                ([ast::CmpOp::Eq], [Expr::NumberLiteral(n)]) if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(0)) => {
-                    len_of(&cmp.left)
-                }
+            Expr::Compare(cmp) => match emptiness_test(cmp) {
+                Some((len, true)) => len_of(len),
                 _ => None,
             },
             _ => None,
@@ -1626,7 +1624,8 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                 }
                 visitor::walk_expr(self, expr);
             }
-            Expr::Compare(cmp) => {
+            // An emptiness test (`len(c) > 0`, `len(c) == 0`, `0 < len(c)`) limits no size.
+            Expr::Compare(cmp) if emptiness_test(cmp).is_none() => {
                 for operand in std::iter::once(cmp.left.as_ref()).chain(cmp.comparators.iter()) {
                     if let Expr::Call(call) = operand {
                         if is_name(&call.func, "len") {
@@ -1880,4 +1879,43 @@ fn composed_parts<'e>(value: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
             true
         }
     }
+}
+
+/// A comparison of `len(x)` with 0 or 1 that tests whether `x` holds anything, not how much:
+/// `len(x) > 0`, `len(x) != 0`, `len(x) == 0`, `len(x) >= 1`, `len(x) < 1`, `0 == len(x)`. Gives
+/// the `len(...)` operand, and whether the test holds when `x` is empty.
+fn emptiness_test(cmp: &ast::ExprCompare) -> Option<(&Expr, bool)> {
+    let ([op], [right]) = (&cmp.ops[..], &cmp.comparators[..]) else {
+        return None;
+    };
+    let small = |e: &Expr| match e {
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => i.as_u8(),
+            _ => None,
+        },
+        _ => None,
+    };
+    use ast::CmpOp::{Eq, Gt, GtE, Lt, LtE, NotEq};
+    // Normalised to `len(x) <op> n`.
+    let (len, op, n) = match (small(&cmp.left), small(right)) {
+        (None, Some(n)) => (cmp.left.as_ref(), *op, n),
+        (Some(n), None) => (
+            right,
+            match op {
+                Gt => Lt,
+                GtE => LtE,
+                Lt => Gt,
+                LtE => GtE,
+                other => *other,
+            },
+            n,
+        ),
+        _ => return None,
+    };
+    let when_empty = match (op, n) {
+        (Eq | LtE, 0) | (Lt, 1) => true,
+        (NotEq | Gt, 0) | (GtE, 1) => false,
+        _ => return None,
+    };
+    matches!(len, Expr::Call(c) if is_name(&c.func, "len")).then_some((len, when_empty))
 }
