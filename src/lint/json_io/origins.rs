@@ -180,10 +180,15 @@ impl<'a> PrivateOrigins<'a> {
             .collect();
         let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
         let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
+        // A parameter given a fresh name on one branch only (`if not message_id: message_id =
+        // str(uuid4())`) still holds the caller's name on the other: not private.
+        let on_every_path = |stmt: &Stmt| f.body.iter().any(|s| std::ptr::eq(s, stmt));
         for_each_stmt(f.body, &mut |stmt| match stmt {
             Stmt::Assign(a) => {
                 if let [Expr::Name(n)] = a.targets.as_slice() {
-                    bindings.push((n.id.as_str(), &a.value));
+                    if !f.params.contains(&n.id.as_str()) || on_every_path(stmt) {
+                        bindings.push((n.id.as_str(), &a.value));
+                    }
                 }
             }
             Stmt::With(w) => {

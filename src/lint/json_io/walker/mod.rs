@@ -691,7 +691,15 @@ impl<'w, 'a> Walker<'w, 'a> {
                             };
                         self.temps.insert(name.clone(), temp);
                     }
-                    self.local_paths.insert(name, key);
+                    // `if not message_id: message_id = str(uuid4())`: a fresh name only when the
+                    // caller passes none; the file a caller names is shared, so the parameter
+                    // still names it.
+                    let fills_param = self.branches > 0
+                        && key.has_unique()
+                        && self.f.params.contains(&name.as_str());
+                    if !fills_param {
+                        self.local_paths.insert(name, key);
+                    }
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
