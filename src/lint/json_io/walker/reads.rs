@@ -74,6 +74,16 @@ impl<'w, 'a> Walker<'w, 'a> {
         })
     }
 
+    /// A class the module defines at its top level, named bare.
+    fn is_module_class(&self, func: &Expr) -> bool {
+        let Expr::Name(n) = func else { return false };
+        matches!(
+            self.semantic.resolve(self.scope, n.id.as_str(), n.start()),
+            crate::lint::semantic::Resolved::Binding(crate::lint::semantic::ScopeId::MODULE, b)
+                if b.kind == crate::lint::semantic::BindingKind::ClassDef
+        )
+    }
+
     /// `aiohttp.ClientSession()`, `requests.Session()`, `httpx.AsyncClient()`.
     pub(super) fn is_http_client(&self, expr: &Expr) -> bool {
         matches!(expr, Expr::Call(c) if self
@@ -128,6 +138,15 @@ impl<'w, 'a> Walker<'w, 'a> {
                     && c.arguments.keywords.is_empty()
                     && matches!(c.func.as_ref(), Expr::Attribute(a)
                         if matches!(a.attr.as_str(), "parse_obj" | "model_validate")) =>
+            {
+                return self.read_expr(&c.arguments.args[0]);
+            }
+            // `AttrConfig(json.load(fp))`: an instance of a class of this module built from the
+            // document alone (a dict subclass, a record) holds what it holds.
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && self.is_module_class(&c.func) =>
             {
                 return self.read_expr(&c.arguments.args[0]);
             }
