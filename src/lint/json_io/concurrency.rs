@@ -70,6 +70,21 @@ impl ConcurrentRuns {
                 }
             }
         }
+        // web.py serves each request on a thread of its pool: the `GET`/`POST`/... methods of
+        // the classes its URL table names answer requests at once.
+        {
+            for (at, class, route) in webpy_routes(functions) {
+                for (i, f) in functions.iter().enumerate() {
+                    let Some(method) = f.id.strip_prefix(&format!("{class}.")) else {
+                        continue;
+                    };
+                    if WEBPY_VERBS.contains(&method) && chains[i].is_empty() {
+                        chains[i].push((at, format!("`{class}.{method}` answers requests at `{route}` of web.py's URL table: its server runs each request on a thread of its pool, so requests run at once")));
+                        spawned[i] = true;
+                    }
+                }
+            }
+        }
         // A function called from one that runs concurrently runs concurrently too.
         for _ in 0..MAX_STEPS {
             let mut changed = false;
@@ -145,6 +160,72 @@ impl ConcurrentRuns {
             .chain(std::iter::once(0))
             .find(|&i| self.chains.get(i).is_some_and(|c| !c.is_empty()))
     }
+}
+
+/// The methods of a web.py handler class that answer requests.
+const WEBPY_VERBS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
+
+/// `web.application(urls, globals())` in a module that imports `web`, anywhere in it: for each
+/// handler class the URL table names (`("/message", "MessageHandler", ...)`, pairs of a pattern
+/// and a class name, given as a literal or a name bound to one), the call, the class and its
+/// pattern.
+fn webpy_routes<'a>(functions: &[Function<'a>]) -> Vec<(TextRange, String, String)> {
+    let Some(module) = functions.first() else {
+        return Vec::new();
+    };
+    if crate::lint::blocks::top_level_import(module.body, "web").is_none() {
+        return Vec::new();
+    }
+    let mut tables: Vec<(&'a str, &'a Expr)> = Vec::new();
+    let mut calls: Vec<&'a ast::ExprCall> = Vec::new();
+    for f in functions {
+        crate::lint::blocks::for_each_stmt(f.body, &mut |stmt| {
+            if let Stmt::Assign(a) = stmt {
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    tables.push((n.id.as_str(), &a.value));
+                }
+            }
+            let value = match stmt {
+                Stmt::Assign(a) => Some(a.value.as_ref()),
+                Stmt::Expr(e) => Some(e.value.as_ref()),
+                _ => None,
+            };
+            if let Some(Expr::Call(c)) = value {
+                if matches!(c.func.as_ref(), Expr::Attribute(a)
+                if a.attr.as_str() == "application"
+                    && matches!(a.value.as_ref(), Expr::Name(w) if w.id.as_str() == "web"))
+                {
+                    calls.push(c);
+                }
+            }
+        });
+    }
+    let mut out = Vec::new();
+    for call in calls {
+        let table = match call.arguments.args.first() {
+            Some(Expr::Name(n)) => tables
+                .iter()
+                .rev()
+                .find(|(t, _)| *t == n.id.as_str())
+                .map(|(_, v)| *v),
+            other => other,
+        };
+        let items = match table {
+            Some(Expr::Tuple(t)) => &t.elts,
+            Some(Expr::List(l)) => &l.elts,
+            _ => continue,
+        };
+        for pair in items.chunks(2) {
+            if let [Expr::StringLiteral(route), Expr::StringLiteral(class)] = pair {
+                out.push((
+                    call.range(),
+                    class.value.to_str().to_string(),
+                    route.value.to_str().to_string(),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A Streamlit script (one that imports `streamlit` at module level): `streamlit run` executes it

@@ -266,6 +266,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                     ) if !args.is_empty() => {
                         PathKey::join(args.iter().map(|a| self.key_depth(a, depth + 1)).collect())
                     }
+                    // `os.path.dirname(os.path.abspath(__file__))`: the directory of a fixed
+                    // path is fixed too, the same wherever it is spelt so.
+                    Some("os.path.dirname") if args.len() == 1 => PathKey::Derived(
+                        "os.path.dirname".to_string(),
+                        vec![self.key_depth(&args[0], depth + 1)],
+                    ),
                     // A function of the project (defined here or imported from it), or a
                     // method of `self`: a path helper. Its arguments name the file, keyword
                     // arguments by name and value (`self.path_of(kind="config")`); what `**kw`
