@@ -283,11 +283,11 @@ fn a_home_directory_constant_of_another_module_is_concurrency_evidence() {
 #[test]
 fn an_await_between_the_read_and_the_write_is_concurrency_evidence() {
     let found = strict("SWC201/await_gap.py");
-    assert_eq!(severity_of(&found, "await_gap.py", 21, "SWC201"), "high");
-    assert!(absent(&found, "await_gap.py", 27, "SWC201"), "{found:#?}");
+    assert_eq!(severity_of(&found, "await_gap.py", 22, "SWC201"), "high");
+    assert!(absent(&found, "await_gap.py", 28, "SWC201"), "{found:#?}");
     // Awaits only on paths that return or raise before the write: no gap.
-    assert!(absent(&found, "await_gap.py", 42, "SWC201"), "{found:#?}");
-    let chain = related("SWC201/await_gap.py", "await_gap.py", 21, "SWC201");
+    assert!(absent(&found, "await_gap.py", 43, "SWC201"), "{found:#?}");
+    let chain = related("SWC201/await_gap.py", "await_gap.py", 22, "SWC201");
     assert_mentions(
         &chain,
         &["`add_welcome` awaits here, between its read and its write of `STATE`"],

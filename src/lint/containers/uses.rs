@@ -429,9 +429,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
-    /// Whether `body` (nested blocks included) adds to container `c` in place: a growth method
-    /// called on it, or a store under a key.
-    /// `if CLIENTS: return CLIENTS[0]` at the top of a function that then fills `CLIENTS`: it
+    /// `if CLIENTS: return CLIENTS[0]` (or `if len(CLIENTS) > 0:`) at the top of a function that then fills `CLIENTS`: it
     /// adds only while the container is empty (a lazily made singleton). The same test in
     /// another function (`if history: return history[-1]`) bounds nothing.
     fn returns_unless_empty(&mut self, body: &'a [Stmt]) {
@@ -440,7 +438,16 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             if !guard.elif_else_clauses.is_empty() || !leaves_block(&guard.body) {
                 continue;
             }
-            if let Some(c) = self.lookup(&guard.test) {
+            let held = match guard.test.as_ref() {
+                Expr::Compare(cmp) => match emptiness_test(cmp) {
+                    Some((Expr::Call(len), false)) => {
+                        len.arguments.args.first().and_then(|a| self.lookup(a))
+                    }
+                    _ => None,
+                },
+                test => self.lookup(test),
+            };
+            if let Some(c) = held {
                 if self.grows_in(&body[i + 1..], c) {
                     self.bound(
                         c,
@@ -452,8 +459,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
-    /// The container `test` holds only while empty: `not c`, `not len(c)` or `len(c) == 0`,
-    /// alone or as one term of an `and` (`if queue.qsize() and not len(self.threads):`).
+    /// The container `test` holds only while empty: `not c`, `not len(c)`, `len(c) == 0` (also
+    /// `0 == len(c)`, `len(c) < 1`, `len(c) <= 0`), alone or as one term of an `and` (`if queue.qsize() and not len(self.threads):`).
     fn requires_empty(&self, test: &'a Expr) -> Option<usize> {
         let len_of = |e: &'a Expr| match e {
             Expr::Call(call) if is_name(&call.func, "len") && call.arguments.len() == 1 => {
@@ -476,6 +483,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
+    /// Whether `body` (nested blocks included) adds to container `c` in place: a growth method
+    /// called on it, or a store under a key.
     fn grows_in(&self, body: &'a [Stmt], c: usize) -> bool {
         struct Finder<'w, 'f, 'a, 'm, 'o> {
             walker: &'w UseWalker<'f, 'a, 'm, 'o>,

@@ -72,16 +72,14 @@ impl ConcurrentRuns {
         }
         // web.py serves each request on a thread of its pool: the `GET`/`POST`/... methods of
         // the classes its URL table names answer requests at once.
-        {
-            for (at, class, route) in webpy_routes(functions) {
-                for (i, f) in functions.iter().enumerate() {
-                    let Some(method) = f.id.strip_prefix(&format!("{class}.")) else {
-                        continue;
-                    };
-                    if WEBPY_VERBS.contains(&method) && chains[i].is_empty() {
-                        chains[i].push((at, format!("`{class}.{method}` answers requests at `{route}` of web.py's URL table: its server runs each request on a thread of its pool, so requests run at once")));
-                        spawned[i] = true;
-                    }
+        for (at, class, route) in webpy_routes(functions) {
+            for (i, f) in functions.iter().enumerate() {
+                let Some(method) = f.id.strip_prefix(&format!("{class}.")) else {
+                    continue;
+                };
+                if WEBPY_VERBS.contains(&method) && chains[i].is_empty() {
+                    chains[i].push((at, format!("`{class}.{method}` answers requests at `{route}` of web.py's URL table: its server runs each request on a thread of its pool, so requests run at once")));
+                    spawned[i] = true;
                 }
             }
         }
@@ -163,7 +161,7 @@ impl ConcurrentRuns {
 }
 
 /// The methods of a web.py handler class that answer requests.
-const WEBPY_VERBS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
+const WEBPY_VERBS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
 /// `web.application(urls, globals())` in a module that imports `web`, anywhere in it: for each
 /// handler class the URL table names (`("/message", "MessageHandler", ...)`, pairs of a pattern
@@ -176,13 +174,21 @@ fn webpy_routes<'a>(functions: &[Function<'a>]) -> Vec<(TextRange, String, Strin
     if crate::lint::blocks::top_level_import(module.body, "web").is_none() {
         return Vec::new();
     }
-    let mut tables: Vec<(&'a str, &'a Expr)> = Vec::new();
-    let mut calls: Vec<&'a ast::ExprCall> = Vec::new();
-    for f in functions {
+    // `globals()` holds only the module's own top-level classes.
+    let top_level_class = |name: &str| {
+        module
+            .body
+            .iter()
+            .any(|s| matches!(s, Stmt::ClassDef(c) if c.name.as_str() == name))
+    };
+    // (function index, name, value): a table is looked up in the call's function first.
+    let mut tables: Vec<(usize, &'a str, &'a Expr)> = Vec::new();
+    let mut calls: Vec<(usize, &'a ast::ExprCall)> = Vec::new();
+    for (i, f) in functions.iter().enumerate() {
         crate::lint::blocks::for_each_stmt(f.body, &mut |stmt| {
             if let Stmt::Assign(a) = stmt {
                 if let [Expr::Name(n)] = a.targets.as_slice() {
-                    tables.push((n.id.as_str(), &a.value));
+                    tables.push((i, n.id.as_str(), &a.value));
                 }
             }
             let value = match stmt {
@@ -195,19 +201,21 @@ fn webpy_routes<'a>(functions: &[Function<'a>]) -> Vec<(TextRange, String, Strin
                 if a.attr.as_str() == "application"
                     && matches!(a.value.as_ref(), Expr::Name(w) if w.id.as_str() == "web"))
                 {
-                    calls.push(c);
+                    calls.push((i, c));
                 }
             }
         });
     }
     let mut out = Vec::new();
-    for call in calls {
+    for (at, call) in calls {
         let table = match call.arguments.args.first() {
-            Some(Expr::Name(n)) => tables
-                .iter()
-                .rev()
-                .find(|(t, _)| *t == n.id.as_str())
-                .map(|(_, v)| *v),
+            Some(Expr::Name(n)) => [at, 0].iter().find_map(|&scope| {
+                tables
+                    .iter()
+                    .rev()
+                    .find(|(i, t, _)| *i == scope && *t == n.id.as_str())
+                    .map(|(_, _, v)| *v)
+            }),
             other => other,
         };
         let items = match table {
@@ -216,10 +224,16 @@ fn webpy_routes<'a>(functions: &[Function<'a>]) -> Vec<(TextRange, String, Strin
             _ => continue,
         };
         for pair in items.chunks(2) {
-            if let [Expr::StringLiteral(route), Expr::StringLiteral(class)] = pair {
+            // The class by name (`"ConfigHandler"`); a table naming the class object instead is
+            // not followed yet (the rest of the project takes its methods for uncalled ones).
+            let class = match pair {
+                [Expr::StringLiteral(_), Expr::StringLiteral(c)] => c.value.to_str(),
+                _ => continue,
+            };
+            if let (Expr::StringLiteral(route), true) = (&pair[0], top_level_class(class)) {
                 out.push((
                     call.range(),
-                    class.value.to_str().to_string(),
+                    class.to_string(),
                     route.value.to_str().to_string(),
                 ));
             }
@@ -277,18 +291,25 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
         from: TextSize,
         to: TextSize,
         found: Option<TextRange>,
+        /// `try` statements around the statement visited.
+        in_try: u32,
     }
     impl Gap {
         fn inside(&self, at: TextRange) -> bool {
             at.start() >= self.from && at.end() <= self.to
         }
-        /// A branch that does not hold the write and whose last statement returns or raises.
+        /// A branch that does not hold the write and whose last statement returns or raises,
+        /// outside any `try`, with no `break` or `continue` that could skip to the write.
         fn leaves_before_write(&self, body: &[Stmt]) -> bool {
             let holds_write = body
                 .first()
                 .zip(body.last())
                 .is_some_and(|(a, z)| a.start() <= self.to && self.to < z.end());
-            !holds_write && body.last().is_some_and(leaves)
+            let mut jumps = false;
+            crate::lint::blocks::for_each_stmt(body, &mut |s| {
+                jumps |= matches!(s, Stmt::Break(_) | Stmt::Continue(_));
+            });
+            self.in_try == 0 && !holds_write && !jumps && body.last().is_some_and(leaves)
         }
     }
     impl<'a> Visitor<'a> for Gap {
@@ -300,7 +321,15 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
                 // An `await` in a `return` or `raise`, or in a branch that ends in one, is on a
                 // path that leaves the function before the write (`if not ok: return await
                 // ctx.send(...)`): no task it lets run can be overwritten by this write.
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Return(_) | Stmt::Raise(_) => {}
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Return(_) | Stmt::Raise(_) if self.in_try == 0 => {}
+                // A `raise` a handler catches, or a `return` a `finally` follows, may still reach
+                // the write: inside a `try`, every branch counts.
+                Stmt::Try(_) => {
+                    self.in_try += 1;
+                    visitor::walk_stmt(self, stmt);
+                    self.in_try -= 1;
+                }
                 Stmt::If(i) => {
                     self.visit_expr(&i.test);
                     if !self.leaves_before_write(&i.body) {
@@ -339,6 +368,7 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
         from,
         to,
         found: None,
+        in_try: 0,
     };
     gap.visit_body(body);
     gap.found

@@ -180,13 +180,27 @@ impl<'a> PrivateOrigins<'a> {
             .collect();
         let scope = semantic.scope_of(node).unwrap_or(ScopeId::MODULE);
         let mut bindings: Vec<(&'a str, &'a Expr)> = Vec::new();
-        // A parameter given a fresh name on one branch only (`if not message_id: message_id =
-        // str(uuid4())`) still holds the caller's name on the other: not private.
-        let on_every_path = |stmt: &Stmt| f.body.iter().any(|s| std::ptr::eq(s, stmt));
+        // A parameter given a fresh name only when the caller passes none (`if not message_id:
+        // message_id = str(uuid4())`) still holds the caller's name on the other path.
+        let mut defaults: Vec<&Stmt> = Vec::new();
+        for_each_stmt(f.body, &mut |stmt| {
+            if let Stmt::If(i) = stmt {
+                for s in &i.body {
+                    if let Stmt::Assign(a) = s {
+                        if matches!(a.targets.as_slice(), [Expr::Name(n)]
+                            if f.params.contains(&n.id.as_str())
+                                && uses_any_name(&i.test, &[n.id.as_str()]))
+                        {
+                            defaults.push(s);
+                        }
+                    }
+                }
+            }
+        });
         for_each_stmt(f.body, &mut |stmt| match stmt {
             Stmt::Assign(a) => {
                 if let [Expr::Name(n)] = a.targets.as_slice() {
-                    if !f.params.contains(&n.id.as_str()) || on_every_path(stmt) {
+                    if !defaults.iter().any(|d| std::ptr::eq(*d, stmt)) {
                         bindings.push((n.id.as_str(), &a.value));
                     }
                 }

@@ -691,15 +691,7 @@ impl<'w, 'a> Walker<'w, 'a> {
                             };
                         self.temps.insert(name.clone(), temp);
                     }
-                    // `if not message_id: message_id = str(uuid4())`: a fresh name only when the
-                    // caller passes none; the file a caller names is shared, so the parameter
-                    // still names it.
-                    let fills_param = self.branches > 0
-                        && key.has_unique()
-                        && self.f.params.contains(&name.as_str());
-                    if !fills_param {
-                        self.local_paths.insert(name, key);
-                    }
+                    self.local_paths.insert(name, key);
                 }
             }
             Expr::Attribute(a) if self.is_receiver(&a.value) => {
@@ -1250,7 +1242,6 @@ fn mentions_flag(flags: &Expr, flag: &str) -> bool {
     }
 }
 
-/// A block that always leaves the function at its end.
 /// The paths locals hold after branches that each fall through with `branches`. A local the
 /// branches agree on keeps its path. One that only some branches set keeps it when it is a
 /// parameter given a default (`if path is None: path = self.state_file`); any other is named by
@@ -1279,8 +1270,10 @@ fn join_paths(
                     .iter()
                     .all(|k| k.record_family() == first.record_family())
         };
+        // A fresh name given only when the caller passes none (`if not message_id: message_id
+        // = str(uuid4())`) is no default for the file: a caller's own id names a shared one.
         let keep = if agree {
-            all_set || is_param(name)
+            all_set || (is_param(name) && !first.has_unique())
         } else {
             all_set && one_family()
         };
@@ -1291,6 +1284,7 @@ fn join_paths(
     joined
 }
 
+/// A block that always leaves the function at its end.
 fn ends_in_return(body: &[Stmt]) -> bool {
     matches!(body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
 }
