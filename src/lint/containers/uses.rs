@@ -429,9 +429,10 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
-    /// `if CLIENTS: return CLIENTS[0]` (or `if len(CLIENTS) > 0:`) at the top of a function that then fills `CLIENTS`: it
-    /// adds only while the container is empty (a lazily made singleton). The same test in
-    /// another function (`if history: return history[-1]`) bounds nothing.
+    /// `if CLIENTS: return CLIENTS[0]` (or `if len(CLIENTS) > 0:`) at the top of a function
+    /// that then fills `CLIENTS`: it adds only while the container is empty (a lazily made
+    /// singleton). The same test in another function (`if history: return history[-1]`) bounds
+    /// nothing.
     fn returns_unless_empty(&mut self, body: &'a [Stmt]) {
         for (i, stmt) in body.iter().enumerate() {
             let Stmt::If(guard) = stmt else { continue };
@@ -460,7 +461,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     }
 
     /// The container `test` holds only while empty: `not c`, `not len(c)`, `len(c) == 0` (also
-    /// `0 == len(c)`, `len(c) < 1`, `len(c) <= 0`), alone or as one term of an `and` (`if queue.qsize() and not len(self.threads):`).
+    /// `0 == len(c)`, `len(c) < 1`, `len(c) <= 0`), alone or as one term of an `and` (`if
+    /// queue.qsize() and not len(self.threads):`).
     fn requires_empty(&self, test: &'a Expr) -> Option<usize> {
         let len_of = |e: &'a Expr| match e {
             Expr::Call(call) if is_name(&call.func, "len") && call.arguments.len() == 1 => {

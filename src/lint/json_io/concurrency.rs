@@ -318,10 +318,10 @@ fn first_await_between(body: &[Stmt], from: TextSize, to: TextSize) -> Option<Te
                 return;
             }
             match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 // An `await` in a `return` or `raise`, or in a branch that ends in one, is on a
                 // path that leaves the function before the write (`if not ok: return await
                 // ctx.send(...)`): no task it lets run can be overwritten by this write.
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 Stmt::Return(_) | Stmt::Raise(_) if self.in_try == 0 => {}
                 // A `raise` a handler catches, or a `return` a `finally` follows, may still reach
                 // the write: inside a `try`, every branch counts.
