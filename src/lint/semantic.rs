@@ -164,6 +164,15 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
+    /// Whether `name`, used at `offset` inside scope `from`, is a class the module defines at
+    /// its top level (what `globals()` holds as a class), not a local or an import.
+    pub fn is_module_class(&self, from: ScopeId, name: &str, offset: TextSize) -> bool {
+        matches!(
+            self.resolve(from, name, offset),
+            Resolved::Binding(ScopeId::MODULE, b) if b.kind == BindingKind::ClassDef
+        )
+    }
+
     /// The qualified name of what `expr` takes from another module: a name bound by an import
     /// (`from app import state` then `state`), or an attribute chain on one (`state.sessions`,
     /// `reg.Registry.entries`). `None` for builtins, the module's own names, locals and

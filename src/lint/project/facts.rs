@@ -729,15 +729,9 @@ impl<'a> FactsBuilder<'a, '_> {
     }
 
     fn local_class(&self, name: &str) -> Option<String> {
-        match self
-            .semantic
-            .resolve(ScopeId::MODULE, name, TextSize::new(u32::MAX))
-        {
-            Resolved::Binding(ScopeId::MODULE, b) if b.kind == BindingKind::ClassDef => {
-                Some(format!("{}.{name}", self.facts.module))
-            }
-            _ => None,
-        }
+        self.semantic
+            .is_module_class(ScopeId::MODULE, name, TextSize::new(u32::MAX))
+            .then(|| format!("{}.{name}", self.facts.module))
     }
 
     /// Classes whose instances `value` evaluates to: `C(...)`, `x or C(...)`,

@@ -311,6 +311,22 @@ impl<'a> Walk<'a, '_> {
         )
     }
 
+    /// `CONFIG.admins`: a field of a value the module itself binds at its top level
+    /// (`CONFIG = read_config()`), read when the loop starts. Not an attribute of an imported
+    /// module (`sys.stdin`), of a parameter or of `self`, which may be a stream.
+    fn module_value_field(&self, iter: &Expr) -> bool {
+        let Expr::Attribute(a) = iter else {
+            return false;
+        };
+        let Expr::Name(n) = a.value.as_ref() else {
+            return false;
+        };
+        matches!(
+            self.semantic.resolve(self.scope, n.id.as_str(), n.range.start()),
+            Resolved::Binding(ScopeId::MODULE, b) if matches!(b.kind, BindingKind::Assignment)
+        )
+    }
+
     /// Whether `value` is a dotted name whose root is bound by an import (`tasks`, `pkg.jobs`).
     fn imported_root(&self, value: &Expr) -> bool {
         let mut root = value;
@@ -378,7 +394,10 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
             // A `for` over data the program holds (`conf["middlewares"]`, `conf.items()`, a
             // literal list) runs once per item of a collection that is there already: a fixed
             // number of calls. One over what a call yields may run for good (`bot.listen()`).
-            Stmt::For(f) if !f.is_async && iterates_held_data(&f.iter) => {
+            Stmt::For(f)
+                if !f.is_async
+                    && (iterates_held_data(&f.iter) || self.module_value_field(&f.iter)) =>
+            {
                 visitor::walk_stmt(self, stmt)
             }
             s if crate::lint::blocks::repeats_stmt(s) => {
@@ -522,6 +541,15 @@ fn startup_hooks<'a>(
             roots.insert(name);
         }
     }
+    // A command of a click or typer interface runs once per invocation of the program, as
+    // its `__main__` block does: a long-running command (`tgcf live`) calls its set-up once.
+    let commands = super::one_shot::CliCommands::of(suite, semantic);
+    roots.extend(
+        functions
+            .iter()
+            .filter(|(_, f)| commands.is_command(f))
+            .map(|(name, _)| *name),
+    );
     roots.extend(
         hook_refs
             .iter()

@@ -77,11 +77,8 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// A class the module defines at its top level, named bare.
     fn is_module_class(&self, func: &Expr) -> bool {
         let Expr::Name(n) = func else { return false };
-        matches!(
-            self.semantic.resolve(self.scope, n.id.as_str(), n.start()),
-            crate::lint::semantic::Resolved::Binding(crate::lint::semantic::ScopeId::MODULE, b)
-                if b.kind == crate::lint::semantic::BindingKind::ClassDef
-        )
+        self.semantic
+            .is_module_class(self.scope, n.id.as_str(), n.start())
     }
 
     /// `aiohttp.ClientSession()`, `requests.Session()`, `httpx.AsyncClient()`.
