@@ -249,6 +249,30 @@ pub const JSON_MODULES: &[&str] = &[
     "json_repair",
 ];
 
+/// Whether the module calls pydantic's parsers of JSON text (`Config.parse_raw(...)`,
+/// `Config.model_validate_json(...)`), which read a file when given its text.
+fn parses_model_text(suite: &[Stmt]) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Finder(bool);
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0 {
+                return;
+            }
+            if let Expr::Attribute(a) = expr {
+                if matches!(a.attr.as_str(), "parse_raw" | "model_validate_json") {
+                    self.0 = true;
+                    return;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_body(suite);
+    finder.0
+}
+
 /// google-auth's loader of a stored OAuth token, a JSON document the program rewrites after
 /// every refresh (`token_file.write_text(creds.to_json())`).
 pub const TOKEN_FILE_READER: &str =
@@ -309,9 +333,12 @@ pub fn analyze<'a>(
     extra_locks: &[String],
     imported: &[(String, Summary)],
 ) -> JsonFacts {
+    // Also google-auth's token files, and pydantic models parsed from their files' text
+    // (`Config.parse_raw(f.read())`); many more modules define models than parse them so.
     if imported.is_empty()
         && !semantic.imports_from_any(JSON_MODULES)
         && !semantic.imports_from_any(&["google"])
+        && !(semantic.imports_from_any(&["pydantic"]) && parses_model_text(suite))
     {
         return JsonFacts {
             helpers: text_helpers(suite, semantic, extra_locks),

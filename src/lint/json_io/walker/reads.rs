@@ -174,6 +174,15 @@ impl<'w, 'a> Walker<'w, 'a> {
             let key = self.read_text_of(source)?;
             return Some(self.record_read(key, expr.range(), true, Vec::new()));
         }
+        // pydantic parses a file's text as JSON into a model: `Config.parse_raw(f.read())`
+        // (v1), `Config.model_validate_json(path.read_text())` (v2).
+        if matches!(call.func.as_ref(), Expr::Attribute(a)
+            if matches!(a.attr.as_str(), "parse_raw" | "model_validate_json"))
+        {
+            let source = call.arguments.args.first()?;
+            let key = self.read_text_of(source)?;
+            return Some(self.record_read(key, expr.range(), true, Vec::new()));
+        }
         // json_repair's parser of model output, which LLM programs also use to load their own
         // files: `repair_json(text, return_objects=True)` returns the document.
         let repairs = self.qualified(&call.func).as_deref() == Some("json_repair.repair_json")
