@@ -293,3 +293,17 @@ fn an_await_between_the_read_and_the_write_is_concurrency_evidence() {
         &["`add_welcome` awaits here, between its read and its write of `STATE`"],
     );
 }
+
+#[test]
+fn a_helper_of_another_module_writes_state_for_its_caller() {
+    let chain = related(
+        "SWC202/helper_in_another_module",
+        "kvstore/utils.py",
+        14,
+        "SWC202",
+    );
+    assert_mentions(
+        &chain,
+        &["`kvstore.storage.kv` calls `write_json` here to write a file it also reads"],
+    );
+}

@@ -57,6 +57,8 @@ pub struct Exports {
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
     /// Files the module reads JSON from, named across modules, and where.
     pub read_files: Vec<(String, ruff_text_size::TextRange)>,
+    /// Helpers of other modules it calls to write a file it reads: (qualified callee, where).
+    pub state_writer_calls: Vec<(String, ruff_text_size::TextRange)>,
     /// The module's functions that remove from a parameter: (name in the module, position).
     pub removers: Vec<(String, usize)>,
     /// Module-level containers the module neither grows nor bounds: (name in the module, kind).
@@ -138,6 +140,7 @@ impl<'a, 'm> Checker<'a, 'm> {
         let mut json_helpers = Vec::new();
         let mut written_files = Vec::new();
         let mut read_files = Vec::new();
+        let mut state_writer_calls = Vec::new();
         let file_rules = [
             Rule::UnprotectedJsonRmw,
             Rule::NonAtomicWrite,
@@ -154,6 +157,7 @@ impl<'a, 'm> Checker<'a, 'm> {
             json_helpers = facts.helpers.clone();
             written_files = facts.written_files.clone();
             read_files = facts.read_files.clone();
+            state_writer_calls = facts.state_writer_calls.clone();
             if self.enabled(Rule::UnprotectedJsonRmw) {
                 rules::unprotected_json_rmw::check(&mut self, &facts);
             }
@@ -174,6 +178,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 json_helpers,
                 written_files,
                 read_files,
+                state_writer_calls,
                 removers,
                 quiet_globals,
             },

@@ -176,10 +176,11 @@ pub fn check_paths(
         .iter()
         .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
-    let linked = project::link::link(&facts, &settings.options, &commands.entry_points);
+    let mut linked = project::link::link(&facts, &settings.options, &commands.entry_points);
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
-    let redone: Vec<Option<ModuleSummary>> = pool.install(|| {
+    type Redone = Option<(ModuleSummary, Vec<(project::Name, u32)>)>;
+    let redone: Vec<Redone> = pool.install(|| {
         files
             .par_iter()
             .zip(&summaries)
@@ -209,12 +210,24 @@ pub fn check_paths(
                 };
                 let mut again =
                     summarize_source(&bytes, display, &unit, *rules, settings, &helpers);
-                // Only the candidates are used again; the facts were linked already.
+                // Only the candidates are used again, and the calls of the helpers now known
+                // (which make their writes writes of state); the facts were linked already.
+                let calls = std::mem::take(&mut again.facts.state_writer_calls);
                 again.facts = project::ModuleFacts::default();
-                Some(again)
+                Some((again, calls))
             })
             .collect()
     });
+    let redone: Vec<Option<ModuleSummary>> = redone
+        .into_iter()
+        .enumerate()
+        .map(|(i, again)| {
+            again.map(|(again, calls)| {
+                linked.add_state_writer_calls(i, calls);
+                again
+            })
+        })
+        .collect();
     for (((display, summary, _), again), path) in summaries.iter().zip(&redone).zip(&files) {
         let (findings, suppressed) = again.as_ref().unwrap_or(summary).finish(
             display,
@@ -803,6 +816,7 @@ pub fn summarize_source(
         };
         facts.written_files = by_line(&exports.written_files);
         facts.read_files = by_line(&exports.read_files);
+        facts.state_writer_calls = by_line(&exports.state_writer_calls);
         // Paths other modules import: the files they name, and those under the home directory.
         let names = json_io::files::FileNames::collect(suite, &semantic);
         let qualified = |name: &str| -> project::Name { format!("{}.{name}", unit.module).into() };

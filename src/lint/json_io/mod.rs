@@ -148,6 +148,10 @@ pub struct RiskyWrite {
     /// exist (`if not path.exists(): await save_all()`): it writes the file's first version,
     /// which replaces nothing. The function's name: a call from another module may rewrite it.
     pub first_version_by: Option<String>,
+    /// A module-level function writing in place to the path its caller hands it, which no
+    /// caller in this module reads: its name. A finding only when a module that imports it
+    /// reads the file it passes ([`JsonFacts::state_writer_calls`]).
+    pub for_callers: Option<String>,
     key: PathKey,
 }
 
@@ -176,6 +180,7 @@ impl RiskyWrite {
             entry: None,
             read_elsewhere: None,
             first_version_by: None,
+            for_callers: None,
             key: key.clone(),
         }
     }
@@ -225,6 +230,10 @@ pub struct JsonFacts {
     /// The files the module reads JSON from, by name: what makes another module's write of
     /// the same file a write of state ([`RiskyWrite::read_elsewhere`]).
     pub read_files: Vec<(String, TextRange)>,
+    /// Helpers of other modules it calls to write a file the calling function also reads:
+    /// (qualified callee, the call). Their writes in place are writes of state
+    /// ([`RiskyWrite::for_callers`]).
+    pub state_writer_calls: Vec<(String, TextRange)>,
 }
 
 /// A read made in one of the module's functions itself (not through a helper's summary).
@@ -335,10 +344,11 @@ pub fn analyze<'a>(
 ) -> JsonFacts {
     // Also google-auth's token files, and pydantic models parsed from their files' text
     // (`Config.parse_raw(f.read())`); many more modules define models than parse them so.
+    let reads_models = semantic.imports_from_any(&["pydantic"]) && parses_model_text(suite);
     if imported.is_empty()
         && !semantic.imports_from_any(JSON_MODULES)
         && !semantic.imports_from_any(&["google"])
-        && !(semantic.imports_from_any(&["pydantic"]) && parses_model_text(suite))
+        && !reads_models
     {
         return JsonFacts {
             helpers: text_helpers(suite, semantic, extra_locks),
@@ -399,7 +409,7 @@ pub fn analyze<'a>(
     let mut held_documents: Vec<TextRange> = Vec::new();
     let mut helper_writes: Vec<HelperWrite> = Vec::new();
     let mut credential_functions: Vec<String> = Vec::new();
-    let mut state_writers: Vec<String> = Vec::new();
+    let mut state_writers: Vec<(String, TextRange)> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
@@ -449,6 +459,13 @@ pub fn analyze<'a>(
         state_writers.extend(result.state_writers);
         facts.risky_writes.extend(result.risky_writes);
     }
+    let module_functions: Vec<&str> = suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f.name.as_str()),
+            _ => None,
+        })
+        .collect();
     // A write in place is a risk only for a state file: one the module also reads.
     // Record families of the reads, rendered once and only when a write needs them.
     let read_families: std::cell::OnceCell<Vec<Option<String>>> = std::cell::OnceCell::new();
@@ -511,7 +528,14 @@ pub fn analyze<'a>(
             return false;
         }
         w.read = reads.first().map(|r| r.at);
-        if w.read.is_some() || (w.param_path && state_writers.contains(&w.function)) {
+        if w.read.is_some() || (w.param_path && state_writers.iter().any(|(c, _)| *c == w.function))
+        {
+            return true;
+        }
+        // A module-level helper writing where its caller says (`write_json(obj, path)`): state
+        // when a caller in another module reads the file it hands over (the project decides).
+        if w.param_path && module_functions.contains(&w.function.as_str()) {
+            w.for_callers = Some(w.function.clone());
             return true;
         }
         // Read elsewhere, perhaps: the saved copy of what the process keeps in memory, in a
@@ -631,6 +655,10 @@ pub fn analyze<'a>(
                 || !s.writes_text.is_empty();
             useful.then(|| (f.id.clone(), s.clone()))
         })
+        .collect();
+    facts.state_writer_calls = state_writers
+        .into_iter()
+        .filter(|(callee, _)| seed.contains_key(callee))
         .collect();
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
@@ -1270,8 +1298,8 @@ struct FunctionResult {
     /// Calls of the module's private helpers: (callee id, the locks held at the call).
     private_calls: Vec<(String, Vec<LockKind>)>,
     /// Helpers called here to write a file this function also reads: their writes are writes
-    /// of a state file.
-    state_writers: Vec<String>,
+    /// of a state file. (callee as this module names it, the call.)
+    state_writers: Vec<(String, TextRange)>,
     /// Writes of a value derived from a read of the same file (under a lock or not).
     derived_writes: Vec<TextRange>,
     /// Writes of a document the process keeps in memory ([`walker`]'s `holds_state`): the

@@ -52,6 +52,10 @@ pub struct Project<'p> {
     quiet_globals: rustc_hash::FxHashSet<(Name, Name)>,
     /// The functions the packaging installs as commands, qualified ([`super::scripts`]).
     commands: Vec<String>,
+    /// Calls of other modules' helpers to write a file the calling function reads: (calling
+    /// module, qualified callee, line). Known only once modules are analyzed again with the
+    /// helpers they import ([`Project::add_state_writer_calls`]).
+    state_writer_calls: Vec<(usize, Name, u32)>,
 }
 
 /// What the project says about a finding that stands.
@@ -290,6 +294,7 @@ pub fn link<'p>(
         shared_files: SharedFiles::build(modules),
         launched,
         require_concurrency_evidence: options.require_concurrency_evidence,
+        state_writer_calls: Vec::new(),
     };
     // Most classes are never made as a temporary: only those whose family shares a name with
     // one are looked up in full (a scan of every module's temporaries).
@@ -364,6 +369,16 @@ const PLAIN_BASES: &[&str] = &[
 ];
 
 impl Project<'_> {
+    /// Records the module's calls of other modules' helpers that write a file it reads
+    /// ([`ModuleFacts::state_writer_calls`] of its second analysis, with those helpers known).
+    pub fn add_state_writer_calls(&mut self, module: usize, calls: Vec<(Name, u32)>) {
+        self.state_writer_calls.extend(
+            calls
+                .into_iter()
+                .map(|(callee, line)| (module, callee, line)),
+        );
+    }
+
     /// `Some(verdict)` when a finding under `condition`, reported in the module shown as `path`,
     /// holds: the evidence goes into its related locations, and a demotion caps its severity.
     pub fn verdict(&self, path: &str, condition: &Condition) -> Option<Verdict> {
@@ -379,6 +394,7 @@ impl Project<'_> {
                 entry,
                 read_elsewhere,
                 first_version_by,
+                for_callers,
             } => {
                 if entry
                     .as_ref()
@@ -416,6 +432,36 @@ impl Project<'_> {
                         message: format!(
                             "`{function}` is called only where the file does not exist in its own module, but `{}` names it too, where the file may hold data",
                             self.modules[other].1.module
+                        ),
+                    });
+                }
+                if let Some(function) = for_callers {
+                    // A caller in another module of the running program (not a test, an
+                    // example, a migration or a script that ends) hands it a path that the
+                    // calling function also reads.
+                    let module = self.module_of_path.get(path).copied()?;
+                    let qualified = format!("{}.{function}", self.modules[module].1.module);
+                    let (j, _, line) = self.state_writer_calls.iter().find(|(j, callee, _)| {
+                        let caller = self.modules[*j].1;
+                        *j != module
+                            && !caller.is_test
+                            && !caller.is_example
+                            && !caller.is_migration
+                            && !self.ends[*j]
+                            && (callee.as_str() == qualified
+                                || self
+                                    .hierarchy
+                                    .resolve_name(callee.as_str(), &|n| n == qualified)
+                                    .is_some())
+                    })?;
+                    let (j, line) = (*j, *line);
+                    verdict.evidence.push(Related {
+                        path: Some(self.modules[j].0.clone()),
+                        line: line as usize,
+                        column: 1,
+                        message: format!(
+                            "`{}` calls `{function}` here to write a file it also reads, so the file is state",
+                            self.modules[j].1.module
                         ),
                     });
                 }

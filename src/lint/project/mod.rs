@@ -157,6 +157,11 @@ pub enum Condition {
         /// exist: a finding only when another module (tests aside) names it too.
         #[serde(default)]
         first_version_by: Option<Name>,
+        /// The module-level function that writes, in place, to the path its caller hands it,
+        /// when no caller in its own module reads that file: a finding only when a module that
+        /// calls it reads the file it passes.
+        #[serde(default)]
+        for_callers: Option<Name>,
     },
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
@@ -310,6 +315,13 @@ pub struct ModuleFacts {
     /// write of the same file in place is a write of state.
     #[serde(default)]
     pub read_files: Vec<(Name, u32)>,
+    /// Helpers of other modules it calls to write a file the calling function reads: the
+    /// qualified callee as this module names it, and the line. Their writes in place to the
+    /// path they are handed are writes of state ([`Condition::StateWrite`]'s `for_callers`).
+    /// Known only when the module is analyzed again with the helpers it imports, after linking
+    /// ([`link::Project::add_state_writer_calls`]); empty in the facts that are linked.
+    #[serde(default)]
+    pub state_writer_calls: Vec<(Name, u32)>,
     /// Module constants that name a file: (qualified constant, file name).
     #[serde(default)]
     pub file_constants: Vec<(Name, Name)>,
