@@ -368,6 +368,43 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
     found
 }
 
+/// Each round waits for a person to type (`command = input("> ")`, `self.session.prompt(...)`
+/// of prompt_toolkit, rich's `Prompt.ask(...)` or `console.input(...)`, at the loop's own level
+/// or in its `try`): an interactive session, paced by its user, which ends when the user
+/// leaves. What each round adds is one entry per thing the user typed.
+pub fn prompts_each_round(body: &[Stmt]) -> bool {
+    // A prompt's text is fixed or built by a call of its own (`self.get_prompt()`); a method
+    // of the same name handed the program's data (`model.prompt(text)`) asks a model instead.
+    let prompt_text = |c: &ast::ExprCall| {
+        c.arguments.args.iter().all(|a| match a {
+            Expr::StringLiteral(_) | Expr::FString(_) => true,
+            Expr::Call(inner) => inner.arguments.args.is_empty(),
+            _ => false,
+        })
+    };
+    let prompts = |e: &Expr| {
+        let mut calls = Vec::new();
+        collect_calls(e, &mut calls);
+        calls.iter().any(|c| match c.func.as_ref() {
+            Expr::Name(n) => n.id.as_str() == "input",
+            Expr::Attribute(a) => {
+                matches!(a.attr.as_str(), "prompt" | "prompt_async" | "ask" | "input")
+                    && prompt_text(c)
+            }
+            _ => false,
+        })
+    };
+    let mut found = false;
+    walk_blocks(body, &mut |s| {
+        if let Some((_, value)) = single_assignment(s) {
+            found |= prompts(value);
+        }
+        // The loop's own statements and its `try`, not a branch or a nested loop.
+        matches!(s, Stmt::Try(_))
+    });
+    found
+}
+
 /// The loop pages through results: it fetches a page into a name, leaves when the page is
 /// empty (`if not items: break`) and advances a counter (`page += 1`, `offset += len(items)`).
 /// It ends when the listing does.

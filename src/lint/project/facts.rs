@@ -1130,6 +1130,7 @@ impl<'a> FactsBuilder<'a, '_> {
                         && !counts_to_limit(&w.body)
                         && !crate::lint::blocks::reads_until_closed(&w.body)
                         && !crate::lint::blocks::reads_to_the_end(&w.body)
+                        && !crate::lint::blocks::prompts_each_round(&w.body)
                         && match w.test.as_ref() {
                             Expr::BooleanLiteral(b) => {
                                 b.value && (conventional || !returns_from(&w.body))
