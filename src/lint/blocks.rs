@@ -374,10 +374,11 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
 /// leaves. What each round adds is one entry per thing the user typed.
 pub fn prompts_each_round(body: &[Stmt]) -> bool {
     // A prompt's text is fixed or built by a call of its own (`self.get_prompt()`); a method
-    // of the same name handed the program's data (`model.prompt(text)`) asks a model instead.
+    // of the same name handed the program's data (`model.prompt(text)`, an f-string of it)
+    // asks a model instead.
     let prompt_text = |c: &ast::ExprCall| {
         c.arguments.args.iter().all(|a| match a {
-            Expr::StringLiteral(_) | Expr::FString(_) => true,
+            Expr::StringLiteral(_) => true,
             Expr::Call(inner) => inner.arguments.args.is_empty(),
             _ => false,
         })
@@ -387,9 +388,13 @@ pub fn prompts_each_round(body: &[Stmt]) -> bool {
         collect_calls(e, &mut calls);
         calls.iter().any(|c| match c.func.as_ref() {
             Expr::Name(n) => n.id.as_str() == "input",
+            // rich's `Prompt.ask(...)`, by its classes: `agent.ask("Next step?")` asks a model.
+            Expr::Attribute(a) if a.attr.as_str() == "ask" => {
+                matches!(a.value.as_ref(), Expr::Name(n)
+                    if matches!(n.id.as_str(), "Prompt" | "Confirm" | "IntPrompt" | "FloatPrompt"))
+            }
             Expr::Attribute(a) => {
-                matches!(a.attr.as_str(), "prompt" | "prompt_async" | "ask" | "input")
-                    && prompt_text(c)
+                matches!(a.attr.as_str(), "prompt" | "prompt_async" | "input") && prompt_text(c)
             }
             _ => false,
         })

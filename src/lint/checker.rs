@@ -57,8 +57,9 @@ pub struct Exports {
     pub written_files: Vec<(String, ruff_text_size::TextRange)>,
     /// Files the module reads JSON from, named across modules, and where.
     pub read_files: Vec<(String, ruff_text_size::TextRange)>,
-    /// Helpers of other modules it calls to write a file it reads: (qualified callee, where).
-    pub state_writer_calls: Vec<(String, ruff_text_size::TextRange)>,
+    /// Helpers of other modules it calls to write a file it reads: (qualified callee, the
+    /// helper's path, where).
+    pub state_writer_calls: Vec<(String, String, ruff_text_size::TextRange)>,
     /// The module's functions that remove from a parameter: (name in the module, position).
     pub removers: Vec<(String, usize)>,
     /// Module-level containers the module neither grows nor bounds: (name in the module, kind).

@@ -179,7 +179,7 @@ pub fn check_paths(
     let mut linked = project::link::link(&facts, &settings.options, &commands.entry_points);
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
-    type Redone = Option<(ModuleSummary, Vec<(project::Name, u32)>)>;
+    type Redone = Option<(ModuleSummary, Vec<(project::Name, project::Name, u32)>)>;
     let redone: Vec<Redone> = pool.install(|| {
         files
             .par_iter()
@@ -816,7 +816,14 @@ pub fn summarize_source(
         };
         facts.written_files = by_line(&exports.written_files);
         facts.read_files = by_line(&exports.read_files);
-        facts.state_writer_calls = by_line(&exports.state_writer_calls);
+        facts.state_writer_calls = exports
+            .state_writer_calls
+            .iter()
+            .map(|(callee, path, at)| {
+                let line = index.line_column(at.start(), text).line.get() as u32;
+                (callee.as_str().into(), path.as_str().into(), line)
+            })
+            .collect();
         // Paths other modules import: the files they name, and those under the home directory.
         let names = json_io::files::FileNames::collect(suite, &semantic);
         let qualified = |name: &str| -> project::Name { format!("{}.{name}", unit.module).into() };

@@ -48,7 +48,10 @@ pub fn check(checker: &mut Checker, facts: &JsonFacts) {
                 .map(|e| e.qualified(checker.context.module)),
             read_elsewhere: w.read_elsewhere.as_deref().map(Into::into),
             first_version_by: w.first_version_by.as_deref().map(Into::into),
-            for_callers: w.for_callers.as_deref().map(Into::into),
+            for_callers: w
+                .for_callers
+                .as_deref()
+                .map(|function| (function.into(), w.path.as_str().into())),
         };
         let condition = match (&w.concurrent, w.repeated) {
             // A replace through a fixed temporary name is atomic for readers and for a crash:

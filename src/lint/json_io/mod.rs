@@ -231,9 +231,9 @@ pub struct JsonFacts {
     /// the same file a write of state ([`RiskyWrite::read_elsewhere`]).
     pub read_files: Vec<(String, TextRange)>,
     /// Helpers of other modules it calls to write a file the calling function also reads:
-    /// (qualified callee, the call). Their writes in place are writes of state
-    /// ([`RiskyWrite::for_callers`]).
-    pub state_writer_calls: Vec<(String, TextRange)>,
+    /// (qualified callee, the helper's path as it spells it, the call). Their writes in place
+    /// to that path are writes of state ([`RiskyWrite::for_callers`]).
+    pub state_writer_calls: Vec<(String, String, TextRange)>,
 }
 
 /// A read made in one of the module's functions itself (not through a helper's summary).
@@ -409,7 +409,7 @@ pub fn analyze<'a>(
     let mut held_documents: Vec<TextRange> = Vec::new();
     let mut helper_writes: Vec<HelperWrite> = Vec::new();
     let mut credential_functions: Vec<String> = Vec::new();
-    let mut state_writers: Vec<(String, TextRange)> = Vec::new();
+    let mut state_writers: Vec<(String, String, TextRange)> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
@@ -528,7 +528,11 @@ pub fn analyze<'a>(
             return false;
         }
         w.read = reads.first().map(|r| r.at);
-        if w.read.is_some() || (w.param_path && state_writers.iter().any(|(c, _)| *c == w.function))
+        if w.read.is_some()
+            || (w.param_path
+                && state_writers
+                    .iter()
+                    .any(|(c, p, _)| *c == w.function && *p == w.path))
         {
             return true;
         }
@@ -656,9 +660,11 @@ pub fn analyze<'a>(
             useful.then(|| (f.id.clone(), s.clone()))
         })
         .collect();
+    // The module's own helpers were matched with their callers above; the project matches
+    // those of other modules (the `imported` summaries).
     facts.state_writer_calls = state_writers
         .into_iter()
-        .filter(|(callee, _)| seed.contains_key(callee))
+        .filter(|(callee, _, _)| seed.contains_key(callee))
         .collect();
     facts.rmw.sort_by_key(|r| (r.write.start(), r.read.start()));
     facts.rmw.dedup_by_key(|r| r.write);
@@ -1298,8 +1304,9 @@ struct FunctionResult {
     /// Calls of the module's private helpers: (callee id, the locks held at the call).
     private_calls: Vec<(String, Vec<LockKind>)>,
     /// Helpers called here to write a file this function also reads: their writes are writes
-    /// of a state file. (callee as this module names it, the call.)
-    state_writers: Vec<(String, TextRange)>,
+    /// of a state file. (callee as this module names it, the path it writes as the callee
+    /// spells it, the call.)
+    state_writers: Vec<(String, String, TextRange)>,
     /// Writes of a value derived from a read of the same file (under a lock or not).
     derived_writes: Vec<TextRange>,
     /// Writes of a document the process keeps in memory ([`walker`]'s `holds_state`): the

@@ -55,7 +55,7 @@ pub struct Project<'p> {
     /// Calls of other modules' helpers to write a file the calling function reads: (calling
     /// module, qualified callee, line). Known only once modules are analyzed again with the
     /// helpers they import ([`Project::add_state_writer_calls`]).
-    state_writer_calls: Vec<(usize, Name, u32)>,
+    state_writer_calls: Vec<(usize, Name, Name, u32)>,
 }
 
 /// What the project says about a finding that stands.
@@ -370,12 +370,14 @@ const PLAIN_BASES: &[&str] = &[
 
 impl Project<'_> {
     /// Records the module's calls of other modules' helpers that write a file it reads
-    /// ([`ModuleFacts::state_writer_calls`] of its second analysis, with those helpers known).
-    pub fn add_state_writer_calls(&mut self, module: usize, calls: Vec<(Name, u32)>) {
+    /// ([`ModuleFacts::state_writer_calls`]). They are known only from its second analysis,
+    /// with those helpers' summaries, which runs after linking: without them a helper's write
+    /// to the path its callers hand it would never count as a write of state.
+    pub fn add_state_writer_calls(&mut self, module: usize, calls: Vec<(Name, Name, u32)>) {
         self.state_writer_calls.extend(
             calls
                 .into_iter()
-                .map(|(callee, line)| (module, callee, line)),
+                .map(|(callee, written, line)| (module, callee, written, line)),
         );
     }
 
@@ -435,15 +437,16 @@ impl Project<'_> {
                         ),
                     });
                 }
-                if let Some(function) = for_callers {
+                if let Some((function, written)) = for_callers {
                     // A caller in another module of the running program (not a test, an
                     // example, a migration or a script that ends) hands it a path that the
                     // calling function also reads.
                     let module = self.module_of_path.get(path).copied()?;
                     let qualified = format!("{}.{function}", self.modules[module].1.module);
-                    let (j, _, line) = self.state_writer_calls.iter().find(|(j, callee, _)| {
+                    let found = self.state_writer_calls.iter().find(|(j, callee, at, _)| {
                         let caller = self.modules[*j].1;
                         *j != module
+                            && at == written
                             && !caller.is_test
                             && !caller.is_example
                             && !caller.is_migration
@@ -453,8 +456,8 @@ impl Project<'_> {
                                     .hierarchy
                                     .resolve_name(callee.as_str(), &|n| n == qualified)
                                     .is_some())
-                    })?;
-                    let (j, line) = (*j, *line);
+                    });
+                    let (j, line) = found.map(|(j, _, _, line)| (*j, *line))?;
                     verdict.evidence.push(Related {
                         path: Some(self.modules[j].0.clone()),
                         line: line as usize,

@@ -157,11 +157,11 @@ pub enum Condition {
         /// exist: a finding only when another module (tests aside) names it too.
         #[serde(default)]
         first_version_by: Option<Name>,
-        /// The module-level function that writes, in place, to the path its caller hands it,
-        /// when no caller in its own module reads that file: a finding only when a module that
-        /// calls it reads the file it passes.
+        /// The module-level function that writes, in place, to the path its caller hands it
+        /// (and that path, as the function spells it), when no caller in its own module reads
+        /// that file: a finding only when a module that calls it reads the file it passes there.
         #[serde(default)]
-        for_callers: Option<Name>,
+        for_callers: Option<(Name, Name)>,
     },
     /// A module global or a class attribute, `name` (qualified): as
     /// [`Condition::ModuleLivesLong`], and no finding when another module of the project empties,
@@ -316,12 +316,14 @@ pub struct ModuleFacts {
     #[serde(default)]
     pub read_files: Vec<(Name, u32)>,
     /// Helpers of other modules it calls to write a file the calling function reads: the
-    /// qualified callee as this module names it, and the line. Their writes in place to the
-    /// path they are handed are writes of state ([`Condition::StateWrite`]'s `for_callers`).
-    /// Known only when the module is analyzed again with the helpers it imports, after linking
-    /// ([`link::Project::add_state_writer_calls`]); empty in the facts that are linked.
-    #[serde(default)]
-    pub state_writer_calls: Vec<(Name, u32)>,
+    /// qualified callee as this module names it, the helper's path as the helper spells it,
+    /// and the line. Their writes in place to that path are writes of state
+    /// ([`Condition::StateWrite`]'s `for_callers`). Known only when the module is analyzed
+    /// again with the helpers it imports, after linking
+    /// ([`link::Project::add_state_writer_calls`]): never in the facts that are linked or
+    /// cached.
+    #[serde(skip)]
+    pub state_writer_calls: Vec<(Name, Name, u32)>,
     /// Module constants that name a file: (qualified constant, file name).
     #[serde(default)]
     pub file_constants: Vec<(Name, Name)>,

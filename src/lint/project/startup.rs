@@ -143,6 +143,7 @@ pub fn collect(
         .collect();
     let (roots, hook_refs) = startup_hooks(suite, semantic, &functions);
     let hook_offsets: FxHashSet<_> = hook_refs.iter().map(|n| n.range.start()).collect();
+    let held = held_values(suite, &functions);
     // The module's own functions that run only at start-up: the hooks, and those that start-up
     // code calls (outside loops) and no other code of the module names. Each walk may show
     // more (what those call) or fewer (one also called elsewhere); a few walks settle it.
@@ -165,6 +166,7 @@ pub fn collect(
             named: FxHashSet::default(),
             dispatch_prefixes: Vec::new(),
             hook_refs: hook_offsets.clone(),
+            held_values: held.clone(),
         };
         walk.walk_module(suite, &startup, growers);
         walks += 1;
@@ -236,6 +238,8 @@ struct Walk<'a, 'm> {
     dispatch_prefixes: Vec<Name>,
     /// Where a function is handed to the framework as a start-up hook.
     hook_refs: FxHashSet<ruff_text_size::TextSize>,
+    /// Module-level names bound to data the program holds ([`held_values`]).
+    held_values: FxHashSet<&'a str>,
 }
 
 impl<'a> Walk<'a, '_> {
@@ -311,9 +315,10 @@ impl<'a> Walk<'a, '_> {
         )
     }
 
-    /// `CONFIG.admins`: a field of a value the module itself binds at its top level
-    /// (`CONFIG = read_config()`), read when the loop starts. Not an attribute of an imported
-    /// module (`sys.stdin`), of a parameter or of `self`, which may be a stream.
+    /// `CONFIG.admins`: a field of data the module holds ([`held_values`]: `CONFIG =
+    /// read_config()`), read when the loop starts. Not an attribute of an imported module
+    /// (`sys.stdin`), of a parameter or `self`, or of a process or client the module made
+    /// (`PROC.stdout`), which may be a stream.
     fn module_value_field(&self, iter: &Expr) -> bool {
         let Expr::Attribute(a) = iter else {
             return false;
@@ -321,10 +326,11 @@ impl<'a> Walk<'a, '_> {
         let Expr::Name(n) = a.value.as_ref() else {
             return false;
         };
-        matches!(
-            self.semantic.resolve(self.scope, n.id.as_str(), n.range.start()),
-            Resolved::Binding(ScopeId::MODULE, b) if matches!(b.kind, BindingKind::Assignment)
-        )
+        self.held_values.contains(n.id.as_str())
+            && matches!(
+                self.semantic.resolve(self.scope, n.id.as_str(), n.range.start()),
+                Resolved::Binding(ScopeId::MODULE, b) if matches!(b.kind, BindingKind::Assignment)
+            )
     }
 
     /// Whether `value` is a dotted name whose root is bound by an import (`tasks`, `pkg.jobs`).
@@ -543,13 +549,14 @@ fn startup_hooks<'a>(
     }
     // A command of a click or typer interface runs once per invocation of the program, as
     // its `__main__` block does: a long-running command (`tgcf live`) calls its set-up once.
-    let commands = super::one_shot::CliCommands::of(suite, semantic);
-    roots.extend(
-        functions
-            .iter()
-            .filter(|(_, f)| commands.is_command(f))
-            .map(|(name, _)| *name),
-    );
+    if super::one_shot::uses_cli_framework(semantic) {
+        roots.extend(
+            functions
+                .iter()
+                .filter(|(_, f)| super::one_shot::is_cli_command(f))
+                .map(|(name, _)| *name),
+        );
+    }
     roots.extend(
         hook_refs
             .iter()
@@ -726,6 +733,34 @@ fn is_function(hierarchy: &super::hierarchy::Hierarchy<'_>, callee: &str, functi
         || hierarchy
             .resolve_name(callee, &|n: &str| n == function)
             .is_some()
+}
+
+/// Module-level names bound to data the program holds once loaded: a literal collection, what a
+/// function of the module returns (`CONFIG = read_config()`), or a document loaded from a file
+/// (`json.load(f)`, `yaml.safe_load(f)`). Not a process, a client or a queue the module makes.
+fn held_values<'a>(
+    suite: &'a [Stmt],
+    functions: &FxHashMap<&'a str, &'a ast::StmtFunctionDef>,
+) -> FxHashSet<&'a str> {
+    let mut out = FxHashSet::default();
+    for stmt in crate::lint::blocks::module_level(suite) {
+        let Some((Expr::Name(n), value)) = crate::lint::blocks::single_assignment(stmt) else {
+            continue;
+        };
+        let held = match value {
+            Expr::Dict(_) | Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) => true,
+            Expr::Call(call) => match call.func.as_ref() {
+                Expr::Name(f) => functions.contains_key(f.id.as_str()),
+                Expr::Attribute(a) => matches!(a.attr.as_str(), "load" | "safe_load" | "loads"),
+                _ => false,
+            },
+            _ => false,
+        };
+        if held {
+            out.insert(n.id.as_str());
+        }
+    }
+    out
 }
 
 /// A collection the program holds, or its items, keys, values, a range or an enumeration of it:

@@ -1027,9 +1027,11 @@ impl<'w, 'a> Walker<'w, 'a> {
                     absent: self.absent.iter().any(|a| a.same_file(&key)),
                 });
                 if self.reads.iter().any(|r| r.key.same_file(&key)) {
-                    self.result
-                        .state_writers
-                        .push((callee.clone(), call.range()));
+                    self.result.state_writers.push((
+                        callee.clone(),
+                        callee_key.to_string(),
+                        call.range(),
+                    ));
                 }
             }
             self.summarize_write(key, source, &regions, call.range());
