@@ -703,6 +703,23 @@ pub fn repeats_expr(expr: &Expr) -> bool {
     )
 }
 
+/// Every call of a suite, in nested functions, classes and lambdas too.
+pub fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Calls<'a>(Vec<&'a ast::ExprCall>);
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                self.0.push(call);
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_body(suite);
+    calls.0
+}
+
 /// The calls in a function body, outside nested definitions and lambdas (those run when they are
 /// called, as functions of their own).
 pub fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {

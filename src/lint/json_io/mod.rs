@@ -261,25 +261,10 @@ pub const JSON_MODULES: &[&str] = &[
 /// Whether the module calls pydantic's parsers of JSON text (`Config.parse_raw(...)`,
 /// `Config.model_validate_json(...)`), which read a file when given its text.
 fn parses_model_text(suite: &[Stmt]) -> bool {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Finder(bool);
-    impl<'a> Visitor<'a> for Finder {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if self.0 {
-                return;
-            }
-            if let Expr::Attribute(a) = expr {
-                if matches!(a.attr.as_str(), "parse_raw" | "model_validate_json") {
-                    self.0 = true;
-                    return;
-                }
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_body(suite);
-    finder.0
+    crate::lint::blocks::all_calls(suite).iter().any(|c| {
+        matches!(c.func.as_ref(), Expr::Attribute(a)
+            if matches!(a.attr.as_str(), "parse_raw" | "model_validate_json"))
+    })
 }
 
 /// google-auth's loader of a stored OAuth token, a JSON document the program rewrites after

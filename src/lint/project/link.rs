@@ -369,6 +369,23 @@ const PLAIN_BASES: &[&str] = &[
 ];
 
 impl Project<'_> {
+    /// Whether module `module` (its index) is part of the program that keeps running: not test
+    /// code, an example, a migration or a script that ends.
+    fn in_running_program(&self, module: usize) -> bool {
+        let m = self.modules[module].1;
+        !m.is_test && !m.is_example && !m.is_migration && !self.ends[module]
+    }
+
+    /// A related location at `line` of module `module` (its index).
+    fn related_in(&self, module: usize, line: u32, message: String) -> Related {
+        Related {
+            path: Some(self.modules[module].0.clone()),
+            line: line as usize,
+            column: 1,
+            message,
+        }
+    }
+
     /// Records the module's calls of other modules' helpers that write a file it reads
     /// ([`ModuleFacts::state_writer_calls`]). They are known only from its second analysis,
     /// with those helpers' summaries, which runs after linking: without them a helper's write
@@ -427,15 +444,11 @@ impl Project<'_> {
                             && imports_it(f)
                             && f.startup_calls.name(function.as_str())
                     })?;
-                    verdict.evidence.push(Related {
-                        path: Some(self.modules[other].0.clone()),
-                        line: 1,
-                        column: 1,
-                        message: format!(
-                            "`{function}` is called only where the file does not exist in its own module, but `{}` names it too, where the file may hold data",
-                            self.modules[other].1.module
-                        ),
-                    });
+                    let message = format!(
+                        "`{function}` is called only where the file does not exist in its own module, but `{}` names it too, where the file may hold data",
+                        self.modules[other].1.module
+                    );
+                    verdict.evidence.push(self.related_in(other, 1, message));
                 }
                 if let Some((function, written)) = for_callers {
                     // A caller in another module of the running program (not a test, an
@@ -444,13 +457,9 @@ impl Project<'_> {
                     let module = self.module_of_path.get(path).copied()?;
                     let qualified = format!("{}.{function}", self.modules[module].1.module);
                     let found = self.state_writer_calls.iter().find(|(j, callee, at, _)| {
-                        let caller = self.modules[*j].1;
                         *j != module
                             && at == written
-                            && !caller.is_test
-                            && !caller.is_example
-                            && !caller.is_migration
-                            && !self.ends[*j]
+                            && self.in_running_program(*j)
                             && (callee.as_str() == qualified
                                 || self
                                     .hierarchy
@@ -458,40 +467,28 @@ impl Project<'_> {
                                     .is_some())
                     });
                     let (j, line) = found.map(|(j, _, _, line)| (*j, *line))?;
-                    verdict.evidence.push(Related {
-                        path: Some(self.modules[j].0.clone()),
-                        line: line as usize,
-                        column: 1,
-                        message: format!(
-                            "`{}` calls `{function}` here to write a file it also reads, so the file is state",
-                            self.modules[j].1.module
-                        ),
-                    });
+                    let message = format!(
+                        "`{}` calls `{function}` here to write a file it also reads, so the file is state",
+                        self.modules[j].1.module
+                    );
+                    verdict.evidence.push(self.related_in(j, line, message));
                 }
                 if let Some(file) = read_elsewhere {
                     // A file's name alone says little across packages (`config.json`,
                     // `report.json`): a reader of the same top-level package, in the program
-                    // that keeps running (not its examples, migrations or scripts that end),
+                    // that keeps running (not an example, a migration or a script that ends),
                     // names the same file.
                     let module = self.module_of_path.get(path).copied()?;
                     let top = |i: usize| self.modules[i].1.module.split('.').next().unwrap_or("");
                     let (j, line) = self.shared_files.other_reader(file.as_str(), module, |j| {
-                        let reader = self.modules[j].1;
-                        !reader.is_example
-                            && !reader.is_migration
-                            && !self.ends[j]
-                            && top(j) == top(module)
+                        self.in_running_program(j) && top(j) == top(module)
                     })?;
-                    verdict.evidence.push(Related {
-                        path: Some(self.modules[j].0.clone()),
-                        line: line as usize,
-                        column: 1,
-                        message: format!(
-                            "`{}` is read back in `{}`, so it is a state file",
-                            self.shared_files.file(file.as_str()),
-                            self.modules[j].1.module
-                        ),
-                    });
+                    let message = format!(
+                        "`{}` is read back in `{}`, so it is a state file",
+                        self.shared_files.file(file.as_str()),
+                        self.modules[j].1.module
+                    );
+                    verdict.evidence.push(self.related_in(j, line, message));
                 }
                 return Some(verdict);
             }
@@ -990,15 +987,11 @@ impl Project<'_> {
             evidence.extend(self.handlers_calling(function.as_str()));
         }
         if let Some((j, line)) = root.as_ref().and_then(|r| self.home_constant(r)) {
-            evidence.push(Related {
-                path: Some(self.modules[j].0.clone()),
-                line: line as usize,
-                column: 1,
-                message: format!(
-                    "`{}` is under the user's home directory: every process of the tool the user runs, in every terminal and session, shares what is below it",
-                    root.as_deref().unwrap_or_default()
-                ),
-            });
+            let message = format!(
+                "`{}` is under the user's home directory: every process of the tool the user runs, in every terminal and session, shares what is below it",
+                root.as_deref().unwrap_or_default()
+            );
+            evidence.push(self.related_in(j, line, message));
         }
         if let (Some(file), Some(i)) = (file, module) {
             let shown = self.shared_files.file(file.as_str());
@@ -1008,15 +1001,11 @@ impl Project<'_> {
                 .into_iter()
                 .take(3)
             {
-                evidence.push(Related {
-                    path: Some(self.modules[j].0.clone()),
-                    line: line as usize,
-                    column: 1,
-                    message: format!(
-                        "`{shown}` is also written by `{}`: two parts of the project change the same file, each from its own copy of the document",
-                        self.modules[j].1.module
-                    ),
-                });
+                let message = format!(
+                    "`{shown}` is also written by `{}`: two parts of the project change the same file, each from its own copy of the document",
+                    self.modules[j].1.module
+                );
+                evidence.push(self.related_in(j, line, message));
             }
         }
         evidence

@@ -511,7 +511,13 @@ fn startup_hooks<'a>(
     // (which spares a walk over every call of every other module).
     let frameworks: Vec<&str> = hooks.modules.iter().map(String::as_str).collect();
     let web = semantic.imports_from_any(&frameworks);
-    for call in if web { all_calls(suite) } else { Vec::new() } {
+    // Every call of the module, in functions and classes too (`create_app()` often builds the
+    // application).
+    for call in if web {
+        crate::lint::blocks::all_calls(suite)
+    } else {
+        Vec::new()
+    } {
         for kw in &call.arguments.keywords {
             let Some(arg) = kw.arg.as_ref() else { continue };
             if hooks.keywords.iter().any(|k| k == arg.as_str()) {
@@ -580,23 +586,6 @@ fn function_names(value: &Expr) -> Vec<&ast::ExprName> {
         Expr::Tuple(t) => t.elts.iter().flat_map(function_names).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Every call of the module, in functions and classes too (`create_app()` often builds the
-/// application).
-fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
-    struct Calls<'a>(Vec<&'a ast::ExprCall>);
-    impl<'a> Visitor<'a> for Calls<'a> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Call(call) = expr {
-                self.0.push(call);
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut calls = Calls(Vec::new());
-    calls.visit_body(suite);
-    calls.0
 }
 
 /// Whether `function` (qualified) runs only while the program starts: some start-up code of the
