@@ -10,7 +10,9 @@
 //!   target of `pip install --target`;
 //! - or it is a package that carries its own license file (`cherrypy/LICENSE.txt` beside
 //!   `cherrypy/__init__.py`): another project's code, copied in whole (a project's own licence
-//!   sits at its root, beside the package; test and example directories aside);
+//!   sits at its root, beside the package; test and example directories aside). Not when the
+//!   root carries the very same licence text: a project that copies its own `LICENSE` into its
+//!   package so that the built distribution ships it (Agently's `Agently/LICENSE`);
 //! - or a program at the top of the root puts it on the import path (`sys.path.insert(0,
 //!   os.path.join(os.path.dirname(__file__), "lib"))`, `sys.path.append(...)`,
 //!   `site.addsitedir(...)`), so that the packages in it import by their own names as installed
@@ -56,7 +58,7 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() && (holds_distributions(&path) || licensed_package(&path)) {
+            if path.is_dir() && (holds_distributions(&path) || licensed_package(&path, root)) {
                 out.push(path);
             } else if path.extension().is_some_and(|e| e == "py") {
                 for name in import_path_dirs(&path) {
@@ -94,7 +96,7 @@ pub fn in_private_vendor_package(file: &Path, root: &Path) -> bool {
 
 /// Whether `dir` is a package (`__init__.py`) with a license file of its own, and no test or
 /// example directory.
-fn licensed_package(dir: &Path) -> bool {
+fn licensed_package(dir: &Path, root: &Path) -> bool {
     let init = dir.join("__init__.py");
     if !init.is_file()
         || crate::lint::project::context::is_test_path(&init)
@@ -102,15 +104,48 @@ fn licensed_package(dir: &Path) -> bool {
     {
         return false;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let licences = licence_files(dir);
+    if licences.is_empty() {
         return false;
+    }
+    let root_texts: Vec<Vec<u8>> = licence_files(root)
+        .iter()
+        .filter_map(|p| read_small(p))
+        .collect();
+    !licences
+        .iter()
+        .filter_map(|p| read_small(p))
+        .any(|text| root_texts.contains(&text))
+}
+
+/// The licence files directly in `dir` (`LICENSE`, `LICENCE.txt`, `COPYING`, ...).
+fn licence_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
     };
-    entries.flatten().any(|e| {
-        let name = e.file_name().to_string_lossy().to_ascii_uppercase();
-        (name.starts_with("LICENSE") || name.starts_with("LICENCE") || name.starts_with("COPYING"))
-            && !name.ends_with(".PY")
-            && e.path().is_file()
-    })
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_ascii_uppercase();
+            (name.starts_with("LICENSE")
+                || name.starts_with("LICENCE")
+                || name.starts_with("COPYING"))
+                && !name.ends_with(".PY")
+                && e.path().is_file()
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// A licence text is a few kilobytes; a larger file is not compared.
+const MAX_LICENCE_BYTES: u64 = 256 * 1024;
+
+fn read_small(path: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > MAX_LICENCE_BYTES {
+        return None;
+    }
+    std::fs::read(path).ok()
 }
 
 /// Whether `dir` holds an installed distribution's metadata directory.
@@ -255,6 +290,26 @@ mod tests {
         assert!(dirs("import sys\nsys.path.insert(0, '..')\nsys.path.append('/opt/x')\nsys.path.insert(0, os.path.dirname(__file__))\n").is_empty());
         // Other lists' methods are not the import path.
         assert!(dirs("paths = []\npaths.append('lib')\n").is_empty());
+    }
+
+    #[test]
+    fn a_package_with_the_roots_own_licence_is_the_projects() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = root.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("LICENSE", "MIT License\nCopyright (c) 2024 Us\n");
+        write("ours/__init__.py", "");
+        write("ours/LICENSE", "MIT License\nCopyright (c) 2024 Us\n");
+        write("theirs/__init__.py", "");
+        write(
+            "theirs/LICENSE.txt",
+            "MIT License\nCopyright (c) 2019 Them\n",
+        );
+        let found = trees(&[root.path().to_path_buf()]);
+        assert_eq!(found, [root.path().join("theirs")]);
     }
 
     #[test]
