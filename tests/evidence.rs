@@ -307,3 +307,17 @@ fn a_helper_of_another_module_writes_state_for_its_caller() {
         &["`kvstore.storage.kv` calls `write_json` here to write a file it also reads"],
     );
 }
+
+#[test]
+fn a_mixins_growth_names_the_class_that_makes_the_container() {
+    let chain = related("SWC105/mixin_growth", "cog/api.py", 7, "SWC105");
+    assert_mentions(
+        &chain,
+        &[
+            "keys are `id` values",
+            "`Chat` is a subclass of `ConversationMixin`",
+            "registered with a running framework by `bot.add_cog(...)`",
+            "`Chat` makes `self.conversations` a dict here",
+        ],
+    );
+}

@@ -64,6 +64,9 @@ pub struct Exports {
     pub removers: Vec<(String, usize)>,
     /// Module-level containers the module neither grows nor bounds: (name in the module, kind).
     pub quiet_globals: Vec<(String, &'static str)>,
+    /// Containers on instances the module makes but neither grows nor bounds: (class in the
+    /// module, attribute, kind, where).
+    pub quiet_attrs: Vec<(String, String, &'static str, ruff_text_size::TextRange)>,
 }
 
 pub struct Checker<'a, 'm> {
@@ -109,6 +112,7 @@ impl<'a, 'm> Checker<'a, 'm> {
         );
         let removers = containers::removers::removers(self.suite);
         let mut quiet_globals = Vec::new();
+        let mut quiet_attrs = Vec::new();
         let growth_rules = [
             Rule::UnboundedDefaultdict,
             Rule::UncheckedAppend,
@@ -127,6 +131,11 @@ impl<'a, 'm> Checker<'a, 'm> {
                 .iter()
                 .filter(|c| c.is_quiet_global())
                 .map(|c| (c.attr.clone(), c.kind.family()))
+                .collect();
+            quiet_attrs = found
+                .iter()
+                .filter(|c| c.is_quiet_attr())
+                .filter_map(|c| Some((c.class.clone()?, c.attr.clone(), c.kind.family(), c.range)))
                 .collect();
             if self.enabled(Rule::UnboundedDefaultdict) {
                 rules::unbounded_defaultdict::check(&mut self, &found);
@@ -182,6 +191,7 @@ impl<'a, 'm> Checker<'a, 'm> {
                 state_writer_calls,
                 removers,
                 quiet_globals,
+                quiet_attrs,
             },
         )
     }

@@ -778,6 +778,18 @@ pub fn summarize_source(
             )
         })
         .collect();
+    facts.quiet_attrs = exports
+        .quiet_attrs
+        .iter()
+        .map(|(class, attr, kind, at)| {
+            (
+                project::Name::new(&format!("{}.{class}", unit.module)),
+                project::Name::new(attr),
+                project::Name::new(kind),
+                index.line_column(at.start(), text).line.get() as u32,
+            )
+        })
+        .collect();
     if needs_project {
         let calls = project::import_calls::collect(suite, &facts.growth_methods);
         facts.import_time_method_calls = calls.at_import;

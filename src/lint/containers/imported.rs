@@ -61,6 +61,7 @@ pub(super) fn container(name: String, kind: ContainerKind, at: TextRange) -> Con
         size_checks: Vec::new(),
         edge_bound: None,
         condition: Condition::Always,
+        borrowed: false,
     }
 }
 

@@ -9,6 +9,7 @@
 //! limits it: removal, reassignment or truncation outside the initializer, a `len()` comparison,
 //! a bounded type, or keys that come from a fixed set.
 
+mod borrowed;
 mod callers;
 pub mod event_keys;
 pub(crate) mod imported;
@@ -135,6 +136,9 @@ pub struct Container {
     pub edge_bound: Option<(TextRange, String)>,
     /// What the project must confirm: that the owning instances live for the process.
     pub condition: Condition,
+    /// Grown by its class but made by another class of its family ([`borrowed`]): `range` is
+    /// the first growth.
+    pub borrowed: bool,
 }
 
 impl Container {
@@ -158,6 +162,16 @@ impl Container {
     /// through an import ([`imported`]).
     pub fn is_quiet_global(&self) -> bool {
         self.owner == Owner::Module
+            && self.growth.is_empty()
+            && self.bound.is_none()
+            && self.edge_bound.is_none()
+    }
+
+    /// A container on instances that the module makes but neither grows nor bounds: a class
+    /// of its family in another module may grow it ([`borrowed`]).
+    pub fn is_quiet_attr(&self) -> bool {
+        matches!(self.owner, Owner::SelfAttr(_))
+            && !self.borrowed
             && self.growth.is_empty()
             && self.bound.is_none()
             && self.edge_bound.is_none()
@@ -225,6 +239,7 @@ pub fn analyze<'a>(
     };
     facts.collect_classes(suite);
     facts.collect_module_definitions(suite);
+    facts.collect_borrowed(suite);
     for (name, kind, at) in options.imported_growth {
         let key = (Owner::Imported, name.clone());
         if !facts.by_key.contains_key(&key) {
@@ -343,6 +358,7 @@ pub fn analyze<'a>(
                         .iter()
                         .any(|g| method_decorated(suite, class, &g.function) == Some(true)),
                     opt_in: opt_in(&c),
+                    borrowed: c.borrowed.then(|| Name::new(c.kind.family())),
                 },
                 (Owner::Module | Owner::Imported, _) => Condition::SharedContainer {
                     name: match c.owner {
@@ -711,6 +727,7 @@ impl<'a> Facts<'a, '_, '_> {
             size_checks: Vec::new(),
             edge_bound: None,
             condition: Condition::Always,
+            borrowed: false,
             // First built in an ordinary method: each call of that method starts it afresh.
             bound: recreated_in.map(|m| (range, format!("re-created in `{m}`"))),
         });

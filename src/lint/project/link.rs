@@ -50,6 +50,9 @@ pub struct Project<'p> {
     resets: rustc_hash::FxHashSet<String>,
     /// Every module's [`ModuleFacts::quiet_globals`]: (qualified name, kind).
     quiet_globals: rustc_hash::FxHashSet<(Name, Name)>,
+    /// Every module's [`ModuleFacts::quiet_attrs`]: (class, attribute, kind) to the module
+    /// and line that make it.
+    quiet_attrs: rustc_hash::FxHashMap<(Name, Name, Name), (usize, u32)>,
     /// The functions the packaging installs as commands, qualified ([`super::scripts`]).
     commands: Vec<String>,
     /// Calls of other modules' helpers to write a file the calling function reads: (calling
@@ -277,9 +280,19 @@ pub fn link<'p>(
         .iter()
         .flat_map(|(_, m)| m.quiet_globals.iter().copied())
         .collect();
+    let quiet_attrs = modules
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, m))| {
+            m.quiet_attrs
+                .iter()
+                .map(move |&(class, attr, kind, line)| ((class, attr, kind), (i, line)))
+        })
+        .collect();
     let mut project = Project {
         resets,
         quiet_globals,
+        quiet_attrs,
         commands,
         import_only_methods: Default::default(),
         hierarchy,
@@ -693,6 +706,7 @@ impl Project<'_> {
                         items_only: false,
                         decorated: false,
                         opt_in: Vec::new(),
+                        borrowed: None,
                     },
                 )?;
                 let short = class.as_str().rsplit('.').next().unwrap_or(class.as_str());
@@ -726,16 +740,22 @@ impl Project<'_> {
                 items_only,
                 decorated,
                 opt_in,
+                borrowed,
             } => {
                 if self.only_at_import(grown_in) || self.never_opted_in(opt_in) {
                     return None;
                 }
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
+                let maker = match borrowed {
+                    Some(kind) => Some(self.quiet_maker(id, *attr, *kind)?),
+                    None => None,
+                };
                 if !decorated && self.never_called(id, grown_in) {
                     return None;
                 }
-                let evidence = self.lifetimes.evidence(h, id)?;
+                let mut evidence = self.lifetimes.evidence(h, id)?;
+                evidence.extend(maker);
                 // Components held by an object with a background loop (the stages of a
                 // per-call pipeline, the handles of one reply) share its life, and whether that
                 // loop runs for the process or for one session is a guess from its shape: a
@@ -750,6 +770,32 @@ impl Project<'_> {
             }
         };
         evidence.map(Verdict::holds)
+    }
+
+    /// Where a class of the family of `id` (itself, a base or a subclass, in any module) makes
+    /// `attr` a container of `kind` that its own module neither grows nor bounds: the evidence
+    /// for a container `id` grows without making it ([`Condition::LongLivedOwner::borrowed`]).
+    fn quiet_maker(
+        &self,
+        id: super::hierarchy::ClassId,
+        attr: Name,
+        kind: Name,
+    ) -> Option<Related> {
+        let h = &self.hierarchy;
+        let mut family = h.ancestors_and_self(id);
+        family.extend(h.descendants_and_self(id));
+        family.into_iter().find_map(|c| {
+            let name = h.class(c).name;
+            let &(module, line) = self.quiet_attrs.get(&(name, attr, kind))?;
+            let short = name.as_str().rsplit('.').next().unwrap_or(name.as_str());
+            Some(self.related_in(
+                module,
+                line,
+                format!(
+                    "`{short}` makes `self.{attr}` a {kind} here, and nothing in its module grows or bounds it: the growth reported fills it"
+                ),
+            ))
+        })
     }
 
     /// Whether the class, a base or a subclass, in any module, removes from its attribute `attr`,

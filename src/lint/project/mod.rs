@@ -127,6 +127,12 @@ pub enum Condition {
         /// in the program passes any of them.
         #[serde(default)]
         opt_in: Vec<Name>,
+        /// `class` grows `attr` as a container of this kind (`dict`, `list`, `set`) but does
+        /// not make it: a finding only when a class of its family (a base or a subclass, in
+        /// any module) makes it one of that kind and neither grows nor bounds it
+        /// ([`ModuleFacts::quiet_attrs`]).
+        #[serde(default)]
+        borrowed: Option<Name>,
     },
     /// A container assigned in the body of `class`, which has a base in another module: a class
     /// attribute shared by every instance (as [`Condition::ModuleLivesLong`]) unless a base
@@ -392,6 +398,10 @@ pub struct ModuleFacts {
     /// an import.
     #[serde(default)]
     pub quiet_globals: Vec<(Name, Name)>,
+    /// Containers on instances that this module makes but neither grows nor bounds: (class,
+    /// attribute, kind, line). A class of the same family in another module may grow them.
+    #[serde(default)]
+    pub quiet_attrs: Vec<(Name, Name, Name, u32)>,
     /// Its decorators that keep one instance of the class they decorate, qualified
     /// ([`singletons`]).
     #[serde(default)]
