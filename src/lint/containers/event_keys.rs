@@ -248,6 +248,10 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
         Expr::Tuple(t) => t.elts.iter().find_map(inner),
         Expr::List(l) => l.elts.iter().find_map(inner),
         Expr::BinOp(b) => inner(&b.left).or_else(|| inner(&b.right)),
+        // `execution_id or ""`, `sid if sid else "default"`: the fallback is one key, and the
+        // other keeps what it is.
+        Expr::BoolOp(b) if b.op == ast::BoolOp::Or => b.values.iter().find_map(inner),
+        Expr::If(i) => inner(&i.body).or_else(|| inner(&i.orelse)),
         Expr::FString(f) => f.value.elements().find_map(|e| match e {
             ast::InterpolatedStringElement::Interpolation(i) => inner(&i.expression),
             ast::InterpolatedStringElement::Literal(_) => None,
