@@ -128,6 +128,9 @@ pub fn summarize<'a>(
                     if classes.is_empty() {
                         classes = b.factory_made(suite, value);
                     }
+                    if classes.is_empty() {
+                        classes = b.collected(ScopeId::MODULE, value);
+                    }
                     for class in classes {
                         let site = if is_main_module {
                             HoldSite::Entry {
@@ -755,6 +758,25 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        out
+    }
+
+    /// Classes made as the members of a collection literal: `TOOLS = {"planner": PlannerTool(),
+    /// ...}`, `HANDLERS = [Echo(), Ping()]`. A module global holding it holds each of them.
+    fn collected(&self, scope: ScopeId, value: &Expr) -> Vec<String> {
+        let members: Vec<&Expr> = match value {
+            Expr::Dict(d) => d.items.iter().map(|item| &item.value).collect(),
+            Expr::List(l) => l.elts.iter().collect(),
+            Expr::Tuple(t) => t.elts.iter().collect(),
+            Expr::Set(s) => s.elts.iter().collect(),
+            _ => return Vec::new(),
+        };
+        let mut out: Vec<String> = members
+            .into_iter()
+            .flat_map(|m| self.constructed(scope, m))
+            .collect();
+        out.sort();
+        out.dedup();
         out
     }
 
