@@ -63,8 +63,10 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
-/// orchestrator runs, the channels of a workspace or a radio service (`camera_id`,
-/// `provider_id`, `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`). Their ids are
+/// orchestrator runs, the channels of a workspace or a radio service, the guilds (servers) a
+/// chat bot has been added to, the tenants of a service (`camera_id`, `provider_id`,
+/// `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`, `guild_id`, also written
+/// `guild.id`). Their ids are
 /// identifiers, but of a finite set: never evidence by themselves.
 const CATALOGUE_NOUNS: &[&str] = &[
     "camera",
@@ -119,6 +121,8 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "vendor",
     "deployment",
     "channel",
+    "guild",
+    "tenant",
 ];
 
 /// Nouns for free text and content: a cache keyed by them holds one entry per distinct input.
@@ -230,6 +234,8 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
                 })
                 .or_else(|| (scope.parameter)(name))
         }
+        // `ctx.guild.id`, `channel.id`: the identifier of a catalogue entry, as `guild_id` is.
+        Expr::Attribute(a) if catalogue_entry(&a.value) => None,
         // `msg.id`; `uuid4().hex` is what the call made.
         Expr::Attribute(a) => {
             named(a.attr.as_str(), scope.content_names).or_else(|| match a.value.as_ref() {
@@ -321,6 +327,16 @@ fn call_evidence<'a>(
         .iter()
         .find(|(name, _)| *name == callee)
         .map(|(_, why)| format!("keys are {why}"))
+}
+
+/// An object named for an entry of a catalogue: `guild`, `ctx.guild`, `self._channel`.
+fn catalogue_entry(owner: &Expr) -> bool {
+    let name = match owner {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    is_catalogue_noun(&name.trim_start_matches('_').to_ascii_lowercase())
 }
 
 /// `os.getpid()`: the same in every call of one process.
@@ -423,6 +439,7 @@ mod tests {
             "endpoint_id",
             "product_id",
             "deployment_id",
+            "guild_id",
         ] {
             assert_eq!(named(name, true), None, "{name}");
         }
