@@ -315,9 +315,8 @@ fn a_mixins_growth_names_the_class_that_makes_the_container() {
         &chain,
         &[
             "keys are `id` values",
-            "`Chat` is a subclass of `ConversationMixin`",
             "registered with a running framework by `bot.add_cog(...)`",
-            "`Chat` makes `self.conversations` a dict here",
+            "`Chat`, a subclass of `ConversationMixin`, makes `self.conversations` a dict here",
         ],
     );
 }

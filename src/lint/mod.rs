@@ -762,7 +762,13 @@ pub fn summarize_source(
                 is_test: unit.is_test,
                 in_package: unit.package.is_some() && !unit.in_namespace,
                 lock_helpers: exports.lock_helpers,
-                keep_classes: &condition_classes(&diagnostics),
+                keep_classes: &{
+                    // A class that makes a container only a class of another module grows must
+                    // be in the hierarchy for linking to find it.
+                    let mut keep = condition_classes(&diagnostics);
+                    keep.extend(exports.quiet_attrs.iter().map(|(class, ..)| class.clone()));
+                    keep
+                },
                 resets: imported.resets,
             },
         )

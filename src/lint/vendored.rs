@@ -12,7 +12,10 @@
 //!   `cherrypy/__init__.py`): another project's code, copied in whole (a project's own licence
 //!   sits at its root, beside the package; test and example directories aside). Not when the
 //!   root carries the very same licence text: a project that copies its own `LICENSE` into its
-//!   package so that the built distribution ships it (Agently's `Agently/LICENSE`);
+//!   package so that the built distribution ships it (Agently's `Agently/LICENSE`, the Apache
+//!   text). A licence that names no holder (Apache, GPL) is the same bytes in every project, so
+//!   a copied package under the host's own licence counts as the host's: rarer, on our corpus,
+//!   than a project shipping its licence inside its package;
 //! - or a program at the top of the root puts it on the import path (`sys.path.insert(0,
 //!   os.path.join(os.path.dirname(__file__), "lib"))`, `sys.path.append(...)`,
 //!   `site.addsitedir(...)`), so that the packages in it import by their own names as installed

@@ -65,7 +65,12 @@ pub fn report_growth(
     checker.report(Diagnostic {
         condition: container.condition.clone(),
         rule,
-        range: container.range,
+        // A container the class grows but does not make is shown where it grows as reported.
+        range: if container.borrowed {
+            first.range
+        } else {
+            container.range
+        },
         message,
         related,
         fix: Some(fix.to_string()),

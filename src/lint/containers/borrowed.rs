@@ -11,24 +11,24 @@
 //! grows nor bounds it in its own module ([`Container::is_quiet_attr`]).
 
 use super::{Container, ContainerKind, Facts, Owner};
-use crate::lint::blocks::{first_param, for_each_stmt, is_name};
+use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level};
 use crate::lint::project::Condition;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 impl<'a> Facts<'a, '_, '_> {
     /// Adds a container for each `self.<attr>` that a class of the module grows but that
     /// neither it nor a base of the module binds.
     pub(super) fn collect_borrowed(&mut self, suite: &'a [Stmt]) {
-        for stmt in suite {
+        for stmt in module_level(suite) {
             let Stmt::ClassDef(class) = stmt else {
                 continue;
             };
             let Some(&ci) = self.class_index.get(class.name.as_str()) else {
                 continue;
             };
-            let mut assigned: Vec<&str> = Vec::new();
+            let mut assigned: HashSet<&str> = HashSet::default();
             let mut grown: HashMap<&str, (Option<ContainerKind>, TextRange)> = HashMap::default();
             let mut order: Vec<&str> = Vec::new();
             for item in &class.body {
@@ -89,7 +89,7 @@ fn plain_name(target: &Expr) -> Option<&str> {
 /// shows (`None` once two uses disagree) and the first growth site.
 fn borrowed_uses<'a>(
     method: &'a ast::StmtFunctionDef,
-    assigned: &mut Vec<&'a str>,
+    assigned: &mut HashSet<&'a str>,
     grown: &mut HashMap<&'a str, (Option<ContainerKind>, TextRange)>,
     order: &mut Vec<&'a str>,
 ) {
@@ -137,7 +137,8 @@ fn borrowed_uses<'a>(
             let kind = match m.attr.as_str() {
                 "append" | "extend" | "insert" => ContainerKind::List,
                 "add" => ContainerKind::Set,
-                "setdefault" | "update" => ContainerKind::Dict,
+                // Not `update`, which sets have too.
+                "setdefault" => ContainerKind::Dict,
                 _ => return,
             };
             note(attr, kind, call.range());

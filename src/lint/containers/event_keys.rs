@@ -235,7 +235,7 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
                 .or_else(|| (scope.parameter)(name))
         }
         // `ctx.guild.id`, `channel.id`: the identifier of a catalogue entry, as `guild_id` is.
-        Expr::Attribute(a) if catalogue_entry(&a.value) => None,
+        Expr::Attribute(a) if a.attr.as_str() == "id" && catalogue_entry(&a.value) => None,
         // `msg.id`; `uuid4().hex` is what the call made.
         Expr::Attribute(a) => {
             named(a.attr.as_str(), scope.content_names).or_else(|| match a.value.as_ref() {

@@ -754,8 +754,14 @@ impl Project<'_> {
                 if !decorated && self.never_called(id, grown_in) {
                     return None;
                 }
-                let mut evidence = self.lifetimes.evidence(h, id)?;
-                evidence.extend(maker);
+                // A subclass that makes the container is what lives with it: its instances,
+                // not those of another subclass of the mixin, must be the long-lived ones.
+                let owner = match maker {
+                    Some((c, _)) if c != id && h.descendants_and_self(id).contains(&c) => c,
+                    _ => id,
+                };
+                let mut evidence = self.lifetimes.evidence(h, owner)?;
+                evidence.extend(maker.map(|(_, related)| related));
                 // Components held by an object with a background loop (the stages of a
                 // per-call pipeline, the handles of one reply) share its life, and whether that
                 // loop runs for the process or for one session is a guess from its shape: a
@@ -780,22 +786,38 @@ impl Project<'_> {
         id: super::hierarchy::ClassId,
         attr: Name,
         kind: Name,
-    ) -> Option<Related> {
+    ) -> Option<(super::hierarchy::ClassId, Related)> {
         let h = &self.hierarchy;
-        let mut family = h.ancestors_and_self(id);
-        family.extend(h.descendants_and_self(id));
-        family.into_iter().find_map(|c| {
-            let name = h.class(c).name;
-            let &(module, line) = self.quiet_attrs.get(&(name, attr, kind))?;
-            let short = name.as_str().rsplit('.').next().unwrap_or(name.as_str());
-            Some(self.related_in(
-                module,
-                line,
-                format!(
-                    "`{short}` makes `self.{attr}` a {kind} here, and nothing in its module grows or bounds it: the growth reported fills it"
-                ),
-            ))
-        })
+        let short = |c: super::hierarchy::ClassId| {
+            let name = h.class(c).name.as_str();
+            name.rsplit('.').next().unwrap_or(name)
+        };
+        let ancestors = h.ancestors_and_self(id);
+        let descendants = h.descendants_and_self(id);
+        ancestors
+            .iter()
+            .chain(&descendants)
+            .find_map(|&c| {
+                let &(module, line) = self.quiet_attrs.get(&(h.class(c).name, attr, kind))?;
+                let kin = if c == id {
+                    String::new()
+                } else if ancestors.contains(&c) {
+                    format!(", a base class of `{}`,", short(id))
+                } else {
+                    format!(", a subclass of `{}`,", short(id))
+                };
+                Some((
+                    c,
+                    self.related_in(
+                        module,
+                        line,
+                        format!(
+                            "`{}`{kin} makes `self.{attr}` a {kind} here, and nothing in its module grows or bounds it: the growth reported fills it",
+                            short(c)
+                        ),
+                    ),
+                ))
+            })
     }
 
     /// Whether the class, a base or a subclass, in any module, removes from its attribute `attr`,
