@@ -6,9 +6,10 @@
 //!
 //! The growing class gets a container of the kind its uses show (a store under a key: a dict;
 //! `append`: a list; `add`: a set), which the use walk fills like any other. Its finding sits at
-//! the first growth and holds only when linking finds a class of its family (a subclass or a
-//! base, in any module) that makes that attribute a container of the same kind and neither
-//! grows nor bounds it in its own module ([`Container::is_quiet_attr`]).
+//! the growth the rule reports and holds only when linking finds a class of its family (a
+//! subclass or a base, in any module) that makes that attribute a container of the same kind
+//! and neither grows nor bounds it in its own module ([`Container::is_quiet_attr`]); the
+//! maker's own lifetime is the evidence when it is a subclass.
 
 use super::{Container, ContainerKind, Facts, Owner};
 use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level};
