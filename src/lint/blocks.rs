@@ -629,6 +629,14 @@ pub fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }
 
+/// `self.<attr>` as written with the method's receiver name: the attribute's name.
+pub fn self_attr<'e>(expr: &'e Expr, self_name: &str) -> Option<&'e str> {
+    match expr {
+        Expr::Attribute(a) if is_name(&a.value, self_name) => Some(a.attr.as_str()),
+        _ => None,
+    }
+}
+
 /// Whether `expr` reads one of `names` anywhere inside it.
 pub fn uses_any_name(expr: &Expr, names: &[&str]) -> bool {
     use ruff_python_ast::visitor::{self, Visitor};

@@ -59,9 +59,21 @@ pub fn trees(roots: &[PathBuf]) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(root) else {
             continue;
         };
+        // Read only when some package carries a licence, and once for all of them.
+        let root_licences = std::cell::OnceCell::new();
+        let root_licences = || {
+            root_licences.get_or_init(|| -> Vec<Vec<u8>> {
+                licence_files(root)
+                    .iter()
+                    .filter_map(|p| read_small(p))
+                    .collect()
+            })
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() && (holds_distributions(&path) || licensed_package(&path, root)) {
+            if path.is_dir()
+                && (holds_distributions(&path) || licensed_package(&path, &root_licences))
+            {
                 out.push(path);
             } else if path.extension().is_some_and(|e| e == "py") {
                 for name in import_path_dirs(&path) {
@@ -99,7 +111,7 @@ pub fn in_private_vendor_package(file: &Path, root: &Path) -> bool {
 
 /// Whether `dir` is a package (`__init__.py`) with a license file of its own, and no test or
 /// example directory.
-fn licensed_package(dir: &Path, root: &Path) -> bool {
+fn licensed_package<'r>(dir: &Path, root_licences: &dyn Fn() -> &'r Vec<Vec<u8>>) -> bool {
     let init = dir.join("__init__.py");
     if !init.is_file()
         || crate::lint::project::context::is_test_path(&init)
@@ -111,14 +123,10 @@ fn licensed_package(dir: &Path, root: &Path) -> bool {
     if licences.is_empty() {
         return false;
     }
-    let root_texts: Vec<Vec<u8>> = licence_files(root)
-        .iter()
-        .filter_map(|p| read_small(p))
-        .collect();
     !licences
         .iter()
         .filter_map(|p| read_small(p))
-        .any(|text| root_texts.contains(&text))
+        .any(|text| root_licences().contains(&text))
 }
 
 /// The licence files directly in `dir` (`LICENSE`, `LICENCE.txt`, `COPYING`, ...).

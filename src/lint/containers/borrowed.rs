@@ -12,8 +12,7 @@
 //! maker's own lifetime is the evidence when it is a subclass.
 
 use super::{Container, ContainerKind, Facts, Owner};
-use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level};
-use crate::lint::project::Condition;
+use crate::lint::blocks::{first_param, for_each_stmt, module_level, self_attr};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -58,22 +57,17 @@ impl<'a> Facts<'a, '_, '_> {
                     (Owner::SelfAttr(ci), attr.to_string()),
                     self.containers.len(),
                 );
-                self.containers.push(Container {
-                    display: format!("self.{attr}"),
-                    class: Some(self.classes[ci].name.to_string()),
-                    attr: attr.to_string(),
-                    owner: Owner::SelfAttr(ci),
+                let mut container = Container::new(
+                    format!("self.{attr}"),
+                    Some(self.classes[ci].name.to_string()),
+                    attr.to_string(),
+                    Owner::SelfAttr(ci),
                     kind,
-                    range: at,
-                    def_stmt: TextRange::default(),
-                    record_literal: false,
-                    growth: Vec::new(),
-                    bound: None,
-                    size_checks: Vec::new(),
-                    edge_bound: None,
-                    condition: Condition::Always,
-                    borrowed: true,
-                });
+                    at,
+                    TextRange::default(),
+                );
+                container.borrowed = true;
+                self.containers.push(container);
             }
         }
     }
@@ -97,10 +91,7 @@ fn borrowed_uses<'a>(
     let Some(self_name) = first_param(method) else {
         return;
     };
-    let on_self = |e: &'a Expr| match e {
-        Expr::Attribute(a) if is_name(&a.value, self_name) => Some(a.attr.as_str()),
-        _ => None,
-    };
+    let on_self = |e: &'a Expr| self_attr(e, self_name);
     let mut note = |attr: &'a str, kind: ContainerKind, at: TextRange| {
         let entry = grown.entry(attr).or_insert_with(|| {
             order.push(attr);

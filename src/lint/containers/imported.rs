@@ -12,7 +12,7 @@
 //!   production and is not asked.
 
 use super::{Container, ContainerKind, Owner, REMOVE_METHODS};
-use crate::lint::project::{Condition, Name};
+use crate::lint::project::Name;
 use crate::lint::semantic::{ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -47,22 +47,7 @@ pub fn collect(semantic: &SemanticModel<'_>, suite: &[Stmt]) -> ImportedChanges 
 
 /// A container of another module, grown here, as the use walk sees its own containers.
 pub(super) fn container(name: String, kind: ContainerKind, at: TextRange) -> Container {
-    Container {
-        display: name.clone(),
-        class: None,
-        attr: name,
-        owner: Owner::Imported,
-        kind,
-        range: at,
-        def_stmt: at,
-        record_literal: false,
-        growth: Vec::new(),
-        bound: None,
-        size_checks: Vec::new(),
-        edge_bound: None,
-        condition: Condition::Always,
-        borrowed: false,
-    }
+    Container::new(name.clone(), None, name, Owner::Imported, kind, at, at)
 }
 
 /// The qualified name `target` denotes when it is another module's global: a name bound by an

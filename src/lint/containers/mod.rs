@@ -142,6 +142,35 @@ pub struct Container {
 }
 
 impl Container {
+    /// A container as its defining site shows it, before the use walk finds its growth and
+    /// bounds.
+    fn new(
+        display: String,
+        class: Option<String>,
+        attr: String,
+        owner: Owner,
+        kind: ContainerKind,
+        range: TextRange,
+        def_stmt: TextRange,
+    ) -> Container {
+        Container {
+            display,
+            class,
+            attr,
+            owner,
+            kind,
+            range,
+            def_stmt,
+            record_literal: false,
+            growth: Vec::new(),
+            bound: None,
+            size_checks: Vec::new(),
+            edge_bound: None,
+            condition: Condition::Always,
+            borrowed: false,
+        }
+    }
+
     /// A size check bounds the container where it can stop growth: in a function that grows it
     /// (`if len(q) < cap: q.append(x)`, `if len(q) >= cap: return`). One elsewhere (an index
     /// check, `if i >= len(items)`, a stats line) limits nothing.
@@ -714,23 +743,19 @@ impl<'a> Facts<'a, '_, '_> {
             Owner::Module | Owner::Imported => None,
         };
         self.by_key.insert(key, self.containers.len());
-        self.containers.push(Container {
+        let mut container = Container::new(
             display,
             class,
-            attr: attr.to_string(),
+            attr.to_string(),
             owner,
             kind,
             range,
             def_stmt,
-            record_literal: records::is_record_literal(value),
-            growth: Vec::new(),
-            size_checks: Vec::new(),
-            edge_bound: None,
-            condition: Condition::Always,
-            borrowed: false,
-            // First built in an ordinary method: each call of that method starts it afresh.
-            bound: recreated_in.map(|m| (range, format!("re-created in `{m}`"))),
-        });
+        );
+        container.record_literal = records::is_record_literal(value);
+        // First built in an ordinary method: each call of that method starts it afresh.
+        container.bound = recreated_in.map(|m| (range, format!("re-created in `{m}`")));
+        self.containers.push(container);
     }
 
     /// The kind of container an initializer builds, or `None` when it is not a tracked (or is a

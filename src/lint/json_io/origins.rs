@@ -313,13 +313,7 @@ fn always_private<K: Ord + Copy>(mut seen: Vec<(K, bool)>) -> Vec<K> {
 
 /// `self.<attr>` as an assignment target.
 fn self_attr<'a>(target: &'a Expr, receiver: Option<&str>) -> Option<&'a str> {
-    match target {
-        Expr::Attribute(a) => match a.value.as_ref() {
-            Expr::Name(n) if Some(n.id.as_str()) == receiver => Some(a.attr.as_str()),
-            _ => None,
-        },
-        _ => None,
-    }
+    receiver.and_then(|r| crate::lint::blocks::self_attr(target, r))
 }
 
 /// `self.<attr>.set(value)`.

@@ -5,7 +5,7 @@ use super::{frameworks, stdlib};
 use super::{ClassFacts, Hold, HoldSite, ModuleFacts, Name};
 use crate::lint::blocks::{
     calls_in, counts_to_limit, first_param, for_each_stmt, is_main_guard, is_name, module_level,
-    pages_until_empty, reads_to_the_end, single_assignment, walk_blocks, SERVICE_LOOPS,
+    pages_until_empty, reads_to_the_end, self_attr, single_assignment, walk_blocks, SERVICE_LOOPS,
 };
 use crate::lint::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use ruff_python_ast::visitor::{self, Visitor};
@@ -1781,16 +1781,6 @@ fn runs_until_stopped(test: &Expr) -> bool {
         Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => runs_until_stopped(&u.operand),
         Expr::BoolOp(b) => b.values.iter().all(runs_until_stopped),
         _ => false,
-    }
-}
-
-/// `self.<attr>` as written with the method's receiver name.
-fn self_attr<'e>(expr: &'e Expr, self_name: &str) -> Option<&'e str> {
-    match expr {
-        Expr::Attribute(a) if crate::lint::blocks::is_name(&a.value, self_name) => {
-            Some(a.attr.as_str())
-        }
-        _ => None,
     }
 }
 
