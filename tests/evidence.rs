@@ -140,6 +140,23 @@ fn a_spawn_per_item_reaches_the_helper_through_its_callers() {
 }
 
 #[test]
+fn a_handler_of_another_module_reaches_the_helper_through_its_module() {
+    let chain = related(
+        "SWC201/handler_reaches_through_module",
+        "tools.py",
+        10,
+        "SWC201",
+    );
+    assert_mentions(
+        &chain,
+        &[
+            "`handle_call_tool` (`@server.call_tool`) handles bot or server events",
+            "`run_tool` leads to `write_file` through calls in its module",
+        ],
+    );
+}
+
+#[test]
 fn another_module_writing_the_file_is_concurrency_evidence() {
     let chain = related("SWC201/shared_file", "service.py", 12, "SWC201");
     assert_mentions(

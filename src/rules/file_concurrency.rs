@@ -51,6 +51,11 @@ pub fn concurrent_runs(
             .iter()
             .map(|f| format!("{module}.{f}").into())
             .collect(),
+        callers: rmw
+            .callers
+            .iter()
+            .map(|f| format!("{module}.{f}").into())
+            .collect(),
     };
     let mut related: Vec<(TextRange, String)> =
         rmw.concurrency.iter().filter(|_| usable).cloned().collect();

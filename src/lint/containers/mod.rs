@@ -299,6 +299,13 @@ pub fn analyze<'a>(
     if in_top_functions {
         let import_time_only = import_time_only_functions(suite);
         for c in &mut facts.containers {
+            // A module global grown only by module-level functions goes to the project as
+            // such (`SharedContainer::grown_in`): another module may import and call them from
+            // a handler, and the project sees every caller (wcgw's `get_tool_output`, called
+            // by its own `__main__` demo and by the MCP server's tool handler).
+            if matches!(c.owner, Owner::Module | Owner::Imported) && module_functions_only(c) {
+                continue;
+            }
             c.growth.retain(|g| {
                 g.in_endless_loop
                     || g.top_function

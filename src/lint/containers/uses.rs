@@ -705,6 +705,24 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             {
                 return GrowthKey::Fixed;
             }
+            // `if name not in active: active += [name]`: the spelling of a guarded append.
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })
+                if !elts.is_empty()
+                    && elts.iter().all(|e| {
+                        let held_once = ComparableExpr::from(e);
+                        self.distinct
+                            .iter()
+                            .any(|(k, d)| *k == c && *d == held_once)
+                    }) =>
+            {
+                let keys: Vec<GrowthKey> = elts.iter().map(|e| self.key_of(e)).collect();
+                return keys
+                    .iter()
+                    .find(|k| matches!(k, GrowthKey::PerEvent(_)))
+                    .or_else(|| keys.iter().find(|k| **k == GrowthKey::Unknown))
+                    .cloned()
+                    .unwrap_or(GrowthKey::Fixed);
+            }
             _ => return GrowthKey::Item,
         };
         let held_once = ComparableExpr::from(elt);

@@ -75,6 +75,10 @@ pub struct Rmw {
     /// Other module-level functions of the module that read, change and write back the same
     /// file: what runs them concurrently (a handler of another module) races with this one.
     pub siblings: Vec<String>,
+    /// Module-level functions of the module that call `function`, directly or through one
+    /// another (nearest first): a handler of another module that calls one of them runs it too
+    /// (wcgw's MCP tool handler calls `get_tool_output`, which calls `write_file`).
+    pub callers: Vec<String>,
     /// It runs in a coroutine with no `await` between its read and its write: tasks of its event
     /// loop cannot run in between, and other modules of the program that write the file from
     /// their own coroutines take turns with it.
@@ -211,6 +215,7 @@ impl Rmw {
             entry: None,
             object_file: false,
             siblings: Vec::new(),
+            callers: Vec::new(),
             takes_turns: false,
             key: key.clone(),
         }
@@ -838,6 +843,9 @@ impl Rmw {
             self.function = owner
                 .and_then(Function::module_level_name)
                 .map(str::to_string);
+            if let Some(function) = &self.function {
+                self.callers = module_callers(functions, function);
+            }
         }
     }
 }
@@ -982,6 +990,56 @@ impl Function<'_> {
     fn is_coroutine(&self) -> bool {
         self.node.is_some_and(|n| n.is_async)
     }
+}
+
+/// The module-level functions that call `name` (a module-level function too) by its bare name,
+/// directly or through one another, nearest first: a few, as a chain longer than that says
+/// little.
+fn module_callers(functions: &[Function<'_>], name: &str) -> Vec<String> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Calls<'n> {
+        names: &'n [String],
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Calls<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                if matches!(call.func.as_ref(), Expr::Name(n) if self.names.iter().any(|m| m == n.id.as_str()))
+                {
+                    self.found = true;
+                }
+            }
+            if !self.found {
+                visitor::walk_expr(self, expr);
+            }
+        }
+    }
+    const MOST: usize = 6;
+    let mut reached = vec![name.to_string()];
+    let mut frontier = 0;
+    while frontier < reached.len() && reached.len() <= MOST {
+        let targets = reached[frontier..].to_vec();
+        frontier = reached.len();
+        for f in functions {
+            let (Some(caller), Some(node)) = (f.module_level_name(), f.node) else {
+                continue;
+            };
+            if reached.iter().any(|r| r == caller) {
+                continue;
+            }
+            let mut calls = Calls {
+                names: &targets,
+                found: false,
+            };
+            calls.visit_body(&node.body);
+            if calls.found {
+                reached.push(caller.to_string());
+            }
+        }
+    }
+    reached.remove(0);
+    reached.truncate(MOST);
+    reached
 }
 
 /// Every expression that names `name`: a bare name or an attribute (`save`, `self.save`).

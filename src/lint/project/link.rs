@@ -593,6 +593,7 @@ impl Project<'_> {
                 function,
                 entry,
                 siblings,
+                callers,
             } => {
                 let module = self.module_of_path.get(path).copied();
                 if module.is_some_and(|i| self.ends[i]) {
@@ -603,6 +604,9 @@ impl Project<'_> {
                 }
                 let other_writers = if *takes_turns { &None } else { file };
                 let mut evidence = self.concurrency_evidence(module, other_writers, root, function);
+                if evidence.is_empty() {
+                    evidence = self.callers_called_by_handlers(function, callers);
+                }
                 if evidence.is_empty() {
                     evidence = self.siblings_called_by_handlers(file, siblings);
                 }
@@ -1100,6 +1104,39 @@ impl Project<'_> {
                                 sibling.as_str().rsplit('.').next().unwrap_or_default(),
                                 self.shared_files.file(file),
                                 call.message
+                            );
+                            call
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first of `callers` (functions of the module that call `function`, nearest first)
+    /// that handlers of other modules call: they run `function` concurrently.
+    fn callers_called_by_handlers(
+        &self,
+        function: &Option<super::Name>,
+        callers: &[super::Name],
+    ) -> Vec<Related> {
+        let Some(function) = function else {
+            return Vec::new();
+        };
+        let short = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        callers
+            .iter()
+            .find_map(|caller| {
+                let calls = self.handlers_calling(caller.as_str());
+                (!calls.is_empty()).then(|| {
+                    calls
+                        .into_iter()
+                        .map(|mut call| {
+                            call.message = format!(
+                                "{}; `{}` leads to `{}` through calls in its module",
+                                call.message,
+                                short(caller.as_str()),
+                                short(function.as_str()),
                             );
                             call
                         })

@@ -252,6 +252,10 @@ pub enum Condition {
         /// write back the same file: a handler elsewhere that calls one races with this.
         #[serde(default)]
         siblings: Vec<Name>,
+        /// Module-level functions (qualified) of the module that call `function`, directly or
+        /// through one another: a handler elsewhere that calls one of them runs it.
+        #[serde(default)]
+        callers: Vec<Name>,
     },
 }
 

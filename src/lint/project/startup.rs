@@ -369,18 +369,22 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
 
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
-            // A nested definition runs whenever it is called or handed to, which is not known.
-            // Its decorators run where the definition is executed: at start-up for a class
-            // defined at module level.
+            // A nested function runs whenever it is called or handed to, which is not known.
+            // Decorators run where the definition is executed, and so does a class body: at
+            // start-up for a class defined at module level, whose methods' decorators
+            // (`@strategy` registering each method's name) run then too.
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
-                if let Stmt::ClassDef(c) = stmt {
-                    for d in &c.decorator_list {
-                        self.visit_decorator(d);
-                    }
+                let decorators = match stmt {
+                    Stmt::ClassDef(c) => &c.decorator_list,
+                    Stmt::FunctionDef(f) => &f.decorator_list,
+                    _ => unreachable!(),
+                };
+                for d in decorators {
+                    self.visit_decorator(d);
                 }
                 let (startup, grower, function) =
                     (self.startup, self.grower.take(), self.function.take());
-                self.startup = false;
+                self.startup = startup && matches!(stmt, Stmt::ClassDef(_));
                 let saved = self.scope;
                 if let Some(scope) = self.semantic.scope_of(stmt) {
                     self.scope = scope;
@@ -392,7 +396,17 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                         }
                         self.visit_body(&c.body);
                     }
-                    _ => visitor::walk_stmt(self, stmt),
+                    Stmt::FunctionDef(f) => {
+                        if let Some(type_params) = &f.type_params {
+                            self.visit_type_params(type_params);
+                        }
+                        self.visit_parameters(&f.parameters);
+                        if let Some(returns) = &f.returns {
+                            self.visit_annotation(returns);
+                        }
+                        self.visit_body(&f.body);
+                    }
+                    _ => {}
                 }
                 self.scope = saved;
                 (self.startup, self.grower, self.function) = (startup, grower, function);

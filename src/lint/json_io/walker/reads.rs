@@ -147,6 +147,19 @@ impl<'w, 'a> Walker<'w, 'a> {
             {
                 return self.read_expr(&c.arguments.args[0]);
             }
+            // So does one built through an alternative constructor, `Stats.from_dict(json.load(fp))`
+            // (but `Config.parse_raw(f.read())` parses text, below).
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && matches!(c.func.as_ref(), Expr::Attribute(a)
+                        if self.is_module_class(&a.value)) =>
+            {
+                match self.read_expr(&c.arguments.args[0]) {
+                    Some(taint) => return Some(taint),
+                    None => expr,
+                }
+            }
             // `json.loads(text).get("injected", [])`: a part of the document (but `self.get(k)`
             // is a call of its own, perhaps of a helper that loads).
             Expr::Call(c)
