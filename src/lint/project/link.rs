@@ -389,6 +389,20 @@ impl Project<'_> {
         !m.is_test && !m.is_example && !m.is_migration && !self.ends[module]
     }
 
+    /// Whether module `importer` imports module `imported` when it runs, whole or a name from
+    /// it, by any name the project knows it by (a namespace package's longer name too).
+    fn imports_module(&self, importer: usize, imported: usize) -> bool {
+        self.modules[importer]
+            .1
+            .run_time_imported_names()
+            .any(|name| {
+                self.hierarchy.module_named(name) == Some(imported)
+                    || name
+                        .rsplit_once('.')
+                        .is_some_and(|(m, _)| self.hierarchy.module_named(m) == Some(imported))
+            })
+    }
+
     /// A related location at `line` of module `module` (its index).
     fn related_in(&self, module: usize, line: u32, message: String) -> Related {
         Related {
@@ -488,13 +502,24 @@ impl Project<'_> {
                 }
                 if let Some(file) = read_elsewhere {
                     // A file's name alone says little across packages (`config.json`,
-                    // `report.json`): a reader of the same top-level package, in the program
+                    // `report.json`): a reader of the same top-level package, or of another
+                    // package beside it under the same directory (a bot's `cogs` and
+                    // `bot_utilities`, run from the same working directory), in the program
                     // that keeps running (not an example, a migration or a script that ends),
                     // names the same file.
                     let module = self.module_of_path.get(path).copied()?;
                     let top = |i: usize| self.modules[i].1.module.split('.').next().unwrap_or("");
+                    let packaged = |i: usize| self.modules[i].1.module.contains('.');
+                    let root =
+                        |i: usize| import_root(&self.modules[i].0, &self.modules[i].1.module);
                     let (j, line) = self.shared_files.other_reader(file.as_str(), module, |j| {
-                        self.in_running_program(j) && top(j) == top(module)
+                        self.in_running_program(j)
+                            && (top(j) == top(module)
+                                || (packaged(j)
+                                    && packaged(module)
+                                    && root(j).is_some()
+                                    && root(j) == root(module))
+                                || self.imports_module(module, j))
                     })?;
                     let message = format!(
                         "`{}` is read back in `{}`, so it is a state file",
@@ -1237,9 +1262,51 @@ impl Project<'_> {
     }
 }
 
+/// The directory a module's qualified name starts from (`/repo` for `cogs.admin` at
+/// `/repo/cogs/admin.py`, or at `/repo/cogs/admin/__init__.py`).
+fn import_root<'p>(path: &'p str, module: &str) -> Option<&'p str> {
+    let stem = path
+        .strip_suffix(".py")
+        .or_else(|| path.strip_suffix(".pyi"))?;
+    let stem = stem
+        .strip_suffix("/__init__")
+        .or_else(|| stem.strip_suffix("\\__init__"))
+        .unwrap_or(stem);
+    let mut rest = stem;
+    for part in module.rsplit('.') {
+        rest = rest.strip_suffix(part)?;
+        if rest.is_empty() {
+            break;
+        }
+        rest = rest.strip_suffix('/').or_else(|| rest.strip_suffix('\\'))?;
+    }
+    Some(rest)
+}
+
 /// Whether `name` can be written in an `import` statement.
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import_root;
+
+    #[test]
+    fn import_root_is_the_directory_the_qualified_name_starts_from() {
+        assert_eq!(
+            import_root("/repo/cogs/admin.py", "cogs.admin"),
+            Some("/repo")
+        );
+        assert_eq!(
+            import_root("/repo/cogs/admin/__init__.py", "cogs.admin"),
+            Some("/repo")
+        );
+        assert_eq!(import_root("cogs/admin.py", "cogs.admin"), Some(""));
+        // A name that does not end the path on a component boundary has no root.
+        assert_eq!(import_root("/repo/xcogs/admin.py", "cogs.admin"), None);
+        assert_eq!(import_root("/repo/cogs/admin.txt", "cogs.admin"), None);
+    }
 }
