@@ -535,7 +535,7 @@ pub fn collect_calls<'a>(expr: &'a Expr, out: &mut Vec<&'a ast::ExprCall>) {
 }
 
 /// Local names stored to exactly once in a function body (outside nested definitions), by a
-/// plain `name = value`, with that value: only those hold one value for the whole body, whatever
+/// plain `name = value` (or `name: T = value`), with that value: only those hold one value for the whole body, whatever
 /// branch ran.
 pub fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
     use ruff_python_ast::visitor::{self, Visitor};
@@ -551,6 +551,13 @@ pub fn bound_once(body: &[Stmt]) -> Vec<(&str, &Expr)> {
                 Stmt::Assign(a) => {
                     if let [Expr::Name(n)] = a.targets.as_slice() {
                         self.assigned.push((n.id.as_str(), &a.value));
+                    }
+                    visitor::walk_stmt(self, stmt);
+                }
+                // `conversations: dict[str, list] = {...}` binds the same way.
+                Stmt::AnnAssign(a) => {
+                    if let (Expr::Name(n), Some(value)) = (a.target.as_ref(), a.value.as_deref()) {
+                        self.assigned.push((n.id.as_str(), value));
                     }
                     visitor::walk_stmt(self, stmt);
                 }

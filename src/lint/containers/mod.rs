@@ -586,7 +586,9 @@ impl<'a> Facts<'a, '_, '_> {
                     let scope = self.semantic.scope_of(class).unwrap_or(ScopeId::MODULE);
                     for item in &class.body {
                         match item {
-                            Stmt::FunctionDef(method) => self.collect_self_definitions(ci, method),
+                            Stmt::FunctionDef(method) => {
+                                self.collect_self_definitions(ci, method, &class.body)
+                            }
                             other => {
                                 if let Some((target, value)) = single_assignment(other) {
                                     if let Expr::Name(n) = target {
@@ -642,7 +644,12 @@ impl<'a> Facts<'a, '_, '_> {
         }
     }
 
-    fn collect_self_definitions(&mut self, class: usize, method: &'a ast::StmtFunctionDef) {
+    fn collect_self_definitions(
+        &mut self,
+        class: usize,
+        method: &'a ast::StmtFunctionDef,
+        class_body: &'a [Stmt],
+    ) {
         let Some(self_name) = first_param(method) else {
             return;
         };
@@ -659,6 +666,14 @@ impl<'a> Facts<'a, '_, '_> {
                     Expr::Attribute(attr) if is_name(&attr.value, self_name) => {
                         let value = match value {
                             Expr::Name(n) => locals.get(n.id.as_str()).copied().unwrap_or(value),
+                            // `self.conversation = self._load_conversation()`: the container
+                            // the method builds and returns.
+                            Expr::Call(call) => match call.func.as_ref() {
+                                Expr::Attribute(m) if is_name(&m.value, self_name) => {
+                                    built_and_returned(class_body, m.attr.as_str()).unwrap_or(value)
+                                }
+                                _ => value,
+                            },
                             _ => value,
                         };
                         if let Some(held) = self.instance_class(method, value) {
@@ -1177,4 +1192,53 @@ pub(crate) fn same_items(value: &Expr, target: &Expr) -> bool {
         _ => false,
     };
     only_order && reshapes && same_items(arg, target)
+}
+
+/// The container literal that method `name` of a class body builds and returns on every path:
+/// each `return` hands back a literal (`{}`, `[]`, `{"default": [...]}`) or a local bound once
+/// to one and only filled in place (`conversations = {...}; for ...: conversations[k] = v;
+/// return conversations`). What else it may return (a loaded document, another object's
+/// attribute) has no kind the code shows.
+fn built_and_returned<'a>(class_body: &'a [Stmt], name: &str) -> Option<&'a Expr> {
+    let method = class_body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name.as_str() == name && f.decorator_list.is_empty() => Some(f),
+        _ => None,
+    })?;
+    let bound = crate::lint::blocks::bound_once(&method.body);
+    let literal = |e: &'a Expr| -> Option<&'a Expr> {
+        let e = match e {
+            Expr::Name(n) => bound
+                .iter()
+                .find(|(local, _)| *local == n.id.as_str())
+                .map(|(_, v)| *v)?,
+            other => other,
+        };
+        matches!(
+            e,
+            Expr::Dict(_)
+                | Expr::DictComp(_)
+                | Expr::List(_)
+                | Expr::ListComp(_)
+                | Expr::Set(_)
+                | Expr::SetComp(_)
+        )
+        .then_some(e)
+    };
+    let mut returned: Option<&'a Expr> = None;
+    let mut all = true;
+    crate::lint::blocks::for_each_stmt(&method.body, &mut |stmt| {
+        if let Stmt::Return(r) = stmt {
+            match r.value.as_deref().and_then(literal) {
+                Some(e)
+                    if returned.is_none_or(|first| {
+                        std::mem::discriminant(first) == std::mem::discriminant(e)
+                    }) =>
+                {
+                    returned.get_or_insert(e);
+                }
+                _ => all = false,
+            }
+        }
+    });
+    returned.filter(|_| all)
 }
