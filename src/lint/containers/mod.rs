@@ -299,13 +299,6 @@ pub fn analyze<'a>(
     if in_top_functions {
         let import_time_only = import_time_only_functions(suite);
         for c in &mut facts.containers {
-            // A module global grown only by module-level functions goes to the project as
-            // such (`SharedContainer::grown_in`): another module may import and call them from
-            // a handler, and the project sees every caller (wcgw's `get_tool_output`, called
-            // by its own `__main__` demo and by the MCP server's tool handler).
-            if matches!(c.owner, Owner::Module | Owner::Imported) && module_functions_only(c) {
-                continue;
-            }
             c.growth.retain(|g| {
                 g.in_endless_loop
                     || g.top_function
@@ -1112,6 +1105,16 @@ fn import_time_only_functions(suite: &[Stmt]) -> HashSet<&str> {
                 self.in_while += 1;
                 visitor::walk_stmt(self, stmt);
                 self.in_while -= 1;
+            } else if matches!(stmt, Stmt::If(i)
+                if self.depth == 0 && crate::lint::blocks::is_main_guard(&i.test))
+            {
+                // What only the `__main__` block calls may be a demonstration of a function
+                // that other modules import and call per event (wcgw's `get_tool_output`, which
+                // the MCP server's tool handler calls): the project sees every caller
+                // (`SharedContainer::grown_in`). Names it hands on still count as values.
+                self.depth += 1;
+                visitor::walk_stmt(self, stmt);
+                self.depth -= 1;
             } else {
                 visitor::walk_stmt(self, stmt);
             }
@@ -1200,10 +1203,17 @@ pub(crate) fn same_items(value: &Expr, target: &Expr) -> bool {
 /// return conversations`). What else it may return (a loaded document, another object's
 /// attribute) has no kind the code shows.
 fn built_and_returned<'a>(class_body: &'a [Stmt], name: &str) -> Option<&'a Expr> {
-    let method = class_body.iter().find_map(|s| match s {
-        Stmt::FunctionDef(f) if f.name.as_str() == name && f.decorator_list.is_empty() => Some(f),
+    // The last definition of the name is the one the class keeps.
+    let method = class_body.iter().rev().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f),
         _ => None,
     })?;
+    // No decorator may hand back something else, and no path may fall off the end (`None`).
+    if !method.decorator_list.is_empty()
+        || !matches!(method.body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
+    {
+        return None;
+    }
     let bound = crate::lint::blocks::bound_once(&method.body);
     let literal = |e: &'a Expr| -> Option<&'a Expr> {
         let e = match e {

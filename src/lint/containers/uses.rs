@@ -715,7 +715,16 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                             .any(|(k, d)| *k == c && *d == held_once)
                     }) =>
             {
-                let keys: Vec<GrowthKey> = elts.iter().map(|e| self.key_of(e)).collect();
+                let keys: Vec<GrowthKey> = elts
+                    .iter()
+                    .map(|e| {
+                        if self.warns_once(e) {
+                            GrowthKey::Fixed
+                        } else {
+                            self.key_of(e)
+                        }
+                    })
+                    .collect();
                 return keys
                     .iter()
                     .find(|k| matches!(k, GrowthKey::PerEvent(_)))

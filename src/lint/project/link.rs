@@ -502,11 +502,12 @@ impl Project<'_> {
                 }
                 if let Some(file) = read_elsewhere {
                     // A file's name alone says little across packages (`config.json`,
-                    // `report.json`): a reader of the same top-level package, or of another
-                    // package beside it under the same directory (a bot's `cogs` and
-                    // `bot_utilities`, run from the same working directory), in the program
-                    // that keeps running (not an example, a migration or a script that ends),
-                    // names the same file.
+                    // `report.json`): a reader of the same top-level package, of another
+                    // package beside it under the same directory (a bot's `cogs` and `store`,
+                    // run from the same working directory), or one the writing module imports
+                    // (`bot_utilities.config_loader`, a directory without `__init__.py`), in the
+                    // program that keeps running (not an example, a migration or a script that
+                    // ends), names the same file.
                     let module = self.module_of_path.get(path).copied()?;
                     let top = |i: usize| self.modules[i].1.module.split('.').next().unwrap_or("");
                     let packaged = |i: usize| self.modules[i].1.module.contains('.');
@@ -1273,10 +1274,13 @@ fn import_root<'p>(path: &'p str, module: &str) -> Option<&'p str> {
         .or_else(|| stem.strip_suffix("\\__init__"))
         .unwrap_or(stem);
     let mut rest = stem;
-    for part in module.rsplit('.') {
+    let mut parts = module.rsplit('.').peekable();
+    while let Some(part) = parts.next() {
         rest = rest.strip_suffix(part)?;
         if rest.is_empty() {
-            break;
+            // The path starts with the name: the root is the working directory, unless parts
+            // of the name are left over.
+            return parts.peek().is_none().then_some(rest);
         }
         rest = rest.strip_suffix('/').or_else(|| rest.strip_suffix('\\'))?;
     }
@@ -1308,5 +1312,6 @@ mod tests {
         // A name that does not end the path on a component boundary has no root.
         assert_eq!(import_root("/repo/xcogs/admin.py", "cogs.admin"), None);
         assert_eq!(import_root("/repo/cogs/admin.txt", "cogs.admin"), None);
+        assert_eq!(import_root("admin.py", "cogs.admin"), None);
     }
 }
