@@ -24,7 +24,7 @@ use locks::{LockKind, LockTable};
 use paths::PathKey;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use walker::analyze_function;
 
 /// How the pieces of a read-modify-write are protected.
@@ -721,6 +721,28 @@ pub fn analyze<'a>(
                 }
                 r.fill_concurrency(&functions, names);
             }
+            // One call graph of the module's functions serves every read-modify-write that
+            // the project may find called from elsewhere; most modules have none.
+            let asks = |r: &Rmw| r.function.is_some();
+            if facts.rmw.iter().any(asks)
+                || facts
+                    .risky_writes
+                    .iter()
+                    .filter_map(|w| w.concurrent.as_deref())
+                    .any(asks)
+            {
+                let calls = ModuleCalls::collect(&functions);
+                for r in facts
+                    .risky_writes
+                    .iter_mut()
+                    .filter_map(|w| w.concurrent.as_deref_mut())
+                    .chain(facts.rmw.iter_mut())
+                {
+                    if let Some(function) = &r.function {
+                        r.callers = calls.callers_of(function);
+                    }
+                }
+            }
             share_concurrency_by_file(&mut facts.rmw, &functions);
         }
         // What a script or a command writes once per invocation shows no part of the program
@@ -843,9 +865,6 @@ impl Rmw {
             self.function = owner
                 .and_then(Function::module_level_name)
                 .map(str::to_string);
-            if let Some(function) = &self.function {
-                self.callers = module_callers(functions, function);
-            }
         }
     }
 }
@@ -992,54 +1011,61 @@ impl Function<'_> {
     }
 }
 
-/// The module-level functions that call `name` (a module-level function too) by its bare name,
-/// directly or through one another, nearest first: a few, as a chain longer than that says
-/// little.
-fn module_callers(functions: &[Function<'_>], name: &str) -> Vec<String> {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Calls<'n> {
-        names: &'n [String],
-        found: bool,
-    }
-    impl<'a> Visitor<'a> for Calls<'_> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Call(call) = expr {
-                if matches!(call.func.as_ref(), Expr::Name(n) if self.names.iter().any(|m| m == n.id.as_str()))
-                {
-                    self.found = true;
+/// The bare names each module-level function calls (anywhere in its body, nested definitions
+/// included), in the module's order: walked once per module, asked per read-modify-write.
+struct ModuleCalls<'f> {
+    calls: Vec<(&'f str, HashSet<&'f str>)>,
+}
+
+impl<'f> ModuleCalls<'f> {
+    fn collect(functions: &'f [Function<'_>]) -> ModuleCalls<'f> {
+        use ruff_python_ast::visitor::{self, Visitor};
+        struct Calls<'f>(HashSet<&'f str>);
+        impl<'f> Visitor<'f> for Calls<'f> {
+            fn visit_expr(&mut self, expr: &'f Expr) {
+                if let Expr::Call(call) = expr {
+                    if let Expr::Name(n) = call.func.as_ref() {
+                        self.0.insert(n.id.as_str());
+                    }
                 }
-            }
-            if !self.found {
                 visitor::walk_expr(self, expr);
             }
         }
+        let calls = functions
+            .iter()
+            .filter_map(|f| {
+                let (name, node) = (f.module_level_name()?, f.node?);
+                let mut calls = Calls(HashSet::default());
+                calls.visit_body(&node.body);
+                Some((name, calls.0))
+            })
+            .collect();
+        ModuleCalls { calls }
     }
-    const MOST: usize = 6;
-    let mut reached = vec![name.to_string()];
-    let mut frontier = 0;
-    while frontier < reached.len() && reached.len() <= MOST {
-        let targets = reached[frontier..].to_vec();
-        frontier = reached.len();
-        for f in functions {
-            let (Some(caller), Some(node)) = (f.module_level_name(), f.node) else {
-                continue;
-            };
-            if reached.iter().any(|r| r == caller) {
-                continue;
-            }
-            let mut calls = Calls {
-                names: &targets,
-                found: false,
-            };
-            calls.visit_body(&node.body);
-            if calls.found {
-                reached.push(caller.to_string());
+
+    /// The module-level functions that call `name` (a module-level function too) by its bare
+    /// name, directly or through one another, nearest first: a few, as a chain longer than that
+    /// says little.
+    fn callers_of(&self, name: &str) -> Vec<String> {
+        const MOST: usize = 6;
+        let mut reached = vec![name];
+        let mut frontier = 0;
+        while frontier < reached.len() && reached.len() <= MOST {
+            let targets = reached[frontier..].to_vec();
+            frontier = reached.len();
+            for (caller, callees) in &self.calls {
+                if !reached.contains(caller) && targets.iter().any(|t| callees.contains(t)) {
+                    reached.push(caller);
+                }
             }
         }
+        reached
+            .into_iter()
+            .skip(1)
+            .take(MOST)
+            .map(str::to_string)
+            .collect()
     }
-    reached.remove(0);
-    reached.truncate(MOST);
-    reached
 }
 
 /// Every expression that names `name`: a bare name or an attribute (`save`, `self.save`).

@@ -518,8 +518,7 @@ impl Project<'_> {
                             && (top(j) == top(module)
                                 || (packaged(j)
                                     && packaged(module)
-                                    && root(j).is_some()
-                                    && root(j) == root(module))
+                                    && root(j).is_some_and(|r| root(module) == Some(r)))
                                 || self.imports_module(module, j))
                     })?;
                     let message = format!(
@@ -818,10 +817,7 @@ impl Project<'_> {
         kind: Name,
     ) -> Option<(super::hierarchy::ClassId, Related)> {
         let h = &self.hierarchy;
-        let short = |c: super::hierarchy::ClassId| {
-            let name = h.class(c).name.as_str();
-            name.rsplit('.').next().unwrap_or(name)
-        };
+        let short = |c: super::hierarchy::ClassId| last_name(h.class(c).name.as_str());
         let ancestors = h.ancestors_and_self(id);
         let descendants = h.descendants_and_self(id);
         ancestors
@@ -1116,27 +1112,13 @@ impl Project<'_> {
         file: &Option<super::Name>,
         siblings: &[super::Name],
     ) -> Vec<Related> {
-        let file = file.as_deref().unwrap_or_default();
-        siblings
-            .iter()
-            .find_map(|sibling| {
-                let calls = self.handlers_calling(sibling.as_str());
-                (!calls.is_empty()).then(|| {
-                    calls
-                        .into_iter()
-                        .map(|mut call| {
-                            call.message = format!(
-                                "`{}` also reads, changes and writes back `{}`, and runs concurrently: {}",
-                                sibling.as_str().rsplit('.').next().unwrap_or_default(),
-                                self.shared_files.file(file),
-                                call.message
-                            );
-                            call
-                        })
-                        .collect()
-                })
-            })
-            .unwrap_or_default()
+        let file = self.shared_files.file(file.as_deref().unwrap_or_default());
+        self.first_called_by_handlers(siblings, |sibling, why| {
+            format!(
+                "`{}` also reads, changes and writes back `{file}`, and runs concurrently: {why}",
+                last_name(sibling),
+            )
+        })
     }
 
     /// The first of `callers` (functions of the module that call `function`, nearest first)
@@ -1149,21 +1131,32 @@ impl Project<'_> {
         let Some(function) = function else {
             return Vec::new();
         };
-        let short = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
-        callers
+        self.first_called_by_handlers(callers, |caller, why| {
+            format!(
+                "{why}; `{}` leads to `{}` through calls in its module",
+                last_name(caller),
+                last_name(function.as_str()),
+            )
+        })
+    }
+
+    /// The handlers' calls of the first of `functions` (qualified) that handlers of other
+    /// modules call, each message reworded by `say(function, why the handler runs
+    /// concurrently)`.
+    fn first_called_by_handlers(
+        &self,
+        functions: &[super::Name],
+        say: impl Fn(&str, &str) -> String,
+    ) -> Vec<Related> {
+        functions
             .iter()
-            .find_map(|caller| {
-                let calls = self.handlers_calling(caller.as_str());
+            .find_map(|f| {
+                let calls = self.handlers_calling(f.as_str());
                 (!calls.is_empty()).then(|| {
                     calls
                         .into_iter()
                         .map(|mut call| {
-                            call.message = format!(
-                                "{}; `{}` leads to `{}` through calls in its module",
-                                call.message,
-                                short(caller.as_str()),
-                                short(function.as_str()),
-                            );
+                            call.message = say(f.as_str(), &call.message);
                             call
                         })
                         .collect()
@@ -1176,14 +1169,11 @@ impl Project<'_> {
     /// re-export: the call, and why the handler runs concurrently.
     fn handlers_calling(&self, function: &str) -> Vec<Related> {
         let is_it = |n: &str| n == function;
-        fn last(n: &str) -> &str {
-            n.rsplit('.').next().unwrap_or(n)
-        }
-        let name = last(function);
+        let name = last_name(function);
         let mut out = Vec::new();
         for (path, m) in self.modules {
             for (callee, line, why) in &m.handler_calls {
-                if last(callee.as_str()) != name {
+                if last_name(callee.as_str()) != name {
                     continue;
                 }
                 let hit = callee.as_str() == function
@@ -1285,6 +1275,11 @@ fn import_root<'p>(path: &'p str, module: &str) -> Option<&'p str> {
         rest = rest.strip_suffix('/').or_else(|| rest.strip_suffix('\\'))?;
     }
     Some(rest)
+}
+
+/// The last part of a qualified name (`save` of `pkg.store.save`).
+fn last_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 /// Whether `name` can be written in an `import` statement.
