@@ -62,7 +62,15 @@ pub fn compute<'p>(
     let mut seed = |id: ClassId, cause: Cause<'p>, queue: &mut VecDeque<ClassId>| {
         let mi = h.module_index_of(id);
         let module = h.module(mi).1;
-        if module.is_test || module.is_example || ends[mi] || causes[id].is_some() {
+        if module.is_test || module.is_example || ends[mi] {
+            return;
+        }
+        // A place that keeps an instance (a module global, the entry point) is firmer evidence
+        // than the shape of a loop the class runs, which may be one connection's or one
+        // client's: it replaces that cause while the seeds are still being gathered.
+        let firmer = matches!(causes[id], Some(Cause::ServiceLoop))
+            && matches!(cause, Cause::Held { via: None, .. });
+        if causes[id].is_some() && !firmer {
             return;
         }
         if let Cause::Held {
@@ -75,8 +83,9 @@ pub fn compute<'p>(
                 return;
             }
         }
-        causes[id] = Some(cause);
-        queue.push_back(id);
+        if causes[id].replace(cause).is_none() {
+            queue.push_back(id);
+        }
     };
     let instance_caches: Vec<&'p str> = h
         .modules
