@@ -339,16 +339,27 @@ fn retries(t: &ast::StmtTry) -> bool {
 /// A loop that reads from a connection with nothing inside it to outlive the connection's end
 /// (`while True: data = await ws.receive_bytes()`, no `try` with handlers around the read)
 /// stops when the peer closes or the read fails: it serves one connection, and lasts as long as
-/// that connection. A loop that catches the failure and goes round again (to reconnect) keeps
-/// running.
+/// that connection. So does one whose handlers around the read all leave the loop
+/// (`except ConnectionClosed: break`). A loop that catches the failure and goes round again (to
+/// reconnect) keeps running.
 pub fn reads_until_closed(body: &[Stmt]) -> bool {
     let reads = |e: &Expr| {
         let mut calls = Vec::new();
         collect_calls(e, &mut calls);
         calls.iter().any(|c| {
             matches!(c.func.as_ref(), Expr::Attribute(a)
-                if a.attr.starts_with("recv") || a.attr.starts_with("receive"))
+                if a.attr.starts_with("recv") || a.attr.starts_with("receive")
+                    || a.attr.as_str() == "get_message")
         })
+    };
+    let leaves = |t: &ast::StmtTry| {
+        t.handlers
+            .iter()
+            .all(|ast::ExceptHandler::ExceptHandler(h)| {
+                h.body
+                    .iter()
+                    .any(|s| matches!(s, Stmt::Break(_) | Stmt::Return(_) | Stmt::Raise(_)))
+            })
     };
     let mut found = false;
     walk_blocks(body, &mut |s| {
@@ -360,7 +371,7 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
         }
         match s {
             // A read a handler survives, or one in a nested loop, is not this loop's end.
-            Stmt::Try(t) => t.handlers.is_empty(),
+            Stmt::Try(t) => leaves(t),
             Stmt::For(_) | Stmt::While(_) => false,
             _ => true,
         }

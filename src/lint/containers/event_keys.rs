@@ -289,8 +289,15 @@ fn call_evidence<'a>(
         Expr::Attribute(a) => a.attr.as_str(),
         _ => return None,
     };
-    // Conversions keep what their argument is.
-    if matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset") && args.len() == 1 {
+    // Conversions keep what their argument is, and so does a type of the code wrapping one
+    // value (`ImageHash(digest)`, a `NewType` or a small class): the same value in, the same
+    // key out, or a new object per call.
+    let wraps = callee.starts_with(|c: char| c.is_ascii_uppercase())
+        && callee.chars().any(|c| c.is_ascii_lowercase())
+        && call.arguments.keywords.is_empty();
+    if (wraps || matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset"))
+        && args.len() == 1
+    {
         return evidence(&args[0], scope, depth);
     }
     // `id(klass)` of a class: one address per class the code defines, not per event.

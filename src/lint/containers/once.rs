@@ -32,8 +32,12 @@ pub(crate) fn is_lifecycle_start(f: &ast::StmtFunctionDef) -> bool {
     let Some(receiver) = first_param(f) else {
         return false;
     };
-    matches!(f.name.as_str(), "start" | "start_unsafe" | "startup")
-        && f.parameters.len() == 1
+    // Twisted's `startService` / `privilegedStartService` (IService): twistd starts each
+    // service of the application once.
+    matches!(
+        f.name.as_str(),
+        "start" | "start_unsafe" | "startup" | "startService" | "privilegedStartService"
+    ) && f.parameters.len() == 1
         && !self_refs(&f.body, 0, receiver).loops
 }
 

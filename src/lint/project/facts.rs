@@ -1602,7 +1602,8 @@ fn runs_per_event(f: &ast::StmtFunctionDef) -> bool {
 
 /// Records the first bound of each attribute (one is enough to clear a finding).
 /// Methods the class starts in the background: `threading.Thread(target=self.loop)`,
-/// `asyncio.create_task(self.loop())`, `loop.run_in_executor(None, self.loop)`. A loop there that
+/// `asyncio.create_task(self.loop())`, `loop.run_in_executor(None, self.loop)`,
+/// `tg.start_soon(self.loop)`. A loop there that
 /// runs until a flag on `self` says stop makes the object a service, whatever the method's name.
 fn started_methods(body: &[Stmt]) -> Vec<&str> {
     struct Starts<'s>(Vec<&'s str>);
@@ -1629,7 +1630,15 @@ fn started_methods(body: &[Stmt]) -> Vec<&str> {
                             self.0.extend(bound(&inner.func));
                         }
                     }
+                    // anyio's and trio's task groups (`tg.start_soon(self.loop)`), gevent's
+                    // `spawn(self.loop)`
                     "run_in_executor" | "start_new_thread" | "to_thread" | "submit" => {
+                        self.0.extend(call.arguments.args.iter().find_map(bound));
+                    }
+                    // Not the class's own helper (`self.spawn(self.reader, id)`), which may
+                    // start one per event and stop it again.
+                    "start_soon" | "spawn" if !matches!(call.func.as_ref(), Expr::Attribute(a) if is_name(&a.value, "self")) =>
+                    {
                         self.0.extend(call.arguments.args.iter().find_map(bound));
                     }
                     _ => {}
@@ -2201,4 +2210,26 @@ fn waits_for_input(body: &[Stmt]) -> bool {
     let mut w = Waits(false);
     w.visit_body(body);
     w.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::started_methods;
+    use ruff_python_parser::parse_module;
+
+    #[test]
+    fn task_groups_start_methods_but_a_class_own_spawn_helper_does_not() {
+        let source = "class W:\n\
+            \x20   async def run(self):\n\
+            \x20       async with anyio.create_task_group() as tg:\n\
+            \x20           tg.start_soon(self.plan)\n\
+            \x20       gevent.spawn(self.beat)\n\
+            \x20   def on_message(self, m):\n\
+            \x20       self.spawn(self.reader, m)\n";
+        let parsed = parse_module(source).expect("valid");
+        let ruff_python_ast::Stmt::ClassDef(class) = &parsed.suite()[0] else {
+            panic!("a class")
+        };
+        assert_eq!(started_methods(&class.body), ["plan", "beat"]);
+    }
 }

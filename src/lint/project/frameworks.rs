@@ -27,6 +27,7 @@ pub struct StartupHooks {
     pub keywords: Vec<String>,
     pub decorators: Vec<String>,
     pub events: Vec<String>,
+    pub methods: Vec<String>,
 }
 
 /// Decorators of handlers a framework runs many at a time, by what they handle.

@@ -167,6 +167,7 @@ pub fn collect(
             dispatch_prefixes: Vec::new(),
             hook_refs: hook_offsets.clone(),
             held_values: held.clone(),
+            in_class: false,
         };
         walk.walk_module(suite, &startup, growers);
         walks += 1;
@@ -240,6 +241,8 @@ struct Walk<'a, 'm> {
     hook_refs: FxHashSet<ruff_text_size::TextSize>,
     /// Module-level names bound to data the program holds ([`held_values`]).
     held_values: FxHashSet<&'a str>,
+    /// The statements walked are the body of a class.
+    in_class: bool,
 }
 
 impl<'a> Walk<'a, '_> {
@@ -384,7 +387,13 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 }
                 let (startup, grower, function) =
                     (self.startup, self.grower.take(), self.function.take());
-                self.startup = startup && matches!(stmt, Stmt::ClassDef(_));
+                // A method the framework calls once at start-up, of a class defined at start-up
+                // (`makeService` of a twistd plugin), is start-up code too.
+                let startup_method = matches!(stmt, Stmt::FunctionDef(f)
+                    if self.in_class && table().startup_hooks.methods.iter().any(|m| m == f.name.as_str()));
+                let in_class = self.in_class;
+                self.in_class = matches!(stmt, Stmt::ClassDef(_));
+                self.startup = startup && (matches!(stmt, Stmt::ClassDef(_)) || startup_method);
                 let saved = self.scope;
                 if let Some(scope) = self.semantic.scope_of(stmt) {
                     self.scope = scope;
@@ -410,6 +419,7 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 }
                 self.scope = saved;
                 (self.startup, self.grower, self.function) = (startup, grower, function);
+                self.in_class = in_class;
             }
             // A `for` over data the program holds (`conf["middlewares"]`, `conf.items()`, a
             // literal list) runs once per item of a collection that is there already: a fixed
@@ -801,6 +811,18 @@ mod tests {
 
     fn names(calls: &[Name]) -> Vec<&str> {
         calls.iter().map(Name::as_str).collect()
+    }
+
+    #[test]
+    fn a_framework_start_up_method_of_a_module_level_class_is_start_up_code() {
+        let calls = collect_from(
+            "from pkg import service\n\
+             class Maker:\n    def makeService(self, options):\n        return service.create(options)\n\
+             \n    def other(self):\n        service.handle()\n",
+            &[],
+        );
+        assert_eq!(names(&calls.at_startup), ["pkg.service.create"]);
+        assert!(calls.named.may_contain("handle"));
     }
 
     #[test]
