@@ -943,6 +943,22 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             _ => {}
         }
+        // `utf8_data_to_file(f, data)` with `data = json.dumps(db)`: a helper handed a handle
+        // open for writing and the JSON text writes the one to the other.
+        if args.len() >= 2 {
+            let handle = args.iter().find(|a| {
+                matches!(a, Expr::Name(n)
+                    if self.handle_named(n.id.as_str()).is_some_and(|h| h.mode == Mode::Write))
+            });
+            let dumped = args.iter().find_map(|a| self.dumps_value(a));
+            if let (Some(handle), Some(dumped)) = (handle, dumped) {
+                let taint = self.taint_of(dumped);
+                let source = ValueSource::of(dumped, self.f);
+                self.note_held(dumped, call.range());
+                self.dump_to(handle, taint, call.range(), source);
+                return;
+            }
+        }
         // Helper summaries: writes, and callables run under a lock.
         let Some((summary, arg_map)) = self.summary_for(call) else {
             return;

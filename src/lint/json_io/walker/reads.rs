@@ -160,6 +160,18 @@ impl<'w, 'a> Walker<'w, 'a> {
                     None => expr,
                 }
             }
+            // `for k, v in json.load(f).items():`: a view of the document.
+            Expr::Call(c)
+                if c.arguments.is_empty()
+                    && matches!(c.func.as_ref(), Expr::Attribute(a)
+                        if matches!(a.attr.as_str(), "items" | "keys" | "values" | "copy")
+                            && matches!(a.value.as_ref(), Expr::Call(_))) =>
+            {
+                let Expr::Attribute(a) = c.func.as_ref() else {
+                    return None;
+                };
+                return self.read_expr(&a.value);
+            }
             // `json.loads(text).get("injected", [])`: a part of the document (but `self.get(k)`
             // is a call of its own, perhaps of a helper that loads).
             Expr::Call(c)
