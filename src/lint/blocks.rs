@@ -746,6 +746,44 @@ pub fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
     calls.0
 }
 
+/// A wait on an object made in the same expression, which nothing else can reach to end it:
+/// `threading.Event().wait()`, `asyncio.Event().wait()` (awaited), `asyncio.Future()` (awaited).
+/// The call never returns; a program parks its main task so while handlers do the work.
+pub fn waits_forever(call: &ast::ExprCall) -> bool {
+    fn last(e: &Expr) -> Option<&str> {
+        match e {
+            Expr::Name(n) => Some(n.id.as_str()),
+            Expr::Attribute(a) => Some(a.attr.as_str()),
+            _ => None,
+        }
+    }
+    let made = |e: &Expr, class: &str| matches!(e, Expr::Call(c) if c.arguments.is_empty() && last(&c.func) == Some(class));
+    if !call.arguments.is_empty() {
+        return false;
+    }
+    match call.func.as_ref() {
+        Expr::Attribute(a) if a.attr.as_str() == "wait" => made(&a.value, "Event"),
+        func => last(func) == Some("Future"),
+    }
+}
+
+/// Whether one of `body`'s own statements waits forever ([`waits_forever`]), awaited or not.
+pub fn parks_forever(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::Expr(e) => {
+            let value = match e.value.as_ref() {
+                Expr::Await(a) => a.value.as_ref(),
+                v => v,
+            };
+            match value {
+                Expr::Call(c) => waits_forever(c),
+                _ => false,
+            }
+        }
+        _ => false,
+    })
+}
+
 /// The calls in a function body, outside nested definitions and lambdas (those run when they are
 /// called, as functions of their own).
 pub fn calls_in(body: &[Stmt]) -> Vec<&ast::ExprCall> {

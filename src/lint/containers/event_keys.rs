@@ -63,7 +63,8 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
-/// orchestrator runs, the channels of a workspace or a radio service, the guilds (servers) a
+/// orchestrator runs, the routers, backends and routing rules of a serving cluster, the channels of a workspace or a radio
+/// service, the guilds (servers) a
 /// chat bot has been added to, the tenants of a service (`camera_id`, `provider_id`,
 /// `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`, `guild_id`, also written
 /// `guild.id`). Their ids are
@@ -120,6 +121,9 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "product",
     "vendor",
     "deployment",
+    "router",
+    "backend",
+    "rule",
     "channel",
     "guild",
     "tenant",
@@ -224,6 +228,11 @@ fn evidence<'a>(key: &'a Expr, scope: &KeyScope<'_, 'a>, depth: u8) -> Option<St
             let local = (depth < 3).then(|| (scope.local)(name)).flatten();
             if local.is_some_and(is_own_pid) {
                 return None;
+            }
+            // A fallback chain (`uid = router_uid or self._router_uid`) is what it copies,
+            // whatever its own name says.
+            if let Some(value) = local.filter(|v| is_alias(v)) {
+                return evidence(value, scope, depth + 1);
             }
             named(name, scope.content_names)
                 .or_else(|| {
@@ -344,6 +353,13 @@ fn catalogue_entry(owner: &Expr) -> bool {
         _ => return false,
     };
     is_catalogue_noun(&name.trim_start_matches('_').to_ascii_lowercase())
+}
+
+/// A copy of one of a few names, the first that is set: `router_uid or self._router_uid`. (A
+/// plain `user_id = session.id1` keeps its own name, which may say more than the source's.)
+fn is_alias(value: &Expr) -> bool {
+    let plain = |e: &Expr| matches!(e, Expr::Name(_) | Expr::Attribute(_));
+    matches!(value, Expr::BoolOp(b) if b.op == ast::BoolOp::Or && b.values.iter().all(plain))
 }
 
 /// `os.getpid()`: the same in every call of one process.

@@ -679,7 +679,11 @@ impl<'a> Facts<'a, '_, '_> {
             }
         });
         let method_name = method.name.as_str();
-        let recreated_in = (!is_init_like(method_name)).then_some(method_name);
+        // A method that ends by parking for good (`await asyncio.Event().wait()`) runs once:
+        // what it first builds is the object's state for its life, not a reset.
+        let recreated_in = (!is_init_like(method_name)
+            && !crate::lint::blocks::parks_forever(&method.body))
+        .then_some(method_name);
         // A class method's `cls.list = []` assigns the class attribute (a reassignment, when
         // the class body defines it), not one of each instance.
         let on_class = method

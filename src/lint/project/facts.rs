@@ -213,15 +213,23 @@ pub fn summarize<'a>(
     // The program keeps running when a function the entry point calls loops, or a coroutine
     // such a function hands to the event loop (`main()` runs `asyncio.run(monitor(...))`, and
     // `monitor` loops).
-    for f in reached_functions(suite, &entry) {
+    // What they create is kept by the entry point too (`asyncio.run(async_main())`, where
+    // `async_main` makes the service and awaits its `run`).
+    let reached = reached_functions(suite, &entry);
+    for f in &reached {
         b.note_loops(&f.body);
     }
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
-            if entry.contains(&f.name.as_str()) {
+            if reached.iter().any(|r| std::ptr::eq(*r, f)) {
                 let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
+                // Not in a `for`: one object per item, each dropped for the next
+                // (`for test_file in files: agent = CoverAgent(...); agent.run()`).
                 let mut found = Vec::new();
-                for_each_stmt(&f.body, &mut |s| found.push(s));
+                crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
+                    found.push(s);
+                    !matches!(s, Stmt::For(_))
+                });
                 for s in found {
                     // `with Core() as core: core.run()` keeps the object for the block as an
                     // assignment does for the function.
@@ -376,15 +384,15 @@ impl<'a> FactsBuilder<'a, '_> {
         {
             return true;
         }
-        // `threading.Event().wait()`: an event nothing else can set, waited on with no timeout,
-        // parks the main thread for good while the threads it started do the work.
+        // `threading.Event().wait()`, `await asyncio.Event().wait()`: an event nothing else can
+        // set, waited on with no timeout, parks the main thread for good while the threads or
+        // tasks it started do the work.
         if let Expr::Call(made) = a.value.as_ref() {
-            return a.attr.as_str() == "wait"
-                && call.arguments.is_empty()
+            return crate::lint::blocks::waits_forever(call)
                 && self
                     .semantic
                     .qualified_name(ScopeId::MODULE, &made.func)
-                    .is_some_and(|q| q == "threading.Event");
+                    .is_some_and(|q| matches!(q.as_str(), "threading.Event" | "asyncio.Event"));
         }
         let Expr::Name(app) = a.value.as_ref() else {
             return false;
@@ -1089,10 +1097,12 @@ impl<'a> FactsBuilder<'a, '_> {
         let scope = self.semantic.scope_of(method).unwrap_or(ScopeId::MODULE);
         self.loaded_instances(owner, scope, method);
         self.cached_on_instance(owner, scope, method);
+        // A method that parks for good once it has set up (`await asyncio.Event().wait()`)
+        // builds the object's state once, as an initializer does.
         let init_like = matches!(
             method.name.as_str(),
             "__init__" | "__post_init__" | "__new__" | "setup" | "__attrs_post_init__"
-        );
+        ) || crate::lint::blocks::parks_forever(&method.body);
         // Removal at the end of the object's life bounds nothing while it works.
         let bounds_nothing = crate::lint::blocks::runs_at_life_edge(method.name.as_str());
         // Parameters annotated with a class: storing one on `self` holds that instance.
@@ -1133,6 +1143,10 @@ impl<'a> FactsBuilder<'a, '_> {
             if let Some(call) = serve {
                 facts.service_loop =
                     Some((Name::new(method.name.as_str()), self.line(call.start())));
+            } else if crate::lint::blocks::parks_forever(&method.body) {
+                // It parks for good once it has set up (`await asyncio.Event().wait()`).
+                facts.service_loop =
+                    Some((Name::new(method.name.as_str()), self.line(method.start())));
             }
         }
         let mut stmts = Vec::new();
