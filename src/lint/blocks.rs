@@ -349,7 +349,8 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
         calls.iter().any(|c| {
             matches!(c.func.as_ref(), Expr::Attribute(a)
                 if a.attr.starts_with("recv") || a.attr.starts_with("receive")
-                    || a.attr.as_str() == "get_message")
+                    // trio-websocket's read; not redis-py's `pubsub.get_message()`, which polls
+                    || (a.attr.as_str() == "get_message" && names_a_websocket(&a.value)))
         })
     };
     let leaves = |t: &ast::StmtTry| {
@@ -377,6 +378,17 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
         }
     });
     found
+}
+
+/// `ws`, `websocket`, `self._websocket`: a receiver named for a websocket.
+fn names_a_websocket(receiver: &Expr) -> bool {
+    let name = match receiver {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    name == "ws" || name.ends_with("websocket")
 }
 
 /// Each round waits for a person to type (`command = input("> ")`, `self.session.prompt(...)`
@@ -767,21 +779,25 @@ pub fn waits_forever(call: &ast::ExprCall) -> bool {
     }
 }
 
-/// Whether one of `body`'s own statements waits forever ([`waits_forever`]), awaited or not.
-pub fn parks_forever(body: &[Stmt]) -> bool {
-    body.iter().any(|s| match s {
-        Stmt::Expr(e) => {
-            let value = match e.value.as_ref() {
-                Expr::Await(a) => a.value.as_ref(),
-                v => v,
-            };
-            match value {
-                Expr::Call(c) => waits_forever(c),
-                _ => false,
+/// The statement of `body` itself that waits forever ([`waits_forever`]): awaited, or a
+/// blocking `threading.Event().wait()` (an `asyncio.Future()` not awaited returns at once).
+pub fn parking_statement(body: &[Stmt]) -> Option<&Stmt> {
+    body.iter().find(|s| match s {
+        Stmt::Expr(e) => match e.value.as_ref() {
+            Expr::Await(a) => matches!(a.value.as_ref(), Expr::Call(c) if waits_forever(c)),
+            Expr::Call(c) => {
+                waits_forever(c)
+                    && matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "wait")
             }
-        }
+            _ => false,
+        },
         _ => false,
     })
+}
+
+/// Whether a statement of `body` itself waits forever ([`parking_statement`]).
+pub fn parks_forever(body: &[Stmt]) -> bool {
+    parking_statement(body).is_some()
 }
 
 /// The calls in a function body, outside nested definitions and lambdas (those run when they are
@@ -881,6 +897,32 @@ mod tests {
         assert!(!ends_with_connection(
             "while True:\n    job = queue.get()\n    handle(job)\n"
         ));
+        // Handlers that all leave the loop end it with the connection; one that goes round
+        // again does not. A pub/sub poll (`pubsub.get_message()`) is no websocket read.
+        assert!(ends_with_connection(
+            "while True:\n    try:\n        m = await self.websocket.get_message()\n    except ConnectionClosed:\n        break\n"
+        ));
+        assert!(!ends_with_connection(
+            "while True:\n    try:\n        m = await ws.recv()\n    except ConnectionClosed:\n        break\n    except TimeoutError:\n        continue\n"
+        ));
+        assert!(!ends_with_connection(
+            "while True:\n    msg = self.pubsub.get_message()\n    handle(msg)\n"
+        ));
+    }
+
+    #[test]
+    fn only_waits_nothing_can_end_park_for_good() {
+        let parks = |src: &str| {
+            let parsed = ruff_python_parser::parse_module(src).expect("valid");
+            parks_forever(parsed.suite())
+        };
+        assert!(parks("await asyncio.Event().wait()\n"));
+        assert!(parks("await asyncio.Future()\n"));
+        assert!(parks("threading.Event().wait()\n"));
+        // Not awaited, a future returns at once; an event someone holds can be set.
+        assert!(!parks("asyncio.Future()\n"));
+        assert!(!parks("await self.stopped.wait()\n"));
+        assert!(!parks("await asyncio.Event().wait(timeout)\n"));
     }
 
     #[test]

@@ -298,12 +298,14 @@ fn call_evidence<'a>(
         Expr::Attribute(a) => a.attr.as_str(),
         _ => return None,
     };
-    // Conversions keep what their argument is, and so does a type of the code wrapping one
-    // value (`ImageHash(digest)`, a `NewType` or a small class): the same value in, the same
-    // key out, or a new object per call.
+    // Conversions keep what their argument is, and so does a type wrapping a value made at the
+    // call (`ImageHash(sha256(img).hexdigest())`, a `NewType`): the same value in, the same key
+    // out, or a new object per call. Not a name wrapped so (`Status(status_id)` of an `Enum`
+    // is one of a fixed set).
     let wraps = callee.starts_with(|c: char| c.is_ascii_uppercase())
         && callee.chars().any(|c| c.is_ascii_lowercase())
-        && call.arguments.keywords.is_empty();
+        && call.arguments.keywords.is_empty()
+        && matches!(args.first(), Some(Expr::Call(_)));
     if (wraps || matches!(callee, "str" | "int" | "repr" | "tuple" | "frozenset"))
         && args.len() == 1
     {
@@ -355,10 +357,16 @@ fn catalogue_entry(owner: &Expr) -> bool {
     is_catalogue_noun(&name.trim_start_matches('_').to_ascii_lowercase())
 }
 
-/// A copy of one of a few names, the first that is set: `router_uid or self._router_uid`. (A
-/// plain `user_id = session.id1` keeps its own name, which may say more than the source's.)
+/// A copy of one of a few names, the first that is set: `router_uid or self._router_uid`,
+/// `router_uid or "default"`. (A plain `user_id = session.id1` keeps its own name, which may
+/// say more than the source's.)
 fn is_alias(value: &Expr) -> bool {
-    let plain = |e: &Expr| matches!(e, Expr::Name(_) | Expr::Attribute(_));
+    let plain = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::StringLiteral(_) | Expr::NoneLiteral(_)
+        )
+    };
     matches!(value, Expr::BoolOp(b) if b.op == ast::BoolOp::Or && b.values.iter().all(plain))
 }
 
@@ -449,7 +457,40 @@ fn named(name: &str, content: bool) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::named;
+    use super::{named, per_event_key, KeyScope};
+    use ruff_python_ast::Expr;
+
+    /// The evidence for the key `key` where `locals` are bound once as given.
+    fn key_evidence(key: &str, locals: &[(&str, &str)]) -> Option<String> {
+        let parsed: Vec<_> = locals
+            .iter()
+            .map(|(n, v)| (*n, ruff_python_parser::parse_expression(v).expect("valid")))
+            .collect();
+        let values: Vec<(&str, &Expr)> = parsed.iter().map(|(n, p)| (*n, p.expr())).collect();
+        let local = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let no = |_: &Expr| false;
+        let no_param = |_: &str| None;
+        let no_class = |_: &str| false;
+        let scope = KeyScope {
+            local: &local,
+            stream_positions: &[],
+            own_function: &no,
+            parameter: &no_param,
+            content_names: true,
+            class_parameter: &no_class,
+        };
+        let key = ruff_python_parser::parse_expression(key).expect("valid");
+        per_event_key(key.expr(), &scope)
+    }
+
+    #[test]
+    fn a_fallback_chain_is_what_it_copies_and_a_wrapper_what_it_wraps() {
+        assert!(key_evidence("uid", &[("uid", "router_uid or self._router_uid")]).is_none());
+        assert!(key_evidence("uid", &[("uid", "router_uid or 'default'")]).is_none());
+        assert!(key_evidence("uid", &[("uid", "session.id1")]).is_some());
+        assert!(key_evidence("ImageHash(hashlib.sha256(img).hexdigest())", &[]).is_some());
+        assert!(key_evidence("Status(status_id)", &[]).is_none());
+    }
 
     #[test]
     fn ids_of_catalogue_entries_are_no_evidence() {

@@ -679,7 +679,7 @@ impl<'a> Facts<'a, '_, '_> {
             }
         });
         let method_name = method.name.as_str();
-        // A method that ends by parking for good (`await asyncio.Event().wait()`) runs once:
+        // A method that parks for good (`await asyncio.Event().wait()`) runs once:
         // what it first builds is the object's state for its life, not a reset.
         let recreated_in = (!is_init_like(method_name)
             && !crate::lint::blocks::parks_forever(&method.body))

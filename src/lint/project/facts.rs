@@ -213,22 +213,25 @@ pub fn summarize<'a>(
     // The program keeps running when a function the entry point calls loops, or a coroutine
     // such a function hands to the event loop (`main()` runs `asyncio.run(monitor(...))`, and
     // `monitor` loops).
-    // What they create is kept by the entry point too (`asyncio.run(async_main())`, where
-    // `async_main` makes the service and awaits its `run`).
-    let reached = reached_functions(suite, &entry);
-    for f in &reached {
+    for f in reached_functions(suite, &entry) {
         b.note_loops(&f.body);
     }
+    // What the program's main coroutine creates is kept by the entry point too: the one an
+    // entry function ends by handing the event loop (`asyncio.run(async_main())`, where
+    // `async_main` makes the service and awaits its `run`), not one that runs before the
+    // program serves (`asyncio.run(migrate(rows))`, then `serve_forever()`).
+    let main_coroutines = main_coroutines(suite, &entry);
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
-            if reached.iter().any(|r| std::ptr::eq(*r, f)) {
+            let direct = entry.contains(&f.name.as_str());
+            if direct || main_coroutines.contains(&f.name.as_str()) {
                 let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
-                // Not in a `for`: one object per item, each dropped for the next
-                // (`for test_file in files: agent = CoverAgent(...); agent.run()`).
+                // In the coroutine, not in a `for`: one object per item, each dropped for the
+                // next (`for test_file in files: agent = CoverAgent(...); agent.run()`).
                 let mut found = Vec::new();
                 crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
                     found.push(s);
-                    !matches!(s, Stmt::For(_))
+                    direct || !matches!(s, Stmt::For(_))
                 });
                 for s in found {
                     // `with Core() as core: core.run()` keeps the object for the block as an
@@ -1134,8 +1137,12 @@ impl<'a> FactsBuilder<'a, '_> {
                         // connection's handler until that connection closes), which says
                         // nothing of how long it lives.
                         let own_end = name == "wait_closed" && is_name(&a.value, self_name);
+                        // A class's own `self.polling()` is a method of its own, not
+                        // pyTelegramBotAPI's `bot.polling()`.
+                        let own_poll = name == "polling" && is_name(&a.value, self_name);
                         !matches!(name, "join" | "run_until_complete")
                             && !own_end
+                            && !own_poll
                             && serving.serve_calls.iter().any(|s| s == name)
                     }
                     _ => self.serves(call),
@@ -1143,10 +1150,10 @@ impl<'a> FactsBuilder<'a, '_> {
             if let Some(call) = serve {
                 facts.service_loop =
                     Some((Name::new(method.name.as_str()), self.line(call.start())));
-            } else if crate::lint::blocks::parks_forever(&method.body) {
+            } else if let Some(park) = crate::lint::blocks::parking_statement(&method.body) {
                 // It parks for good once it has set up (`await asyncio.Event().wait()`).
                 facts.service_loop =
-                    Some((Name::new(method.name.as_str()), self.line(method.start())));
+                    Some((Name::new(method.name.as_str()), self.line(park.start())));
             }
         }
         let mut stmts = Vec::new();
@@ -1449,6 +1456,45 @@ fn stores_result_on_receiver(decorator: &ast::StmtFunctionDef) -> bool {
     stores
 }
 
+/// The coroutines that functions of `entry` end by handing to an event loop: the last statement
+/// (or the last of a `try` there) is `asyncio.run(main())` or `loop.run_until_complete(main())`.
+fn main_coroutines<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a str> {
+    fn last_run(body: &[Stmt]) -> Option<&str> {
+        match body.last()? {
+            Stmt::Try(t) => last_run(&t.body),
+            Stmt::Expr(e) => {
+                let Expr::Call(call) = e.value.as_ref() else {
+                    return None;
+                };
+                let runner = match call.func.as_ref() {
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    Expr::Name(n) => n.id.as_str(),
+                    _ => return None,
+                };
+                if !matches!(runner, "run" | "run_until_complete") {
+                    return None;
+                }
+                match call.arguments.args.first()? {
+                    Expr::Call(inner) => match inner.func.as_ref() {
+                        Expr::Name(n) => Some(n.id.as_str()),
+                        _ => None,
+                    },
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::FunctionDef(f) if entry.contains(&f.name.as_str()) => last_run(&f.body),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The module-level functions `entry` names, and the coroutines they hand to an event loop in
 /// turn (`asyncio.run(monitor(url))`, `loop.run_until_complete(serve())`, `anyio.run(main)`),
 /// which are the program's main: a few hops deep.
@@ -1644,16 +1690,22 @@ fn started_methods(body: &[Stmt]) -> Vec<&str> {
                             self.0.extend(bound(&inner.func));
                         }
                     }
-                    // anyio's and trio's task groups (`tg.start_soon(self.loop)`), gevent's
-                    // `spawn(self.loop)`
                     "run_in_executor" | "start_new_thread" | "to_thread" | "submit" => {
                         self.0.extend(call.arguments.args.iter().find_map(bound));
                     }
-                    // Not the class's own helper (`self.spawn(self.reader, id)`), which may
-                    // start one per event and stop it again.
+                    // anyio's and trio's task groups (`tg.start_soon(self.loop)`), gevent's
+                    // `spawn(self.loop)`: a method of `self` handed to them. Not through the
+                    // class's own helper (`self.spawn(self.reader, id)`), which may start one per
+                    // event and stop it again.
                     "start_soon" | "spawn" if !matches!(call.func.as_ref(), Expr::Attribute(a) if is_name(&a.value, "self")) =>
                     {
-                        self.0.extend(call.arguments.args.iter().find_map(bound));
+                        self.0
+                            .extend(call.arguments.args.first().and_then(|a| match a {
+                                Expr::Attribute(m) if is_name(&m.value, "self") => {
+                                    Some(m.attr.as_str())
+                                }
+                                _ => None,
+                            }));
                     }
                     _ => {}
                 }

@@ -65,7 +65,8 @@ pub fn compute<'p>(
         if module.is_test || module.is_example || ends[mi] {
             return;
         }
-        // A place that keeps an instance (a module global, the entry point) is firmer evidence
+        // A place that keeps an instance (a module global, the entry point, a registration
+        // with a running framework) is firmer evidence
         // than the shape of a loop the class runs, which may be one connection's or one
         // client's: it replaces that cause while the seeds are still being gathered.
         let firmer = matches!(causes[id], Some(Cause::ServiceLoop))

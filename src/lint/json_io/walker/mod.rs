@@ -944,7 +944,8 @@ impl<'w, 'a> Walker<'w, 'a> {
             _ => {}
         }
         // `utf8_data_to_file(f, data)` with `data = json.dumps(db)`: a helper handed a handle
-        // open for writing and the JSON text writes the one to the other.
+        // open for writing and the JSON text writes the one to the other. What the project's
+        // summary of the helper says (its reads, what runs under its lock) applies as well.
         if args.len() >= 2 {
             let handle = args.iter().find(|a| {
                 matches!(a, Expr::Name(n)
@@ -956,7 +957,6 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let source = ValueSource::of(dumped, self.f);
                 self.note_held(dumped, call.range());
                 self.dump_to(handle, taint, call.range(), source);
-                return;
             }
         }
         // Helper summaries: writes, and callables run under a lock.
