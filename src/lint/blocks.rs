@@ -272,16 +272,9 @@ pub fn counts_to_limit(body: &[Stmt]) -> bool {
     /// The last part of each exception name a handler catches (`queue.Empty`: `Empty`);
     /// `None` for one that is no plain name, nothing for a bare `except:`.
     fn caught(h: &ast::ExceptHandlerExceptHandler) -> Vec<Option<&str>> {
-        fn last(e: &Expr) -> Option<&str> {
-            match e {
-                Expr::Name(n) => Some(n.id.as_str()),
-                Expr::Attribute(a) => Some(a.attr.as_str()),
-                _ => None,
-            }
-        }
         match h.type_.as_deref() {
-            Some(Expr::Tuple(t)) => t.elts.iter().map(last).collect(),
-            Some(e) => vec![last(e)],
+            Some(Expr::Tuple(t)) => t.elts.iter().map(last_segment).collect(),
+            Some(e) => vec![last_segment(e)],
             None => Vec::new(),
         }
     }
@@ -762,20 +755,22 @@ pub fn all_calls(suite: &[Stmt]) -> Vec<&ast::ExprCall> {
 /// `threading.Event().wait()`, `asyncio.Event().wait()` (awaited), `asyncio.Future()` (awaited).
 /// The call never returns; a program parks its main task so while handlers do the work.
 pub fn waits_forever(call: &ast::ExprCall) -> bool {
-    fn last(e: &Expr) -> Option<&str> {
-        match e {
-            Expr::Name(n) => Some(n.id.as_str()),
-            Expr::Attribute(a) => Some(a.attr.as_str()),
-            _ => None,
-        }
-    }
-    let made = |e: &Expr, class: &str| matches!(e, Expr::Call(c) if c.arguments.is_empty() && last(&c.func) == Some(class));
+    let made = |e: &Expr, class: &str| matches!(e, Expr::Call(c) if c.arguments.is_empty() && last_segment(&c.func) == Some(class));
     if !call.arguments.is_empty() {
         return false;
     }
     match call.func.as_ref() {
         Expr::Attribute(a) if a.attr.as_str() == "wait" => made(&a.value, "Event"),
-        func => last(func) == Some("Future"),
+        func => last_segment(func) == Some("Future"),
+    }
+}
+
+/// The last part of a name or dotted name (`asyncio.Event`: `Event`); `None` for anything else.
+pub fn last_segment(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.as_str()),
+        _ => None,
     }
 }
 

@@ -63,9 +63,8 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// cameras or devices a deployment configures, the providers, presets, templates, plugins and
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
-/// orchestrator runs, the routers, backends and routing rules of a serving cluster, the channels of a workspace or a radio
-/// service, the guilds (servers) a
-/// chat bot has been added to, the tenants of a service (`camera_id`, `provider_id`,
+/// orchestrator runs, the routers, backends and routing rules of a serving cluster, the channels
+/// of a workspace or a radio service, the guilds (servers) a chat bot has been added to, the tenants of a service (`camera_id`, `provider_id`,
 /// `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`, `guild_id`, also written
 /// `guild.id`). Their ids are
 /// identifiers, but of a finite set: never evidence by themselves.

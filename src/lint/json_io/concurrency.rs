@@ -5,6 +5,7 @@
 //! The evidence is a chain of steps a reviewer can follow from the read-modify-write outward.
 
 use super::Function;
+use crate::lint::blocks::last_segment;
 use crate::lint::project::frameworks;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
@@ -443,14 +444,6 @@ fn callees(functions: &[Function<'_>], target: &Target, class: Option<&str>) -> 
                 }
         })
         .collect()
-}
-
-fn last_segment(expr: &Expr) -> Option<&str> {
-    match expr {
-        Expr::Name(n) => Some(n.id.as_str()),
-        Expr::Attribute(a) => Some(a.attr.as_str()),
-        _ => None,
-    }
 }
 
 /// What a handler decorator says runs many calls of the function at once.

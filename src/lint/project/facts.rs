@@ -1462,27 +1462,10 @@ fn main_coroutines<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a str> {
     fn last_run(body: &[Stmt]) -> Option<&str> {
         match body.last()? {
             Stmt::Try(t) => last_run(&t.body),
-            Stmt::Expr(e) => {
-                let Expr::Call(call) = e.value.as_ref() else {
-                    return None;
-                };
-                let runner = match call.func.as_ref() {
-                    Expr::Attribute(a) => a.attr.as_str(),
-                    Expr::Name(n) => n.id.as_str(),
-                    _ => return None,
-                };
-                if !matches!(runner, "run" | "run_until_complete") {
-                    return None;
-                }
-                match call.arguments.args.first()? {
-                    Expr::Call(inner) => match inner.func.as_ref() {
-                        Expr::Name(n) => Some(n.id.as_str()),
-                        _ => None,
-                    },
-                    Expr::Name(n) => Some(n.id.as_str()),
-                    _ => None,
-                }
-            }
+            Stmt::Expr(e) => match e.value.as_ref() {
+                Expr::Call(call) => handed_to_event_loop(call),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -1493,6 +1476,25 @@ fn main_coroutines<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a str> {
             _ => None,
         })
         .collect()
+}
+
+/// The function whose coroutine `call` hands an event loop: `main` of `asyncio.run(main())`,
+/// `loop.run_until_complete(main())` or `anyio.run(main)`.
+fn handed_to_event_loop(call: &ast::ExprCall) -> Option<&str> {
+    if !matches!(
+        crate::lint::blocks::last_segment(&call.func),
+        Some("run" | "run_until_complete")
+    ) {
+        return None;
+    }
+    match call.arguments.args.first()? {
+        Expr::Call(inner) => match inner.func.as_ref() {
+            Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        },
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
 }
 
 /// The module-level functions `entry` names, and the coroutines they hand to an event loop in
@@ -1516,22 +1518,7 @@ fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::Stmt
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(call) = expr {
-                let runner = match call.func.as_ref() {
-                    Expr::Attribute(a) => a.attr.as_str(),
-                    Expr::Name(n) => n.id.as_str(),
-                    _ => "",
-                };
-                if matches!(runner, "run" | "run_until_complete") {
-                    match call.arguments.args.first() {
-                        Some(Expr::Call(inner)) => {
-                            if let Expr::Name(n) = inner.func.as_ref() {
-                                self.0.push(n.id.as_str());
-                            }
-                        }
-                        Some(Expr::Name(n)) => self.0.push(n.id.as_str()),
-                        _ => {}
-                    }
-                }
+                self.0.extend(handed_to_event_loop(call));
             }
             visitor::walk_expr(self, expr);
         }

@@ -66,9 +66,9 @@ pub fn compute<'p>(
             return;
         }
         // A place that keeps an instance (a module global, the entry point, a registration
-        // with a running framework) is firmer evidence
-        // than the shape of a loop the class runs, which may be one connection's or one
-        // client's: it replaces that cause while the seeds are still being gathered.
+        // with a running framework) is firmer evidence than the shape of a loop the class runs,
+        // which may be one connection's or one client's: it replaces that cause while the seeds
+        // are still being gathered.
         let firmer = matches!(causes[id], Some(Cause::ServiceLoop))
             && matches!(cause, Cause::Held { via: None, .. });
         if causes[id].is_some() && !firmer {
