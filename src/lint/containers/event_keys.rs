@@ -381,6 +381,66 @@ pub fn per_event_parameter(name: &str) -> Option<String> {
     named(name, true)
 }
 
+/// Whether a `register*` function's name says it registers traffic, not what the code defines:
+/// what it registers is a message, a user, a session, a client or a connection
+/// (`register_message`, `registerUser`, `register_user_if_not_exists`), not a listener or a
+/// handler of one (`register_connection_listener`). Not tasks or jobs, which a worker framework
+/// registers by type (`app.register_task(MyTask)`).
+pub fn registers_traffic(function: &str) -> bool {
+    let rest = function.trim_start_matches('_');
+    let Some(rest) = rest.strip_prefix("register") else {
+        return false;
+    };
+    // Words, split at underscores and at the capitals of a camelCase name.
+    let mut words: Vec<String> = Vec::new();
+    for part in rest.split('_').filter(|p| !p.is_empty()) {
+        let mut start = 0;
+        for (i, c) in part.char_indices().skip(1) {
+            if c.is_ascii_uppercase() {
+                words.push(part[start..i].to_ascii_lowercase());
+                start = i;
+            }
+        }
+        words.push(part[start..].to_ascii_lowercase());
+    }
+    // The object is the words before a qualifier (`_if_not_exists`, `_for_chat`); its last
+    // word is what is registered.
+    let object: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .take_while(|w| {
+            !matches!(
+                *w,
+                "if" | "for" | "to" | "with" | "by" | "from" | "in" | "on" | "at"
+            )
+        })
+        .collect();
+    let Some(&noun) = object.last() else {
+        return false;
+    };
+    let noun = noun
+        .strip_suffix('s')
+        .filter(|w| w.len() > 2)
+        .unwrap_or(noun);
+    matches!(
+        noun,
+        "message"
+            | "msg"
+            | "user"
+            | "member"
+            | "session"
+            | "client"
+            | "connection"
+            | "conn"
+            | "peer"
+            | "websocket"
+            | "ws"
+            | "chat"
+            | "conversation"
+            | "request"
+    )
+}
+
 /// Whether `word` (lowercase, the first word of a name) is a noun for an entry of a fixed
 /// catalogue (`provider` of `provider_id`, `template`): ids of a finite set.
 pub(super) fn is_catalogue_noun(word: &str) -> bool {
@@ -489,6 +549,32 @@ mod tests {
         assert!(key_evidence("uid", &[("uid", "session.id1")]).is_some());
         assert!(key_evidence("ImageHash(hashlib.sha256(img).hexdigest())", &[]).is_some());
         assert!(key_evidence("Status(status_id)", &[]).is_none());
+    }
+
+    #[test]
+    fn registering_traffic_is_told_from_registering_definitions() {
+        use super::registers_traffic;
+        for yes in [
+            "register_message",
+            "registerUser",
+            "register_user_if_not_exists",
+            "_register_clients",
+            "register_connection",
+        ] {
+            assert!(registers_traffic(yes), "{yes}");
+        }
+        for no in [
+            "register",
+            "register_task",
+            "register_provider",
+            "registerJob",
+            "registry_user",
+            "register_messenger",
+            "register_connection_listener",
+            "registerUserHandler",
+        ] {
+            assert!(!registers_traffic(no), "{no}");
+        }
     }
 
     #[test]

@@ -281,9 +281,12 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         // A registration runs once per definition or builder step the code makes; a key new with
         // every event says a method that returns its receiver is no builder step but a fluent
         // call made with traffic (`def new(self, user_id): self.queues[user_id] = []; return
-        // self`). Filling from storage (`load`) or adding while closing is not the working cycle.
-        let registration =
-            func.is_registration && !(func.fluent && matches!(key, GrowthKey::PerEvent(_)));
+        // self`), and so does it say a function named for registering traffic
+        // (`register_message`) registers traffic. Filling from storage (`load`) or adding while
+        // closing is not the working cycle.
+        let registration = func.is_registration
+            && !((func.fluent || super::event_keys::registers_traffic(func.name))
+                && matches!(key, GrowthKey::PerEvent(_)));
         if registration || crate::lint::blocks::fills_from_storage_or_ends(func.name) {
             return;
         }
@@ -630,7 +633,7 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         };
         let mut open = None;
         for k in keys {
-            if self.fixed_key(k) || self.warns_once(k) {
+            if self.fixed_key(k) || self.warns_once_into(c, k) {
                 continue;
             }
             match self.key_of(k) {
@@ -783,6 +786,45 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     /// caller`), or its `hash(...)`.
     fn warns_once(&self, value: &Expr) -> bool {
         self.warns_once_within(value, 2)
+    }
+
+    /// [`Self::warns_once`] for a value added to set `c`, which must be the set the warning
+    /// consults: the function tests the value's membership in it (`if key not in warned:`, `if
+    /// key in warned: return`, `elif name not in Seen.models: warn(...)`). A warning that only
+    /// names what failed (`logger.warning(f"cancelling {task_id} failed")` after
+    /// `self.cancelled.add(task_id)`) makes no set warn-once.
+    fn warns_once_into(&self, c: usize, value: &'a Expr) -> bool {
+        let held_once = ComparableExpr::from(value);
+        let Some(f) = &self.function else {
+            return false;
+        };
+        let mut tests = Vec::new();
+        crate::lint::blocks::for_each_stmt(f.body, &mut |s| {
+            let mut compares = MembershipTests(&mut tests);
+            match s {
+                Stmt::If(i) => {
+                    compares.visit_expr(&i.test);
+                    for clause in &i.elif_else_clauses {
+                        if let Some(t) = &clause.test {
+                            compares.visit_expr(t);
+                        }
+                    }
+                }
+                Stmt::While(w) => compares.visit_expr(&w.test),
+                Stmt::Expr(e) => compares.visit_expr(&e.value),
+                Stmt::Assign(a) => compares.visit_expr(&a.value),
+                Stmt::Return(r) => {
+                    if let Some(v) = &r.value {
+                        compares.visit_expr(v);
+                    }
+                }
+                _ => {}
+            }
+        });
+        tests.iter().any(|cmp| {
+            ComparableExpr::from(cmp.left.as_ref()) == held_once
+                && self.container_or_keys(&cmp.comparators[0]) == Some(c)
+        }) && self.warns_once(value)
     }
 
     /// `depth` counts local names followed to their value.
@@ -1601,7 +1643,7 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                                         .arguments
                                         .args
                                         .first()
-                                        .is_some_and(|v| self.warns_once(v)));
+                                        .is_some_and(|v| self.warns_once_into(c, v)));
                             let key = if fixed_setdefault || fixed_update || fixed_add {
                                 GrowthKey::Fixed
                             } else {
@@ -1848,6 +1890,20 @@ fn mentions_whole(expr: &Expr, name: &str) -> bool {
 }
 
 /// Collects the names and attribute chains (`model`, `self.name`) an expression uses.
+/// The `x in c` and `x not in c` comparisons of an expression.
+struct MembershipTests<'v, 'a>(&'v mut Vec<&'a ast::ExprCompare>);
+
+impl<'a> Visitor<'a> for MembershipTests<'_, 'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Compare(cmp) = expr {
+            if cmp.ops.len() == 1 && matches!(cmp.ops[0], ast::CmpOp::In | ast::CmpOp::NotIn) {
+                self.0.push(cmp);
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
 struct DottedNames<'v>(&'v mut Vec<String>);
 
 impl<'a> Visitor<'a> for DottedNames<'_> {
