@@ -264,6 +264,7 @@ pub fn summarize<'a>(
         let made = super::temporaries::collect(&b, suite, &entry);
         b.facts.temporaries = made.temporaries;
         b.facts.returned = made.returned;
+        b.facts.filed = made.filed;
         b.facts.resets = resets;
         b.facts.instance_caches = super::singletons::instance_caches(suite)
             .into_iter()

@@ -316,6 +316,14 @@ pub fn link<'p>(
         .flat_map(|(_, m)| m.temporaries.iter())
         .map(|t| t.class.rsplit('.').next().unwrap_or(&t.class))
         .collect();
+    // Classes a function files anew in a collection on every call: many instances over the
+    // process, however few places make them.
+    let filed_classes: HashSet<super::hierarchy::ClassId> = modules
+        .iter()
+        .filter(|(_, m)| !m.is_test)
+        .flat_map(|(_, m)| m.filed.iter())
+        .filter_map(|t| project.hierarchy.resolve(&t.class))
+        .collect();
     let decided = std::cell::RefCell::new(rustc_hash::FxHashMap::<String, bool>::default());
     project.import_only_methods = super::import_calls::import_only_methods(modules, &|class| {
         if let Some(&single) = decided.borrow().get(class) {
@@ -323,6 +331,13 @@ pub fn link<'p>(
         }
         let h = &project.hierarchy;
         let single = h.resolve(class).is_some_and(|id| {
+            if !filed_classes.is_empty()
+                && h.descendants_and_self(id)
+                    .iter()
+                    .any(|c| filed_classes.contains(c))
+            {
+                return false;
+            }
             let maybe_temporary = h.descendants_and_self(id).into_iter().any(|c| {
                 let name = h.class(c).name.as_str();
                 temporary_names.contains(name.rsplit('.').next().unwrap_or(name))

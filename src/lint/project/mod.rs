@@ -382,6 +382,12 @@ pub struct ModuleFacts {
     /// ([`temporaries`]): the first site of each.
     #[serde(default)]
     pub returned: Vec<Temporary>,
+    /// Classes a function of the module (not an initializer, not the entry point) makes and
+    /// files in a collection (`self.chats[chat_id] = HeartFChatting(chat_id)`,
+    /// `self.sessions.append(Session())`), a new instance per call that stays: the first site
+    /// of each ([`temporaries`]).
+    #[serde(default)]
+    pub filed: Vec<Temporary>,
     /// Module-level functions that remove from a parameter: (qualified name, its position).
     #[serde(default)]
     pub removers: Vec<(Name, u8)>,

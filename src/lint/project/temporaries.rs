@@ -41,6 +41,8 @@ pub(super) struct Made {
     pub temporaries: Vec<Temporary>,
     /// The first site per class where a function returns an instance it makes.
     pub returned: Vec<Temporary>,
+    /// The first site per class where a function files an instance it makes in a collection.
+    pub filed: Vec<Temporary>,
 }
 
 /// Decorators that make a function hand back the same object on every call (the last part of
@@ -62,11 +64,13 @@ pub(super) fn collect<'a>(b: &FactsBuilder<'a, '_>, suite: &'a [Stmt], entry: &[
         class: None,
         out: Vec::new(),
         returned: Vec::new(),
+        filed: Vec::new(),
     };
     walk.visit_body(suite);
     Made {
         temporaries: walk.out,
         returned: walk.returned,
+        filed: walk.filed,
     }
 }
 
@@ -80,9 +84,48 @@ struct Walk<'w, 'a, 'm> {
     class: Option<&'a str>,
     out: Vec<Temporary>,
     returned: Vec<Temporary>,
+    filed: Vec<Temporary>,
 }
 
 impl<'a> Walk<'_, 'a, '_> {
+    /// Records the classes `value` constructs, directly or through a local it assigns a
+    /// construction to (`new_chat = HeartFChatting(...)`, on any branch), as filed in a
+    /// collection.
+    fn record_filed(&mut self, value: &'a Expr) {
+        let Some((f, function)) = &self.function else {
+            return;
+        };
+        let mut values = Vec::new();
+        match value {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                crate::lint::blocks::for_each_stmt(&f.body, &mut |s| {
+                    if let Stmt::Assign(a) = s {
+                        if matches!(a.targets.as_slice(), [Expr::Name(t)] if t.id.as_str() == name)
+                        {
+                            values.push(a.value.as_ref());
+                        }
+                    }
+                });
+            }
+            other => values.push(other),
+        }
+        for value in values {
+            if !matches!(value, Expr::Call(_) | Expr::Await(_)) {
+                continue;
+            }
+            let mut classes = self.b.constructed(self.scope, value);
+            classes.retain(|c| !self.filed.iter().any(|t| t.class.as_str() == c));
+            for class in classes {
+                self.filed.push(Temporary {
+                    class: Name::new(&class),
+                    line: self.b.line(value.start()),
+                    function: Name::new(function),
+                });
+            }
+        }
+    }
+
     /// Records the classes `value` constructs, unless `kept` (checked only for a construction
     /// of a class not seen yet: it walks the function again) says the instance outlives the call.
     fn record(&mut self, value: &'a Expr, kept: impl Fn(&ast::StmtFunctionDef) -> bool) {
@@ -168,9 +211,14 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
                 self.class = saved_class;
             }
             Stmt::Assign(a) => {
-                if let [Expr::Name(n)] = a.targets.as_slice() {
-                    let name = n.id.as_str();
-                    self.record(&a.value, |f| hands_back(f, name));
+                match a.targets.as_slice() {
+                    [Expr::Name(n)] => {
+                        let name = n.id.as_str();
+                        self.record(&a.value, |f| hands_back(f, name));
+                    }
+                    // `self.chats[chat_id] = HeartFChatting(chat_id)`
+                    [Expr::Subscript(_)] => self.record_filed(&a.value),
+                    _ => {}
                 }
                 visitor::walk_stmt(self, stmt);
             }
@@ -183,6 +231,19 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
         if let Expr::Attribute(a) = expr {
             if matches!(a.value.as_ref(), Expr::Call(_)) {
                 self.record(&a.value, |_| false);
+            }
+        }
+        // `self.sessions.append(Session())`, `chats.setdefault(chat_id, Chat(chat_id))`.
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(m) = call.func.as_ref() {
+                let filed = match (m.attr.as_str(), call.arguments.args.as_ref()) {
+                    ("append" | "add", [value]) => Some(value),
+                    ("setdefault", [_, value]) => Some(value),
+                    _ => None,
+                };
+                if let Some(value) = filed {
+                    self.record_filed(value);
+                }
             }
         }
         visitor::walk_expr(self, expr);
