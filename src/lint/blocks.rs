@@ -838,6 +838,29 @@ pub fn literal_start(expr: &Expr) -> Option<String> {
             Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
             _ => None,
         },
+        // `"".join(["on_alert_", name])`, `"cmd_{}".format(name)`.
+        Expr::Call(call) => {
+            let Expr::Attribute(a) = call.func.as_ref() else {
+                return None;
+            };
+            let Expr::StringLiteral(receiver) = a.value.as_ref() else {
+                return None;
+            };
+            match (a.attr.as_str(), call.arguments.args.first()) {
+                ("join", Some(Expr::List(l))) if receiver.value.to_str().is_empty() => {
+                    match l.elts.first()? {
+                        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+                        _ => None,
+                    }
+                }
+                ("format", _) => {
+                    let text = receiver.value.to_str();
+                    let start = &text[..text.find('{')?];
+                    Some(start.to_string())
+                }
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

@@ -29,11 +29,38 @@ pub fn report_growth(
         Some(_) => format!("class attribute `{}`", container.display),
         None => format!("module global `{}`", container.display),
     };
+    // A bound only in functions nothing calls (confirmed by the project, see
+    // `Condition::LongLivedOwner::removed_in`) is named, as dead code.
+    let uncalled = container.uncalled_bound.as_ref().map(|(_, _, functions)| {
+        functions
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let bounds = match &uncalled {
+        Some(functions) => format!(
+            "only {functions}, which nothing in the program calls, removes entries, reassigns it or checks its `len()`"
+        ),
+        None => "nothing removes entries, reassigns it or checks its `len()`".to_string(),
+    };
     let message = format!(
-        "{owner} {problem}; it grows in `{}`{} and nothing removes entries, reassigns it or checks its `len()`{}",
+        "{owner} {problem}; it grows in `{}`{} and {bounds}{}",
         first.function,
-        if sites > 1 { format!(" and {} other place{}", sites - 1, if sites == 2 { "" } else { "s" }) } else { String::new() },
-        if container.edge_bound.is_some() { " while its owner works" } else { "" },
+        if sites > 1 {
+            format!(
+                " and {} other place{}",
+                sites - 1,
+                if sites == 2 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
+        if container.edge_bound.is_some() {
+            " while its owner works"
+        } else {
+            ""
+        },
     );
     let place = if first.in_endless_loop() {
         format!(
@@ -43,19 +70,26 @@ pub fn report_growth(
     } else {
         format!("in `{}`", first.function)
     };
+    let that_runs = if uncalled.is_some() { " that runs" } else { "" };
     let mut related = vec![(
         first.range,
         match key_evidence {
             Some(why) => format!(
-                "grows here ({place}): {why}; no bound on `{}` was found",
+                "grows here ({place}): {why}; no bound{that_runs} on `{}` was found",
                 container.display
             ),
             None => format!(
-                "grows here ({place}); no bound on `{}` was found",
+                "grows here ({place}); no bound{that_runs} on `{}` was found",
                 container.display
             ),
         },
     )];
+    if let (Some((range, what, _)), Some(functions)) = (&container.uncalled_bound, &uncalled) {
+        related.push((
+            *range,
+            format!("{what} here, in {functions}, which no code of the program calls, names or hands on"),
+        ));
+    }
     if let Some((range, what)) = &container.edge_bound {
         related.push((
             *range,

@@ -134,6 +134,16 @@ pub struct Container {
     /// A removal or reset found only where the owner closes or reloads its state (`.clear()`
     /// in `close`): shown with the finding, but no bound.
     pub edge_bound: Option<(TextRange, String)>,
+    /// The functions where the use walk found a bound (`bound` then came from one of them,
+    /// unless `bound_at_definition`).
+    bound_in: Vec<String>,
+    /// `bound` was set where the container is made (re-created per call) or from its shape (a
+    /// settings record), not by a use in some function.
+    bound_at_definition: bool,
+    /// A bound found only in methods or functions other than those that grow it, which the
+    /// project must show are called ([`Condition::LongLivedOwner::removed_in`]): what it is and
+    /// where, and those functions.
+    pub uncalled_bound: Option<(TextRange, String, Vec<String>)>,
     /// What the project must confirm: that the owning instances live for the process.
     pub condition: Condition,
     /// Grown by its class but made by another class of its family ([`borrowed`]): `range` is
@@ -166,6 +176,9 @@ impl Container {
             bound: None,
             size_checks: Vec::new(),
             edge_bound: None,
+            bound_in: Vec::new(),
+            bound_at_definition: false,
+            uncalled_bound: None,
             condition: Condition::Always,
             borrowed: false,
         }
@@ -184,6 +197,7 @@ impl Container {
             .find(|(f, _)| self.growth.iter().any(|g| g.function == *f));
         if let Some((_, range)) = guarded {
             self.bound = Some((*range, "its size is checked with `len()`".into()));
+            self.bound_at_definition = true;
         }
     }
 
@@ -388,6 +402,7 @@ pub fn analyze<'a>(
                         .any(|g| method_decorated(suite, class, &g.function) == Some(true)),
                     opt_in: opt_in(&c),
                     borrowed: c.borrowed.then(|| Name::new(c.kind.family())),
+                    removed_in: Vec::new(),
                 },
                 (Owner::Module | Owner::Imported, _) => Condition::SharedContainer {
                     name: match c.owner {
@@ -412,6 +427,7 @@ pub fn analyze<'a>(
                     },
                     methods: Vec::new(),
                     opt_in: opt_in(&c),
+                    removed_in: Vec::new(),
                 },
                 (Owner::ClassAttr(_), Some(class)) => Condition::SharedContainer {
                     name: Name::new(&format!("{module}.{class}.{}", c.attr)),
@@ -423,12 +439,62 @@ pub fn analyze<'a>(
                         .any(|g| decorated_method(suite, class, &g.function)),
                     methods: grown_in(&c),
                     opt_in: opt_in(&c),
+                    removed_in: Vec::new(),
                 },
                 _ => Condition::ModuleLivesLong,
             };
+            settle_uncalled_bound(&mut c, suite);
             c
         })
         .collect()
+}
+
+/// A container bounded only in functions that neither grow it nor start its owner (a
+/// `remove_frequency_control(chat_id)` beside the `get_or_create` that adds): a bound only if
+/// the program calls one of them, which the project decides
+/// ([`Condition::LongLivedOwner::removed_in`]). Each must be a plain method of the owning class
+/// (or a plain function of the module, for a global): a decorated one may be handed to a
+/// framework that calls it without naming it.
+fn settle_uncalled_bound(c: &mut Container, suite: &[Stmt]) {
+    // Only for growth keyed by what is new with each event: a list that gains items has too
+    // little evidence of traffic to stand on once its bound is set aside (in the development
+    // corpus, none of the lists this found was a leak; a third of the keyed containers were).
+    if c.bound_at_definition || c.bound_in.is_empty() || c.per_event_growth().is_none() {
+        return;
+    }
+    let Some((range, why)) = c.bound.clone() else {
+        return;
+    };
+    let plain = |f: &str| {
+        match &c.class {
+        Some(class) => method_decorated(suite, class, f) == Some(false),
+        None => suite.iter().any(|s| {
+            matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == f && d.decorator_list.is_empty())
+        }),
+    }
+    };
+    let elsewhere = c.bound_in.iter().all(|f| {
+        !is_init_like(f)
+            && !f.starts_with("__")
+            && !c.growth.iter().any(|g| g.function == *f)
+            && plain(f)
+    });
+    if !elsewhere {
+        return;
+    }
+    let names: Vec<Name> = c.bound_in.iter().map(|f| Name::new(f)).collect();
+    let slot = match &mut c.condition {
+        Condition::LongLivedOwner { removed_in, .. } => removed_in,
+        Condition::SharedContainer {
+            removed_in,
+            imported: None,
+            ..
+        } => removed_in,
+        _ => return,
+    };
+    *slot = names;
+    c.uncalled_bound = Some((range, why, c.bound_in.clone()));
+    c.bound = None;
 }
 
 /// Whether method `name` of the module-level class `class` has a decorator other than
@@ -774,6 +840,7 @@ impl<'a> Facts<'a, '_, '_> {
         container.record_literal = records::is_record_literal(value);
         // First built in an ordinary method: each call of that method starts it afresh.
         container.bound = recreated_in.map(|m| (range, format!("re-created in `{m}`")));
+        container.bound_at_definition = container.bound.is_some();
         self.containers.push(container);
     }
 

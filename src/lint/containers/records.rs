@@ -46,6 +46,7 @@ pub(super) fn bound_settings_records(suite: &[Stmt], containers: &mut [Container
                 "it is a settings record: a dict literal with string keys, read only under named keys"
                     .to_string(),
             ));
+            c.bound_at_definition = true;
         }
     }
 }

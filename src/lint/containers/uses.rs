@@ -402,7 +402,11 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 .get_or_insert((range, what));
             return;
         }
+        let name = func.name;
         let container = &mut self.facts.containers[c];
+        if !container.bound_in.iter().any(|f| f == name) {
+            container.bound_in.push(name.to_string());
+        }
         if container.bound.is_none() {
             container.bound = Some((range, why.into()));
         }

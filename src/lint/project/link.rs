@@ -552,8 +552,12 @@ impl Project<'_> {
                 methods,
                 opt_in,
                 imported,
+                removed_in,
             } => {
                 if self.only_at_import(methods) || self.never_opted_in(opt_in) {
+                    return None;
+                }
+                if removed_in.iter().any(|f| self.may_be_called(f.as_str())) {
                     return None;
                 }
                 if let Some(kind) = imported {
@@ -751,6 +755,7 @@ impl Project<'_> {
                         decorated: false,
                         opt_in: Vec::new(),
                         borrowed: None,
+                        removed_in: Vec::new(),
                     },
                 )?;
                 let short = class.as_str().rsplit('.').next().unwrap_or(class.as_str());
@@ -785,12 +790,17 @@ impl Project<'_> {
                 decorated,
                 opt_in,
                 borrowed,
+                removed_in,
             } => {
                 if self.only_at_import(grown_in) || self.never_opted_in(opt_in) {
                     return None;
                 }
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
+                // Bounded only in methods the program may call: bounded.
+                if !removed_in.is_empty() && !self.never_called(id, removed_in) {
+                    return None;
+                }
                 let maker = match borrowed {
                     Some(kind) => Some(self.quiet_maker(id, *attr, *kind)?),
                     None => None,
@@ -815,8 +825,19 @@ impl Project<'_> {
                     return None;
                 }
                 // Removal in a base class or subclass, in this module or another, bounds it too
-                // (`self.exceptions = {}` in a subclass's `start`).
-                (!self.bounded_in_family(id, attr)).then_some(evidence)
+                // (`self.exceptions = {}` in a subclass's `start`). With `removed_in`, the
+                // module's walk saw the class's own bounds: only in those uncalled methods.
+                let bounded = if removed_in.is_empty() {
+                    self.bounded_in_family(id, attr)
+                } else {
+                    let mut family = h.ancestors_and_self(id);
+                    family.extend(h.descendants_and_self(id));
+                    family
+                        .iter()
+                        .filter(|&&c| c != id)
+                        .any(|&c| h.class(c).bounds.iter().any(|(a, _, _)| a == attr))
+                };
+                (!bounded).then_some(evidence)
             }
         };
         evidence.map(Verdict::holds)

@@ -133,6 +133,12 @@ pub enum Condition {
         /// ([`ModuleFacts::quiet_attrs`]).
         #[serde(default)]
         borrowed: Option<Name>,
+        /// The methods of `class` that bound `attr` (remove from it, reset it), none of which
+        /// grows it: a finding only when nothing in the program calls any of them (see
+        /// [`crate::lint::project::link`]'s `never_called`). Empty when a bound elsewhere, or
+        /// none, was found.
+        #[serde(default)]
+        removed_in: Vec<Name>,
     },
     /// A container assigned in the body of `class`, which has a base in another module: a class
     /// attribute shared by every instance (as [`Condition::ModuleLivesLong`]) unless a base
@@ -195,6 +201,11 @@ pub enum Condition {
         /// ([`ModuleFacts::quiet_globals`]).
         #[serde(default)]
         imported: Option<Name>,
+        /// As for [`Condition::LongLivedOwner`]: the functions (or methods, for a class
+        /// attribute) that bound it, none of which grows it: a finding only when nothing in the
+        /// program calls any of them.
+        #[serde(default)]
+        removed_in: Vec<Name>,
     },
     /// A cache on a method of `class` keeps the instances it is called on alive: a finding when
     /// the project shows instances that come and go (a framework makes one per request, or a

@@ -446,6 +446,14 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                 if let Some(prefix) = dispatch_prefix(call) {
                     self.dispatch_prefixes.push(prefix);
                 }
+                // `getattr(self.node, "on_disconnect", None)` names the method as text.
+                if let (Expr::Name(f), [_, Expr::StringLiteral(name), ..]) =
+                    (call.func.as_ref(), call.arguments.args.as_ref())
+                {
+                    if matches!(f.id.as_str(), "getattr" | "hasattr") {
+                        self.elsewhere.insert(name.value.to_str());
+                    }
+                }
                 let once = self.startup && self.loops == 0;
                 // A call made once per run of a function that is no start-up code itself.
                 let plain = (!self.startup && self.grower.is_none() && self.loops == 0)
@@ -881,10 +889,19 @@ mod tests {
              \x20   getattr(bot, f\"cmd_{command}\")()\n\
              \x20   getattr(bot, 'on_' + event)()\n\
              \x20   getattr(bot, key)\n\
-             \x20   getattr(bot, f\"{key}_x\")\n",
+             \x20   getattr(bot, f\"{key}_x\")\n\
+             \x20   getattr(bot, ''.join(['alert_', key]))\n\
+             \x20   getattr(bot, 'do_{}'.format(key))\n\
+             \x20   getattr(bot, 'close_session', None)\n",
             &[],
         );
-        assert_eq!(names(&calls.dispatch_prefixes), ["cmd_", "on_"]);
+        assert_eq!(
+            names(&calls.dispatch_prefixes),
+            ["alert_", "cmd_", "do_", "on_"]
+        );
+        // A whole name looked up as text is a name used, not a prefix.
+        assert!(calls.elsewhere.may_contain("close_session"));
+        assert!(!calls.dispatches("close_session_all"));
     }
 
     #[test]
