@@ -437,3 +437,42 @@ fn memory_presets_select_their_groups() {
     assert_eq!(codes("mem.scan"), vec!["SWC105", "SWC103"]);
     assert!(codes("mem.handles").is_empty());
 }
+
+/// A removal "nothing calls" is only known when the whole tree is checked: checking the one
+/// file a hook changed must not report a container whose removal another file calls.
+#[test]
+fn uncalled_removal_needs_the_whole_tree() {
+    let p = Project::new();
+    p.write(
+        "manager.py",
+        "class Manager:\n    def __init__(self):\n        self.controls = {}\n\n    \
+         def control_for(self, chat_id):\n        self.controls[chat_id] = object()\n\n    \
+         def remove_control(self, chat_id):\n        self.controls.pop(chat_id, None)\n\n\n\
+         manager = Manager()\n\n\nasync def on_message(msg):\n    manager.control_for(msg.chat_id)\n",
+    );
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut full = vec![
+            "check",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+        ];
+        full.extend_from_slice(args);
+        json(&p.run(&full))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Nothing in the project calls `remove_control`: reported.
+    assert_eq!(codes(&["."]), vec!["SWC105"]);
+    p.write(
+        "handlers.py",
+        "from manager import manager\n\n\nasync def on_leave(msg):\n    manager.remove_control(msg.chat_id)\n",
+    );
+    assert!(codes(&["."]).is_empty());
+    // Only the manager's file named: the caller is unseen, so the removal stands.
+    assert!(codes(&["manager.py"]).is_empty());
+}

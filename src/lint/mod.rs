@@ -177,6 +177,7 @@ pub fn check_paths(
         .map(|(d, s, _)| (d.clone(), &s.facts))
         .collect();
     let mut linked = project::link::link(&facts, &settings.options, &commands.entry_points);
+    linked.whole_tree = !roots.is_empty() && roots.iter().all(|r| r.is_dir());
     // File-concurrency findings of modules that use another module's lock helper are redone
     // with that helper known (few files; their ASTs are gone, so they are parsed again).
     type Redone = Option<(ModuleSummary, Vec<(project::Name, project::Name, u32)>)>;

@@ -84,10 +84,15 @@ pub fn report_growth(
             ),
         },
     )];
-    if let (Some((range, what, _)), Some(functions)) = (&container.uncalled_bound, &uncalled) {
+    if let (Some((range, what, all)), Some(functions)) = (&container.uncalled_bound, &uncalled) {
+        let (are, them) = if all.len() > 1 {
+            ("are", "them")
+        } else {
+            ("is", "it")
+        };
         related.push((
             *range,
-            format!("{what} here, in {functions}, which no code of the program calls, names or hands on"),
+            format!("{what} here; {functions} {are} all that bound it, and no code of the program calls, names or hands on {them}"),
         ));
     }
     if let Some((range, what)) = &container.edge_bound {

@@ -465,12 +465,22 @@ fn settle_uncalled_bound(c: &mut Container, suite: &[Stmt]) {
     let Some((range, why)) = c.bound.clone() else {
         return;
     };
+    // A `len()` check where it grows stands whatever else bounds it.
+    if c.size_checks
+        .iter()
+        .any(|(f, _)| c.growth.iter().any(|g| g.function == *f))
+    {
+        return;
+    }
+    // Attributes of instances and module globals only: a class attribute may also be bounded
+    // through its class's name by a subclass that a framework drives.
     let plain = |f: &str| {
-        match &c.class {
-        Some(class) => method_decorated(suite, class, f) == Some(false),
-        None => suite.iter().any(|s| {
+        match (&c.owner, &c.class) {
+        (Owner::SelfAttr(_), Some(class)) => method_decorated(suite, class, f) == Some(false),
+        (Owner::Module, None) => suite.iter().any(|s| {
             matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == f && d.decorator_list.is_empty())
         }),
+        _ => false,
     }
     };
     let elsewhere = c.bound_in.iter().all(|f| {

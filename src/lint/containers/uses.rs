@@ -817,6 +817,11 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 Stmt::While(w) => compares.visit_expr(&w.test),
                 Stmt::Expr(e) => compares.visit_expr(&e.value),
                 Stmt::Assign(a) => compares.visit_expr(&a.value),
+                Stmt::AnnAssign(ast::StmtAnnAssign { value: Some(v), .. }) => {
+                    compares.visit_expr(v)
+                }
+                Stmt::AugAssign(a) => compares.visit_expr(&a.value),
+                Stmt::Assert(a) => compares.visit_expr(&a.test),
                 Stmt::Return(r) => {
                     if let Some(v) = &r.value {
                         compares.visit_expr(v);

@@ -28,6 +28,10 @@ impl ProjectImports {
 
 pub struct Project<'p> {
     pub hierarchy: Hierarchy<'p>,
+    /// Every checked path is a directory, so the project holds the whole source tree: that
+    /// nothing calls a function is then a fact, not an artefact of checking a few files (a
+    /// pre-commit hook or an editor names only the files it changed).
+    pub whole_tree: bool,
     lifetimes: Lifetimes<'p>,
     lock_helpers: HashSet<&'p str>,
     json_helpers: rustc_hash::FxHashMap<&'p str, &'p Summary>,
@@ -307,6 +311,7 @@ pub fn link<'p>(
         shared_files: SharedFiles::build(modules),
         launched,
         require_concurrency_evidence: options.require_concurrency_evidence,
+        whole_tree: false,
         state_writer_calls: Vec::new(),
     };
     // Most classes are never made as a temporary: only those whose family shares a name with
@@ -557,7 +562,16 @@ impl Project<'_> {
                 if self.only_at_import(methods) || self.never_opted_in(opt_in) {
                     return None;
                 }
-                if removed_in.iter().any(|f| self.may_be_called(f.as_str())) {
+                // A package that re-exports the function offers it to code outside the
+                // repository, which may call it.
+                let module = name.as_str().rsplit_once('.').map_or("", |(m, _)| m);
+                if !removed_in.is_empty()
+                    && (!self.whole_tree
+                        || removed_in.iter().any(|f| {
+                            self.may_be_called(f.as_str())
+                                || self.reexported(module, &format!("{module}.{f}"))
+                        }))
+                {
                     return None;
                 }
                 if let Some(kind) = imported {
@@ -798,7 +812,9 @@ impl Project<'_> {
                 let h = &self.hierarchy;
                 let id = h.resolve(class)?;
                 // Bounded only in methods the program may call: bounded.
-                if !removed_in.is_empty() && !self.never_called(id, removed_in) {
+                if !removed_in.is_empty()
+                    && (!self.whole_tree || !self.never_called(id, removed_in))
+                {
                     return None;
                 }
                 let maker = match borrowed {

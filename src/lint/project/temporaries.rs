@@ -216,8 +216,16 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
                         let name = n.id.as_str();
                         self.record(&a.value, |f| hands_back(f, name));
                     }
-                    // `self.chats[chat_id] = HeartFChatting(chat_id)`
-                    [Expr::Subscript(_)] => self.record_filed(&a.value),
+                    // `self.chats[chat_id] = HeartFChatting(chat_id)`; not under a literal key
+                    // (`self.loops["main"] = ...`), which holds one.
+                    [Expr::Subscript(sub)]
+                        if !matches!(
+                            sub.slice.as_ref(),
+                            Expr::StringLiteral(_) | Expr::NumberLiteral(_)
+                        ) =>
+                    {
+                        self.record_filed(&a.value)
+                    }
                     _ => {}
                 }
                 visitor::walk_stmt(self, stmt);
@@ -238,7 +246,11 @@ impl<'a> Visitor<'a> for Walk<'_, 'a, '_> {
             if let Expr::Attribute(m) = call.func.as_ref() {
                 let filed = match (m.attr.as_str(), call.arguments.args.as_ref()) {
                     ("append" | "add", [value]) => Some(value),
-                    ("setdefault", [_, value]) => Some(value),
+                    ("setdefault", [key, value])
+                        if !matches!(key, Expr::StringLiteral(_) | Expr::NumberLiteral(_)) =>
+                    {
+                        Some(value)
+                    }
                     _ => None,
                 };
                 if let Some(value) = filed {
