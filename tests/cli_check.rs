@@ -45,12 +45,7 @@ fn select_ignore_and_extend_select() {
     let codes = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["check", ".", "--output-format", "json", "--exit-zero"];
         all.extend_from_slice(args);
-        json(&p.run(&all))["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap().to_string())
-            .collect()
+        finding_codes(&json(&p.run(&all)))
     };
     assert_eq!(codes(&[]), vec!["SWC301"]);
     assert!(codes(&["--ignore", "SWC301"]).is_empty());
@@ -425,12 +420,13 @@ fn memory_presets_select_their_groups() {
         "import functools\n_cache = {}\n\n@functools.cache\ndef f(prompt):\n    return prompt\n\ndef put(request_id, v):\n    _cache[request_id] = v\n\nHANDLERS = [put]\n",
     );
     let codes = |cmd: &str| -> Vec<String> {
-        json(&p.run(&[cmd, ".", "--output-format", "json", "--exit-zero"]))["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap().to_string())
-            .collect()
+        finding_codes(&json(&p.run(&[
+            cmd,
+            ".",
+            "--output-format",
+            "json",
+            "--exit-zero",
+        ])))
     };
     // mem.leaks: medium and above (SWC103), not the low SWC105; mem.scan: both.
     assert_eq!(codes("mem.leaks"), vec!["SWC103"]);
@@ -459,12 +455,7 @@ fn uncalled_removal_needs_the_whole_tree() {
             "--no-cache",
         ];
         full.extend_from_slice(args);
-        json(&p.run(&full))["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap().to_string())
-            .collect()
+        finding_codes(&json(&p.run(&full)))
     };
     // Nothing in the project calls `remove_control`: reported.
     assert_eq!(codes(&["."]), vec!["SWC105"]);

@@ -27,15 +27,6 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn codes(report: &serde_json::Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings is an array")
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn mem_leaks_on_the_demo_reports_findings_and_exits_1() {
     let out = run(&["mem.leaks", DEMO, "--no-cache"]);
@@ -53,7 +44,7 @@ fn mem_leaks_on_the_demo_reports_findings_and_exits_1() {
     assert_eq!(r["summary"]["high"], 2, "{r:#}");
     assert_eq!(r["summary"]["medium"], 3, "{r:#}");
     // The preset: memory-growth rules of medium severity and above, plus SWC000.
-    let mut found = codes(&r);
+    let mut found = finding_codes(&r);
     found.sort();
     assert_eq!(found, ["SWC000", "SWC101", "SWC102", "SWC103", "SWC104"]);
 }
@@ -81,7 +72,7 @@ fn ci_gate_fails_on_high_and_passes_once_the_findings_are_baselined() {
     assert_eq!(code(&out), 1);
     let r = json(&out);
     assert!(r["summary"]["high"].as_u64().unwrap() >= 1, "{r:#}");
-    let all = codes(&r);
+    let all = finding_codes(&r);
     let syntax_errors = all.iter().filter(|c| *c == "SWC000").count();
     // tools/legacy_report.py is Python 2: one SWC000, which no baseline or noqa hides.
     assert_eq!(syntax_errors, 1, "{r:#}");
@@ -120,7 +111,7 @@ fn ci_gate_fails_on_high_and_passes_once_the_findings_are_baselined() {
     let out = gate(&["--format", "json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let r = json(&out);
-    assert_eq!(codes(&r), ["SWC000"], "{r:#}");
+    assert_eq!(finding_codes(&r), ["SWC000"], "{r:#}");
     assert_eq!(
         r["summary"]["baselined"],
         all.len() - syntax_errors,
@@ -139,7 +130,7 @@ fn ci_gate_fails_on_high_and_passes_once_the_findings_are_baselined() {
     let out = gate(&["--extend-exclude", "tools", "--format", "json"]);
     assert_eq!(code(&out), 0);
     let r = json(&out);
-    assert!(codes(&r).is_empty(), "{r:#}");
+    assert!(finding_codes(&r).is_empty(), "{r:#}");
     assert_eq!(r["summary"]["high"], 0, "{r:#}");
     assert_eq!(
         r["summary"]["baselined"],

@@ -375,10 +375,8 @@ pub fn reads_until_closed(body: &[Stmt]) -> bool {
 
 /// `ws`, `websocket`, `self._websocket`: a receiver named for a websocket.
 fn names_a_websocket(receiver: &Expr) -> bool {
-    let name = match receiver {
-        Expr::Name(n) => n.id.as_str(),
-        Expr::Attribute(a) => a.attr.as_str(),
-        _ => return false,
+    let Some(name) = last_segment(receiver) else {
+        return false;
     };
     let name = name.trim_start_matches('_').to_ascii_lowercase();
     name == "ws" || name.ends_with("websocket")

@@ -66,6 +66,16 @@ pub fn json(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
 
+/// The codes of a JSON report's findings, in report order.
+pub fn finding_codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// A file with one SWC301 finding (low) on line 2.
 pub const LEAKY: &str = "def load(p):\n    f = open(p)\n    return f.read()\n";
 /// A file with one SWC000 finding (high).

@@ -348,10 +348,8 @@ fn call_evidence<'a>(
 
 /// An object named for an entry of a catalogue: `guild`, `ctx.guild`, `self._channel`.
 fn catalogue_entry(owner: &Expr) -> bool {
-    let name = match owner {
-        Expr::Name(n) => n.id.as_str(),
-        Expr::Attribute(a) => a.attr.as_str(),
-        _ => return false,
+    let Some(name) = crate::lint::blocks::last_segment(owner) else {
+        return false;
     };
     is_catalogue_noun(&name.trim_start_matches('_').to_ascii_lowercase())
 }

@@ -475,14 +475,15 @@ fn settle_uncalled_bound(c: &mut Container, suite: &[Stmt]) {
     }
     // Attributes of instances and module globals only: a class attribute may also be bounded
     // through its class's name by a subclass that a framework drives.
-    let plain = |f: &str| {
-        match (&c.owner, &c.class) {
-        (Owner::SelfAttr(_), Some(class)) => method_decorated(suite, class, f) == Some(false),
-        (Owner::Module, None) => suite.iter().any(|s| {
+    let undecorated_function = |f: &str| {
+        suite.iter().any(|s| {
             matches!(s, Stmt::FunctionDef(d) if d.name.as_str() == f && d.decorator_list.is_empty())
-        }),
+        })
+    };
+    let plain = |f: &str| match (&c.owner, &c.class) {
+        (Owner::SelfAttr(_), Some(class)) => method_decorated(suite, class, f) == Some(false),
+        (Owner::Module, None) => undecorated_function(f),
         _ => false,
-    }
     };
     let elsewhere = c.bound_in.iter().all(|f| {
         !is_init_like(f)

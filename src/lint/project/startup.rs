@@ -116,14 +116,19 @@ impl StartupCalls {
     }
 }
 
-/// `getattr(x, f"cmd_{name}")` or `getattr(x, "on_" + event)`: the literal start of a name
-/// built at run time.
-fn dispatch_prefix(call: &ast::ExprCall) -> Option<Name> {
+/// The attribute name a `getattr(x, name)` or `hasattr(x, name)` call looks up, as written.
+fn looked_up_name(call: &ast::ExprCall) -> Option<&Expr> {
     if !matches!(call.func.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "getattr" | "hasattr"))
     {
         return None;
     }
-    let prefix = crate::lint::blocks::literal_start(call.arguments.args.get(1)?)?;
+    call.arguments.args.get(1)
+}
+
+/// `getattr(x, f"cmd_{name}")` or `getattr(x, "on_" + event)`: the literal start of a name
+/// built at run time.
+fn dispatch_prefix(call: &ast::ExprCall) -> Option<Name> {
+    let prefix = crate::lint::blocks::literal_start(looked_up_name(call)?)?;
     (!prefix.is_empty()).then(|| Name::new(&prefix))
 }
 
@@ -447,12 +452,8 @@ impl<'a> Visitor<'a> for Walk<'a, '_> {
                     self.dispatch_prefixes.push(prefix);
                 }
                 // `getattr(self.node, "on_disconnect", None)` names the method as text.
-                if let (Expr::Name(f), [_, Expr::StringLiteral(name), ..]) =
-                    (call.func.as_ref(), call.arguments.args.as_ref())
-                {
-                    if matches!(f.id.as_str(), "getattr" | "hasattr") {
-                        self.elsewhere.insert(name.value.to_str());
-                    }
+                if let Some(Expr::StringLiteral(name)) = looked_up_name(call) {
+                    self.elsewhere.insert(name.value.to_str());
                 }
                 let once = self.startup && self.loops == 0;
                 // A call made once per run of a function that is no start-up code itself.
