@@ -140,14 +140,39 @@ fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
     let Some(Stmt::If(guard)) = first else {
         return false;
     };
-    let flag = match guard.test.as_ref() {
-        Expr::Attribute(a) if is_name(&a.value, receiver) => a.attr.as_str(),
+    // `if self.log is not None: return`, then `self.log = make()`: the attribute stands for
+    // the set-up having run, as a boolean flag does.
+    let (flag, any_value) = match guard.test.as_ref() {
+        Expr::Attribute(a) if is_name(&a.value, receiver) => (a.attr.as_str(), false),
+        Expr::Compare(c)
+            if matches!(&*c.ops, [ast::CmpOp::IsNot])
+                && matches!(&*c.comparators, [Expr::NoneLiteral(_)]) =>
+        {
+            match c.left.as_ref() {
+                Expr::Attribute(a) if is_name(&a.value, receiver) => (a.attr.as_str(), true),
+                _ => return false,
+            }
+        }
         _ => return false,
     };
     if !matches!(guard.body.last(), Some(Stmt::Return(_))) || !guard.elif_else_clauses.is_empty() {
         return false;
     }
+    if any_value {
+        let mut sets = false;
+        for_each_stmt(body, &mut |s| sets |= sets_to_a_value(s, receiver, flag));
+        return sets;
+    }
     sets_flag_within(body, receiver, flag)
+}
+
+/// `receiver.attr = <anything but None>`.
+fn sets_to_a_value(stmt: &Stmt, receiver: &str, attr: &str) -> bool {
+    matches!(stmt, Stmt::Assign(a)
+    if !a.value.is_none_literal_expr()
+        && a.targets.iter().any(|t| {
+            matches!(t, Expr::Attribute(t) if t.attr.as_str() == attr && is_name(&t.value, receiver))
+        }))
 }
 
 /// `receiver.flag = True`.
