@@ -8,7 +8,8 @@
 //! - generated at the call: `uuid4()`, the clock, `next(counter)`, `id(obj)`, `len(...)`, a
 //!   content hash, or a position in what a call yields (`enumerate(stream())`);
 //! - identifiers of things that keep arriving: a name, attribute or looked-up field called `id`
-//!   or ending in `_id`/`Id`/`_uuid`/`_no`/`_seq`, `pid`/`sid`;
+//!   or ending in `_id`/`Id`/`_uuid`/`_no`/`_seq`, `pid`/`sid` (a trailing `_`, as
+//!   in `id_`, aside);
 //! - objects or text that are one per event: connections, sockets, clients, sessions, requests,
 //!   tasks, jobs, users, chats, conversations; prompts, queries, messages, content. (Not URLs:
 //!   `base_url`, `api_url` are configuration more often than traffic.)
@@ -463,12 +464,14 @@ fn named(name: &str, content: bool) -> Option<String> {
     if lower.split('_').any(|w| w == "per") {
         return None;
     }
+    // `id_`: a trailing underscore only keeps a name clear of a builtin.
+    let ident = lower.trim_end_matches('_');
     let identifier = matches!(
-        lower.as_str(),
+        ident,
         "id" | "uid" | "uuid" | "guid" | "pid" | "sid" | "ident"
     ) || ["_id", "_uuid", "_uid", "_pid", "_sid", "_no", "_seq"]
         .iter()
-        .any(|s| lower.ends_with(s))
+        .any(|s| ident.ends_with(s))
         // camelCase `taskId`
         || (bare.ends_with("Id") && bare.len() > 2)
         // `userid`, `sessionid`: an event noun run together with its identifier
@@ -618,6 +621,8 @@ mod tests {
             "session_key",
             "client_ip",
             "etag",
+            "id_",
+            "message_id_",
         ] {
             assert!(named(name, true).is_some(), "{name}");
         }
