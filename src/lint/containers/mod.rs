@@ -397,10 +397,12 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                     items_only: c.per_event_growth().is_none(),
+                    // A function nested in a method (a route handler closing over `self`)
+                    // runs when whatever it is handed to calls it: no name shows its callers.
                     decorated: c
                         .growth
                         .iter()
-                        .any(|g| method_decorated(suite, class, &g.function) == Some(true)),
+                        .any(|g| method_decorated(suite, class, &g.function) != Some(false)),
                     opt_in: opt_in(&c),
                     borrowed: c.borrowed.then(|| Name::new(c.kind.family())),
                     removed_in: Vec::new(),

@@ -1384,7 +1384,11 @@ impl<'a> Visitor<'a> for UseWalker<'_, 'a, '_, '_> {
                         || name == "__init_subclass__"
                         || (matches!(name, "__new__" | "__init__") && self.in_metaclass())
                         || returns_a_parameter(func, self.class.is_some())
-                        || self.function.as_ref().is_some_and(|f| f.is_registration),
+                        // What a registration defines runs when it registers, unless the
+                        // framework runs it per request (`register_routes` defining
+                        // `@self.app.post` handlers).
+                        || (self.function.as_ref().is_some_and(|f| f.is_registration)
+                            && !crate::lint::json_io::concurrency::is_handler(func)),
                     fluent: self.class.is_some()
                         && !name.starts_with("register")
                         && !name.starts_with("_register")

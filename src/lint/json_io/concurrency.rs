@@ -480,6 +480,15 @@ pub fn is_handler(node: &ast::StmtFunctionDef) -> bool {
     handler_kind(node).is_some()
 }
 
+/// How the code spells the decorator that makes the function a request handler of a web app
+/// or router (`app.route`, `router.post`), if one does.
+pub fn request_route(node: &ast::StmtFunctionDef) -> Option<String> {
+    match handler_kind(node)? {
+        (_, HandlerKind::Request, shown) => Some(shown),
+        _ => None,
+    }
+}
+
 /// The handler decorator of the function, what kind it is, and how the code spells it.
 fn handler_kind(node: &ast::StmtFunctionDef) -> Option<(TextRange, HandlerKind, String)> {
     let table = &frameworks::table().handler_decorators;

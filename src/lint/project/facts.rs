@@ -899,6 +899,7 @@ impl<'a> FactsBuilder<'a, '_> {
             line: self.line(class.start()),
             bases,
             service_loop: None,
+            serves_routes: None,
             bounds: Vec::new(),
             is_model: crate::lint::containers::is_model_class(class, self.semantic),
             decorators: class
@@ -961,6 +962,8 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => {}
             }
         }
+        facts.serves_routes = routes_using_the_instance(&class.body)
+            .map(|(shown, at)| (Name::new(&shown), self.line(at)));
         let replaced = replaced_attributes(&class.body);
         if !replaced.is_empty() {
             let mut i = holds_before;
@@ -1543,6 +1546,51 @@ fn reached_functions<'a>(suite: &'a [Stmt], entry: &[&str]) -> Vec<&'a ast::Stmt
         frontier = next;
     }
     reached
+}
+
+/// The first request handler that a method of the class defines within its body and that uses
+/// the method's receiver (a closure over `self`): how its decorator is spelled, and where.
+fn routes_using_the_instance(body: &[Stmt]) -> Option<(String, TextSize)> {
+    fn nested<'a>(stmts: &'a [Stmt], out: &mut Vec<&'a ast::StmtFunctionDef>) {
+        crate::lint::blocks::walk_blocks(stmts, &mut |s| {
+            if let Stmt::FunctionDef(f) = s {
+                out.push(f);
+                nested(&f.body, out);
+                return false;
+            }
+            !matches!(s, Stmt::ClassDef(_))
+        });
+    }
+    body.iter().find_map(|s| {
+        let Stmt::FunctionDef(method) = s else {
+            return None;
+        };
+        let receiver = crate::lint::blocks::first_param(method)?;
+        let mut inner = Vec::new();
+        nested(&method.body, &mut inner);
+        inner.into_iter().find_map(|f| {
+            let shown = crate::lint::json_io::concurrency::request_route(f)?;
+            let mut uses = false;
+            for_each_name(&f.body, &mut |n| uses |= n == receiver);
+            uses.then(|| (shown, f.start()))
+        })
+    })
+}
+
+/// Every name a body loads, nested definitions included.
+fn for_each_name<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a str)) {
+    struct Names<'f, 'a> {
+        f: &'f mut dyn FnMut(&'a str),
+    }
+    impl<'a> Visitor<'a> for Names<'_, 'a> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                (self.f)(n.id.as_str());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    Names { f }.visit_body(body);
 }
 
 /// Attributes of `self` whose instance is replaced while the object works, so none lives as long

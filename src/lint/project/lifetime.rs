@@ -19,6 +19,9 @@ use std::collections::VecDeque;
 enum Cause<'p> {
     /// The class runs a loop until the process ends (`ClassFacts::service_loop`).
     ServiceLoop,
+    /// Class `class` (itself or an ancestor) hands request handlers that use the instance to a
+    /// web app (`ClassFacts::serves_routes`).
+    ServesRoutes { class: ClassId },
     /// Class `class` (itself or an ancestor) subclasses long-running framework class `base`.
     Framework { class: ClassId, base: &'p str },
     /// Listed in the `long-lived-functions` option.
@@ -119,6 +122,16 @@ pub fn compute<'p>(
                 .is_some_and(|(method, _)| !super::facts::caller_runs_loop(method));
         if class.service_loop.is_some() && !per_instance_loop {
             seed(id, Cause::ServiceLoop, &mut queue);
+            continue;
+        }
+        // Its request handlers close over the instance, and the app that routes to them is
+        // served for the life of the process: the server keeps the instance.
+        let routes = h
+            .ancestors_and_self(id)
+            .into_iter()
+            .find(|&a| h.class(a).serves_routes.is_some());
+        if let Some(class) = routes {
+            seed(id, Cause::ServesRoutes { class }, &mut queue);
             continue;
         }
         let singleton = class
@@ -305,6 +318,14 @@ impl<'p> Lifetimes<'p> {
         })
     }
 
+    /// Whether the lifetime of `id` rests on request handlers that close over an instance
+    /// (its own or a holder's): the app keeps the object, but which of its methods run per
+    /// request, rather than once while the app is built, is not shown by that.
+    pub fn through_routes(&self, h: &Hierarchy<'_>, id: ClassId) -> bool {
+        self.chain(h, id)
+            .is_some_and(|chain| matches!(chain.last(), Some((_, Cause::ServesRoutes { .. }))))
+    }
+
     /// The causes that make `id` long-lived, from the class itself (or the first subclass with
     /// a cause) outward through its holders to the outermost cause.
     fn chain(&self, h: &Hierarchy<'_>, id: ClassId) -> Option<Vec<(ClassId, Cause<'p>)>> {
@@ -334,6 +355,18 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                 path,
                 line,
                 format!("`{name}` runs a loop until the process ends in `{method}`"),
+            )
+        }
+        Cause::ServesRoutes { class: a } => {
+            let (shown, line) = h.class(a).serves_routes.unwrap_or_default();
+            let definer = short_name(&h.class(a).name);
+            at(
+                h.module_of(a).0,
+                line,
+                format!(
+                    "`{definer}` defines request handlers (`@{shown}`) that use the instance and \
+                     hands them to the web app, whose server keeps it for the life of the process"
+                ),
             )
         }
         Cause::Framework { class: a, base } => at(

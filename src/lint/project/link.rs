@@ -835,9 +835,14 @@ impl Project<'_> {
                 // Components held by an object with a background loop (the stages of a
                 // per-call pipeline, the handles of one reply) share its life, and whether that
                 // loop runs for the process or for one session is a guess from its shape: a
-                // list appended to on such a component needs better evidence. Keys new with
-                // each event (SWC105, SWC101) are that evidence on their own.
-                if *items_only && self.lifetimes.through_anothers_loop(h, id) {
+                // list appended to on such a component needs better evidence. So does one on an
+                // object the app keeps through its route handlers, whose other methods may run
+                // only while the app is built. Keys new with each event (SWC105, SWC101) are that
+                // evidence on their own.
+                if *items_only
+                    && (self.lifetimes.through_anothers_loop(h, id)
+                        || self.lifetimes.through_routes(h, id))
+                {
                     return None;
                 }
                 // Removal in a base class or subclass, in this module or another, bounds it too

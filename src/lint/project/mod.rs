@@ -84,6 +84,11 @@ pub struct ClassFacts {
     /// A method that loops until the process ends (`def run(self): while True:`): the method and
     /// the loop's line.
     pub service_loop: Option<(Name, u32)>,
+    /// A method defines request handlers that use the instance and hands them to a web app
+    /// (`def __init__(self, app): @app.route("/x") def x(): self.items...`): the app's server
+    /// keeps the instance for the life of its process. The decorator as spelled, and its line.
+    #[serde(default)]
+    pub serves_routes: Option<(Name, u32)>,
     /// `self.<attr>` is emptied, trimmed or replaced here: (attr, line, what bounds it). Seen by
     /// containers defined in a base class of another module.
     pub bounds: Vec<(Name, u32, Name)>,
