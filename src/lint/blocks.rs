@@ -660,25 +660,37 @@ pub fn self_attr<'e>(expr: &'e Expr, self_name: &str) -> Option<&'e str> {
 
 /// Whether `expr` reads one of `names` anywhere inside it.
 pub fn uses_any_name(expr: &Expr, names: &[&str]) -> bool {
-    use ruff_python_ast::visitor::{self, Visitor};
-    struct Finder<'n> {
-        names: &'n [&'n str],
-        found: bool,
-    }
-    impl<'a> Visitor<'a> for Finder<'_> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                self.found |= self.names.contains(&n.id.as_str());
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut f = Finder {
+    let mut f = NameFinder {
         names,
         found: false,
     };
-    f.visit_expr(expr);
+    ruff_python_ast::visitor::Visitor::visit_expr(&mut f, expr);
     f.found
+}
+
+/// Whether a body, nested definitions included, loads one of `names`: a closure that uses the
+/// method's `self`.
+pub fn body_uses_any_name(body: &[Stmt], names: &[&str]) -> bool {
+    let mut f = NameFinder {
+        names,
+        found: false,
+    };
+    ruff_python_ast::visitor::Visitor::visit_body(&mut f, body);
+    f.found
+}
+
+struct NameFinder<'n> {
+    names: &'n [&'n str],
+    found: bool,
+}
+
+impl<'a> ruff_python_ast::visitor::Visitor<'a> for NameFinder<'_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Name(n) = expr {
+            self.found |= self.names.contains(&n.id.as_str());
+        }
+        ruff_python_ast::visitor::walk_expr(self, expr);
+    }
 }
 
 /// Methods that run at the edges of an object's life rather than in its working cycle: when it

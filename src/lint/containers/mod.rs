@@ -397,12 +397,12 @@ pub fn analyze<'a>(
                     attr: c.attr.clone().into(),
                     grown_in: grown_in(&c),
                     items_only: c.per_event_growth().is_none(),
-                    // A function nested in a method (a route handler closing over `self`)
-                    // runs when whatever it is handed to calls it: no name shows its callers.
-                    decorated: c
-                        .growth
-                        .iter()
-                        .any(|g| method_decorated(suite, class, &g.function) != Some(false)),
+                    // A request, task or event handler nested in a method (a route closing
+                    // over `self`) runs when its framework calls it: no name shows its callers.
+                    decorated: c.growth.iter().any(|g| {
+                        method_decorated(suite, class, &g.function) == Some(true)
+                            || nested_handler(suite, class, &g.function)
+                    }),
                     opt_in: opt_in(&c),
                     borrowed: c.borrowed.then(|| Name::new(c.kind.family())),
                     removed_in: Vec::new(),
@@ -535,6 +535,26 @@ fn method_decorated(suite: &[Stmt], class: &str, name: &str) -> Option<bool> {
         ),
         other => !crate::lint::blocks::is_property_accessor(other),
     }))
+}
+
+/// Some method of class `class` defines, within its body, a handler named `name` that its
+/// framework runs per request, task or event.
+fn nested_handler(suite: &[Stmt], class: &str, name: &str) -> bool {
+    suite.iter().any(|s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == class => c.body.iter().any(|m| {
+            let Stmt::FunctionDef(m) = m else {
+                return false;
+            };
+            let mut found = false;
+            crate::lint::blocks::for_each_stmt(&m.body, &mut |s| {
+                found |= matches!(s, Stmt::FunctionDef(f)
+                    if f.name.as_str() == name
+                        && crate::lint::json_io::concurrency::is_handler(f));
+            });
+            found
+        }),
+        _ => false,
+    })
 }
 
 /// Every growth site of `c` is directly in a module-level function (not in a function nested in

@@ -86,7 +86,10 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
         .filter_map(|s| match s {
             Stmt::FunctionDef(f) => {
                 let receiver = first_param(f)?;
-                guarded_by_flag(&f.body, receiver).then_some(f.name.as_str())
+                let flag = guarded_by_flag(&f.body, receiver)?;
+                // A sentinel set back to `None` by a `close()` or a `finally:` lets the set-up
+                // run again.
+                (!flag.1 || !reset_to_none(class, flag.0)).then_some(f.name.as_str())
             }
             _ => None,
         })
@@ -130,7 +133,7 @@ pub(crate) fn once_methods(class: &ast::StmtClassDef) -> Vec<&str> {
 /// A body that leaves at once when a flag on the receiver is set (`if self._initialized:
 /// return`, before anything else but a docstring, also first thing under a leading `with
 /// self.lock:`) and sets that flag itself.
-fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
+fn guarded_by_flag<'a>(body: &'a [Stmt], receiver: &str) -> Option<(&'a str, bool)> {
     let mut first = body
         .iter()
         .find(|s| !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()));
@@ -138,7 +141,7 @@ fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
         first = w.body.first();
     }
     let Some(Stmt::If(guard)) = first else {
-        return false;
+        return None;
     };
     // `if self.log is not None: return`, then `self.log = make()`: the attribute stands for
     // the set-up having run, as a boolean flag does.
@@ -150,20 +153,51 @@ fn guarded_by_flag(body: &[Stmt], receiver: &str) -> bool {
         {
             match c.left.as_ref() {
                 Expr::Attribute(a) if is_name(&a.value, receiver) => (a.attr.as_str(), true),
-                _ => return false,
+                _ => return None,
             }
         }
-        _ => return false,
+        _ => return None,
     };
     if !matches!(guard.body.last(), Some(Stmt::Return(_))) || !guard.elif_else_clauses.is_empty() {
-        return false;
+        return None;
     }
-    if any_value {
-        let mut sets = false;
-        for_each_stmt(body, &mut |s| sets |= sets_to_a_value(s, receiver, flag));
-        return sets;
-    }
-    sets_flag_within(body, receiver, flag)
+    let mut sets = false;
+    for_each_stmt(body, &mut |s| {
+        sets |= if any_value {
+            sets_to_a_value(s, receiver, flag)
+        } else {
+            sets_flag(s, receiver, flag)
+        }
+    });
+    sets.then_some((flag, any_value))
+}
+
+/// Some method of the class other than an initializer sets `self.<attr>` back to `None`
+/// (`close()`, or a `finally:` of the guarded method itself), or deletes it.
+fn reset_to_none(class: &ast::StmtClassDef, attr: &str) -> bool {
+    class.body.iter().any(|s| {
+        let Stmt::FunctionDef(f) = s else {
+            return false;
+        };
+        let Some(receiver) = first_param(f) else {
+            return false;
+        };
+        if is_init_like(f.name.as_str()) {
+            return false;
+        }
+        let mut resets = false;
+        for_each_stmt(&f.body, &mut |s| {
+            let target = |t: &Expr| {
+                matches!(t, Expr::Attribute(t) if t.attr.as_str() == attr && is_name(&t.value, receiver))
+            };
+            resets |= match s {
+                Stmt::Assign(a) => a.value.is_none_literal_expr() && a.targets.iter().any(target),
+                Stmt::Delete(d) => d.targets.iter().any(target),
+                _ => false,
+            };
+        });
+        resets
+    })
 }
 
 /// `receiver.attr = <anything but None>`.

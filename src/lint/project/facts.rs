@@ -1565,32 +1565,36 @@ fn routes_using_the_instance(body: &[Stmt]) -> Option<(String, TextSize)> {
         let Stmt::FunctionDef(method) = s else {
             return None;
         };
+        // A class method's `cls` is no instance.
+        let static_or_class = method.decorator_list.iter().any(|d| {
+            matches!(&d.expression, Expr::Name(n) if matches!(n.id.as_str(), "classmethod" | "staticmethod"))
+        });
+        if static_or_class {
+            return None;
+        }
         let receiver = crate::lint::blocks::first_param(method)?;
+        // An app the method makes itself (`app = Flask(__name__)` for one OAuth redirect) lives
+        // no longer than the method's use of it.
+        let made_here: Vec<&str> = method
+            .body
+            .iter()
+            .filter_map(|s| match single_assignment(s) {
+                Some((Expr::Name(n), Expr::Call(_))) => Some(n.id.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut inner = Vec::new();
         nested(&method.body, &mut inner);
         inner.into_iter().find_map(|f| {
             let shown = crate::lint::json_io::concurrency::request_route(f)?;
-            let mut uses = false;
-            for_each_name(&f.body, &mut |n| uses |= n == receiver);
-            uses.then(|| (shown, f.start()))
+            let app = shown.split('.').next().unwrap_or_default();
+            if made_here.contains(&app) {
+                return None;
+            }
+            crate::lint::blocks::body_uses_any_name(&f.body, &[receiver])
+                .then(|| (shown, f.start()))
         })
     })
-}
-
-/// Every name a body loads, nested definitions included.
-fn for_each_name<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a str)) {
-    struct Names<'f, 'a> {
-        f: &'f mut dyn FnMut(&'a str),
-    }
-    impl<'a> Visitor<'a> for Names<'_, 'a> {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Name(n) = expr {
-                (self.f)(n.id.as_str());
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    Names { f }.visit_body(body);
 }
 
 /// Attributes of `self` whose instance is replaced while the object works, so none lives as long

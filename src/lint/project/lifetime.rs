@@ -70,10 +70,12 @@ pub fn compute<'p>(
         }
         // A place that keeps an instance (a module global, the entry point, a registration
         // with a running framework) is firmer evidence than the shape of a loop the class runs,
-        // which may be one connection's or one client's: it replaces that cause while the seeds
-        // are still being gathered.
-        let firmer = matches!(causes[id], Some(Cause::ServiceLoop))
-            && matches!(cause, Cause::Held { via: None, .. });
+        // which may be one connection's or one client's, or than route handlers that close over
+        // it: it replaces that cause while the seeds are still being gathered.
+        let firmer = matches!(
+            causes[id],
+            Some(Cause::ServiceLoop | Cause::ServesRoutes { .. })
+        ) && matches!(cause, Cause::Held { via: None, .. });
         if causes[id].is_some() && !firmer {
             return;
         }
@@ -124,16 +126,6 @@ pub fn compute<'p>(
             seed(id, Cause::ServiceLoop, &mut queue);
             continue;
         }
-        // Its request handlers close over the instance, and the app that routes to them is
-        // served for the life of the process: the server keeps the instance.
-        let routes = h
-            .ancestors_and_self(id)
-            .into_iter()
-            .find(|&a| h.class(a).serves_routes.is_some());
-        if let Some(class) = routes {
-            seed(id, Cause::ServesRoutes { class }, &mut queue);
-            continue;
-        }
         let singleton = class
             .decorators
             .iter()
@@ -169,6 +161,17 @@ pub fn compute<'p>(
             .any(|c| class.name == *c || short_name(c) == short_name(&class.name))
         {
             seed(id, Cause::Configured, &mut queue);
+            continue;
+        }
+        // Its request handlers close over the instance, and the app that routes to them is
+        // served for the life of the process: the server keeps the instance. The weakest of
+        // these causes (which methods run per request is not shown), so the last.
+        let routes = h
+            .ancestors_and_self(id)
+            .into_iter()
+            .find(|&a| h.class(a).serves_routes.is_some());
+        if let Some(class) = routes {
+            seed(id, Cause::ServesRoutes { class }, &mut queue);
         }
     }
     // Seeds from where instances are kept; attribute holds wait for their owner:

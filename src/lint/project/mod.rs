@@ -124,7 +124,7 @@ pub enum Condition {
         /// Some method of `grown_in` is decorated (other than as a class or static method, or
         /// a property's accessor): the decorator may hand it to a framework that calls it
         /// without naming it (`@irc3.event(...)`), so nothing naming it does not mean it never
-        /// runs.
+        /// runs; or one is a request, task or event handler a method defines in its body.
         #[serde(default)]
         decorated: bool,
         /// Every growth site runs only when one of these keyword-only flags of its function is
