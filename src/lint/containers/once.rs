@@ -187,14 +187,9 @@ fn reset_to_none(class: &ast::StmtClassDef, attr: &str) -> bool {
         }
         let mut resets = false;
         for_each_stmt(&f.body, &mut |s| {
-            let target = |t: &Expr| {
-                matches!(t, Expr::Attribute(t) if t.attr.as_str() == attr && is_name(&t.value, receiver))
-            };
-            resets |= match s {
-                Stmt::Assign(a) => a.value.is_none_literal_expr() && a.targets.iter().any(target),
-                Stmt::Delete(d) => d.targets.iter().any(target),
-                _ => false,
-            };
+            resets |= assigns_attr(s, receiver, attr, &|v| v.is_none_literal_expr())
+                || matches!(s, Stmt::Delete(d)
+                    if d.targets.iter().any(|t| is_attr_of(t, receiver, attr)));
         });
         resets
     })
@@ -202,20 +197,28 @@ fn reset_to_none(class: &ast::StmtClassDef, attr: &str) -> bool {
 
 /// `receiver.attr = <anything but None>`.
 fn sets_to_a_value(stmt: &Stmt, receiver: &str, attr: &str) -> bool {
+    assigns_attr(stmt, receiver, attr, &|v| !v.is_none_literal_expr())
+}
+
+/// `receiver.attr = value` where `value` passes `test`.
+fn assigns_attr(stmt: &Stmt, receiver: &str, attr: &str, test: &dyn Fn(&Expr) -> bool) -> bool {
     matches!(stmt, Stmt::Assign(a)
-    if !a.value.is_none_literal_expr()
-        && a.targets.iter().any(|t| {
-            matches!(t, Expr::Attribute(t) if t.attr.as_str() == attr && is_name(&t.value, receiver))
-        }))
+    if test(&a.value) && a.targets.iter().any(|t| is_attr_of(t, receiver, attr)))
+}
+
+/// `receiver.attr`.
+fn is_attr_of(expr: &Expr, receiver: &str, attr: &str) -> bool {
+    matches!(expr, Expr::Attribute(t) if t.attr.as_str() == attr && is_name(&t.value, receiver))
 }
 
 /// `receiver.flag = True`.
 fn sets_flag(stmt: &Stmt, receiver: &str, flag: &str) -> bool {
-    matches!(stmt, Stmt::Assign(a)
-    if matches!(a.value.as_ref(), Expr::BooleanLiteral(b) if b.value)
-        && a.targets.iter().any(|t| {
-            matches!(t, Expr::Attribute(t) if t.attr.as_str() == flag && is_name(&t.value, receiver))
-        }))
+    assigns_attr(
+        stmt,
+        receiver,
+        flag,
+        &|v| matches!(v, Expr::BooleanLiteral(b) if b.value),
+    )
 }
 
 /// Some statement of `body`, nested blocks included, is `receiver.flag = True`.
