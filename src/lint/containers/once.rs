@@ -200,10 +200,18 @@ fn sets_to_a_value(stmt: &Stmt, receiver: &str, attr: &str) -> bool {
     assigns_attr(stmt, receiver, attr, &|v| !v.is_none_literal_expr())
 }
 
-/// `receiver.attr = value` where `value` passes `test`.
+/// `receiver.attr = value` (or `receiver.attr: T = value`) where `value` passes `test`.
 fn assigns_attr(stmt: &Stmt, receiver: &str, attr: &str, test: &dyn Fn(&Expr) -> bool) -> bool {
-    matches!(stmt, Stmt::Assign(a)
-    if test(&a.value) && a.targets.iter().any(|t| is_attr_of(t, receiver, attr)))
+    match stmt {
+        Stmt::Assign(a) => {
+            test(&a.value) && a.targets.iter().any(|t| is_attr_of(t, receiver, attr))
+        }
+        Stmt::AnnAssign(a) => a
+            .value
+            .as_deref()
+            .is_some_and(|v| test(v) && is_attr_of(&a.target, receiver, attr)),
+        _ => false,
+    }
 }
 
 /// `receiver.attr`.
