@@ -2050,6 +2050,29 @@ impl<'a> Registrations<'_, 'a, '_> {
         }
     }
 
+    /// A module-level function that takes no argument under `functools.cache` or
+    /// `functools.lru_cache` (bare, called, any `maxsize`): its first call's result is returned
+    /// by every later call, and the cache keeps it for the process. With an argument it would
+    /// keep one result per distinct argument, up to its size, which says less.
+    fn memoized_accessor(&self, f: &ast::StmtFunctionDef) -> bool {
+        if !f.parameters.is_empty() {
+            return false;
+        }
+        f.decorator_list.iter().any(|d| {
+            let callee = match &d.expression {
+                Expr::Call(c) => c.func.as_ref(),
+                other => other,
+            };
+            matches!(
+                self.b
+                    .semantic
+                    .qualified_name(ScopeId::MODULE, callee)
+                    .as_deref(),
+                Some("functools.cache" | "functools.lru_cache")
+            )
+        })
+    }
+
     /// The body being walked hands local `n` back after registering it with `method`.
     fn unregistered(&self, n: &ast::ExprName, method: &str) -> bool {
         let Some(undo) = unregistration(method) else {
@@ -2115,6 +2138,17 @@ impl<'a> Visitor<'a> for Registrations<'_, 'a, '_> {
                     .flatten()
                     .collect();
                 self.singleton(&f.body);
+                if saved == ScopeId::MODULE && self.memoized_accessor(f) {
+                    for (c, at) in self.b.returned_instances(f) {
+                        self.b.hold(
+                            c,
+                            at,
+                            HoldSite::Memoized {
+                                function: Name::new(f.name.as_str()),
+                            },
+                        );
+                    }
+                }
                 if !globals.is_empty() {
                     let mut stmts = Vec::new();
                     for_each_stmt(&f.body, &mut |s| stmts.push(s));

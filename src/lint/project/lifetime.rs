@@ -204,6 +204,7 @@ pub fn compute<'p>(
                 // which the script keeps no longer than it runs, whatever the class does
                 // elsewhere.
                 HoldSite::ModuleGlobal { .. }
+                | HoldSite::Memoized { .. }
                 | HoldSite::Entry { .. }
                 | HoldSite::Argument { .. }
                     if ends[mi] =>
@@ -402,6 +403,9 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
             let message = match &hold.site {
                 HoldSite::ModuleGlobal { name: g } => format!(
                     "`{name}` is kept in the module global `{g}` for the life of the process{loop_note}"
+                ),
+                HoldSite::Memoized { function } => format!(
+                    "`{name}` is made by `{function}()`, which takes no argument and whose cache (`functools.cache`/`lru_cache`) keeps the one instance it returns for the life of the process{loop_note}"
                 ),
                 HoldSite::Registered { call } => {
                     format!("`{name}` is registered with a running framework by `{call}(...)`")

@@ -38,6 +38,9 @@ use serde::{Deserialize, Serialize};
 pub enum HoldSite {
     /// Bound to a module global (at import, or through `global` in a singleton accessor).
     ModuleGlobal { name: Name },
+    /// Returned by module-level function `function`, which takes no argument and whose
+    /// `functools.cache`/`lru_cache` keeps the one instance it makes (a memoized accessor).
+    Memoized { function: Name },
     /// Stored on instances of `owner` (qualified class name) as attribute `attr`: constructed in
     /// a method, a parameter annotated with the class and stored, or a field default factory.
     Attribute { owner: Name, attr: Name },
