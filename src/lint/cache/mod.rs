@@ -26,9 +26,9 @@ use std::sync::Mutex;
 pub mod memo;
 pub mod sealed;
 
-const CACHE_VERSION: u32 = 211;
+const CACHE_VERSION: u32 = 212;
 
-/// A cache file larger than this is not read (summaries of 12,000 files take about 13 MB).
+/// A cache file larger than this is not read (summaries of 12,000 files take about 25 MB).
 const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 /// Files modified this recently are checked by content, not by time.
@@ -70,11 +70,54 @@ struct CachedFinding {
     snippet: Option<(usize, String, usize, usize)>,
 }
 
+/// Each entry stays encoded until its file is looked up: a run that edits one file decodes
+/// every other file's entry once, into the summary it links, instead of holding a decoded copy
+/// of the whole cache beside those summaries (which doubled peak memory), and writes the
+/// entries it did not change back as they were read.
 #[derive(Default, Serialize, Deserialize)]
 struct CacheFile {
     version: u32,
     tool: String,
-    entries: HashMap<String, Entry>,
+    entries: HashMap<String, EncodedEntry>,
+}
+
+/// An [`Entry`] in postcard's encoding.
+#[derive(Clone, Debug, Default)]
+struct EncodedEntry(Vec<u8>);
+
+impl Serialize for EncodedEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = EncodedEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an encoded cache entry")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<EncodedEntry, E> {
+                Ok(EncodedEntry(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<EncodedEntry, E> {
+                Ok(EncodedEntry(v))
+            }
+        }
+        deserializer.deserialize_bytes(Bytes)
+    }
+}
+
+impl EncodedEntry {
+    fn encode(entry: &Entry) -> Option<EncodedEntry> {
+        postcard::to_stdvec(entry).ok().map(EncodedEntry)
+    }
+
+    fn decode(&self) -> Option<Entry> {
+        postcard::from_bytes(&self.0).ok()
+    }
 }
 
 /// The cache of one run: loaded before the scan, updated by it, saved after it.
@@ -82,8 +125,8 @@ pub struct Cache {
     file: PathBuf,
     sealer: Option<sealed::Sealer>,
     /// Loaded on first use: a run replayed from its memo never needs it.
-    old: std::sync::OnceLock<HashMap<String, Entry>>,
-    new: Mutex<HashMap<String, Entry>>,
+    old: std::sync::OnceLock<HashMap<String, EncodedEntry>>,
+    new: Mutex<HashMap<String, EncodedEntry>>,
     /// An entry was added or refreshed: the file is written again only then.
     changed: std::sync::atomic::AtomicBool,
 }
@@ -137,7 +180,7 @@ impl Cache {
         }
     }
 
-    fn old(&self) -> &HashMap<String, Entry> {
+    fn old(&self) -> &HashMap<String, EncodedEntry> {
         self.old.get_or_init(|| {
             self.sealer
                 .as_ref()
@@ -179,7 +222,7 @@ impl Cache {
         read: impl FnOnce() -> Option<Vec<u8>>,
     ) -> Option<(ModuleSummary, u64)> {
         let key = path.to_string_lossy();
-        let entry = self.old().get(key.as_ref())?;
+        let mut entry = self.old().get(key.as_ref())?.decode()?;
         if entry.display != display || entry.rules != rules || entry.size != now.size {
             return None;
         }
@@ -219,23 +262,24 @@ impl Cache {
             };
             suppressions.push(LineSuppression { line: *line, codes });
         }
-        let summary = ModuleSummary {
-            facts: entry.facts.clone(),
-            candidates,
-            file_exemption: entry.file_exemption.clone(),
-            suppressions,
-        };
         // Only an entry whose time moved needs writing again; the rest stay as loaded.
         if entry.modified_ns != now.modified_ns {
-            let mut fresh = entry.clone();
-            fresh.modified_ns = now.modified_ns;
-            self.changed
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            self.new
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key.into_owned(), fresh);
+            entry.modified_ns = now.modified_ns;
+            if let Some(fresh) = EncodedEntry::encode(&entry) {
+                self.changed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.new
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.into_owned(), fresh);
+            }
         }
+        let summary = ModuleSummary {
+            facts: entry.facts,
+            candidates,
+            file_exemption: entry.file_exemption,
+            suppressions,
+        };
         Some((summary, entry.content_hash))
     }
 
@@ -282,12 +326,15 @@ impl Cache {
                 })
                 .collect(),
         };
+        let Some(encoded) = EncodedEntry::encode(&entry) else {
+            return;
+        };
         self.changed
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.new
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(path.to_string_lossy().into_owned(), entry);
+            .insert(path.to_string_lossy().into_owned(), encoded);
     }
 
     /// Writes the cache: this run's entries, plus earlier entries of files it did not scan.

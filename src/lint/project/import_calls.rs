@@ -34,6 +34,10 @@ impl AttrNameHashes {
     pub(crate) fn may_contain(&self, name: &str) -> bool {
         self.0.binary_search(&hash(name)).is_ok()
     }
+
+    pub(crate) fn hashes(&self) -> &[u32] {
+        &self.0
+    }
 }
 
 /// FNV-1a, folded to 32 bits.

@@ -52,6 +52,8 @@ pub struct Project<'p> {
     /// Containers some module resets through an imported name ([`ModuleFacts::resets`]), as
     /// written and, for an implicit relative import, as the sibling module it names.
     resets: rustc_hash::FxHashSet<String>,
+    /// What the program's modules (tests aside) may call ([`Project::may_be_called`]).
+    called: super::startup::CalledNames<'p>,
     /// Every module's [`ModuleFacts::quiet_globals`]: (qualified name, kind).
     quiet_globals: rustc_hash::FxHashSet<(Name, Name)>,
     /// Every module's [`ModuleFacts::quiet_attrs`]: (class, attribute, kind) to the module
@@ -293,7 +295,12 @@ pub fn link<'p>(
                 .map(move |&(class, attr, kind, line)| ((class, attr, kind), (i, line)))
         })
         .collect();
+    let mut called = super::startup::CalledNames::default();
+    for (_, m) in modules.iter().filter(|(_, m)| !m.is_test) {
+        called.add(&m.startup_calls);
+    }
     let mut project = Project {
+        called,
         resets,
         quiet_globals,
         quiet_attrs,
@@ -943,12 +950,7 @@ impl Project<'_> {
     /// bound method handed on), calls it while it starts, or looks up attributes by a name
     /// built with its start (`getattr(self, f"cmd_{name}")`).
     fn may_be_called(&self, name: &str) -> bool {
-        is_special(name)
-            || self
-                .modules
-                .iter()
-                .filter(|(_, f)| !f.is_test)
-                .any(|(_, f)| f.startup_calls.name(name))
+        is_special(name) || self.called.name(name)
     }
 
     /// Whether `flags` are some, and no call in the program (tests aside) passes any of them as a

@@ -93,6 +93,34 @@ impl FunctionCalls {
     }
 }
 
+/// What the modules of a project may call, merged ([`StartupCalls::name`] over many modules,
+/// asked once per name instead of once per module and name).
+#[derive(Default)]
+pub struct CalledNames<'p> {
+    hashes: FxHashSet<u32>,
+    called: FxHashSet<&'p str>,
+    prefixes: Vec<&'p str>,
+}
+
+impl<'p> CalledNames<'p> {
+    pub fn add(&mut self, calls: &'p StartupCalls) {
+        self.hashes.extend(calls.elsewhere.hashes());
+        let last = |q: &'p Name| q.as_str().rsplit('.').next().unwrap_or_default();
+        self.called.extend(calls.at_startup.iter().map(last));
+        self.called
+            .extend(calls.from_growers.iter().map(|(_, callee)| last(callee)));
+        self.prefixes
+            .extend(calls.dispatch_prefixes.iter().map(|p: &'p Name| p.as_str()));
+    }
+
+    /// As [`StartupCalls::name`] for any of the modules added.
+    pub fn name(&self, name: &str) -> bool {
+        self.hashes.contains(&super::import_calls::hash(name))
+            || self.called.contains(name)
+            || self.prefixes.iter().any(|p| name.starts_with(p))
+    }
+}
+
 impl StartupCalls {
     /// Whether the module's code may call the function or method `name`: it names it (a call, a
     /// reference, a bound method handed on), calls it while it starts, or looks up attributes
