@@ -168,8 +168,23 @@ pub fn service_prelude<'a>(f: &'a ast::StmtFunctionDef, receiver: Option<&str>) 
     if requires_arguments(f, receiver.is_some()) || !SERVICE_LOOPS.contains(&f.name.as_str()) {
         return &[];
     }
-    // `while not STOP:` / `while not state.stopping:`: a stop flag another part of the program
-    // sets. A local the function sets itself (`while not done:`) ends the loop by itself.
+    let endless = f.body.iter().position(|s| match s {
+        Stmt::While(w) => runs_while_function_lives(f, receiver, w),
+        _ => false,
+    });
+    endless.map_or(&[], |i| &f.body[..i])
+}
+
+/// A `while` loop of `f` that runs until the process, or the object `receiver` names, is told
+/// to stop: `while True:`, `while not stop.is_set():`, `while self.running:`, or `while not
+/// STOP:` on a flag another part of the program sets (a local the function sets itself, as in
+/// `while not done:`, ends the loop by itself); and no counted limit or retry ends it
+/// ([`counts_to_limit`]).
+pub fn runs_while_function_lives(
+    f: &ast::StmtFunctionDef,
+    receiver: Option<&str>,
+    w: &ast::StmtWhile,
+) -> bool {
     let stop_flag = |test: &Expr| match test {
         Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => match u.operand.as_ref() {
             Expr::Attribute(_) => true,
@@ -178,16 +193,10 @@ pub fn service_prelude<'a>(f: &'a ast::StmtFunctionDef, receiver: Option<&str>) 
         },
         _ => false,
     };
-    let endless = f.body.iter().position(|s| match s {
-        Stmt::While(w) => {
-            (ends_only_when_stopped(&w.test)
-                || receiver.is_some_and(|r| tests_flag_on(&w.test, r))
-                || stop_flag(&w.test))
-                && !counts_to_limit(&w.body)
-        }
-        _ => false,
-    });
-    endless.map_or(&[], |i| &f.body[..i])
+    (ends_only_when_stopped(&w.test)
+        || receiver.is_some_and(|r| tests_flag_on(&w.test, r))
+        || stop_flag(&w.test))
+        && !counts_to_limit(&w.body)
 }
 
 /// Whether a caller must pass `f` some argument: a parameter with no default, besides the

@@ -23,6 +23,10 @@ pub fn report_growth(
     }
     let sites = container.growth.len();
     let owner = match &container.class {
+        _ if container.owner == crate::lint::containers::Owner::Local => format!(
+            "`{}` (a local kept as long as its function's loop runs)",
+            container.display
+        ),
         Some(class) if container.display.starts_with("self.") => {
             format!("`{}` (on `{class}` instances)", container.display)
         }

@@ -14,6 +14,7 @@ mod callers;
 pub mod event_keys;
 pub(crate) mod imported;
 mod keys;
+mod loop_locals;
 mod once;
 mod records;
 pub mod removers;
@@ -68,6 +69,9 @@ pub enum Owner {
     SelfAttr(usize),
     /// A module global of another module, grown here through an imported name ([`imported`]).
     Imported,
+    /// A local of a function, grown in the function's loop that runs until the process stops
+    /// ([`loop_locals`]).
+    Local,
 }
 
 /// What a growth site adds, as far as the size of the container goes.
@@ -294,11 +298,13 @@ pub fn analyze<'a>(
             facts.any_imported = true;
         }
     }
-    if facts.containers.is_empty() {
+    let locals = facts.loop_locals(suite);
+    if facts.containers.is_empty() && locals.is_empty() {
         return Vec::new();
     }
     let mut walker = UseWalker::new(&mut facts, suite);
     walker.visit_body(suite);
+    facts.containers.extend(locals);
     for c in &mut facts.containers {
         c.settle_size_checks();
     }
@@ -859,7 +865,7 @@ impl<'a> Facts<'a, '_, '_> {
         };
         let class = match owner {
             Owner::ClassAttr(ci) | Owner::SelfAttr(ci) => Some(self.classes[ci].name.to_string()),
-            Owner::Module | Owner::Imported => None,
+            Owner::Module | Owner::Imported | Owner::Local => None,
         };
         self.by_key.insert(key, self.containers.len());
         let mut container = Container::new(
