@@ -22,16 +22,16 @@ pub fn report_growth(
         return;
     }
     let sites = container.growth.len();
-    let owner = match &container.class {
-        _ if container.owner == crate::lint::containers::Owner::Local => format!(
-            "`{}` (a local kept as long as its function's loop runs)",
+    let owner = match (&container.local_of, &container.class) {
+        (Some(function), _) => format!(
+            "`{}` (a local of `{function}`, kept as long as its loop runs)",
             container.display
         ),
-        Some(class) if container.display.starts_with("self.") => {
+        (None, Some(class)) if container.display.starts_with("self.") => {
             format!("`{}` (on `{class}` instances)", container.display)
         }
-        Some(_) => format!("class attribute `{}`", container.display),
-        None => format!("module global `{}`", container.display),
+        (None, Some(_)) => format!("class attribute `{}`", container.display),
+        (None, None) => format!("module global `{}`", container.display),
     };
     // A bound only in functions nothing calls (confirmed by the project, see
     // `Condition::LongLivedOwner::removed_in`) is named, as dead code.
@@ -66,7 +66,16 @@ pub fn report_growth(
             ""
         },
     );
-    let place = if first.in_endless_loop() {
+    let place = if let Some(function) = container
+        .local_of
+        .as_deref()
+        .filter(|f| *f != first.function)
+    {
+        format!(
+            "in `{}`, which the loop of `{function}` calls until the process stops",
+            first.function
+        )
+    } else if first.in_endless_loop() {
         format!(
             "in `{}`, inside a loop that runs until the process stops",
             first.function

@@ -7,11 +7,12 @@
 //! Only what the function shows counts: a local that anything empties, trims, replaces or
 //! measures (`len(seen) > N`), or that leaves the function (handed to a call, returned, stored
 //! elsewhere, rebound by a nested function), is left alone, since what it is handed to may
-//! bound it.
+//! bound it. Lists, sets and plain dicts only: a `defaultdict` or `Counter` local is left to
+//! later work.
 
 use super::event_keys::{per_event_key, KeyScope};
 use super::{Container, ContainerKind, Facts, Growth, GrowthKey, Owner};
-use crate::lint::blocks::runs_while_function_lives;
+use crate::lint::blocks::{requires_arguments, runs_while_function_lives};
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -19,7 +20,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 /// Methods that add an item whatever it is.
 const APPENDS: &[&str] = &["append", "appendleft", "extend", "insert"];
-/// Methods that add a key or member: `add`, `setdefault`, `update`.
+/// Methods that add a key or member.
 const KEYED: &[&str] = &["add", "setdefault"];
 /// Methods that take something out, empty or replace the contents.
 const BOUNDS: &[&str] = &[
@@ -39,10 +40,17 @@ impl Facts<'_, '_, '_> {
     /// task an object starts per download and cancels when it is done, a watcher of one
     /// session), while a module-level function that loops until the process stops is what a
     /// program, or one of its threads, runs.
+    ///
+    /// Nor a generator (`yield` in its body), which runs only while whoever iterates it does
+    /// (an event stream per client), or a coroutine handed its input (`async def
+    /// handle(websocket)`), which a server starts once per connection.
     pub(super) fn loop_locals(&self, suite: &[Stmt]) -> Vec<Container> {
         let mut out = Vec::new();
         for stmt in suite {
             if let Stmt::FunctionDef(f) = stmt {
+                if is_generator(f) || (f.is_async && requires_arguments(f, false)) {
+                    continue;
+                }
                 self.function_locals(f, &mut out);
             }
         }
@@ -58,22 +66,36 @@ impl Facts<'_, '_, '_> {
             if stmt.start() >= endless.start() {
                 break;
             }
-            let Stmt::Assign(a) = stmt else { continue };
-            let [Expr::Name(target)] = a.targets.as_slice() else {
+            let (target, value) = match stmt {
+                Stmt::Assign(a) => match a.targets.as_slice() {
+                    [Expr::Name(target)] => (target, a.value.as_ref()),
+                    _ => continue,
+                },
+                Stmt::AnnAssign(a) => match (a.target.as_ref(), a.value.as_deref()) {
+                    (Expr::Name(target), Some(value)) => (target, value),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let Some(kind) = self.container_kind(value, scope) else {
                 continue;
             };
-            let Some(kind) = self.container_kind(&a.value, scope) else {
-                continue;
-            };
-            if matches!(kind, ContainerKind::Counter) {
+            if !matches!(
+                kind,
+                ContainerKind::List
+                    | ContainerKind::Set
+                    | ContainerKind::Dict
+                    | ContainerKind::Deque
+            ) {
                 continue;
             }
             let name = target.id.as_str();
-            let uses = Uses::of(f, name, a.range());
+            let uses = Uses::of(f, name, stmt.range());
             if uses.bounded_or_escapes {
                 continue;
             }
-            let growth = uses.growth_in(f, endless, name);
+            let keyed = !matches!(kind, ContainerKind::List | ContainerKind::Deque);
+            let growth = uses.growth_in(f, endless, keyed);
             if growth.is_empty() {
                 continue;
             }
@@ -84,8 +106,9 @@ impl Facts<'_, '_, '_> {
                 Owner::Local,
                 kind,
                 target.range(),
-                a.range(),
+                stmt.range(),
             );
+            container.local_of = Some(f.name.to_string());
             let local = |n: &str| single_value(f, n);
             let no_function = |_: &Expr| false;
             let no_parameter = |_: &str| None;
@@ -136,7 +159,8 @@ fn endless_loop<'a>(f: &'a ast::StmtFunctionDef) -> Option<&'a ast::StmtWhile> {
 }
 
 /// Whether a loop body can leave its loop: a `break` of its own (not of a loop nested in it) or
-/// a `return` anywhere in it. A loop that pages through results (`if not page.next: break`) or
+/// a `return` anywhere in it, other than under a handler of what stops the process (`except
+/// KeyboardInterrupt: break`). A loop that pages through results (`if not page.next: break`) or
 /// scans until a search fails ends by itself; only one that nothing but an exception or the
 /// process's end stops keeps its locals for good.
 fn leaves(body: &[Stmt]) -> bool {
@@ -159,7 +183,9 @@ fn leaves(body: &[Stmt]) -> bool {
                     || walk(&t.orelse, nested_loop)
                     || walk(&t.finalbody, nested_loop)
                     || t.handlers.iter().any(|h| match h {
-                        ast::ExceptHandler::ExceptHandler(h) => walk(&h.body, nested_loop),
+                        ast::ExceptHandler::ExceptHandler(h) => {
+                            !catches_only_stop(h) && walk(&h.body, nested_loop)
+                        }
                     })
             }
             Stmt::Match(m) => m.cases.iter().any(|c| walk(&c.body, nested_loop)),
@@ -167,6 +193,46 @@ fn leaves(body: &[Stmt]) -> bool {
         })
     }
     walk(body, false)
+}
+
+/// `yield` or `yield from` in the function's own body (not in functions nested in it).
+fn is_generator(f: &ast::StmtFunctionDef) -> bool {
+    struct Yields(bool);
+    impl<'a> Visitor<'a> for Yields {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Yield(_) | Expr::YieldFrom(_) => self.0 = true,
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut y = Yields(false);
+    y.visit_body(&f.body);
+    y.0
+}
+
+/// A handler that catches only what stops the process or the task (`KeyboardInterrupt`,
+/// `SystemExit`, `CancelledError`): leaving the loop there is the process stopping.
+fn catches_only_stop(h: &ast::ExceptHandlerExceptHandler) -> bool {
+    let stop = |e: &Expr| {
+        let last = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return false,
+        };
+        matches!(last, "KeyboardInterrupt" | "SystemExit" | "CancelledError")
+    };
+    match h.type_.as_deref() {
+        Some(Expr::Tuple(t)) => !t.elts.is_empty() && t.elts.iter().all(stop),
+        Some(e) => stop(e),
+        None => false,
+    }
 }
 
 /// The value of a local bound once in `f` (`key = msg["id"]`), for key evidence.
@@ -220,15 +286,16 @@ impl<'a> Uses<'a> {
         &self,
         f: &'a ast::StmtFunctionDef,
         endless: &'a ast::StmtWhile,
-        name: &'a str,
+        keyed: bool,
     ) -> Vec<(TextRange, Option<&'a Expr>, &'a str)> {
-        let mut sites = LoopGrowth::new(name, f.name.as_str());
+        let mut sites = LoopGrowth::new(self.name, f.name.as_str(), keyed);
         sites.visit_body(&endless.body);
-        let called = sites.called.clone();
+        let called = std::mem::take(&mut sites.called);
         for s in &f.body {
             if let Stmt::FunctionDef(nested) = s {
                 if self.growing_closures.contains(&nested.name.as_str())
                     && called.contains(&nested.name.as_str())
+                    && !has_parameter(nested, self.name)
                 {
                     sites.function = nested.name.as_str();
                     sites.visit_body(&nested.body);
@@ -242,6 +309,8 @@ impl<'a> Uses<'a> {
 impl<'a> Visitor<'a> for Uses<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
+            // A nested function with a parameter of that name uses its own.
+            Stmt::FunctionDef(nested) if has_parameter(nested, self.name) => return,
             Stmt::FunctionDef(nested) => {
                 let saved = self.in_closure.replace(nested.name.as_str());
                 visitor::walk_stmt(self, stmt);
@@ -266,6 +335,19 @@ impl<'a> Visitor<'a> for Uses<'a> {
                     };
                     self.bounded_or_escapes |= hit;
                 }
+            }
+            // `items += [x]` / `seen |= {x}` add; `seen -= done` / `seen &= live` take out.
+            Stmt::AugAssign(a) if self.is_it(&a.target) => {
+                match a.op {
+                    ast::Operator::Add | ast::Operator::BitOr => {
+                        if let Some(closure) = self.in_closure {
+                            self.growing_closures.push(closure);
+                        }
+                    }
+                    _ => self.bounded_or_escapes = true,
+                }
+                self.visit_expr(&a.value);
+                return;
             }
             // `for item in seen:` reads it.
             Stmt::For(l) if self.is_it(&l.iter) => {
@@ -302,10 +384,7 @@ impl<'a> Visitor<'a> for Uses<'a> {
                         if BOUNDS.contains(&method) {
                             self.bounded_or_escapes = true;
                         } else if let Some(closure) = self.in_closure {
-                            if APPENDS.contains(&method)
-                                || KEYED.contains(&method)
-                                || method == "update"
-                            {
+                            if APPENDS.contains(&method) || KEYED.contains(&method) {
                                 self.growing_closures.push(closure);
                             }
                         }
@@ -323,7 +402,10 @@ impl<'a> Visitor<'a> for Uses<'a> {
                 }
             }
             Expr::Subscript(s) if self.is_it(&s.value) => {
-                if s.ctx.is_store() {
+                // `items[:] = items[-100:]` trims; `seen[k] = v` may add.
+                if s.ctx.is_store() && s.slice.is_slice_expr() {
+                    self.bounded_or_escapes = true;
+                } else if s.ctx.is_store() {
                     if let Some(closure) = self.in_closure {
                         self.growing_closures.push(closure);
                     }
@@ -360,6 +442,8 @@ impl<'a> Visitor<'a> for Uses<'a> {
 /// Finds growth of the local in a loop body, and the names of functions the loop calls.
 struct LoopGrowth<'a> {
     name: &'a str,
+    /// A set or dict: a store to a key (`seen[k] = v`) may add one; to a list index it replaces.
+    keyed: bool,
     /// The function being walked: the looping one, or a function nested in it.
     function: &'a str,
     sites: Vec<(TextRange, Option<&'a Expr>, &'a str)>,
@@ -367,9 +451,10 @@ struct LoopGrowth<'a> {
 }
 
 impl<'a> LoopGrowth<'a> {
-    fn new(name: &'a str, function: &'a str) -> Self {
+    fn new(name: &'a str, function: &'a str, keyed: bool) -> Self {
         LoopGrowth {
             name,
+            keyed,
             function,
             sites: Vec::new(),
             called: Vec::new(),
@@ -382,7 +467,14 @@ impl<'a> Visitor<'a> for LoopGrowth<'a> {
         match stmt {
             // What a nested definition does runs when it is called, which the caller decides.
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-            Stmt::Assign(a) => {
+            Stmt::AugAssign(a)
+                if a.op == ast::Operator::Add
+                    && matches!(a.target.as_ref(), Expr::Name(n) if n.id.as_str() == self.name) =>
+            {
+                self.sites.push((stmt.range(), None, self.function));
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::Assign(a) if self.keyed => {
                 for t in &a.targets {
                     if let Expr::Subscript(s) = t {
                         if matches!(s.value.as_ref(), Expr::Name(n) if n.id.as_str() == self.name) {
@@ -419,6 +511,11 @@ impl<'a> Visitor<'a> for LoopGrowth<'a> {
         }
         visitor::walk_expr(self, expr);
     }
+}
+
+/// `f` takes a parameter called `name`.
+fn has_parameter(f: &ast::StmtFunctionDef, name: &str) -> bool {
+    f.parameters.iter().any(|p| p.name().as_str() == name)
 }
 
 /// Whether `name` appears anywhere under a statement.

@@ -154,6 +154,8 @@ pub struct Container {
     /// Grown by its class but made by another class of its family ([`borrowed`]): `range` is
     /// the first growth.
     pub borrowed: bool,
+    /// For a local ([`Owner::Local`]): the function whose endless loop keeps it.
+    pub local_of: Option<String>,
 }
 
 impl Container {
@@ -186,6 +188,7 @@ impl Container {
             uncalled_bound: None,
             condition: Condition::Always,
             borrowed: false,
+            local_of: None,
         }
     }
 

@@ -2051,25 +2051,33 @@ impl<'a> Registrations<'_, 'a, '_> {
     }
 
     /// A module-level function that takes no argument under `functools.cache` or
-    /// `functools.lru_cache` (bare, called, any `maxsize`): its first call's result is returned
-    /// by every later call, and the cache keeps it for the process. With an argument it would
-    /// keep one result per distinct argument, up to its size, which says less.
+    /// `functools.lru_cache` (bare or called, with any size but 0): its first call's result is
+    /// returned by every later call, and the cache keeps it for the process. With an argument it
+    /// would keep one result per distinct argument, up to its size, which says less; on a
+    /// coroutine function it keeps the coroutine, whose frame lets go of the instance once
+    /// awaited.
     fn memoized_accessor(&self, f: &ast::StmtFunctionDef) -> bool {
-        if !f.parameters.is_empty() {
+        if !f.parameters.is_empty() || f.is_async {
             return false;
         }
         f.decorator_list.iter().any(|d| {
-            let callee = match &d.expression {
-                Expr::Call(c) => c.func.as_ref(),
-                other => other,
+            let (callee, size) = match &d.expression {
+                Expr::Call(c) => (
+                    c.func.as_ref(),
+                    c.arguments.find_argument_value("maxsize", 0),
+                ),
+                other => (other, None),
             };
-            matches!(
-                self.b
-                    .semantic
-                    .qualified_name(ScopeId::MODULE, callee)
-                    .as_deref(),
-                Some("functools.cache" | "functools.lru_cache")
-            )
+            let keeps_nothing = matches!(size, Some(Expr::NumberLiteral(n))
+                if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(0)));
+            !keeps_nothing
+                && matches!(
+                    self.b
+                        .semantic
+                        .qualified_name(ScopeId::MODULE, callee)
+                        .as_deref(),
+                    Some("functools.cache" | "functools.lru_cache")
+                )
         })
     }
 

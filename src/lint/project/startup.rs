@@ -113,7 +113,8 @@ impl<'p> CalledNames<'p> {
             .extend(calls.dispatch_prefixes.iter().map(|p: &'p Name| p.as_str()));
     }
 
-    /// As [`StartupCalls::name`] for any of the modules added.
+    /// As [`StartupCalls::name`] for any of the modules added: the same three tests over the
+    /// merged sets, so a test added to one must be added to the other.
     pub fn name(&self, name: &str) -> bool {
         self.hashes.contains(&super::import_calls::hash(name))
             || self.called.contains(name)
@@ -124,7 +125,8 @@ impl<'p> CalledNames<'p> {
 impl StartupCalls {
     /// Whether the module's code may call the function or method `name`: it names it (a call, a
     /// reference, a bound method handed on), calls it while it starts, or looks up attributes
-    /// by a name built with its start ([`Self::dispatches`]).
+    /// by a name built with its start ([`Self::dispatches`]). [`CalledNames::name`] answers the
+    /// same question for a whole project; keep the two alike.
     pub fn name(&self, name: &str) -> bool {
         let last = |q: &Name| q.as_str().rsplit('.').next() == Some(name);
         self.elsewhere.may_contain(name)
