@@ -48,9 +48,6 @@ impl Facts<'_, '_, '_> {
         let mut out = Vec::new();
         for stmt in suite {
             if let Stmt::FunctionDef(f) = stmt {
-                if is_generator(f) || (f.is_async && requires_arguments(f, false)) {
-                    continue;
-                }
                 self.function_locals(f, &mut out);
             }
         }
@@ -58,9 +55,13 @@ impl Facts<'_, '_, '_> {
     }
 
     fn function_locals(&self, f: &ast::StmtFunctionDef, out: &mut Vec<Container>) {
+        // The loop first: few functions have one, and the generator test walks the body.
         let Some(endless) = endless_loop(f) else {
             return;
         };
+        if (f.is_async && requires_arguments(f, false)) || is_generator(f) {
+            return;
+        }
         let scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
         for stmt in &f.body {
             if stmt.start() >= endless.start() {
