@@ -12,7 +12,10 @@
 
 use super::event_keys::{per_event_key, KeyScope};
 use super::{Container, ContainerKind, Facts, Growth, GrowthKey, Owner};
-use crate::lint::blocks::{requires_arguments, runs_while_function_lives};
+use crate::lint::blocks::{
+    body_uses_any_name, bound_once, requires_arguments, runs_while_function_lives,
+    single_assignment,
+};
 use crate::lint::semantic::ScopeId;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -63,20 +66,13 @@ impl Facts<'_, '_, '_> {
             return;
         }
         let scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
+        let bound = bound_once(&f.body);
         for stmt in &f.body {
             if stmt.start() >= endless.start() {
                 break;
             }
-            let (target, value) = match stmt {
-                Stmt::Assign(a) => match a.targets.as_slice() {
-                    [Expr::Name(target)] => (target, a.value.as_ref()),
-                    _ => continue,
-                },
-                Stmt::AnnAssign(a) => match (a.target.as_ref(), a.value.as_deref()) {
-                    (Expr::Name(target), Some(value)) => (target, value),
-                    _ => continue,
-                },
-                _ => continue,
+            let Some((Expr::Name(target), value)) = single_assignment(stmt) else {
+                continue;
             };
             let Some(kind) = self.container_kind(value, scope) else {
                 continue;
@@ -110,7 +106,7 @@ impl Facts<'_, '_, '_> {
                 stmt.range(),
             );
             container.local_of = Some(f.name.to_string());
-            let local = |n: &str| single_value(f, n);
+            let local = |n: &str| bound.iter().find(|(b, _)| *b == n).map(|(_, v)| *v);
             let no_function = |_: &Expr| false;
             let no_parameter = |_: &str| None;
             let no_class = |_: &str| false;
@@ -236,22 +232,6 @@ fn catches_only_stop(h: &ast::ExceptHandlerExceptHandler) -> bool {
     }
 }
 
-/// The value of a local bound once in `f` (`key = msg["id"]`), for key evidence.
-fn single_value<'a>(f: &'a ast::StmtFunctionDef, name: &str) -> Option<&'a Expr> {
-    let mut values = Vec::new();
-    crate::lint::blocks::for_each_stmt(&f.body, &mut |s| {
-        if let Stmt::Assign(a) = s {
-            if matches!(a.targets.as_slice(), [Expr::Name(n)] if n.id.as_str() == name) {
-                values.push(a.value.as_ref());
-            }
-        }
-    });
-    match values.as_slice() {
-        [v] => Some(*v),
-        _ => None,
-    }
-}
-
 /// How the function (nested functions included) uses the local `name`.
 struct Uses<'a> {
     name: &'a str,
@@ -320,12 +300,8 @@ impl<'a> Visitor<'a> for Uses<'a> {
             }
             Stmt::ClassDef(_) => {
                 // A class body naming it keeps it somewhere else.
-                let mut names = NameFinder {
-                    name: self.name,
-                    found: false,
-                };
-                names.visit_stmt(stmt);
-                self.bounded_or_escapes |= names.found;
+                self.bounded_or_escapes |=
+                    body_uses_any_name(std::slice::from_ref(stmt), &[self.name]);
                 return;
             }
             Stmt::Delete(d) => {
@@ -517,19 +493,4 @@ impl<'a> Visitor<'a> for LoopGrowth<'a> {
 /// `f` takes a parameter called `name`.
 fn has_parameter(f: &ast::StmtFunctionDef, name: &str) -> bool {
     f.parameters.iter().any(|p| p.name().as_str() == name)
-}
-
-/// Whether `name` appears anywhere under a statement.
-struct NameFinder<'n> {
-    name: &'n str,
-    found: bool,
-}
-
-impl<'a> Visitor<'a> for NameFinder<'_> {
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        if matches!(expr, Expr::Name(n) if n.id.as_str() == self.name) {
-            self.found = true;
-        }
-        visitor::walk_expr(self, expr);
-    }
 }
