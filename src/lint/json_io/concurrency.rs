@@ -43,6 +43,9 @@ impl ConcurrentRuns {
         if let Some(module) = functions.first() {
             sites.imports_gradio =
                 crate::lint::blocks::top_level_import(module.body, "gradio").is_some();
+            sites.ptb_run_async = ptb_run_async_names(module.body);
+            sites.imports_telegram =
+                crate::lint::blocks::top_level_import(module.body, "telegram").is_some();
             awaited_later(module.body, &mut sites.awaited_later);
             sites.visit_body(module.body);
         }
@@ -69,6 +72,33 @@ impl ConcurrentRuns {
                     spawned[i] = true;
                     listener[i] = true;
                 }
+            }
+        }
+        // python-telegram-bot before version 20 runs a callback marked `@run_async`, or
+        // registered with `run_async=True`, on a thread of its dispatcher's worker pool, one per
+        // update: two commands sent together run at once.
+        let mut threaded: Vec<(TextRange, usize, &str)> = Vec::new();
+        for (i, f) in functions.iter().enumerate().skip(1) {
+            let Some(node) = f.node else { continue };
+            if let Some(d) = node
+                .decorator_list
+                .iter()
+                .find(|d| is_ptb_run_async(&d.expression, &sites.ptb_run_async))
+            {
+                threaded.push((d.range(), i, "@run_async"));
+            }
+        }
+        for (at, target) in &sites.ptb_threaded {
+            let class = caller(*at).and_then(|i| functions[i].class.as_deref());
+            for i in callees(functions, target, class) {
+                threaded.push((*at, i, "run_async=True"));
+            }
+        }
+        for (at, i, how) in threaded {
+            if chains[i].is_empty() {
+                let name = last_name(&functions[i].id);
+                chains[i].push((at, format!("`{name}` (`{how}`) runs on a thread of python-telegram-bot's worker pool, one per update: updates that arrive together run it at once")));
+                spawned[i] = true;
             }
         }
         // web.py serves each request on a thread of its pool: the `GET`/`POST`/... methods of
@@ -561,6 +591,13 @@ struct Sites {
     imports_gradio: bool,
     /// Gradio event listeners: the registration, the function and the event's name.
     gradio_listeners: Vec<(TextRange, Target, String)>,
+    /// The names python-telegram-bot's `run_async` decorator is imported as.
+    ptb_run_async: Vec<String>,
+    /// The module imports python-telegram-bot: `CommandHandler("x", f, run_async=True)`
+    /// registers a callback its dispatcher runs on a worker thread.
+    imports_telegram: bool,
+    /// Callbacks registered with `run_async=True`: the registration and the function.
+    ptb_threaded: Vec<(TextRange, Target)>,
     /// Loops and comprehensions around the walk, within the current function.
     repeating: u32,
     /// The spawn call being awaited right where it is made (`await asyncio.to_thread(save)`).
@@ -732,6 +769,11 @@ impl<'a> Visitor<'a> for Sites {
                         self.gradio_listeners.push(listener);
                     }
                 }
+                if self.imports_telegram {
+                    if let Some(target) = ptb_threaded_callback(call) {
+                        self.ptb_threaded.push((call.range(), target));
+                    }
+                }
                 if let Some(target) = Target::of(&call.func) {
                     self.calls.push(Call {
                         at: call.range(),
@@ -771,6 +813,68 @@ fn gradio_listener(call: &ast::ExprCall) -> Option<(TextRange, Target, String)> 
             .map(|k| &k.value)
     })?;
     Some((call.range(), Target::of(listener)?, event.to_string()))
+}
+
+/// The local names of python-telegram-bot's `run_async` decorator (`from telegram.ext import
+/// run_async`, `from telegram.ext.dispatcher import run_async as threaded`); other libraries'
+/// `run_async` helpers (an event loop runner) run nothing at once.
+fn ptb_run_async_names(suite: &[Stmt]) -> Vec<String> {
+    suite
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::ImportFrom(i)
+                if i.level == 0
+                    && i.module.as_ref().is_some_and(|m| {
+                        matches!(m.as_str(), "telegram.ext" | "telegram.ext.dispatcher")
+                    }) =>
+            {
+                Some(
+                    i.names
+                        .iter()
+                        .filter(|a| a.name.as_str() == "run_async")
+                        .map(|a| a.asname.as_ref().unwrap_or(&a.name).as_str().to_string()),
+                )
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// `@run_async` under a name the module imported it as, or spelled out in full
+/// (`@telegram.ext.dispatcher.run_async`).
+fn is_ptb_run_async(decorator: &Expr, names: &[String]) -> bool {
+    match decorator {
+        Expr::Name(n) => names.iter().any(|x| x == n.id.as_str()),
+        other => crate::lint::blocks::dotted(other).is_some_and(|d| {
+            matches!(
+                d.as_str(),
+                "telegram.ext.run_async" | "telegram.ext.dispatcher.run_async"
+            )
+        }),
+    }
+}
+
+/// `CommandHandler("ban", ban, run_async=True)`, `MessageHandler(filters, callback=f,
+/// run_async=True)`: the callback of a python-telegram-bot handler (a class whose name ends in
+/// `Handler`) registered to run on the dispatcher's worker threads.
+fn ptb_threaded_callback(call: &ast::ExprCall) -> Option<Target> {
+    if !last_segment(&call.func).is_some_and(|n| n.ends_with("Handler")) {
+        return None;
+    }
+    let keyword = |name: &str| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+            .map(|k| &k.value)
+    };
+    if !matches!(keyword("run_async"), Some(Expr::BooleanLiteral(b)) if b.value) {
+        return None;
+    }
+    keyword("callback")
+        .or_else(|| call.arguments.args.get(1))
+        .and_then(Target::of)
 }
 
 /// A handler is defined anywhere in `stmts`: Flask blueprints are often built inside a function.
