@@ -804,6 +804,7 @@ pub fn summarize_source(
         facts.registration_edges = calls.edges;
         facts.registration_factories = calls.factories;
         facts.initializer_method_calls = calls.from_initializers;
+        facts.function_method_calls = calls.from_functions;
         let growers = global_growers(&diagnostics, &unit.module);
         facts.startup_calls = project::startup::collect(suite, &semantic, &unit.module, &growers);
         facts.one_shot_calls = project::one_shot::collect(suite, &semantic);

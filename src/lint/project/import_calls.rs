@@ -71,6 +71,11 @@ pub struct ImportCalls {
     /// an object other than its own (`module.add_stop_method(self.stop)` in `__init__`). Such
     /// a call runs once per instance of `class`; kept apart from `in_functions`.
     pub from_initializers: Vec<(Name, Name)>,
+    /// `(function, method)`: a module-level function of the module calls `x.method(...)`
+    /// outside loops that run until stopped, on an object other than its own (`ledger.startup_ledger()` in
+    /// `start_mint`). Such a call runs as often as the function: once when only start-up code
+    /// calls it, which linking decides; kept apart from `in_functions`.
+    pub from_functions: Vec<(Name, Name)>,
 }
 
 /// The method names module-level code calls (`x.m(...)`, also in `if`/`try` blocks, the
@@ -103,6 +108,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         /// The names of the classes the walk is in, innermost last.
         class_names: Vec<&'a str>,
         from_initializers: Vec<(&'a str, &'a str)>,
+        from_functions: Vec<(&'a str, &'a str)>,
     }
     impl<'a> Walk<'a, '_> {
         /// Whether `value` is a receiver the current function bound to an instance it made.
@@ -145,6 +151,15 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 return None;
             }
             self.class_names.last().copied()
+        }
+        /// The module-level function the walk is directly in, outside loops that run until
+        /// stopped, nested functions and lambdas. A `for` loop there runs once per item of
+        /// what it walks, each time the function runs, as one at module level does.
+        fn in_module_function(&self) -> Option<&'a str> {
+            match self.functions.as_slice() {
+                [(name, _)] if !name.is_empty() && self.endless == 0 => Some(name),
+                _ => None,
+            }
         }
     }
     impl<'a> Visitor<'a> for Walk<'a, '_> {
@@ -292,6 +307,12 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                             self.visit_arguments(&call.arguments);
                             return;
                         }
+                        if let (false, Some(function)) = (on_self, self.in_module_function()) {
+                            self.from_functions.push((function, a.attr.as_str()));
+                            self.visit_expr(&a.value);
+                            self.visit_arguments(&call.arguments);
+                            return;
+                        }
                     }
                 }
                 Expr::Attribute(a) if self.depth > 0 => {
@@ -325,6 +346,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         classes: Vec::new(),
         class_names: Vec::new(),
         from_initializers: Vec::new(),
+        from_functions: Vec::new(),
     };
     walk.visit_body(suite);
     let mut names = walk.at_import;
@@ -344,16 +366,18 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
             .map(|(a, b)| (Name::new(a), Name::new(b)))
             .collect(),
         factories: factories.into_iter().map(Name::new).collect(),
-        from_initializers: {
-            let mut calls = walk.from_initializers;
-            calls.sort_unstable();
-            calls.dedup();
-            calls
-                .into_iter()
-                .map(|(c, m)| (Name::new(c), Name::new(m)))
-                .collect()
-        },
+        from_initializers: sorted_pairs(walk.from_initializers),
+        from_functions: sorted_pairs(walk.from_functions),
     }
+}
+
+fn sorted_pairs(mut pairs: Vec<(&str, &str)>) -> Vec<(Name, Name)> {
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|(a, b)| (Name::new(a), Name::new(b)))
+        .collect()
 }
 
 /// A `while` loop that runs until the process stops it: `while True:`, `while not
@@ -552,9 +576,14 @@ fn methods_leading_to<'a>(suite: &'a [Stmt], growth: &[Name]) -> FxHashSet<&'a s
 /// (`single_instances`, given `module.Class`) counts as a call at import: ZeroNet's servers
 /// each register one reload callback in `__init__`. One from a class whose instances come and
 /// go is a use like any other.
+///
+/// A call from a module-level function that runs only while the program starts
+/// (`startup_only`, given `module.function`) counts as a call at import too: nutshell's
+/// `start_mint`, which only the web app's lifespan hook calls, starts the ledger's tasks once.
 pub fn import_only_methods(
     modules: &[(String, &ModuleFacts)],
     single_instances: &dyn Fn(&str) -> bool,
+    startup_only: &dyn Fn(&str) -> bool,
 ) -> FxHashSet<&'static str> {
     let live = || modules.iter().map(|(_, m)| *m).filter(|m| !m.is_test);
     // Example code shows how a program calls the library from its own set-up: its calls at
@@ -614,10 +643,25 @@ pub fn import_only_methods(
     }
     // One pass over every module's hashes, keeping those of the candidates.
     let wanted: FxHashSet<u32> = candidates.iter().map(|n| hash(n)).collect();
-    let used: FxHashSet<u32> = run_time()
+    let mut used: FxHashSet<u32> = run_time()
         .flat_map(|m| m.function_attr_names.0.iter().copied())
         .filter(|h| wanted.contains(h))
         .collect();
+    // Calls from module-level functions, judged only for the candidates (the question of who
+    // calls the function crosses modules): at start-up, or a use.
+    for m in run_time() {
+        for (function, method) in &m.function_method_calls {
+            let method = method.as_str();
+            if !candidates.contains(method) {
+                continue;
+            }
+            if startup_only(&format!("{}.{}", m.module.as_str(), function.as_str())) {
+                at_import.insert(method);
+            } else {
+                used.insert(hash(method));
+            }
+        }
+    }
     let used_in_functions =
         |name: &str| used.contains(&hash(name)) || from_initializers_of_many.contains(name);
     // A method nothing in the project calls (a `register_*` of the public API no code uses)
@@ -678,9 +722,16 @@ mod tests {
         let calls = collect(&parsed.syntax().body, &[]);
         let names: Vec<&str> = calls.at_import.iter().map(|n| n.as_str()).collect();
         assert_eq!(names, ["add_listener", "start"]);
-        for used in ["record", "on_close", "append", "items", "flush"] {
+        for used in ["on_close", "append", "items", "flush"] {
             assert!(calls.in_functions.may_contain(used), "{used}");
         }
+        // A module-level function's call is kept with its caller, for linking to judge.
+        let from: Vec<(&str, &str)> = calls
+            .from_functions
+            .iter()
+            .map(|(f, m)| (f.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(from, [("handle", "record")]);
         assert!(!calls.in_functions.may_contain("add_listener"));
         assert!(calls.edges.is_empty());
     }

@@ -337,34 +337,41 @@ pub fn link<'p>(
         .filter_map(|t| project.hierarchy.resolve(&t.class))
         .collect();
     let decided = std::cell::RefCell::new(rustc_hash::FxHashMap::<String, bool>::default());
-    project.import_only_methods = super::import_calls::import_only_methods(modules, &|class| {
-        if let Some(&single) = decided.borrow().get(class) {
-            return single;
-        }
-        let h = &project.hierarchy;
-        let single = h.resolve(class).is_some_and(|id| {
-            if !filed_classes.is_empty()
-                && h.descendants_and_self(id)
-                    .iter()
-                    .any(|c| filed_classes.contains(c))
-            {
-                return false;
+    let startup_only = |function: &str| {
+        super::startup::only_at_startup(modules, &project.hierarchy, &project.commands, function)
+    };
+    project.import_only_methods = super::import_calls::import_only_methods(
+        modules,
+        &|class| {
+            if let Some(&single) = decided.borrow().get(class) {
+                return single;
             }
-            let maybe_temporary = h.descendants_and_self(id).into_iter().any(|c| {
-                let name = h.class(c).name.as_str();
-                temporary_names.contains(name.rsplit('.').next().unwrap_or(name))
+            let h = &project.hierarchy;
+            let single = h.resolve(class).is_some_and(|id| {
+                if !filed_classes.is_empty()
+                    && h.descendants_and_self(id)
+                        .iter()
+                        .any(|c| filed_classes.contains(c))
+                {
+                    return false;
+                }
+                let maybe_temporary = h.descendants_and_self(id).into_iter().any(|c| {
+                    let name = h.class(c).name.as_str();
+                    temporary_names.contains(name.rsplit('.').next().unwrap_or(name))
+                });
+                let per_request_bases = &super::frameworks::table().per_request_bases;
+                let per_request = h.ancestors_and_self(id).into_iter().any(|a| {
+                    h.external_bases(a)
+                        .iter()
+                        .any(|b| per_request_bases.iter().any(|t| t == *b))
+                });
+                !(maybe_temporary || per_request) || project.instances_come_and_go(id).is_none()
             });
-            let per_request_bases = &super::frameworks::table().per_request_bases;
-            let per_request = h.ancestors_and_self(id).into_iter().any(|a| {
-                h.external_bases(a)
-                    .iter()
-                    .any(|b| per_request_bases.iter().any(|t| t == *b))
-            });
-            !(maybe_temporary || per_request) || project.instances_come_and_go(id).is_none()
-        });
-        decided.borrow_mut().insert(class.to_string(), single);
-        single
-    });
+            decided.borrow_mut().insert(class.to_string(), single);
+            single
+        },
+        &startup_only,
+    );
     project
 }
 

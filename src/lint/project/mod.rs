@@ -393,6 +393,10 @@ pub struct ModuleFacts {
     /// objects ([`import_calls::ImportCalls::from_initializers`]).
     #[serde(default)]
     pub initializer_method_calls: Vec<(Name, Name)>,
+    /// `(function, method)`: method names the module-level functions of the module call on
+    /// other objects ([`import_calls::ImportCalls::from_functions`]).
+    #[serde(default)]
+    pub function_method_calls: Vec<(Name, Name)>,
     /// Classes the module instantiates into something that dies with the call
     /// ([`temporaries`]): the first site of each.
     #[serde(default)]
