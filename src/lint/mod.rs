@@ -924,15 +924,16 @@ pub fn summarize_source(
 
 /// Unqualified names of the classes that findings' conditions are about.
 fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    let short = |class: &str| class.rsplit('.').next().unwrap_or(class).to_string();
     let mut out: Vec<String> = diagnostics
         .iter()
-        .filter_map(|d| match &d.condition {
+        .flat_map(|d| match &d.condition {
+            project::Condition::GrowsPerInstance { classes } => {
+                classes.iter().map(|c| short(c.as_str())).collect()
+            }
             project::Condition::LongLivedOwner { class, .. }
             | project::Condition::ClassBodyContainer { class, .. }
-            | project::Condition::CacheKeepsInstances { class, .. }
-            | project::Condition::GrowsPerInstance { class } => {
-                Some(class.rsplit('.').next().unwrap_or(class).to_string())
-            }
+            | project::Condition::CacheKeepsInstances { class, .. } => vec![short(class)],
             project::Condition::ConcurrentRmw {
                 entry:
                     Some(project::NamedEntry {
@@ -946,13 +947,18 @@ fn condition_classes(diagnostics: &[Diagnostic]) -> Vec<String> {
                         class: Some(class), ..
                     }),
                 ..
-            } => Some(class.rsplit('.').next().unwrap_or(class).to_string()),
+            } => vec![short(class)],
             // A class attribute (`module.Class.attr`, grown in the class's methods): its class
             // and subclasses say whether anything calls those methods or removes from it.
             project::Condition::SharedContainer { name, methods, .. } if !methods.is_empty() => {
-                name.as_str().rsplit('.').nth(1).map(str::to_string)
+                name.as_str()
+                    .rsplit('.')
+                    .nth(1)
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect()
             }
-            _ => None,
+            _ => Vec::new(),
         })
         .collect();
     out.sort();

@@ -379,20 +379,32 @@ pub fn analyze<'a>(
     containers
         .into_iter()
         .map(|mut c| {
-            let per_instance_of = c.growth.first().and_then(|g| g.per_instance_of.clone());
-            let per_instance = per_instance_of.filter(|k| {
-                c.growth
-                    .iter()
-                    .all(|g| g.per_instance_of.as_ref() == Some(k))
-            });
+            // Grown only in initializers, of one class or of several (SaitamaRobot's message and
+            // regex handlers each add their name to one list): once per instance made.
+            let mut per_instance: Vec<&str> = Vec::new();
+            for g in &c.growth {
+                match &g.per_instance_of {
+                    Some(class) => per_instance.push(class),
+                    None => {
+                        per_instance.clear();
+                        break;
+                    }
+                }
+            }
+            per_instance.sort_unstable();
+            per_instance.dedup();
+            let per_instance: Vec<Name> = per_instance
+                .into_iter()
+                .map(|class| Name::new(&format!("{module}.{class}")))
+                .collect();
             // Another module's global that grows once per instance made here: whether such
             // instances come and go is asked of its own module's containers only.
-            if per_instance.is_some() && c.owner == Owner::Imported {
+            if !per_instance.is_empty() && c.owner == Owner::Imported {
                 c.growth.clear();
             }
             c.condition = match (c.owner, &c.class) {
-                _ if per_instance.is_some() => Condition::GrowsPerInstance {
-                    class: format!("{module}.{}", per_instance.unwrap_or_default()).into(),
+                _ if !per_instance.is_empty() => Condition::GrowsPerInstance {
+                    classes: per_instance,
                 },
                 (Owner::ClassAttr(ci), Some(class)) if foreign_base[ci] => {
                     Condition::ClassBodyContainer {

@@ -721,13 +721,15 @@ impl Project<'_> {
                 }
                 Some(evidence)
             }
-            Condition::GrowsPerInstance { class } => {
+            Condition::GrowsPerInstance { classes } => {
                 let ends = self.module_of_path.get(path).is_some_and(|&i| self.ends[i]);
                 if ends {
                     return None;
                 }
-                let id = self.hierarchy.resolve(class)?;
-                self.instances_come_and_go(id)
+                classes.iter().find_map(|class| {
+                    let id = self.hierarchy.resolve(class)?;
+                    self.instances_come_and_go(id)
+                })
             }
             Condition::CacheKeepsInstances { class } => {
                 let h = &self.hierarchy;

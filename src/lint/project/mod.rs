@@ -221,12 +221,12 @@ pub enum Condition {
     /// `enum.Enum` (in any module). Without such evidence the instances may be few and
     /// long-lived, and the cache keeps nothing that would otherwise be freed.
     CacheKeepsInstances { class: Name },
-    /// A container shared by the instances of `class` (a module global, a class attribute) that
-    /// grows only in its initializers: once per instance made. A finding when the project shows
-    /// instances that come and go (as for [`Condition::CacheKeepsInstances`]) and the module is
-    /// no script that ends; a class made once, or a fixed number of times at start-up, adds a
-    /// fixed number of entries.
-    GrowsPerInstance { class: Name },
+    /// A container shared by the instances of `classes` (a module global, a class attribute)
+    /// that grows only in their initializers: once per instance made. A finding when the
+    /// project shows instances of one of them that come and go (as for
+    /// [`Condition::CacheKeepsInstances`]) and the module is no script that ends; a class made
+    /// once, a fixed number of times at start-up, or never, adds a fixed number of entries.
+    GrowsPerInstance { classes: Vec<Name> },
     /// A read-modify-write of a shared file: a finding unless the module is a script that ends
     /// (as [`Condition::ModuleLivesLong`]). It keeps its rule's severity when it can run
     /// concurrently: the module shows it (`shown`: a handler, a spawn per item, a call from
