@@ -1337,6 +1337,14 @@ pub struct Summary {
     /// document there. (path, the parameter, lock kinds held at the write.)
     #[serde(default)]
     writes_text: Vec<(PathKey, String, Vec<LockKind>)>,
+    /// Returns JSON text it serializes (`return json.dumps(out)`, a settings module's
+    /// `to_json()`): what a caller writes from its result is a JSON document.
+    #[serde(default)]
+    returns_json_text: bool,
+    /// Parses this parameter as JSON text (`json.loads(json_data)` in a `from_json(json_data)`):
+    /// a caller that hands it a file's text reads that file's document.
+    #[serde(default)]
+    parses_text: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

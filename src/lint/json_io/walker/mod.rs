@@ -305,6 +305,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                         self.result.summary.returns_text =
                             self.read_text_of(value).filter(|k| !k.has_unknown());
                     }
+                    if self.dumps_value(value).is_some() {
+                        self.result.summary.returns_json_text = true;
+                    }
                 }
             }
             Stmt::Expr(e) => {
@@ -821,6 +824,14 @@ impl<'w, 'a> Walker<'w, 'a> {
         {
             let kinds = self.regions.iter().map(|(_, k)| *k).collect();
             self.result.private_calls.push((callee, kinds));
+        }
+        // `json.loads(text)` of a parameter: callers hand this function JSON text to parse.
+        if self.result.summary.parses_text.is_none() && self.is_json_call(&call.func, &["loads"]) {
+            if let Some(Expr::Name(text)) = call.arguments.find_argument_value("s", 0) {
+                if self.f.params.contains(&text.id.as_str()) {
+                    self.result.summary.parses_text = Some(text.id.to_string());
+                }
+            }
         }
         // `fn()` on a callable parameter: the wrapper runs it under the locks held here.
         if let Expr::Name(n) = call.func.as_ref() {

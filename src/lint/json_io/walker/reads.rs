@@ -222,6 +222,15 @@ impl<'w, 'a> Walker<'w, 'a> {
             let key = self.read_text_of(source)?;
             return Some(self.record_read(key, expr.range(), true, Vec::new()));
         }
+        // A helper that parses the text it is handed (`from_json(f.read())`): the document of
+        // the file whose text that is.
+        if let Some((summary, args)) = self.summary_for(call) {
+            if let Some(text) = summary.parses_text.as_ref().and_then(|p| args.get(p)) {
+                if let Some(key) = self.read_text_of(text) {
+                    return Some(self.record_read(key, expr.range(), true, Vec::new()));
+                }
+            }
+        }
         // A library that loads a JSON file by its path: google-auth's stored OAuth token. The
         // read makes the file state (a torn rewrite loses the user's authorization, SWC202), but
         // what is written back is the credential refreshed from the server, one whole document

@@ -54,9 +54,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                     return Some(a.value.as_ref());
                 }
             }
-            self.is_json_call(&c.func, &["dumps"])
-                .then(|| c.arguments.find_argument_value("obj", 0))
-                .flatten()
+            if self.is_json_call(&c.func, &["dumps"]) {
+                return c.arguments.find_argument_value("obj", 0);
+            }
+            // A helper of the module that returns the JSON text it serializes (`to_json()`):
+            // the document is whatever it serializes, which the caller does not name.
+            self.summary_for(c)
+                .is_some_and(|(summary, _)| summary.returns_json_text)
+                .then_some(c.func.as_ref())
         })
     }
 
