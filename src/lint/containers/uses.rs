@@ -436,9 +436,9 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
         }
     }
 
-    /// `if CLIENTS: return CLIENTS[0]` (or `if len(CLIENTS) > 0:`) at the top of a function
-    /// that then fills `CLIENTS`: it adds only while the container is empty (a lazily made
-    /// singleton). The same test in another function (`if history: return history[-1]`) bounds
+    /// `if CLIENTS: return CLIENTS[0]` (or `if len(CLIENTS) > 0:`, or one term of an `or`) at
+    /// the top of a function that then fills `CLIENTS`: it adds only while the container is
+    /// empty (a lazily made singleton). The same test in another function (`if history: return history[-1]`) bounds
     /// nothing.
     fn returns_unless_empty(&mut self, body: &'a [Stmt]) {
         for (i, stmt) in body.iter().enumerate() {
@@ -446,22 +446,30 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
             if !guard.elif_else_clauses.is_empty() || !leaves_block(&guard.body) {
                 continue;
             }
-            let held = match guard.test.as_ref() {
-                Expr::Compare(cmp) => match emptiness_test(cmp) {
-                    Some((Expr::Call(len), false)) => {
-                        len.arguments.args.first().and_then(|a| self.lookup(a))
-                    }
-                    _ => None,
-                },
-                test => self.lookup(test),
+            // `if self._patterns or self._packagetypes: return`: any term that holds anything
+            // leaves, so each container tested there is filled only while it is empty.
+            let terms: &[Expr] = match guard.test.as_ref() {
+                Expr::BoolOp(b) if b.op == ast::BoolOp::Or => &b.values,
+                test => std::slice::from_ref(test),
             };
-            if let Some(c) = held {
-                if self.grows_in(&body[i + 1..], c) {
-                    self.bound(
-                        c,
-                        guard.test.range(),
-                        "filled only while empty: the function returns first when it holds anything",
-                    );
+            for term in terms {
+                let held = match term {
+                    Expr::Compare(cmp) => match emptiness_test(cmp) {
+                        Some((Expr::Call(len), false)) => {
+                            len.arguments.args.first().and_then(|a| self.lookup(a))
+                        }
+                        _ => None,
+                    },
+                    test => self.lookup(test),
+                };
+                if let Some(c) = held {
+                    if self.grows_in(&body[i + 1..], c) {
+                        self.bound(
+                            c,
+                            guard.test.range(),
+                            "filled only while empty: the function returns first when it holds anything",
+                        );
+                    }
                 }
             }
         }
