@@ -23,6 +23,7 @@ mod uses;
 use super::semantic::{BindingKind, Resolved, ScopeId, SemanticModel};
 use crate::lint::blocks::{first_param, for_each_stmt, is_name, module_level, single_assignment};
 use crate::lint::project::{Condition, Name};
+pub(crate) use keys::is_constant_name;
 pub(crate) use once::{is_init_like, lifecycle_starts, once_methods};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};

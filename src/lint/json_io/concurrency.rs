@@ -770,7 +770,7 @@ impl<'a> Visitor<'a> for Sites {
                     }
                 }
                 if self.imports_telegram {
-                    if let Some(target) = ptb_threaded_callback(call) {
+                    for target in ptb_threaded_callbacks(call) {
                         self.ptb_threaded.push((call.range(), target));
                     }
                 }
@@ -819,8 +819,8 @@ fn gradio_listener(call: &ast::ExprCall) -> Option<(TextRange, Target, String)> 
 /// run_async`, `from telegram.ext.dispatcher import run_async as threaded`); other libraries'
 /// `run_async` helpers (an event loop runner) run nothing at once.
 fn ptb_run_async_names(suite: &[Stmt]) -> Vec<String> {
-    suite
-        .iter()
+    crate::lint::blocks::module_level(suite)
+        .into_iter()
         .filter_map(|s| match s {
             Stmt::ImportFrom(i)
                 if i.level == 0
@@ -855,12 +855,14 @@ fn is_ptb_run_async(decorator: &Expr, names: &[String]) -> bool {
     }
 }
 
-/// `CommandHandler("ban", ban, run_async=True)`, `MessageHandler(filters, callback=f,
-/// run_async=True)`: the callback of a python-telegram-bot handler (a class whose name ends in
-/// `Handler`) registered to run on the dispatcher's worker threads.
-fn ptb_threaded_callback(call: &ast::ExprCall) -> Option<Target> {
+/// `CommandHandler("ban", ban, run_async=True)`, `CallbackQueryHandler(button, pattern=...,
+/// run_async=True)`, `MessageHandler(filters, callback=f, run_async=True)`: the callback of a
+/// python-telegram-bot handler (a class whose name ends in `Handler`) registered to run on the
+/// dispatcher's worker threads. Its position differs between handler classes, so every
+/// argument that names a function is a candidate; the caller keeps those the module defines.
+fn ptb_threaded_callbacks(call: &ast::ExprCall) -> Vec<Target> {
     if !last_segment(&call.func).is_some_and(|n| n.ends_with("Handler")) {
-        return None;
+        return Vec::new();
     }
     let keyword = |name: &str| {
         call.arguments
@@ -870,11 +872,14 @@ fn ptb_threaded_callback(call: &ast::ExprCall) -> Option<Target> {
             .map(|k| &k.value)
     };
     if !matches!(keyword("run_async"), Some(Expr::BooleanLiteral(b)) if b.value) {
-        return None;
+        return Vec::new();
     }
-    keyword("callback")
-        .or_else(|| call.arguments.args.get(1))
-        .and_then(Target::of)
+    call.arguments
+        .args
+        .iter()
+        .chain(keyword("callback"))
+        .filter_map(Target::of)
+        .collect()
 }
 
 /// A handler is defined anywhere in `stmts`: Flask blueprints are often built inside a function.

@@ -1337,10 +1337,14 @@ pub struct Summary {
     /// document there. (path, the parameter, lock kinds held at the write.)
     #[serde(default)]
     writes_text: Vec<(PathKey, String, Vec<LockKind>)>,
-    /// Returns JSON text it serializes (`return json.dumps(out)`, a settings module's
-    /// `to_json()`): what a caller writes from its result is a JSON document.
+    /// Every value it returns is JSON text it serializes (`return json.dumps(out)`, a settings
+    /// module's `to_json()`): what a caller writes from its result is a JSON document.
     #[serde(default)]
     returns_json_text: bool,
+    /// Of such a function, the parameter whose value it serializes (`def dump(data): return
+    /// json.dumps(data)`): the caller's argument is the document written.
+    #[serde(default)]
+    serializes: Option<String>,
     /// Parses this parameter as JSON text (`json.loads(json_data)` in a `from_json(json_data)`):
     /// a caller that hands it a file's text reads that file's document.
     #[serde(default)]

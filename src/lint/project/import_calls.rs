@@ -71,10 +71,11 @@ pub struct ImportCalls {
     /// an object other than its own (`module.add_stop_method(self.stop)` in `__init__`). Such
     /// a call runs once per instance of `class`; kept apart from `in_functions`.
     pub from_initializers: Vec<(Name, Name)>,
-    /// `(function, method)`: a module-level function of the module calls `x.method(...)`
-    /// outside loops that run until stopped, on an object other than its own (`ledger.startup_ledger()` in
-    /// `start_mint`). Such a call runs as often as the function: once when only start-up code
-    /// calls it, which linking decides; kept apart from `in_functions`.
+    /// `(function, method)`: a module-level function of the module calls `x.method(...)` on
+    /// an object other than its own (`ledger.startup_ledger()` in `start_mint`), outside loops
+    /// whose rounds nothing bounds. Such a call runs a fixed number of times per call of the
+    /// function: a fixed number in all when only start-up code calls it, which linking
+    /// decides. Kept apart from `in_functions`.
     pub from_functions: Vec<(Name, Name)>,
 }
 
@@ -101,6 +102,9 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         loops: usize,
         /// Those of them that run until the process is stopped ([`repeats_without_end`]).
         endless: usize,
+        /// Those of them whose rounds nothing in sight bounds: every `while`, every `async for`,
+        /// and a `for` over anything but what [`walks_a_fixed_collection`] accepts.
+        unbounded: usize,
         /// Per class the walk is in: its methods that run once per instance (initializers and
         /// what only they call), and the `self` attributes its initializers bind to an
         /// instance they make.
@@ -152,12 +156,14 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
             }
             self.class_names.last().copied()
         }
-        /// The module-level function the walk is directly in, outside loops that run until
-        /// stopped, nested functions and lambdas. A `for` loop there runs once per item of
-        /// what it walks, each time the function runs, as one at module level does.
+        /// The module-level function the walk is directly in, outside nested functions,
+        /// lambdas and loops whose rounds nothing bounds. A `for` over a collection the code or
+        /// the configuration holds (`for name, conf in config["agents"].items():`) runs once
+        /// per item each time the function runs; one over a stream (`for msg in consumer:`,
+        /// `async for`) or a `while` may run for the life of the process.
         fn in_module_function(&self) -> Option<&'a str> {
             match self.functions.as_slice() {
-                [(name, _)] if !name.is_empty() && self.endless == 0 => Some(name),
+                [(name, _)] if !name.is_empty() && self.unbounded == 0 => Some(name),
                 _ => None,
             }
         }
@@ -206,9 +212,15 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
                 }
                 Stmt::For(_) | Stmt::While(_) => {
                     let endless = matches!(stmt, Stmt::While(w) if repeats_without_end(w));
+                    let unbounded = match stmt {
+                        Stmt::For(f) => f.is_async || !walks_a_fixed_collection(&f.iter),
+                        _ => true,
+                    };
                     self.loops += 1;
                     self.endless += usize::from(endless);
+                    self.unbounded += usize::from(unbounded);
                     visitor::walk_stmt(self, stmt);
+                    self.unbounded -= usize::from(unbounded);
                     self.endless -= usize::from(endless);
                     self.loops -= 1;
                 }
@@ -343,6 +355,7 @@ pub fn collect(suite: &[Stmt], growth: &[Name]) -> ImportCalls {
         fresh: Vec::new(),
         loops: 0,
         endless: 0,
+        unbounded: 0,
         classes: Vec::new(),
         class_names: Vec::new(),
         from_initializers: Vec::new(),
@@ -378,6 +391,28 @@ fn sorted_pairs(mut pairs: Vec<(&str, &str)>) -> Vec<(Name, Name)> {
         .into_iter()
         .map(|(a, b)| (Name::new(a), Name::new(b)))
         .collect()
+}
+
+/// What a `for` loop walks when it is a collection the code or the configuration holds: a
+/// literal, `range(...)`, a constant (`PLUGINS`), an attribute or item of an object
+/// (`conf.configs["notifications"]`), or their `.items()`, `.keys()` or `.values()`. Not a
+/// local or a call result, which may be a stream that never ends (`for msg in consumer:`).
+fn walks_a_fixed_collection(iter: &Expr) -> bool {
+    match iter {
+        Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) | Expr::Dict(_) => true,
+        Expr::Name(n) => crate::lint::containers::is_constant_name(n.id.as_str()),
+        Expr::Attribute(_) | Expr::Subscript(_) => true,
+        Expr::Call(c) => match c.func.as_ref() {
+            Expr::Name(n) => n.id.as_str() == "range",
+            Expr::Attribute(a) => {
+                matches!(a.attr.as_str(), "items" | "keys" | "values")
+                    && c.arguments.is_empty()
+                    && walks_a_fixed_collection(&a.value)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// A `while` loop that runs until the process stops it: `while True:`, `while not

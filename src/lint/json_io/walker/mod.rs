@@ -46,6 +46,8 @@ pub(super) fn analyze_function<'a>(
         documents: HashMap::default(),
         texts: HashMap::default(),
         json_texts: HashMap::default(),
+        json_returns: false,
+        other_returns: false,
         self_paths: Vec::new(),
         handle_paths: HashMap::default(),
         param_snapshots: Vec::new(),
@@ -112,6 +114,10 @@ pub(super) fn analyze_function<'a>(
             w.reads.push(same);
         }
     }
+    w.result.summary.returns_json_text = w.json_returns && !w.other_returns;
+    if !w.result.summary.returns_json_text {
+        w.result.summary.serializes = None;
+    }
     // What the method leaves in `self` from a file it reads: the caller's attribute holds that
     // file's document after the call.
     let mut loads_into: Vec<(String, PathKey)> = w
@@ -164,6 +170,9 @@ struct Walker<'w, 'a> {
     /// (`data = json.dumps(data)`), with that document: a name bound more than once still
     /// holds what its last binding put there.
     json_texts: HashMap<String, &'a Expr>,
+    /// Some `return` hands back JSON text ([`Walker::json_text`]), and some other value.
+    json_returns: bool,
+    other_returns: bool,
     /// Names bound to the path of a file object (`tmp = f.name`), by the object's dotted name.
     handle_paths: HashMap<String, String>,
     /// Attributes of `self` bound here to a path named by parameters (`self.path = path`): the
@@ -305,8 +314,16 @@ impl<'w, 'a> Walker<'w, 'a> {
                         self.result.summary.returns_text =
                             self.read_text_of(value).filter(|k| !k.has_unknown());
                     }
-                    if self.dumps_value(value).is_some() {
-                        self.result.summary.returns_json_text = true;
+                    match self.json_text(value) {
+                        Some(document) => {
+                            self.json_returns = true;
+                            if let Expr::Name(n) = document {
+                                if self.f.params.contains(&n.id.as_str()) {
+                                    self.result.summary.serializes = Some(n.id.to_string());
+                                }
+                            }
+                        }
+                        None => self.other_returns = true,
                     }
                 }
             }

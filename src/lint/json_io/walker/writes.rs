@@ -46,23 +46,67 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
         let mut calls = Vec::new();
         collect_calls(arg, &mut calls);
-        calls.into_iter().find_map(|c| {
-            if let Expr::Attribute(a) = c.func.as_ref() {
-                if matches!(a.attr.as_str(), "to_json" | "model_dump_json")
-                    && c.arguments.args.is_empty()
-                {
-                    return Some(a.value.as_ref());
+        calls
+            .into_iter()
+            .find_map(|c| {
+                if let Expr::Attribute(a) = c.func.as_ref() {
+                    if matches!(a.attr.as_str(), "to_json" | "model_dump_json")
+                        && c.arguments.args.is_empty()
+                    {
+                        return Some(a.value.as_ref());
+                    }
                 }
+                self.is_json_call(&c.func, &["dumps"])
+                    .then(|| c.arguments.find_argument_value("obj", 0))
+                    .flatten()
+            })
+            .or_else(|| self.serialized_by_helper(arg))
+    }
+
+    /// The document of JSON text that a serializer helper of the module returns
+    /// (`out.write(to_json())`, `f.write(dump(state) + "\n")`): the argument it serializes,
+    /// or, when it serializes what it gathers itself, the call, whose arguments are what the
+    /// caller hands it.
+    fn serialized_by_helper(&self, arg: &'a Expr) -> Option<&'a Expr> {
+        match arg {
+            Expr::BinOp(b) => self.serialized_by_helper(&b.left),
+            Expr::Call(c) => {
+                if let Expr::Attribute(a) = c.func.as_ref() {
+                    if a.attr.as_str() == "encode" {
+                        return self.serialized_by_helper(&a.value);
+                    }
+                }
+                let (summary, _) = self.summary_for(c)?;
+                if !summary.returns_json_text {
+                    return None;
+                }
+                let (_, skip) = self.dispatched(c);
+                let serialized = summary.serializes.as_ref().and_then(|param| {
+                    let at = summary.params.iter().position(|p| p == param)?;
+                    c.arguments.find_argument_value(param, at + skip)
+                });
+                Some(serialized.unwrap_or(arg))
             }
-            if self.is_json_call(&c.func, &["dumps"]) {
-                return c.arguments.find_argument_value("obj", 0);
+            _ => None,
+        }
+    }
+
+    /// The document `value` is JSON text of, when it is that text itself: `json.dumps(doc)`,
+    /// its `.encode()`, the text with something appended (`json.dumps(doc) + "\n"`), or a name
+    /// bound to one; not text that only contains it (a hash of `json.dumps(doc)`).
+    pub(super) fn json_text(&self, value: &'a Expr) -> Option<&'a Expr> {
+        match value {
+            Expr::Call(c) if self.is_json_call(&c.func, &["dumps"]) => {
+                c.arguments.find_argument_value("obj", 0)
             }
-            // A helper of the module that returns the JSON text it serializes (`to_json()`):
-            // the document is whatever it serializes, which the caller does not name.
-            self.summary_for(c)
-                .is_some_and(|(summary, _)| summary.returns_json_text)
-                .then_some(c.func.as_ref())
-        })
+            Expr::Call(c) => match c.func.as_ref() {
+                Expr::Attribute(a) if a.attr.as_str() == "encode" => self.json_text(&a.value),
+                _ => self.serialized_by_helper(value),
+            },
+            Expr::BinOp(b) => self.json_text(&b.left),
+            Expr::Name(n) => self.json_texts.get(n.id.as_str()).copied(),
+            _ => None,
+        }
     }
 
     /// `f.write(text)` / `p.write_text(text)` of a parameter, in place: the function writes
