@@ -682,15 +682,21 @@ pub fn import_only_methods(
         .flat_map(|m| m.function_attr_names.0.iter().copied())
         .filter(|h| wanted.contains(h))
         .collect();
-    // Calls from module-level functions, judged only for the candidates (the question of who
-    // calls the function crosses modules): at start-up, or a use.
+    // Calls from module-level functions, judged only for the candidates that no other function
+    // uses already (who calls the function is a question across modules, asked once per
+    // function): at start-up, or a use.
+    let mut judged: rustc_hash::FxHashMap<String, bool> = rustc_hash::FxHashMap::default();
     for m in run_time() {
         for (function, method) in &m.function_method_calls {
             let method = method.as_str();
-            if !candidates.contains(method) {
+            if !candidates.contains(method) || used.contains(&hash(method)) {
                 continue;
             }
-            if startup_only(&format!("{}.{}", m.module.as_str(), function.as_str())) {
+            let qualified = format!("{}.{}", m.module.as_str(), function.as_str());
+            let at_startup = *judged
+                .entry(qualified)
+                .or_insert_with_key(|q| startup_only(q));
+            if at_startup {
                 at_import.insert(method);
             } else {
                 used.insert(hash(method));
