@@ -627,13 +627,7 @@ impl Sites {
                 || self.awaited_later.contains(&call.range())
                 || self.repeating == 0);
         let args = &call.arguments.args;
-        let keyword = |name: &str| {
-            call.arguments
-                .keywords
-                .iter()
-                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
-                .map(|k| &k.value)
-        };
+        let keyword = |name: &str| call.arguments.find_keyword(name).map(|k| &k.value);
         let mut targets: Vec<&Expr> = Vec::new();
         match how {
             "Thread" | "Process" => targets.extend(keyword("target")),
@@ -805,13 +799,11 @@ fn gradio_listener(call: &ast::ExprCall) -> Option<(TextRange, Target, String)> 
     if !GRADIO_EVENTS.contains(&event) {
         return None;
     }
-    let listener = call.arguments.args.first().or_else(|| {
-        call.arguments
-            .keywords
-            .iter()
-            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "fn"))
-            .map(|k| &k.value)
-    })?;
+    let listener = call
+        .arguments
+        .args
+        .first()
+        .or_else(|| call.arguments.find_keyword("fn").map(|k| &k.value))?;
     Some((call.range(), Target::of(listener)?, event.to_string()))
 }
 
@@ -864,13 +856,7 @@ fn ptb_threaded_callbacks(call: &ast::ExprCall) -> Vec<Target> {
     if !last_segment(&call.func).is_some_and(|n| n.ends_with("Handler")) {
         return Vec::new();
     }
-    let keyword = |name: &str| {
-        call.arguments
-            .keywords
-            .iter()
-            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
-            .map(|k| &k.value)
-    };
+    let keyword = |name: &str| call.arguments.find_keyword(name).map(|k| &k.value);
     if !matches!(keyword("run_async"), Some(Expr::BooleanLiteral(b)) if b.value) {
         return Vec::new();
     }

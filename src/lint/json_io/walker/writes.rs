@@ -68,44 +68,30 @@ impl<'w, 'a> Walker<'w, 'a> {
     /// or, when it serializes what it gathers itself, the call, whose arguments are what the
     /// caller hands it.
     fn serialized_by_helper(&self, arg: &'a Expr) -> Option<&'a Expr> {
-        match arg {
-            Expr::BinOp(b) => self.serialized_by_helper(&b.left),
-            Expr::Call(c) => {
-                if let Expr::Attribute(a) = c.func.as_ref() {
-                    if a.attr.as_str() == "encode" {
-                        return self.serialized_by_helper(&a.value);
-                    }
-                }
-                let (summary, _) = self.summary_for(c)?;
-                if !summary.returns_json_text {
-                    return None;
-                }
-                let (_, skip) = self.dispatched(c);
-                let serialized = summary.serializes.as_ref().and_then(|param| {
-                    let at = summary.params.iter().position(|p| p == param)?;
-                    c.arguments.find_argument_value(param, at + skip)
-                });
-                Some(serialized.unwrap_or(arg))
-            }
-            _ => None,
+        let call = whole_text(arg);
+        let Expr::Call(c) = call else { return None };
+        let (summary, _) = self.summary_for(c)?;
+        if !summary.returns_json_text {
+            return None;
         }
+        let (_, skip) = self.dispatched(c);
+        let serialized = summary.serializes.as_ref().and_then(|param| {
+            let at = summary.params.iter().position(|p| p == param)?;
+            c.arguments.find_argument_value(param, at + skip)
+        });
+        Some(serialized.unwrap_or(call))
     }
 
     /// The document `value` is JSON text of, when it is that text itself: `json.dumps(doc)`,
-    /// its `.encode()`, the text with something appended (`json.dumps(doc) + "\n"`), or a name
+    /// its `.encode()`, the text with a literal appended (`json.dumps(doc) + "\n"`), or a name
     /// bound to one; not text that only contains it (a hash of `json.dumps(doc)`).
     pub(super) fn json_text(&self, value: &'a Expr) -> Option<&'a Expr> {
-        match value {
+        match whole_text(value) {
             Expr::Call(c) if self.is_json_call(&c.func, &["dumps"]) => {
                 c.arguments.find_argument_value("obj", 0)
             }
-            Expr::Call(c) => match c.func.as_ref() {
-                Expr::Attribute(a) if a.attr.as_str() == "encode" => self.json_text(&a.value),
-                _ => self.serialized_by_helper(value),
-            },
-            Expr::BinOp(b) => self.json_text(&b.left),
             Expr::Name(n) => self.json_texts.get(n.id.as_str()).copied(),
-            _ => None,
+            text => self.serialized_by_helper(text),
         }
     }
 
@@ -393,16 +379,24 @@ impl<'w, 'a> Walker<'w, 'a> {
 /// The local a written argument carries as the whole document, give or take a final newline
 /// and an encoding: `text`, `text.encode()`, `text + "\n"`, `(text + "\n").encode("utf-8")`.
 pub(super) fn json_text_name(arg: &Expr) -> Option<&ast::ExprName> {
-    match arg {
+    match whole_text(arg) {
         Expr::Name(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// What carries the whole text of `arg`, give or take a final newline and an encoding: `text`
+/// in `text.encode()`, `text + "\n"`, `(text + "\n").encode("utf-8")`.
+fn whole_text(arg: &Expr) -> &Expr {
+    match arg {
         Expr::Call(c) => match c.func.as_ref() {
-            Expr::Attribute(a) if a.attr.as_str() == "encode" => json_text_name(&a.value),
-            _ => None,
+            Expr::Attribute(a) if a.attr.as_str() == "encode" => whole_text(&a.value),
+            _ => arg,
         },
         Expr::BinOp(b) if b.op == ast::Operator::Add => match (b.left.as_ref(), b.right.as_ref()) {
-            (text, Expr::StringLiteral(_)) | (Expr::StringLiteral(_), text) => json_text_name(text),
-            _ => None,
+            (text, Expr::StringLiteral(_)) | (Expr::StringLiteral(_), text) => whole_text(text),
+            _ => arg,
         },
-        _ => None,
+        _ => arg,
     }
 }
