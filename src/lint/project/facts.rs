@@ -224,7 +224,17 @@ pub fn summarize<'a>(
     for stmt in suite {
         if let Stmt::FunctionDef(f) = stmt {
             let direct = entry.contains(&f.name.as_str());
-            if direct || main_coroutines.contains(&f.name.as_str()) {
+            let main_coroutine = main_coroutines.contains(&f.name.as_str());
+            // Any function that makes objects and then serves until the process is stopped
+            // keeps them for that long, whoever calls it (an entry point in another module, a
+            // console script): `gw = Gateway(config)`, then `gw.client.loop_forever()`.
+            if !direct && !main_coroutine {
+                if let Some(serving) = b.serves_until_stopped(&f.body) {
+                    b.hold_made_before_serving(f, &serving);
+                }
+                continue;
+            }
+            {
                 let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
                 // In the coroutine, not in a `for`: one object per item, each dropped for the
                 // next (`for test_file in files: agent = CoverAgent(...); agent.run()`).
@@ -362,6 +372,91 @@ impl<'a> FactsBuilder<'a, '_> {
 
     /// `uvicorn.run(app)`, or `app.run()` on a module-global web application
     /// (`app = Flask(__name__)`): a call that serves until stopped.
+    /// The call by which a function serves until the process is stopped, described
+    /// (`server.serve_forever()`, `await server.serve()`, `client.loop_forever()`,
+    /// `uvicorn.run(app)`), in the function's own blocks (not inside a loop, where it would run
+    /// once per item). A call that returns when its work is done (`t.join()`,
+    /// `loop.run_until_complete(...)`, `start_server`) is not one; nor is a `while` loop, which
+    /// in any function but an entry point is as often a request's own loop (a stream read
+    /// until its end) as the program's.
+    fn serves_until_stopped(&self, body: &'a [Stmt]) -> Option<(String, u32)> {
+        const RETURNING: &[&str] = &[
+            "join",
+            "run_until_complete",
+            "start_server",
+            "run_server",
+            "wait_closed",
+        ];
+        let serve_calls = &frameworks::table().serve_calls;
+        let mut found = None;
+        crate::lint::blocks::walk_blocks(body, &mut |s| {
+            if found.is_some() {
+                return false;
+            }
+            let call = match s {
+                Stmt::Expr(e) => match e.value.as_ref() {
+                    Expr::Await(a) => a.value.as_call_expr(),
+                    other => other.as_call_expr(),
+                },
+                _ => None,
+            };
+            if let Some(call) = call {
+                let method = match call.func.as_ref() {
+                    Expr::Attribute(a) => Some(a.attr.as_str()),
+                    _ => None,
+                };
+                let serving_method =
+                    method.filter(|n| !RETURNING.contains(n) && serve_calls.iter().any(|s| s == n));
+                if serving_method.is_some() || self.serves(call) {
+                    let shown = crate::lint::blocks::dotted(&call.func)
+                        .or(method.map(str::to_string))
+                        .unwrap_or_else(|| "a serving call".to_string());
+                    found = Some((format!("`{shown}(...)`"), call.start()));
+                }
+            }
+            !matches!(s, Stmt::For(_) | Stmt::While(_))
+        });
+        found.map(|(what, at): (String, TextSize)| (what, self.line(at)))
+    }
+
+    /// Holds, for function `f` that serves in `serving`, each object it makes in its own
+    /// blocks (not per item of a loop) before it serves.
+    fn hold_made_before_serving(&mut self, f: &'a ast::StmtFunctionDef, serving: &(String, u32)) {
+        let scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
+        let mut found = Vec::new();
+        crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
+            found.push(s);
+            !matches!(s, Stmt::For(_) | Stmt::While(_))
+        });
+        for s in found {
+            let values: Vec<&Expr> = match s {
+                Stmt::With(w) => w
+                    .items
+                    .iter()
+                    .filter(|i| i.optional_vars.is_some())
+                    .map(|i| &i.context_expr)
+                    .collect(),
+                _ => single_assignment(s).map(|(_, v)| v).into_iter().collect(),
+            };
+            for value in values {
+                if self.line(value.start()) > serving.1 {
+                    continue;
+                }
+                for class in self.constructed(scope, value) {
+                    self.hold(
+                        class,
+                        value.start(),
+                        HoldSite::Serving {
+                            function: Name::new(f.name.as_str()),
+                            call: serving.0.as_str().into(),
+                            line: serving.1,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
     fn serves(&self, call: &ast::ExprCall) -> bool {
         let table = frameworks::table();
         if let Some(q) = self.semantic.qualified_name(ScopeId::MODULE, &call.func) {

@@ -206,6 +206,7 @@ pub fn compute<'p>(
                 HoldSite::ModuleGlobal { .. }
                 | HoldSite::Memoized { .. }
                 | HoldSite::Entry { .. }
+                | HoldSite::Serving { .. }
                 | HoldSite::Argument { .. }
                     if ends[mi] =>
                 {
@@ -412,6 +413,13 @@ fn describe(h: &Hierarchy<'_>, id: ClassId, cause: Cause<'_>) -> Related {
                 }
                 HoldSite::Entry { function } => format!(
                     "`{name}` is created by the entry point (`{function}`), which runs until the process exits{loop_note}"
+                ),
+                HoldSite::Serving {
+                    function,
+                    call,
+                    line,
+                } => format!(
+                    "`{name}` is made by `{function}`, which then serves until the process is stopped: {call} at line {line}"
                 ),
                 HoldSite::Attribute { owner, attr } if hold.subclasses => format!(
                     "`{name}` is held by `{}.{attr}`, which keeps instances of `{}` and of its subclasses (by an `issubclass` check or its annotation)",

@@ -53,6 +53,13 @@ pub enum HoldSite {
     /// Created by the program's entry point (the `__main__` block, a function it calls, or a
     /// `__main__.py`), which runs until the process exits.
     Entry { function: Name },
+    /// Made by module-level function `function` before it serves until the process is stopped
+    /// (`call`, described, at `line`): `gw = Gateway(config)`, then `gw.client.loop_forever()`.
+    Serving {
+        function: Name,
+        call: Name,
+        line: u32,
+    },
     /// Made by method `function` of `owner` from a module it imports by a computed name
     /// (`import_module(f"app.plugins.{name}").Plugin()`): the hold's class is the package
     /// prefix and the class name (`app.plugins.Plugin`), and every class of that name in a
