@@ -285,6 +285,14 @@ impl<'w, 'a> Walker<'w, 'a> {
                             (Expr::Attribute(a), _) if self.is_receiver(&a.value) => {
                                 Some(format!("self.{}", a.attr))
                             }
+                            // Named through the method's own class (`Config._settings_file()`,
+                            // a static method): the same helper as through `self`.
+                            (Expr::Attribute(a), _)
+                                if matches!(a.value.as_ref(), Expr::Name(n)
+                                    if self.f.class.as_deref() == Some(n.id.as_str())) =>
+                            {
+                                Some(format!("self.{}", a.attr))
+                            }
                             _ => None,
                         };
                         let mut keywords: Vec<(&str, &Expr)> = call
