@@ -388,7 +388,18 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
     }
 
     fn bound(&mut self, c: usize, range: TextRange, why: impl Into<String>) {
-        let Some(func) = &self.function else { return };
+        let Some(func) = &self.function else {
+            // At module level, a removal in the program's own service loop (`while True:` in
+            // a script's top-level code) runs on every pass; one at import runs once, before
+            // anything has grown.
+            if self.endless_loops > 0 {
+                let container = &mut self.facts.containers[c];
+                if container.bound.is_none() {
+                    container.bound = Some((range, why.into()));
+                }
+            }
+            return;
+        };
         if crate::lint::blocks::runs_at_life_edge(func.name) {
             let why: String = why.into();
             let place = format!("`{}`", func.name);
