@@ -65,7 +65,8 @@ const POOL_NOUNS: &[&str] = &["shard"];
 /// translations it ships, the instruments and markets of an exchange, the types of a protocol,
 /// the endpoints of a device or an API, the products of a vendor, the deployments an
 /// orchestrator runs, the routers, backends and routing rules of a serving cluster, the channels
-/// of a workspace or a radio service, the guilds (servers) a chat bot has been added to, the tenants of a service (`camera_id`, `provider_id`,
+/// of a workspace or a radio service, the guilds (servers) a chat bot has been added to, the
+/// servers a client is configured for (`server_uuid`), the tenants of a service (`camera_id`, `provider_id`,
 /// `rec_type_id`, `endpoint_id`, `deployment_id`, `channel_id`, `guild_id`, also written
 /// `guild.id`). Their ids are
 /// identifiers, but of a finite set: never evidence by themselves.
@@ -126,6 +127,7 @@ const CATALOGUE_NOUNS: &[&str] = &[
     "rule",
     "channel",
     "guild",
+    "server",
     "tenant",
 ];
 
