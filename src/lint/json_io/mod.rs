@@ -401,6 +401,11 @@ pub fn analyze<'a>(
     let mut credential_functions: Vec<String> = Vec::new();
     let mut state_writers: Vec<(String, String, TextRange)> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
+    // Every file each class's methods read, directly or through a helper, and the helper
+    // writes of its methods to files they do not read themselves.
+    let mut class_reads: Vec<(&str, PathKey)> = Vec::new();
+    #[allow(clippy::type_complexity)]
+    let mut class_helper_writes: Vec<(&str, String, String, PathKey, TextRange)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
             Some(class) => snapshots
@@ -433,6 +438,13 @@ pub fn analyze<'a>(
                     class: f.class.as_deref(),
                 }),
         );
+        if let Some(class) = f.class.as_deref() {
+            class_reads.extend(result.reads.iter().map(|r| (class, r.key.clone())));
+            class_helper_writes.extend(result.helper_writes.iter().filter_map(|w| {
+                let key = w.key.clone()?;
+                Some((class, w.callee.clone(), w.path.clone(), key, w.call))
+            }));
+        }
         derived_writes.extend(result.derived_writes.iter().copied());
         held_documents.extend(result.held_documents.iter().copied());
         helper_writes.extend(result.helper_writes);
@@ -448,6 +460,16 @@ pub fn analyze<'a>(
         facts.rmw.extend(result.rmw);
         state_writers.extend(result.state_writers);
         facts.risky_writes.extend(result.risky_writes);
+    }
+    // A helper that writes a file another method of the class reads (a classmethod `load`,
+    // then `save`) writes the class's state, as when one method does both.
+    for (class, callee, path, key, call) in class_helper_writes {
+        if class_reads
+            .iter()
+            .any(|(c, read)| *c == class && read.same_file(&key))
+        {
+            state_writers.push((callee, path, call));
+        }
     }
     let module_functions: Vec<&str> = suite
         .iter()
@@ -1412,6 +1434,11 @@ struct HelperWrite {
     func: TextRange,
     /// The call runs only when the file does not exist (`if not p.exists(): save()`).
     absent: bool,
+    /// The file as the caller names it, when the calling function does not read it itself and
+    /// it is not one of its parameters: another method of its class may read it.
+    key: Option<PathKey>,
+    /// The whole call.
+    call: TextRange,
 }
 
 /// An open file handle bound to a name.

@@ -1064,13 +1064,16 @@ impl<'w, 'a> Walker<'w, 'a> {
             }
             self.check_rmw(&key, taint, call.range(), &regions);
             if let Some(callee) = &callee {
+                let read_here = self.reads.iter().any(|r| r.key.same_file(&key));
                 self.result.helper_writes.push(HelperWrite {
                     callee: callee.clone(),
                     path: callee_key.to_string(),
                     func: call.func.range(),
                     absent: self.absent.iter().any(|a| a.same_file(&key)),
+                    key: (!read_here && !key.has_param()).then(|| key.clone()),
+                    call: call.range(),
                 });
-                if self.reads.iter().any(|r| r.key.same_file(&key)) {
+                if read_here {
                     self.result.state_writers.push((
                         callee.clone(),
                         callee_key.to_string(),
