@@ -26,7 +26,7 @@ use std::sync::Mutex;
 pub mod memo;
 pub mod sealed;
 
-const CACHE_VERSION: u32 = 223;
+const CACHE_VERSION: u32 = 224;
 
 /// A cache file larger than this is not read (summaries of 12,000 files take about 25 MB).
 const MAX_CACHE_BYTES: u64 = 1 << 30;

@@ -457,8 +457,14 @@ fn named(name: &str, content: bool) -> Option<String> {
     if POOL_NOUNS.iter().any(|p| lower.starts_with(p)) {
         return None;
     }
+    // A catalogue entry's own id (`server_uuid`, `channel_id`), not the id of an event that
+    // happens in one (`server_msg_id`, `channel_request_id`).
     let first = lower.split('_').next().unwrap_or(&lower);
-    if lower.contains('_') && CATALOGUE_NOUNS.contains(&first) {
+    let names_an_event = lower
+        .split('_')
+        .skip(1)
+        .any(|w| EVENT_NOUNS.contains(&w) || matches!(w, "message" | "msg"));
+    if lower.contains('_') && CATALOGUE_NOUNS.contains(&first) && !names_an_event {
         return None;
     }
     // `transaction_per_request`, `per_user`: a setting that says how often something happens,

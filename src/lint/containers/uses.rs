@@ -1288,14 +1288,23 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                 if matches!(c.func.as_ref(), Expr::Attribute(m) if m.attr.as_str() == "__new__")))
     }
 
+    /// Where the current statement runs, for a message: `` in `save` ``, or the program's own
+    /// top-level loop.
+    fn place(&self) -> String {
+        self.function.as_ref().map_or_else(
+            || "in the program's top-level loop".to_string(),
+            |f| format!("in `{}`", f.name),
+        )
+    }
+
     fn assign_target(&mut self, target: &'a Expr, stmt: &'a Stmt) {
         match target {
             Expr::Subscript(sub) => {
                 // `self.__dict__["subs"] = [...]` (written so to skip a `__setattr__` hook)
                 // replaces `self.subs`.
                 if let Some(c) = self.dict_slot(sub) {
-                    let func = self.function.as_ref().map_or("", |f| f.name);
-                    self.bound(c, target.range(), format!("reassigned in `{func}`"));
+                    let place = self.place();
+                    self.bound(c, target.range(), format!("reassigned {place}"));
                 } else if let Some(c) = self.lookup(&sub.value) {
                     if matches!(sub.slice.as_ref(), Expr::Slice(_)) {
                         self.bound(c, target.range(), "truncated by a slice assignment");
@@ -1326,8 +1335,8 @@ impl<'a> UseWalker<'_, 'a, '_, '_> {
                         _ => false,
                     };
                     if self.facts.containers[c].def_stmt != stmt.range() && !reshaped {
-                        let func = self.function.as_ref().map_or("", |f| f.name);
-                        self.bound(c, other.range(), format!("reassigned in `{func}`"));
+                        let place = self.place();
+                        self.bound(c, other.range(), format!("reassigned {place}"));
                         let unconditional = self
                             .function
                             .as_ref()

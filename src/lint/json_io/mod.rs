@@ -401,11 +401,8 @@ pub fn analyze<'a>(
     let mut credential_functions: Vec<String> = Vec::new();
     let mut state_writers: Vec<(String, String, TextRange)> = Vec::new();
     let mut written: Vec<(PathKey, TextRange, Option<&str>)> = Vec::new();
-    // Every file each class's methods read, directly or through a helper, and the helper
-    // writes of its methods to files they do not read themselves.
+    // Every file each class's methods read, directly or through a helper.
     let mut class_reads: Vec<(&str, PathKey)> = Vec::new();
-    #[allow(clippy::type_complexity)]
-    let mut class_helper_writes: Vec<(&str, String, String, PathKey, TextRange)> = Vec::new();
     for (f, first) in functions.iter().zip(runs) {
         let class_snaps: HashMap<String, (PathKey, TextRange)> = match &f.class {
             Some(class) => snapshots
@@ -440,10 +437,6 @@ pub fn analyze<'a>(
         );
         if let Some(class) = f.class.as_deref() {
             class_reads.extend(result.reads.iter().map(|r| (class, r.key.clone())));
-            class_helper_writes.extend(result.helper_writes.iter().filter_map(|w| {
-                let key = w.key.clone()?;
-                Some((class, w.callee.clone(), w.path.clone(), key, w.call))
-            }));
         }
         derived_writes.extend(result.derived_writes.iter().copied());
         held_documents.extend(result.held_documents.iter().copied());
@@ -463,12 +456,15 @@ pub fn analyze<'a>(
     }
     // A helper that writes a file another method of the class reads (a classmethod `load`,
     // then `save`) writes the class's state, as when one method does both.
-    for (class, callee, path, key, call) in class_helper_writes {
+    for w in &helper_writes {
+        let Some((class, key)) = w.class.as_deref().zip(w.key.as_ref()) else {
+            continue;
+        };
         if class_reads
             .iter()
-            .any(|(c, read)| *c == class && read.same_file(&key))
+            .any(|(c, read)| *c == class && read.same_file(key))
         {
-            state_writers.push((callee, path, call));
+            state_writers.push((w.callee.clone(), w.path.clone(), w.call));
         }
     }
     let module_functions: Vec<&str> = suite
@@ -491,9 +487,16 @@ pub fn analyze<'a>(
         // A parameter names a file only inside its function: it is a state file when the same
         // function reads it, or when a caller of this helper also reads what it passes.
         let same_function = |f: &String| !w.param_path || *f == w.function;
+        // A path a method of `self` computes (`self.path()`) is the object's: another class of
+        // the module that spells it the same way names its own file.
+        let write_class = functions
+            .iter()
+            .find(|f| f.id == w.function)
+            .and_then(|f| f.class.as_deref());
+        let same_object = |r: &DirectRead| !r.key.from_own_method("self") || r.class == write_class;
         let mut reads: Vec<_> = all_reads
             .iter()
-            .filter(|r| r.key.to_string() == w.path && same_function(&r.function))
+            .filter(|r| r.key.to_string() == w.path && same_function(&r.function) && same_object(r))
             .collect();
         if reads.is_empty() && w.family.is_some() {
             let families = read_families
@@ -1434,9 +1437,11 @@ struct HelperWrite {
     func: TextRange,
     /// The call runs only when the file does not exist (`if not p.exists(): save()`).
     absent: bool,
-    /// The file as the caller names it, when the calling function does not read it itself and
-    /// it is not one of its parameters: another method of its class may read it.
+    /// The file as the caller names it, when the caller is a method that does not read it
+    /// itself and it is not one of its parameters: another method of its class may read it.
     key: Option<PathKey>,
+    /// The caller's class, for a method.
+    class: Option<String>,
     /// The whole call.
     call: TextRange,
 }

@@ -79,6 +79,23 @@ impl PathKey {
         }
     }
 
+    /// Whether the path is what a method of `receiver` returns (`self.path()`), or built on
+    /// that: each class computes its own, so the same spelling in another class is another
+    /// file (an attribute, `self.token_file`, may hold a path handed from one object to the
+    /// next).
+    pub fn from_own_method(&self, receiver: &str) -> bool {
+        match self {
+            PathKey::Derived(function, _) => function
+                .strip_prefix(receiver)
+                .is_some_and(|rest| rest.starts_with('.')),
+            PathKey::Join(parts) | PathKey::Concat(parts) => {
+                parts.first().is_some_and(|p| p.from_own_method(receiver))
+            }
+            PathKey::Suffix(base, _) => base.from_own_method(receiver),
+            _ => false,
+        }
+    }
+
     /// Whether the key names a parameter of its function: the same text in another function is
     /// another file.
     pub fn has_param(&self) -> bool {

@@ -222,52 +222,34 @@ pub fn summarize<'a>(
     // program serves (`asyncio.run(migrate(rows))`, then `serve_forever()`).
     let main_coroutines = main_coroutines(suite, &entry);
     for stmt in suite {
-        if let Stmt::FunctionDef(f) = stmt {
-            let direct = entry.contains(&f.name.as_str());
-            let main_coroutine = main_coroutines.contains(&f.name.as_str());
+        let Stmt::FunctionDef(f) = stmt else {
+            continue;
+        };
+        let direct = entry.contains(&f.name.as_str());
+        if direct || main_coroutines.contains(&f.name.as_str()) {
+            // In the coroutine, not in a `for`: one object per item, each dropped for the
+            // next (`for test_file in files: agent = CoverAgent(...); agent.run()`).
+            let mut found = Vec::new();
+            crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
+                found.push(s);
+                direct || !matches!(s, Stmt::For(_))
+            });
+            let site = HoldSite::Entry {
+                function: Name::new(f.name.as_str()),
+            };
+            b.hold_made_by(f, &found, &site);
+        } else if let Some((call, what)) = b.serves_until_stopped(&f.body) {
             // Any function that makes objects and then serves until the process is stopped
             // keeps them for that long, whoever calls it (an entry point in another module, a
             // console script): `gw = Gateway(config)`, then `gw.client.loop_forever()`.
-            if !direct && !main_coroutine {
-                if let Some(serving) = b.serves_until_stopped(&f.body) {
-                    b.hold_made_before_serving(f, &serving);
-                }
-                continue;
-            }
-            {
-                let scope = b.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
-                // In the coroutine, not in a `for`: one object per item, each dropped for the
-                // next (`for test_file in files: agent = CoverAgent(...); agent.run()`).
-                let mut found = Vec::new();
-                crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
-                    found.push(s);
-                    direct || !matches!(s, Stmt::For(_))
-                });
-                for s in found {
-                    // `with Core() as core: core.run()` keeps the object for the block as an
-                    // assignment does for the function.
-                    let values: Vec<&Expr> = match s {
-                        Stmt::With(w) => w
-                            .items
-                            .iter()
-                            .filter(|i| i.optional_vars.is_some())
-                            .map(|i| &i.context_expr)
-                            .collect(),
-                        _ => single_assignment(s).map(|(_, v)| v).into_iter().collect(),
-                    };
-                    for value in values {
-                        for class in b.constructed(scope, value) {
-                            b.hold(
-                                class,
-                                value.start(),
-                                HoldSite::Entry {
-                                    function: Name::new(f.name.as_str()),
-                                },
-                            );
-                        }
-                    }
-                }
-            }
+            let mut before = Vec::new();
+            statements_before(&f.body, call.start(), &mut before);
+            let site = HoldSite::Serving {
+                function: Name::new(f.name.as_str()),
+                call: what.into(),
+                line: b.line(call.start()),
+            };
+            b.hold_made_by(f, &before, &site);
         }
     }
     if !is_test {
@@ -370,24 +352,17 @@ impl<'a> FactsBuilder<'a, '_> {
         }
     }
 
-    /// `uvicorn.run(app)`, or `app.run()` on a module-global web application
-    /// (`app = Flask(__name__)`): a call that serves until stopped.
-    /// The call by which a function serves until the process is stopped, described
+    /// The call by which a function serves until the process is stopped, and how to show it
     /// (`server.serve_forever()`, `await server.serve()`, `client.loop_forever()`,
     /// `uvicorn.run(app)`), in the function's own blocks (not inside a loop, where it would run
     /// once per item). A call that returns when its work is done (`t.join()`,
-    /// `loop.run_until_complete(...)`, `start_server`) is not one; nor is a `while` loop, which
-    /// in any function but an entry point is as often a request's own loop (a stream read
-    /// until its end) as the program's.
-    fn serves_until_stopped(&self, body: &'a [Stmt]) -> Option<(String, u32)> {
-        const RETURNING: &[&str] = &[
-            "join",
-            "run_until_complete",
-            "start_server",
-            "run_server",
-            "wait_closed",
-        ];
-        let serve_calls = &frameworks::table().serve_calls;
+    /// `loop.run_until_complete(...)`, `start_server`) is not one, nor is a generic name that
+    /// serves one request (`static.serve(request, path)`, with positional arguments); nor is a
+    /// `while` loop, which in any function but an entry point is as often a request's own loop (a
+    /// stream read until its end) as the program's.
+    fn serves_until_stopped(&self, body: &'a [Stmt]) -> Option<(TextRange, String)> {
+        const GENERIC: &[&str] = &["serve", "polling"];
+        let table = frameworks::table();
         let mut found = None;
         crate::lint::blocks::walk_blocks(body, &mut |s| {
             if found.is_some() {
@@ -405,30 +380,34 @@ impl<'a> FactsBuilder<'a, '_> {
                     Expr::Attribute(a) => Some(a.attr.as_str()),
                     _ => None,
                 };
-                let serving_method =
-                    method.filter(|n| !RETURNING.contains(n) && serve_calls.iter().any(|s| s == n));
+                let serving_method = method.filter(|n| {
+                    !table.serve_calls_that_return.iter().any(|s| s == n)
+                        && table.serve_calls.iter().any(|s| s == n)
+                        && (!GENERIC.contains(n) || call.arguments.args.is_empty())
+                });
                 if serving_method.is_some() || self.serves(call) {
                     let shown = crate::lint::blocks::dotted(&call.func)
                         .or(method.map(str::to_string))
-                        .unwrap_or_else(|| "a serving call".to_string());
-                    found = Some((format!("`{shown}(...)`"), call.start()));
+                        .unwrap_or_default();
+                    found = Some((call.range(), format!("`{shown}(...)`")));
                 }
             }
             !matches!(s, Stmt::For(_) | Stmt::While(_))
         });
-        found.map(|(what, at): (String, TextSize)| (what, self.line(at)))
+        found
     }
 
-    /// Holds, for function `f` that serves in `serving`, each object it makes in its own
-    /// blocks (not per item of a loop) before it serves.
-    fn hold_made_before_serving(&mut self, f: &'a ast::StmtFunctionDef, serving: &(String, u32)) {
+    /// Holds at `site` each object that one of `statements` of function `f` makes and keeps in a
+    /// local: an assignment, or `with Core() as core:`, which keeps the object for the block as
+    /// an assignment does for the function.
+    fn hold_made_by(
+        &mut self,
+        f: &'a ast::StmtFunctionDef,
+        statements: &[&'a Stmt],
+        site: &HoldSite,
+    ) {
         let scope = self.semantic.scope_of(f).unwrap_or(ScopeId::MODULE);
-        let mut found = Vec::new();
-        crate::lint::blocks::walk_blocks(&f.body, &mut |s| {
-            found.push(s);
-            !matches!(s, Stmt::For(_) | Stmt::While(_))
-        });
-        for s in found {
+        for s in statements {
             let values: Vec<&Expr> = match s {
                 Stmt::With(w) => w
                     .items
@@ -439,24 +418,15 @@ impl<'a> FactsBuilder<'a, '_> {
                 _ => single_assignment(s).map(|(_, v)| v).into_iter().collect(),
             };
             for value in values {
-                if self.line(value.start()) > serving.1 {
-                    continue;
-                }
                 for class in self.constructed(scope, value) {
-                    self.hold(
-                        class,
-                        value.start(),
-                        HoldSite::Serving {
-                            function: Name::new(f.name.as_str()),
-                            call: serving.0.as_str().into(),
-                            line: serving.1,
-                        },
-                    );
+                    self.hold(class, value.start(), site.clone());
                 }
             }
         }
     }
 
+    /// `uvicorn.run(app)`, or `app.run()` on a module-global web application
+    /// (`app = Flask(__name__)`): a call that serves until stopped.
     fn serves(&self, call: &ast::ExprCall) -> bool {
         let table = frameworks::table();
         if let Some(q) = self.semantic.qualified_name(ScopeId::MODULE, &call.func) {
@@ -1478,6 +1448,44 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
 
 /// An Alembic revision (module-level `revision` and `down_revision`, and `def upgrade()`) or a
 /// Django migration (`class Migration(migrations.Migration)`).
+/// The statements of `body` that run before the statement at `at` on the way to it: those
+/// before it in its own block and in each block around it (and a `with` around it, whose items
+/// run first), never a branch beside that path (`if once: ...; return`).
+fn statements_before<'s>(body: &'s [Stmt], at: TextSize, out: &mut Vec<&'s Stmt>) {
+    for s in body {
+        if s.range().contains(at) {
+            if matches!(s, Stmt::With(_)) {
+                out.push(s);
+            }
+            if !crate::lint::blocks::repeats_stmt(s) {
+                crate::lint::blocks::for_each_child_block(s, &mut |block| {
+                    let around = block
+                        .first()
+                        .zip(block.last())
+                        .is_some_and(|(a, z)| TextRange::new(a.start(), z.end()).contains(at));
+                    if around {
+                        statements_before(block, at, out);
+                    }
+                });
+            }
+            return;
+        }
+        if s.end() <= at {
+            out.push(s);
+            // Branches that go on to the call (`if discovery: gw = DiscoveryGateway(config)`
+            // / `else: gw = Gateway(config)`), not one that leaves the function first.
+            if !crate::lint::blocks::repeats_stmt(s) {
+                crate::lint::blocks::for_each_child_block(s, &mut |block| {
+                    let leaves = matches!(block.last(), Some(Stmt::Return(_) | Stmt::Raise(_)));
+                    if !leaves {
+                        statements_before(block, at, out);
+                    }
+                });
+            }
+        }
+    }
+}
+
 fn is_migration(suite: &[Stmt], semantic: &SemanticModel<'_>) -> bool {
     let assigned = |name: &str| {
         suite.iter().any(|s| match s {

@@ -12,6 +12,7 @@ pub struct Frameworks {
     pub singleton_decorators: Vec<String>,
     pub registration_methods: Vec<String>,
     pub serve_calls: Vec<String>,
+    pub serve_calls_that_return: Vec<String>,
     pub serve_functions: Vec<String>,
     pub serving_apps: Vec<String>,
     pub handler_decorators: HandlerDecorators,

@@ -1070,7 +1070,9 @@ impl<'w, 'a> Walker<'w, 'a> {
                     path: callee_key.to_string(),
                     func: call.func.range(),
                     absent: self.absent.iter().any(|a| a.same_file(&key)),
-                    key: (!read_here && !key.has_param()).then(|| key.clone()),
+                    key: (self.f.class.is_some() && !read_here && !key.has_param())
+                        .then(|| key.clone()),
+                    class: self.f.class.clone(),
                     call: call.range(),
                 });
                 if read_here {

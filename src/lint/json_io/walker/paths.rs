@@ -286,10 +286,12 @@ impl<'w, 'a> Walker<'w, 'a> {
                                 Some(format!("self.{}", a.attr))
                             }
                             // Named through the method's own class (`Config._settings_file()`,
-                            // a static method): the same helper as through `self`.
+                            // a static method): the same helper as through `self`. Not a
+                            // parameter or a local that shadows the class's name.
                             (Expr::Attribute(a), _)
                                 if matches!(a.value.as_ref(), Expr::Name(n)
-                                    if self.f.class.as_deref() == Some(n.id.as_str())) =>
+                                    if self.f.class.as_deref() == Some(n.id.as_str())
+                                        && self.is_module_class(&a.value)) =>
                             {
                                 Some(format!("self.{}", a.attr))
                             }

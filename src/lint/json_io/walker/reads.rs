@@ -75,7 +75,7 @@ impl<'w, 'a> Walker<'w, 'a> {
     }
 
     /// A class the module defines at its top level, named bare.
-    fn is_module_class(&self, func: &Expr) -> bool {
+    pub(super) fn is_module_class(&self, func: &Expr) -> bool {
         let Expr::Name(n) = func else { return false };
         self.semantic
             .is_module_class(self.scope, n.id.as_str(), n.start())
