@@ -392,7 +392,7 @@ impl<'a> FactsBuilder<'a, '_> {
                     found = Some((call.range(), format!("`{shown}(...)`")));
                 }
             }
-            !matches!(s, Stmt::For(_) | Stmt::While(_))
+            !crate::lint::blocks::repeats_stmt(s)
         });
         found
     }
@@ -1446,8 +1446,6 @@ fn is_setup_call(semantic: &SemanticModel<'_>, call: &ast::ExprCall) -> bool {
     }
 }
 
-/// An Alembic revision (module-level `revision` and `down_revision`, and `def upgrade()`) or a
-/// Django migration (`class Migration(migrations.Migration)`).
 /// The statements of `body` that run before the statement at `at` on the way to it: those
 /// before it in its own block and in each block around it (and a `with` around it, whose items
 /// run first), never a branch beside that path (`if once: ...; return`).
@@ -1486,6 +1484,8 @@ fn statements_before<'s>(body: &'s [Stmt], at: TextSize, out: &mut Vec<&'s Stmt>
     }
 }
 
+/// An Alembic revision (module-level `revision` and `down_revision`, and `def upgrade()`) or a
+/// Django migration (`class Migration(migrations.Migration)`).
 fn is_migration(suite: &[Stmt], semantic: &SemanticModel<'_>) -> bool {
     let assigned = |name: &str| {
         suite.iter().any(|s| match s {

@@ -282,16 +282,15 @@ impl<'w, 'a> Walker<'w, 'a> {
                             (Expr::Name(n), Some(q)) if !crate::lint::project::is_stdlib(q) => {
                                 Some(n.id.to_string())
                             }
-                            (Expr::Attribute(a), _) if self.is_receiver(&a.value) => {
-                                Some(format!("self.{}", a.attr))
-                            }
-                            // Named through the method's own class (`Config._settings_file()`,
-                            // a static method): the same helper as through `self`. Not a
-                            // parameter or a local that shadows the class's name.
+                            // Also named through the method's own class
+                            // (`Config._settings_file()`, a static method): the same helper as
+                            // through `self`. Not a parameter or a local that shadows the
+                            // class's name.
                             (Expr::Attribute(a), _)
-                                if matches!(a.value.as_ref(), Expr::Name(n)
-                                    if self.f.class.as_deref() == Some(n.id.as_str())
-                                        && self.is_module_class(&a.value)) =>
+                                if self.is_receiver(&a.value)
+                                    || matches!(a.value.as_ref(), Expr::Name(n)
+                                        if self.f.class.as_deref() == Some(n.id.as_str())
+                                            && self.is_module_class(&a.value)) =>
                             {
                                 Some(format!("self.{}", a.attr))
                             }
